@@ -1,0 +1,84 @@
+// Lint rules, including the dependency direction between folders (design.md, "Layout"):
+// shared <- everything; engine -> shared; console -> shared; desktop, web -> console, shared;
+// src-renderer -> shared only. Only src-main/desktop may import electron.
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+const noElectron = { name: 'electron', message: 'Only src-main/desktop may import electron.' };
+const banned = (...groups) => ({
+  'no-restricted-imports': ['error', { paths: [noElectron], patterns: groups }],
+});
+const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
+const nodeBuiltins = {
+  group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'net'],
+  message: 'shared/ and the renderer must stay runtime-neutral: no Node built-ins.',
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'out/', 'dist/', 'test-results/', 'playwright-report/', 'e2e-artifacts/', '.data/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+  },
+  {
+    files: ['src-main/shared/**/*.ts'],
+    ignores: ['src-main/shared/**/*.test.ts'],
+    rules: banned(
+      nodeBuiltins,
+      folder('engine', 'shared/ imports nothing outside shared/.'),
+      folder('console', 'shared/ imports nothing outside shared/.'),
+      folder('web', 'shared/ imports nothing outside shared/.'),
+      folder('desktop', 'shared/ imports nothing outside shared/.'),
+    ),
+  },
+  {
+    files: ['src-main/engine/**/*.ts'],
+    rules: banned(
+      folder('console', 'The engine never imports console code.'),
+      folder('web', 'The engine never imports the web bridge.'),
+      folder('desktop', 'The engine never imports the desktop shell.'),
+    ),
+  },
+  {
+    files: ['src-main/console/**/*.ts'],
+    rules: banned(
+      folder('engine', 'The console talks to engines over HTTP only (use src-main/shared for types).'),
+      folder('web', 'console/ must not depend on a transport.'),
+      folder('desktop', 'console/ must not depend on the desktop shell.'),
+    ),
+  },
+  {
+    files: ['src-main/web/**/*.ts'],
+    rules: banned(
+      folder('desktop', 'web/ must not depend on the desktop shell.'),
+      folder('engine', 'web/ reaches engines through console/.'),
+    ),
+  },
+  {
+    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.svelte'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: banned(
+      nodeBuiltins,
+      folder('engine', 'The renderer only calls the typed contract.'),
+      folder('console', 'The renderer only calls the typed contract.'),
+      folder('web', 'The renderer only calls the typed contract.'),
+      folder('desktop', 'The renderer only calls the typed contract.'),
+    ),
+  },
+  {
+    files: ['src-main/desktop/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);

@@ -1,0 +1,239 @@
+// The engine's HTTP layer: a small router that answers like the original's labstack echo v2
+// (protocol.md §1): plain-text error bodies, 404 `Not Found` for unknown paths, 405
+// `Method Not Allowed` for a known path with another method, JSON bodies only with an
+// application/json content type (415 otherwise), a size limit on bodies (413).
+// Hand-rolled on node:http rather than a framework: every status, header and error text must
+// match the recorded exchanges byte for byte, and the JR -> RM job-log path is the hot path of
+// the engine bench (frameworks add hooks, serializers and their own error bodies).
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WireError, WireSyntaxError, parseWire } from '../../shared/proto';
+
+/** An error that becomes a plain-text response: `status` and the message as the body. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Reply {
+  status: number;
+  /** Already-encoded body; absent for bodiless replies (Content-Length: 0, no Content-Type). */
+  body?: string;
+  type?: 'json' | 'text';
+  headers?: Record<string, string>;
+}
+
+export const jsonReply = (status: number, body: string, headers?: Record<string, string>): Reply => ({
+  status,
+  body,
+  type: 'json',
+  ...(headers ? { headers } : {}),
+});
+export const textReply = (status: number, message: string): Reply => ({ status, body: message, type: 'text' });
+export const emptyReply = (status = 200, headers?: Record<string, string>): Reply => ({
+  status,
+  ...(headers ? { headers } : {}),
+});
+
+export interface RouteRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  headers: http.IncomingHttpHeaders;
+  /** The body as text, read on first call (size-limited). */
+  text(): Promise<string>;
+  /** The body parsed as JSON and decoded by `decode`; 415/400/413 on bad input. */
+  json<T>(decode: (v: unknown) => T): Promise<T>;
+}
+
+export type Handler = (req: RouteRequest) => Reply | Promise<Reply>;
+
+interface Route {
+  method: string;
+  segments: string[];
+  handler: Handler;
+}
+
+export interface RouterOptions {
+  /** Largest accepted request body in bytes (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** Called for every unexpected (500) error, to log it. */
+  onError?: (err: unknown, req: { method: string; path: string }) => void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export class Router {
+  private readonly routes: Route[] = [];
+  constructor(private readonly options: RouterOptions = {}) {}
+
+  /** `pattern` like `/api/v1/requests/:reqId/log/:jobId`; a `:name` segment matches one non-empty segment. */
+  add(method: string, pattern: string, handler: Handler): this {
+    this.routes.push({ method, segments: pattern.split('/'), handler });
+    return this;
+  }
+
+  private match(path: string): { byMethod: Map<string, Route>; params: Record<string, string> } | null {
+    const parts = path.split('/');
+    const byMethod = new Map<string, Route>();
+    let params: Record<string, string> = {};
+    for (const route of this.routes) {
+      if (route.segments.length !== parts.length) continue;
+      const found: Record<string, string> = {};
+      const ok = route.segments.every((seg, i) => {
+        const part = parts[i] as string;
+        if (seg.startsWith(':')) {
+          if (part === '') return false;
+          found[seg.slice(1)] = safeDecode(part);
+          return true;
+        }
+        return seg === part;
+      });
+      if (ok && !byMethod.has(route.method)) {
+        byMethod.set(route.method, route);
+        if (byMethod.size === 1) params = found;
+      }
+    }
+    return byMethod.size > 0 ? { byMethod, params } : null;
+  }
+
+  /** Node request listener. */
+  readonly listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    void this.dispatch(req, res);
+  };
+
+  private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0] as string;
+    let reply: Reply;
+    try {
+      const found = this.match(path);
+      const route = found?.byMethod.get(method);
+      if (!found) reply = textReply(404, 'Not Found');
+      else if (!route) reply = textReply(405, 'Method Not Allowed');
+      else reply = await route.handler(this.routeRequest(req, method, path, found.params));
+    } catch (err) {
+      reply = this.errorReply(err, method, path);
+    }
+    send(res, reply);
+    // Drain an unread body so the connection can be reused.
+    if (!req.readableEnded) req.resume();
+  }
+
+  private errorReply(err: unknown, method: string, path: string): Reply {
+    if (err instanceof HttpError) return textReply(err.status, err.message);
+    if (err instanceof WireError || err instanceof WireSyntaxError) return textReply(400, err.message);
+    this.options.onError?.(err, { method, path });
+    return textReply(500, err instanceof Error && err.message ? err.message : 'Internal Server Error');
+  }
+
+  private routeRequest(
+    req: http.IncomingMessage,
+    method: string,
+    path: string,
+    params: Record<string, string>,
+  ): RouteRequest {
+    const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    let body: Promise<string> | undefined;
+    const text = () => (body ??= readBody(req, limit));
+    return {
+      method,
+      path,
+      params,
+      headers: req.headers,
+      text,
+      async json<T>(decode: (v: unknown) => T): Promise<T> {
+        const type = req.headers['content-type'] ?? '';
+        if (!type.toLowerCase().startsWith('application/json')) throw new HttpError(415, 'Unsupported Media Type');
+        return decode(parseWire(await text()));
+      },
+    };
+  }
+}
+
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(tooLarge(limit));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+const tooLarge = (limit: number) => new HttpError(413, `request body too large: the limit is ${limit} bytes`);
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  const headers: Record<string, string | number> = { ...reply.headers };
+  if (reply.body === undefined) {
+    headers['Content-Length'] = 0;
+  } else {
+    headers['Content-Type'] = reply.type === 'text' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8';
+    headers['Content-Length'] = Buffer.byteLength(reply.body);
+  }
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
+}
+
+export interface Listening {
+  server: http.Server;
+  /** Base URL, e.g. http://127.0.0.1:8888 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Parses `HOST:PORT` (port 0 = any free port). */
+export function parseAddr(addr: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(addr);
+  if (!m) throw new Error(`invalid address ${JSON.stringify(addr)}: expected HOST:PORT, e.g. 127.0.0.1:8888`);
+  const host = (m[1] as string).replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+  return { host, port: Number(m[2]) };
+}
+
+/** Serves `router` on `addr` (HOST:PORT). Resolves once listening. */
+export function listen(router: Router, addr: string): Promise<Listening> {
+  const { host, port } = parseAddr(addr);
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, router.listener);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      const shownHost = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+      resolve({
+        server,
+        url: `http://${shownHost}:${a.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

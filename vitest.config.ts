@@ -1,0 +1,11 @@
+// Unit and integration tests (vitest): *.test.ts next to the code they test, run under Node.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bin/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
