@@ -1,0 +1,201 @@
+// The console cache on a real SQLite file: migrations, recovery from a bad file, requests
+// with filters and paging, exact job-log times, full-text search.
+
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../../shared/proto';
+import { Cache, ftsQuery } from './cache';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { migrate } from './open-cache';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sc-cache-'));
+});
+
+const request = (id: string, over: Partial<Request> = {}): Request => ({
+  id,
+  type: 'demo',
+  state: STATE_RUNNING,
+  user: 'alice',
+  createdAt: '2026-11-27T10:00:00Z',
+  startedAt: '2026-11-27T10:00:00Z',
+  finishedAt: null,
+  totalJobs: 6,
+  finishedJobs: 0,
+  ...over,
+});
+
+const log = (requestId: string, jobId: string, tryNo: number, over: Partial<JobLog> = {}): JobLog => ({
+  requestId,
+  jobId,
+  try: tryNo,
+  type: 'shell',
+  startedAt: 1795816285172551555n,
+  finishedAt: 1795816285172554769n,
+  state: STATE_COMPLETE,
+  exit: 0,
+  error: '',
+  stdout: '',
+  stderr: '',
+  ...over,
+});
+
+describe('opening the cache', () => {
+  it('creates a new file at the current schema version', () => {
+    const file = path.join(dir, 'cache.db');
+    const cache = new Cache(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(cache.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(cache.recovered).toBeUndefined();
+    cache.close();
+  });
+
+  it('applies each migration once, from every earlier version', () => {
+    for (let from = 0; from < MIGRATIONS.length; from++) {
+      const db = new Database(':memory:');
+      migrate(db, MIGRATIONS.slice(0, from));
+      expect(db.pragma('user_version', { simple: true })).toBe(from);
+      migrate(db);
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      migrate(db); // idempotent
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table')").pluck().all();
+      expect(tables).toEqual(expect.arrayContaining(['contexts', 'requests', 'chains', 'job_statuses', 'job_logs']));
+      db.close();
+    }
+  });
+
+  it('moves a corrupt file aside with the reason and starts fresh', () => {
+    const file = path.join(dir, 'cache.db');
+    writeFileSync(file, 'this is not a database, it is a shopping list\n'.repeat(200));
+    const cache = new Cache(file);
+    expect(cache.recovered?.reason).toMatch(/not a database/);
+    expect(path.basename(cache.recovered?.movedTo ?? '')).toMatch(/^cache\.db\.unreadable-/);
+    expect(readdirSync(dir).some((f) => f.startsWith('cache.db.unreadable-'))).toBe(true);
+    cache.putRequest('local', request('a'));
+    expect(cache.getRequest('local', 'a')?.type).toBe('demo');
+    cache.close();
+  });
+
+  it('moves aside a cache written by a newer console instead of damaging it', () => {
+    const file = path.join(dir, 'cache.db');
+    const newer = new Database(file);
+    newer.pragma(`user_version = ${SCHEMA_VERSION + 5}`);
+    newer.close();
+    const cache = new Cache(file);
+    expect(cache.recovered?.reason).toMatch(/newer console/);
+    cache.close();
+  });
+});
+
+describe('requests', () => {
+  it('reports state changes and keeps args, origin and watch flags across updates', () => {
+    const cache = new Cache(':memory:');
+    const first = cache.putRequest('local', request('a'), { args: { msg: 'hi' }, origin: 'console', watched: true });
+    expect(first).toEqual({ previousState: null, changed: true });
+    const same = cache.putRequest('local', request('a'));
+    expect(same).toEqual({ previousState: STATE_RUNNING, changed: false });
+    const done = cache.putRequest('local', request('a', { state: STATE_FAIL, finishedAt: '2026-11-27T10:01:00Z' }));
+    expect(done).toEqual({ previousState: STATE_RUNNING, changed: true });
+    expect(cache.getRequest('local', 'a')).toMatchObject({
+      state: STATE_FAIL,
+      args: { msg: 'hi' },
+      origin: 'console',
+      watched: true,
+    });
+  });
+
+  it('lists newest first with state, type, user, time and text filters and paging', () => {
+    const cache = new Cache(':memory:');
+    for (let i = 0; i < 30; i++) {
+      cache.putRequest(
+        'local',
+        request(`r${String(i).padStart(2, '0')}`, {
+          state: i % 3 === 0 ? STATE_FAIL : STATE_COMPLETE,
+          type: i % 2 ? 'restart' : 'backup',
+          user: i < 10 ? 'bob' : 'alice',
+          createdAt: new Date(Date.UTC(2026, 10, 1, 0, i)).toISOString(),
+        }),
+      );
+    }
+    cache.putRequest('other', request('elsewhere'));
+    const all = cache.listRequests({ context: 'local' }, 0, 10);
+    expect(all.total).toBe(30);
+    expect(all.items.map((r) => r.id).slice(0, 3)).toEqual(['r29', 'r28', 'r27']);
+    const failed = cache.listRequests({ context: 'local', states: [STATE_FAIL] });
+    expect(failed.total).toBe(10);
+    expect(failed.items.every((r) => r.state === STATE_FAIL)).toBe(true);
+    expect(cache.listRequests({ context: 'local', types: ['restart'], users: ['bob'] }).total).toBe(5);
+    const since = Date.UTC(2026, 10, 1, 0, 25);
+    expect(cache.listRequests({ context: 'local', since }).total).toBe(5);
+    expect(cache.listRequests({ context: 'local', text: 'r1' }).total).toBe(10);
+    expect(cache.listRequests({ context: 'local', text: '100%_' }).total).toBe(0);
+    const page2 = cache.listRequests({ context: 'local' }, 10, 10);
+    expect(page2.items[0]?.id).toBe('r19');
+  });
+});
+
+describe('job logs', () => {
+  it('keeps nanosecond times exact and skips tries already cached', () => {
+    const cache = new Cache(':memory:');
+    expect(cache.putJobLogs('local', [log('a', 'j@1', 1), log('a', 'j@1', 2)])).toBe(2);
+    expect(cache.putJobLogs('local', [log('a', 'j@1', 2), log('a', 'k@2', 1)])).toBe(1);
+    expect([...cache.loggedTries('local', 'a')].sort()).toEqual(['j@1#1', 'j@1#2', 'k@2#1']);
+    const page = cache.jobLogs('local', 'a');
+    expect(page.total).toBe(3);
+    expect(page.items[0]).toMatchObject({ jobId: 'j@1', try: 1, startedAt: '1795816285172551555' });
+  });
+
+  it('finds text across every cached log, newest first, naming the stream', () => {
+    const cache = new Cache(':memory:');
+    cache.putRequest('local', request('a', { type: 'restart' }));
+    cache.putJobLogs('local', [
+      log('a', 'drain@3', 1, { stdout: 'draining web1\nconnection refused by upstream\n' }),
+      log('a', 'check@4', 1, { stderr: 'fatal: Connection refused (port 443)' }),
+      log('b', 'noise@1', 1, { stdout: 'all good' }),
+    ]);
+    const hits = cache.searchLogs('connection refused');
+    expect(hits.map((h) => [h.jobId, h.stream])).toEqual([
+      ['check@4', 'stderr'],
+      ['drain@3', 'stdout'],
+    ]);
+    expect(hits[1]?.requestType).toBe('restart');
+    expect(hits[1]?.snippet).toContain('\u0001connection\u0002');
+    expect(cache.searchLogs('refus').length).toBe(2); // prefix on the last word
+    expect(cache.searchLogs('"); DROP TABLE job_logs; --')).toEqual([]);
+    expect(cache.searchLogs('   ')).toEqual([]);
+  });
+
+  it('turns any text into a safe FTS5 query', () => {
+    expect(ftsQuery('exit "3" OR')).toBe('"exit" "3" "OR"*');
+    expect(ftsQuery('***')).toBeNull();
+  });
+});
+
+describe('contexts and settings', () => {
+  it('keeps contexts in order, renames them with their cache, and removes them', () => {
+    const cache = new Cache(':memory:');
+    cache.putContext({ name: 'local', url: 'http://127.0.0.1:8888', envLabel: null, envColor: null, embedded: true });
+    cache.putContext({
+      name: 'prod',
+      url: 'https://rm.prod',
+      envLabel: 'production',
+      envColor: '#d32f2f',
+      embedded: false,
+    });
+    cache.putRequest('prod', request('p1'));
+    cache.putContext(
+      { name: 'prod-east', url: 'https://rm.prod', envLabel: 'production', envColor: '#d32f2f', embedded: false },
+      'prod',
+    );
+    expect(cache.listContexts().map((c) => c.name)).toEqual(['local', 'prod-east']);
+    expect(cache.getRequest('prod-east', 'p1')).not.toBeNull();
+    expect(cache.removeContext('prod-east')).toBe(true);
+    expect(cache.getRequest('prod-east', 'p1')).not.toBeNull(); // still readable offline
+    cache.putSetting('pollMs', { viewed: 1000 });
+    expect(cache.getSetting('pollMs')).toEqual({ viewed: 1000 });
+  });
+});
