@@ -1,0 +1,54 @@
+// The console page in Chromium, served by the real web bridge: version info from the
+// real main-side handler, the first status event, the token hygiene, and a screenshot.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from './fixtures';
+import { PROJECT_ROOT } from './support/web-bridge';
+
+const pkg = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+
+test('shows version info from console main', async ({ consolePage }) => {
+  await consolePage.open();
+  await expect(consolePage.title).toHaveText('Spin Cycle');
+  await expect(consolePage.versionApp).toHaveText(pkg.version);
+  await expect(consolePage.versionProtocol).toHaveText('bca299b (2017-08-29)');
+  await expect(consolePage.versionRuntime).toHaveText(`node ${process.versions.node}`);
+  await expect(consolePage.transportKind).toContainText('browser');
+  expect(consolePage.problems).toEqual([]);
+});
+
+test('receives the first status event', async ({ consolePage }) => {
+  await consolePage.open();
+  await expect(consolePage.statusEngine).toHaveText('not started');
+  await expect(consolePage.statusEngine).toHaveAttribute('data-state', 'not-started');
+  const time = await consolePage.statusTime.getAttribute('datetime');
+  expect(Number.isNaN(Date.parse(time ?? ''))).toBe(false);
+});
+
+test('takes the token out of the address bar and keeps working on reload', async ({ consolePage, page }) => {
+  await consolePage.open();
+  await expect(consolePage.versionApp).toHaveText(pkg.version);
+  expect(new URL(page.url()).search).toBe('');
+  await page.reload();
+  await expect(consolePage.versionApp).toHaveText(pkg.version);
+});
+
+test('without the token the page says how to get in', async ({ consolePage }) => {
+  await consolePage.openWithoutToken();
+  await expect(consolePage.versionError).toContainText('disconnected');
+  await expect(consolePage.versionError).toContainText('?token=');
+});
+
+test('looks right in light and dark', async ({ consolePage, page }, testInfo) => {
+  await page.setViewportSize({ width: 1000, height: 560 });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await consolePage.open();
+    await expect(consolePage.versionRuntime).toBeVisible();
+    await expect(consolePage.statusEngine).toBeVisible();
+    const path = testInfo.outputPath(`console-${scheme}.png`);
+    await page.screenshot({ path, fullPage: true });
+    await testInfo.attach(`console-${scheme}`, { path, contentType: 'image/png' });
+  }
+});

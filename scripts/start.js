@@ -1,0 +1,60 @@
+// `npm start`: opens the desktop app where Electron can start; otherwise says why in one
+// line and serves the same console on a loopback URL until Ctrl-C.
+// `npm start -- --web` forces the browser mode.
+// The embedded engine is started by console main's core (src-main/console/core.ts), so
+// both modes get it from there; nothing engine-specific belongs in this launcher.
+
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { canStartElectron } from './electron-runtime.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const forceWeb = process.argv.includes('--web') || process.env.SPINCYCLE_FORCE_WEB === '1';
+
+/** Runs a child to completion, forwarding termination signals; resolves with its exit code. */
+function run(command, args, options = {}) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', ...options });
+    // Ctrl-C reaches the whole foreground process group, so the child already has SIGINT;
+    // forwarding keeps SIGTERM (and SIGINT from `kill`) working too. Shutdown is idempotent.
+    const forward = (signal) => {
+      if (child.exitCode === null) child.kill(signal);
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolvePromise(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+async function startDesktop(electronPath) {
+  const { build } = await import('electron-vite');
+  await build({ configFile: resolve(root, 'electron.vite.config.ts'), logLevel: 'warn' });
+  return run(electronPath, ['.']);
+}
+
+async function startWeb(reason) {
+  console.log(`${reason}; serving the console in your browser instead`);
+  const { build } = await import('vite');
+  await build({ configFile: resolve(root, 'vite.renderer.config.ts'), logLevel: 'warn' });
+  return run(process.execPath, ['--import', 'tsx', resolve(root, 'src-main/web/serve.ts')]);
+}
+
+async function main() {
+  const electron = canStartElectron();
+  if (electron.ok && !forceWeb) return startDesktop(electron.path);
+  return startWeb(forceWeb ? 'Browser mode requested (--web)' : electron.reason);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,79 @@
+// Electron IPC wiring, exercised under plain Node with fakes for ipcMain and WebContents
+// (only types come from 'electron'): one channel per method, the sender check, argument
+// validation, and event forwarding with replay after each page load.
+
+import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import { describe, expect, it } from 'vitest';
+import { startConsoleCore } from '../console/core';
+import { CONTRACT_METHODS, eventChannel, methodChannel } from '../shared/ipc';
+import { forwardEvents, wireContract } from './ipc-wiring';
+
+type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
+
+function fakeIpcMain(): { ipcMain: IpcMain; handlers: Map<string, Handler> } {
+  const handlers = new Map<string, Handler>();
+  const ipcMain = {
+    handle: (channel: string, handler: Handler) => handlers.set(channel, handler),
+    removeHandler: (channel: string) => handlers.delete(channel),
+  } as unknown as IpcMain;
+  return { ipcMain, handlers };
+}
+
+const trusted = { id: 'trusted' } as unknown as IpcMainInvokeEvent;
+const stranger = { id: 'stranger' } as unknown as IpcMainInvokeEvent;
+
+describe('wireContract', () => {
+  const core = startConsoleCore({ appVersion: '1.0.0', runtime: 'electron test', heartbeatMs: 0 });
+
+  it('registers exactly one channel per contract method and removes them', () => {
+    const { ipcMain, handlers } = fakeIpcMain();
+    const unwire = wireContract({ ipcMain, core, isTrustedSender: () => true });
+    expect([...handlers.keys()].sort()).toEqual(CONTRACT_METHODS.map(methodChannel).sort());
+    unwire();
+    expect(handlers.size).toBe(0);
+  });
+
+  it('routes trusted calls, validates their arguments, and refuses other senders', async () => {
+    const { ipcMain, handlers } = fakeIpcMain();
+    wireContract({ ipcMain, core, isTrustedSender: (event) => event === trusted });
+    const version = handlers.get(methodChannel('version'));
+    expect(await version?.(trusted)).toMatchObject({ ok: true, value: { app: '1.0.0', runtime: 'electron test' } });
+    expect(await version?.(trusted, 'extra')).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'version() takes no arguments, got 1' },
+    });
+    expect(await version?.(stranger)).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'version(): caller is not the console window' },
+    });
+  });
+});
+
+describe('forwardEvents', () => {
+  it('sends events to the renderer and replays the retained ones after each load', () => {
+    const core = startConsoleCore({ appVersion: '1.0.0', runtime: 'test', heartbeatMs: 0 });
+    const sent: [string, unknown][] = [];
+    const loadListeners: (() => void)[] = [];
+    const contents = {
+      isDestroyed: () => false,
+      send: (channel: string, payload: unknown) => sent.push([channel, payload]),
+      on: (name: string, listener: () => void) => name === 'did-finish-load' && loadListeners.push(listener),
+      off: (_name: string, listener: () => void) => loadListeners.splice(loadListeners.indexOf(listener), 1),
+    } as unknown as WebContents;
+
+    const stop = forwardEvents(core, contents);
+    expect(sent).toEqual([]); // nothing until the page has loaded
+    loadListeners.forEach((l) => l());
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.[0]).toBe(eventChannel('status'));
+    expect(sent[0]?.[1]).toMatchObject({ embeddedEngine: 'not-started' });
+
+    core.status.setEmbeddedEngine('running');
+    expect(sent.at(-1)?.[1]).toMatchObject({ embeddedEngine: 'running' });
+
+    stop();
+    core.status.setEmbeddedEngine('stopped');
+    expect(sent).toHaveLength(2);
+    expect(loadListeners).toHaveLength(0);
+  });
+});

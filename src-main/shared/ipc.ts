@@ -1,0 +1,118 @@
+// The typed contract between the renderer (untrusted UI) and console main.
+// One list of methods the renderer may call and one map of events main pushes; both
+// transports (Electron IPC, web bridge over WebSocket) are generic over these.
+// Runtime-neutral: imports only from shared/.
+
+import type { Result } from './result';
+
+/** What `version()` reports: which console, which wire protocol, which runtime hosts main. */
+export interface VersionInfo {
+  /** Console application version (package.json). */
+  readonly app: string;
+  /** Revision of the original Spin Cycle protocol we are wire-compatible with. */
+  readonly protocol: string;
+  /** Where console main runs, e.g. "node 20.20.2" or "electron 45.5.0 / chrome 140.0". */
+  readonly runtime: string;
+}
+
+/** Lifecycle of the embedded engine (the child process console main may start). */
+export type EmbeddedEngineState = 'not-started' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Pushed when console main's state changes and as a periodic heartbeat. */
+export interface StatusEvent {
+  readonly embeddedEngine: EmbeddedEngineState;
+  /** ISO-8601 time at which main produced this status. */
+  readonly time: string;
+}
+
+/** Methods: name -> positional argument tuple and success value. */
+export interface ContractMethods {
+  version: { args: []; value: VersionInfo };
+}
+
+/** Events: name -> payload. */
+export interface ContractEvents {
+  status: StatusEvent;
+}
+
+export type MethodName = keyof ContractMethods;
+export type EventName = keyof ContractEvents;
+export type MethodArgs<M extends MethodName> = ContractMethods[M]['args'];
+export type MethodValue<M extends MethodName> = ContractMethods[M]['value'];
+
+// Record<Name, true> makes the compiler reject a missing or extra name, so the runtime
+// lists below can never drift from the interfaces above.
+const METHOD_TABLE: Record<MethodName, true> = { version: true };
+const EVENT_TABLE: Record<EventName, true> = { status: true };
+
+/** Every method name, at runtime (the preload and the transports enumerate it). */
+export const CONTRACT_METHODS: readonly MethodName[] = Object.freeze(Object.keys(METHOD_TABLE) as MethodName[]);
+/** Every event name, at runtime. */
+export const CONTRACT_EVENTS: readonly EventName[] = Object.freeze(Object.keys(EVENT_TABLE) as EventName[]);
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(METHOD_TABLE, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(EVENT_TABLE, name);
+}
+
+/** Listener for one event; the returned function unsubscribes. */
+export type Unsubscribe = () => void;
+export type EventListener<E extends EventName> = (payload: ContractEvents[E]) => void;
+
+/**
+ * The API the renderer sees: one async function per method, plus `on` for events.
+ * Electron's preload exposes exactly this as `window.spincycle`; the web transport
+ * implements the same shape over a WebSocket.
+ */
+export type ConsoleApi = {
+  readonly [M in MethodName]: (...args: MethodArgs<M>) => Promise<Result<MethodValue<M>>>;
+} & {
+  on<E extends EventName>(event: E, listener: EventListener<E>): Unsubscribe;
+};
+
+/** Name of the global the Electron preload defines in the renderer's main world. */
+export const PRELOAD_GLOBAL = 'spincycle';
+
+// ---- Electron IPC channel names -------------------------------------------------------
+
+export function methodChannel(method: MethodName): string {
+  return `spincycle:call:${method}`;
+}
+
+export function eventChannel(event: EventName): string {
+  return `spincycle:event:${event}`;
+}
+
+// ---- Web bridge frames (JSON over WebSocket) ------------------------------------------
+
+/** Path of the WebSocket endpoint on the web bridge's HTTP server. */
+export const WEB_SOCKET_PATH = '/ws';
+/** Query parameter carrying the per-run token (page URL and WebSocket URL). */
+export const WEB_TOKEN_PARAM = 'token';
+
+export type CallId = number | string;
+
+/** Renderer -> main. */
+export interface CallFrame {
+  readonly id: CallId;
+  readonly method: string;
+  readonly args: readonly unknown[];
+}
+
+/** Main -> renderer, answering one call. `id` is null when the frame could not be read. */
+export interface ReplyFrame {
+  readonly id: CallId | null;
+  readonly result: Result<unknown>;
+}
+
+/** Main -> renderer, unsolicited. */
+export interface EventFrame<E extends EventName = EventName> {
+  readonly event: E;
+  readonly payload: ContractEvents[E];
+}
+
+/** Any one event frame, discriminated by `event`. */
+export type AnyEventFrame = { [E in EventName]: EventFrame<E> }[EventName];

@@ -1,0 +1,21 @@
+// Picks how the renderer reaches console main: the Electron preload's `window.spincycle`
+// when present, otherwise the web bridge's WebSocket on the page's own origin.
+
+import { PRELOAD_GLOBAL, type ConsoleApi } from '../../src-main/shared/ipc';
+import { takeToken } from './token';
+import { createWebTransport } from './web-transport';
+
+export type TransportKind = 'electron' | 'web';
+
+export interface Transport {
+  readonly kind: TransportKind;
+  readonly api: ConsoleApi;
+}
+
+export function pickTransport(win: Window): Transport {
+  const preload = (win as unknown as Record<string, unknown>)[PRELOAD_GLOBAL];
+  if (typeof preload === 'object' && preload !== null) {
+    return { kind: 'electron', api: preload as ConsoleApi };
+  }
+  return { kind: 'web', api: createWebTransport({ origin: win.location.origin, token: takeToken(win) }) };
+}
