@@ -1,40 +1,128 @@
 // Console main's runtime-neutral core, shared by the Electron shell and the web bridge:
-// the contract handlers, the event hub, and the producers feeding it. Both hosts build
-// one of these and hand it to their transport.
+// the console service (cache, contexts, sync, notifications), the contract handlers, the event
+// hub, and the embedded engine. Both hosts build one of these and hand it to their transport.
 
+import { existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EmbeddedEngine } from './embedded-engine';
 import { EventHub } from './events';
 import { createHandlers, type ContractHandlers } from './handlers';
+import { ConsoleService } from './service';
 import { StatusSource } from './status';
+
+/** Name of the context that points at the embedded engine. */
+export const EMBEDDED_CONTEXT = 'local';
+
+export interface EmbeddedEngineConfig {
+  /** bin/spincycle.js */
+  cliPath: string;
+  specsDir: string;
+  jobsDir?: string;
+}
 
 export interface ConsoleCoreOptions {
   readonly appVersion: string;
   readonly runtime: string;
   readonly heartbeatMs?: number;
+  /** Folder for the cache file and the embedded engine's data. */
+  readonly dataDir: string;
+  /** Start the embedded engine (default context `local`); null to run without one. */
+  readonly embeddedEngine: EmbeddedEngineConfig | null;
+  /** better-sqlite3 addon for this runtime (Electron's own build). */
+  readonly nativeBinding?: string;
+  /** Where engine and console problems are reported (stderr by default). */
+  readonly log?: (line: string) => void;
 }
 
 export interface ConsoleCore {
   readonly handlers: ContractHandlers;
   readonly events: EventHub;
   readonly status: StatusSource;
-  /** Stops timers (and, later, the embedded engine). */
+  readonly service: ConsoleService;
+  readonly engine: EmbeddedEngine | null;
+  /** Stops syncing, the embedded engine and timers. */
   stop(): Promise<void>;
 }
 
+/** The default data folder: $SPINCYCLE_DATA_DIR, else the platform's per-user data folder. */
+export function defaultDataDir(): string {
+  if (process.env.SPINCYCLE_DATA_DIR) return process.env.SPINCYCLE_DATA_DIR;
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library/Application Support/spincycle-console');
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? home, 'spincycle-console');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local/share'), 'spincycle-console');
+}
+
 export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  mkdirSync(options.dataDir, { recursive: true });
   const events = new EventHub();
   const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
-  const handlers = createHandlers({ appVersion: options.appVersion, runtime: options.runtime });
+  const service = new ConsoleService({
+    cacheFile: path.join(options.dataDir, 'cache.db'),
+    emit: (event, payload) => events.emit(event, payload),
+    user: os.userInfo().username,
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+  });
+  if (service.cacheRecovery) {
+    log(
+      `console: the cache could not be read (${service.cacheRecovery.reason}); it was moved to ` +
+        `${service.cacheRecovery.movedTo} and a new one was started`,
+    );
+  }
+  const handlers = createHandlers({ appVersion: options.appVersion, runtime: options.runtime, service });
 
-  // HOOK (embedded engine): start the engine child process here and report its
-  // lifecycle through status.setEmbeddedEngine('starting' | 'running' | ...).
+  let engine: EmbeddedEngine | null = null;
+  const cfg = options.embeddedEngine;
+  if (cfg) {
+    if (!service.contexts().some((c) => c.name === EMBEDDED_CONTEXT)) {
+      // The URL is a placeholder until the engine has its port.
+      service.putContext({
+        name: EMBEDDED_CONTEXT,
+        url: 'http://127.0.0.1:8888',
+        envLabel: 'embedded',
+        envColor: '#2e7d32',
+        embedded: true,
+      });
+    }
+    if (!existsSync(cfg.cliPath)) {
+      status.setEmbeddedEngine('failed');
+      log(`console: cannot start the embedded engine: ${cfg.cliPath} is missing`);
+    } else {
+      engine = new EmbeddedEngine({
+        ...cfg,
+        dataDir: path.join(options.dataDir, 'engine'),
+        onState: (state, detail) => {
+          status.setEmbeddedEngine(state);
+          if (detail && state === 'failed') log(`console: ${detail}`);
+        },
+        onLog: (line) => log(`engine: ${line}`),
+      });
+      engine.start().then(
+        (url) => {
+          const ctx = service.contexts().find((c) => c.name === EMBEDDED_CONTEXT);
+          if (ctx && ctx.url !== url) service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
+        },
+        (err: unknown) => {
+          status.setEmbeddedEngine('failed');
+          log(`console: the embedded engine did not start: ${(err as Error).message}`);
+        },
+      );
+    }
+  }
+  service.start();
 
   return {
     handlers,
     events,
     status,
-    stop() {
+    service,
+    engine,
+    async stop() {
       status.stop();
-      return Promise.resolve();
+      await service.stop();
+      await engine?.stop();
     },
   };
 }

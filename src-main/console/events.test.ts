@@ -47,7 +47,10 @@ describe('StatusSource', () => {
     ]);
     status.setEmbeddedEngine('starting');
     status.setEmbeddedEngine('starting');
-    expect(seen.map((f) => f.payload.embeddedEngine)).toEqual(['not-started', 'starting']);
+    expect(seen.map((f) => (f.event === 'status' ? f.payload.embeddedEngine : f.event))).toEqual([
+      'not-started',
+      'starting',
+    ]);
     status.stop();
   });
 

@@ -1,8 +1,14 @@
 // In-process hub for contract events (main -> renderer). Producers emit typed frames;
-// transports subscribe and forward them. The last frame of each event is retained so a
+// transports subscribe and forward them. The last frame of each stateful event is retained so a
 // renderer that connects later starts from the current state instead of waiting.
 
-import type { AnyEventFrame, ContractEvents, EventName, Unsubscribe } from '../shared/ipc';
+import {
+  TRANSIENT_EVENTS,
+  type AnyEventFrame,
+  type ContractEvents,
+  type EventName,
+  type Unsubscribe,
+} from '../shared/ipc';
 
 export type FrameListener = (frame: AnyEventFrame) => void;
 
@@ -12,7 +18,7 @@ export class EventHub {
 
   emit<E extends EventName>(event: E, payload: ContractEvents[E]): void {
     const frame = { event, payload } as AnyEventFrame;
-    this.#retained.set(event, frame);
+    if (!TRANSIENT_EVENTS.has(event)) this.#retained.set(event, frame);
     for (const listener of [...this.#listeners]) {
       try {
         listener(frame);

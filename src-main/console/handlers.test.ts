@@ -68,9 +68,7 @@ describe('dispatch', () => {
   });
 
   it('turns a throwing handler into an internal error', async () => {
-    const broken: ContractHandlers = {
-      version: () => Promise.reject(new Error('disk on fire')),
-    };
+    const broken: ContractHandlers = { ...handlers, version: () => Promise.reject(new Error('disk on fire')) };
     expect(await dispatch(broken, 'version', [])).toEqual({
       ok: false,
       error: { code: 'internal', message: 'version() failed: disk on fire' },

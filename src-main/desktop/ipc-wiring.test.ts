@@ -2,6 +2,9 @@
 // (only types come from 'electron'): one channel per method, the sender check, argument
 // validation, and event forwarding with replay after each page load.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { describe, expect, it } from 'vitest';
 import { startConsoleCore } from '../console/core';
@@ -23,7 +26,13 @@ const trusted = { id: 'trusted' } as unknown as IpcMainInvokeEvent;
 const stranger = { id: 'stranger' } as unknown as IpcMainInvokeEvent;
 
 describe('wireContract', () => {
-  const core = startConsoleCore({ appVersion: '1.0.0', runtime: 'electron test', heartbeatMs: 0 });
+  const core = startConsoleCore({
+    appVersion: '1.0.0',
+    runtime: 'electron test',
+    heartbeatMs: 0,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sc-core-')),
+    embeddedEngine: null,
+  });
 
   it('registers exactly one channel per contract method and removes them', () => {
     const { ipcMain, handlers } = fakeIpcMain();
@@ -51,7 +60,13 @@ describe('wireContract', () => {
 
 describe('forwardEvents', () => {
   it('sends events to the renderer and replays the retained ones after each load', () => {
-    const core = startConsoleCore({ appVersion: '1.0.0', runtime: 'test', heartbeatMs: 0 });
+    const core = startConsoleCore({
+      appVersion: '1.0.0',
+      runtime: 'test',
+      heartbeatMs: 0,
+      dataDir: mkdtempSync(path.join(tmpdir(), 'sc-core-')),
+      embeddedEngine: null,
+    });
     const sent: [string, unknown][] = [];
     const loadListeners: (() => void)[] = [];
     const contents = {
@@ -64,16 +79,17 @@ describe('forwardEvents', () => {
     const stop = forwardEvents(core, contents);
     expect(sent).toEqual([]); // nothing until the page has loaded
     loadListeners.forEach((l) => l());
-    expect(sent).toHaveLength(1);
-    expect(sent[0]?.[0]).toBe(eventChannel('status'));
-    expect(sent[0]?.[1]).toMatchObject({ embeddedEngine: 'not-started' });
+    // The retained state events (status, tray) are replayed once the page has loaded.
+    expect(sent.map(([channel]) => channel).sort()).toEqual([eventChannel('status'), eventChannel('tray')].sort());
+    expect(sent.find(([c]) => c === eventChannel('status'))?.[1]).toMatchObject({ embeddedEngine: 'not-started' });
 
     core.status.setEmbeddedEngine('running');
     expect(sent.at(-1)?.[1]).toMatchObject({ embeddedEngine: 'running' });
 
+    const before = sent.length;
     stop();
     core.status.setEmbeddedEngine('stopped');
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(before);
     expect(loadListeners).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@
 // console window, and carries the contract to it over IPC. The only other code importing
 // 'electron' is in this folder.
 
+import path from 'node:path';
 import { app, BrowserWindow, ipcMain } from 'electron';
 import { fileURLToPath } from 'node:url';
 import { startConsoleCore, type ConsoleCore } from '../console/core';
@@ -37,7 +38,15 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   void app.whenReady().then(() => {
-    core = startConsoleCore({ appVersion: app.getVersion(), runtime: describeRuntime(process.versions) });
+    core = startConsoleCore({
+      appVersion: app.getVersion(),
+      runtime: describeRuntime(process.versions),
+      dataDir: process.env.SPINCYCLE_DATA_DIR ?? app.getPath('userData'),
+      embeddedEngine: {
+        cliPath: path.join(app.getAppPath(), 'bin/spincycle.js'),
+        specsDir: path.join(app.getAppPath(), 'resources/specs'),
+      },
+    });
     openWindow(core);
     app.on('activate', () => {
       if (core && BrowserWindow.getAllWindows().length === 0) openWindow(core);

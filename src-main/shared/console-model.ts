@@ -84,8 +84,103 @@ export interface LogSearchHit {
   snippet: string;
 }
 
+/** A job of a chain as the renderer sees it (the serialized job bytes stay in main). */
+export interface ChainJob {
+  id: string;
+  type: string;
+  retry: number;
+  /** milliseconds between tries */
+  retryWait: number;
+  /** The args the job was created with, when the RM recorded them. */
+  args: JsonObject | null;
+}
+
+/** A job chain, serializable over any transport. */
+export interface ChainView {
+  requestId: string;
+  /** sorted by job id */
+  jobs: ChainJob[];
+  /** job id -> the ids of the jobs that wait for it */
+  adjacencyList: Record<string, string[]>;
+}
+
+export function chainView(chain: JobChain): ChainView {
+  return {
+    requestId: chain.requestId,
+    jobs: Object.values(chain.jobs)
+      .map((j) => ({ id: j.id, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    adjacencyList: chain.adjacencyList,
+  };
+}
+
 export interface RequestDetail {
   request: RequestRecord;
-  chain: JobChain | null;
+  chain: ChainView | null;
   statuses: JobStatus[];
+}
+
+/** Console preferences, persisted in the cache. */
+export interface ConsoleSettings {
+  intervals: {
+    /** requests the operator is looking at */
+    viewedMs: number;
+    /** the running list and watched requests */
+    otherMs: number;
+    /** longest wait between tries while offline */
+    maxBackoffMs: number;
+  };
+  notifications: boolean;
+  theme: 'light' | 'dark' | 'system';
+}
+
+export interface RequestRef {
+  context: string;
+  id: string;
+}
+
+/** Whether a context's RM answers. While offline everything is read from the cache. */
+export interface ContextStatus {
+  context: string;
+  online: boolean;
+  /** Last successful exchange with the RM (ms since epoch), null if never. */
+  lastOkMs: number | null;
+  /** Why it is offline. */
+  error: string | null;
+}
+
+/** A watched request changed state (one per change). */
+export interface RequestNotification {
+  context: string;
+  requestId: string;
+  type: string;
+  from: State;
+  to: State;
+  /** Jobs that ended FAIL or TIMEOUT, when the request failed. */
+  failedJobs: string[];
+  title: string;
+  body: string;
+}
+
+/** What the tray icon and menu show. */
+export interface TrayModel {
+  running: number;
+  /** Watched requests that failed in the last 24 hours. */
+  failed: number;
+  /** Most recent watched requests, newest first. */
+  recent: Array<Pick<RequestRecord, 'context' | 'id' | 'type' | 'state' | 'createdAt'>>;
+}
+
+/** Parts of a request the console just refreshed in the cache. */
+export type RequestPart = 'request' | 'chain' | 'statuses' | 'logs';
+
+export interface RequestUpdated {
+  context: string;
+  requestId: string;
+  parts: RequestPart[];
+}
+
+export interface RequestsChanged {
+  context: string;
+  requests: RequestRecord[];
 }

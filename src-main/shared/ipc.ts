@@ -3,6 +3,23 @@
 // transports (Electron IPC, web bridge over WebSocket) are generic over these.
 // Runtime-neutral: imports only from shared/.
 
+import type {
+  ConsoleSettings,
+  Context,
+  ContextStatus,
+  JobLogRecord,
+  LogSearchHit,
+  Page,
+  RequestDetail,
+  RequestFilter,
+  RequestNotification,
+  RequestRecord,
+  RequestRef,
+  RequestsChanged,
+  RequestUpdated,
+  TrayModel,
+} from './console-model';
+import type { JobStatus, JsonObject, RequestSpec } from './proto';
 import type { Result } from './result';
 
 /** What `version()` reports: which console, which wire protocol, which runtime hosts main. */
@@ -28,11 +45,60 @@ export interface StatusEvent {
 /** Methods: name -> positional argument tuple and success value. */
 export interface ContractMethods {
   version: { args: []; value: VersionInfo };
+
+  // contexts (Request Managers)
+  contexts: { args: []; value: Context[] };
+  contextStatuses: { args: []; value: ContextStatus[] };
+  /** Adds or edits a context; `previousName` renames one. */
+  putContext: { args: [context: Context, previousName?: string]; value: Context };
+  removeContext: { args: [name: string]; value: null };
+
+  // reading (from the cache: works offline)
+  listRequests: { args: [filter: RequestFilter, offset: number, limit: number]; value: Page<RequestRecord> };
+  /** Opens a request: synced every second while open, fetched now if the RM answers. */
+  openRequest: { args: [context: string, id: string]; value: RequestDetail };
+  closeRequest: { args: [context: string, id: string]; value: null };
+  getRequest: { args: [context: string, id: string]; value: RequestDetail };
+  /** Job statuses sorted by runtime, longest first (JobStatusByRuntime). */
+  jobStatuses: { args: [context: string, id: string]; value: JobStatus[] };
+  /** A page of job logs (every try), ordered by job id then try. */
+  jobLogs: { args: [context: string, id: string, offset: number, limit: number]; value: Page<JobLogRecord> };
+  /** Every try of one job. */
+  jobLogsOfJob: { args: [context: string, id: string, jobId: string]; value: JobLogRecord[] };
+  /** Full-text search over every cached log, newest first. */
+  searchLogs: { args: [text: string, offset: number, limit: number]; value: LogSearchHit[] };
+  /** The context's request types (the last answer is kept for offline use). */
+  requestList: { args: [context: string]; value: RequestSpec[] };
+
+  // acting (through the context's Request Manager)
+  createRequest: { args: [context: string, type: string, args: JsonObject]; value: RequestRecord };
+  stopRequest: { args: [context: string, id: string]; value: RequestRecord | null };
+  watch: { args: [context: string, id: string, watched: boolean]; value: null };
+
+  // export / import
+  /** The text of one export file holding the given requests. */
+  exportRequests: { args: [refs: RequestRef[]]; value: string };
+  /** Imports an export file's text; the imported requests are read-only. */
+  importRequests: { args: [text: string]; value: RequestRef[] };
+
+  // settings and tray
+  settings: { args: []; value: ConsoleSettings };
+  updateSettings: { args: [patch: Partial<ConsoleSettings>]; value: ConsoleSettings };
+  trayModel: { args: []; value: TrayModel };
 }
 
 /** Events: name -> payload. */
 export interface ContractEvents {
   status: StatusEvent;
+  /** A context went offline or came back. */
+  contextStatus: ContextStatus;
+  /** Requests of a context were added or changed (state, progress). */
+  requestsChanged: RequestsChanged;
+  /** Parts of a request the operator has open were refreshed in the cache. */
+  requestUpdated: RequestUpdated;
+  /** A watched request changed state: exactly one per change. */
+  notification: RequestNotification;
+  tray: TrayModel;
 }
 
 export type MethodName = keyof ContractMethods;
@@ -42,8 +108,45 @@ export type MethodValue<M extends MethodName> = ContractMethods[M]['value'];
 
 // Record<Name, true> makes the compiler reject a missing or extra name, so the runtime
 // lists below can never drift from the interfaces above.
-const METHOD_TABLE: Record<MethodName, true> = { version: true };
-const EVENT_TABLE: Record<EventName, true> = { status: true };
+const METHOD_TABLE: Record<MethodName, true> = {
+  version: true,
+  contexts: true,
+  contextStatuses: true,
+  putContext: true,
+  removeContext: true,
+  listRequests: true,
+  openRequest: true,
+  closeRequest: true,
+  getRequest: true,
+  jobStatuses: true,
+  jobLogs: true,
+  jobLogsOfJob: true,
+  searchLogs: true,
+  requestList: true,
+  createRequest: true,
+  stopRequest: true,
+  watch: true,
+  exportRequests: true,
+  importRequests: true,
+  settings: true,
+  updateSettings: true,
+  trayModel: true,
+};
+const EVENT_TABLE: Record<EventName, true> = {
+  status: true,
+  contextStatus: true,
+  requestsChanged: true,
+  requestUpdated: true,
+  notification: true,
+  tray: true,
+};
+
+/** Events that describe a moment rather than a state: never replayed to a late subscriber. */
+export const TRANSIENT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
+  'notification',
+  'requestsChanged',
+  'requestUpdated',
+]);
 
 /** Every method name, at runtime (the preload and the transports enumerate it). */
 export const CONTRACT_METHODS: readonly MethodName[] = Object.freeze(Object.keys(METHOD_TABLE) as MethodName[]);

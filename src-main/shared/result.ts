@@ -6,7 +6,11 @@ export type ErrorCode =
   | 'bad-request' // unknown method, malformed frame, arguments failing validation
   | 'forbidden' // caller not allowed (wrong sender, missing token)
   | 'disconnected' // the transport is gone (renderer side)
-  | 'internal'; // a handler failed unexpectedly
+  | 'internal' // a handler failed unexpectedly
+  | 'not-found' // no such context, request or job
+  | 'read-only' // an imported request: nothing can be sent about it
+  | 'unreachable' // the context's Request Manager does not answer
+  | 'rm-error'; // the Request Manager refused (its own message follows)
 
 export interface ResultError {
   readonly code: ErrorCode;
@@ -25,7 +29,16 @@ export function err(code: ErrorCode, message: string): Err {
   return { ok: false, error: { code, message } };
 }
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>(['bad-request', 'forbidden', 'disconnected', 'internal']);
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'bad-request',
+  'forbidden',
+  'disconnected',
+  'internal',
+  'not-found',
+  'read-only',
+  'unreachable',
+  'rm-error',
+]);
 
 /** Structural check for values that arrived over a transport (JSON, structured clone). */
 export function isResult(value: unknown): value is Result<unknown> {

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startConsoleCore } from '../console/core';
+import { defaultDataDir, startConsoleCore } from '../console/core';
 import { describeRuntime } from '../console/runtime-info';
 import { startWebBridge } from './server';
 
@@ -28,7 +28,15 @@ function parsePort(raw: string | undefined): number {
 }
 
 async function main(): Promise<void> {
-  const core = startConsoleCore({ appVersion: readAppVersion(), runtime: describeRuntime(process.versions) });
+  const core = startConsoleCore({
+    appVersion: readAppVersion(),
+    runtime: describeRuntime(process.versions),
+    dataDir: defaultDataDir(),
+    embeddedEngine:
+      process.env.SPINCYCLE_NO_ENGINE === '1'
+        ? null
+        : { cliPath: resolve(projectRoot, 'bin/spincycle.js'), specsDir: resolve(projectRoot, 'resources/specs') },
+  });
   const bridge = await startWebBridge({
     handlers: core.handlers,
     events: core.events,

@@ -1,6 +1,8 @@
 // The web bridge over a real loopback socket: static files, the token and Origin checks on
 // the WebSocket upgrade, call round-trips, events, and resilience to malformed frames.
 
+import { mkdtempSync } from 'node:fs';
+import path from 'node:path';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,13 @@ beforeAll(async () => {
   await writeFile(join(dir, 'assets', 'app.js'), 'console.log(1)');
   // A file beside the served folder that path tricks must not reach.
   await writeFile(join(dir, '..', 'spincycle-secret.txt'), 'secret');
-  core = startConsoleCore({ appVersion: '9.9.9', runtime: 'node test', heartbeatMs: 0 });
+  core = startConsoleCore({
+    appVersion: '9.9.9',
+    runtime: 'node test',
+    heartbeatMs: 0,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sc-core-')),
+    embeddedEngine: null,
+  });
   bridge = await startWebBridge({ handlers: core.handlers, events: core.events, staticRoot: dir, token: TOKEN });
 });
 

@@ -12,8 +12,19 @@ import type {
   RequestFilter,
   RequestOrigin,
   RequestRecord,
+  TrayModel,
 } from '../../shared/console-model';
-import type { JobChain, JobLog, JobStatus, JsonObject, Request } from '../../shared/proto';
+import {
+  STATE_FAIL,
+  STATE_PENDING,
+  STATE_RUNNING,
+  STATE_TIMEOUT,
+  type JobChain,
+  type JobLog,
+  type JobStatus,
+  type JsonObject,
+  type Request,
+} from '../../shared/proto';
 import { openCache, type OpenCacheOptions, type OpenedCache } from './open-cache';
 
 type Row = Record<string, unknown>;
@@ -130,6 +141,18 @@ export class Cache {
          WHERE job_logs_text MATCH ?
          ORDER BY job_logs_text.rowid DESC
          LIMIT ? OFFSET ?`,
+      ),
+      unfinished: db.prepare(
+        `SELECT id FROM requests WHERE context = ? AND state IN (${STATE_PENDING}, ${STATE_RUNNING})
+         ORDER BY created_ms DESC LIMIT ?`,
+      ),
+      runningCount: db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE state = ${STATE_RUNNING}`),
+      failedCount: db.prepare(
+        `SELECT COUNT(*) AS n FROM requests WHERE watched = 1 AND state IN (${STATE_FAIL}, ${STATE_TIMEOUT})
+         AND created_ms >= ?`,
+      ),
+      recentWatched: db.prepare(
+        'SELECT context, id, type, state, created_at FROM requests WHERE watched = 1 ORDER BY created_ms DESC LIMIT ?',
       ),
       getSetting: db.prepare('SELECT value FROM settings WHERE key = ?'),
       putSetting: db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)'),
@@ -248,6 +271,27 @@ export class Cache {
       .prepare(`SELECT * FROM requests WHERE ${clause} ORDER BY created_ms DESC, id LIMIT @limit OFFSET @offset`)
       .all(params) as Row[];
     return { items: rows.map(toRecord), total, offset };
+  }
+
+  /** Ids of cached requests still PENDING or RUNNING, newest first. */
+  unfinishedIds(context: string, limit = 200): string[] {
+    return this.s.unfinished.pluck().all(context, limit) as string[];
+  }
+
+  /** The tray's counts and recent watched requests. */
+  trayModel(nowMs = Date.now(), recent = 8): TrayModel {
+    const rows = this.s.recentWatched.all(recent) as Row[];
+    return {
+      running: (this.s.runningCount.get() as { n: number }).n,
+      failed: (this.s.failedCount.get(nowMs - 24 * 3600_000) as { n: number }).n,
+      recent: rows.map((r) => ({
+        context: r.context as string,
+        id: r.id as string,
+        type: r.type as string,
+        state: r.state as number,
+        createdAt: r.created_at as string,
+      })),
+    };
   }
 
   // ---- chains and statuses ----

@@ -1,0 +1,344 @@
+// The console core: contexts (Request Managers), one client and one sync per context, the
+// cache, notifications and the tray model, and every operation the contract and the CLI offer.
+// Reads come from the cache (so they work offline); writes (create, stop) go to the RM.
+// Plain Node: no electron, no transport.
+
+import {
+  chainView,
+  type ConsoleSettings,
+  type Context,
+  type ContextStatus,
+  type JobLogRecord,
+  type LogSearchHit,
+  type Page,
+  type RequestDetail,
+  type RequestFilter,
+  type RequestPart,
+  type RequestRecord,
+} from '../shared/console-model';
+import {
+  JobStatusByRuntime,
+  decodeJobChain,
+  parseWire,
+  type JobStatus,
+  type JsonObject,
+  type RequestSpec,
+} from '../shared/proto';
+import type { ContractEvents } from '../shared/ipc';
+import { Cache } from './cache/cache';
+import { RmClient, type RmClientOptions } from './client/rm-client';
+import { exportRequests, importRequests } from './export-import';
+import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
+import { Notifier } from './sync/notifier';
+
+export const DEFAULT_SETTINGS: ConsoleSettings = { intervals: DEFAULT_INTERVALS, notifications: true, theme: 'system' };
+
+/** Everything the service announces (contract events); the host forwards it to the renderer and the tray. */
+export type ConsoleEventName = 'contextStatus' | 'requestsChanged' | 'requestUpdated' | 'notification' | 'tray';
+
+export type ConsoleEmit = <E extends ConsoleEventName>(event: E, payload: ContractEvents[E]) => void;
+
+/** A refused operation; `code` lets the contract map it (not-found, read-only, bad-request...). */
+export class ConsoleError extends Error {
+  override name = 'ConsoleError';
+  constructor(
+    readonly code: 'not-found' | 'read-only' | 'bad-request' | 'unreachable' | 'rm-error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ConsoleServiceOptions {
+  /** The cache file, or ':memory:'. */
+  cacheFile: string;
+  emit: ConsoleEmit;
+  /** Client options for every context (timeouts, retries). */
+  client?: Omit<RmClientOptions, 'baseUrl'>;
+  /** Username sent with created requests. */
+  user?: string;
+  nativeBinding?: string;
+}
+
+const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
+const SETTINGS_KEY = 'settings';
+
+export class ConsoleService {
+  readonly cache: Cache;
+  private readonly syncs = new Map<string, ContextSync>();
+  private readonly clients = new Map<string, RmClient>();
+  private readonly notifier: Notifier;
+  private settingsValue: ConsoleSettings;
+  private started = false;
+
+  constructor(private readonly options: ConsoleServiceOptions) {
+    this.cache = new Cache(options.cacheFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    this.settingsValue = { ...DEFAULT_SETTINGS, ...this.cache.getSetting<Partial<ConsoleSettings>>(SETTINGS_KEY) };
+    this.notifier = new Notifier(
+      this.cache,
+      {
+        notification: (n) => options.emit('notification', n),
+        tray: (t) => options.emit('tray', t),
+      },
+      () => this.settingsValue.notifications,
+    );
+  }
+
+  /** Why the cache had to be rebuilt at start, if it had to. */
+  get cacheRecovery(): Cache['recovered'] {
+    return this.cache.recovered;
+  }
+
+  /** Starts syncing every context. */
+  start(): void {
+    this.started = true;
+    for (const ctx of this.cache.listContexts()) this.startContext(ctx);
+    this.notifier.refreshTray();
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    for (const sync of this.syncs.values()) sync.stop();
+    this.syncs.clear();
+    this.cache.close();
+  }
+
+  // ---- contexts ----
+
+  contexts(): Context[] {
+    return this.cache.listContexts();
+  }
+
+  contextStatuses(): ContextStatus[] {
+    return this.contexts().map(
+      (c) =>
+        this.syncs.get(c.name)?.contextStatus ?? {
+          context: c.name,
+          online: false,
+          lastOkMs: null,
+          error: 'not started',
+        },
+    );
+  }
+
+  /** Adds or edits a context (`previousName` to rename). An unreachable URL is accepted: it shows offline. */
+  putContext(ctx: Context, previousName?: string): Context {
+    if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
+      throw new ConsoleError(
+        'bad-request',
+        `invalid context name ${JSON.stringify(ctx.name)}: use letters, digits, . _ -`,
+      );
+    }
+    new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
+    const existing = this.contexts().find((c) => c.name === ctx.name);
+    if (existing && previousName !== ctx.name && previousName !== undefined) {
+      throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
+    }
+    this.stopContext(previousName ?? ctx.name);
+    this.cache.putContext(ctx, previousName);
+    if (this.started) this.startContext(ctx);
+    return ctx;
+  }
+
+  removeContext(name: string): void {
+    this.stopContext(name);
+    if (!this.cache.removeContext(name)) throw new ConsoleError('not-found', `no context named ${name}`);
+  }
+
+  private startContext(ctx: Context): void {
+    const client = new RmClient({ ...this.options.client, baseUrl: ctx.url });
+    this.clients.set(ctx.name, client);
+    const emit = this.options.emit;
+    const sync = new ContextSync(
+      ctx,
+      client,
+      this.cache,
+      {
+        contextStatus: (s) => emit('contextStatus', s),
+        requestsChanged: (context, requests) => emit('requestsChanged', { context, requests }),
+        requestUpdated: (context, requestId, parts: RequestPart[]) =>
+          emit('requestUpdated', { context, requestId, parts }),
+        stateChanged: (change) => this.notifier.stateChanged(change),
+      },
+      this.settingsValue.intervals,
+    );
+    this.syncs.set(ctx.name, sync);
+    sync.start();
+  }
+
+  private stopContext(name: string): void {
+    this.syncs.get(name)?.stop();
+    this.syncs.delete(name);
+    this.clients.delete(name);
+  }
+
+  private client(context: string): RmClient {
+    const c = this.clients.get(context);
+    if (!c) throw new ConsoleError('not-found', `no context named ${context}`);
+    return c;
+  }
+
+  private sync(context: string): ContextSync {
+    const s = this.syncs.get(context);
+    if (!s) throw new ConsoleError('not-found', `no context named ${context}`);
+    return s;
+  }
+
+  // ---- reading (from the cache; works offline) ----
+
+  listRequests(filter: RequestFilter, offset = 0, limit = 100): Page<RequestRecord> {
+    return this.cache.listRequests(filter, offset, limit);
+  }
+
+  /** A request with its chain and job statuses, from the cache. */
+  request(context: string, id: string): RequestDetail {
+    const request = this.cache.getRequest(context, id);
+    if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
+    const chainText = this.cache.getChainText(context, id);
+    return {
+      request,
+      chain: chainText === null ? null : chainView(decodeJobChain(parseWire(chainText))),
+      statuses: this.cache.getStatuses(context, id),
+    };
+  }
+
+  /** Job statuses, longest-running first (JobStatusByRuntime). */
+  jobStatuses(context: string, id: string): JobStatus[] {
+    return this.cache.getStatuses(context, id).sort(JobStatusByRuntime);
+  }
+
+  jobLogs(context: string, id: string, offset = 0, limit = 500): Page<JobLogRecord> {
+    return this.cache.jobLogs(context, id, offset, limit);
+  }
+
+  jobLogsOfJob(context: string, id: string, jobId: string): JobLogRecord[] {
+    return this.cache.jobLogsOfJob(context, id, jobId);
+  }
+
+  searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {
+    return this.cache.searchLogs(text, offset, limit);
+  }
+
+  /**
+   * Opens a request: it becomes viewed (synced every second) and, if the RM answers, is
+   * brought fully into the cache now. Offline, what the cache has is returned.
+   */
+  async openRequest(context: string, id: string): Promise<RequestDetail> {
+    const sync = this.sync(context);
+    sync.setViewed(id, true);
+    const cached = this.cache.getRequest(context, id);
+    if (cached?.origin !== 'imported') {
+      try {
+        await sync.syncRequest(id);
+      } catch (err) {
+        if (!cached) throw this.rmError(err, `request ${id}`);
+      }
+    }
+    return this.request(context, id);
+  }
+
+  closeRequest(context: string, id: string): void {
+    this.syncs.get(context)?.setViewed(id, false);
+  }
+
+  /** Request types of a context; the last answer is kept for offline use. */
+  async requestList(context: string): Promise<RequestSpec[]> {
+    try {
+      const specs = await this.client(context).requestList();
+      this.cache.putSetting(REQUEST_LIST_KEY(context), specs);
+      return specs;
+    } catch (err) {
+      const cached = this.cache.getSetting<RequestSpec[]>(REQUEST_LIST_KEY(context));
+      if (cached) return cached;
+      throw this.rmError(err, 'request types');
+    }
+  }
+
+  // ---- acting (through the RM) ----
+
+  /** Creates (and starts) a request; it is cached, marked as created here, and watched. */
+  async createRequest(context: string, type: string, args: JsonObject): Promise<RequestRecord> {
+    let created;
+    try {
+      created = await this.client(context).createRequest(type, args, this.options.user ?? '');
+    } catch (err) {
+      throw this.rmError(err, `creating a ${type} request`);
+    }
+    this.cache.putRequest(context, created, { args, origin: 'console', watched: true });
+    this.notifier.refreshTray();
+    const rec = this.cache.getRequest(context, created.id) as RequestRecord;
+    this.options.emit('requestsChanged', { context, requests: [rec] });
+    return rec;
+  }
+
+  async stopRequest(context: string, id: string): Promise<RequestRecord | null> {
+    this.refuseImported(context, id);
+    try {
+      await this.client(context).stopRequest(id);
+    } catch (err) {
+      throw this.rmError(err, `stopping ${id}`);
+    }
+    await this.sync(context)
+      .syncRequest(id)
+      .catch(() => undefined);
+    return this.cache.getRequest(context, id);
+  }
+
+  setWatched(context: string, id: string, watched: boolean): void {
+    this.refuseImported(context, id);
+    if (!this.cache.setWatched(context, id, watched)) {
+      throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
+    }
+    this.notifier.refreshTray();
+  }
+
+  private refuseImported(context: string, id: string): void {
+    if (this.cache.getRequest(context, id)?.origin === 'imported') {
+      throw new ConsoleError('read-only', `request ${id} was imported from a file: it is read-only`);
+    }
+  }
+
+  private rmError(err: unknown, what: string): ConsoleError {
+    const e = err as { kind?: string; message?: string };
+    if (e.kind === 'unreachable' || e.kind === 'timeout')
+      return new ConsoleError('unreachable', e.message ?? String(err));
+    if (err instanceof ConsoleError) return err;
+    return new ConsoleError('rm-error', `${what}: ${e.message ?? String(err)}`);
+  }
+
+  // ---- export / import ----
+
+  exportRequests(refs: ReadonlyArray<{ context: string; id: string }>): string {
+    return exportRequests(this.cache, refs);
+  }
+
+  importRequests(text: string): Array<{ context: string; id: string }> {
+    const imported = importRequests(this.cache, text);
+    this.notifier.refreshTray();
+    return imported;
+  }
+
+  // ---- settings ----
+
+  settings(): ConsoleSettings {
+    return this.settingsValue;
+  }
+
+  updateSettings(patch: Partial<ConsoleSettings>): ConsoleSettings {
+    this.settingsValue = {
+      ...this.settingsValue,
+      ...patch,
+      intervals: { ...this.settingsValue.intervals, ...patch.intervals },
+    };
+    this.cache.putSetting(SETTINGS_KEY, this.settingsValue);
+    if (patch.intervals && this.started) {
+      for (const ctx of this.contexts()) {
+        this.stopContext(ctx.name);
+        this.startContext(ctx);
+      }
+    }
+    return this.settingsValue;
+  }
+}
+
+export type { ConsoleSettings };

@@ -1,0 +1,288 @@
+// Keeps the cache in step with one context's Request Manager. Two loops: the requests the
+// operator is viewing (default every 1 s: request, chain, job statuses, and the logs of tries
+// that have finished) and everything else (default every 5 s: the running list, plus a final
+// look at cached requests that have left it). Only what changed is announced. When the RM
+// stops answering the context goes offline (reads come from the cache, with its age) and the
+// loops back off; they resume by themselves.
+//
+// The seed's RM has no "list all requests" endpoint: the console knows the requests it
+// created, the ones it saw running, and the ones opened by id.
+
+import type { Context, ContextStatus, RequestPart, RequestRecord } from '../../shared/console-model';
+import {
+  STATE_COMPLETE,
+  STATE_FAIL,
+  STATE_PENDING,
+  STATE_RUNNING,
+  STATE_STOPPED,
+  STATE_TIMEOUT,
+  encodeJobChain,
+  type JobStatus,
+  type Request,
+  type State,
+} from '../../shared/proto';
+import type { Cache } from '../cache/cache';
+import { RmClientError, type RmClient } from '../client/rm-client';
+
+export interface SyncIntervals {
+  /** Requests the operator is looking at (default 1000 ms). */
+  viewedMs: number;
+  /** The running list and watched requests (default 5000 ms). */
+  otherMs: number;
+  /** Longest wait between tries while offline (default 30 s). */
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_INTERVALS: SyncIntervals = { viewedMs: 1000, otherMs: 5000, maxBackoffMs: 30_000 };
+
+export interface StateChange {
+  context: string;
+  request: RequestRecord;
+  from: State;
+  /** Jobs that ended FAIL or TIMEOUT (filled when the request failed). */
+  failedJobs: string[];
+}
+
+export interface SyncListener {
+  contextStatus(status: ContextStatus): void;
+  requestsChanged(context: string, requests: RequestRecord[]): void;
+  requestUpdated(context: string, requestId: string, parts: RequestPart[]): void;
+  /** A request's state changed as seen from the RM (never for what was already cached). */
+  stateChanged(change: StateChange): void;
+}
+
+const TERMINAL = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STATE_STOPPED]);
+const FAILED = new Set<State>([STATE_FAIL, STATE_TIMEOUT]);
+/** Above this many jobs needing logs in one pass, one full-log call is cheaper than one per job. */
+const PER_JOB_LOG_LIMIT = 20;
+
+const isOfflineError = (err: unknown) =>
+  err instanceof RmClientError && (err.kind === 'unreachable' || err.kind === 'timeout');
+
+export class ContextSync {
+  private readonly viewed = new Set<string>();
+  /** Viewed requests whose every try is cached (fetched once after they ended). */
+  private readonly fullyLogged = new Set<string>();
+  private status: ContextStatus;
+  private failures = 0;
+  private timers: Array<ReturnType<typeof setTimeout>> = [];
+  private stopped = true;
+
+  constructor(
+    readonly context: Context,
+    private readonly client: RmClient,
+    private readonly cache: Cache,
+    private readonly listener: SyncListener,
+    private readonly intervals: SyncIntervals = DEFAULT_INTERVALS,
+  ) {
+    this.status = { context: context.name, online: true, lastOkMs: null, error: null };
+  }
+
+  get contextStatus(): ContextStatus {
+    return this.status;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop(
+      () => this.syncOthers(),
+      () => this.intervals.otherMs,
+    );
+    this.loop(
+      () => this.syncViewed(),
+      () => this.intervals.viewedMs,
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+  }
+
+  /** The operator opened (or closed) a request: it is then synced fully and often. */
+  setViewed(requestId: string, viewing: boolean): void {
+    if (viewing) this.viewed.add(requestId);
+    else this.viewed.delete(requestId);
+  }
+
+  /** Runs one pass of both loops now (tests, and a manual refresh). */
+  async syncNow(): Promise<void> {
+    await this.syncOthers();
+    await this.syncViewed();
+  }
+
+  private loop(pass: () => Promise<void>, interval: () => number): void {
+    const run = async () => {
+      if (this.stopped) return;
+      await pass();
+      if (this.stopped) return;
+      const wait = this.status.online
+        ? interval()
+        : Math.min(interval() * 2 ** Math.min(this.failures, 10), this.intervals.maxBackoffMs);
+      this.timers.push(setTimeout(run, wait));
+    };
+    this.timers.push(setTimeout(run, 0));
+  }
+
+  /** Wraps a pass: marks the context online/offline from its outcome. */
+  private async guarded(pass: () => Promise<void>): Promise<void> {
+    try {
+      await pass();
+      this.setOnline();
+    } catch (err) {
+      if (isOfflineError(err)) this.setOffline((err as Error).message);
+      // Other errors (an RM answering 500 for one request) leave the context online.
+    }
+  }
+
+  private setOnline(): void {
+    this.failures = 0;
+    const was = this.status;
+    this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null };
+    if (!was.online || was.lastOkMs === null) this.listener.contextStatus(this.status);
+  }
+
+  private setOffline(error: string): void {
+    this.failures++;
+    const was = this.status;
+    this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error };
+    if (was.online || was.error !== error) this.listener.contextStatus(this.status);
+  }
+
+  // ---- the running list and unfinished requests ----
+
+  private syncOthers(): Promise<void> {
+    return this.guarded(async () => {
+      const running = await this.client.running();
+      const changed: RequestRecord[] = [];
+      const seen = new Set<string>();
+      for (const r of Object.values(running.requests ?? {})) {
+        seen.add(r.id);
+        const rec = await this.absorb(r);
+        if (rec) changed.push(rec);
+      }
+      // Requests the cache thinks are unfinished but are no longer running: read their end.
+      for (const id of this.cache.unfinishedIds(this.context.name)) {
+        if (seen.has(id) || this.viewed.has(id)) continue;
+        const r = await this.readRequest(id);
+        const rec = r && (await this.absorb(r));
+        if (rec) changed.push(rec);
+      }
+      if (changed.length > 0) this.listener.requestsChanged(this.context.name, changed);
+    });
+  }
+
+  private async readRequest(id: string): Promise<Request | null> {
+    try {
+      return await this.client.getRequest(id);
+    } catch (err) {
+      if (err instanceof RmClientError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** Stores a request as the RM reports it; announces a state change. Returns it if it changed. */
+  private async absorb(r: Request): Promise<RequestRecord | null> {
+    const update = this.cache.putRequest(this.context.name, r);
+    if (!update.changed) return null;
+    const rec = this.cache.getRequest(this.context.name, r.id) as RequestRecord;
+    if (update.previousState !== null && update.previousState !== r.state) {
+      const failedJobs = FAILED.has(r.state) ? await this.failedJobs(r.id) : [];
+      this.listener.stateChanged({ context: this.context.name, request: rec, from: update.previousState, failedJobs });
+    }
+    return rec;
+  }
+
+  private async failedJobs(requestId: string): Promise<string[]> {
+    try {
+      const status = await this.client.requestStatus(requestId);
+      const statuses = status.jobChainStatus.jobStatuses ?? [];
+      this.cache.putStatuses(this.context.name, requestId, statuses);
+      return statuses.filter((s) => FAILED.has(s.state)).map((s) => s.jobId);
+    } catch {
+      return [];
+    }
+  }
+
+  // ---- viewed requests ----
+
+  private syncViewed(): Promise<void> {
+    return this.guarded(async () => {
+      for (const id of [...this.viewed]) {
+        try {
+          await this.syncRequest(id);
+        } catch (err) {
+          if (isOfflineError(err)) throw err;
+          // One request the RM cannot answer for (deleted, 500) must not stop the others.
+        }
+      }
+    });
+  }
+
+  /** Brings one request fully into the cache: request, chain, statuses, finished tries' logs. */
+  async syncRequest(requestId: string): Promise<RequestPart[]> {
+    const ctx = this.context.name;
+    const parts: RequestPart[] = [];
+    const r = await this.client.getRequest(requestId);
+    const rec = await this.absorb(r);
+    if (rec) {
+      parts.push('request');
+      this.listener.requestsChanged(ctx, [rec]);
+    }
+    if (this.cache.getChainText(ctx, requestId) === null) {
+      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+      parts.push('chain');
+    }
+    const ended = TERMINAL.has(r.state);
+    if (!ended || !this.fullyLogged.has(requestId)) {
+      const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
+      if (this.statusesChanged(requestId, statuses)) {
+        this.cache.putStatuses(ctx, requestId, statuses);
+        parts.push('statuses');
+      }
+      if (await this.syncLogs(requestId, statuses, ended)) parts.push('logs');
+    }
+    if (parts.length > 0) this.listener.requestUpdated(ctx, requestId, parts);
+    return parts;
+  }
+
+  private statusesChanged(requestId: string, next: readonly JobStatus[]): boolean {
+    const before = this.cache.getStatuses(this.context.name, requestId);
+    if (before.length !== next.length) return true;
+    const key = (s: JobStatus) => `${s.jobId}|${s.state}|${s.status}`;
+    const had = new Set(before.map(key));
+    return next.some((s) => !had.has(key(s)));
+  }
+
+  /** Fetches the logs of tries that finished and are not cached yet. True if any were added. */
+  private async syncLogs(requestId: string, statuses: readonly JobStatus[], ended: boolean): Promise<boolean> {
+    const ctx = this.context.name;
+    if (ended) {
+      // Every try of every job, once: the request is over, nothing more will be logged.
+      const added = this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId));
+      this.fullyLogged.add(requestId);
+      return added > 0;
+    }
+    const cachedJobs = new Set([...this.cache.loggedTries(ctx, requestId)].map((k) => k.slice(0, k.lastIndexOf('#'))));
+    const missing = statuses.filter(
+      (s) => s.state !== STATE_PENDING && s.state !== STATE_RUNNING && !cachedJobs.has(s.jobId),
+    );
+    if (missing.length === 0) return false;
+    if (missing.length > PER_JOB_LOG_LIMIT) {
+      return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0;
+    }
+    let added = 0;
+    for (const s of missing) {
+      const latest = await this.client.jobLog(requestId, s.jobId).catch(() => null);
+      if (!latest) continue;
+      if (latest.try > 1) {
+        // Earlier tries are only in the full log.
+        return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0 || added > 0;
+      }
+      added += this.cache.putJobLogs(ctx, [latest]);
+    }
+    return added > 0;
+  }
+}
