@@ -5,11 +5,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CACHE_FILE } from './data-dir';
 import { EmbeddedEngine } from './embedded-engine';
 import { EventHub } from './events';
 import { createHandlers, type ContractHandlers } from './handlers';
 import { ConsoleService } from './service';
 import { StatusSource } from './status';
+
+export { defaultDataDir } from './data-dir';
 
 /** Name of the context that points at the embedded engine. */
 export const EMBEDDED_CONTEXT = 'local';
@@ -45,22 +48,13 @@ export interface ConsoleCore {
   stop(): Promise<void>;
 }
 
-/** The default data folder: $SPINCYCLE_DATA_DIR, else the platform's per-user data folder. */
-export function defaultDataDir(): string {
-  if (process.env.SPINCYCLE_DATA_DIR) return process.env.SPINCYCLE_DATA_DIR;
-  const home = os.homedir();
-  if (process.platform === 'darwin') return path.join(home, 'Library/Application Support/spincycle-console');
-  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? home, 'spincycle-console');
-  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local/share'), 'spincycle-console');
-}
-
 export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventHub();
   const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
   const service = new ConsoleService({
-    cacheFile: path.join(options.dataDir, 'cache.db'),
+    cacheFile: path.join(options.dataDir, CACHE_FILE),
     emit: (event, payload) => events.emit(event, payload),
     user: os.userInfo().username,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),

@@ -1,0 +1,206 @@
+// The console core against the real embedded engine (a `spincycle server` child process on
+// loopback): a request's whole life, notifications, the engine dying mid-run, a corrupt
+// cache, export and import.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ContractEvents } from '../shared/ipc';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../shared/proto';
+import { EmbeddedEngine, freePort } from './embedded-engine';
+import { ConsoleService, type ConsoleEventName } from './service';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cliPath = path.join(root, 'bin/spincycle.js');
+const specsDir = path.join(root, 'resources/specs');
+
+type Seen = { [E in ConsoleEventName]: Array<ContractEvents[E]> };
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function engine(dataDir = mkdtempSync(path.join(tmpdir(), 'sc-engine-'))) {
+  const e = new EmbeddedEngine({ cliPath, specsDir, dataDir });
+  const url = await e.start();
+  cleanups.push(() => e.stop());
+  return { e, url, dataDir };
+}
+
+function service(cacheFile: string, url: string, intervals = { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 }) {
+  const seen: Seen = { contextStatus: [], requestsChanged: [], requestUpdated: [], notification: [], tray: [] };
+  const s = new ConsoleService({
+    cacheFile,
+    emit: (event, payload) => (seen[event] as unknown[]).push(payload),
+    client: { timeoutMs: 1000, getRetries: 0 },
+  });
+  s.updateSettings({ intervals });
+  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: true });
+  s.start();
+  cleanups.push(() => s.stop());
+  return { s, seen };
+}
+
+async function until<T>(what: string, check: () => T | undefined | null | false, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const tmpCache = () => path.join(mkdtempSync(path.join(tmpdir(), 'sc-console-')), 'cache.db');
+
+describe('console core with the real engine', () => {
+  it('follows a request from create to COMPLETE: events, cached logs, exactly one notification', async () => {
+    const { url } = await engine();
+    const cacheFile = tmpCache();
+    const { s, seen } = service(cacheFile, url);
+
+    const created = await s.createRequest('local', 'hello', { msg: 'hi from the test' });
+    expect(created).toMatchObject({
+      type: 'hello',
+      origin: 'console',
+      watched: true,
+      args: { msg: 'hi from the test' },
+    });
+    await s.openRequest('local', created.id);
+
+    const done = await until('COMPLETE', () => {
+      const r = s.listRequests({ context: 'local' }).items.find((x) => x.id === created.id);
+      return r?.state === STATE_COMPLETE && r;
+    });
+    expect(done.finishedJobs).toBe(done.totalJobs);
+    const logs = await until('logs cached', () => {
+      const page = s.jobLogs('local', created.id);
+      return page.total === done.totalJobs && page;
+    });
+    const greet = logs.items.find((l) => l.jobId.startsWith('greet@'));
+    expect(greet?.stdout).toContain('hi from the test');
+    expect(BigInt(greet?.finishedAt ?? '0')).toBeGreaterThan(BigInt(greet?.startedAt ?? '0'));
+    expect(s.searchLogs('hi from the test').map((h) => h.requestId)).toContain(created.id);
+    expect(s.request('local', created.id).chain?.jobs.length).toBe(done.totalJobs);
+
+    await until('notification', () => seen.notification.length > 0);
+    await new Promise((r) => setTimeout(r, 500)); // more polls happen; no duplicate may follow
+    const mine = seen.notification.filter((n) => n.requestId === created.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ to: STATE_COMPLETE, type: 'hello' });
+    expect(seen.requestUpdated.some((u) => u.requestId === created.id && u.parts.includes('logs'))).toBe(true);
+    expect(seen.tray.at(-1)?.recent[0]?.id).toBe(created.id);
+
+    // A console started again on the same cache replays nothing.
+    await s.stop();
+    const again = service(cacheFile, url);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(again.seen.notification).toEqual([]);
+    expect(again.s.request('local', created.id).request.state).toBe(STATE_COMPLETE);
+  });
+
+  it('names the failed jobs when a watched request fails', async () => {
+    const { url } = await engine();
+    const { s, seen } = service(tmpCache(), url);
+    const r = await s.createRequest('local', 'fail', {});
+    const n = await until('failure notification', () => seen.notification.find((x) => x.requestId === r.id));
+    expect(n.to).toBe(STATE_FAIL);
+    expect(n.failedJobs.some((j) => j.startsWith('check-disk@'))).toBe(true);
+    expect(n.body).toMatch(/failed: check-disk@/);
+  });
+
+  it('stops a request through its RM and reads the outcome', async () => {
+    const { url } = await engine();
+    const { s } = service(tmpCache(), url);
+    const r = await s.createRequest('local', 'long-job', { seconds: '60' });
+    await s.openRequest('local', r.id);
+    await until('running', () => s.jobStatuses('local', r.id).some((j) => j.state === STATE_RUNNING));
+    await s.stopRequest('local', r.id);
+    await until('STOPPED', () => s.request('local', r.id).request.state === STATE_STOPPED);
+  });
+
+  it('goes offline when the engine dies mid-run, keeps everything readable, and recovers', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sc-engine-'));
+    const first = await engine(dataDir);
+    const { s, seen } = service(tmpCache(), first.url);
+    const r = await s.createRequest('local', 'long-job', { seconds: '60' });
+    await s.openRequest('local', r.id);
+    await until('first job logged', () => s.jobLogs('local', r.id).total > 0);
+
+    process.kill(first.e.pid as number, 'SIGKILL');
+    const offline = await until('offline', () => seen.contextStatus.find((c) => !c.online));
+    expect(offline.error).toMatch(/cannot reach|no answer/);
+    // Everything already seen is still there.
+    const detail = s.request('local', r.id);
+    expect(detail.chain?.jobs.length).toBeGreaterThan(0);
+    expect(s.jobLogs('local', r.id).items.some((l) => l.jobId.startsWith('say-start@'))).toBe(true);
+    expect(s.contextStatuses()[0]).toMatchObject({ online: false });
+
+    // The supervisor restarts the engine on the same port; sync resumes by itself, and the
+    // request that was running when it died is ended (FAIL, with a job log saying why).
+    await until('back online', () => seen.contextStatus.filter((c) => c.online).length >= 2, 30_000);
+    const ended = await until(
+      'request ended after restart',
+      () => {
+        const rec = s.request('local', r.id).request;
+        return rec.state !== STATE_RUNNING && rec;
+      },
+      30_000,
+    );
+    expect(ended.state).toBe(STATE_FAIL);
+  }, 60_000);
+
+  it('exports requests to one file and imports them elsewhere read-only', async () => {
+    const { url } = await engine();
+    const { s } = service(tmpCache(), url);
+    const r = await s.createRequest('local', 'hello', { msg: 'exported' });
+    await s.openRequest('local', r.id);
+    await until('complete with logs', () => s.jobLogs('local', r.id).total >= 3);
+    await until('all logs', () => s.request('local', r.id).request.state === STATE_COMPLETE);
+    const file = s.exportRequests([{ context: 'local', id: r.id }]);
+
+    const other = new ConsoleService({ cacheFile: tmpCache(), emit: () => {} });
+    cleanups.push(() => other.stop());
+    expect(other.importRequests(file)).toEqual([{ context: 'local', id: r.id }]);
+    const imported = other.request('local', r.id);
+    expect(imported.request).toMatchObject({ origin: 'imported', state: STATE_COMPLETE, args: { msg: 'exported' } });
+    expect(other.jobLogs('local', r.id).items).toEqual(s.jobLogs('local', r.id).items);
+    expect(() => other.setWatched('local', r.id, true)).toThrow(/read-only/);
+    await expect(other.stopRequest('local', r.id)).rejects.toThrow(/read-only/);
+
+    expect(() => other.importRequests('{"format":"something else"}')).toThrow(/not an export file/);
+    expect(() =>
+      other.importRequests(
+        '{"format":"spincycle-console-export","version":1,"requests":[{"context":"x","request":{"state":"bad"}}]}',
+      ),
+    ).toThrow(/requests\[0\]\.request\.state: expected an integer/);
+  });
+});
+
+describe('console core without an engine', () => {
+  it('starts on a corrupt cache file: moved aside, rebuilt, and says so', () => {
+    const file = tmpCache();
+    writeFileSync(file, Buffer.alloc(8192, 7));
+    const s = new ConsoleService({ cacheFile: file, emit: () => {} });
+    cleanups.push(() => s.stop());
+    expect(s.cacheRecovery?.movedTo).toMatch(/cache\.db\.unreadable-/);
+    expect(s.contexts()).toEqual([]);
+  });
+
+  it('accepts an unreachable context without blocking the others, and refuses bad ones clearly', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const { s, seen } = service(tmpCache(), closed);
+    s.putContext({ name: 'prod', url: closed, envLabel: 'production', envColor: '#d32f2f', embedded: false });
+    await until('offline', () => seen.contextStatus.filter((c) => !c.online).length >= 2);
+    expect(s.contexts().map((c) => c.name)).toEqual(['local', 'prod']);
+    expect(() =>
+      s.putContext({ name: 'bad name!', url: 'http://x', envLabel: null, envColor: null, embedded: false }),
+    ).toThrow(/invalid context name/);
+    expect(() =>
+      s.putContext({ name: 'ftp', url: 'ftp://x', envLabel: null, envColor: null, embedded: false }),
+    ).toThrow(/only http and https/);
+    await expect(s.createRequest('local', 'hello', {})).rejects.toMatchObject({ code: 'unreachable' });
+  });
+});
