@@ -1,0 +1,30 @@
+// The `noop` job type: does nothing and succeeds. The grapher puts one at the start and end of
+// every sequence (request-specs.md), so it is on the dispatch hot path: no allocation beyond
+// the result object.
+
+import { STATE_COMPLETE } from '../../shared/proto';
+import type { Job, JobReturn, JobType } from './job';
+
+// One frozen result, already resolved, shared by every noop run: nothing to allocate per job.
+const DONE: Promise<JobReturn> = Promise.resolve(
+  Object.freeze({ state: STATE_COMPLETE, exit: 0, error: '', stdout: '', stderr: '' }),
+);
+
+class NoopJob implements Job {
+  create(): void {}
+  serialize(): null {
+    return null;
+  }
+  deserialize(): void {}
+  run(): Promise<JobReturn> {
+    return DONE;
+  }
+  stop(): void {}
+  status(): string {
+    return 'nop';
+  }
+}
+
+export function noopJobType(): JobType {
+  return { type: 'noop', description: 'Does nothing and succeeds.', make: () => new NoopJob() };
+}
