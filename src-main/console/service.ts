@@ -70,6 +70,7 @@ export class ConsoleService {
   private readonly notifier: Notifier;
   private settingsValue: ConsoleSettings;
   private started = false;
+  private indexer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: ConsoleServiceOptions) {
     this.cache = new Cache(options.cacheFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
@@ -94,10 +95,14 @@ export class ConsoleService {
     this.started = true;
     for (const ctx of this.cache.listContexts()) this.startContext(ctx);
     this.notifier.refreshTray();
+    // Newly cached log text joins the full-text index in the background, a batch at a time.
+    this.indexer = setInterval(() => this.cache.indexPending(5000), 250);
+    this.indexer.unref();
   }
 
   async stop(): Promise<void> {
     this.started = false;
+    clearInterval(this.indexer);
     for (const sync of this.syncs.values()) sync.stop();
     this.syncs.clear();
     this.cache.close();

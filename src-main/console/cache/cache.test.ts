@@ -68,6 +68,29 @@ describe('opening the cache', () => {
     }
   });
 
+  it('migration 2 keeps logs indexed under version 1 searchable and indexes new ones in batches', () => {
+    const file = path.join(dir, 'v1.db');
+    const v1 = new Database(file);
+    migrate(v1, MIGRATIONS.slice(0, 1));
+    v1.prepare(
+      `INSERT INTO job_logs (context, request_id, job_id, try, type, started_at, finished_at, state, exit, error, stdout, stderr)
+       VALUES ('local', 'old', 'a@1', 1, 'shell', 1, 2, 3, 0, '', 'written by version one', '')`,
+    ).run();
+    v1.close();
+    const cache = new Cache(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(cache.pendingIndexCount()).toBe(0);
+    cache.putJobLogs('local', [log('new', 'b@1', 1, { stdout: 'written by version two' })]);
+    expect(cache.pendingIndexCount()).toBe(1);
+    expect(cache.searchLogs('written').map((h) => h.requestId)).toEqual(['new', 'old']);
+    expect(cache.pendingIndexCount()).toBe(0);
+    cache.putJobLogs('local', [log('n2', 'c@1', 1), log('n3', 'd@1', 1)]);
+    expect(cache.indexPending(1)).toBe(1);
+    expect(cache.indexPending()).toBe(1);
+    expect(cache.indexPending()).toBe(0);
+    cache.close();
+  });
+
   it('moves a corrupt file aside with the reason and starts fresh', () => {
     const file = path.join(dir, 'cache.db');
     writeFileSync(file, 'this is not a database, it is a shopping list\n'.repeat(200));

@@ -1,7 +1,8 @@
 // The console's cache: every request, chain, job status and job log (every try) the console
 // has seen, per context, in one SQLite file, with a full-text index over log text. This is what
 // makes offline review work. Statements are prepared once; writes of many rows are batched in
-// one transaction.
+// one transaction. Log text is indexed in batches (indexPending) rather than per row: storing
+// stays fast, and a search first indexes whatever is pending, so it always sees every log.
 
 import type Database from 'better-sqlite3';
 import type {
@@ -130,6 +131,13 @@ export class Cache {
         .prepare(`SELECT * FROM job_logs WHERE context = ? AND request_id = ? AND job_id = ? ORDER BY try`)
         .safeIntegers(true),
       logCount: db.prepare('SELECT COUNT(*) AS n FROM job_logs WHERE context = ? AND request_id = ?'),
+      pendingIndex: db.prepare(
+        `INSERT INTO job_logs_text (rowid, stdout, stderr, error)
+         SELECT seq, stdout, stderr, error FROM job_logs WHERE seq > ? AND seq <= ?`,
+      ),
+      indexedSeq: db.prepare('SELECT indexed_seq FROM fts_progress WHERE id = 1').pluck(),
+      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM job_logs').pluck(),
+      setIndexedSeq: db.prepare('UPDATE fts_progress SET indexed_seq = ? WHERE id = 1'),
       search: db.prepare(
         `SELECT l.context, l.request_id, COALESCE(r.type, '') AS request_type, l.job_id, l.try,
                 snippet(job_logs_text, 0, char(1), char(2), '…', 24) AS s0,
@@ -161,6 +169,18 @@ export class Cache {
 
   close(): void {
     this.db.close();
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A statement for SQL built at run time (filters), prepared once per distinct text. */
+  private statement(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
   }
 
   // ---- contexts ----
@@ -265,11 +285,15 @@ export class Cache {
       params.text = `%${filter.text.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     }
     const clause = where.join(' AND ');
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE ${clause}`).get(params) as { n: number })
-      .n;
-    const rows = this.db
-      .prepare(`SELECT * FROM requests WHERE ${clause} ORDER BY created_ms DESC, id LIMIT @limit OFFSET @offset`)
-      .all(params) as Row[];
+    const total = (this.statement(`SELECT COUNT(*) AS n FROM requests WHERE ${clause}`).get(params) as { n: number }).n;
+    // Paging runs on the index alone (the inner select needs no row lookups), then reads just
+    // the rows of the page: a deep OFFSET stays cheap.
+    const rows = this.statement(
+      `SELECT r.* FROM (SELECT context, id, created_ms FROM requests WHERE ${clause}
+                        ORDER BY created_ms DESC, id LIMIT @limit OFFSET @offset) AS p
+       JOIN requests r ON r.context = p.context AND r.id = p.id
+       ORDER BY p.created_ms DESC, p.id`,
+    ).all(params) as Row[];
     return { items: rows.map(toRecord), total, offset };
   }
 
@@ -368,10 +392,28 @@ export class Cache {
     return (this.s.logsOfJob.all(context, requestId, jobId) as Row[]).map(toLogRecord);
   }
 
+  /** Job logs stored but not yet in the full-text index. */
+  pendingIndexCount(): number {
+    return (this.s.maxSeq.get() as number) - (this.s.indexedSeq.get() as number);
+  }
+
+  /** Adds up to `max` stored-but-unindexed logs to the full-text index; returns how many. */
+  indexPending(max = Number.MAX_SAFE_INTEGER): number {
+    return this.db.transaction(() => {
+      const from = this.s.indexedSeq.get() as number;
+      const to = Math.min(this.s.maxSeq.get() as number, from + max);
+      if (to <= from) return 0;
+      this.s.pendingIndex.run(from, to);
+      this.s.setIndexedSeq.run(to);
+      return to - from;
+    })();
+  }
+
   /** Full-text search over every cached log (stdout, stderr, error), newest first. */
   searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {
     const query = ftsQuery(text);
     if (!query) return [];
+    this.indexPending();
     const rows = this.s.search.all(query, limit, offset) as Row[];
     return rows.map((r) => {
       const streams = [
