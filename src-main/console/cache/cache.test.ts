@@ -172,6 +172,17 @@ describe('job logs', () => {
     expect(page.items[0]).toMatchObject({ jobId: 'j@1', try: 1, startedAt: '1795816285172551555' });
   });
 
+  it('stores large batches (many rows per statement) and still skips the duplicates among them', () => {
+    const cache = new Cache(':memory:');
+    const batch = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => log('big', `j@${from + i}`, 1, { stdout: `line ${from + i}` }));
+    expect(cache.putJobLogs('local', batch(0, 10))).toBe(10);
+    expect(cache.putJobLogs('local', batch(0, 63))).toBe(53);
+    const page = cache.jobLogs('local', 'big', 0, 100);
+    expect(page.total).toBe(63);
+    expect(new Set(page.items.map((l) => l.stdout)).size).toBe(63);
+  });
+
   it('finds text across every cached log, newest first, naming the stream', () => {
     const cache = new Cache(':memory:');
     cache.putRequest('local', request('a', { type: 'restart' }));

@@ -69,6 +69,31 @@ export function ftsQuery(text: string): string | null {
   return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
 
+/** Rows per multi-row INSERT when storing job logs: ~1.25x the rate of one row per statement. */
+const LOG_ROWS_PER_INSERT = 25;
+
+function insertLogs(rows: number): string {
+  const one = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  return `INSERT OR IGNORE INTO job_logs (context, request_id, job_id, try, type, started_at, finished_at, state, exit,
+                                         error, stdout, stderr)
+          VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
+}
+
+const logParams = (context: string, l: JobLog) => [
+  context,
+  l.requestId,
+  l.jobId,
+  l.try,
+  l.type,
+  l.startedAt,
+  l.finishedAt,
+  l.state,
+  l.exit,
+  l.error,
+  l.stdout,
+  l.stderr,
+];
+
 export interface RequestUpdate {
   /** The request's state before this update, or null if it was not cached. */
   previousState: number | null;
@@ -118,11 +143,8 @@ export class Cache {
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
       getStatuses: db.prepare('SELECT * FROM job_statuses WHERE context = ? AND request_id = ? ORDER BY job_id'),
-      putLog: db.prepare(
-        `INSERT OR IGNORE INTO job_logs (context, request_id, job_id, try, type, started_at, finished_at, state, exit,
-                                         error, stdout, stderr)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      putLog: db.prepare(insertLogs(1)),
+      putLogs: db.prepare(insertLogs(LOG_ROWS_PER_INSERT)),
       loggedTries: db.prepare('SELECT job_id, try FROM job_logs WHERE context = ? AND request_id = ?'),
       logs: db
         .prepare(`SELECT * FROM job_logs WHERE context = ? AND request_id = ? ORDER BY job_id, try LIMIT ? OFFSET ?`)
@@ -356,22 +378,12 @@ export class Cache {
   putJobLogs(context: string, logs: readonly JobLog[]): number {
     let added = 0;
     this.db.transaction(() => {
-      for (const l of logs) {
-        added += this.s.putLog.run(
-          context,
-          l.requestId,
-          l.jobId,
-          l.try,
-          l.type,
-          l.startedAt,
-          l.finishedAt,
-          l.state,
-          l.exit,
-          l.error,
-          l.stdout,
-          l.stderr,
-        ).changes;
+      let i = 0;
+      for (; i + LOG_ROWS_PER_INSERT <= logs.length; i += LOG_ROWS_PER_INSERT) {
+        const params = logs.slice(i, i + LOG_ROWS_PER_INSERT).flatMap((l) => logParams(context, l));
+        added += this.s.putLogs.run(params).changes;
       }
+      for (; i < logs.length; i++) added += this.s.putLog.run(logParams(context, logs[i] as JobLog)).changes;
     })();
     return added;
   }
