@@ -1,0 +1,238 @@
+// The `spincycle` command line: `server` (RM + JR in one process), `rm`, `jr`, and --help.
+// Commands are a dispatch table so the console's client commands (ps, status, log, start,
+// stop, specs) can join it. Exit codes: 0 done, 1 failed while running, 2 bad usage or
+// configuration (unknown flag, missing folder, invalid specs, bad address).
+
+import { statSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SpecError } from './grapher';
+import { parseAddr } from './http/server';
+import { createLogger } from './log';
+import {
+  DEFAULT_DATA_DIR,
+  DEFAULT_JR_ADDR,
+  DEFAULT_RM_ADDR,
+  startEngine,
+  startJobRunner,
+  startRequestManager,
+} from './server';
+
+type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Resolves with the exit code. */
+  run(values: Values): Promise<number>;
+}
+
+/** Bad usage or configuration: printed with a hint, exit 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const help = { type: 'boolean', short: 'h' } as const;
+const str = (v: Values, key: string): string | undefined => v[key] as string | undefined;
+
+function requireFlag(v: Values, key: string): string {
+  const value = str(v, key);
+  if (value === undefined || value === '') throw new UsageError(`--${key} is required`);
+  return value;
+}
+
+function folder(v: Values, key: string): string | undefined {
+  const dir = str(v, key);
+  if (dir === undefined) return undefined;
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(`--${key} ${dir}: no such folder`);
+  }
+  if (!isDir) throw new UsageError(`--${key} ${dir}: not a folder`);
+  return dir;
+}
+
+function address(v: Values, key: string, fallback: string): string {
+  const addr = str(v, key) ?? fallback;
+  try {
+    const { port } = parseAddr(addr);
+    if (port > 65535) throw new Error(`port ${port} is out of range`);
+  } catch (err) {
+    throw new UsageError(`--${key}: ${(err as Error).message}`);
+  }
+  return addr;
+}
+
+function url(v: Values, key: string): string {
+  const value = requireFlag(v, key);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new UsageError(`--${key} ${value}: not a URL (expected e.g. http://127.0.0.1:9999)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new UsageError(`--${key} ${value}: only http:// and https:// URLs`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** Resolves when SIGINT or SIGTERM arrives (a second one exits at once). */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function serveUntilSignal(component: string, close: () => Promise<void>): Promise<number> {
+  const signal = await untilSignal();
+  createLogger(component).info('shutting down', { signal });
+  await close();
+  return 0;
+}
+
+const COMMANDS: Record<string, Command> = {
+  server: {
+    summary: 'run the Request Manager and the Job Runner in one process',
+    usage: `spincycle server --specs DIR [--jobs DIR] [--data DIR] [--rm-addr HOST:PORT] [--jr-addr HOST:PORT]
+
+  --specs DIR           request specs (*.yaml), required
+  --jobs DIR            job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
+  --data DIR            where the database lives (default ${DEFAULT_DATA_DIR})
+  --rm-addr HOST:PORT   Request Manager address (default ${DEFAULT_RM_ADDR})
+  --jr-addr HOST:PORT   Job Runner address (default ${DEFAULT_JR_ADDR})
+
+Requests left RUNNING by a previous run end FAIL at start (chains are not resumed).`,
+    options: {
+      specs: { type: 'string' },
+      jobs: { type: 'string' },
+      data: { type: 'string' },
+      'rm-addr': { type: 'string' },
+      'jr-addr': { type: 'string' },
+      help,
+    },
+    async run(v) {
+      const engine = await startEngine({
+        specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
+        ...optionalJobs(v),
+        dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
+        rmAddr: address(v, 'rm-addr', DEFAULT_RM_ADDR),
+        jrAddr: address(v, 'jr-addr', DEFAULT_JR_ADDR),
+      });
+      return serveUntilSignal('engine', engine.close);
+    },
+  },
+  rm: {
+    summary: 'run the Request Manager alone, with a Job Runner at --jr-url',
+    usage: `spincycle rm --specs DIR --jr-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT]
+
+  --specs DIR        request specs (*.yaml), required
+  --jr-url URL       the Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required
+  --jobs DIR         job-type modules, as the Job Runner has them
+  --data DIR         where the database lives (default ${DEFAULT_DATA_DIR})
+  --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})`,
+    options: {
+      specs: { type: 'string' },
+      'jr-url': { type: 'string' },
+      jobs: { type: 'string' },
+      data: { type: 'string' },
+      addr: { type: 'string' },
+      help,
+    },
+    async run(v) {
+      const rm = await startRequestManager({
+        specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
+        jrUrl: url(v, 'jr-url'),
+        ...optionalJobs(v),
+        dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
+        addr: address(v, 'addr', DEFAULT_RM_ADDR),
+      });
+      return serveUntilSignal('rm', rm.close);
+    },
+  },
+  jr: {
+    summary: 'run the Job Runner alone, reporting to a Request Manager at --rm-url',
+    usage: `spincycle jr --rm-url URL [--jobs DIR] [--addr HOST:PORT]
+
+  --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original), required
+  --jobs DIR         job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
+  --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})`,
+    options: { 'rm-url': { type: 'string' }, jobs: { type: 'string' }, addr: { type: 'string' }, help },
+    async run(v) {
+      const jr = await startJobRunner({
+        rmUrl: url(v, 'rm-url'),
+        ...optionalJobs(v),
+        addr: address(v, 'addr', DEFAULT_JR_ADDR),
+      });
+      return serveUntilSignal('jr', jr.close);
+    },
+  },
+};
+
+function optionalJobs(v: Values): { jobsDir?: string } {
+  const dir = folder(v, 'jobs');
+  return dir === undefined ? {} : { jobsDir: dir };
+}
+
+function overview(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Spin Cycle engine\n\nUsage: spincycle <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun spincycle <command> --help for its flags.`;
+}
+
+/** Runs the command line `argv` (without node and script); resolves with the exit code. */
+export async function main(
+  argv: readonly string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? err : out)(`${overview()}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`spincycle: unknown command ${JSON.stringify(name)}\n\n${overview()}\n`);
+    return 2;
+  }
+  try {
+    let values: Values;
+    try {
+      values = parseArgs({ args: [...rest], options: command.options, strict: true, allowPositionals: false }).values;
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (values.help) {
+      out(`Usage: ${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(values);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`spincycle ${name}: ${e.message}\nRun spincycle ${name} --help for usage.\n`);
+      return 2;
+    }
+    if (e instanceof SpecError) {
+      err(`spincycle ${name}: invalid request specs:\n${e.message}\n`);
+      return 2;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      err(`spincycle ${name}: cannot listen: ${(e as Error).message}\n`);
+      return 1;
+    }
+    err(`spincycle ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,110 @@
+// `spincycle rm` + `spincycle jr` shape: two servers in this process, each reaching the other
+// only over HTTP (JobRunnerHttpLink, RequestManagerHttpLink), running chains to the end, a stop,
+// and a JR that goes away under a running request (the reaper ends it).
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../shared/proto';
+import { silentLogger } from '../log';
+import { REASONS } from '../rm/request-manager';
+import { startJobRunner, startRequestManager, type RunningJobRunner, type RunningRequestManager } from '../server';
+import { RmClient } from './rm-client';
+import { EXAMPLE_SPECS, crash, freePort, spawnCli } from './test-engine';
+
+let rmServer: RunningRequestManager | undefined;
+let jrServer: RunningJobRunner | undefined;
+afterEach(async () => {
+  await jrServer?.close();
+  await rmServer?.close();
+  jrServer = rmServer = undefined;
+});
+
+async function start(reaper = { intervalMs: 100, graceMs: 300 }) {
+  const [rmPort, jrPort] = [await freePort(), await freePort()];
+  rmServer = await startRequestManager({
+    specsDir: EXAMPLE_SPECS,
+    dataDir: ':memory:',
+    addr: `127.0.0.1:${rmPort}`,
+    jrUrl: `http://127.0.0.1:${jrPort}`,
+    logger: silentLogger,
+    reaper,
+  });
+  jrServer = await startJobRunner({ addr: `127.0.0.1:${jrPort}`, rmUrl: rmServer.url, logger: silentLogger });
+  return new RmClient(rmServer.url);
+}
+
+describe('separate RM and JR over HTTP', () => {
+  it('runs chains to the end with every log stored', async () => {
+    const rm = await start();
+    const hello = await rm.create('hello');
+    const fan = await rm.create('fan-out-fan-in', { release: 'v2', pause: '0.05' });
+    for (const r of [hello, fan]) {
+      const done = await rm.waitDone(r.id);
+      expect(done).toMatchObject({ state: STATE_COMPLETE, finishedJobs: r.totalJobs });
+      expect(await rm.logs(r.id)).toHaveLength(r.totalJobs);
+    }
+  });
+
+  it('stops a running request: the JR ends it STOPPED', async () => {
+    const rm = await start();
+    const { id } = await rm.create('long-job', { seconds: '300' });
+    await new Promise((r) => setTimeout(r, 200));
+    await rm.stop(id);
+    expect((await rm.waitDone(id, 3000)).state).toBe(STATE_STOPPED);
+  });
+
+  it('a request whose JR crashed ends FAIL once the restarted JR has said it does not know it', async () => {
+    const [rmPort, jrPort] = [await freePort(), await freePort()];
+    const jrArgs = ['jr', '--rm-url', `http://127.0.0.1:${rmPort}`, '--addr', `127.0.0.1:${jrPort}`];
+    const first = spawnCli(jrArgs, /job runner started/);
+    await first.started;
+    rmServer = await startRequestManager({
+      specsDir: EXAMPLE_SPECS,
+      dataDir: ':memory:',
+      addr: `127.0.0.1:${rmPort}`,
+      jrUrl: `http://127.0.0.1:${jrPort}`,
+      logger: silentLogger,
+      reaper: { intervalMs: 100, graceMs: 300 },
+    });
+    const rm = new RmClient(rmServer.url);
+    const { id } = await rm.create('long-job', { seconds: '300' });
+    await crash(first.child);
+    // While the JR is down nothing is decided.
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await rm.get(id)).state).toBe(STATE_RUNNING);
+    expect((await rm.status(id)).request.state).toBe(STATE_RUNNING);
+    expect((await rm.call('GET', '/api/v1/status/running')).status).toBe(502);
+    const second = spawnCli(jrArgs, /job runner started/);
+    try {
+      await second.started;
+      const done = await rm.waitDone(id, 5000);
+      expect(done.state).toBe(STATE_FAIL);
+      const lost = (await rm.logs(id)).find((l) => l.try === 0);
+      expect(lost).toMatchObject({ state: STATE_FAIL, error: REASONS.jrLost });
+    } finally {
+      await crash(second.child);
+    }
+  });
+
+  it('create with the JR down answers 502 and the request ends FAIL with the reason', async () => {
+    const deadPort = await freePort();
+    rmServer = await startRequestManager({
+      specsDir: EXAMPLE_SPECS,
+      dataDir: ':memory:',
+      addr: '127.0.0.1:0',
+      jrUrl: `http://127.0.0.1:${deadPort}`,
+      logger: silentLogger,
+    });
+    const rm = new RmClient(rmServer.url);
+    const a = await rm.call('POST', '/api/v1/requests', '{"type":"hello"}');
+    expect(a.status).toBe(502);
+    expect(a.text).toMatch(
+      /^job runner did not accept the chain: job runner unreachable: POST http:\/\/127.0.0.1:\d+\/api\/v1\/job-chains: .*ECONNREFUSED/,
+    );
+    const id = (a.headers.get('location') as string).split('/').pop() as string;
+    const r = await rm.get(id);
+    expect(r.state).toBe(STATE_FAIL);
+    expect(await rm.logs(id)).toEqual([expect.objectContaining({ try: 0, state: STATE_FAIL, error: a.text })]);
+    const status = await rm.status(id);
+    expect(status.request.state).toBe(STATE_FAIL);
+  });
+});

@@ -1,0 +1,58 @@
+// What the RM needs to know about a request's job chain many times over (each job log, each
+// status call), read once from the stored JSON and kept in a small LRU: job id -> type, the
+// ids in status order, each job's parents, the source job.
+
+export interface ChainFacts {
+  jobTypes: ReadonlyMap<string, string>;
+  /** Job ids sorted as proto's JobStatuses sorts them (by id, ascending). */
+  sortedJobIds: readonly string[];
+  parents: ReadonlyMap<string, readonly string[]>;
+  /** Jobs nothing points to (one in a valid chain), sorted. */
+  sourceJobIds: readonly string[];
+}
+
+/** Facts of a JobChain given as its JSON text. */
+export function chainFactsOf(chainJson: string): ChainFacts {
+  const chain = JSON.parse(chainJson) as {
+    jobs?: Record<string, { type?: string }> | null;
+    adjacencyList?: Record<string, string[] | null> | null;
+  };
+  const jobTypes = new Map<string, string>();
+  for (const [id, job] of Object.entries(chain.jobs ?? {})) jobTypes.set(id, job?.type ?? '');
+  const parents = new Map<string, string[]>();
+  for (const [from, tos] of Object.entries(chain.adjacencyList ?? {})) {
+    for (const to of tos ?? []) {
+      const list = parents.get(to);
+      if (list) list.push(from);
+      else parents.set(to, [from]);
+    }
+  }
+  const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const sortedJobIds = [...jobTypes.keys()].sort(byId);
+  return { jobTypes, sortedJobIds, parents, sourceJobIds: sortedJobIds.filter((id) => !parents.has(id)) };
+}
+
+/** An LRU of ChainFacts by request id, loading misses with `load` (undefined = no such chain). */
+export class ChainFactsCache {
+  private readonly entries = new Map<string, ChainFacts>();
+
+  constructor(
+    private readonly load: (requestId: string) => string | undefined,
+    private readonly maxEntries = 256,
+  ) {}
+
+  get(requestId: string): ChainFacts | undefined {
+    const hit = this.entries.get(requestId);
+    if (hit) {
+      this.entries.delete(requestId);
+      this.entries.set(requestId, hit);
+      return hit;
+    }
+    const json = this.load(requestId);
+    if (json === undefined) return undefined;
+    const facts = chainFactsOf(json);
+    this.entries.set(requestId, facts);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    return facts;
+  }
+}

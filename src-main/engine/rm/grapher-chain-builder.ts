@@ -1,0 +1,31 @@
+// The grapher as the RM's ChainBuilder: its RequestError becomes an HTTP 400 with the message
+// as is (the original answered 500); the request list is computed once.
+
+import type { JobChain, JsonObject, RequestSpec } from '../../shared/proto';
+import { RequestError, buildChain, requestList, type SpecSet } from '../grapher';
+import { HttpError } from '../http/server';
+import type { JobFactory } from '../jobs/job';
+import type { ChainBuilder } from './chain-builder';
+
+export class GrapherChainBuilder implements ChainBuilder {
+  private list: RequestSpec[] | undefined;
+
+  constructor(
+    private readonly specs: SpecSet,
+    private readonly factory: JobFactory,
+  ) {}
+
+  async buildChain(type: string, args: JsonObject, requestId: string): Promise<JobChain> {
+    try {
+      return (await buildChain(this.specs, this.factory, type, args, requestId)).chain;
+    } catch (err) {
+      if (err instanceof RequestError) throw new HttpError(400, err.message);
+      throw err;
+    }
+  }
+
+  requestList(): RequestSpec[] {
+    this.list ??= [...requestList(this.specs)].sort((a, b) => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0));
+    return this.list;
+  }
+}

@@ -1,0 +1,82 @@
+// JobRunnerLink over HTTP: the RM's client of a Job Runner's API (protocol.md §5), ours or the
+// original. Global fetch (undici keeps connections alive), a timeout per call, and errors as
+// the original client words them: `unsuccessful status code: <n> (response body: <body>)`
+// with the status kept in LinkError.status; no status when the JR could not be reached.
+
+import { LinkError, type JobRunnerLink } from '../links';
+import {
+  decodeJobChainStatus,
+  decodeJobStatusList,
+  encodeJobChain,
+  parseWire,
+  type JobChain,
+  type JobChainStatus,
+  type JobStatus,
+} from '../../shared/proto';
+
+export interface HttpLinkOptions {
+  /** Per-call timeout in ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+export class JobRunnerHttpLink implements JobRunnerLink {
+  private readonly base: string;
+  private readonly timeoutMs: number;
+
+  constructor(baseUrl: string, opts: HttpLinkOptions = {}) {
+    this.base = baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  async createJobChain(chain: JobChain): Promise<void> {
+    await this.call('POST', '/api/v1/job-chains', encodeJobChain(chain));
+  }
+
+  async stopJobChain(requestId: string): Promise<void> {
+    await this.call('PUT', `/api/v1/job-chains/${encodeURIComponent(requestId)}/stop`);
+  }
+
+  async jobChainStatus(requestId: string): Promise<JobChainStatus> {
+    const text = await this.call('GET', `/api/v1/job-chains/${encodeURIComponent(requestId)}/status`);
+    return decodeJobChainStatus(parseWire(text));
+  }
+
+  async runningStatus(): Promise<JobStatus[]> {
+    return decodeJobStatusList(parseWire(await this.call('GET', '/api/v1/status/running')));
+  }
+
+  /** One call; resolves with the body text of a 200, throws LinkError otherwise. */
+  private async call(method: string, path: string, body?: string): Promise<string> {
+    const url = `${this.base}${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        // The original client sends this on every call, bodiless ones included.
+        headers: { 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new LinkError(`${method} ${url}: ${causeOf(err)}`);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw new LinkError(`${method} ${url}: reading the response: ${causeOf(err)}`);
+    }
+    if (res.status !== 200)
+      throw new LinkError(`unsuccessful status code: ${res.status} (response body: ${text})`, res.status);
+    return text;
+  }
+}
+
+/** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, timeout) is its cause. */
+function causeOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return 'timed out';
+  const cause = (err as Error & { cause?: unknown }).cause;
+  if (cause instanceof Error) return cause.message || ((cause as Error & { code?: string }).code ?? err.message);
+  return err.message;
+}

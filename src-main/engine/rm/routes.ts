@@ -1,0 +1,64 @@
+// The Request Manager's HTTP API (protocol.md §4.1): twelve routes under /api/v1/ onto
+// RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
+// original are listed in the README ("Request Manager").
+
+import {
+  decodeCreateRequestParams,
+  decodeFinishRequestParams,
+  decodeJobLog,
+  encodeJobLog,
+  encodeJobLogs,
+  encodeRequest,
+  encodeRequestSpecs,
+  encodeRequestStatus,
+  encodeRunningStatus,
+} from '../../shared/proto';
+import { Router, emptyReply, jsonReply, textReply, type RouterOptions } from '../http/server';
+import { StartFailedError } from './errors';
+import type { RequestManager } from './request-manager';
+
+const API = '/api/v1';
+const location = (id: string) => `${API}/requests/${id}`;
+
+export function requestManagerRouter(rm: RequestManager, options: RouterOptions = {}): Router {
+  const id = (params: Record<string, string>) => params.reqId as string;
+  return new Router(options)
+    .add('POST', `${API}/requests`, async (req) => {
+      const params = await req.json(decodeCreateRequestParams);
+      try {
+        const request = await rm.createRequest(params);
+        return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
+      } catch (err) {
+        if (!(err instanceof StartFailedError)) throw err;
+        return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
+      }
+    })
+    .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
+    .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
+      await rm.startRequest(id(req.params));
+      return emptyReply();
+    })
+    .add('PUT', `${API}/requests/:reqId/finish`, async (req) => {
+      const params = await req.json(decodeFinishRequestParams);
+      rm.finishRequest(id(req.params), params.State);
+      return emptyReply();
+    })
+    .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
+      await rm.stopRequest(id(req.params));
+      return emptyReply();
+    })
+    .add('GET', `${API}/requests/:reqId/status`, async (req) =>
+      jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
+    )
+    .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
+    .add('POST', `${API}/requests/:reqId/log`, async (req) => {
+      const log = await req.json(decodeJobLog);
+      return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
+    })
+    .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
+    .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
+      jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
+    )
+    .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
+    .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())));
+}

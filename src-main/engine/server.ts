@@ -1,0 +1,239 @@
+// Composition of the engine: builds the Request Manager and the Job Runner from folders and
+// addresses, and serves each on its own HTTP listener (their /api/v1/status/running paths
+// collide, as in the original). Three shapes:
+// - startEngine: RM + JR in one process (`spincycle server`, the console's embedded engine).
+//   The two call each other in-process (no HTTP between them: the fast path); both still serve
+//   HTTP, so clients and an external RM or JR can use either. RUNNING requests left by a
+//   previous run died with its JR: they are ended FAIL at start (we do not resume chains).
+// - startRequestManager: the RM alone, talking HTTP to a JR at jrUrl (`spincycle rm`).
+//   RUNNING requests from before are left to the reaper, which ends them once the JR has
+//   said for longer than the grace that it does not know them.
+// - startJobRunner: the JR alone, talking HTTP to an RM at rmUrl (`spincycle jr`).
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadSpecs } from './grapher';
+import { DEFAULT_MAX_BODY_BYTES, listen, type Listening } from './http/server';
+import { builtinJobTypes, type BuiltinJobOptions } from './jobs/builtins';
+import { JobFactory } from './jobs/job';
+import { loadJobModules } from './jobs/load-job-modules';
+import { createJobRunner, jobRunnerRouter, type DispatchLatencyRecorder } from './jr';
+import { RequestManagerHttpLink } from './jr/rm-http-link';
+import type { JobRunnerLink, RequestManagerLink } from './links';
+import { createLogger, type Logger } from './log';
+import { GrapherChainBuilder } from './rm/grapher-chain-builder';
+import { inProcessRequestManagerLink } from './rm/in-process-link';
+import { JobRunnerHttpLink } from './rm/jr-http-link';
+import { RequestReaper, type ReaperOptions } from './rm/reaper';
+import { RequestManager } from './rm/request-manager';
+import { requestManagerRouter } from './rm/routes';
+import { EngineStore } from './store/store';
+
+export const DEFAULT_RM_ADDR = '127.0.0.1:8888';
+export const DEFAULT_JR_ADDR = '127.0.0.1:9999';
+export const DEFAULT_DATA_DIR = './spincycle-data';
+export const DATABASE_FILE = 'spincycle.db';
+
+interface CommonOptions {
+  /** Folder of *.js/*.mjs job-type modules added to the built-in types. */
+  jobsDir?: string;
+  /** Options of the built-in job types (shell output cap, kill grace). */
+  jobOptions?: BuiltinJobOptions;
+  /** Where log lines go (stderr by default, one line per event). */
+  logger?: Logger;
+  /** Largest accepted request body (default 64 MiB). */
+  maxBodyBytes?: number;
+  /** JR only: records every dispatch latency (parent finished -> child started), for the bench. */
+  dispatchLatency?: DispatchLatencyRecorder;
+}
+
+interface RequestManagerOptions extends CommonOptions {
+  specsDir: string;
+  /** Folder of the SQLite file (created if needed), or ':memory:' for a throwaway database. */
+  dataDir: string;
+  reaper?: ReaperOptions;
+}
+
+export interface EngineOptions extends RequestManagerOptions {
+  /** RM listen address HOST:PORT (default 127.0.0.1:8888; port 0 = any free port). */
+  rmAddr?: string;
+  /** JR listen address HOST:PORT (default 127.0.0.1:9999). */
+  jrAddr?: string;
+}
+
+export interface RunningEngine {
+  rmUrl: string;
+  jrUrl: string;
+  /** The Request Manager itself (tests and the console's embedding may read it). */
+  requestManager: RequestManager;
+  /** Stops the chains, closes listeners and the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface RunningRequestManager {
+  url: string;
+  requestManager: RequestManager;
+  close(): Promise<void>;
+}
+
+export interface RunningJobRunner {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function jobFactory(opts: CommonOptions): Promise<JobFactory> {
+  const extra = opts.jobsDir ? await loadJobModules(opts.jobsDir) : [];
+  return new JobFactory([...builtinJobTypes(opts.jobOptions), ...extra]);
+}
+
+function openStore(dataDir: string): EngineStore {
+  if (dataDir === ':memory:') return new EngineStore(':memory:');
+  mkdirSync(dataDir, { recursive: true });
+  return new EngineStore(path.join(dataDir, DATABASE_FILE));
+}
+
+/** A JobRunnerLink whose target is set later (the RM and JR each need the other to exist). */
+function lateJobRunnerLink(): JobRunnerLink & { target?: JobRunnerLink } {
+  const link: JobRunnerLink & { target?: JobRunnerLink } = {
+    createJobChain: (c) => (link.target as JobRunnerLink).createJobChain(c),
+    stopJobChain: (id) => (link.target as JobRunnerLink).stopJobChain(id),
+    jobChainStatus: (id) => (link.target as JobRunnerLink).jobChainStatus(id),
+    runningStatus: () => (link.target as JobRunnerLink).runningStatus(),
+  };
+  return link;
+}
+
+/** Closes things in order, once, logging but not stopping at a failure. */
+function closer(logger: Logger, steps: Array<[string, () => unknown]>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      for (const [what, step] of steps) {
+        try {
+          await step();
+        } catch (err) {
+          logger.error(`closing ${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    })());
+}
+
+/** RM + JR in one process, linked in-process, each on its own HTTP listener. */
+export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
+  const logger = opts.logger ?? createLogger('engine');
+  const factory = await jobFactory(opts);
+  const specs = await loadSpecs(opts.specsDir, factory);
+  const store = openStore(opts.dataDir);
+  const jrLink = lateJobRunnerLink();
+  const rm = new RequestManager({ store, jobRunner: jrLink, builder: new GrapherChainBuilder(specs, factory), logger });
+  const interrupted = rm.failInterruptedRequests();
+  if (interrupted > 0) logger.warn('ended requests interrupted by the last shutdown', { requests: interrupted });
+  const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
+  const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
+  jrLink.target = jr;
+  const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+  const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
+  let rmServer: Listening | undefined;
+  let jrServer: Listening | undefined;
+  try {
+    rmServer = await listen(requestManagerRouter(rm, bodyLimit), opts.rmAddr ?? DEFAULT_RM_ADDR);
+    jrServer = await listen(jobRunnerRouter(jr), opts.jrAddr ?? DEFAULT_JR_ADDR);
+  } catch (err) {
+    await rmServer?.close();
+    await jr.close();
+    store.close();
+    throw err;
+  }
+  reaper.start();
+  logger.info('engine started', { rm: rmServer.url, jr: jrServer.url, specs: opts.specsDir, data: opts.dataDir });
+  const rmListening = rmServer;
+  const jrListening = jrServer;
+  return {
+    rmUrl: rmServer.url,
+    jrUrl: jrServer.url,
+    requestManager: rm,
+    close: closer(logger, [
+      ['reaper', () => reaper.stop()],
+      ['job runner listener', () => jrListening.close()],
+      ['job runner', () => jr.close()],
+      ['request manager listener', () => rmListening.close()],
+      ['database', () => (rm.flush(), store.close())],
+      ['log', () => logger.info('engine stopped')],
+    ]),
+  };
+}
+
+/** The RM alone, talking HTTP to the JR at `jrUrl`. */
+export async function startRequestManager(
+  opts: RequestManagerOptions & { addr?: string; jrUrl: string },
+): Promise<RunningRequestManager> {
+  const logger = opts.logger ?? createLogger('rm');
+  const factory = await jobFactory(opts);
+  const specs = await loadSpecs(opts.specsDir, factory);
+  const store = openStore(opts.dataDir);
+  const jr = new JobRunnerHttpLink(opts.jrUrl);
+  const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
+  const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+  let server: Listening;
+  try {
+    server = await listen(
+      requestManagerRouter(rm, {
+        maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+        onError: logUnexpected(logger),
+      }),
+      opts.addr ?? DEFAULT_RM_ADDR,
+    );
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  reaper.start();
+  void reaper.sweep(); // requests left RUNNING by an earlier run start their grace now
+  logger.info('request manager started', { url: server.url, jr: opts.jrUrl, specs: opts.specsDir, data: opts.dataDir });
+  return {
+    url: server.url,
+    requestManager: rm,
+    close: closer(logger, [
+      ['reaper', () => reaper.stop()],
+      ['listener', () => server.close()],
+      ['database', () => (rm.flush(), store.close())],
+      ['log', () => logger.info('request manager stopped')],
+    ]),
+  };
+}
+
+/** The JR alone, talking HTTP to the RM at `rmUrl`. */
+export async function startJobRunner(
+  opts: CommonOptions & { addr?: string; rmUrl: string },
+): Promise<RunningJobRunner> {
+  const logger = opts.logger ?? createLogger('jr');
+  const factory = await jobFactory(opts);
+  const jr = createJobRunner({ factory, rm: new RequestManagerHttpLink(opts.rmUrl), logger, ...latencyOption(opts) });
+  let server: Listening;
+  try {
+    server = await listen(jobRunnerRouter(jr), opts.addr ?? DEFAULT_JR_ADDR);
+  } catch (err) {
+    await jr.close();
+    throw err;
+  }
+  logger.info('job runner started', { url: server.url, rm: opts.rmUrl });
+  return {
+    url: server.url,
+    close: closer(logger, [
+      ['listener', () => server.close()],
+      ['job runner', () => jr.close()],
+      ['log', () => logger.info('job runner stopped')],
+    ]),
+  };
+}
+
+const latencyOption = (opts: CommonOptions) => (opts.dispatchLatency ? { dispatchLatency: opts.dispatchLatency } : {});
+
+function logUnexpected(logger: Logger) {
+  return (err: unknown, req: { method: string; path: string }) =>
+    logger.error('request failed', {
+      method: req.method,
+      path: req.path,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+}
