@@ -1,35 +1,41 @@
 // The RM as an in-process RequestManagerLink: logs are checked at once (LinkError with the
-// HTTP status), queued, and visible to every reader; finish writes them first.
+// HTTP status), queued, and visible to every reader; finish writes them first. The engine of
+// `spincycle server` (startEngine: RM + JR in one process over this link) runs a request to
+// the end; then the link is called directly with what the JR would never send.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, type JobLog } from '../../shared/proto';
+import { RmClient } from '../integration/rm-client';
 import { LinkError } from '../links';
 import { createLogger } from '../log';
-import { EngineStore } from '../store/store';
+import { startEngine, type RunningEngine } from '../server';
 import { inProcessRequestManagerLink } from './in-process-link';
-import { RequestManager } from './request-manager';
-import { FakeChainBuilder, FakeJobRunner } from './test-doubles';
+import { rmTestSpecs } from './test-rig';
 
-let store: EngineStore;
-let rm: RequestManager;
+let specs: ReturnType<typeof rmTestSpecs>;
+let engine: RunningEngine;
 let lines: string[];
 
-beforeEach(() => {
-  store = new EngineStore(':memory:');
+beforeAll(async () => {
+  specs = rmTestSpecs();
   lines = [];
-  rm = new RequestManager({
-    store,
-    jobRunner: new FakeJobRunner(),
-    builder: new FakeChainBuilder(),
-    logger: createLogger('rm', (l) => lines.push(l)),
+  engine = await startEngine({
+    specsDir: specs.dir,
+    dataDir: ':memory:',
+    rmAddr: '127.0.0.1:0',
+    jrAddr: '127.0.0.1:0',
+    logger: createLogger('engine', (l) => lines.push(l)),
   });
 });
-afterEach(() => store.close());
+afterAll(async () => {
+  await engine.close();
+  specs.remove();
+});
 
-const log = (requestId: string, jobId: string): JobLog => ({
+const log = (requestId: string, jobId: string, tryN = 1): JobLog => ({
   requestId,
   jobId,
-  try: 1,
+  try: tryN,
   type: '',
   startedAt: 1n,
   finishedAt: 2n,
@@ -42,13 +48,20 @@ const log = (requestId: string, jobId: string): JobLog => ({
 
 describe('inProcessRequestManagerLink', () => {
   it('stores logs and finishes with the same checks as HTTP', async () => {
-    const { id } = await rm.createRequest({ Type: 'hello', Args: {}, User: '' });
+    const rm = engine.requestManager;
+    const client = new RmClient(engine.rmUrl);
+    const { id } = await client.create('hello');
+    // The JR delivers the three jobs' logs and the finish through its in-process link.
+    expect(await client.waitDone(id)).toMatchObject({ state: STATE_COMPLETE, finishedJobs: 3 });
+    expect(rm.jobLogs(id).map((l) => [l.jobId, l.type, l.stdout])).toEqual([
+      ['hello@3', 'shell', 'hi\n'],
+      ['sequence_hello_end@2', 'noop', ''],
+      ['sequence_hello_start@1', 'noop', ''],
+    ]);
+
     const link = inProcessRequestManagerLink(rm);
-    for (const jobId of ['sequence_hello_start@1', 'hello@3', 'sequence_hello_end@2'])
-      await link.createJobLog(id, log(id, jobId));
-    await link.finishRequest(id, STATE_COMPLETE);
-    expect(rm.getRequest(id)).toMatchObject({ state: STATE_COMPLETE, finishedJobs: 3 });
-    expect(rm.jobLogs(id).map((l) => l.type)).toEqual(['shell', 'noop', 'noop']);
+    await link.createJobLog(id, log(id, 'hello@3', 2)); // type '' is filled from the chain
+    expect(rm.latestJobLog(id, 'hello@3')).toMatchObject({ try: 2, type: 'shell', stdout: 'out' });
 
     const refused = (p: Promise<void>) =>
       p.then(

@@ -1,105 +1,117 @@
 // RequestReaper: a RUNNING request the JR does not know is ended after the grace (FAIL, or
 // STOPPED when a stop was asked); known ones, ones still receiving logs, and everything while
-// the JR is unreachable are left alone.
+// the JR is unreachable are left alone. A real RM and JR over loopback HTTP; the RM's and the
+// reaper's clock is `now`, moved by the tests. A JR that "loses" a chain is one restarted on
+// the same port: the fresh JR answers 404 for the chains of the one before.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../shared/proto';
-import { LinkError } from '../links';
-import { EngineStore } from '../store/store';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../shared/proto';
 import { RequestReaper } from './reaper';
-import { REASONS, RequestManager } from './request-manager';
-import { FakeChainBuilder, FakeJobRunner, unreachable } from './test-doubles';
+import { REASONS } from './request-manager';
+import { rmTestSpecs, startRig, type Rig } from './test-rig';
 
+let specs: ReturnType<typeof rmTestSpecs>;
 let now = 1_000_000;
-let store: EngineStore;
-let jr: FakeJobRunner;
-let rm: RequestManager;
+let rig: Rig;
 let reaper: RequestReaper;
 
-beforeEach(() => {
-  store = new EngineStore(':memory:');
-  jr = new FakeJobRunner();
-  rm = new RequestManager({ store, jobRunner: jr, builder: new FakeChainBuilder(), now: () => now, stopSettleMs: 1 });
-  reaper = new RequestReaper(rm, jr, { graceMs: 10_000, now: () => now });
+beforeAll(() => {
+  specs = rmTestSpecs();
 });
-afterEach(() => store.close());
+afterAll(() => specs.remove());
+beforeEach(async () => {
+  rig = await startRig({ specsDir: specs.dir, now: () => now, stopSettleMs: 1 });
+  reaper = new RequestReaper(rig.rm, rig.jrLink, { graceMs: 10_000, now: () => now });
+});
+afterEach(() => rig.close());
 
-const create = async () => (await rm.createRequest({ Type: 'hello', Args: {}, User: '' })).id;
-const forgetChain = (id: string) => jr.chains.delete(id);
+/** A `nap` request whose start job the JR has reported (it then sleeps, sending nothing). */
+const create = async () => {
+  const { id } = await rig.rm.createRequest({ Type: 'nap', Args: {}, User: '' });
+  await rig.until('settled', () => rig.rm.getRequest(id).finishedJobs === 1);
+  // The start job's log arrived at `now`; step past the grace so that only the JR's answers count.
+  now += 10_000;
+  return id;
+};
+const jrKnows = async (id: string) => (await rig.jrGet(`/api/v1/job-chains/${id}/status`)).status === 200;
 
 describe('RequestReaper', () => {
   it('ends a request the JR does not know once the grace has passed', async () => {
-    const known = await create();
     const lost = await create();
-    forgetChain(lost);
+    await rig.restartJobRunner();
+    const known = await create();
+    expect([await jrKnows(lost), await jrKnows(known)]).toEqual([false, true]);
     await reaper.sweep();
     now += 9_999;
     await reaper.sweep();
-    expect(rm.getRequest(lost).state).toBe(STATE_RUNNING);
+    expect(rig.rm.getRequest(lost).state).toBe(STATE_RUNNING);
     now += 1;
     await reaper.sweep();
-    expect(rm.getRequest(lost).state).toBe(STATE_FAIL);
-    expect(rm.jobLogs(lost)).toEqual([expect.objectContaining({ try: 0, state: STATE_FAIL, error: REASONS.jrLost })]);
-    expect(rm.getRequest(known).state).toBe(STATE_RUNNING);
+    expect(rig.rm.getRequest(lost).state).toBe(STATE_FAIL);
+    expect(rig.rm.jobLogs(lost)).toEqual([
+      expect.objectContaining({ jobId: 'nap@3', try: 0, state: STATE_FAIL, error: REASONS.jrLost }),
+      expect.objectContaining({ jobId: 'sequence_nap_start@1', try: 1, state: STATE_COMPLETE }),
+    ]);
+    expect(rig.rm.getRequest(known).state).toBe(STATE_RUNNING);
   });
 
   it('ends a lost request STOPPED when a stop was asked', async () => {
     const id = await create();
-    jr.failStop = undefined;
-    await rm.stopRequest(id); // the fake JR forgets the chain without finishing it
+    // The JR takes the stop and ends the chain, but its finish call cannot reach the RM.
+    await rig.rmDown();
+    await rig.rm.stopRequest(id);
+    await rig.until('the chain ended in the JR', async () => !(await jrKnows(id)));
     await reaper.sweep();
     now += 10_000;
     await reaper.sweep();
-    expect(rm.getRequest(id).state).toBe(STATE_STOPPED);
-    expect(rm.jobLogs(id)[0]?.error).toBe(REASONS.stoppedAndDropped);
+    expect(rig.rm.getRequest(id).state).toBe(STATE_STOPPED);
+    expect(rig.rm.jobLogs(id)[0]).toMatchObject({ jobId: 'nap@3', try: 0, error: REASONS.stoppedAndDropped });
   });
 
   it('waits while job logs keep arriving', async () => {
     const id = await create();
-    forgetChain(id);
+    await rig.restartJobRunner();
     await reaper.sweep();
     now += 9_000;
-    await rm.createJobLog(id, {
-      requestId: id,
-      jobId: 'hello@3',
-      try: 1,
-      type: '',
-      startedAt: 1n,
-      finishedAt: 2n,
-      state: 3,
-      exit: 0,
-      error: '',
-      stdout: '',
-      stderr: '',
-    });
+    const posted = await rig.client.call(
+      'POST',
+      `/api/v1/requests/${id}/log`,
+      '{"jobId":"nap@3","try":1,"type":"","startedAt":1,"finishedAt":2,"state":3,"exit":0}',
+    );
+    expect(posted.status).toBe(201);
     now += 2_000;
     await reaper.sweep();
-    expect(rm.getRequest(id).state).toBe(STATE_RUNNING);
+    expect(rig.rm.getRequest(id).state).toBe(STATE_RUNNING);
     now += 10_000;
     await reaper.sweep();
     now += 10_000;
     await reaper.sweep();
-    expect(rm.getRequest(id).state).toBe(STATE_FAIL);
+    expect(rig.rm.getRequest(id).state).toBe(STATE_FAIL);
   });
 
   it('does nothing while the JR is unreachable or failing', async () => {
     const id = await create();
-    for (const failure of [unreachable(), new LinkError('unsuccessful status code: 500 (response body: x)', 500)]) {
-      jr.failStatus = failure;
+    for (const failure of ['down', 'failing'] as const) {
+      if (failure === 'down') await rig.jobRunnerDown();
+      // No real JR answers 500 to a status: a peer on the JR's port does.
+      else await rig.replaceJobRunner((_req, res) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end('x'));
       await reaper.sweep();
       now += 60_000;
       await reaper.sweep();
-      expect(rm.getRequest(id).state).toBe(STATE_RUNNING);
+      expect(rig.rm.getRequest(id).state, failure).toBe(STATE_RUNNING);
     }
   });
 
   it('runs on a timer until stopped', async () => {
-    const timed = new RequestReaper(rm, jr, { intervalMs: 5, graceMs: 0 });
+    const timed = new RequestReaper(rig.rm, rig.jrLink, { intervalMs: 5, graceMs: 0 });
     const id = await create();
-    forgetChain(id);
+    await rig.restartJobRunner();
     timed.start();
-    await new Promise((r) => setTimeout(r, 50));
-    await timed.stop();
-    expect(rm.getRequest(id).state).toBe(STATE_FAIL);
+    try {
+      await rig.until('ended by the timed reaper', () => rig.rm.getRequest(id).state === STATE_FAIL);
+    } finally {
+      await timed.stop();
+    }
+    expect(rig.rm.jobLogs(id)[0]).toMatchObject({ try: 0, error: REASONS.jrLost });
   });
 });
