@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canStartElectron } from './electron-runtime.js';
+import { prepareElectronSqlite } from './prepare-electron-sqlite.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const forceWeb = process.argv.includes('--web') || process.env.SPINCYCLE_FORCE_WEB === '1';
@@ -33,9 +34,14 @@ function run(command, args, options = {}) {
 }
 
 async function startDesktop(electronPath) {
+  // Console main (Electron) needs better-sqlite3 built for Electron, kept apart from the Node
+  // build in node_modules (see scripts/prepare-electron-sqlite.js).
+  const sqlite = await prepareElectronSqlite();
+  if (!sqlite.ok) return startWeb(`Electron's build of better-sqlite3 is not ready (${sqlite.reason})`);
   const { build } = await import('electron-vite');
   await build({ configFile: resolve(root, 'electron.vite.config.ts'), logLevel: 'warn' });
-  return run(electronPath, ['.']);
+  // The embedded engine runs on this Node (the ABI node_modules' better-sqlite3 was built for).
+  return run(electronPath, ['.'], { env: { ...process.env, SPINCYCLE_NODE: process.execPath } });
 }
 
 async function startWeb(reason) {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CACHE_FILE } from './data-dir';
-import { EmbeddedEngine } from './embedded-engine';
+import { EmbeddedEngine, type EngineLauncher } from './embedded-engine';
 import { EventHub } from './events';
 import { createHandlers, type ContractHandlers } from './handlers';
 import { ConsoleService } from './service';
@@ -22,6 +22,8 @@ export interface EmbeddedEngineConfig {
   cliPath: string;
   specsDir: string;
   jobsDir?: string;
+  /** How the engine process is started (default: this Node binary via child_process.spawn). */
+  launcher?: EngineLauncher;
 }
 
 export interface ConsoleCoreOptions {

@@ -1,9 +1,10 @@
 // Runs the embedded engine (`spincycle server`) as a child process on loopback, with its own
 // data folder and the example specs: started with the console, restarted if it dies (with a
 // growing pause), stopped on exit. The console reaches it over HTTP like any other context;
-// it never imports engine code.
+// it never imports engine code. How the process is started is pluggable (EngineLauncher): plain
+// Node uses child_process.spawn (nodeLauncher); the desktop shell may pass its own launcher.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -19,10 +20,61 @@ export interface EmbeddedEngineOptions {
   onState?: (state: EmbeddedEngineState, detail?: string) => void;
   /** Engine log lines (its stderr). */
   onLog?: (line: string) => void;
-  /** Node binary running the CLI (default: this process's). */
+  /** Node binary running the CLI with the default launcher (default: this process's). */
   nodePath?: string;
+  /** Starts the engine process (default: nodeLauncher(nodePath)). */
+  launcher?: EngineLauncher;
   /** How long to wait for the RM to answer after a start (default 20 s). */
   startTimeoutMs?: number;
+}
+
+/** A running engine process, whoever started it (child_process, Electron's utilityProcess...). */
+export interface EngineProcess {
+  readonly pid: number | undefined;
+  /** The engine's stderr (its log lines), when piped. */
+  readonly stderr: NodeJS.ReadableStream | null;
+  /** SIGTERM asks the engine to stop; SIGKILL ends it. */
+  kill(signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** `listener` is called once, when the process has ended (or could not start), with why. */
+  onExit(listener: (why: string) => void): void;
+}
+
+/** What to run: a script with its arguments, in a working directory. */
+export interface EngineLaunch {
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+}
+
+export type EngineLauncher = (launch: EngineLaunch) => EngineProcess;
+
+/** The default launcher: `nodePath script args...` through child_process.spawn. */
+export function nodeLauncher(nodePath: string = process.execPath): EngineLauncher {
+  return ({ script, args, cwd }) => {
+    const child = spawn(nodePath, [script, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const listeners: Array<(why: string) => void> = [];
+    let ended: string | null = null;
+    const end = (why: string): void => {
+      if (ended !== null) return;
+      ended = why;
+      for (const l of listeners.splice(0)) l(why);
+    };
+    child.on('exit', (code, signal) => end(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    child.on('error', (e) => end(`could not be started (${nodePath}: ${e.message})`));
+    return {
+      get pid() {
+        return child.pid;
+      },
+      stderr: child.stderr,
+      kill: (signal) => {
+        if (ended === null) child.kill(signal);
+      },
+      onExit: (listener) => {
+        if (ended !== null) listener(ended);
+        else listeners.push(listener);
+      },
+    };
+  };
 }
 
 /** A free TCP port on 127.0.0.1 (asked of the OS, then released for the engine to take). */
@@ -41,7 +93,7 @@ export function freePort(): Promise<number> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class EmbeddedEngine {
-  private child: ChildProcess | null = null;
+  private child: EngineProcess | null = null;
   private stopping = false;
   private restarts = 0;
   private rmUrlValue: string | null = null;
@@ -70,7 +122,6 @@ export class EmbeddedEngine {
     const o = this.options;
     mkdirSync(o.dataDir, { recursive: true });
     const args = [
-      o.cliPath,
       'server',
       '--specs',
       o.specsDir,
@@ -83,22 +134,20 @@ export class EmbeddedEngine {
       ...(o.jobsDir ? ['--jobs', o.jobsDir] : []),
     ];
     o.onState?.('starting');
-    const child = spawn(o.nodePath ?? process.execPath, args, {
-      cwd: path.dirname(o.cliPath),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const launch = o.launcher ?? nodeLauncher(o.nodePath);
+    const child = launch({ script: o.cliPath, args, cwd: path.dirname(o.cliPath) });
     this.child = child;
     let buffered = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) if (line) o.onLog?.(line);
     });
-    child.on('exit', (code, signal) => {
+    child.onExit((why) => {
       if (this.child === child) this.child = null;
       if (this.stopping) return;
-      const why = signal ? `killed by ${signal}` : `exited with code ${code}`;
       o.onState?.('failed', `embedded engine ${why}; restarting`);
       void this.restart(rmPort, jrPort);
     });
@@ -138,9 +187,9 @@ export class EmbeddedEngine {
   async stop(): Promise<void> {
     this.stopping = true;
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child) return;
     this.options.onState?.('stopping');
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const exited = new Promise<void>((r) => child.onExit(() => r()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
     await exited;

@@ -2,7 +2,7 @@
 // must never load under Node): it exposes exactly the contract, and nothing Electron leaks.
 
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONTRACT_METHODS, PRELOAD_GLOBAL, eventChannel, methodChannel } from '../shared/ipc';
+import { CONTRACT_EVENTS, CONTRACT_METHODS, PRELOAD_GLOBAL, eventChannel, methodChannel } from '../shared/ipc';
 
 const exposed = new Map<string, Record<string, unknown>>();
 const listeners = new Map<string, Set<(event: unknown, payload: unknown) => void>>();
@@ -66,5 +66,16 @@ describe('preload', () => {
     expect(listeners.get(channel)?.size).toBe(0);
     expect(() => api.on('anything', () => {})).toThrow("unknown event 'anything'");
     expect(() => api.on('status', 'not a function')).toThrow('listener must be a function');
+  });
+
+  it('accepts every contract event, the desktop-only `navigate` included', () => {
+    expect(CONTRACT_EVENTS).toContain('navigate');
+    for (const event of CONTRACT_EVENTS) {
+      const seen: unknown[] = [];
+      const off = api.on(event, (payload: unknown) => seen.push(payload));
+      listeners.get(eventChannel(event))?.forEach((l) => l({}, { event }));
+      expect(seen).toEqual([{ event }]);
+      off();
+    }
   });
 });

@@ -42,6 +42,15 @@ export interface StatusEvent {
   readonly time: string;
 }
 
+/**
+ * Main asks the window to show one request: a click on the tray menu or on a notification, or a
+ * `spincycle://<context>/requests/<id>` link. The renderer opens that request's view.
+ */
+export interface NavigateEvent {
+  readonly context: string;
+  readonly requestId: string;
+}
+
 /** Methods: name -> positional argument tuple and success value. */
 export interface ContractMethods {
   version: { args: []; value: VersionInfo };
@@ -99,6 +108,8 @@ export interface ContractEvents {
   /** A watched request changed state: exactly one per change. */
   notification: RequestNotification;
   tray: TrayModel;
+  /** Show this request (desktop shell only: tray, notification click, deep link). */
+  navigate: NavigateEvent;
 }
 
 export type MethodName = keyof ContractMethods;
@@ -139,6 +150,7 @@ const EVENT_TABLE: Record<EventName, true> = {
   requestUpdated: true,
   notification: true,
   tray: true,
+  navigate: true,
 };
 
 /** Events that describe a moment rather than a state: never replayed to a late subscriber. */
@@ -146,6 +158,7 @@ export const TRANSIENT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
   'notification',
   'requestsChanged',
   'requestUpdated',
+  'navigate',
 ]);
 
 /** Every method name, at runtime (the preload and the transports enumerate it). */

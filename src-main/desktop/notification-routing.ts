@@ -1,0 +1,75 @@
+// From the core's `notification` events to desktop notifications: what each one says, how
+// urgent it is, and which request a click opens. NotificationCenter keeps the shown ones
+// referenced (a collected notification loses its click handler) and routes clicks to the
+// "open request" intent. The platform notification itself is a port (notifications.ts).
+
+import type { RequestNotification } from '../shared/console-model';
+import type { NavigateEvent } from '../shared/ipc';
+import { STATE_FAIL, STATE_TIMEOUT } from '../shared/proto';
+
+export interface DesktopNotice {
+  title: string;
+  body: string;
+  urgency: 'normal' | 'critical';
+  /** The request a click opens. */
+  target: NavigateEvent;
+}
+
+export function noticeFor(n: RequestNotification): DesktopNotice {
+  const failed = n.to === STATE_FAIL || n.to === STATE_TIMEOUT;
+  return {
+    title: n.title,
+    body: n.body,
+    urgency: failed ? 'critical' : 'normal',
+    target: { context: n.context, requestId: n.requestId },
+  };
+}
+
+/** A shown notification, as far as the center cares. */
+export interface ShownNotice {
+  close(): void;
+}
+
+export interface NotificationPorts {
+  /** Whether the platform can show notifications at all. */
+  supported(): boolean;
+  /** Shows one; `onClick` and `onClose` are called by the platform. */
+  show(notice: DesktopNotice, handlers: { onClick(): void; onClose(): void }): ShownNotice;
+  /** The "open request" intent (RequestOpener.open). */
+  open(target: NavigateEvent): void;
+}
+
+/** How many notifications are kept alive at once (older ones are closed). */
+export const MAX_LIVE_NOTICES = 10;
+
+export class NotificationCenter {
+  readonly #live = new Set<ShownNotice>();
+
+  constructor(private readonly ports: NotificationPorts) {}
+
+  /** Shows a core notification; false when the platform has no notifications. */
+  notify(n: RequestNotification): boolean {
+    if (!this.ports.supported()) return false;
+    const notice = noticeFor(n);
+    const shown = this.ports.show(notice, {
+      onClick: () => {
+        this.#live.delete(shown);
+        this.ports.open(notice.target);
+      },
+      onClose: () => {
+        this.#live.delete(shown);
+      },
+    });
+    this.#live.add(shown);
+    while (this.#live.size > MAX_LIVE_NOTICES) {
+      const oldest = this.#live.values().next().value as ShownNotice;
+      this.#live.delete(oldest);
+      oldest.close();
+    }
+    return true;
+  }
+
+  get liveCount(): number {
+    return this.#live.size;
+  }
+}
