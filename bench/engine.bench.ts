@@ -1,12 +1,24 @@
 // Engine bench (`npm run bench:engine`): noop jobs end to end through the Request Manager —
-// create -> request finished with every job log stored — for a wide chain (10,000 jobs in
-// parallel between a fan-out and a fan-in), a deep chain (10,000 jobs one after the other) and
-// 100 concurrent requests of 300 jobs; in both link modes: `server` (RM and JR in one process,
-// linked in-process) and `http` (`spincycle rm` in this process, `spincycle jr` in a child
-// process, HTTP both ways). Reports jobs/s and the dispatch latency (parent finished -> child
-// started) p50/p99: recorded by the JR itself in `server` mode, computed from the stored job
-// logs in `http` mode (child startedAt - latest parent finishedAt, both from the JR's clock).
-// Targets: >= 10,000 noop jobs/s (wide) and p99 dispatch < 2 ms.
+// create -> request finished with every job log stored — in both link modes: `server` (RM and
+// JR in one process, linked in-process) and `http` (`spincycle rm` in this process, `spincycle
+// jr` in a child process, HTTP both ways). Scenarios:
+//   wide 10000    one chain: 1 parent starting ~10,000 children in one loop, then a fan-in
+//   deep 10000    one chain: 10,000 jobs one after the other
+//   100 x 300     100 concurrent requests of a ~300-wide fan-out/fan-in each
+//   stages 40x25  one chain: 40 stages one after the other, each a fan-out/fan-in of 25
+// Each scenario runs ROUNDS times; jobs/s is the median with the range (min-max).
+//
+// Dispatch figures, per dispatch (a job started because its parents completed):
+// - latency: the try that made the job ready returned -> the job's run() called. In a fan-out
+//   every child also waits for the siblings started before it, so the wide chain's p99 is
+//   about the time it takes ONE thread to start 9,900 jobs in a row.
+// - overhead: what that one dispatch cost: from when the dispatcher was free for the job (its
+//   ready time, or the start of the sibling started just before it) to its run() called.
+// `server`: recorded by the JR itself; `http`: computed from the stored job logs (same clock
+// readings: JobLog.startedAt = run() called, finishedAt = run() returned, both from the JR).
+// Targets: >= 10,000 noop jobs/s and dispatch p99 < 2 ms.
+//
+// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages BENCH_ROUNDS=3 select.
 
 import { STATE_COMPLETE, stateName } from '../src-main/shared/proto';
 import { DispatchLatencyRecorder } from '../src-main/engine/jr';
@@ -26,21 +38,29 @@ const WIDE_JOBS = 10_000;
 const DEEP_JOBS = 10_000;
 const CONCURRENT_REQUESTS = 100;
 const JOBS_PER_REQUEST = 300;
+const STAGES = 40;
+const STAGE_WIDTH = 25;
 const TARGET_JOBS_PER_S = 10_000;
 const TARGET_P99_MS = 2;
 
 type Mode = 'server' | 'http';
 
+const envList = (name: string, all: string[]): string[] =>
+  (process.env[name] ?? all.join(',')).split(',').filter((x) => all.includes(x));
+const MODES = envList('BENCH_MODES', ['server', 'http']) as Mode[];
+const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages']);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
 interface Engine {
   rmUrl: string;
   rm: RequestManager;
-  /** The JR's own dispatch-latency recorder when it runs in this process, else null. */
+  /** The JR's own dispatch recorder when it runs in this process, else null. */
   latency: DispatchLatencyRecorder | null;
   close(): Promise<void>;
 }
 
-async function start(mode: Mode, specsDir: string): Promise<Engine> {
-  const common = { specsDir, dataDir: data.dir, logger: silentLogger };
+async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Engine> {
+  const common = { specsDir, dataDir, logger: silentLogger };
   if (mode === 'server') {
     const latency = new DispatchLatencyRecorder();
     const e = await startEngine({ ...common, dispatchLatency: latency, rmAddr: '127.0.0.1:0', jrAddr: '127.0.0.1:0' });
@@ -63,29 +83,42 @@ async function start(mode: Mode, specsDir: string): Promise<Engine> {
   };
 }
 
-/** Dispatch latencies (ms) from the stored logs: child startedAt - latest parent finishedAt. */
-function latenciesFromLogs(rm: RequestManager, requestId: string): number[] {
+/** Dispatch latency and overhead (ms) from the stored logs, as the JR's recorder defines them. */
+function dispatchFromLogs(rm: RequestManager, requestId: string, latency: number[], overhead: number[]): void {
   const chain = JSON.parse(rm.jobChainJson(requestId)) as { adjacencyList: Record<string, string[]> };
   const logs = new Map(rm.jobLogs(requestId).map((l) => [l.jobId, l]));
   const parents = new Map<string, string[]>();
   for (const [from, tos] of Object.entries(chain.adjacencyList))
     for (const to of tos) parents.set(to, [...(parents.get(to) ?? []), from]);
-  const out: number[] = [];
+  // Jobs made ready by the same try (the parent that finished last) were started in one loop.
+  const batches = new Map<string, { ready: bigint; starts: bigint[] }>();
   for (const [child, ps] of parents) {
     const started = logs.get(child)?.startedAt;
     if (started === undefined) continue;
-    const ready = ps.reduce((m, p) => {
+    let last = '';
+    let ready = 0n;
+    for (const p of ps) {
       const f = logs.get(p)?.finishedAt ?? 0n;
-      return f > m ? f : m;
-    }, 0n);
-    out.push(Number(started - ready) / 1e6);
+      if (f > ready) [ready, last] = [f, p];
+    }
+    const batch = batches.get(last) ?? { ready, starts: [] };
+    batch.starts.push(started);
+    batches.set(last, batch);
   }
-  return out;
+  for (const { ready, starts } of batches.values()) {
+    starts.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let since = ready;
+    for (const s of starts) {
+      latency.push(Number(s - ready) / 1e6);
+      overhead.push(Number(s - since) / 1e6);
+      since = s;
+    }
+  }
 }
 
-function percentile(values: number[], p: number): number {
+function percentile(values: ArrayLike<number>, p: number): number {
   if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
@@ -94,7 +127,7 @@ async function run(
   engine: Engine,
   type: string,
   argsList: object[],
-): Promise<{ jobs: number; seconds: number; latencies: number[] }> {
+): Promise<{ jobs: number; seconds: number; latency: number[]; overhead: number[] }> {
   const t0 = performance.now();
   const created = await Promise.all(
     argsList.map(async (args) => {
@@ -121,9 +154,10 @@ async function run(
   }
   const seconds = (performance.now() - t0) / 1000;
   let jobs = 0;
-  const latencies: number[] = [];
+  const latency: number[] = [];
+  const overhead: number[] = [];
   for (const r of created) {
-    if (!engine.latency) latencies.push(...latenciesFromLogs(engine.rm, r.id));
+    if (!engine.latency) dispatchFromLogs(engine.rm, r.id, latency, overhead);
     const stored = engine.rm.jobLogs(r.id).length;
     const { finishedJobs } = engine.rm.getRequest(r.id);
     if (stored !== r.totalJobs || finishedJobs !== r.totalJobs) {
@@ -131,79 +165,148 @@ async function run(
     }
     jobs += r.totalJobs;
   }
-  return { jobs, seconds, latencies };
+  if (engine.latency) {
+    latency.push(...engine.latency.values());
+    overhead.push(...engine.latency.overheadValues());
+  }
+  return { jobs, seconds, latency, overhead };
+}
+
+/** `stages` noop nodes one after the other, each a fan-out/fan-in over `items`. */
+function stagesSpec(name: string, stages: number): string {
+  const nodes = Array.from({ length: stages }, (_, i) =>
+    i === 0
+      ? `      s0: {category: job, type: noop, each: 'items:item'}`
+      : `      s${i}: {category: job, type: noop, each: 'items:item', deps: [s${i - 1}]}`,
+  );
+  return `noop-node: {category: job, type: noop}
+sequences:
+  ${name}:
+    args:
+      required:
+        - {name: items, desc: one noop job per element and stage}
+    nodes:
+${nodes.join('\n')}
+`;
 }
 
 interface Row {
   scenario: string;
   mode: Mode;
   jobs: number;
-  seconds: number;
-  p50: number;
-  p99: number;
+  /** jobs/s of every round. */
+  rates: number[];
+  latency: number[];
+  overhead: number[];
 }
 
 const specs = tempDir({
   'wide.yaml': wideNoopSpec('wide'),
   'deep.yaml': deepNoopSpec('deep', DEEP_JOBS - 2),
+  'stages.yaml': stagesSpec('stages', STAGES),
 });
-const data = tempDir();
 
-const scenarios: Array<{ name: string; type: string; args: () => object[] }> = [
-  { name: `wide ${WIDE_JOBS}`, type: 'wide', args: () => [{ items: items(WIDE_JOBS - 4) }] },
-  { name: `deep ${DEEP_JOBS}`, type: 'deep', args: () => [{}] },
+const allScenarios: Array<{ key: string; name: string; type: string; args: () => object[] }> = [
+  { key: 'wide', name: `wide ${WIDE_JOBS}`, type: 'wide', args: () => [{ items: items(WIDE_JOBS - 4) }] },
+  { key: 'deep', name: `deep ${DEEP_JOBS}`, type: 'deep', args: () => [{}] },
   {
+    key: '100x300',
     name: `${CONCURRENT_REQUESTS} x ${JOBS_PER_REQUEST}`,
     type: 'wide',
     args: () => Array.from({ length: CONCURRENT_REQUESTS }, () => ({ items: items(JOBS_PER_REQUEST - 4) })),
   },
+  {
+    key: 'stages',
+    name: `stages ${STAGES}x${STAGE_WIDTH}`,
+    type: 'stages',
+    args: () => [{ items: items(STAGE_WIDTH) }],
+  },
 ];
+const scenarios = allScenarios.filter((s) => SCENARIOS.includes(s.key));
 
 const rows: Row[] = [];
+const benchStart = performance.now();
 try {
-  for (const mode of ['server', 'http'] as const) {
-    const engine = await start(mode, specs.dir);
+  for (const mode of MODES) {
+    const data = tempDir();
+    const engine = await start(mode, specs.dir, data.dir);
     try {
-      await run(engine, 'wide', [{ items: items(200) }]); // warm-up (JIT, connections)
+      // Warm-up (JIT, connections).
+      await run(engine, 'wide', [{ items: items(2000) }]);
+      await run(engine, 'deep', [{}]);
       for (const s of scenarios) {
-        engine.latency?.clear();
-        const { jobs, seconds, latencies } = await run(engine, s.type, s.args());
-        const p = (n: number) => engine.latency?.percentile(n) ?? percentile(latencies, n);
-        rows.push({ scenario: s.name, mode, jobs, seconds, p50: p(50), p99: p(99) });
-        process.stderr.write(`${mode} ${s.name}: ${Math.round(jobs / seconds)} jobs/s\n`);
+        const row: Row = { scenario: s.name, mode, jobs: 0, rates: [], latency: [], overhead: [] };
+        for (let round = 0; round < ROUNDS; round++) {
+          engine.latency?.clear();
+          const r = await run(engine, s.type, s.args());
+          row.jobs = r.jobs;
+          row.rates.push(r.jobs / r.seconds);
+          // Dispatch figures pool every round.
+          for (const v of r.latency) row.latency.push(v);
+          for (const v of r.overhead) row.overhead.push(v);
+        }
+        rows.push(row);
+        process.stderr.write(`${mode} ${s.name}: ${row.rates.map((x) => Math.round(x)).join(', ')} jobs/s\n`);
       }
     } finally {
       await engine.close();
+      data.remove();
     }
   }
 } finally {
   specs.remove();
-  data.remove();
 }
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const table = [
-  ['scenario', 'mode', 'jobs', 'seconds', 'jobs/s', 'vs 10k/s', 'dispatch p50 ms', 'p99 ms', 'vs 2 ms'],
+  [
+    'scenario',
+    'mode',
+    'jobs',
+    'jobs/s (median)',
+    'range',
+    'vs 10k/s',
+    'latency p50 ms',
+    'p99 ms',
+    'vs 2 ms',
+    'overhead p50 ms',
+    'p99 ms',
+    'vs 2 ms',
+  ],
   ...rows.map((r) => {
-    const perS = r.jobs / r.seconds;
+    const perS = median(r.rates);
+    const lat99 = percentile(r.latency, 99);
+    const ovh99 = percentile(r.overhead, 99);
     return [
       r.scenario,
       r.mode,
       fmt(r.jobs),
-      fmt(r.seconds, 2),
       fmt(perS),
+      `${fmt(Math.min(...r.rates))}-${fmt(Math.max(...r.rates))}`,
       `${fmt(perS / TARGET_JOBS_PER_S, 2)}x`,
-      fmt(r.p50, 3),
-      fmt(r.p99, 3),
-      `${fmt(TARGET_P99_MS / r.p99, 2)}x`,
+      fmt(percentile(r.latency, 50), 3),
+      fmt(lat99, 3),
+      `${fmt(TARGET_P99_MS / lat99, 2)}x`,
+      fmt(percentile(r.overhead, 50), 4),
+      fmt(ovh99, 4),
+      `${fmt(TARGET_P99_MS / ovh99, 0)}x`,
     ];
   }),
 ];
 const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
 console.log(
-  `\nEngine bench (Node ${process.version}; targets: >= ${fmt(TARGET_JOBS_PER_S)} noop jobs/s wide, p99 dispatch < ${TARGET_P99_MS} ms;`,
+  `\nEngine bench (Node ${process.version}, ${ROUNDS} round(s) per scenario, ${fmt((performance.now() - benchStart) / 1000, 0)} s)`,
 );
-console.log('"vs" columns: ratio to the target, >= 1x meets it)\n');
+console.log(
+  `Targets: >= ${fmt(TARGET_JOBS_PER_S)} noop jobs/s; dispatch p99 < ${TARGET_P99_MS} ms. "vs" columns: ratio to the target, >= 1x meets it.`,
+);
+console.log(
+  'latency = parent try returned -> child run() called (includes waiting for the siblings started before it);',
+);
+console.log(
+  'overhead = the cost of that one dispatch (from the ready time or the previous sibling start -> run() called).\n',
+);
 for (const row of table)
   console.log(row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));

@@ -1,5 +1,7 @@
 // Job logs and finish calls reach the RM even when it is down or failing for a while: retried
-// with backoff, in order, nothing lost, nothing duplicated; finish goes out after the logs.
+// with backoff, several logs of a chain in flight at once (a bounded window), nothing lost,
+// nothing duplicated (a 409 `job log already exists` to a retry counts as delivered); finish
+// goes out only after every log was acknowledged.
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, type JobLog } from '../../shared/proto';
 import { builtinJobTypes } from '../jobs/builtins';
@@ -12,7 +14,7 @@ import { RecordingRm } from './recording-rm';
 import { RequestManagerHttpLink } from './rm-http-link';
 import { chainOf, job, noop } from './test-chains';
 
-const fast = { baseDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 60_000 };
+const fast = { baseDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 60_000, window: 32 };
 let cleanup: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -67,9 +69,99 @@ describe('delivery to a real HTTP RM', () => {
     const ids = rm.logs.map((l) => `${l.jobId}#${l.try}`);
     expect(ids).toHaveLength(22);
     expect(new Set(ids).size).toBe(22);
+    // While the RM is failing one call at a time probes it, the oldest log first.
     expect(ids[0]).toBe('start#1');
-    expect(ids[21]).toBe('zz-end#1');
+    expect(ids).toContain('zz-end#1');
     expect(rm.calls.at(-1)).toBe('PUT /api/v1/requests/down-1/finish');
+    expect(rm.calls.filter((c) => c.startsWith('PUT'))).toHaveLength(1);
+    expect(rm.finishesWithLogsInFlight).toBe(0);
+  });
+
+  it('many logs in flight per chain, bounded by the window; finish only after every log', async () => {
+    const rm = await new RecordingRm().start();
+    cleanup.push(() => rm.close());
+    const jr = new JobRunner({
+      factory: new JobFactory(builtinJobTypes()),
+      rm: new RequestManagerHttpLink(rm.url),
+      logger: silentLogger,
+      delivery: { ...fast, window: 8 },
+    });
+    cleanup.push(() => jr.close({ drainMs: 100 }));
+    const middle = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`job${String(i).padStart(3, '0')}`, noop()]),
+    );
+    await jr.createJobChain(
+      chainOf(
+        'window-1',
+        { start: noop(), ...middle, 'zz-end': noop() },
+        Object.keys(middle).flatMap((id): Array<[string, string]> => [
+          ['start', id],
+          [id, 'zz-end'],
+        ]),
+      ),
+    );
+    expect(await rm.waitForFinish('window-1')).toBe(STATE_COMPLETE);
+    expect(rm.logs).toHaveLength(202);
+    expect(new Set(rm.logs.map((l) => l.jobId)).size).toBe(202);
+    expect(rm.maxConcurrentLogs).toBeGreaterThan(1);
+    expect(rm.maxConcurrentLogs).toBeLessThanOrEqual(8);
+    expect(rm.finishesWithLogsInFlight).toBe(0);
+    expect(rm.calls.at(-1)).toBe('PUT /api/v1/requests/window-1/finish');
+  });
+
+  it('an answer lost after the RM stored the log: the retry gets 409, counted as delivered, no duplicate', async () => {
+    const rm = await new RecordingRm().start();
+    cleanup.push(() => rm.close());
+    rm.hangAfterStoringNext = 2;
+    const lines: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string) => lines.push(m) };
+    const jr = new JobRunner({
+      factory: new JobFactory(builtinJobTypes()),
+      rm: new RequestManagerHttpLink(rm.url, { timeoutMs: 100 }),
+      logger,
+      delivery: fast,
+    });
+    cleanup.push(() => jr.close({ drainMs: 100 }));
+    await jr.createJobChain(
+      chainOf('lost-1', { a: noop(), b: noop(), c: noop() }, [
+        ['a', 'b'],
+        ['b', 'c'],
+      ]),
+    );
+    expect(await rm.waitForFinish('lost-1')).toBe(STATE_COMPLETE);
+    expect(rm.logs.map((l) => l.jobId).sort()).toEqual(['a', 'b', 'c']);
+    expect(rm.calls.filter((c) => c.startsWith('POST')).length).toBeGreaterThan(3);
+    expect(lines).toEqual([]);
+    expect(await jr.whenSettled('lost-1')).toBe(STATE_COMPLETE);
+  });
+
+  it('100 chains at once over HTTP: every log stored exactly once, each finish after its logs', async () => {
+    const rm = await new RecordingRm().start();
+    cleanup.push(() => rm.close());
+    const jr = new JobRunner({
+      factory: new JobFactory(builtinJobTypes()),
+      rm: new RequestManagerHttpLink(rm.url, { maxSockets: 16 }),
+      logger: silentLogger,
+      delivery: fast,
+    });
+    cleanup.push(() => jr.close({ drainMs: 100 }));
+    const middle = Object.fromEntries(
+      Array.from({ length: 30 }, (_, i) => [`job${String(i).padStart(2, '0')}`, noop()]),
+    );
+    const edges = Object.keys(middle).flatMap((id): Array<[string, string]> => [
+      ['start', id],
+      [id, 'zz-end'],
+    ]);
+    const ids = Array.from({ length: 100 }, (_, i) => `many-${i}`);
+    for (const id of ids) await jr.createJobChain(chainOf(id, { start: noop(), ...middle, 'zz-end': noop() }, edges));
+    for (const id of ids) expect(await rm.waitForFinish(id)).toBe(STATE_COMPLETE);
+    expect(rm.logs).toHaveLength(100 * 32);
+    expect(new Set(rm.logs.map((l) => `${l.requestId} ${l.jobId} ${l.try}`)).size).toBe(100 * 32);
+    expect(rm.finishes).toHaveLength(100);
+    for (const id of ids) {
+      const last = rm.calls.lastIndexOf(`POST /api/v1/requests/${id}/log`);
+      expect(rm.calls.indexOf(`PUT /api/v1/requests/${id}/finish`)).toBeGreaterThan(last);
+    }
   });
 
   it('RM answering 500 for a while: retried until accepted', async () => {
@@ -104,6 +196,31 @@ describe('RequestManagerHttpLink', () => {
     expect(rm.finishes).toEqual([{ requestId: 'r', state: STATE_COMPLETE }]);
   });
 
+  it('an RM that does not answer: a LinkError without status after the timeout', async () => {
+    const rm = await new RecordingRm().start();
+    cleanup.push(() => rm.close());
+    rm.hangAfterStoringNext = 1;
+    const err = await new RequestManagerHttpLink(rm.url, { timeoutMs: 50 })
+      .createJobLog('r', log('a'))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LinkError);
+    expect((err as LinkError).status).toBeUndefined();
+    expect((err as LinkError).message).toMatch(/no answer within 50ms/);
+  });
+
+  it('a 409 keeps the exact original error text', async () => {
+    const rm = await new RecordingRm().start();
+    cleanup.push(() => rm.close());
+    const link = new RequestManagerHttpLink(rm.url);
+    await link.createJobLog('r', log('a'));
+    await expect(link.createJobLog('r', log('a'))).rejects.toEqual(
+      new LinkError(
+        'unsuccessful status code: 409 (response body: job log already exists (request r, job a, try 1))',
+        409,
+      ),
+    );
+  });
+
   it('an unreachable RM is a LinkError without status', async () => {
     const rm = await new RecordingRm().start();
     await rm.close();
@@ -135,6 +252,62 @@ describe('ChainDelivery', () => {
     expect(seen).toEqual(['a', 'bad', 'c', 'finish']);
   });
 
+  it('keeps at most `window` logs in flight, one probe at a time while failing, finish last', async () => {
+    const events: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let failing = true;
+    const attempts = new Map<string, number>();
+    const rm: RequestManagerLink = {
+      async createJobLog(_r, l) {
+        attempts.set(l.jobId, (attempts.get(l.jobId) ?? 0) + 1);
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        await new Promise((r) => setTimeout(r, 1));
+        inFlight--;
+        if (failing) throw new LinkError('connect ECONNREFUSED');
+        events.push(l.jobId);
+      },
+      async finishRequest() {
+        events.push(`finish (in flight: ${inFlight})`);
+      },
+    };
+    const d = new ChainDelivery('r', rm, silentLogger, { ...fast, window: 4 });
+    for (let i = 0; i < 20; i++) d.log(log(`j${String(i).padStart(2, '0')}`));
+    d.finish(STATE_COMPLETE);
+    while ((attempts.get('j00') ?? 0) < 4) await new Promise((r) => setTimeout(r, 5));
+    expect(maxInFlight).toBe(4);
+    // The first window failed; since then only j00 was retried, one call at a time.
+    expect([...attempts.keys()]).toEqual(['j00', 'j01', 'j02', 'j03']);
+    expect(attempts.get('j00')).toBeGreaterThan(2);
+    expect(attempts.get('j01')).toBe(1);
+    maxInFlight = 0;
+    failing = false;
+    expect(await d.finished).toBe(true);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    expect(events[0]).toBe('j00');
+    expect(events.at(-1)).toBe('finish (in flight: 0)');
+    expect(new Set(events.slice(0, -1)).size).toBe(20);
+    expect(events).toHaveLength(21);
+    expect(d.pending).toBe(0);
+  });
+
+  it('a 409 `job log already exists` counts as delivered, other 4xx are dropped', async () => {
+    const lines: string[] = [];
+    const logger = { info() {}, warn() {}, error: (m: string) => lines.push(m) };
+    const rm: RequestManagerLink = {
+      async createJobLog(_r, l) {
+        if (l.jobId === 'dup')
+          throw new LinkError('unsuccessful status code: 409 (response body: job log already exists (x))', 409);
+      },
+      async finishRequest() {},
+    };
+    const d = new ChainDelivery('r', rm, logger, fast);
+    d.log(log('dup'));
+    d.finish(STATE_COMPLETE);
+    expect(await d.finished).toBe(true);
+    expect(lines).toEqual([]);
+  });
+
   it('gives up after giveUpAfterMs, loudly', async () => {
     const lines: string[] = [];
     const logger = { info() {}, warn() {}, error: (m: string) => lines.push(m) };
@@ -142,7 +315,7 @@ describe('ChainDelivery', () => {
       createJobLog: () => Promise.reject(new LinkError('down')),
       finishRequest: () => Promise.reject(new LinkError('down')),
     };
-    const d = new ChainDelivery('r', rm, logger, { baseDelayMs: 10, maxDelayMs: 10, giveUpAfterMs: 50 });
+    const d = new ChainDelivery('r', rm, logger, { baseDelayMs: 10, maxDelayMs: 10, giveUpAfterMs: 50, window: 32 });
     d.log(log('a'));
     d.finish(STATE_COMPLETE);
     expect(await d.finished).toBe(false);

@@ -27,9 +27,12 @@ export interface JobRunnerOptions {
    * job's SIGTERM->SIGKILL grace (5 s), so commands normally die before being abandoned.
    */
   abandonAfterMs?: number;
-  /** Retry policy for job logs and finish calls to the RM. */
+  /** Retry policy and in-flight window for job logs and finish calls to the RM. */
   delivery?: Partial<DeliveryPolicy>;
-  /** When set, every dispatch latency (parent finished -> child run() called) is recorded. */
+  /**
+   * When set, every dispatch is recorded: latency (the try that made the job ready returned ->
+   * its run() called) and the per-dispatch overhead (dispatch-latency.ts).
+   */
   dispatchLatency?: DispatchLatencyRecorder;
 }
 

@@ -1,9 +1,21 @@
-// Delivers one chain's job logs, then its finish call, to the Request Manager, in order,
-// without ever blocking dispatch: the traverser only pushes onto a queue. A failed call is
-// retried with exponential backoff (the original logged and dropped failed posts), so an RM
-// that is down for a while loses nothing; finishRequest is sent only after every log of the
-// chain was delivered. Only answers that can never succeed (4xx other than 408/429) and items
-// older than `giveUpAfterMs` are dropped, loudly.
+// Delivers one chain's job logs, then its finish call, to the Request Manager without ever
+// blocking dispatch: the traverser only pushes onto a queue, sending starts in a microtask
+// (after the dispatch loop that produced the logs; an in-process RM link does its work then).
+//
+// - Up to `window` job logs of the chain are in flight at once (the RM groups the logs that
+//   arrive together into one transaction, and an HTTP round trip per log one after the other
+//   would cap a chain at a few thousand jobs a second). They may reach the RM in any order, as
+//   with the original, whose every job posted its own log.
+// - A call that fails is retried with exponential backoff, so an RM that is down for a while
+//   loses nothing. While failing, the chain sends one call at a time (the oldest undelivered
+//   log first) instead of hammering the RM with its whole window; the first answer reopens
+//   the window.
+// - No duplicates: a log is sent again only after its previous attempt failed, and a 409
+//   `job log already exists` answer to it (the RM stored an attempt whose answer was lost) counts
+//   as delivered.
+// - finishRequest is sent only after every log of the chain was acknowledged (or dropped).
+// - Dropped, loudly: answers that can never succeed (4xx other than 408/429) and items still
+//   undelivered `giveUpAfterMs` after their first attempt.
 
 import type { JobLog, State } from '../../shared/proto';
 import { LinkError, type RequestManagerLink } from '../links';
@@ -15,15 +27,30 @@ export interface DeliveryPolicy {
   maxDelayMs: number;
   /** An item still undelivered this long after its first attempt is dropped (logged as an error). */
   giveUpAfterMs: number;
+  /** Most job logs of one chain in flight at once. */
+  window: number;
 }
 
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   baseDelayMs: 100,
   maxDelayMs: 5000,
   giveUpAfterMs: 60 * 60 * 1000,
+  window: 32,
 };
 
-type Item = { kind: 'log'; log: JobLog } | { kind: 'finish'; state: State };
+/** A job log that has been sent at least once. */
+interface Sent {
+  log: JobLog;
+  /** Queue order: failed logs are retried oldest first. */
+  seq: number;
+  firstAttempt: number;
+  attempts: number;
+}
+
+/** The RM already stored this log (an earlier attempt got through, its answer did not). */
+function isAlreadyStored(err: unknown): boolean {
+  return err instanceof LinkError && err.status === 409 && err.message.includes('job log already exists');
+}
 
 /** Errors that retrying cannot fix: the RM understood and refused. */
 function isPermanent(err: unknown): boolean {
@@ -33,12 +60,32 @@ function isPermanent(err: unknown): boolean {
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
+const FINISH = 'finish';
+
 export class ChainDelivery {
-  private readonly queue: (Item | undefined)[] = [];
+  /** Logs never sent yet, from `head` on. */
+  private fresh: (JobLog | undefined)[] = [];
   private head = 0;
-  private pumping = false;
+  private nextSeq = 0;
+  /** Logs whose last attempt failed, oldest first. */
+  private readonly failed: Sent[] = [];
+  private inFlight = 0;
+
+  private finishState: State | null = null;
+  private finishInFlight = false;
+  private finishFirstAttempt = 0;
+  private finishAttempts = 0;
+  private finishSettled = false;
+
+  /** Set by a retryable failure: one call at a time (the probe), after a backoff, until an answer. */
+  private failing = false;
+  private probe: Sent | typeof FINISH | null = null;
+  private probeFailures = 0;
+  private delay: number;
+  private timer: NodeJS.Timeout | null = null;
   private cancelled = false;
-  private wakeFromBackoff: (() => void) | null = null;
+  private pumpQueued = false;
+
   private resolveFinished!: (delivered: boolean) => void;
   /** Resolves once the finish call was delivered (true) or given up (false). */
   readonly finished: Promise<boolean>;
@@ -49,28 +96,46 @@ export class ChainDelivery {
     private readonly logger: Logger,
     private readonly policy: DeliveryPolicy = DEFAULT_DELIVERY_POLICY,
   ) {
+    this.delay = policy.baseDelayMs;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
+  /** Queues a log; it is sent once the caller's synchronous work (e.g. a dispatch loop) is done. */
   log(log: JobLog): void {
-    this.push({ kind: 'log', log });
+    this.fresh.push(log);
+    this.pumpSoon();
   }
 
-  /** Queues the finish call; it goes out after every log queued before it. */
+  /** Queues the finish call; it goes out once every log queued before it was delivered. */
   finish(state: State): void {
-    this.push({ kind: 'finish', state });
+    if (this.finishState !== null) return;
+    this.finishState = state;
+    this.pumpSoon();
   }
 
-  /** Number of items not yet delivered. */
+  private pumpSoon(): void {
+    if (this.pumpQueued || this.failing || this.cancelled || this.inFlight >= this.policy.window) return;
+    this.pumpQueued = true;
+    queueMicrotask(this.queuedPump);
+  }
+
+  private readonly queuedPump = (): void => {
+    this.pumpQueued = false;
+    if (!this.failing && !this.cancelled) this.pump();
+  };
+
+  /** Number of items (logs and the finish call) not yet delivered. */
   get pending(): number {
-    return this.queue.length - this.head;
+    const finish = this.finishState !== null && !this.finishSettled ? 1 : 0;
+    return this.fresh.length - this.head + this.failed.length + this.inFlight + finish;
   }
 
   /** Stops retrying (shutdown): what is still queued is dropped and logged. */
   cancel(): void {
     if (this.cancelled) return;
     this.cancelled = true;
-    this.wakeFromBackoff?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (this.pending > 0) {
       this.logger.error('job runner shutting down: undelivered job logs dropped', {
         requestId: this.requestId,
@@ -80,93 +145,218 @@ export class ChainDelivery {
     this.resolveFinished(false);
   }
 
-  private push(item: Item): void {
-    this.queue.push(item);
-    if (!this.pumping && !this.cancelled) void this.pump();
+  // ---- sending --------------------------------------------------------------------------------
+
+  /** Fills the window (not while failing); sends finish once nothing else is left. */
+  private pump(): void {
+    const window = this.policy.window;
+    while (this.inFlight < window) {
+      const next = this.takeNext();
+      if (next === null) break;
+      this.sendLog(next);
+    }
+    if (this.readyToFinish()) this.sendFinish();
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
+  private takeNext(): Sent | null {
+    if (this.failed.length > 0) return this.failed.shift() as Sent;
+    if (this.head === this.fresh.length) return null;
+    const log = this.fresh[this.head] as JobLog;
+    this.fresh[this.head++] = undefined;
+    if (this.head === this.fresh.length) {
+      this.fresh = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.fresh.length) {
+      this.fresh.splice(0, this.head);
+      this.head = 0;
+    }
+    return { log, seq: this.nextSeq++, firstAttempt: Date.now(), attempts: 0 };
+  }
+
+  private readyToFinish(): boolean {
+    return (
+      this.finishState !== null &&
+      !this.finishSettled &&
+      !this.finishInFlight &&
+      this.inFlight === 0 &&
+      this.failed.length === 0 &&
+      this.head === this.fresh.length
+    );
+  }
+
+  private sendLog(item: Sent): void {
+    this.inFlight++;
+    item.attempts++;
+    let sent: Promise<void>;
     try {
-      while (this.head < this.queue.length && !this.cancelled) {
-        const item = this.queue[this.head] as Item;
-        const delivered = await this.deliver(item);
-        if (this.cancelled) return;
-        this.queue[this.head++] = undefined;
-        if (item.kind === 'finish') this.resolveFinished(delivered);
-        if (this.head > 1024 && this.head * 2 > this.queue.length) {
-          this.queue.splice(0, this.head);
-          this.head = 0;
-        }
-      }
-    } finally {
-      this.pumping = false;
+      sent = this.rm.createJobLog(this.requestId, item.log);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
+      () => this.logDelivered(item),
+      (err: unknown) => this.logFailed(item, err),
+    );
+  }
+
+  private sendFinish(): void {
+    this.finishInFlight = true;
+    if (this.finishAttempts++ === 0) this.finishFirstAttempt = Date.now();
+    let sent: Promise<void>;
+    try {
+      sent = this.rm.finishRequest(this.requestId, this.finishState as State);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    sent.then(
+      () => this.finishDone(true),
+      (err: unknown) => this.finishFailed(err),
+    );
+  }
+
+  // ---- answers --------------------------------------------------------------------------------
+
+  private logDelivered(item: Sent): void {
+    this.inFlight--;
+    if (this.cancelled) return;
+    if (item.attempts > 1) {
+      this.logger.info('delivered to the request manager after retrying', {
+        ...this.describe(item),
+        attempt: item.attempts,
+      });
+    }
+    this.answered(item);
+  }
+
+  private logFailed(item: Sent, err: unknown): void {
+    this.inFlight--;
+    if (this.cancelled) return;
+    if (isAlreadyStored(err)) {
+      this.logger.info('the request manager already had this job log; delivered', {
+        ...this.describe(item),
+        attempt: item.attempts,
+      });
+      return this.answered(item);
+    }
+    if (isPermanent(err)) {
+      this.logger.error('the request manager refused; dropped', { ...this.describe(item), error: errorText(err) });
+      return this.answered(item);
+    }
+    if (Date.now() - item.firstAttempt >= this.policy.giveUpAfterMs) {
+      this.logger.error('cannot reach the request manager; giving up, dropped', {
+        ...this.describe(item),
+        attempts: item.attempts,
+        error: errorText(err),
+      });
+    } else {
+      // Back in line, oldest first.
+      let at = this.failed.length;
+      while (at > 0 && (this.failed[at - 1] as Sent).seq > item.seq) at--;
+      this.failed.splice(at, 0, item);
+    }
+    this.retryLater(item, err);
+  }
+
+  private finishDone(delivered: boolean): void {
+    this.finishInFlight = false;
+    if (this.cancelled) return;
+    if (delivered && this.finishAttempts > 1) {
+      this.logger.info('delivered to the request manager after retrying', {
+        ...this.describe(FINISH),
+        attempt: this.finishAttempts,
+      });
+    }
+    this.finishSettled = true;
+    this.resolveFinished(delivered);
+    this.answered(FINISH);
+  }
+
+  private finishFailed(err: unknown): void {
+    if (this.cancelled) {
+      this.finishInFlight = false;
+      return;
+    }
+    if (isPermanent(err)) {
+      this.logger.error('the request manager refused; dropped', { ...this.describe(FINISH), error: errorText(err) });
+      return this.finishDone(false);
+    }
+    if (Date.now() - this.finishFirstAttempt >= this.policy.giveUpAfterMs) {
+      this.logger.error('cannot reach the request manager; giving up, dropped', {
+        ...this.describe(FINISH),
+        attempts: this.finishAttempts,
+        error: errorText(err),
+      });
+      return this.finishDone(false);
+    }
+    this.finishInFlight = false;
+    this.retryLater(FINISH, err);
+  }
+
+  /** The RM answered (or the item was settled): leave the failing mode, refill the window. */
+  private answered(item: Sent | typeof FINISH): void {
+    if (this.probe === item) this.probe = null;
+    if (this.failing) {
+      this.failing = false;
+      this.probeFailures = 0;
+      this.delay = this.policy.baseDelayMs;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.pump();
+  }
+
+  /** A retryable failure: (keep) failing, probe again after the backoff. */
+  private retryLater(item: Sent | typeof FINISH, err: unknown): void {
+    const wasProbe = this.probe === item;
+    if (wasProbe) this.probe = null;
+    if (!this.failing) {
+      this.failing = true;
+      this.delay = this.policy.baseDelayMs;
+      this.warn(item, err, 1);
+    } else if (wasProbe) {
+      this.probeFailures++;
+      this.delay = Math.min(this.delay * 2, this.policy.maxDelayMs);
+      // Loud on the first failure, then on every power of two.
+      const attempt = this.probeFailures + 1;
+      if ((attempt & (attempt - 1)) === 0) this.warn(item, err, attempt);
+    }
+    if (this.probe === null && this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.sendProbe();
+      }, this.delay);
     }
   }
 
-  private send(item: Item): Promise<void> {
-    return item.kind === 'log'
-      ? this.rm.createJobLog(this.requestId, item.log)
-      : this.rm.finishRequest(this.requestId, item.state);
-  }
-
-  private describe(item: Item): Record<string, string | number> {
-    return item.kind === 'log'
-      ? { requestId: this.requestId, what: 'job log', jobId: item.log.jobId, try: item.log.try }
-      : { requestId: this.requestId, what: 'finish request', state: item.state };
-  }
-
-  /** Tries until delivered (true) or given up (false). */
-  private async deliver(item: Item): Promise<boolean> {
-    const firstAttempt = Date.now();
-    let delay = this.policy.baseDelayMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.send(item);
-        if (attempt > 1)
-          this.logger.info('delivered to the request manager after retrying', { ...this.describe(item), attempt });
-        return true;
-      } catch (err) {
-        if (this.cancelled) return false;
-        if (isPermanent(err)) {
-          this.logger.error('the request manager refused; dropped', { ...this.describe(item), error: errorText(err) });
-          return false;
-        }
-        if (Date.now() - firstAttempt >= this.policy.giveUpAfterMs) {
-          this.logger.error('cannot reach the request manager; giving up, dropped', {
-            ...this.describe(item),
-            attempts: attempt,
-            error: errorText(err),
-          });
-          return false;
-        }
-        // Loud on the first failure, then on every power of two.
-        if ((attempt & (attempt - 1)) === 0) {
-          this.logger.warn('cannot deliver to the request manager; will retry', {
-            ...this.describe(item),
-            attempt,
-            retryInMs: delay,
-            error: errorText(err),
-          });
-        }
-        await this.backoff(delay);
-        if (this.cancelled) return false;
-        delay = Math.min(delay * 2, this.policy.maxDelayMs);
-      }
+  /** While failing: one call, the oldest undelivered log (or finish once nothing else is left). */
+  private sendProbe(): void {
+    if (this.cancelled || !this.failing || this.probe !== null) return;
+    const next = this.takeNext();
+    if (next !== null) {
+      this.probe = next;
+      return this.sendLog(next);
     }
+    if (this.readyToFinish()) {
+      this.probe = FINISH;
+      return this.sendFinish();
+    }
+    // Everything left is in flight: its answers decide (an answer ends the failing mode, a
+    // failure schedules the next probe).
+    if (this.inFlight === 0 && !this.finishInFlight) this.answered(FINISH);
   }
 
-  private backoff(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeFromBackoff = () => {
-        this.wakeFromBackoff = null;
-        done();
-      };
+  private warn(item: Sent | typeof FINISH, err: unknown, attempt: number): void {
+    this.logger.warn('cannot deliver to the request manager; will retry', {
+      ...this.describe(item),
+      attempt,
+      retryInMs: this.delay,
+      error: errorText(err),
     });
+  }
+
+  private describe(item: Sent | typeof FINISH): Record<string, string | number> {
+    return item === FINISH
+      ? { requestId: this.requestId, what: 'finish request', state: this.finishState ?? 0 }
+      : { requestId: this.requestId, what: 'job log', jobId: item.log.jobId, try: item.log.try };
   }
 }

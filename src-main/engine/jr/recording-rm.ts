@@ -2,7 +2,9 @@
 // loopback) answering the two calls a Job Runner makes — POST /api/v1/requests/:id/log (201,
 // echoing the log as the original did) and PUT /api/v1/requests/:id/finish (200) — and
 // recording what it received. It can be taken down and brought back up on the same port, and
-// told to fail the next calls with a 500, to test delivery retries over the real wire.
+// told to fail the next calls with a 500, or to store the next logs and never answer (as an RM
+// whose answer is lost), to test delivery retries over the real wire. A log it already has is
+// refused with 409 `job log already exists`, as the real RM does.
 
 import { decodeFinishRequestParams, decodeJobLog, encodeJobLog, type JobLog, type State } from '../../shared/proto';
 import { HttpError, Router, emptyReply, jsonReply, listen, type Listening } from '../http/server';
@@ -19,6 +21,14 @@ export class RecordingRm {
   readonly calls: string[] = [];
   /** Answer the next N calls with 500. */
   failNext = 0;
+  /** Store the next N job logs but never answer them (the client times out). */
+  hangAfterStoringNext = 0;
+  /** Finish calls that arrived while a job-log call was still being handled. */
+  finishesWithLogsInFlight = 0;
+  /** Most job-log calls being handled at once, so far. */
+  maxConcurrentLogs = 0;
+  private concurrentLogs = 0;
+  private readonly stored = new Set<string>();
   private server: Listening | null = null;
   private port = 0;
   private readonly waiters: Array<() => void> = [];
@@ -27,17 +37,40 @@ export class RecordingRm {
   constructor() {
     this.router.add('POST', '/api/v1/requests/:id/log', async (req) => {
       this.calls.push(`POST ${req.path}`);
-      const log = await req.json(decodeJobLog);
-      if (this.failNext > 0) {
-        this.failNext--;
-        throw new HttpError(500, 'simulated failure');
+      this.maxConcurrentLogs = Math.max(this.maxConcurrentLogs, ++this.concurrentLogs);
+      try {
+        const log = { ...(await req.json(decodeJobLog)), requestId: req.params.id as string };
+        // Let other calls arrive meanwhile, as a real RM batching its writes does.
+        await new Promise((r) => setImmediate(r));
+        if (this.failNext > 0) {
+          this.failNext--;
+          throw new HttpError(500, 'simulated failure');
+        }
+        const key = `${log.requestId} ${log.jobId} ${log.try}`;
+        if (this.stored.has(key)) {
+          throw new HttpError(
+            409,
+            `job log already exists (request ${log.requestId}, job ${log.jobId}, try ${log.try})`,
+          );
+        }
+        this.stored.add(key);
+        this.logs.push(log);
+        this.notify();
+        if (this.hangAfterStoringNext > 0) {
+          this.hangAfterStoringNext--;
+          this.concurrentLogs--;
+          return await new Promise<never>(() => {});
+        }
+        this.concurrentLogs--;
+        return jsonReply(201, encodeJobLog(log));
+      } catch (err) {
+        this.concurrentLogs--;
+        throw err;
       }
-      this.logs.push(log);
-      this.notify();
-      return jsonReply(201, encodeJobLog(log));
     });
     this.router.add('PUT', '/api/v1/requests/:id/finish', async (req) => {
       this.calls.push(`PUT ${req.path}`);
+      if (this.concurrentLogs > 0) this.finishesWithLogsInFlight++;
       const { State } = await req.json(decodeFinishRequestParams);
       if (this.failNext > 0) {
         this.failNext--;

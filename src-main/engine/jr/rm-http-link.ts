@@ -1,27 +1,58 @@
 // RequestManagerLink over HTTP: how a stand-alone Job Runner reaches the Request Manager
 // (protocol.md R8 `POST /api/v1/requests/:id/log` expecting 201, R4
-// `PUT /api/v1/requests/:id/finish` expecting 200). Global fetch keeps connections alive;
-// every call has a timeout. Failures are LinkErrors with the original client's text
-// (`unsuccessful status code: <n> (response body: <body>)`) and the status, which the log
-// delivery uses to decide whether retrying can help.
+// `PUT /api/v1/requests/:id/finish` expecting 200). node:http(s) with a keep-alive Agent and
+// a bounded number of sockets (calls beyond it wait in the agent's queue), so the many job logs
+// a chain has in flight at once (log-delivery.ts) reuse a few warm connections. Every call has
+// a timeout (no answer within timeoutMs once it has a socket). Failures are LinkErrors with the
+// original client's text (`unsuccessful status code: <n> (response body: <body>)`) and the
+// status, which the log delivery uses to decide whether retrying can help.
 
+import http from 'node:http';
+import https from 'node:https';
 import { encodeFinishRequestParams, encodeJobLog, type JobLog, type State } from '../../shared/proto';
 import { LinkError, type RequestManagerLink } from '../links';
 
 export interface RequestManagerHttpLinkOptions {
-  /** Per call (default 10 s). */
+  /** Per call, from the moment it has a socket (default 10 s). */
   timeoutMs?: number;
+  /** Most connections open to the RM at once (default 32). */
+  maxSockets?: number;
+  /** TLS options for an https RM URL (ca, cert, key, rejectUnauthorized, ...). */
+  tls?: https.AgentOptions;
 }
 
 export const DEFAULT_RM_TIMEOUT_MS = 10_000;
+export const DEFAULT_RM_MAX_SOCKETS = 32;
+
+const JSON_TYPE = 'application/json';
 
 export class RequestManagerHttpLink implements RequestManagerLink {
   private readonly base: string;
   private readonly timeoutMs: number;
+  private readonly agent: http.Agent;
+  private readonly request: typeof http.request;
+  private readonly hostname: string;
+  private readonly port: number;
+  private readonly pathPrefix: string;
 
   constructor(baseUrl: string, options: RequestManagerHttpLinkOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RM_TIMEOUT_MS;
+    const url = new URL(this.base);
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') throw new Error(`unsupported request manager URL: ${baseUrl}`);
+    // URL keeps IPv6 literals bracketed; the socket wants the bare address.
+    this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = url.port ? Number(url.port) : secure ? 443 : 80;
+    this.pathPrefix = url.pathname.replace(/\/+$/, '');
+    const agentOptions: http.AgentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets ?? DEFAULT_RM_MAX_SOCKETS,
+      maxFreeSockets: options.maxSockets ?? DEFAULT_RM_MAX_SOCKETS,
+      scheduling: 'lifo',
+    };
+    this.agent = secure ? new https.Agent({ ...options.tls, ...agentOptions }) : new http.Agent(agentOptions);
+    this.request = secure ? https.request : http.request;
   }
 
   createJobLog(requestId: string, log: JobLog): Promise<void> {
@@ -37,36 +68,57 @@ export class RequestManagerHttpLink implements RequestManagerLink {
     );
   }
 
-  private async call(method: string, path: string, body: string, expected: number): Promise<void> {
-    const url = `${this.base}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers: { 'Content-Type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (err) {
-      throw new LinkError(`${method} ${url}: ${describeFetchError(err, this.timeoutMs)}`);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      throw new LinkError(`${method} ${url}: reading the response: ${describeFetchError(err, this.timeoutMs)}`);
-    }
-    if (res.status !== expected) {
-      throw new LinkError(`unsuccessful status code: ${res.status} (response body: ${text})`, res.status);
-    }
+  /** Closes the pooled connections (calls still in flight fail). */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private call(method: string, path: string, body: string, expected: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const fail = (what: string, err: unknown): void =>
+        reject(new LinkError(`${method} ${this.base}${path}: ${what}${describeError(err)}`));
+      const req = this.request(
+        {
+          agent: this.agent,
+          hostname: this.hostname,
+          port: this.port,
+          method,
+          path: this.pathPrefix + path,
+          headers: { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) },
+          timeout: this.timeoutMs,
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          if (status === expected) {
+            // Success: the body (R8 echoes the log) is not needed; drain it so the
+            // connection can be reused.
+            res.resume();
+            resolve();
+            return;
+          }
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('error', (err) => fail('reading the response: ', err));
+          res.on('close', () => {
+            if (!res.complete) fail('reading the response: ', new Error('connection closed before the end'));
+          });
+          res.on('end', () =>
+            reject(new LinkError(`unsuccessful status code: ${status} (response body: ${text})`, status)),
+          );
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.timeoutMs}ms`)));
+      // Errors after the promise settled (e.g. a drained body cut short) change nothing.
+      req.on('error', (err) => fail('', err));
+      req.end(body);
+    });
   }
 }
 
-function describeFetchError(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return `no answer within ${timeoutMs}ms`;
-  }
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
-  const base = err instanceof Error ? err.message : String(err);
-  return cause?.code ? `${base} (${cause.code})` : cause?.message ? `${base}: ${cause.message}` : base;
+/** An error's message, with its code when the message does not already say it (`ECONNREFUSED`). */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as NodeJS.ErrnoException).code;
+  return code && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
 }

@@ -6,8 +6,11 @@
 // completed, else STOPPED when stopped, else FAIL.
 //
 // Hot path: dispatch works on the precomputed ChainPlan (index arrays, in-degree counters);
-// finishing a job touches only its children; the done check is a counter of active jobs.
-// All jobs share the chain's stop AbortSignal; only jobs with a timeout get their own.
+// finishing a job touches only its children, started in one tight loop; the done check is a
+// counter of active jobs; live jobs sit in an array indexed by job. All jobs share the chain's
+// stop AbortSignal; only jobs with a timeout get their own. The clock is read twice per try
+// (run() called, run() returned: performance.now(), no bigint) and the readings serve the job
+// log, J4's runtime and the dispatch latency alike.
 
 import { setMaxListeners } from 'node:events';
 import {
@@ -27,7 +30,7 @@ import {
 import type { Job, JobFactory, JobReturn, RunContext } from '../jobs/job';
 import type { Logger } from '../log';
 import type { ChainPlan } from './chain-plan';
-import { unixNanos } from './clock';
+import { unixNanosAt } from './clock';
 import type { DispatchLatencyRecorder } from './dispatch-latency';
 import { mergeParentData } from './job-data';
 import { normalizeReturn, returnFromError } from './job-return';
@@ -44,6 +47,10 @@ export interface TraverserOptions {
   logger: Logger;
   /** A job still running this long after stop (or its timeout) is abandoned. */
   abandonAfterMs: number;
+  /**
+   * Records every dispatch: from the moment the try that made a job ready returned to the
+   * moment the job's run() is called (see dispatch-latency.ts).
+   */
   latency?: DispatchLatencyRecorder;
   /** Called synchronously when the chain has finished (before output.finish is delivered). */
   onDone?: (state: State) => void;
@@ -54,7 +61,6 @@ export const NOT_STARTED_AFTER_STOP = 'not starting job because the request was 
 /** The live part of a job that has started: running a try or waiting to retry. */
 class LiveJob {
   try = 0;
-  tryStartedNs = 0n;
   trySettled = true;
   timedOut = false;
   tryAbort: AbortController | null = null;
@@ -66,8 +72,6 @@ class LiveJob {
     readonly index: number,
     /** The Nth job started in this chain. */
     readonly n: number,
-    /** performance.now() when marked RUNNING. */
-    readonly startedMs: number,
   ) {}
 
   clearTimers(): void {
@@ -88,6 +92,12 @@ function timeoutOf(args: JsonObject | null): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
+/** No own or inherited enumerable key (for...in: no keys array allocated). */
+function isEmpty(data: JsonObject | undefined): boolean {
+  for (const _ in data) return false;
+  return true;
+}
+
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class Traverser {
@@ -103,8 +113,17 @@ export class Traverser {
   private readonly states: Uint8Array;
   /** Parents of each job not yet COMPLETE. */
   private readonly waitingOn: Uint32Array;
+  /**
+   * performance.now() readings by job: its first try's run() called (when it was marked
+   * RUNNING: J4's runtime, the dispatch figures) and its current try's. Typed arrays, so that
+   * starting a job allocates no boxed numbers.
+   */
+  private readonly startedMs: Float64Array;
+  private readonly tryStartedMs: Float64Array;
   private readonly data: (JsonObject | undefined)[];
-  private readonly live = new Map<number, LiveJob>();
+  /** The live part of each started, unfinished job (by index), and how many there are. */
+  private readonly live: (LiveJob | undefined)[];
+  private liveCount = 0;
   private readonly stopSignal = new AbortController();
   private startedCount = 0;
   private completeCount = 0;
@@ -126,7 +145,10 @@ export class Traverser {
     this.timeoutMs = new Float64Array(n);
     this.states = new Uint8Array(n).fill(STATE_PENDING);
     this.waitingOn = plan.inDegree.slice();
+    this.startedMs = new Float64Array(n);
+    this.tryStartedMs = new Float64Array(n);
     this.data = new Array<JsonObject | undefined>(n);
+    this.live = new Array<LiveJob | undefined>(n);
     // Make every job up front (off the dispatch path); a failure is reported when the job is reached.
     for (let i = 0; i < n; i++) {
       const spec = plan.jobs[i]!;
@@ -150,7 +172,7 @@ export class Traverser {
   }
 
   start(): void {
-    this.dispatch(this.plan.first, -1);
+    this.dispatch(this.plan.first, -1, -1);
   }
 
   /** Stops the chain: no job starts any more, running tries are aborted. Idempotent. */
@@ -158,9 +180,9 @@ export class Traverser {
     if (this.stopping || this.finalState !== null) return;
     this.stopping = true;
     this.stopSignal.abort(new Error('the request was stopped'));
-    for (const live of [...this.live.values()]) {
+    for (const live of this.liveJobs()) {
       if (live.retryTimer) {
-        this.finishJob(live.index, STATE_STOPPED);
+        this.finishJob(live.index, STATE_STOPPED, -1);
         continue;
       }
       this.callJobStop(live);
@@ -171,7 +193,7 @@ export class Traverser {
   /** J3: one entry per job with a live runner (running or waiting to retry), sorted by job id. */
   jobChainStatus(): JobChainStatus {
     const list: JobStatus[] = [];
-    for (const live of this.live.values()) {
+    for (const live of this.liveJobs()) {
       list.push({
         requestId: '',
         jobId: this.plan.ids[live.index]!,
@@ -187,54 +209,73 @@ export class Traverser {
 
   /** J4 entries for this chain's running jobs, appended to `out`. */
   collectRunning(out: JobStatus[], nowMs: number): void {
-    for (const live of this.live.values()) {
+    for (const live of this.liveJobs()) {
       out.push({
         requestId: this.requestId,
         jobId: this.plan.ids[live.index]!,
         state: STATE_RUNNING,
         status: '',
-        runtime: (nowMs - live.startedMs) / 1000,
+        runtime: (nowMs - this.startedMs[live.index]!) / 1000,
         n: live.n,
       });
     }
   }
 
+  /** The live jobs, a snapshot (O(chain size): for status and stop, not the hot path). */
+  private liveJobs(): LiveJob[] {
+    const out: LiveJob[] = [];
+    if (this.liveCount > 0) for (const live of this.live) if (live) out.push(live);
+    return out;
+  }
+
   // ---- traversal ------------------------------------------------------------------------------
 
-  private dispatch(i: number, parentFinishedMs: number): void {
+  /**
+   * Starts job i, made ready by a try that returned at `readyMs` (performance.now(); -1 for the
+   * first job). `sinceMs` is when the dispatcher became free for it: readyMs, or the start of
+   * the sibling dispatched just before it. Returns this job's start time (sinceMs if it could
+   * not start).
+   */
+  private dispatch(i: number, readyMs: number, sinceMs: number): number {
     this.active++;
     const why = this.unusable[i];
     if (why !== null && why !== undefined) {
       this.syntheticLog(i, STATE_FAIL, why);
-      this.finishJob(i, STATE_FAIL);
-      return;
+      this.finishJob(i, STATE_FAIL, -1);
+      return sinceMs;
     }
     const parents = this.plan.parents[i]!;
-    this.data[i] = parents.length === 0 ? {} : mergeParentData(parents, this.data);
+    this.data[i] = parents.length === 1 && isEmpty(this.data[parents[0]!]) ? {} : mergeParentData(parents, this.data);
     this.states[i] = STATE_RUNNING;
-    // Children of one parent share its finish time as their start time (for J4's runtime);
-    // a clock read per child is only paid when latencies are recorded.
-    const latency = this.options.latency;
-    const now = parentFinishedMs < 0 || latency ? performance.now() : parentFinishedMs;
-    if (latency && parentFinishedMs >= 0) latency.record(now - parentFinishedMs);
-    const live = new LiveJob(i, ++this.startedCount, now);
-    this.live.set(i, live);
+    const live = new LiveJob(i, ++this.startedCount);
+    this.live[i] = live;
+    this.liveCount++;
     this.startTry(live);
+    const startedMs = (this.startedMs[i] = this.tryStartedMs[i]!);
+    if (readyMs >= 0) this.options.latency?.record(startedMs - readyMs, startedMs - sinceMs);
+    return startedMs;
   }
 
-  private finishJob(i: number, state: State): void {
-    const live = this.live.get(i);
+  /** `returnedMs`: when the try that completed job i returned (its children's ready time). */
+  private finishJob(i: number, state: State, returnedMs: number): void {
+    const live = this.live[i];
     if (live) {
       live.clearTimers();
-      this.live.delete(i);
+      this.live[i] = undefined;
+      this.liveCount--;
     }
     this.states[i] = state;
     if (state === STATE_COMPLETE) {
       this.completeCount++;
       const children = this.plan.children[i]!;
       if (!this.stopping && children.length > 0) {
-        const finishedMs = performance.now();
-        for (const c of children) if (--this.waitingOn[c]! === 0) this.dispatch(c, finishedMs);
+        const readyMs = returnedMs >= 0 ? returnedMs : performance.now();
+        const waitingOn = this.waitingOn;
+        let since = readyMs;
+        for (let k = 0; k < children.length; k++) {
+          const c = children[k]!;
+          if (--waitingOn[c]! === 0) since = this.dispatch(c, readyMs, since);
+        }
       }
     }
     // This job counted as active while its children were dispatched, so a child finishing
@@ -281,7 +322,7 @@ export class Traverser {
       signal = tryAbort.signal;
     }
     const ctx: RunContext = { requestId: this.requestId, jobId: this.plan.ids[i]!, try: tryNo, signal };
-    live.tryStartedNs = unixNanos();
+    this.tryStartedMs[i] = performance.now();
     let result: Promise<JobReturn>;
     try {
       result = Promise.resolve(job.run(this.data[i]!, ctx));
@@ -295,6 +336,7 @@ export class Traverser {
   }
 
   private onTryReturned(live: LiveJob, tryNo: number, ret: JobReturn): void {
+    const returnedMs = performance.now();
     if (live.try !== tryNo || live.trySettled) {
       this.options.logger.warn('a job returned after it was abandoned; its result is ignored', {
         requestId: this.requestId,
@@ -303,15 +345,14 @@ export class Traverser {
       });
       return;
     }
-    this.settleTry(live, ret, false);
+    this.settleTry(live, ret, false, returnedMs);
   }
 
-  private settleTry(live: LiveJob, ret: JobReturn, abandoned: boolean): void {
+  private settleTry(live: LiveJob, ret: JobReturn, abandoned: boolean, returnedMs: number): void {
     const i = live.index;
     live.trySettled = true;
     const timedOut = live.timedOut && ret.state !== STATE_COMPLETE;
     live.clearTimers();
-    const finishedAt = unixNanos();
     const spec = this.plan.jobs[i]!;
     const state = timedOut ? STATE_TIMEOUT : ret.state;
     const error = timedOut ? `timeout after ${this.timeoutMs[i]}ms${abandoned ? `; ${ret.error}` : ''}` : ret.error;
@@ -320,16 +361,16 @@ export class Traverser {
       jobId: spec.id,
       try: live.try,
       type: spec.type,
-      startedAt: live.tryStartedNs,
-      finishedAt,
+      startedAt: unixNanosAt(this.tryStartedMs[i]!),
+      finishedAt: unixNanosAt(returnedMs),
       state,
       exit: ret.exit,
       error,
       stdout: ret.stdout,
       stderr: ret.stderr,
     });
-    if (state === STATE_COMPLETE) return this.finishJob(i, STATE_COMPLETE);
-    if (this.stopping) return this.finishJob(i, STATE_STOPPED);
+    if (state === STATE_COMPLETE) return this.finishJob(i, STATE_COMPLETE, returnedMs);
+    if (this.stopping) return this.finishJob(i, STATE_STOPPED, -1);
     if (live.try < 1 + spec.retry) {
       live.retryTimer = setTimeout(() => {
         live.retryTimer = null;
@@ -337,7 +378,7 @@ export class Traverser {
       }, spec.retryWait);
       return;
     }
-    this.finishJob(i, STATE_FAIL);
+    this.finishJob(i, STATE_FAIL, -1);
   }
 
   private onTimeout(live: LiveJob, tryNo: number): void {
@@ -365,7 +406,7 @@ export class Traverser {
       try: tryNo,
     });
     const state = this.stopping ? STATE_STOPPED : STATE_FAIL;
-    this.settleTry(live, { state, exit: 1, error, stdout: '', stderr: '' }, true);
+    this.settleTry(live, { state, exit: 1, error, stdout: '', stderr: '' }, true, performance.now());
   }
 
   private callJobStop(live: LiveJob): void {
