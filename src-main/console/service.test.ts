@@ -111,6 +111,22 @@ describe('console core with the real engine', () => {
     expect(n.body).toMatch(/failed: check-disk@/);
   });
 
+  it('caches every try of a watched request that ends while nobody is viewing it', async () => {
+    const { url } = await engine();
+    const { s } = service(tmpCache(), url);
+    const r = await s.createRequest('local', 'fail', {}); // watched, never opened
+    const tries = await until('both tries of check-disk cached', () => {
+      const logs = s.jobLogs('local', r.id).items.filter((l) => l.jobId.startsWith('check-disk@'));
+      return logs.length === 2 && logs;
+    });
+    expect(tries.map((l) => [l.try, l.exit])).toEqual([
+      [1, 3],
+      [2, 3],
+    ]);
+    expect(s.request('local', r.id).request.state).toBe(STATE_FAIL);
+    expect(s.request('local', r.id).chain).not.toBeNull();
+  });
+
   it('stops a request through its RM and reads the outcome', async () => {
     const { url } = await engine();
     const { s } = service(tmpCache(), url);

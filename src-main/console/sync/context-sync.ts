@@ -61,6 +61,8 @@ const isOfflineError = (err: unknown) =>
 
 export class ContextSync {
   private readonly viewed = new Set<string>();
+  /** Requests opened at some point: when they end, their logs are fetched even if no longer viewed. */
+  private readonly opened = new Set<string>();
   /** Viewed requests whose every try is cached (fetched once after they ended). */
   private readonly fullyLogged = new Set<string>();
   private status: ContextStatus;
@@ -103,8 +105,10 @@ export class ContextSync {
 
   /** The operator opened (or closed) a request: it is then synced fully and often. */
   setViewed(requestId: string, viewing: boolean): void {
-    if (viewing) this.viewed.add(requestId);
-    else this.viewed.delete(requestId);
+    if (viewing) {
+      this.viewed.add(requestId);
+      this.opened.add(requestId);
+    } else this.viewed.delete(requestId);
   }
 
   /** Runs one pass of both loops now (tests, and a manual refresh). */
@@ -192,7 +196,27 @@ export class ContextSync {
       const failedJobs = FAILED.has(r.state) ? await this.failedJobs(r.id) : [];
       this.listener.stateChanged({ context: this.context.name, request: rec, from: update.previousState, failedJobs });
     }
+    // A request the operator opened or watches stays fully readable offline: once it has
+    // ended, every try's log is fetched, whether or not it is on screen now.
+    if (TERMINAL.has(r.state) && !this.viewed.has(r.id) && (rec.watched || this.opened.has(r.id))) {
+      await this.fetchEverything(r.id);
+    }
     return rec;
+  }
+
+  private async fetchEverything(requestId: string): Promise<void> {
+    const ctx = this.context.name;
+    const parts: RequestPart[] = [];
+    if (this.cache.getChainText(ctx, requestId) === null) {
+      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+      parts.push('chain');
+    }
+    const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
+    this.cache.putStatuses(ctx, requestId, statuses);
+    parts.push('statuses');
+    if (this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0) parts.push('logs');
+    this.fullyLogged.add(requestId);
+    this.listener.requestUpdated(ctx, requestId, parts);
   }
 
   private async failedJobs(requestId: string): Promise<string[]> {
