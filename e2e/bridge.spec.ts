@@ -54,5 +54,6 @@ test('a bad call gets a clear error', async ({ consolePage }) => {
   // The page and the server keep working afterwards.
   const good = await consolePage.sendRawFrame(JSON.stringify({ id: 4, method: 'version', args: [] }));
   expect(good.result.ok).toBe(true);
+  await consolePage.openAbout();
   await expect(consolePage.versionProtocol).toHaveText('bca299b (2017-08-29)');
 });

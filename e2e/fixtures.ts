@@ -5,8 +5,20 @@ import { test as base } from '@playwright/test';
 import { findChromium, NO_CHROMIUM_MESSAGE } from './support/chromium';
 import { readBridge, type BridgeInfo } from './support/web-bridge';
 import { ConsolePage } from './pages/console-page';
+import { AppShell } from './pages/app-shell';
+import { LogSearchPage } from './pages/log-search-page';
+import { RequestPage } from './pages/request-page';
+import { StartPage } from './pages/start-page';
 
-export const test = base.extend<{ consolePage: ConsolePage }, { bridge: BridgeInfo; requireChromium: void }>({
+interface PageObjects {
+  consolePage: ConsolePage;
+  shell: AppShell;
+  startPage: StartPage;
+  requestPage: RequestPage;
+  logSearch: LogSearchPage;
+}
+
+export const test = base.extend<PageObjects, { bridge: BridgeInfo; requireChromium: void }>({
   requireChromium: [
     // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
     async ({}, use) => {
@@ -24,6 +36,18 @@ export const test = base.extend<{ consolePage: ConsolePage }, { bridge: BridgeIn
   ],
   consolePage: async ({ page, bridge }, use) => {
     await use(new ConsolePage(page, bridge));
+  },
+  shell: async ({ page, bridge }, use) => {
+    await use(new AppShell(page, bridge));
+  },
+  startPage: async ({ page }, use) => {
+    await use(new StartPage(page));
+  },
+  requestPage: async ({ page }, use) => {
+    await use(new RequestPage(page));
+  },
+  logSearch: async ({ page }, use) => {
+    await use(new LogSearchPage(page));
   },
 });
 

@@ -1,11 +1,16 @@
-// Renderer entry: picks the transport to console main and mounts the app.
+// Renderer entry: picks the transport to console main, builds the app state and mounts the app.
 
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { pickTransport } from './lib/transport';
+import { ConsoleState } from './state/console.svelte';
 import './styles.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html lacks #app');
 
-mount(App, { target, props: { transport: pickTransport(window) } });
+const transport = pickTransport(window);
+const state = new ConsoleState(transport.api, transport.kind);
+void state.init();
+
+mount(App, { target, props: { transport, consoleState: state } });

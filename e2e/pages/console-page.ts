@@ -17,6 +17,7 @@ export class ConsolePage {
   readonly versionRuntime: Locator;
   readonly versionError: Locator;
   readonly statusEngine: Locator;
+  readonly connectionError: Locator;
   readonly statusTime: Locator;
   /** Console errors and uncaught exceptions seen since construction (CSP violations too). */
   readonly problems: string[] = [];
@@ -32,6 +33,7 @@ export class ConsolePage {
     this.versionRuntime = page.getByTestId('version-runtime');
     this.versionError = page.getByTestId('version-error');
     this.statusEngine = page.getByTestId('status-engine');
+    this.connectionError = page.getByTestId('connection-error');
     this.statusTime = page.getByTestId('status-time');
     page.on('console', (message) => {
       if (message.type() === 'error') this.problems.push(message.text());
@@ -42,6 +44,11 @@ export class ConsolePage {
   /** Opens the URL printed by the bridge (with the token). */
   async open(): Promise<void> {
     await this.page.goto(this.bridge.url);
+  }
+
+  /** Opens the settings dialog, which shows the version panel. */
+  async openAbout(): Promise<void> {
+    await this.page.getByTestId('open-settings').click();
   }
 
   /** Opens the console without a token, as someone guessing the port would. */

@@ -3,7 +3,8 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 
 export const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
@@ -39,9 +40,16 @@ export async function startBridgeProcess(timeoutMs = 60_000): Promise<RunningBri
     throw new Error('out/renderer is not built: run `npm run build:renderer` (npm run test:e2e does it)');
   }
   const token = process.env.SPINCYCLE_WEB_TOKEN || randomBytes(24).toString('base64url');
+  // A fresh data folder per run: the cache and the embedded engine's store start empty.
+  const dataDir = process.env.SPINCYCLE_DATA_DIR || mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/serve.ts'], {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, SPINCYCLE_WEB_TOKEN: token, SPINCYCLE_WEB_PORT: process.env.SPINCYCLE_WEB_PORT ?? '0' },
+    env: {
+      ...process.env,
+      SPINCYCLE_DATA_DIR: dataDir,
+      SPINCYCLE_WEB_TOKEN: token,
+      SPINCYCLE_WEB_PORT: process.env.SPINCYCLE_WEB_PORT ?? '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 

@@ -1,6 +1,7 @@
 // Contract handlers and dispatch: version() answers, and every untrusted argument shape
 // is refused with a 'bad-request' result naming what was wrong.
 
+import { ConsoleService } from './service';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from './dispatch';
 import { createHandlers, type ContractHandlers } from './handlers';
@@ -82,5 +83,25 @@ describe('describeRuntime', () => {
     expect(describeRuntime({ node: '22.20.0', electron: '45.5.0', chrome: '140.0.7339.41' })).toBe(
       'electron 45.5.0 / chrome 140.0.7339.41 / node 22.20.0',
     );
+  });
+});
+
+describe('putContext over a JSON transport', () => {
+  it('takes null for the absent previous name, as JSON sends it', async () => {
+    const service = new ConsoleService({ cacheFile: ':memory:', emit: () => {} });
+    const h = createHandlers({ appVersion: '1', runtime: 'node', service });
+    const ctx = {
+      name: 'prod',
+      url: 'http://rm.example:8888',
+      envLabel: 'production',
+      envColor: '#d32f2f',
+      embedded: false,
+    };
+    expect(await h.putContext([ctx, null])).toEqual({ ok: true, value: ctx });
+    expect(await h.putContext([{ ...ctx, url: 'ftp://x' }])).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request' },
+    });
+    await service.stop();
   });
 });

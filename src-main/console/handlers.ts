@@ -68,7 +68,8 @@ const ARGS = {
   version: z.tuple([]),
   contexts: z.tuple([]),
   contextStatuses: z.tuple([]),
-  putContext: z.tuple([context, name.optional()]),
+  // JSON carries an absent trailing argument as null
+  putContext: z.tuple([context, name.nullish()]),
   removeContext: z.tuple([name]),
   listRequests: z.tuple([filter, offset, limit]),
   openRequest: z.tuple([name, requestId]),
@@ -119,7 +120,7 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     version: () => info,
     contexts: () => service.contexts(),
     contextStatuses: () => service.contextStatuses(),
-    putContext: (ctx, previousName) => service.putContext(ctx, previousName),
+    putContext: (ctx, previousName) => service.putContext(ctx, previousName ?? undefined),
     removeContext: (n) => (service.removeContext(n), null),
     listRequests: (f, o, l) => service.listRequests(f, o, l),
     openRequest: (c, id) => service.openRequest(c, id),

@@ -59,7 +59,7 @@ export interface ContractMethods {
   contexts: { args: []; value: Context[] };
   contextStatuses: { args: []; value: ContextStatus[] };
   /** Adds or edits a context; `previousName` renames one. */
-  putContext: { args: [context: Context, previousName?: string]; value: Context };
+  putContext: { args: [context: Context, previousName?: string | null]; value: Context };
   removeContext: { args: [name: string]; value: null };
 
   // reading (from the cache: works offline)

@@ -1,0 +1,399 @@
+// UI bench (`npm run bench:ui`): the built renderer in Playwright-driven Chromium, served by the
+// real web entry (src-main/web/serve.ts, SPINCYCLE_NO_ENGINE=1) over a console cache seeded
+// directly (src-main/console/cache) in a temp SPINCYCLE_DATA_DIR:
+//   - a 10,000-job chain shaped like rolling-restart (plan -> 2,500 hosts x 4 jobs -> report):
+//     first render (navigation -> first canvas frame), folded and fully unfolded, and the draw
+//     time of each frame while panning the unfolded graph (95 % of frames < 16 ms);
+//   - a 100 MB stdout: open (navigation -> first lines on screen) and search;
+//   - 100,000 requests: first rows, and frame intervals while scrolling the list.
+// Prints figures and the ratio to each target. No assertions: figures, not a test.
+// Needs `npm run build:renderer` first (the script runs it).
+/// <reference lib="dom" /> — page.evaluate callbacks run in the browser
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { Cache } from '../src-main/console/cache/cache';
+import { encodeJobChain, type Job, type JobChain, type Request } from '../src-main/shared/proto';
+import { CHROMIUM_ARGS, findChromium } from '../e2e/support/chromium';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CTX = 'bench';
+const HOSTS = 2_500;
+const LIST_SIZE = 100_000;
+const LOG_BYTES = 100 * 1024 * 1024;
+
+interface Row {
+  what: string;
+  value: number;
+  unit: string;
+  target: number;
+  /** true when lower is better */
+  lower: boolean;
+}
+const rows: Row[] = [];
+function record(what: string, value: number, unit: string, target: number, lower = true) {
+  rows.push({ what, value, unit, target, lower });
+  console.log(`  ${what}: ${value.toFixed(1)} ${unit}`);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function request(id: string, type: string, createdMs: number, total: number, state = 3): Request {
+  return {
+    id,
+    type,
+    state,
+    user: 'bench',
+    createdAt: iso(createdMs),
+    startedAt: iso(createdMs + 10),
+    finishedAt: iso(createdMs + 60_000),
+    totalJobs: total,
+    finishedJobs: total,
+  };
+}
+
+function job(id: string, type: string): Job {
+  return { id, type, bytes: null, state: 3, args: { host: id }, data: null, retry: 1, retryWait: 500 };
+}
+
+function seed(dir: string): { chainId: string; logId: string } {
+  const cache = new Cache(path.join(dir, 'cache.db'));
+  cache.putContext({ name: CTX, url: 'http://127.0.0.1:9', envLabel: 'bench', envColor: '#6a1b9a', embedded: false });
+  const now = Date.now();
+  const t = performance.now();
+  cache.db.transaction(() => {
+    for (let i = 0; i < LIST_SIZE; i++) {
+      const id = `req${String(i).padStart(8, '0')}${'0'.repeat(12)}`;
+      const state = [3, 3, 3, 4, 6, 2][i % 6] as number;
+      cache.putRequest(
+        CTX,
+        request(id, ['deploy', 'hello', 'rolling-restart', 'backup'][i % 4] as string, now - i * 60_000, 12, state),
+      );
+    }
+  })();
+  console.log(`  seeded ${LIST_SIZE.toLocaleString()} requests in ${(performance.now() - t).toFixed(0)} ms`);
+
+  // 10,000-job chain: start -> plan -> 2,500 x (drain -> restart -> check -> done) -> report
+  const chainId = 'chain10k'.padEnd(32, '0');
+  const jobs: Record<string, Job> = {};
+  const adjacency: Record<string, string[]> = {};
+  let n = 1;
+  const add = (name: string, type: string) => {
+    const id = `${name}@${n++}`;
+    jobs[id] = job(id, type);
+    return id;
+  };
+  const plan = add('plan', 'shell');
+  const report = add('report', 'shell');
+  adjacency[plan] = [];
+  for (let h = 0; h < HOSTS; h++) {
+    let prev = plan;
+    for (const step of ['drain', 'restart', 'check', 'done']) {
+      const id = add(step, step === 'done' ? 'noop' : 'shell');
+      (adjacency[prev] ??= []).push(id);
+      prev = id;
+    }
+    (adjacency[prev] ??= []).push(report);
+  }
+  const chain: JobChain = { requestId: chainId, jobs, adjacencyList: adjacency, state: 3 };
+  cache.putRequest(CTX, request(chainId, 'rolling-restart', now + 1000, n - 1));
+  cache.putChain(CTX, chain, encodeJobChain);
+  cache.putStatuses(
+    CTX,
+    chainId,
+    Object.keys(jobs).map((id, i) => ({
+      requestId: chainId,
+      jobId: id,
+      state: i % 97 === 0 ? 4 : 3,
+      status: '',
+      runtime: 0,
+      n: i,
+    })),
+  );
+  console.log(`  seeded a ${(n - 1).toLocaleString()}-job chain`);
+
+  // 100 MB of stdout in one try
+  const logId = 'biglog'.padEnd(32, '0');
+  const line = (i: number) =>
+    `2026-11-27T10:00:${String(i % 60).padStart(2, '0')}Z INFO worker-${i % 16} processed batch ${i} (\u001b[32mok\u001b[0m) checksum=${(i * 2654435761) % 4294967296}\n`;
+  const parts: string[] = [];
+  let size = 0;
+  let i = 0;
+  while (size < LOG_BYTES) {
+    const l = i === 1_000_000 ? 'ERROR needle-in-haystack: disk quota exceeded\n' : line(i);
+    parts.push(l);
+    size += l.length;
+    i++;
+  }
+  const stdout = parts.join('');
+  cache.putRequest(CTX, request(logId, 'backup', now + 2000, 1));
+  const t2 = performance.now();
+  cache.putJobLogs(CTX, [
+    {
+      requestId: logId,
+      jobId: 'dump@1',
+      try: 1,
+      type: 'shell',
+      startedAt: BigInt(now) * 1_000_000n,
+      finishedAt: BigInt(now + 60_000) * 1_000_000n,
+      state: 3,
+      exit: 0,
+      error: '',
+      stdout,
+      stderr: '',
+    },
+  ]);
+  console.log(
+    `  seeded a ${(stdout.length / 1e6).toFixed(0)} MB log (${i.toLocaleString()} lines) in ${(performance.now() - t2).toFixed(0)} ms`,
+  );
+  cache.close();
+  return { chainId, logId };
+}
+
+async function startServer(dir: string): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/serve.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, SPINCYCLE_DATA_DIR: dir, SPINCYCLE_NO_ENGINE: '1', SPINCYCLE_WEB_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`serve.ts did not start:\n${out}`)), 60_000);
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /Spin Cycle console: (\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    });
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/** Sets the hash and returns ms until `ready` (a page predicate) holds, polled every frame. */
+async function timeNavigation(page: Page, hash: string, ready: string | (() => boolean)): Promise<number> {
+  await page.evaluate((h) => {
+    (globalThis as unknown as { benchT0: number }).benchT0 = performance.now();
+    location.hash = h;
+  }, hash);
+  await page.waitForFunction(ready, undefined, { polling: 'raf', timeout: 120_000 });
+  return page.evaluate(() => performance.now() - (globalThis as unknown as { benchT0: number }).benchT0);
+}
+
+function percentile(values: number[], p: number): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+}
+
+async function main(): Promise<void> {
+  console.log('building the renderer…');
+  execFileSync('npm', ['run', '--silent', 'build:renderer'], { cwd: ROOT, stdio: 'ignore' });
+  const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-ui-bench-'));
+  console.log(`seeding ${dir}`);
+  const { chainId, logId } = seed(dir);
+  const server = await startServer(dir);
+  const found = findChromium();
+  if (!found) throw new Error('no Chromium: see e2e/support/chromium.ts');
+  const browser = await chromium.launch({ executablePath: found.path, args: [...CHROMIUM_ARGS] });
+  try {
+    // bypassCSP: Playwright's waitForFunction evaluates its predicate as a string (eval).
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+    page.on('console', (m) => m.type() === 'error' && console.log(`  [page error] ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
+    page.on('crash', () => console.log('  [page crashed]'));
+    // tsx (esbuild keepNames) wraps functions handed to page.evaluate in __name(): define it.
+    await page.addInitScript('globalThis.__name = (f) => f;');
+    await page.addInitScript((ctx) => localStorage.setItem('spincycle.context', ctx), CTX);
+    const base = new URL(server.url);
+    base.hash = '#/start';
+    await page.goto(base.toString());
+    await page.getByTestId('context-name').waitFor();
+
+    console.log('chain (10,000 jobs)');
+    const clearMeasures = () => page.evaluate(() => performance.clearMeasures());
+    await clearMeasures();
+    const folded = await timeNavigation(
+      page,
+      `#/r/${CTX}/${chainId}/chain`,
+      () => performance.getEntriesByName('chain:draw').length > 0,
+    );
+    record('chain first render, repeats folded (nav → first frame)', folded, 'ms', 1500);
+    await clearMeasures();
+    const unfolded = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const t0 = performance.now();
+          (document.querySelector('[data-testid="chain-expand-all"]') as HTMLButtonElement).click();
+          const check = () => {
+            const frames = performance.getEntriesByName('chain:draw');
+            const nodes = Number(document.querySelector('[data-testid="chain-canvas"]')?.getAttribute('data-nodes'));
+            if (frames.length > 0 && nodes >= 10_000) resolve(performance.now() - t0);
+            else requestAnimationFrame(check);
+          };
+          check();
+        }),
+    );
+    record('chain render, all 10,002 jobs unfolded (click → first frame)', unfolded, 'ms', 1500);
+    const layout = await page.evaluate(() => {
+      const e = performance.getEntriesByName('chain:layout');
+      return e[e.length - 1]?.duration ?? 0;
+    });
+    record('  of which graph + layout', layout, 'ms', 1500);
+
+    // Pan: drag across the fitted (everything visible) graph, then zoomed in.
+    const canvas = page.getByTestId('chain-canvas');
+    const box = (await canvas.boundingBox())!;
+    const pan = async () => {
+      await clearMeasures();
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      for (let s = 0; s < 120; s++) {
+        await page.mouse.move(
+          box.x + box.width / 2 + Math.sin(s / 10) * 300,
+          box.y + box.height / 2 + Math.cos(s / 10) * 200,
+        );
+      }
+      await page.mouse.up();
+      await page.waitForTimeout(100);
+      return page.evaluate(() => performance.getEntriesByName('chain:draw').map((e) => e.duration));
+    };
+    const fitFrames = await pan();
+    record(
+      'pan, whole graph in view: frames < 16 ms',
+      (100 * fitFrames.filter((d) => d < 16).length) / fitFrames.length,
+      '%',
+      95,
+      false,
+    );
+    record('pan, whole graph in view: p95 frame draw', percentile(fitFrames, 95), 'ms', 16);
+    for (let z = 0; z < 8; z++) await page.getByRole('button', { name: 'Zoom in' }).click();
+    const zoomFrames = await pan();
+    record(
+      'pan, zoomed in (labels): frames < 16 ms',
+      (100 * zoomFrames.filter((d) => d < 16).length) / zoomFrames.length,
+      '%',
+      95,
+      false,
+    );
+    record('pan, zoomed in (labels): p95 frame draw', percentile(zoomFrames, 95), 'ms', 16);
+
+    console.log('log (100 MB)');
+    await clearMeasures();
+    const open = await timeNavigation(
+      page,
+      `#/r/${CTX}/${logId}/logs?job=dump%401&try=1`,
+      () =>
+        document.querySelector('[data-testid="log-line"][data-line="1"]') !== null &&
+        !!document.querySelector('[data-testid="log-line-count"]')?.textContent?.includes(','),
+    );
+    record('open a 100 MB log (nav → first lines shown)', open, 'ms', 1000);
+    const indexMs = await page.evaluate(() => performance.getEntriesByName('log:index').at(-1)?.duration ?? 0);
+    const fetchMs = await page.evaluate(() => performance.getEntriesByName('log:fetch').at(0)?.duration ?? 0);
+    const renderMs = await page.evaluate((openMs) => {
+      const received = performance.getEntriesByName('log:fetch').at(0);
+      const t0 = (globalThis as unknown as { benchT0: number }).benchT0;
+      return received ? t0 + openMs - (received.startTime + received.duration) : 0;
+    }, open);
+    record('  of which jobLogsOfJob (main reads + sends 100 MB)', fetchMs, 'ms', 1000);
+    record('  before it: openRequest (offline context) + getRequest', open - fetchMs - renderMs, 'ms', 1000);
+    record('  renderer only: text received → lines on screen', renderMs, 'ms', 1000);
+    record('  of which line index', indexMs, 'ms', 1000);
+    const indexStart = await page.evaluate(() => {
+      const f = performance.getEntriesByName('log:fetch').at(0);
+      const i = performance.getEntriesByName('log:index').at(-1);
+      return f && i ? i.startTime - (f.startTime + f.duration) : 0;
+    });
+    console.log(`  (line index started ${indexStart.toFixed(0)} ms after the text arrived)`);
+    await clearMeasures();
+    await page.getByTestId('log-find').fill('needle-in-haystack');
+    await page.getByTestId('log-match-count').filter({ hasText: '1 / 1' }).waitFor({ timeout: 60_000 });
+    const search = await page.evaluate(() => performance.getEntriesByName('log:search').at(-1)?.duration ?? 0);
+    record('search a 100 MB log, plain text', search, 'ms', 300);
+    await page.getByTestId('log-regex').click();
+    await page.waitForTimeout(1000);
+    await clearMeasures();
+    await page.getByTestId('log-find').fill('needle-in-\\w+');
+    await page.waitForFunction(() => performance.getEntriesByName('log:search').length > 0, undefined, {
+      timeout: 60_000,
+    });
+    await page.getByTestId('log-match-count').filter({ hasText: '1 / 1' }).waitFor({ timeout: 60_000 });
+    const regex = await page.evaluate(() => performance.getEntriesByName('log:search').at(-1)?.duration ?? 0);
+    record('search a 100 MB log, regex', regex, 'ms', 300);
+    // scroll the log
+    const logFrames = await page.evaluate(
+      () =>
+        new Promise<number[]>((resolve) => {
+          const el = document.querySelector('[data-testid="log-viewport"]') as HTMLElement;
+          const out: number[] = [];
+          let last = performance.now();
+          let n = 0;
+          const step = () => {
+            const now = performance.now();
+            out.push(now - last);
+            last = now;
+            el.scrollTop += 997;
+            if (++n < 120) requestAnimationFrame(step);
+            else resolve(out.slice(1));
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    record('scroll the 100 MB log: p95 frame interval', percentile(logFrames, 95), 'ms', 25);
+
+    console.log('requests list (100,000)');
+    const list = await timeNavigation(
+      page,
+      '#/requests',
+      `document.querySelectorAll('[data-testid="request-link"]').length > 10`,
+    );
+    record('requests list first rows (100,000 cached)', list, 'ms', 1000);
+    const listFrames = await page.evaluate(
+      () =>
+        new Promise<number[]>((resolve) => {
+          const el = document.querySelector('[data-testid="request-list"]') as HTMLElement;
+          const out: number[] = [];
+          let last = performance.now();
+          let n = 0;
+          const step = () => {
+            const now = performance.now();
+            out.push(now - last);
+            last = now;
+            el.scrollTop += n < 60 ? 600 : 40_000;
+            if (++n < 180) requestAnimationFrame(step);
+            else resolve(out.slice(1));
+          };
+          requestAnimationFrame(step);
+        }),
+    );
+    record('scroll 100,000 requests: p95 frame interval', percentile(listFrames, 95), 'ms', 25);
+    const filled = await page.evaluate(() => document.querySelectorAll('[data-testid="request-link"]').length);
+    console.log(`  rows on screen after scrolling: ${filled}`);
+  } finally {
+    await browser.close();
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log('\nUI bench (Chromium, this machine)');
+  const w = Math.max(...rows.map((r) => r.what.length));
+  console.log(`${'measure'.padEnd(w)}  ${'value'.padStart(10)}  ${'target'.padStart(10)}  value/target  ok`);
+  for (const r of rows) {
+    const ratio = r.value / r.target;
+    const ok = r.lower ? r.value <= r.target : r.value >= r.target;
+    console.log(
+      `${r.what.padEnd(w)}  ${`${r.value.toFixed(1)} ${r.unit}`.padStart(10)}  ${`${r.lower ? '<' : '≥'} ${r.target} ${r.unit}`.padStart(10)}  ${ratio.toFixed(2).padStart(12)}  ${ok ? 'yes' : 'NO'}`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,282 @@
+// One test per operator flow, in Chromium through the web bridge, against the real embedded
+// engine (and, for offline review, a second engine this test starts and kills). Each flow
+// saves screenshots of the views it passes through (test artifacts).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import type { Page, TestInfo } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { PROJECT_ROOT } from './support/web-bridge';
+
+test.describe.configure({ timeout: 90_000 });
+
+async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+test('(a) start a hello request from the form and watch it complete', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  await expect(shell.contextName).toHaveText('local');
+  await expect(shell.contextEnv).toHaveText('embedded');
+
+  await startPage.pickType('hello');
+  await expect(startPage.arg('msg')).toHaveValue('hello from Spin Cycle');
+  await startPage.arg('msg').fill('hi from e2e');
+  await expect(startPage.cli).toHaveText("spincycle --context local start hello 'msg=hi from e2e'");
+  await expect(page.getByTestId('arg-rule')).toContainText('JSON');
+  await snap(page, testInfo, 'start-form');
+
+  const id = await startPage.submit();
+  expect(id).toMatch(/^[0-9a-f]{20,}$/);
+  await requestPage.expectState('COMPLETE');
+  await expect(page.getByTestId('request-args')).toContainText('hi from e2e');
+  await expect(page.getByTestId('request-cli')).toContainText('start hello');
+  await expect(page.getByTestId('chain-canvas')).toBeVisible();
+  await snap(page, testInfo, 'request-chain');
+
+  await requestPage.tab('jobs');
+  await expect(page.getByTestId('job-row').first()).toBeVisible();
+  await snap(page, testInfo, 'request-jobs');
+  await requestPage.tab('timeline');
+  await snap(page, testInfo, 'request-timeline');
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('greet');
+  await expect(requestPage.logLines.first()).toContainText('hi from e2e');
+
+  // the list shows it too, with its state
+  await shell.goto('#/requests');
+  const row = page.locator(`[data-testid="request-row"][data-id="${id}"]`);
+  await expect(row.getByTestId('state-badge')).toHaveAttribute('data-state', 'COMPLETE');
+  await snap(page, testInfo, 'requests-list');
+  expect(shell.problems).toEqual([]);
+});
+
+test('(b) read a failed job’s logs try by try', async ({ shell, startPage, requestPage, page }, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  await startPage.pickType('fail');
+  await startPage.submit();
+  await requestPage.expectState('FAIL');
+
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('check-disk');
+  await expect(requestPage.tryTab(1)).toBeVisible();
+  await expect(requestPage.tryTab(2)).toBeVisible();
+
+  await requestPage.tryTab(1).click();
+  await expect(requestPage.tryExit).toHaveText('3');
+  await expect(requestPage.tryError).toContainText('exit status 3');
+  await requestPage.stream('stdout');
+  await expect(requestPage.logLines.first()).toContainText('(try 1)');
+  await requestPage.stream('stderr');
+  await expect(requestPage.logLines.first()).toContainText('100% full');
+
+  await requestPage.tryTab(2).click();
+  await requestPage.stream('stdout');
+  await expect(requestPage.logLines.first()).toContainText('(try 2)');
+  await page.getByTestId('log-find').fill('free');
+  await expect(page.getByTestId('log-match-count')).toHaveText('1 / 2');
+  await snap(page, testInfo, 'request-logs');
+
+  await requestPage.tab('jobs');
+  const failed = page.locator('[data-testid="job-row"][data-job^="check-disk"]');
+  await expect(failed.getByTestId('job-tries')).toContainText('2');
+  await expect(failed.getByTestId('job-exit')).toContainText('3');
+});
+
+test('(c) stop a long-job request from the confirmation and see STOPPED', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  await startPage.pickType('long-job');
+  await startPage.submit();
+  await requestPage.expectState('RUNNING');
+  // wait until the nap job runs, so the dialog has something to list
+  await expect
+    .poll(
+      async () => {
+        if (await page.getByTestId('stop-running-jobs').isVisible()) return true;
+        if (await requestPage.stopDialog.isVisible()) await page.keyboard.press('Escape');
+        await requestPage.stop();
+        await page.waitForTimeout(300);
+        return page.getByTestId('stop-running-jobs').isVisible();
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+  await expect(page.getByTestId('stop-running-jobs')).toContainText('nap');
+  await snap(page, testInfo, 'stop-dialog');
+  await page.getByTestId('confirm-stop').click();
+  await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
+  await page.getByTestId('stop-dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  await requestPage.expectState('STOPPED');
+  await expect(requestPage.stopButton).toBeHidden();
+});
+
+test('(d) find a log line across all cached requests with log search', async ({
+  shell,
+  startPage,
+  requestPage,
+  logSearch,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  const word = `needle${Date.now().toString(36)}`;
+  await startPage.pickType('hello');
+  await startPage.arg('msg').fill(`looking for ${word} here`);
+  const id = await startPage.submit();
+  await requestPage.expectState('COMPLETE');
+
+  await expect
+    .poll(
+      async () => {
+        await logSearch.search(word);
+        return logSearch.hits.count();
+      },
+      { timeout: 20_000 },
+    )
+    .toBeGreaterThan(0);
+  await expect(logSearch.hits.first().locator('mark')).toHaveText(word);
+  await snap(page, testInfo, 'log-search');
+  await logSearch.hits.first().click();
+  await expect(page.getByTestId('logs-tab')).toBeVisible();
+  await expect(page.getByTestId('request-id')).toHaveText(id);
+  await expect(requestPage.logLines.first()).toContainText(word);
+});
+
+// ---- (e) offline review -------------------------------------------------------------------
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+async function startEngine(): Promise<{ url: string; child: ChildProcess }> {
+  const [rm, jr] = [await freePort(), await freePort()];
+  const data = mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-remote-'));
+  const child = spawn(
+    process.execPath,
+    [
+      resolve(PROJECT_ROOT, 'bin/spincycle.js'),
+      'server',
+      '--specs',
+      resolve(PROJECT_ROOT, 'resources/specs'),
+      '--data',
+      data,
+      '--rm-addr',
+      `127.0.0.1:${rm}`,
+      '--jr-addr',
+      `127.0.0.1:${jr}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${rm}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`${url}/api/v1/request-list`);
+      if (res.ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the second engine did not start');
+}
+
+test('(e) stop the engine and still read everything offline', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  const engine = await startEngine();
+  try {
+    const name = `remote-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.open();
+    await shell.addContext(name, engine.url, 'staging');
+    await shell.switchContext(name);
+    await expect(shell.contextEnv).toHaveText('staging');
+    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
+
+    await startPage.pickType('fail');
+    const id = await startPage.submit();
+    await requestPage.expectState('FAIL');
+    await requestPage.tab('logs');
+    await requestPage.selectJobStartingWith('check-disk');
+    await expect(requestPage.tryTab(2)).toBeVisible();
+
+    engine.child.kill('SIGKILL');
+    await expect(shell.offlineBanner).toBeVisible({ timeout: 30_000 });
+    await expect(shell.cacheAge).toContainText('last synced');
+
+    // Reload: everything comes from the cache.
+    await page.reload();
+    await expect(shell.offlineBanner).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId('request-id')).toHaveText(id);
+    await requestPage.expectState('FAIL');
+    await requestPage.selectJobStartingWith('check-disk');
+    await requestPage.tryTab(1).click();
+    await requestPage.stream('stderr');
+    await expect(requestPage.logLines.first()).toContainText('100% full');
+    await snap(page, testInfo, 'offline-logs');
+
+    await shell.goto('#/requests');
+    await expect(page.locator(`[data-testid="request-row"][data-id="${id}"]`)).toBeVisible();
+    await snap(page, testInfo, 'offline-list');
+  } finally {
+    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
+  }
+});
+
+test('palette, settings and dark theme', async ({ shell, page }, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  const palette = await shell.openPalette();
+  await page.getByTestId('palette-input').fill('start hel');
+  await expect(palette.getByTestId('palette-item').first()).toContainText('Start hello');
+  await snap(page, testInfo, 'palette');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('start-form')).toBeVisible();
+
+  await page.getByTestId('open-settings').click();
+  await expect(page.getByTestId('settings-dialog')).toBeVisible();
+  await snap(page, testInfo, 'settings');
+  await page.getByTestId('theme-dark').check({ force: true });
+  await page.getByTestId('settings-save').click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await shell.goto('#/requests');
+  await expect(page.getByTestId('request-row').first()).toBeVisible();
+  await snap(page, testInfo, 'requests-dark');
+  // back to the default for other tests sharing this console
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('theme-system').check({ force: true });
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('request-count').click();
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('shortcut-help')).toBeVisible();
+});

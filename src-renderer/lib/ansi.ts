@@ -1,0 +1,30 @@
+// ANSI escape sequences -> styled segments, through anser with CSS classes (the page's CSP
+// forbids inline styles). Only visible lines are converted, so cost follows the viewport.
+
+import Anser from 'anser';
+
+export interface AnsiSegment {
+  readonly text: string;
+  readonly className: string;
+}
+
+const ESC = '\u001b';
+
+export function hasAnsi(line: string): boolean {
+  return line.includes(ESC);
+}
+
+export function ansiSegments(line: string): AnsiSegment[] {
+  if (!hasAnsi(line)) return [{ text: line, className: '' }];
+  return Anser.ansiToJson(line, { use_classes: true, remove_empty: true }).map((e) => ({
+    text: e.content,
+    className: [e.fg ? `${e.fg}-fg` : '', e.bg ? `${e.bg}-bg` : '', ...(e.decorations ?? []).map((d) => `ansi-${d}`)]
+      .filter(Boolean)
+      .join(' '),
+  }));
+}
+
+/** The line without escape sequences (for search and copy). */
+export function stripAnsi(text: string): string {
+  return hasAnsi(text) ? Anser.ansiToText(text) : text;
+}

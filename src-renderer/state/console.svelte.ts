@@ -1,0 +1,105 @@
+// App-wide console state: the contract api, contexts and their online status, the current
+// context (remembered), settings (applied theme), engine status, and browser notifications
+// for `notification` events (web mode; Electron shows its own).
+
+import type { ConsoleApi, StatusEvent } from '../../src-main/shared/ipc';
+import type { ConsoleSettings, Context, ContextStatus, RequestNotification } from '../../src-main/shared/console-model';
+import { call, errorText } from '../lib/call';
+import { toasts } from './toasts.svelte';
+
+const CURRENT_KEY = 'spincycle.context';
+
+export class ConsoleState {
+  readonly api: ConsoleApi;
+  readonly kind: 'electron' | 'web';
+  contexts = $state<Context[]>([]);
+  statuses = $state<Record<string, ContextStatus>>({});
+  current = $state<string>(localStorage.getItem(CURRENT_KEY) ?? 'local');
+  settings = $state<ConsoleSettings | null>(null);
+  engine = $state<StatusEvent | null>(null);
+  ready = $state(false);
+  connectionError = $state<string | null>(null);
+  // Plain Set: which notifications were shown (bookkeeping, not rendered).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private notified = new Set<string>();
+
+  constructor(api: ConsoleApi, kind: 'electron' | 'web') {
+    this.api = api;
+    this.kind = kind;
+    api.on('status', (s) => (this.engine = s));
+    api.on('contextStatus', (s) => (this.statuses = { ...this.statuses, [s.context]: s }));
+    api.on('notification', (n) => this.notify(n));
+  }
+
+  get context(): Context | null {
+    return this.contexts.find((c) => c.name === this.current) ?? null;
+  }
+
+  get currentStatus(): ContextStatus | null {
+    return this.statuses[this.current] ?? null;
+  }
+
+  async init(): Promise<void> {
+    try {
+      const [contexts, statuses, settings] = await Promise.all([
+        call(this.api.contexts()),
+        call(this.api.contextStatuses()),
+        call(this.api.settings()),
+      ]);
+      this.contexts = contexts;
+      this.statuses = Object.fromEntries(statuses.map((s) => [s.context, s]));
+      this.settings = settings;
+      if (!contexts.some((c) => c.name === this.current) && contexts[0]) this.current = contexts[0].name;
+      this.applyTheme();
+      this.ready = true;
+    } catch (e) {
+      this.connectionError = errorText(e);
+    }
+  }
+
+  async refreshContexts(): Promise<void> {
+    this.contexts = await call(this.api.contexts());
+    const statuses = await call(this.api.contextStatuses());
+    this.statuses = Object.fromEntries(statuses.map((s) => [s.context, s]));
+    if (!this.contexts.some((c) => c.name === this.current) && this.contexts[0]) this.switchTo(this.contexts[0].name);
+  }
+
+  switchTo(name: string): void {
+    this.current = name;
+    localStorage.setItem(CURRENT_KEY, name);
+  }
+
+  async updateSettings(patch: Partial<ConsoleSettings>): Promise<void> {
+    this.settings = await call(this.api.updateSettings(patch));
+    this.applyTheme();
+  }
+
+  applyTheme(): void {
+    const theme = this.settings?.theme ?? 'system';
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }
+
+  /** Asks for browser notification permission; call from a user gesture. */
+  async enableBrowserNotifications(): Promise<NotificationPermission | 'unsupported'> {
+    if (this.kind === 'electron' || !('Notification' in window)) return 'unsupported';
+    if (Notification.permission === 'default') return Notification.requestPermission();
+    return Notification.permission;
+  }
+
+  private notify(n: RequestNotification): void {
+    const key = `${n.context}/${n.requestId}/${n.from}>${n.to}`;
+    if (this.notified.has(key)) return; // exactly one per change, even if an event is replayed
+    this.notified.add(key);
+    toasts.show(`${n.title} — ${n.body}`, n.failedJobs.length ? 'error' : 'info', 8000);
+    if (this.kind === 'web' && this.settings?.notifications && 'Notification' in window) {
+      if (Notification.permission === 'granted') {
+        const note = new Notification(n.title, { body: n.body, tag: key });
+        note.onclick = () => {
+          window.focus();
+          location.hash = `#/r/${encodeURIComponent(n.context)}/${encodeURIComponent(n.requestId)}/chain`;
+        };
+      }
+    }
+  }
+}

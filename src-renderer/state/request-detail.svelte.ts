@@ -1,0 +1,135 @@
+// One open request: its record, chain and job statuses (openRequest, so console main syncs it
+// every second), per-try log summaries, and live refreshes on `requestUpdated` and
+// `requestsChanged`. Log texts are not kept here (the Logs tab reads one job at a time).
+
+import type { ConsoleApi } from '../../src-main/shared/ipc';
+import type { ChainView, RequestPart, RequestRecord } from '../../src-main/shared/console-model';
+import { JobStatusByRuntime, type JobStatus } from '../../src-main/shared/proto';
+import { call, errorText } from '../lib/call';
+import type { TrySummary } from '../lib/job-rows';
+
+export { jobRows, triesByJob, type JobRow, type TrySummary } from '../lib/job-rows';
+
+const LOG_PAGE = 1000;
+
+export class RequestDetailState {
+  request = $state.raw<RequestRecord | null>(null);
+  chain = $state.raw<ChainView | null>(null);
+  statuses = $state.raw<JobStatus[]>([]);
+  tries = $state.raw<TrySummary[]>([]);
+  error = $state<string | null>(null);
+  /** Bumped whenever new tries landed (the Logs tab re-reads its job). */
+  logsVersion = $state(0);
+
+  readonly context: string;
+  readonly id: string;
+  private readonly api: ConsoleApi;
+  private unsubscribers: Array<() => void> = [];
+  // Plain Set: bookkeeping, not rendered.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private pending = new Set<RequestPart>();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(api: ConsoleApi, context: string, id: string) {
+    this.api = api;
+    this.context = context;
+    this.id = id;
+  }
+
+  get readOnly(): boolean {
+    return this.request?.origin === 'imported';
+  }
+
+  /**
+   * Set before open() when the first view is the Logs tab, which reads one job's logs itself:
+   * the summaries of every try (which carry every log text over the contract, i.e. a second
+   * copy of a 100 MB log) are then read only when another tab needs them.
+   */
+  deferTries = false;
+
+  /** Reads the try summaries now if open() deferred them. */
+  needTries(): void {
+    if (!this.deferTries) return;
+    this.deferTries = false;
+    void this.loadTries().catch((e: unknown) => (this.error = errorText(e)));
+  }
+
+  async open(): Promise<void> {
+    this.unsubscribers.push(
+      this.api.on('requestUpdated', (ev) => {
+        if (ev.context === this.context && ev.requestId === this.id) this.schedule(ev.parts);
+      }),
+      this.api.on('requestsChanged', (ev) => {
+        if (ev.context !== this.context) return;
+        const rec = ev.requests.find((r) => r.id === this.id);
+        if (rec) {
+          this.request = rec;
+          this.schedule(['statuses']);
+        }
+      }),
+    );
+    try {
+      const opened = await this.api.openRequest(this.context, this.id);
+      // Offline or an imported request of a context this console lacks: read the cache.
+      const detail = opened.ok ? opened.value : await call(this.api.getRequest(this.context, this.id));
+      if (this.closed) return;
+      this.request = detail.request;
+      this.chain = detail.chain;
+      this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
+      if (!this.deferTries) await this.loadTries();
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const u of this.unsubscribers) u();
+    if (this.timer) clearTimeout(this.timer);
+    void this.api.closeRequest(this.context, this.id);
+  }
+
+  /** Coalesces refreshes: at most one round of reads per 200 ms. */
+  private schedule(parts: readonly RequestPart[]): void {
+    for (const p of parts) this.pending.add(p);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.refresh();
+    }, 200);
+  }
+
+  async refresh(): Promise<void> {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local copy, not rendered
+    const parts = new Set(this.pending);
+    this.pending.clear();
+    if (this.closed) return;
+    try {
+      if (parts.has('request') || parts.has('chain') || parts.has('statuses') || parts.size === 0) {
+        const detail = await call(this.api.getRequest(this.context, this.id));
+        if (this.closed) return;
+        this.request = detail.request;
+        if (detail.chain && (parts.has('chain') || !this.chain)) this.chain = detail.chain;
+        this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
+      }
+      if ((parts.has('logs') || parts.size === 0) && !this.deferTries) await this.loadTries();
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
+  private async loadTries(): Promise<void> {
+    const out: TrySummary[] = [];
+    for (let offset = 0; ; offset += LOG_PAGE) {
+      const page = await call(this.api.jobLogs(this.context, this.id, offset, LOG_PAGE));
+      for (const { stdout, stderr, ...rest } of page.items) {
+        out.push({ ...rest, stdoutBytes: stdout.length, stderrBytes: stderr.length });
+      }
+      if (page.items.length < LOG_PAGE || offset + LOG_PAGE >= page.total) break;
+    }
+    if (this.closed) return;
+    this.tries = out;
+    this.logsVersion++;
+  }
+}
