@@ -4,7 +4,7 @@
 import { ConsoleService } from './service';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from './dispatch';
-import { createHandlers, type ContractHandlers } from './handlers';
+import { createHandlers, MAX_LOG_SLICE, type ContractHandlers } from './handlers';
 import { describeRuntime, PROTOCOL_REVISION } from './runtime-info';
 
 const handlers = createHandlers({ appVersion: '1.2.3', runtime: 'node 20.20.2' });
@@ -102,6 +102,51 @@ describe('putContext over a JSON transport', () => {
       ok: false,
       error: { code: 'bad-request' },
     });
+    await service.stop();
+  });
+});
+
+describe('job log summaries and slices', () => {
+  it('reads summaries and text slices from the cache, and refuses bad slices', async () => {
+    const service = new ConsoleService({ cacheFile: ':memory:', emit: () => {} });
+    const h = createHandlers({ appVersion: '1', runtime: 'node', service });
+    service.cache.putJobLogs('local', [
+      {
+        requestId: 'r1',
+        jobId: 'j@1',
+        try: 1,
+        type: 'shell',
+        startedAt: 1n,
+        finishedAt: 2n,
+        state: 3,
+        exit: 0,
+        error: '',
+        stdout: 'abcdefghij',
+        stderr: '',
+      },
+    ]);
+    expect(await h.jobLogSummaries(['local', 'r1', 0, 10])).toMatchObject({
+      ok: true,
+      value: { total: 1, items: [{ jobId: 'j@1', try: 1, stdoutBytes: 10, stderrBytes: 0 }] },
+    });
+    expect(await h.jobLogText(['local', 'r1', 'j@1', 1, 'stdout', 3, 4])).toEqual({
+      ok: true,
+      value: { text: 'defg', total: 10 },
+    });
+    expect(await h.jobLogText(['local', 'r1', 'j@1', 2, 'stdout', 0, 4])).toMatchObject({
+      ok: false,
+      error: { code: 'not-found' },
+    });
+    for (const bad of [
+      ['local', 'r1', 'j@1', 1, 'error', 0, 4],
+      ['local', 'r1', 'j@1', 1, 'stdout', -1, 4],
+      ['local', 'r1', 'j@1', 1, 'stdout', 0, 0],
+      ['local', 'r1', 'j@1', 1, 'stdout', 0, MAX_LOG_SLICE + 1],
+      ['local', 'r1', 'j@1', 1.5, 'stdout', 0, 4],
+    ]) {
+      expect(await h.jobLogText(bad)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    }
+    expect(await h.jobLogSummaries(['local', 'r1', 0, 0])).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     await service.stop();
   });
 });

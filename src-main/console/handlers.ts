@@ -28,6 +28,8 @@ const name = z.string().min(1).max(200);
 const requestId = z.string().min(1).max(200);
 const offset = z.number().int().min(0);
 const limit = z.number().int().min(1).max(10_000);
+/** Longest slice of log text one jobLogText() call returns (characters). */
+export const MAX_LOG_SLICE = 8 * 1024 * 1024;
 const jsonObject = z.record(z.string(), z.unknown());
 const context = z.object({
   name: z.string().regex(/^[\w.-]{1,64}$/, 'a context name uses letters, digits, . _ - (at most 64)'),
@@ -78,6 +80,16 @@ const ARGS = {
   jobStatuses: z.tuple([name, requestId]),
   jobLogs: z.tuple([name, requestId, offset, limit]),
   jobLogsOfJob: z.tuple([name, requestId, z.string().min(1)]),
+  jobLogSummaries: z.tuple([name, requestId, offset, limit]),
+  jobLogText: z.tuple([
+    name,
+    requestId,
+    z.string().min(1).max(500),
+    z.number().int().min(0),
+    z.enum(['stdout', 'stderr']),
+    z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    z.number().int().min(1).max(MAX_LOG_SLICE),
+  ]),
   searchLogs: z.tuple([z.string().max(500), offset, limit]),
   requestList: z.tuple([name]),
   createRequest: z.tuple([name, z.string().min(1, 'a request type is required'), jsonObject]),
@@ -129,6 +141,8 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     jobStatuses: (c, id) => service.jobStatuses(c, id),
     jobLogs: (c, id, o, l) => service.jobLogs(c, id, o, l),
     jobLogsOfJob: (c, id, job) => service.jobLogsOfJob(c, id, job),
+    jobLogSummaries: (c, id, o, l) => service.jobLogSummaries(c, id, o, l),
+    jobLogText: (c, id, job, t, s, o, l) => service.jobLogText(c, id, job, t, s, o, l),
     searchLogs: (t, o, l) => service.searchLogs(t, o, l),
     requestList: (c) => service.requestList(c),
     createRequest: (c, type, args) => service.createRequest(c, type, args),

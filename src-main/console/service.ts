@@ -9,6 +9,8 @@ import {
   type Context,
   type ContextStatus,
   type JobLogRecord,
+  type JobLogSummary,
+  type JobLogText,
   type LogSearchHit,
   type Page,
   type RequestDetail,
@@ -214,6 +216,24 @@ export class ConsoleService {
 
   jobLogs(context: string, id: string, offset = 0, limit = 500): Page<JobLogRecord> {
     return this.cache.jobLogs(context, id, offset, limit);
+  }
+
+  jobLogSummaries(context: string, id: string, offset = 0, limit = 500): Page<JobLogSummary> {
+    return this.cache.jobLogSummaries(context, id, offset, limit);
+  }
+
+  jobLogText(
+    context: string,
+    id: string,
+    jobId: string,
+    tryN: number,
+    stream: 'stdout' | 'stderr',
+    offset: number,
+    length: number,
+  ): JobLogText {
+    const slice = this.cache.jobLogText(context, id, jobId, tryN, stream, offset, length);
+    if (!slice) throw new ConsoleError('not-found', `no try ${tryN} of job ${jobId} in request ${id} (${context})`);
+    return slice;
   }
 
   jobLogsOfJob(context: string, id: string, jobId: string): JobLogRecord[] {

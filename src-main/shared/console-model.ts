@@ -54,6 +54,16 @@ export interface JobLogRecord {
   stderr: string;
 }
 
+/** One try without its texts: how long each stream is (UTF-8 bytes), for lists and counts. */
+export type JobLogSummary = Omit<JobLogRecord, 'stdout' | 'stderr'> & { stdoutBytes: number; stderrBytes: number };
+
+/** A slice of one stream of one try (offsets and lengths in characters, as SQLite counts them). */
+export interface JobLogText {
+  text: string;
+  /** the stream's whole length in characters */
+  total: number;
+}
+
 export interface RequestFilter {
   context: string;
   states?: State[];

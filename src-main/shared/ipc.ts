@@ -8,6 +8,8 @@ import type {
   Context,
   ContextStatus,
   JobLogRecord,
+  JobLogSummary,
+  JobLogText,
   LogSearchHit,
   Page,
   RequestDetail,
@@ -72,6 +74,24 @@ export interface ContractMethods {
   jobStatuses: { args: [context: string, id: string]; value: JobStatus[] };
   /** A page of job logs (every try), ordered by job id then try. */
   jobLogs: { args: [context: string, id: string, offset: number, limit: number]; value: Page<JobLogRecord> };
+  /** A page of job log summaries (every try, no texts), ordered by job id then try. */
+  jobLogSummaries: {
+    args: [context: string, id: string, offset: number, limit: number];
+    value: Page<JobLogSummary>;
+  };
+  /** A slice of one stream of one try: characters [offset, offset + length). */
+  jobLogText: {
+    args: [
+      context: string,
+      id: string,
+      jobId: string,
+      tryN: number,
+      stream: 'stdout' | 'stderr',
+      offset: number,
+      length: number,
+    ];
+    value: JobLogText;
+  };
   /** Every try of one job. */
   jobLogsOfJob: { args: [context: string, id: string, jobId: string]; value: JobLogRecord[] };
   /** Full-text search over every cached log, newest first. */
@@ -132,6 +152,8 @@ const METHOD_TABLE: Record<MethodName, true> = {
   jobStatuses: true,
   jobLogs: true,
   jobLogsOfJob: true,
+  jobLogSummaries: true,
+  jobLogText: true,
   searchLogs: true,
   requestList: true,
   createRequest: true,

@@ -1,12 +1,12 @@
 // Joins a chain, its job statuses and its tries into one row per job (the Jobs table, the
 // chain colours, the Logs job list). Pure functions, no state.
 
-import type { ChainView, JobLogRecord } from '../../src-main/shared/console-model';
+import type { ChainView, JobLogSummary } from '../../src-main/shared/console-model';
 import { STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT, type JobStatus, type State } from '../../src-main/shared/proto';
 import { nsToMs } from './time';
 
 /** A try without its texts. */
-export type TrySummary = Omit<JobLogRecord, 'stdout' | 'stderr'> & { stdoutBytes: number; stderrBytes: number };
+export type TrySummary = JobLogSummary;
 
 export interface JobRow {
   readonly id: string;

@@ -1,6 +1,7 @@
-// A log text indexed once for virtual rendering: line start offsets in a typed array (one pass of
-// indexOf('\n'), ~2M lines for 100 MB), line lookup by offset (binary search), and search that
-// returns match positions without splitting the text into strings.
+// A log text indexed for virtual rendering: line start offsets in a typed array (one pass of
+// indexOf('\n'), ~2M lines for 100 MB), built incrementally as slices of the text arrive
+// (append), line lookup by offset (binary search), and search that returns match positions
+// without splitting the text into strings.
 
 export interface LogMatch {
   /** line index (0-based) */
@@ -11,35 +12,54 @@ export interface LogMatch {
 }
 
 export class LogIndex {
-  readonly text: string;
-  /** start offset of every line */
-  readonly starts: Uint32Array | Float64Array;
-  readonly lineCount: number;
+  /** the text so far (grows with append) */
+  text = '';
+  /** start offset of every line (the first `starts` entries of the array are used) */
+  private startsArr = new Float64Array(1024);
+  private nStarts = 1;
 
-  constructor(text: string) {
-    this.text = text;
-    // Count first so the array is allocated once.
-    let count = 1;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
-    // A trailing newline does not start a visible line.
-    if (text.endsWith('\n')) count--;
-    if (text.length === 0) count = 0;
-    const starts = text.length < 0xffffffff ? new Uint32Array(count) : new Float64Array(count);
-    let line = 0;
-    let pos = 0;
-    while (line < count) {
-      starts[line++] = pos;
-      const nl = text.indexOf('\n', pos);
-      if (nl === -1) break;
-      pos = nl + 1;
+  constructor(text = '') {
+    if (text) this.append(text);
+  }
+
+  /** Adds text at the end (a log read in slices): only the new part is scanned for line ends. */
+  append(chunk: string): void {
+    if (!chunk) return;
+    const base = this.text.length;
+    let arr = this.startsArr;
+    let n = this.nStarts;
+    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) {
+      if (n === arr.length) {
+        const bigger = new Float64Array(arr.length * 2);
+        bigger.set(arr);
+        arr = bigger;
+      }
+      arr[n++] = base + i + 1;
     }
-    this.starts = starts;
-    this.lineCount = count;
+    this.startsArr = arr;
+    this.nStarts = n;
+    this.text += chunk;
+    // Keep the lower-case copy growing with the text (a slice at a time, while it loads).
+    if (this.loweredText !== null || this.text.length === chunk.length) {
+      const low = chunk.toLowerCase();
+      this.loweredText =
+        low.length === chunk.length && (this.loweredText ?? '').length === base ? (this.loweredText ?? '') + low : null;
+    }
+  }
+
+  get starts(): Float64Array {
+    return this.startsArr.subarray(0, this.lineCount);
+  }
+
+  /** Lines so far; a trailing newline does not start a visible line. */
+  get lineCount(): number {
+    if (this.text.length === 0) return 0;
+    return this.startsArr[this.nStarts - 1] === this.text.length ? this.nStarts - 1 : this.nStarts;
   }
 
   line(i: number): string {
-    const start = this.starts[i] ?? 0;
-    const next = i + 1 < this.lineCount ? (this.starts[i + 1] ?? this.text.length) - 1 : this.text.length;
+    const start = this.startsArr[i] ?? 0;
+    const next = i + 1 < this.lineCount ? (this.startsArr[i + 1] ?? this.text.length) - 1 : this.text.length;
     const end = this.text.charCodeAt(next - 1) === 13 ? next - 1 : next; // drop \r of \r\n
     return this.text.slice(start, Math.max(start, i + 1 < this.lineCount ? end : trimNl(this.text, end)));
   }
@@ -50,7 +70,7 @@ export class LogIndex {
     let hi = this.lineCount - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((this.starts[mid] ?? 0) <= offset) lo = mid;
+      if ((this.startsArr[mid] ?? 0) <= offset) lo = mid;
       else hi = mid - 1;
     }
     return lo;
@@ -65,7 +85,7 @@ export class LogIndex {
     const out: LogMatch[] = [];
     const push = (offset: number, length: number) => {
       const line = this.lineAt(offset);
-      const ls = this.starts[line] ?? 0;
+      const ls = this.startsArr[line] ?? 0;
       out.push({ line, start: offset - ls, end: offset - ls + Math.max(length, 1) });
     };
     if (regex) {
@@ -91,6 +111,15 @@ export class LogIndex {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * The whole text is in: joins the pieces appended (V8 keeps `a + b` as a rope and would join
+   * it on the first search) and readies the lower-case copy, so searches only search.
+   */
+  finish(): void {
+    this.text.indexOf('\u0000');
+    this.lowered().indexOf('\u0000');
   }
 
   /** Prepares case-insensitive search ahead of time (call when idle). */

@@ -1,6 +1,7 @@
 // One open request: its record, chain and job statuses (openRequest, so console main syncs it
-// every second), per-try log summaries, and live refreshes on `requestUpdated` and
-// `requestsChanged`. Log texts are not kept here (the Logs tab reads one job at a time).
+// every second), per-try log summaries (jobLogSummaries: no texts), and live refreshes on
+// `requestUpdated` and `requestsChanged`. Log texts are not kept here (the Logs tab reads the one
+// stream it shows, in slices).
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
 import type { ChainView, RequestPart, RequestRecord } from '../../src-main/shared/console-model';
@@ -17,6 +18,8 @@ export class RequestDetailState {
   chain = $state.raw<ChainView | null>(null);
   statuses = $state.raw<JobStatus[]>([]);
   tries = $state.raw<TrySummary[]>([]);
+  /** The try summaries have been read at least once. */
+  triesLoaded = $state(false);
   error = $state<string | null>(null);
   /** Bumped whenever new tries landed (the Logs tab re-reads its job). */
   logsVersion = $state(0);
@@ -41,20 +44,6 @@ export class RequestDetailState {
     return this.request?.origin === 'imported';
   }
 
-  /**
-   * Set before open() when the first view is the Logs tab, which reads one job's logs itself:
-   * the summaries of every try (which carry every log text over the contract, i.e. a second
-   * copy of a 100 MB log) are then read only when another tab needs them.
-   */
-  deferTries = false;
-
-  /** Reads the try summaries now if open() deferred them. */
-  needTries(): void {
-    if (!this.deferTries) return;
-    this.deferTries = false;
-    void this.loadTries().catch((e: unknown) => (this.error = errorText(e)));
-  }
-
   async open(): Promise<void> {
     this.unsubscribers.push(
       this.api.on('requestUpdated', (ev) => {
@@ -77,7 +66,7 @@ export class RequestDetailState {
       this.request = detail.request;
       this.chain = detail.chain;
       this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
-      if (!this.deferTries) await this.loadTries();
+      await this.loadTries();
     } catch (e) {
       this.error = errorText(e);
     }
@@ -113,7 +102,7 @@ export class RequestDetailState {
         if (detail.chain && (parts.has('chain') || !this.chain)) this.chain = detail.chain;
         this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
       }
-      if ((parts.has('logs') || parts.size === 0) && !this.deferTries) await this.loadTries();
+      if (parts.has('logs') || parts.size === 0) await this.loadTries();
     } catch (e) {
       this.error = errorText(e);
     }
@@ -122,14 +111,13 @@ export class RequestDetailState {
   private async loadTries(): Promise<void> {
     const out: TrySummary[] = [];
     for (let offset = 0; ; offset += LOG_PAGE) {
-      const page = await call(this.api.jobLogs(this.context, this.id, offset, LOG_PAGE));
-      for (const { stdout, stderr, ...rest } of page.items) {
-        out.push({ ...rest, stdoutBytes: stdout.length, stderrBytes: stderr.length });
-      }
+      const page = await call(this.api.jobLogSummaries(this.context, this.id, offset, LOG_PAGE));
+      out.push(...page.items);
       if (page.items.length < LOG_PAGE || offset + LOG_PAGE >= page.total) break;
     }
     if (this.closed) return;
     this.tries = out;
+    this.triesLoaded = true;
     this.logsVersion++;
   }
 }

@@ -183,6 +183,43 @@ describe('job logs', () => {
     expect(new Set(page.items.map((l) => l.stdout)).size).toBe(63);
   });
 
+  it("summarizes tries without their texts, giving each stream's size in bytes", () => {
+    const cache = new Cache(':memory:');
+    cache.putJobLogs('local', [
+      log('a', 'j@1', 1, { stdout: 'héllo\n', stderr: '' }),
+      log('a', 'j@1', 2, { stdout: '', stderr: 'boom' }),
+      log('a', 'k@2', 1, { stdout: 'x'.repeat(1000) }),
+    ]);
+    const page = cache.jobLogSummaries('local', 'a', 0, 2);
+    expect(page.total).toBe(3);
+    expect(page.items).toHaveLength(2);
+    expect(page.items[0]).toMatchObject({ jobId: 'j@1', try: 1, startedAt: '1795816285172551555', stdoutBytes: 7 });
+    expect(page.items[1]).toMatchObject({ jobId: 'j@1', try: 2, stdoutBytes: 0, stderrBytes: 4 });
+    expect(page.items[0]).not.toHaveProperty('stdout');
+    expect(cache.jobLogSummaries('local', 'a', 2, 10).items.map((l) => [l.jobId, l.stdoutBytes])).toEqual([
+      ['k@2', 1000],
+    ]);
+  });
+
+  it("reads a slice of one stream by character offset, with the stream's length", () => {
+    const cache = new Cache(':memory:');
+    const text = Array.from({ length: 5000 }, (_, i) => `line ${i} é\n`).join('');
+    cache.putJobLogs('local', [log('a', 'j@1', 1, { stdout: text, stderr: 'err' })]);
+    const first = cache.jobLogText('local', 'a', 'j@1', 1, 'stdout', 0, 10);
+    expect(first).toEqual({ text: text.slice(0, 10), total: text.length });
+    // chunks put together give the whole text back (multi-byte characters counted as one)
+    let joined = '';
+    for (let o = 0; o < text.length; o += 777)
+      joined += cache.jobLogText('local', 'a', 'j@1', 1, 'stdout', o, 777)?.text;
+    expect(joined).toBe(text);
+    expect(cache.jobLogText('local', 'a', 'j@1', 1, 'stdout', text.length + 5, 10)).toEqual({
+      text: '',
+      total: text.length,
+    });
+    expect(cache.jobLogText('local', 'a', 'j@1', 1, 'stderr', 1, 100)).toEqual({ text: 'rr', total: 3 });
+    expect(cache.jobLogText('local', 'a', 'j@1', 2, 'stdout', 0, 10)).toBeNull();
+  });
+
   it('finds text across every cached log, newest first, naming the stream', () => {
     const cache = new Cache(':memory:');
     cache.putRequest('local', request('a', { type: 'restart' }));

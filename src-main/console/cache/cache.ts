@@ -8,6 +8,8 @@ import type Database from 'better-sqlite3';
 import type {
   Context,
   JobLogRecord,
+  JobLogSummary,
+  JobLogText,
   LogSearchHit,
   Page,
   RequestFilter,
@@ -61,6 +63,26 @@ const toLogRecord = (r: Row): JobLogRecord => ({
   stdout: r.stdout as string,
   stderr: r.stderr as string,
 });
+
+/** A summary row: the texts' sizes instead of the texts (octet_length reads no text). */
+const toLogSummary = (r: Row): JobLogSummary => ({
+  requestId: r.request_id as string,
+  jobId: r.job_id as string,
+  try: Number(r.try),
+  type: r.type as string,
+  startedAt: String(r.started_at),
+  finishedAt: String(r.finished_at),
+  state: Number(r.state),
+  exit: Number(r.exit),
+  error: r.error as string,
+  stdoutBytes: Number(r.stdout_bytes),
+  stderrBytes: Number(r.stderr_bytes),
+});
+
+/** One stream's slice: substr() and length() count characters. Stream names are a fixed list. */
+const logTextSql = (stream: 'stdout' | 'stderr') =>
+  `SELECT substr(${stream}, ? + 1, ?) AS text, length(${stream}) AS total FROM job_logs
+   WHERE context = ? AND request_id = ? AND job_id = ? AND try = ?`;
 
 /** An FTS5 query for plain text: each word must appear (prefix match on the last one). */
 export function ftsQuery(text: string): string | null {
@@ -152,6 +174,14 @@ export class Cache {
       logsOfJob: db
         .prepare(`SELECT * FROM job_logs WHERE context = ? AND request_id = ? AND job_id = ? ORDER BY try`)
         .safeIntegers(true),
+      logSummaries: db
+        .prepare(
+          `SELECT request_id, job_id, try, type, started_at, finished_at, state, exit, error,
+                  octet_length(stdout) AS stdout_bytes, octet_length(stderr) AS stderr_bytes
+           FROM job_logs WHERE context = ? AND request_id = ? ORDER BY job_id, try LIMIT ? OFFSET ?`,
+        )
+        .safeIntegers(true),
+      logText: { stdout: db.prepare(logTextSql('stdout')), stderr: db.prepare(logTextSql('stderr')) },
       logCount: db.prepare('SELECT COUNT(*) AS n FROM job_logs WHERE context = ? AND request_id = ?'),
       pendingIndex: db.prepare(
         `INSERT INTO job_logs_text (rowid, stdout, stderr, error)
@@ -398,6 +428,28 @@ export class Cache {
     const total = (this.s.logCount.get(context, requestId) as { n: number }).n;
     const rows = this.s.logs.all(context, requestId, limit, offset) as Row[];
     return { items: rows.map(toLogRecord), total, offset };
+  }
+
+  /** Like jobLogs without the texts: their sizes in bytes instead. */
+  jobLogSummaries(context: string, requestId: string, offset = 0, limit = 500): Page<JobLogSummary> {
+    const total = (this.s.logCount.get(context, requestId) as { n: number }).n;
+    const rows = this.s.logSummaries.all(context, requestId, limit, offset) as Row[];
+    return { items: rows.map(toLogSummary), total, offset };
+  }
+
+  /** Characters [offset, offset + length) of one stream of one try, and its length; null if no such try. */
+  jobLogText(
+    context: string,
+    requestId: string,
+    jobId: string,
+    tryN: number,
+    stream: 'stdout' | 'stderr',
+    offset: number,
+    length: number,
+  ): JobLogText | null {
+    const row = this.s.logText[stream].get(offset, length, context, requestId, jobId, tryN) as
+      { text: string | null; total: number | null } | undefined;
+    return row ? { text: row.text ?? '', total: row.total ?? 0 } : null;
   }
 
   jobLogsOfJob(context: string, requestId: string, jobId: string): JobLogRecord[] {
