@@ -49,8 +49,8 @@ const toRecord = (r: Row): RequestRecord => ({
   syncedMs: r.synced_ms as number,
 });
 
-/** Rows read with safeIntegers: every INTEGER is a bigint. */
-const toLogRecord = (r: Row): JobLogRecord => ({
+/** The fields a job-log row and its summary share. Rows are read with safeIntegers (bigints). */
+const logFields = (r: Row) => ({
   requestId: r.request_id as string,
   jobId: r.job_id as string,
   try: Number(r.try),
@@ -60,21 +60,17 @@ const toLogRecord = (r: Row): JobLogRecord => ({
   state: Number(r.state),
   exit: Number(r.exit),
   error: r.error as string,
+});
+
+const toLogRecord = (r: Row): JobLogRecord => ({
+  ...logFields(r),
   stdout: r.stdout as string,
   stderr: r.stderr as string,
 });
 
 /** A summary row: the texts' sizes instead of the texts (octet_length reads no text). */
 const toLogSummary = (r: Row): JobLogSummary => ({
-  requestId: r.request_id as string,
-  jobId: r.job_id as string,
-  try: Number(r.try),
-  type: r.type as string,
-  startedAt: String(r.started_at),
-  finishedAt: String(r.finished_at),
-  state: Number(r.state),
-  exit: Number(r.exit),
-  error: r.error as string,
+  ...logFields(r),
   stdoutBytes: Number(r.stdout_bytes),
   stderrBytes: Number(r.stderr_bytes),
 });
