@@ -33,7 +33,10 @@ export function emptyFilter(): ListFilter {
 export class RequestsList {
   filter = $state<ListFilter>(emptyFilter());
   total = $state(0);
+  /** Replaced on reload; pages and live patches write into it in place and bump `version`. */
   rows = $state.raw<Array<RequestRecord | null>>([]);
+  /** Bumped whenever `rows` changed in place (a page arrived, a row was patched). */
+  version = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
   /** Bumped when rows were inserted above the visible ones: [how many, serial]. */
@@ -107,6 +110,18 @@ export class RequestsList {
     }
   }
 
+  /** Row i (null while its page loads); reactive through `version`. */
+  row(i: number): RequestRecord | null {
+    void this.version;
+    return this.rows[i] ?? null;
+  }
+
+  /** Index of the row with this id, or -1 (only among fetched rows). */
+  indexOf(id: string): number {
+    void this.version;
+    return this.rows.findIndex((r) => r?.id === id);
+  }
+
   /** Makes sure rows [start, end) are fetched. */
   ensure(start: number, end: number): void {
     const first = Math.floor(Math.max(0, start) / PAGE_SIZE);
@@ -120,9 +135,10 @@ export class RequestsList {
     try {
       const page = await call(this.api.listRequests(this.contractFilter(), p * PAGE_SIZE, PAGE_SIZE));
       if (gen !== this.generation) return;
-      const rows = this.rows.slice();
+      // In place, not a copy of the whole 100,000-entry array for every 200-row page.
+      const rows = this.rows;
       page.items.forEach((r, i) => (rows[p * PAGE_SIZE + i] = r));
-      this.rows = rows;
+      this.version++;
       this.learn(page.items);
     } catch {
       this.loaded.delete(p);
@@ -131,7 +147,7 @@ export class RequestsList {
 
   private patch(changed: RequestRecord[]): void {
     let unknown = false;
-    const rows = this.rows.slice();
+    const rows = this.rows;
     let touched = false;
     for (const rec of changed) {
       const i = rows.findIndex((r) => r?.id === rec.id);
@@ -140,7 +156,7 @@ export class RequestsList {
         touched = true;
       } else unknown = true;
     }
-    if (touched) this.rows = rows;
+    if (touched) this.version++;
     this.learn(changed);
     // A new request: re-read after a short pause (several may arrive together); the view keeps
     // its place through `inserted`.
