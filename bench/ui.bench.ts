@@ -6,7 +6,8 @@
 //     time of each frame while panning the unfolded graph (95 % of frames < 16 ms);
 //   - a 100 MB stdout: open (navigation -> first lines on screen) and search;
 //   - 100,000 requests: first rows, and frame intervals while scrolling the list.
-// Prints figures and the ratio to each target. No assertions: figures, not a test.
+// BENCH_PARTS=chain,log,list picks parts (default all). Prints figures and the ratio to each
+// target. No assertions: figures, not a test.
 // Needs `npm run build:renderer` first (the script runs it).
 /// <reference lib="dom" /> — page.evaluate callbacks run in the browser
 
@@ -24,6 +25,8 @@ const CTX = 'bench';
 const HOSTS = 2_500;
 const LIST_SIZE = 100_000;
 const LOG_BYTES = 100 * 1024 * 1024;
+/** BENCH_PARTS=chain,log,list selects parts (all by default). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'chain,log,list').split(',').map((p) => p.trim()));
 
 interface Row {
   what: string;
@@ -216,171 +219,185 @@ async function main(): Promise<void> {
     await page.goto(base.toString());
     await page.getByTestId('context-name').waitFor();
 
-    console.log('chain (10,000 jobs)');
-    const clearMeasures = () => page.evaluate(() => performance.clearMeasures());
-    await clearMeasures();
-    const folded = await timeNavigation(
-      page,
-      `#/r/${CTX}/${chainId}/chain`,
-      () => performance.getEntriesByName('chain:draw').length > 0,
-    );
-    record('chain first render, repeats folded (nav → first frame)', folded, 'ms', 1500);
-    await clearMeasures();
-    const unfolded = await page.evaluate(
-      () =>
-        new Promise<number>((resolve) => {
-          const t0 = performance.now();
-          (document.querySelector('[data-testid="chain-expand-all"]') as HTMLButtonElement).click();
-          const check = () => {
-            const frames = performance.getEntriesByName('chain:draw');
-            const nodes = Number(document.querySelector('[data-testid="chain-canvas"]')?.getAttribute('data-nodes'));
-            if (frames.length > 0 && nodes >= 10_000) resolve(performance.now() - t0);
-            else requestAnimationFrame(check);
-          };
-          check();
-        }),
-    );
-    record('chain render, all 10,002 jobs unfolded (click → first frame)', unfolded, 'ms', 1500);
-    const layout = await page.evaluate(() => {
-      const e = performance.getEntriesByName('chain:layout');
-      return e[e.length - 1]?.duration ?? 0;
-    });
-    record('  of which graph + layout', layout, 'ms', 1500);
-
-    // Pan: drag across the fitted (everything visible) graph, then zoomed in.
-    const canvas = page.getByTestId('chain-canvas');
-    const box = (await canvas.boundingBox())!;
-    const pan = async () => {
-      await clearMeasures();
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-      await page.mouse.down();
-      for (let s = 0; s < 120; s++) {
-        await page.mouse.move(
-          box.x + box.width / 2 + Math.sin(s / 10) * 300,
-          box.y + box.height / 2 + Math.cos(s / 10) * 200,
-        );
-      }
-      await page.mouse.up();
-      await page.waitForTimeout(100);
-      return page.evaluate(() => performance.getEntriesByName('chain:draw').map((e) => e.duration));
-    };
-    const fitFrames = await pan();
-    record(
-      'pan, whole graph in view: frames < 16 ms',
-      (100 * fitFrames.filter((d) => d < 16).length) / fitFrames.length,
-      '%',
-      95,
-      false,
-    );
-    record('pan, whole graph in view: p95 frame draw', percentile(fitFrames, 95), 'ms', 16);
-    for (let z = 0; z < 8; z++) await page.getByRole('button', { name: 'Zoom in' }).click();
-    const zoomFrames = await pan();
-    record(
-      'pan, zoomed in (labels): frames < 16 ms',
-      (100 * zoomFrames.filter((d) => d < 16).length) / zoomFrames.length,
-      '%',
-      95,
-      false,
-    );
-    record('pan, zoomed in (labels): p95 frame draw', percentile(zoomFrames, 95), 'ms', 16);
-
-    console.log('log (100 MB)');
-    await clearMeasures();
-    const open = await timeNavigation(
-      page,
-      `#/r/${CTX}/${logId}/logs?job=dump%401&try=1`,
-      () =>
-        document.querySelector('[data-testid="log-line"][data-line="1"]') !== null &&
-        !!document.querySelector('[data-testid="log-line-count"]')?.textContent?.includes(','),
-    );
-    record('open a 100 MB log (nav → first lines shown)', open, 'ms', 1000);
-    const indexMs = await page.evaluate(() => performance.getEntriesByName('log:index').at(-1)?.duration ?? 0);
-    const fetchMs = await page.evaluate(() => performance.getEntriesByName('log:fetch').at(0)?.duration ?? 0);
-    const renderMs = await page.evaluate((openMs) => {
-      const received = performance.getEntriesByName('log:fetch').at(0);
-      const t0 = (globalThis as unknown as { benchT0: number }).benchT0;
-      return received ? t0 + openMs - (received.startTime + received.duration) : 0;
-    }, open);
-    record('  of which jobLogsOfJob (main reads + sends 100 MB)', fetchMs, 'ms', 1000);
-    record('  before it: openRequest (offline context) + getRequest', open - fetchMs - renderMs, 'ms', 1000);
-    record('  renderer only: text received → lines on screen', renderMs, 'ms', 1000);
-    record('  of which line index', indexMs, 'ms', 1000);
-    const indexStart = await page.evaluate(() => {
-      const f = performance.getEntriesByName('log:fetch').at(0);
-      const i = performance.getEntriesByName('log:index').at(-1);
-      return f && i ? i.startTime - (f.startTime + f.duration) : 0;
-    });
-    console.log(`  (line index started ${indexStart.toFixed(0)} ms after the text arrived)`);
-    await clearMeasures();
-    await page.getByTestId('log-find').fill('needle-in-haystack');
-    await page.getByTestId('log-match-count').filter({ hasText: '1 / 1' }).waitFor({ timeout: 60_000 });
-    const search = await page.evaluate(() => performance.getEntriesByName('log:search').at(-1)?.duration ?? 0);
-    record('search a 100 MB log, plain text', search, 'ms', 300);
-    await page.getByTestId('log-regex').click();
-    await page.waitForTimeout(1000);
-    await clearMeasures();
-    await page.getByTestId('log-find').fill('needle-in-\\w+');
-    await page.waitForFunction(() => performance.getEntriesByName('log:search').length > 0, undefined, {
-      timeout: 60_000,
-    });
-    await page.getByTestId('log-match-count').filter({ hasText: '1 / 1' }).waitFor({ timeout: 60_000 });
-    const regex = await page.evaluate(() => performance.getEntriesByName('log:search').at(-1)?.duration ?? 0);
-    record('search a 100 MB log, regex', regex, 'ms', 300);
-    // scroll the log
-    const logFrames = await page.evaluate(
-      () =>
-        new Promise<number[]>((resolve) => {
-          const el = document.querySelector('[data-testid="log-viewport"]') as HTMLElement;
-          const out: number[] = [];
-          let last = performance.now();
-          let n = 0;
-          const step = () => {
-            const now = performance.now();
-            out.push(now - last);
-            last = now;
-            el.scrollTop += 997;
-            if (++n < 120) requestAnimationFrame(step);
-            else resolve(out.slice(1));
-          };
-          requestAnimationFrame(step);
-        }),
-    );
-    record('scroll the 100 MB log: p95 frame interval', percentile(logFrames, 95), 'ms', 25);
-
-    console.log('requests list (100,000)');
-    const list = await timeNavigation(
-      page,
-      '#/requests',
-      `document.querySelectorAll('[data-testid="request-link"]').length > 10`,
-    );
-    record('requests list first rows (100,000 cached)', list, 'ms', 1000);
-    const listFrames = await page.evaluate(
-      () =>
-        new Promise<number[]>((resolve) => {
-          const el = document.querySelector('[data-testid="request-list"]') as HTMLElement;
-          const out: number[] = [];
-          let last = performance.now();
-          let n = 0;
-          const step = () => {
-            const now = performance.now();
-            out.push(now - last);
-            last = now;
-            el.scrollTop += n < 60 ? 600 : 40_000;
-            if (++n < 180) requestAnimationFrame(step);
-            else resolve(out.slice(1));
-          };
-          requestAnimationFrame(step);
-        }),
-    );
-    record('scroll 100,000 requests: p95 frame interval', percentile(listFrames, 95), 'ms', 25);
-    const filled = await page.evaluate(() => document.querySelectorAll('[data-testid="request-link"]').length);
-    console.log(`  rows on screen after scrolling: ${filled}`);
+    if (PARTS.has('chain')) await benchChain(page, chainId);
+    if (PARTS.has('log')) await benchLog(page, logId);
+    if (PARTS.has('list')) await benchList(page);
   } finally {
     await browser.close();
     server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  printTable();
+}
 
+async function benchChain(page: Page, chainId: string): Promise<void> {
+  console.log('chain (10,000 jobs)');
+  const clearMeasures = () => page.evaluate(() => performance.clearMeasures());
+  await clearMeasures();
+  const folded = await timeNavigation(
+    page,
+    `#/r/${CTX}/${chainId}/chain`,
+    () => performance.getEntriesByName('chain:draw').length > 0,
+  );
+  record('chain first render, repeats folded (nav → first frame)', folded, 'ms', 1500);
+  await clearMeasures();
+  const unfolded = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        (document.querySelector('[data-testid="chain-expand-all"]') as HTMLButtonElement).click();
+        const check = () => {
+          const frames = performance.getEntriesByName('chain:draw');
+          const nodes = Number(document.querySelector('[data-testid="chain-canvas"]')?.getAttribute('data-nodes'));
+          if (frames.length > 0 && nodes >= 10_000) resolve(performance.now() - t0);
+          else requestAnimationFrame(check);
+        };
+        check();
+      }),
+  );
+  record('chain render, all 10,002 jobs unfolded (click → first frame)', unfolded, 'ms', 1500);
+  const layout = await page.evaluate(() => {
+    const e = performance.getEntriesByName('chain:layout');
+    return e[e.length - 1]?.duration ?? 0;
+  });
+  record('  of which graph + layout', layout, 'ms', 1500);
+
+  // Pan: drag across the fitted (everything visible) graph, then zoomed in.
+  const canvas = page.getByTestId('chain-canvas');
+  const box = (await canvas.boundingBox())!;
+  const pan = async () => {
+    await clearMeasures();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    for (let s = 0; s < 120; s++) {
+      await page.mouse.move(
+        box.x + box.width / 2 + Math.sin(s / 10) * 300,
+        box.y + box.height / 2 + Math.cos(s / 10) * 200,
+      );
+    }
+    await page.mouse.up();
+    await page.waitForTimeout(100);
+    return page.evaluate(() => performance.getEntriesByName('chain:draw').map((e) => e.duration));
+  };
+  const fitFrames = await pan();
+  record(
+    'pan, whole graph in view: frames < 16 ms',
+    (100 * fitFrames.filter((d) => d < 16).length) / fitFrames.length,
+    '%',
+    95,
+    false,
+  );
+  record('pan, whole graph in view: p95 frame draw', percentile(fitFrames, 95), 'ms', 16);
+  for (let z = 0; z < 8; z++) await page.getByRole('button', { name: 'Zoom in' }).click();
+  const zoomFrames = await pan();
+  record(
+    'pan, zoomed in (labels): frames < 16 ms',
+    (100 * zoomFrames.filter((d) => d < 16).length) / zoomFrames.length,
+    '%',
+    95,
+    false,
+  );
+  record('pan, zoomed in (labels): p95 frame draw', percentile(zoomFrames, 95), 'ms', 16);
+}
+
+async function benchLog(page: Page, logId: string): Promise<void> {
+  const clearMeasures = () => page.evaluate(() => performance.clearMeasures());
+  console.log('log (100 MB)');
+  await clearMeasures();
+  const open = await timeNavigation(
+    page,
+    `#/r/${CTX}/${logId}/logs?job=dump%401&try=1`,
+    () =>
+      document.querySelector('[data-testid="log-line"][data-line="1"]') !== null &&
+      !!document.querySelector('[data-testid="log-line-count"]')?.textContent?.includes(','),
+  );
+  record('open a 100 MB log (nav → first lines shown)', open, 'ms', 1000);
+  const indexMs = await page.evaluate(() => performance.getEntriesByName('log:index').at(-1)?.duration ?? 0);
+  const fetchMs = await page.evaluate(() => performance.getEntriesByName('log:fetch').at(0)?.duration ?? 0);
+  const renderMs = await page.evaluate((openMs) => {
+    const received = performance.getEntriesByName('log:fetch').at(0);
+    const t0 = (globalThis as unknown as { benchT0: number }).benchT0;
+    return received ? t0 + openMs - (received.startTime + received.duration) : 0;
+  }, open);
+  record('  of which jobLogsOfJob (main reads + sends 100 MB)', fetchMs, 'ms', 1000);
+  record('  before it: openRequest (offline context) + getRequest', open - fetchMs - renderMs, 'ms', 1000);
+  record('  renderer only: text received → lines on screen', renderMs, 'ms', 1000);
+  record('  of which line index', indexMs, 'ms', 1000);
+  const indexStart = await page.evaluate(() => {
+    const f = performance.getEntriesByName('log:fetch').at(0);
+    const i = performance.getEntriesByName('log:index').at(-1);
+    return f && i ? i.startTime - (f.startTime + f.duration) : 0;
+  });
+  console.log(`  (line index started ${indexStart.toFixed(0)} ms after the text arrived)`);
+  await clearMeasures();
+  await page.getByTestId('log-find').fill('needle-in-haystack');
+  await page.getByTestId('log-match-count').filter({ hasText: '1 / 1' }).waitFor({ timeout: 60_000 });
+  const search = await page.evaluate(() => performance.getEntriesByName('log:search').at(-1)?.duration ?? 0);
+  record('search a 100 MB log, plain text', search, 'ms', 300);
+  await page.getByTestId('log-regex').click();
+  await page.waitForTimeout(1000);
+  await clearMeasures();
+  await page.getByTestId('log-find').fill('needle-in-\\w+');
+  await page.waitForFunction(() => performance.getEntriesByName('log:search').length > 0, undefined, {
+    timeout: 60_000,
+  });
+  await page.getByTestId('log-match-count').filter({ hasText: '1 / 1' }).waitFor({ timeout: 60_000 });
+  const regex = await page.evaluate(() => performance.getEntriesByName('log:search').at(-1)?.duration ?? 0);
+  record('search a 100 MB log, regex', regex, 'ms', 300);
+  // scroll the log
+  const logFrames = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const el = document.querySelector('[data-testid="log-viewport"]') as HTMLElement;
+        const out: number[] = [];
+        let last = performance.now();
+        let n = 0;
+        const step = () => {
+          const now = performance.now();
+          out.push(now - last);
+          last = now;
+          el.scrollTop += 997;
+          if (++n < 120) requestAnimationFrame(step);
+          else resolve(out.slice(1));
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+  record('scroll the 100 MB log: p95 frame interval', percentile(logFrames, 95), 'ms', 25);
+}
+
+async function benchList(page: Page): Promise<void> {
+  console.log('requests list (100,000)');
+  const list = await timeNavigation(
+    page,
+    '#/requests',
+    `document.querySelectorAll('[data-testid="request-link"]').length > 10`,
+  );
+  record('requests list first rows (100,000 cached)', list, 'ms', 1000);
+  const listFrames = await page.evaluate(
+    () =>
+      new Promise<number[]>((resolve) => {
+        const el = document.querySelector('[data-testid="request-list"]') as HTMLElement;
+        const out: number[] = [];
+        let last = performance.now();
+        let n = 0;
+        const step = () => {
+          const now = performance.now();
+          out.push(now - last);
+          last = now;
+          el.scrollTop += n < 60 ? 600 : 40_000;
+          if (++n < 180) requestAnimationFrame(step);
+          else resolve(out.slice(1));
+        };
+        requestAnimationFrame(step);
+      }),
+  );
+  record('scroll 100,000 requests: p95 frame interval', percentile(listFrames, 95), 'ms', 25);
+  const filled = await page.evaluate(() => document.querySelectorAll('[data-testid="request-link"]').length);
+  console.log(`  rows on screen after scrolling: ${filled}`);
+}
+
+function printTable(): void {
   console.log('\nUI bench (Chromium, this machine)');
   const w = Math.max(...rows.map((r) => r.what.length));
   console.log(`${'measure'.padEnd(w)}  ${'value'.padStart(10)}  ${'target'.padStart(10)}  value/target  ok`);
