@@ -196,6 +196,8 @@ interface Row {
   jobs: number;
   /** jobs/s of every round. */
   rates: number[];
+  /** Dispatch latency p99 of every round. */
+  roundP99: number[];
   latency: number[];
   overhead: number[];
 }
@@ -235,18 +237,22 @@ try {
       await run(engine, 'wide', [{ items: items(2000) }]);
       await run(engine, 'deep', [{}]);
       for (const s of scenarios) {
-        const row: Row = { scenario: s.name, mode, jobs: 0, rates: [], latency: [], overhead: [] };
+        const row: Row = { scenario: s.name, mode, jobs: 0, rates: [], roundP99: [], latency: [], overhead: [] };
         for (let round = 0; round < ROUNDS; round++) {
           engine.latency?.clear();
           const r = await run(engine, s.type, s.args());
           row.jobs = r.jobs;
           row.rates.push(r.jobs / r.seconds);
+          row.roundP99.push(percentile(r.latency, 99));
           // Dispatch figures pool every round.
           for (const v of r.latency) row.latency.push(v);
           for (const v of r.overhead) row.overhead.push(v);
         }
         rows.push(row);
-        process.stderr.write(`${mode} ${s.name}: ${row.rates.map((x) => Math.round(x)).join(', ')} jobs/s\n`);
+        process.stderr.write(
+          `${mode} ${s.name}: ${row.rates.map((x) => Math.round(x)).join(', ')} jobs/s; ` +
+            `latency p99 by round ${row.roundP99.map((x) => x.toFixed(2)).join(', ')} ms\n`,
+        );
       }
     } finally {
       await engine.close();

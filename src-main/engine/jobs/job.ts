@@ -37,9 +37,10 @@ export interface Job {
   deserialize(bytes: Uint8Array | null): void;
   /**
    * JR, once per try. `data` is the chain's run-time job data flowing from parents to children;
-   * the job may read and change it. Must honour ctx.signal.
+   * the job may read and change it. Must honour ctx.signal. A job that finishes at once may
+   * return its result directly (noop does): the runner then settles it without a promise.
    */
-  run(data: JsonObject, ctx: RunContext): Promise<JobReturn>;
+  run(data: JsonObject, ctx: RunContext): JobReturn | Promise<JobReturn>;
   /** JR on stop: make a running `run` return soon (ctx.signal is aborted too). */
   stop(): void | Promise<void>;
   /** Real-time status text, e.g. `running "uptime" (pid 4711)`. */

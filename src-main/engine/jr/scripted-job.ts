@@ -21,6 +21,8 @@ export interface TryScript {
   hang?: boolean;
   /** run() throws this message. */
   throws?: string;
+  /** run() returns its result (or throws) directly instead of a promise; delayMs/hang do not apply. */
+  sync?: boolean;
 }
 
 export interface ScriptedRun {
@@ -51,9 +53,15 @@ class ScriptedJob implements Job {
     if (v.tries && v.tries.length > 0) this.tries = v.tries;
   }
 
-  async run(data: JsonObject, ctx: RunContext): Promise<JobReturn> {
+  run(data: JsonObject, ctx: RunContext): JobReturn | Promise<JobReturn> {
     this.runs.push({ jobId: ctx.jobId, try: ctx.try, data: { ...data }, startedMs: performance.now() });
     const s = this.tries[Math.min(ctx.try, this.tries.length) - 1] as TryScript;
+    if (!s.sync) return this.runAsync(data, ctx, s);
+    if (s.throws !== undefined) throw new Error(s.throws);
+    return this.finish(data, s);
+  }
+
+  private async runAsync(data: JsonObject, ctx: RunContext, s: TryScript): Promise<JobReturn> {
     if (s.throws !== undefined) throw new Error(s.throws);
     if (s.hang) return new Promise<JobReturn>(() => {});
     if (s.delayMs) {
@@ -72,6 +80,10 @@ class ScriptedJob implements Job {
       });
       if (aborted) return { state: STATE_STOPPED, exit: 1, error: 'aborted', stdout: '', stderr: '' };
     }
+    return this.finish(data, s);
+  }
+
+  private finish(data: JsonObject, s: TryScript): JobReturn {
     if (s.set) Object.assign(data, s.set);
     return {
       state: s.state ?? STATE_COMPLETE,

@@ -16,7 +16,7 @@ import { silentLogger } from '../log';
 import { JobRunner } from './job-runner';
 import { MemoryRm } from './memory-rm';
 import { script, scriptedJobType, type ScriptedRun } from './scripted-job';
-import { chainOf, job, noop } from './test-chains';
+import { chainOf, job, noop, wideChain } from './test-chains';
 import { NOT_STARTED_AFTER_STOP } from './traverser';
 
 let runs: ScriptedRun[];
@@ -162,6 +162,68 @@ describe('traversal', () => {
     );
     expect(await settle('r5')).toBe(STATE_FAIL);
     expect(rm.logs.map((l) => [l.jobId, l.try, l.state, l.error])).toEqual([['a', 1, STATE_FAIL, 'kaboom']]);
+  });
+
+  it('jobs that return their result directly (no promise) run like async ones: data, retries, throws', async () => {
+    setup();
+    const now = { sync: true };
+    const chain = chainOf(
+      'r5s',
+      {
+        start: job('scripted', script({ ...now, set: { from: 'start' } })),
+        a: job('scripted', script({ ...now, set: { a: 1 } })),
+        b: job('scripted', script({ delayMs: 30, set: { b: 2 } })), // async sibling
+        flaky: job('scripted', script({ ...now, state: STATE_FAIL, error: 'once' }, { ...now, set: { f: 3 } }), {
+          retry: 1,
+          retryWait: 20,
+        }),
+        join: job('scripted', script(now)),
+      },
+      [
+        ['start', 'a'],
+        ['start', 'b'],
+        ['start', 'flaky'],
+        ['a', 'join'],
+        ['b', 'join'],
+        ['flaky', 'join'],
+      ],
+    );
+    await jr.createJobChain(chain);
+    expect(await settle('r5s')).toBe(STATE_COMPLETE);
+    expect(runs.find((r) => r.jobId === 'join')?.data).toEqual({ from: 'start', a: 1, b: 2, f: 3 });
+    expect(summary(rm.logs)).toEqual(['a#1:3', 'b#1:3', 'flaky#1:4', 'flaky#2:3', 'join#1:3', 'start#1:3']);
+    // Every log of a direct return has real clock readings, finished >= started.
+    for (const l of rm.logs) expect(l.finishedAt).toBeGreaterThanOrEqual(l.startedAt);
+
+    await jr.createJobChain(
+      chainOf('r5t', { a: job('scripted', script({ sync: true, throws: 'kaboom now' })), b: noop() }, [['a', 'b']]),
+    );
+    expect(await settle('r5t')).toBe(STATE_FAIL);
+    expect(rm.logsOf('r5t').map((l) => [l.jobId, l.try, l.state, l.error])).toEqual([
+      ['a', 1, STATE_FAIL, 'kaboom now'],
+    ]);
+  });
+
+  it('a fan-out and a line of direct-return jobs longer than the settle queue: every job runs once, data flows', async () => {
+    setup();
+    const width = 500;
+    const ids = Array.from({ length: width }, (_, i) => `m${String(i).padStart(3, '0')}`);
+    const direct = (key: string) => job('scripted', script({ sync: true, set: { [key]: true } }));
+    await jr.createJobChain(wideChain('r5w', Object.fromEntries(ids.map((id) => [id, direct(id)]))));
+    expect(await settle('r5w')).toBe(STATE_COMPLETE);
+    expect(rm.logsOf('r5w')).toHaveLength(width + 2);
+    expect(new Set(rm.logsOf('r5w').map((l) => l.jobId)).size).toBe(width + 2);
+
+    const line = chainOf(
+      'r5d',
+      Object.fromEntries(ids.map((id) => [id, direct(id)])),
+      ids.slice(1).map((id, i): [string, string] => [ids[i]!, id]),
+    );
+    await jr.createJobChain(line);
+    expect(await settle('r5d')).toBe(STATE_COMPLETE);
+    expect(rm.logsOf('r5d').map((l) => l.jobId)).toEqual(ids);
+    // The last job of the line saw every earlier job's key.
+    expect(Object.keys(runs.filter((r) => r.jobId === ids.at(-1)).at(-1)!.data)).toHaveLength(width - 1);
   });
 
   it('an unknown job type or unusable bytes: a try-0 FAIL log when the job is reached', async () => {

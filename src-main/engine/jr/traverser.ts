@@ -7,10 +7,17 @@
 //
 // Hot path: dispatch works on the precomputed ChainPlan (index arrays, in-degree counters);
 // finishing a job touches only its children, started in one tight loop; the done check is a
-// counter of active jobs; live jobs sit in an array indexed by job. All jobs share the chain's
-// stop AbortSignal; only jobs with a timeout get their own. The clock is read twice per try
-// (run() called, run() returned: performance.now(), no bigint) and the readings serve the job
-// log, J4's runtime and the dispatch latency alike.
+// counter of active jobs. Per-job state lives in typed arrays indexed by job (try number, flags,
+// clock readings), and each job's data object and first RunContext are made with the chain, so
+// starting a job allocates next to nothing. Timers and per-try AbortControllers exist only for
+// jobs that need them (timeout, retry wait, abandon). A try that returns its result directly
+// (noop) is queued by index and settled after the start loop, not through a promise: a
+// 10,000-child fan-out starts its children back to back with no promise, reaction or closure
+// per child (a `.then` per child doubled the loop's cost and filled the young generation, so
+// scavenges landed inside it: bench/engine.bench.ts). All jobs share the chain's stop
+// AbortSignal. The clock (performance.now(), no bigint) is read when run() is called and when
+// it returns, once per job in a start loop (see `unstamped`); the readings serve the job log,
+// J4's runtime and the dispatch latency alike.
 
 import { setMaxListeners } from 'node:events';
 import {
@@ -58,23 +65,15 @@ export interface TraverserOptions {
 
 export const NOT_STARTED_AFTER_STOP = 'not starting job because the request was stopped';
 
-/** The live part of a job that has started: running a try or waiting to retry. */
-class LiveJob {
-  try = 0;
-  trySettled = true;
-  timedOut = false;
+/** Timers and the try's own AbortController: only for jobs with a timeout, a retry or an abandon. */
+class TryTimers {
   tryAbort: AbortController | null = null;
   unlinkTryAbort: (() => void) | null = null;
   timeoutTimer: NodeJS.Timeout | null = null;
   abandonTimer: NodeJS.Timeout | null = null;
   retryTimer: NodeJS.Timeout | null = null;
-  constructor(
-    readonly index: number,
-    /** The Nth job started in this chain. */
-    readonly n: number,
-  ) {}
 
-  clearTimers(): void {
+  clear(): void {
     if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
     if (this.abandonTimer) clearTimeout(this.abandonTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -83,6 +82,15 @@ class LiveJob {
     this.unlinkTryAbort = null;
     this.tryAbort = null;
   }
+}
+
+/** flags[i] bits, for the current try of job i. */
+const TRY_SETTLED = 1;
+const TRY_TIMED_OUT = 2;
+
+/** A job's run() result is a promise (or another thenable) rather than the result itself. */
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
 /** Job.args.timeout as milliseconds (a positive number or numeric string), else 0 = none. */
@@ -110,20 +118,42 @@ export class Traverser {
   /** Why a job cannot run (factory make or deserialize failed), else null. */
   private readonly unusable: (string | null)[];
   private readonly timeoutMs: Float64Array;
+  /** PENDING until started; RUNNING while a try runs or waits to retry; then its final state. */
   private readonly states: Uint8Array;
   /** Parents of each job not yet COMPLETE. */
   private readonly waitingOn: Uint32Array;
+  /** The current try number (1-based; 0 = not started), TRY_* flags, and the Nth job started. */
+  private readonly tries: Uint32Array;
+  private readonly flags: Uint8Array;
+  private readonly startN: Uint32Array;
   /**
    * performance.now() readings by job: its first try's run() called (when it was marked
-   * RUNNING: J4's runtime, the dispatch figures) and its current try's. Typed arrays, so that
-   * starting a job allocates no boxed numbers.
+   * RUNNING: J4's runtime, the dispatch figures), its current try's, and when its current try
+   * returned (for tries settled from the queue).
    */
   private readonly startedMs: Float64Array;
   private readonly tryStartedMs: Float64Array;
-  private readonly data: (JsonObject | undefined)[];
-  /** The live part of each started, unfinished job (by index), and how many there are. */
-  private readonly live: (LiveJob | undefined)[];
+  private readonly returnedMs: Float64Array;
+  /** Each job's data: a fresh object made up front, replaced by the merge of its parents' data if any has keys. */
+  private readonly data: JsonObject[];
+  /** The RunContext of each job's first try, made up front (later tries get a new one). */
+  private readonly firstTryContext: RunContext[];
+  private readonly timers: (TryTimers | undefined)[];
+  /** Jobs started and not finished (RUNNING). */
   private liveCount = 0;
+  /** Tries that returned a plain result, by job index, settled in order by drain(). */
+  private returned = new Uint32Array(64);
+  private returnedHead = 0;
+  private returnedTail = 0;
+  private readonly returnedResult: (JobReturn | undefined)[];
+  private draining = false;
+  /**
+   * A job whose try returned its result directly and whose return time is not read yet: the
+   * next clock reading (the next job's start, or stampReturn() once a start loop ends) is its
+   * return time. So a start loop reads the clock once per job, not twice; the reading comes
+   * after the return it stamps, by at most one dispatch's bookkeeping (well under 1 µs).
+   */
+  private unstamped = -1;
   private readonly stopSignal = new AbortController();
   private startedCount = 0;
   private completeCount = 0;
@@ -145,13 +175,22 @@ export class Traverser {
     this.timeoutMs = new Float64Array(n);
     this.states = new Uint8Array(n).fill(STATE_PENDING);
     this.waitingOn = plan.inDegree.slice();
+    this.tries = new Uint32Array(n);
+    this.flags = new Uint8Array(n);
+    this.startN = new Uint32Array(n);
     this.startedMs = new Float64Array(n);
     this.tryStartedMs = new Float64Array(n);
-    this.data = new Array<JsonObject | undefined>(n);
-    this.live = new Array<LiveJob | undefined>(n);
-    // Make every job up front (off the dispatch path); a failure is reported when the job is reached.
+    this.returnedMs = new Float64Array(n);
+    this.data = new Array<JsonObject>(n);
+    this.firstTryContext = new Array<RunContext>(n);
+    this.timers = new Array<TryTimers | undefined>(n);
+    this.returnedResult = new Array<JobReturn | undefined>(n);
+    // Make every job, its data and its first RunContext up front (off the dispatch path, so that
+    // starting a job allocates nothing); a failure is reported when the job is reached.
     for (let i = 0; i < n; i++) {
       const spec = plan.jobs[i]!;
+      this.data[i] = {};
+      this.firstTryContext[i] = { requestId: this.requestId, jobId: spec.id, try: 1, signal: this.stopSignal.signal };
       try {
         const job = options.factory.make(spec.type, spec.id);
         job.deserialize(spec.bytes);
@@ -172,7 +211,9 @@ export class Traverser {
   }
 
   start(): void {
-    this.dispatch(this.plan.first, -1, -1);
+    this.dispatch(this.plan.first);
+    this.stampReturn();
+    this.drain();
   }
 
   /** Stops the chain: no job starts any more, running tries are aborted. Idempotent. */
@@ -180,25 +221,25 @@ export class Traverser {
     if (this.stopping || this.finalState !== null) return;
     this.stopping = true;
     this.stopSignal.abort(new Error('the request was stopped'));
-    for (const live of this.liveJobs()) {
-      if (live.retryTimer) {
-        this.finishJob(live.index, STATE_STOPPED, -1);
+    for (const i of this.liveJobs()) {
+      if (this.timers[i]?.retryTimer) {
+        this.finishJob(i, STATE_STOPPED, -1);
         continue;
       }
-      this.callJobStop(live);
-      this.armAbandon(live, live.try);
+      this.callJobStop(i);
+      this.armAbandon(i, this.tries[i]!);
     }
   }
 
   /** J3: one entry per job with a live runner (running or waiting to retry), sorted by job id. */
   jobChainStatus(): JobChainStatus {
     const list: JobStatus[] = [];
-    for (const live of this.liveJobs()) {
+    for (const i of this.liveJobs()) {
       list.push({
         requestId: '',
-        jobId: this.plan.ids[live.index]!,
+        jobId: this.plan.ids[i]!,
         state: STATE_RUNNING,
-        status: this.statusText(live.index),
+        status: this.statusText(i),
         runtime: 0,
         n: 0,
       });
@@ -209,73 +250,79 @@ export class Traverser {
 
   /** J4 entries for this chain's running jobs, appended to `out`. */
   collectRunning(out: JobStatus[], nowMs: number): void {
-    for (const live of this.liveJobs()) {
+    for (const i of this.liveJobs()) {
       out.push({
         requestId: this.requestId,
-        jobId: this.plan.ids[live.index]!,
+        jobId: this.plan.ids[i]!,
         state: STATE_RUNNING,
         status: '',
-        runtime: (nowMs - this.startedMs[live.index]!) / 1000,
-        n: live.n,
+        runtime: (nowMs - this.startedMs[i]!) / 1000,
+        n: this.startN[i]!,
       });
     }
   }
 
-  /** The live jobs, a snapshot (O(chain size): for status and stop, not the hot path). */
-  private liveJobs(): LiveJob[] {
-    const out: LiveJob[] = [];
-    if (this.liveCount > 0) for (const live of this.live) if (live) out.push(live);
+  /** Indices of the live (RUNNING) jobs, a snapshot (O(chain size): for status and stop, not the hot path). */
+  private liveJobs(): number[] {
+    const out: number[] = [];
+    if (this.liveCount > 0) {
+      const states = this.states;
+      for (let i = 0; i < states.length; i++) if (states[i] === STATE_RUNNING) out.push(i);
+    }
     return out;
+  }
+
+  private timersOf(i: number): TryTimers {
+    return (this.timers[i] ??= new TryTimers());
   }
 
   // ---- traversal ------------------------------------------------------------------------------
 
-  /**
-   * Starts job i, made ready by a try that returned at `readyMs` (performance.now(); -1 for the
-   * first job). `sinceMs` is when the dispatcher became free for it: readyMs, or the start of
-   * the sibling dispatched just before it. Returns this job's start time (sinceMs if it could
-   * not start).
-   */
-  private dispatch(i: number, readyMs: number, sinceMs: number): number {
+  /** Starts job i (all its parents are COMPLETE); returns whether it started (else it failed unrun). */
+  private dispatch(i: number): boolean {
     this.active++;
     const why = this.unusable[i];
     if (why !== null && why !== undefined) {
+      this.stampReturn();
       this.syntheticLog(i, STATE_FAIL, why);
       this.finishJob(i, STATE_FAIL, -1);
-      return sinceMs;
+      return false;
     }
     const parents = this.plan.parents[i]!;
-    this.data[i] = parents.length === 1 && isEmpty(this.data[parents[0]!]) ? {} : mergeParentData(parents, this.data);
+    if (parents.length > 1 || (parents.length === 1 && !isEmpty(this.data[parents[0]!]))) {
+      this.data[i] = mergeParentData(parents, this.data);
+    }
     this.states[i] = STATE_RUNNING;
-    const live = new LiveJob(i, ++this.startedCount);
-    this.live[i] = live;
+    this.startN[i] = ++this.startedCount;
     this.liveCount++;
-    this.startTry(live);
-    const startedMs = (this.startedMs[i] = this.tryStartedMs[i]!);
-    if (readyMs >= 0) this.options.latency?.record(startedMs - readyMs, startedMs - sinceMs);
-    return startedMs;
+    this.startTry(i);
+    this.startedMs[i] = this.tryStartedMs[i]!;
+    return true;
   }
 
   /** `returnedMs`: when the try that completed job i returned (its children's ready time). */
   private finishJob(i: number, state: State, returnedMs: number): void {
-    const live = this.live[i];
-    if (live) {
-      live.clearTimers();
-      this.live[i] = undefined;
-      this.liveCount--;
-    }
+    if (this.states[i] === STATE_RUNNING) this.liveCount--;
+    this.timers[i]?.clear();
     this.states[i] = state;
     if (state === STATE_COMPLETE) {
       this.completeCount++;
       const children = this.plan.children[i]!;
       if (!this.stopping && children.length > 0) {
+        // Dispatch figures (dispatch-latency.ts): ready = when this try returned; `since` = when
+        // the loop was free for the child: ready, or the previous sibling's start.
         const readyMs = returnedMs >= 0 ? returnedMs : performance.now();
-        const waitingOn = this.waitingOn;
+        const { waitingOn, startedMs } = this;
+        const latency = this.options.latency;
         let since = readyMs;
         for (let k = 0; k < children.length; k++) {
           const c = children[k]!;
-          if (--waitingOn[c]! === 0) since = this.dispatch(c, readyMs, since);
+          if (--waitingOn[c]! !== 0 || !this.dispatch(c)) continue;
+          const started = startedMs[c]!;
+          latency?.record(started - readyMs, started - since);
+          since = started;
         }
+        this.stampReturn();
       }
     }
     // This job counted as active while its children were dispatched, so a child finishing
@@ -303,63 +350,120 @@ export class Traverser {
 
   // ---- tries ----------------------------------------------------------------------------------
 
-  private startTry(live: LiveJob): void {
-    const i = live.index;
+  private startTry(i: number): void {
     const job = this.instances[i]!;
-    const tryNo = ++live.try;
-    live.trySettled = false;
-    live.timedOut = false;
+    const tryNo = ++this.tries[i]!;
+    this.flags[i] = 0;
     let signal = this.stopSignal.signal;
     const timeout = this.timeoutMs[i]!;
     if (timeout > 0) {
+      const timers = this.timersOf(i);
       const tryAbort = new AbortController();
       const chainSignal = this.stopSignal.signal;
       const forward = (): void => tryAbort.abort(chainSignal.reason);
       chainSignal.addEventListener('abort', forward, { once: true });
-      live.tryAbort = tryAbort;
-      live.unlinkTryAbort = () => chainSignal.removeEventListener('abort', forward);
-      live.timeoutTimer = setTimeout(() => this.onTimeout(live, tryNo), timeout);
+      timers.tryAbort = tryAbort;
+      timers.unlinkTryAbort = () => chainSignal.removeEventListener('abort', forward);
+      timers.timeoutTimer = setTimeout(() => this.onTimeout(i, tryNo), timeout);
       signal = tryAbort.signal;
     }
-    const ctx: RunContext = { requestId: this.requestId, jobId: this.plan.ids[i]!, try: tryNo, signal };
-    this.tryStartedMs[i] = performance.now();
-    let result: Promise<JobReturn>;
+    let ctx = this.firstTryContext[i]!;
+    if (tryNo === 1) ctx.signal = signal;
+    else ctx = { requestId: this.requestId, jobId: this.plan.ids[i]!, try: tryNo, signal };
+    this.tryStartedMs[i] = this.readClock();
+    let ret: unknown;
     try {
-      result = Promise.resolve(job.run(this.data[i]!, ctx));
+      ret = job.run(this.data[i]!, ctx);
     } catch (err) {
-      result = Promise.reject(err);
+      ret = returnFromError(err);
     }
-    result.then(
-      (ret) => this.onTryReturned(live, tryNo, normalizeReturn(ret)),
-      (err: unknown) => this.onTryReturned(live, tryNo, returnFromError(err)),
-    );
+    if (isThenable(ret)) {
+      ret.then(
+        (value) => this.onTryReturned(i, tryNo, normalizeReturn(value), performance.now()),
+        (err: unknown) => this.onTryReturned(i, tryNo, returnFromError(err), performance.now()),
+      );
+      return;
+    }
+    // A plain result: its return time is the next clock reading; it is settled after the
+    // current start loop (drain), in order.
+    this.unstamped = i;
+    this.returnedResult[i] = normalizeReturn(ret);
+    if (this.returnedTail === this.returned.length) this.growReturned();
+    this.returned[this.returnedTail++] = i;
   }
 
-  private onTryReturned(live: LiveJob, tryNo: number, ret: JobReturn): void {
-    const returnedMs = performance.now();
-    if (live.try !== tryNo || live.trySettled) {
+  /** performance.now(), which is also the return time of a direct return not stamped yet. */
+  private readClock(): number {
+    const now = performance.now();
+    if (this.unstamped >= 0) {
+      this.returnedMs[this.unstamped] = now;
+      this.unstamped = -1;
+    }
+    return now;
+  }
+
+  /** Reads the clock if a direct return is waiting for its return time. */
+  private stampReturn(): void {
+    if (this.unstamped >= 0) this.readClock();
+  }
+
+  /** Moves the unsettled entries to the front, doubling the buffer when they fill half of it. */
+  private growReturned(): void {
+    const pending = this.returnedTail - this.returnedHead;
+    if (pending * 2 > this.returned.length) {
+      const bigger = new Uint32Array(this.returned.length * 2);
+      bigger.set(this.returned.subarray(this.returnedHead, this.returnedTail));
+      this.returned = bigger;
+    } else {
+      this.returned.copyWithin(0, this.returnedHead, this.returnedTail);
+    }
+    this.returnedHead = 0;
+    this.returnedTail = pending;
+  }
+
+  /** Settles the queued plain results (which may start and queue more jobs) until none is left. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.returnedHead < this.returnedTail) {
+        this.stampReturn();
+        const i = this.returned[this.returnedHead++]!;
+        const ret = this.returnedResult[i]!;
+        this.returnedResult[i] = undefined;
+        this.settleTry(i, ret, false, this.returnedMs[i]!);
+      }
+      this.returnedHead = this.returnedTail = 0;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private onTryReturned(i: number, tryNo: number, ret: JobReturn, returnedMs: number): void {
+    if (this.tries[i] !== tryNo || this.flags[i]! & TRY_SETTLED) {
       this.options.logger.warn('a job returned after it was abandoned; its result is ignored', {
         requestId: this.requestId,
-        jobId: this.plan.ids[live.index],
+        jobId: this.plan.ids[i],
         try: tryNo,
       });
       return;
     }
-    this.settleTry(live, ret, false, returnedMs);
+    this.settleTry(i, ret, false, returnedMs);
+    this.drain();
   }
 
-  private settleTry(live: LiveJob, ret: JobReturn, abandoned: boolean, returnedMs: number): void {
-    const i = live.index;
-    live.trySettled = true;
-    const timedOut = live.timedOut && ret.state !== STATE_COMPLETE;
-    live.clearTimers();
+  private settleTry(i: number, ret: JobReturn, abandoned: boolean, returnedMs: number): void {
+    const timedOut = (this.flags[i]! & TRY_TIMED_OUT) !== 0 && ret.state !== STATE_COMPLETE;
+    this.flags[i] = TRY_SETTLED;
+    this.timers[i]?.clear();
     const spec = this.plan.jobs[i]!;
     const state = timedOut ? STATE_TIMEOUT : ret.state;
     const error = timedOut ? `timeout after ${this.timeoutMs[i]}ms${abandoned ? `; ${ret.error}` : ''}` : ret.error;
+    const tryNo = this.tries[i]!;
     this.options.output.log({
       requestId: this.requestId,
       jobId: spec.id,
-      try: live.try,
+      try: tryNo,
       type: spec.type,
       startedAt: unixNanosAt(this.tryStartedMs[i]!),
       finishedAt: unixNanosAt(returnedMs),
@@ -371,54 +475,61 @@ export class Traverser {
     });
     if (state === STATE_COMPLETE) return this.finishJob(i, STATE_COMPLETE, returnedMs);
     if (this.stopping) return this.finishJob(i, STATE_STOPPED, -1);
-    if (live.try < 1 + spec.retry) {
-      live.retryTimer = setTimeout(() => {
-        live.retryTimer = null;
-        this.startTry(live);
+    if (tryNo < 1 + spec.retry) {
+      const timers = this.timersOf(i);
+      timers.retryTimer = setTimeout(() => {
+        timers.retryTimer = null;
+        this.startTry(i);
+        this.stampReturn();
+        this.drain();
       }, spec.retryWait);
       return;
     }
     this.finishJob(i, STATE_FAIL, -1);
   }
 
-  private onTimeout(live: LiveJob, tryNo: number): void {
-    if (live.try !== tryNo || live.trySettled) return;
-    live.timeoutTimer = null;
-    live.timedOut = true;
-    live.tryAbort?.abort(new Error(`timeout after ${this.timeoutMs[live.index]}ms`));
-    this.armAbandon(live, tryNo);
+  private onTimeout(i: number, tryNo: number): void {
+    if (this.tries[i] !== tryNo || this.flags[i]! & TRY_SETTLED) return;
+    const timers = this.timersOf(i);
+    timers.timeoutTimer = null;
+    this.flags[i]! |= TRY_TIMED_OUT;
+    timers.tryAbort?.abort(new Error(`timeout after ${this.timeoutMs[i]}ms`));
+    this.armAbandon(i, tryNo);
   }
 
-  private armAbandon(live: LiveJob, tryNo: number): void {
-    if (live.abandonTimer || live.trySettled) return;
-    live.abandonTimer = setTimeout(() => this.abandonTry(live, tryNo), this.options.abandonAfterMs);
+  private armAbandon(i: number, tryNo: number): void {
+    const timers = this.timersOf(i);
+    if (timers.abandonTimer || this.flags[i]! & TRY_SETTLED) return;
+    timers.abandonTimer = setTimeout(() => this.abandonTry(i, tryNo), this.options.abandonAfterMs);
   }
 
   /** The try did not return after stop/timeout: log it and move on without it. */
-  private abandonTry(live: LiveJob, tryNo: number): void {
-    live.abandonTimer = null;
-    if (live.try !== tryNo || live.trySettled) return;
-    const why = live.timedOut && !this.stopping ? 'timing out' : 'being stopped';
+  private abandonTry(i: number, tryNo: number): void {
+    this.timersOf(i).abandonTimer = null;
+    if (this.tries[i] !== tryNo || this.flags[i]! & TRY_SETTLED) return;
+    const timedOut = (this.flags[i]! & TRY_TIMED_OUT) !== 0;
+    const why = timedOut && !this.stopping ? 'timing out' : 'being stopped';
     const error = `the job did not return within ${this.options.abandonAfterMs}ms of ${why}; abandoned`;
     this.options.logger.warn('abandoning a job that does not return', {
       requestId: this.requestId,
-      jobId: this.plan.ids[live.index],
+      jobId: this.plan.ids[i],
       try: tryNo,
     });
     const state = this.stopping ? STATE_STOPPED : STATE_FAIL;
-    this.settleTry(live, { state, exit: 1, error, stdout: '', stderr: '' }, true, performance.now());
+    this.settleTry(i, { state, exit: 1, error, stdout: '', stderr: '' }, true, performance.now());
+    this.drain();
   }
 
-  private callJobStop(live: LiveJob): void {
+  private callJobStop(i: number): void {
     const warn = (err: unknown): void =>
       this.options.logger.warn('job stop failed', {
         requestId: this.requestId,
-        jobId: this.plan.ids[live.index],
+        jobId: this.plan.ids[i],
         error: errorText(err),
       });
     try {
-      const r = this.instances[live.index]!.stop();
-      if (r && typeof (r as Promise<void>).then === 'function') (r as Promise<void>).then(undefined, warn);
+      const r = this.instances[i]!.stop();
+      if (isThenable(r)) r.then(undefined, warn);
     } catch (err) {
       warn(err);
     }
