@@ -2,6 +2,9 @@
 // original. Global fetch (undici keeps connections alive), a timeout per call, and errors as
 // the original client words them: `unsuccessful status code: <n> (response body: <body>)`
 // with the status kept in LinkError.status; no status when the JR could not be reached.
+// A call whose kept-alive connection turns out to be closed by the JR (it restarted: undici's
+// "other side closed", or a reset) is sent once more on a fresh connection: the JR never saw
+// it, so even a create is safe to resend.
 
 import { LinkError, type JobRunnerLink } from '../links';
 import {
@@ -48,14 +51,19 @@ export class JobRunnerHttpLink implements JobRunnerLink {
   /** One call; resolves with the body text of a 200, throws LinkError otherwise. */
   private async call(method: string, path: string, body?: string): Promise<string> {
     const url = `${this.base}${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
+    const send = () =>
+      fetch(url, {
         method,
         // The original client sends this on every call, bodiless ones included.
         headers: { 'Content-Type': 'application/json' },
         ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    let res: Response;
+    try {
+      res = await send().catch((err: unknown) => {
+        if (isStaleConnection(err)) return send();
+        throw err;
       });
     } catch (err) {
       throw new LinkError(`${method} ${url}: ${causeOf(err)}`);
@@ -70,6 +78,12 @@ export class JobRunnerHttpLink implements JobRunnerLink {
       throw new LinkError(`unsuccessful status code: ${res.status} (response body: ${text})`, res.status);
     return text;
   }
+}
+
+/** The connection fetch reused was already closed by the other side (before any answer). */
+function isStaleConnection(err: unknown): boolean {
+  const code = ((err as { cause?: { code?: unknown } } | null)?.cause?.code ?? '') as string;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
 }
 
 /** fetch's TypeError says only "fetch failed"; the reason (ECONNREFUSED, timeout) is its cause. */
