@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { PROJECT_ROOT } from './support/web-bridge';
 
@@ -44,12 +45,21 @@ test('without the token the page says how to get in', async ({ consolePage }) =>
   await expect(consolePage.connectionError).toContainText('?token=');
 });
 
+const BACKGROUND = { light: 'rgb(244, 245, 247)', dark: 'rgb(16, 19, 23)' };
+const background = (page: Page) => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+
 test('looks right in light and dark', async ({ consolePage, page }, testInfo) => {
   await page.setViewportSize({ width: 1000, height: 560 });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await consolePage.open();
     await expect(consolePage.statusEngine).toBeVisible();
+    // The palette follows the system, and a theme forced in settings (data-theme) wins over it.
+    expect(await background(page)).toBe(BACKGROUND[scheme]);
+    const other = scheme === 'light' ? 'dark' : 'light';
+    await page.evaluate((t) => (document.documentElement.dataset.theme = t), other);
+    expect(await background(page)).toBe(BACKGROUND[other]);
+    await page.evaluate(() => delete document.documentElement.dataset.theme);
     await consolePage.openAbout();
     await expect(consolePage.versionRuntime).toBeVisible();
     const path = testInfo.outputPath(`console-${scheme}.png`);

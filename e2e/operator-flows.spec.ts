@@ -253,7 +253,7 @@ test('(e) stop the engine and still read everything offline', async ({
   }
 });
 
-test('palette, settings and dark theme', async ({ shell, page }, testInfo) => {
+test('palette, settings and dark theme', async ({ shell, startPage, requestPage, page }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
   await shell.open();
   const palette = await shell.openPalette();
@@ -262,6 +262,8 @@ test('palette, settings and dark theme', async ({ shell, page }, testInfo) => {
   await snap(page, testInfo, 'palette');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('start-form')).toBeVisible();
+  const id = await startPage.submit(); // a request of its own to look at in dark
+  await requestPage.expectState('COMPLETE');
 
   await page.getByTestId('open-settings').click();
   await expect(page.getByTestId('settings-dialog')).toBeVisible();
@@ -272,10 +274,17 @@ test('palette, settings and dark theme', async ({ shell, page }, testInfo) => {
   await shell.goto('#/requests');
   await expect(page.getByTestId('request-row').first()).toBeVisible();
   await snap(page, testInfo, 'requests-dark');
+  // The canvases (chain, timeline) paint with the dark palette too.
+  await shell.goto(`#/r/local/${id}/chain`);
+  await expect(page.getByTestId('chain-canvas')).toBeVisible();
+  await snap(page, testInfo, 'chain-dark');
+  await requestPage.tab('timeline');
+  await snap(page, testInfo, 'timeline-dark');
   // back to the default for other tests sharing this console
   await page.getByTestId('open-settings').click();
   await page.getByTestId('theme-system').check({ force: true });
   await page.getByTestId('settings-save').click();
+  await shell.goto('#/requests');
   await page.getByTestId('request-count').click();
   await page.keyboard.press('?');
   await expect(page.getByTestId('shortcut-help')).toBeVisible();

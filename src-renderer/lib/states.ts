@@ -1,6 +1,7 @@
 // State presentation: every state has a name, a CSS colour variable and a glyph, so that a
 // state never depends on colour alone (colour-blind operators, monochrome screenshots).
 
+import { cssColours } from './css-colours';
 import {
   STATE_COMPLETE,
   STATE_FAIL,
@@ -51,10 +52,10 @@ export function isFinished(state: State): boolean {
 
 /** Resolved colours of the state variables (canvas drawing needs concrete values). */
 export function stateColours(el: Element): Record<StateKey, string> {
-  const css = getComputedStyle(el);
   const keys: StateKey[] = ['pending', 'running', 'complete', 'fail', 'timeout', 'stopped', 'unknown', 'retrying'];
-  return Object.fromEntries(keys.map((k) => [k, css.getPropertyValue(`--st-${k}`).trim() || '#888'])) as Record<
-    StateKey,
-    string
-  >;
+  const resolved = cssColours(
+    el,
+    keys.map((k) => `--st-${k}`),
+  );
+  return Object.fromEntries(keys.map((k) => [k, resolved[`--st-${k}`]])) as Record<StateKey, string>;
 }
