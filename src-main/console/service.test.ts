@@ -1,8 +1,9 @@
 // The console core against the real embedded engine (a `spincycle server` child process on
 // loopback): a request's whole life, notifications, the engine dying mid-run, a corrupt
-// cache, export and import.
+// cache, export and import, opening a cached request while its RM is unreachable.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -203,6 +204,58 @@ describe('console core without an engine', () => {
     cleanups.push(() => s.stop());
     expect(s.cacheRecovery?.movedTo).toMatch(/cache\.db\.unreadable-/);
     expect(s.contexts()).toEqual([]);
+  });
+
+  it('opens a cached request at once while its RM is not known to answer, without waiting for it', async () => {
+    // A TCP server as the RM: it accepts and never answers (hold), or resets every connection.
+    // The client waits a minute for an answer: an open that waited for the RM would outlast the test.
+    let hold = true;
+    const held: Socket[] = [];
+    const rm = createServer((socket) => (hold ? held.push(socket) : socket.resetAndDestroy()));
+    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of held) socket.destroy();
+          rm.close(() => resolve());
+        }),
+    );
+    const seen: ContractEvents['contextStatus'][] = [];
+    const s = new ConsoleService({
+      cacheFile: tmpCache(),
+      emit: (event, payload) => event === 'contextStatus' && seen.push(payload as ContractEvents['contextStatus']),
+      client: { timeoutMs: 60_000, getRetries: 2, backoffMs: 10 },
+    });
+    cleanups.push(() => s.stop());
+    s.putContext({
+      name: 'local',
+      url: `http://127.0.0.1:${(rm.address() as AddressInfo).port}`,
+      envLabel: null,
+      envColor: null,
+      embedded: false,
+    });
+    s.cache.putRequest('local', {
+      id: 'cached1',
+      type: 'hello',
+      state: STATE_COMPLETE,
+      user: 'alice',
+      createdAt: '2026-11-27T10:00:00Z',
+      startedAt: '2026-11-27T10:00:00Z',
+      finishedAt: '2026-11-27T10:00:05Z',
+      totalJobs: 1,
+      finishedJobs: 1,
+    });
+    s.start();
+    // No call has succeeded yet (the first ones hang): the cache answers.
+    expect((await s.openRequest('local', 'cached1')).request.id).toBe('cached1');
+    hold = false;
+    for (const socket of held.splice(0)) socket.resetAndDestroy();
+    await until('offline', () => seen.find((c) => !c.online));
+    // A request the cache does not hold still needs the RM, and says it is unreachable.
+    await expect(s.openRequest('local', 'unknown1')).rejects.toMatchObject({ code: 'unreachable' });
+    hold = true;
+    const detail = await s.openRequest('local', 'cached1');
+    expect(detail.request).toMatchObject({ id: 'cached1', state: STATE_COMPLETE });
   });
 
   it('accepts an unreachable context without blocking the others, and refuses bad ones clearly', async () => {

@@ -246,13 +246,19 @@ export class ConsoleService {
 
   /**
    * Opens a request: it becomes viewed (synced every second) and, if the RM answers, is
-   * brought fully into the cache now. Offline, what the cache has is returned.
+   * brought fully into the cache now. A cached request whose RM is not known to answer (the
+   * context is offline, or no call has succeeded since start) is returned from the cache at
+   * once: the RM is not asked, so opening never waits out the client's retries and backoff
+   * (~0.6 s by default) or a timeout. The sync loop brings it up to date when the RM answers,
+   * and announces what changed (requestUpdated).
    */
   async openRequest(context: string, id: string): Promise<RequestDetail> {
     const sync = this.sync(context);
     sync.setViewed(id, true);
     const cached = this.cache.getRequest(context, id);
-    if (cached?.origin !== 'imported') {
+    const { online, lastOkMs } = sync.contextStatus;
+    const answering = online && lastOkMs !== null;
+    if (cached?.origin !== 'imported' && !(cached && !answering)) {
       try {
         await sync.syncRequest(id);
       } catch (err) {

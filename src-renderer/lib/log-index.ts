@@ -1,7 +1,14 @@
 // A log text indexed for virtual rendering: line start offsets in a typed array (one pass of
 // indexOf('\n'), ~2M lines for 100 MB), built incrementally as slices of the text arrive
 // (append), line lookup by offset (binary search), and search that returns match positions
-// without splitting the text into strings.
+// without splitting the text into lines.
+//
+// The text is never made one string while it loads (nor after): it is kept as pieces cut at
+// line ends (a slice's unfinished last line waits for the next slice), each with a lower-case
+// copy for case-insensitive search, made when idle (prepareSearch) or by the first search. Growing one string instead (`text += slice`) makes V8 flatten the whole rope,
+// copying everything read so far, on the next read of a line, and joining 100 MB at the end is
+// a long task that freezes the page. Search runs piece by piece (a match never spans two lines,
+// so never two pieces); `text` joins the pieces only for copy and save.
 
 export interface LogMatch {
   /** line index (0-based) */
@@ -12,20 +19,32 @@ export interface LogMatch {
 }
 
 export class LogIndex {
-  /** the text so far (grows with append) */
-  text = '';
+  /** whole lines, each piece ending with '\n' (the last one may not, after finish) */
+  private pieces: string[] = [];
+  /** each piece in lower case (the piece itself where lower case would change its length); made lazily */
+  private lows: Array<string | undefined> = [];
+  /** pieces before this one have their lower-case copy */
+  private lowered = 0;
+  /** offset of each piece's first character */
+  private pieceStarts: number[] = [];
+  private piecesLength = 0;
+  /** the last line, still without its '\n' */
+  private tail = '';
   /** start offset of every line (the first `starts` entries of the array are used) */
   private startsArr = new Float64Array(1024);
   private nStarts = 1;
 
   constructor(text = '') {
-    if (text) this.append(text);
+    if (text) {
+      this.append(text);
+      this.finish();
+    }
   }
 
   /** Adds text at the end (a log read in slices): only the new part is scanned for line ends. */
   append(chunk: string): void {
     if (!chunk) return;
-    const base = this.text.length;
+    const base = this.length;
     let arr = this.startsArr;
     let n = this.nStarts;
     for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) {
@@ -38,13 +57,56 @@ export class LogIndex {
     }
     this.startsArr = arr;
     this.nStarts = n;
-    this.text += chunk;
-    // Keep the lower-case copy growing with the text (a slice at a time, while it loads).
-    if (this.loweredText !== null || this.text.length === chunk.length) {
-      const low = chunk.toLowerCase();
-      this.loweredText =
-        low.length === chunk.length && (this.loweredText ?? '').length === base ? (this.loweredText ?? '') + low : null;
+    const cut = chunk.lastIndexOf('\n');
+    if (cut === -1) {
+      this.tail += chunk;
+      return;
     }
+    this.pushPiece(this.tail + chunk.slice(0, cut + 1));
+    this.tail = chunk.slice(cut + 1);
+  }
+
+  /** The whole text is in: its last line (if it has no '\n') becomes the last piece. */
+  finish(): void {
+    if (this.tail) this.pushPiece(this.tail);
+    this.tail = '';
+  }
+
+  private pushPiece(piece: string): void {
+    this.pieces.push(piece);
+    this.lows.push(undefined);
+    this.pieceStarts.push(this.piecesLength);
+    this.piecesLength += piece.length;
+  }
+
+  private low(p: number): string {
+    let low = this.lows[p];
+    if (low === undefined) {
+      const piece = this.pieces[p] ?? '';
+      low = piece.toLowerCase();
+      if (low.length !== piece.length) low = piece;
+      this.lows[p] = low;
+    }
+    return low;
+  }
+
+  /**
+   * Makes the lower-case copies a search needs, while `more()` says there is time (an idle
+   * callback's deadline); true when all are made.
+   */
+  prepareSearch(more: () => boolean = () => true): boolean {
+    while (this.lowered < this.pieces.length && more()) this.low(this.lowered++);
+    return this.lowered === this.pieces.length;
+  }
+
+  /** The whole text so far as one string (copy, save): joins every piece, a full copy. */
+  get text(): string {
+    return this.pieces.join('') + this.tail;
+  }
+
+  /** Characters so far. */
+  get length(): number {
+    return this.piecesLength + this.tail.length;
   }
 
   get starts(): Float64Array {
@@ -53,15 +115,21 @@ export class LogIndex {
 
   /** Lines so far; a trailing newline does not start a visible line. */
   get lineCount(): number {
-    if (this.text.length === 0) return 0;
-    return this.startsArr[this.nStarts - 1] === this.text.length ? this.nStarts - 1 : this.nStarts;
+    const len = this.length;
+    if (len === 0) return 0;
+    return this.startsArr[this.nStarts - 1] === len ? this.nStarts - 1 : this.nStarts;
   }
 
   line(i: number): string {
+    const count = this.lineCount;
     const start = this.startsArr[i] ?? 0;
-    const next = i + 1 < this.lineCount ? (this.startsArr[i + 1] ?? this.text.length) - 1 : this.text.length;
-    const end = this.text.charCodeAt(next - 1) === 13 ? next - 1 : next; // drop \r of \r\n
-    return this.text.slice(start, Math.max(start, i + 1 < this.lineCount ? end : trimNl(this.text, end)));
+    let end = i + 1 < count ? (this.startsArr[i + 1] ?? this.length) - 1 : this.length;
+    if (i + 1 < count) {
+      if (end > start && this.charCodeAt(end - 1) === 13) end--; // drop \r of \r\n
+    } else {
+      while (end > start && (this.charCodeAt(end - 1) === 10 || this.charCodeAt(end - 1) === 13)) end--;
+    }
+    return this.slice(start, end);
   }
 
   /** The line holding a text offset. */
@@ -76,9 +144,50 @@ export class LogIndex {
     return lo;
   }
 
+  /** The piece holding offset `at` (pieces only: not the tail). */
+  private pieceAt(at: number): number {
+    let lo = 0;
+    let hi = this.pieceStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.pieceStarts[mid] ?? 0) <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private charCodeAt(at: number): number {
+    if (at >= this.piecesLength) return this.tail.charCodeAt(at - this.piecesLength);
+    const p = this.pieceAt(at);
+    return (this.pieces[p] ?? '').charCodeAt(at - (this.pieceStarts[p] ?? 0));
+  }
+
+  /** Characters [from, to): within one piece, or the tail (a line never spans two pieces). */
+  private slice(from: number, to: number): string {
+    if (from >= this.piecesLength) return this.tail.slice(from - this.piecesLength, to - this.piecesLength);
+    const p = this.pieceAt(from);
+    const base = this.pieceStarts[p] ?? 0;
+    return (this.pieces[p] ?? '').slice(from - base, to - base);
+  }
+
+  /** The pieces and the tail, each with its offset and lower-case copy. */
+  private *segments(): Generator<{ base: number; text: string; low: () => string }> {
+    for (let p = 0; p < this.pieces.length; p++) {
+      yield { base: this.pieceStarts[p] ?? 0, text: this.pieces[p] ?? '', low: () => this.low(p) };
+    }
+    if (this.tail) {
+      const tail = this.tail;
+      const low = () => {
+        const l = tail.toLowerCase();
+        return l.length === tail.length ? l : tail;
+      };
+      yield { base: this.piecesLength, text: tail, low };
+    }
+  }
+
   /**
    * Every match of a plain (case-insensitive) or regex query, capped at `limit`.
-   * Returns null for an invalid regex.
+   * Returns null for an invalid regex. A match does not span lines.
    */
   search(query: string, regex: boolean, limit = 200_000): LogMatch[] | null {
     if (!query) return [];
@@ -95,56 +204,31 @@ export class LogIndex {
       } catch {
         return null;
       }
-      for (const m of this.text.matchAll(re)) {
-        if (m[0].length === 0 && m.index === undefined) break;
-        push(m.index, m[0].length);
-        if (out.length >= limit) break;
+      for (const seg of this.segments()) {
+        for (const m of seg.text.matchAll(re)) {
+          push(seg.base + m.index, m[0].length);
+          if (out.length >= limit) return out;
+        }
       }
       return out;
     }
-    // Plain text: lower-case once only when the query has letters to fold.
+    // Plain text: in the lower-case copies only when the query has letters to fold.
     const hasCase = query.toLowerCase() !== query.toUpperCase();
-    const hay = hasCase ? this.lowered() : this.text;
     const needle = hasCase ? query.toLowerCase() : query;
-    for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + needle.length)) {
-      push(i, needle.length);
-      if (out.length >= limit) break;
+    for (const seg of this.segments()) {
+      const hay = hasCase ? seg.low() : seg.text;
+      for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + needle.length)) {
+        push(seg.base + i, needle.length);
+        if (out.length >= limit) return out;
+      }
     }
     return out;
   }
-
-  /**
-   * The whole text is in: joins the pieces appended (V8 keeps `a + b` as a rope and would join
-   * it on the first search) and readies the lower-case copy, so searches only search.
-   */
-  finish(): void {
-    this.text.indexOf('\u0000');
-    this.lowered().indexOf('\u0000');
-  }
-
-  /** Prepares case-insensitive search ahead of time (call when idle). */
-  prepareSearch(): void {
-    this.lowered();
-  }
-
-  private loweredText: string | null = null;
-  private lowered(): string {
-    // toLowerCase keeps offsets for the texts logs hold (ASCII and most of Unicode).
-    if (this.loweredText === null) this.loweredText = this.text.toLowerCase();
-    return this.loweredText.length === this.text.length ? this.loweredText : this.text;
-  }
 }
 
-function trimNl(text: string, end: number): number {
-  let e = end;
-  while (e > 0 && (text.charCodeAt(e - 1) === 10 || text.charCodeAt(e - 1) === 13)) e--;
-  return e;
-}
-
-const ERROR_LINE = /\b(error|fatal|panic|exception|traceback|failed|failure)\b/i;
+const ERROR_LINE = /\b(error|fatal|panic|exception|traceback|failed|failure)\b/;
 
 /** First line that looks like an error (one regex pass over the text), or -1. */
 export function firstErrorLine(index: LogIndex): number {
-  const m = ERROR_LINE.exec(index.text);
-  return m ? index.lineAt(m.index) : -1;
+  return index.search(ERROR_LINE.source, true, 1)?.[0]?.line ?? -1;
 }

@@ -1,15 +1,23 @@
 // Reads one stream of one try from console main in slices (jobLogText): a small first slice so
-// the first lines paint at once, then the rest in large slices in the background, each appended
-// to one LogIndex. The index is plain data (never made reactive); `onslice` tells the view.
+// the first lines paint at once, then the rest in the background, each appended to one
+// LogIndex. The index is plain data (never made reactive); `onslice` tells the view.
+//
+// Later slices are small (512 K characters): receiving and indexing one is a task of a few tens
+// of ms for the page, so the log keeps scrolling while it loads (8 M slices made ~400 ms tasks,
+// and loading took no less: the page's cost is per character). The next slice is asked for
+// before this one is indexed, so main reads while the page works (more ahead gained nothing).
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
+import type { JobLogText } from '../../src-main/shared/console-model';
 import { call } from './call';
 import { LogIndex } from './log-index';
 
 /** Characters in the first slice: a few thousand lines, enough for the first screens. */
 export const FIRST_SLICE = 256 * 1024;
 /** Characters per later slice (console main allows up to 8 MiB). */
-export const SLICE = 8 * 1024 * 1024;
+export const SLICE = 512 * 1024;
+/** Slices asked for ahead of the one being indexed. */
+export const AHEAD = 1;
 
 export interface LogRef {
   context: string;
@@ -35,28 +43,51 @@ export function loadLog(
 ): { index: LogIndex; cancel: () => void } {
   const index = new LogIndex();
   let cancelled = false;
-  const read = (offset: number, length: number) =>
-    call(api.jobLogText(ref.context, ref.id, ref.jobId, ref.tryN, ref.stream, offset, length));
+  /** One slice; each read is a `log:slice` measure and each append a `log:append` one (benches read them). */
+  const read = async (offset: number, length: number) => {
+    const t0 = performance.now();
+    const slice = await call(api.jobLogText(ref.context, ref.id, ref.jobId, ref.tryN, ref.stream, offset, length));
+    performance.measure('log:slice', { start: t0, end: performance.now() });
+    return slice;
+  };
   void (async () => {
     const t0 = performance.now();
-    let offset = 0;
-    let length = FIRST_SLICE;
-    let slice = await read(offset, length);
+    const first = await read(0, FIRST_SLICE);
     performance.measure('log:fetch', { start: t0, end: performance.now() });
-    for (;;) {
-      if (cancelled) return;
-      const next = offset + length;
-      const done = next >= slice.total || slice.text.length === 0;
-      // Ask for the next slice before indexing this one: main reads while the page works.
-      const pending = done ? null : read(next, SLICE);
-      pending?.catch(() => undefined); // awaited below unless cancelled meanwhile
-      index.append(slice.text);
+    if (cancelled) return;
+    const total = first.total;
+    let loaded = Math.min(total, FIRST_SLICE);
+    let next = FIRST_SLICE;
+    const add = (text: string, done: boolean) => {
+      const t1 = performance.now();
+      index.append(text);
       if (done) index.finish();
-      onslice(index, { loaded: Math.min(next, slice.total), total: slice.total, done });
-      if (!pending) return;
-      offset = next;
-      length = SLICE;
-      slice = await pending;
+      performance.measure('log:append', { start: t1, end: performance.now() });
+      onslice(index, { loaded, total, done });
+    };
+    const ahead: Array<Promise<JobLogText>> = [];
+    const askAhead = (last: JobLogText) => {
+      while (ahead.length < AHEAD && next < total && last.text.length > 0) {
+        const pending = read(next, SLICE);
+        pending.catch(() => undefined); // awaited below unless cancelled meanwhile
+        ahead.push(pending);
+        next += SLICE;
+      }
+    };
+    const more = next < total && first.text.length > 0;
+    add(first.text, !more);
+    if (!more) return;
+    // The first lines paint before the next slice can arrive and hold up that frame.
+    await afterPaint();
+    if (cancelled) return;
+    askAhead(first);
+    for (let pending = ahead.shift(); pending; pending = ahead.shift()) {
+      const slice = await pending;
+      if (cancelled) return;
+      // Ask for the next slice before indexing this one: main reads while the page works.
+      askAhead(slice);
+      loaded = Math.min(total, loaded + SLICE);
+      add(slice.text, ahead.length === 0);
     }
   })().catch((e: unknown) => {
     if (!cancelled) onerror(e);
@@ -67,4 +98,17 @@ export function loadLog(
       cancelled = true;
     },
   };
+}
+
+/** Resolves once a frame has been produced (or after 100 ms: no frames in a hidden page). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }, 0),
+    );
+  });
 }

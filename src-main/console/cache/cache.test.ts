@@ -1,5 +1,5 @@
 // The console cache on a real SQLite file: migrations, recovery from a bad file, requests
-// with filters and paging, exact job-log times, full-text search.
+// with filters and paging, exact job-log times, long log text in chunks, full-text search.
 
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,9 +7,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../../shared/proto';
+import { exportRequests, importRequests, parseExport } from '../export-import';
 import { Cache, ftsQuery } from './cache';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { migrate } from './open-cache';
+import { CHUNK_UNITS } from './text-chunks';
 
 let dir: string;
 beforeEach(() => {
@@ -28,6 +30,30 @@ const request = (id: string, over: Partial<Request> = {}): Request => ({
   finishedJobs: 0,
   ...over,
 });
+
+/** About `chars` characters of numbered lines, with accents and emoji (two UTF-16 units each), and `word` near the end. */
+function bigText(chars: number, word: string): string {
+  const lines: string[] = [];
+  let n = 0;
+  for (let i = 0; n < chars - 40; i++) {
+    const line = `line ${i} café ${i % 97 === 0 ? '🦜 ' : ''}ok\n`;
+    lines.push(line);
+    n += [...line].length;
+  }
+  lines.push(`then ${word} at the end\n`);
+  return lines.join('');
+}
+
+/** A stream read back through jobLogText in slices of `size` characters. */
+function readAll(cache: Cache, requestId: string, stream: 'stdout' | 'stderr', size: number): string {
+  let out = '';
+  for (let o = 0; ; o += size) {
+    const slice = cache.jobLogText('local', requestId, 'a@1', 1, stream, o, size);
+    if (!slice) throw new Error('no such try');
+    out += slice.text;
+    if (o + size >= slice.total) return out;
+  }
+}
 
 const log = (requestId: string, jobId: string, tryNo: number, over: Partial<JobLog> = {}): JobLog => ({
   requestId,
@@ -62,8 +88,10 @@ describe('opening the cache', () => {
       migrate(db);
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
       migrate(db); // idempotent
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table')").pluck().all();
-      expect(tables).toEqual(expect.arrayContaining(['contexts', 'requests', 'chains', 'job_statuses', 'job_logs']));
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").pluck().all();
+      expect(tables).toEqual(
+        expect.arrayContaining(['contexts', 'requests', 'chains', 'job_statuses', 'job_logs', 'job_log_chunks']),
+      );
       db.close();
     }
   });
@@ -89,6 +117,79 @@ describe('opening the cache', () => {
     expect(cache.indexPending()).toBe(1);
     expect(cache.indexPending()).toBe(0);
     cache.close();
+  });
+
+  it('migration 3 moves long streams into chunks and keeps the full-text index valid without indexing again', () => {
+    const file = path.join(dir, 'v2.db');
+    const v2 = new Database(file);
+    migrate(v2, MIGRATIONS.slice(0, 2));
+    const insert = v2.prepare(
+      `INSERT INTO job_logs (context, request_id, job_id, try, type, started_at, finished_at, state, exit, error, stdout, stderr)
+       VALUES ('local', ?, 'a@1', 1, 'shell', 1, 2, 3, 0, '', ?, ?)`,
+    );
+    const long = bigText(700_000, 'zebrafinch');
+    const longErr = bigText(300_000, 'kingfisher');
+    insert.run('short', 'a short log about herons', '');
+    insert.run('long', long, longErr);
+    // what version 2 indexed (indexPending then)
+    v2.exec(`INSERT INTO job_logs_text (rowid, stdout, stderr, error) SELECT seq, stdout, stderr, error FROM job_logs;
+             UPDATE fts_progress SET indexed_seq = (SELECT MAX(seq) FROM job_logs);`);
+    insert.run('pending', '', bigText(CHUNK_UNITS + 10, 'sandpiper'));
+    v2.close();
+
+    const cache = new Cache(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    // Each row keeps its streams' first pieces (a piece ends before an emoji that would not fit).
+    const heads = cache.db.prepare('SELECT request_id, stdout, stderr FROM job_log_rows ORDER BY seq').all() as Array<{
+      request_id: string;
+      stdout: string;
+      stderr: string;
+    }>;
+    expect(heads.map((h) => [h.request_id, h.stdout.length, h.stderr.length])).toEqual([
+      ['short', 24, 0],
+      ['long', expect.closeTo(CHUNK_UNITS, 0), expect.closeTo(CHUNK_UNITS, 0)],
+      ['pending', 0, expect.closeTo(CHUNK_UNITS, 0)],
+    ]);
+    expect(long.startsWith(heads[1]!.stdout) && longErr.startsWith(heads[1]!.stderr)).toBe(true);
+    expect(cache.db.prepare('SELECT stream, COUNT(*) AS n FROM job_log_chunks GROUP BY seq, stream').all()).toEqual([
+      { stream: 'stderr', n: 1 }, // longErr: 300,000 characters, two pieces
+      { stream: 'stdout', n: 2 }, // long: 700,000 characters, three pieces
+      { stream: 'stderr', n: 1 },
+    ]);
+    // Whole texts and slices read back as they were.
+    expect(cache.jobLogs('local', 'long').items[0]).toMatchObject({ stdout: long, stderr: longErr });
+    expect(readAll(cache, 'long', 'stdout', 100_003)).toBe(long);
+    // Only the log stored after version 2's indexing is indexed now; then FTS5 compares every
+    // content row (the job_logs view's whole texts) with the index: what version 2 indexed
+    // still matches, without having been indexed again.
+    expect(cache.pendingIndexCount()).toBe(1);
+    expect(cache.indexPending()).toBe(1);
+    expect(() =>
+      cache.db.prepare("INSERT INTO job_logs_text (job_logs_text, rank) VALUES ('integrity-check', 1)").run(),
+    ).not.toThrow();
+    expect(cache.searchLogs('zebrafinch')).toMatchObject([{ requestId: 'long', stream: 'stdout' }]);
+    expect(cache.searchLogs('zebrafinch')[0]?.snippet).toContain('\u0001zebrafinch\u0002');
+    expect(cache.searchLogs('kingfisher')).toMatchObject([{ requestId: 'long', stream: 'stderr' }]);
+    expect(cache.searchLogs('sandpiper')).toMatchObject([{ requestId: 'pending', stream: 'stderr' }]);
+    expect(cache.searchLogs('herons')).toMatchObject([{ requestId: 'short' }]);
+    cache.close();
+  });
+
+  it('a migration that fails leaves the file as it was', () => {
+    const file = path.join(dir, 'v2.db');
+    const v2 = new Database(file);
+    migrate(v2, MIGRATIONS.slice(0, 2));
+    const long = bigText(600_000, 'zebrafinch');
+    v2.prepare(
+      `INSERT INTO job_logs (context, request_id, job_id, try, type, started_at, finished_at, state, exit, error, stdout, stderr)
+       VALUES ('local', 'long', 'a@1', 1, 'shell', 1, 2, 3, 0, '', ?, '')`,
+    ).run(long);
+    v2.exec('CREATE TABLE job_log_chunks (x)'); // in the way of migration 3
+    expect(() => migrate(v2)).toThrow(/job_log_chunks already exists/);
+    expect(v2.pragma('user_version', { simple: true })).toBe(2);
+    expect(v2.prepare("SELECT type FROM sqlite_master WHERE name = 'job_logs'").pluck().get()).toBe('table');
+    expect(v2.prepare('SELECT stdout FROM job_logs').pluck().get()).toBe(long);
+    v2.close();
   });
 
   it('moves a corrupt file aside with the reason and starts fresh', () => {
@@ -218,6 +319,92 @@ describe('job logs', () => {
     });
     expect(cache.jobLogText('local', 'a', 'j@1', 1, 'stderr', 1, 100)).toEqual({ text: 'rr', total: 3 });
     expect(cache.jobLogText('local', 'a', 'j@1', 2, 'stdout', 0, 10)).toBeNull();
+  });
+
+  it('stores a long stream in chunks and reads any slice of it by characters', () => {
+    const cache = new Cache(':memory:');
+    const text = bigText(3 * CHUNK_UNITS + 1234, 'zebrafinch');
+    const chars = [...text];
+    const stderr = 'e'.repeat(CHUNK_UNITS); // exactly one piece: no chunks
+    expect(cache.putJobLogs('local', [log('a', 'a@1', 1, { stdout: text, stderr })])).toBe(1);
+    expect(cache.putJobLogs('local', [log('a', 'a@1', 1, { stdout: text })])).toBe(0); // already cached
+    const chunks = cache.db.prepare('SELECT stream, start, chars FROM job_log_chunks ORDER BY start').all() as Array<{
+      stream: string;
+      start: number;
+      chars: number;
+    }>;
+    expect(chunks.length).toBe(3);
+    expect(chunks.every((c) => c.stream === 'stdout')).toBe(true);
+    expect(chunks.at(-1)!.start + chunks.at(-1)!.chars).toBe(chars.length);
+    // Slices of odd sizes and offsets, across chunk ends, count characters (an emoji is one).
+    expect(readAll(cache, 'a', 'stdout', 77_777)).toBe(text);
+    for (const [o, n] of [
+      [0, 10],
+      [CHUNK_UNITS - 5, 10],
+      [chunks[1]!.start - 3, 2 * CHUNK_UNITS + 7],
+      [chars.length - 4, 100],
+    ] as const) {
+      expect(cache.jobLogText('local', 'a', 'a@1', 1, 'stdout', o, n)).toEqual({
+        text: chars.slice(o, o + n).join(''),
+        total: chars.length,
+      });
+    }
+    expect(cache.jobLogText('local', 'a', 'a@1', 1, 'stdout', chars.length + 5, 10)).toEqual({
+      text: '',
+      total: chars.length,
+    });
+    expect(cache.jobLogText('local', 'a', 'a@1', 1, 'stderr', CHUNK_UNITS - 2, 10)).toEqual({
+      text: 'ee',
+      total: CHUNK_UNITS,
+    });
+    expect(cache.jobLogs('local', 'a').items[0]).toMatchObject({ stdout: text, stderr });
+    expect(cache.jobLogsOfJob('local', 'a', 'a@1')[0]?.stdout).toBe(text);
+    expect(cache.jobLogSummaries('local', 'a').items[0]).toMatchObject({
+      stdoutBytes: Buffer.byteLength(text),
+      stderrBytes: CHUNK_UNITS,
+    });
+    // A long log's snippet is made from its chunks (snippet() would tokenize all of it again).
+    const [hit] = cache.searchLogs('zebrafinch');
+    expect(hit).toMatchObject({ requestId: 'a', stream: 'stdout' });
+    expect(hit?.snippet.startsWith('…')).toBe(true);
+    expect(hit?.snippet.endsWith('then \u0001zebrafinch\u0002 at the end\n')).toBe(true);
+    expect(cache.searchLogs('line 1 café')[0]?.snippet.startsWith('\u0001line\u0002 0 \u0001café\u0002 ')).toBe(true);
+    // FTS5 folds diacritics ("cafe" finds "café"), the snippet maker does not: the log's start.
+    expect(cache.searchLogs('cafe')[0]?.snippet).toMatch(/^line 0 café/);
+    expect(() =>
+      cache.db.prepare("INSERT INTO job_logs_text (job_logs_text, rank) VALUES ('integrity-check', 1)").run(),
+    ).not.toThrow();
+    // A deleted log takes its chunks and its index entry with it.
+    cache.db.prepare('DELETE FROM job_log_rows').run();
+    expect(cache.db.prepare('SELECT COUNT(*) FROM job_log_chunks').pluck().get()).toBe(0);
+    expect(cache.searchLogs('zebrafinch')).toEqual([]);
+  });
+
+  it('exports a long log whole and imports it back into chunks', () => {
+    const from = new Cache(':memory:');
+    const text = bigText(2 * CHUNK_UNITS + 99, 'zebrafinch');
+    from.putRequest('local', request('a', { state: STATE_COMPLETE }));
+    from.putJobLogs('local', [log('a', 'a@1', 1, { stdout: text, stderr: 'warning\n' })]);
+    const file = exportRequests(from, [{ context: 'local', id: 'a' }]);
+    expect(parseExport(file)[0]?.logs[0]).toMatchObject({ stdout: text, stderr: 'warning\n' }); // the format is unchanged
+    const to = new Cache(':memory:');
+    expect(importRequests(to, file)).toEqual([{ context: 'local', id: 'a' }]);
+    expect(to.db.prepare('SELECT COUNT(*) FROM job_log_chunks').pluck().get()).toBe(2);
+    expect(readAll(to, 'a', 'stdout', 300_001)).toBe(text);
+    expect(to.searchLogs('zebrafinch')).toMatchObject([{ requestId: 'a' }]);
+  });
+
+  it('keeps the order logs were given in when long and short ones are mixed', () => {
+    const cache = new Cache(':memory:');
+    const logs = Array.from({ length: 60 }, (_, i) =>
+      log('m', `j@${String(i).padStart(2, '0')}`, 1, {
+        stdout: i % 20 === 7 ? bigText(CHUNK_UNITS + 100, `word${i}`) : `word${i}`,
+      }),
+    );
+    expect(cache.putJobLogs('local', logs)).toBe(60);
+    const order = cache.db.prepare('SELECT job_id FROM job_log_rows ORDER BY seq').pluck().all();
+    expect(order).toEqual(logs.map((l) => l.jobId));
+    expect(cache.searchLogs('word27')).toMatchObject([{ jobId: 'j@27' }]);
   });
 
   it('finds text across every cached log, newest first, naming the stream', () => {

@@ -3,6 +3,9 @@
 // makes offline review work. Statements are prepared once; writes of many rows are batched in
 // one transaction. Log text is indexed in batches (indexPending) rather than per row: storing
 // stays fast, and a search first indexes whatever is pending, so it always sees every log.
+// A stream longer than one piece (CHUNK_UNITS) is stored in chunks (migration 3): its first piece
+// in the log's row, the rest in job_log_chunks, so jobLogText reads only the pieces a slice
+// covers; the job_logs view gives whole texts (full records, the full-text index).
 
 import type Database from 'better-sqlite3';
 import type {
@@ -29,6 +32,7 @@ import {
   type Request,
 } from '../../shared/proto';
 import { openCache, type OpenCacheOptions, type OpenedCache } from './open-cache';
+import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
 
 type Row = Record<string, unknown>;
 
@@ -75,29 +79,40 @@ const toLogSummary = (r: Row): JobLogSummary => ({
   stderrBytes: Number(r.stderr_bytes),
 });
 
-/** One stream's slice: substr() and length() count characters. Stream names are a fixed list. */
-const logTextSql = (stream: 'stdout' | 'stderr') =>
-  `SELECT substr(${stream}, ? + 1, ?) AS text, length(${stream}) AS total FROM job_logs
-   WHERE context = ? AND request_id = ? AND job_id = ? AND try = ?`;
+/** A stream's size in bytes: its first piece plus its chunks (octet_length reads no text). */
+const streamBytesSql = (stream: 'stdout' | 'stderr') =>
+  `octet_length(r.${stream}) + COALESCE((SELECT SUM(octet_length(c.text)) FROM job_log_chunks c
+                                        WHERE c.seq = r.seq AND c.stream = '${stream}'), 0)`;
+
+/** One stream's first piece (the whole text when it has no chunks). Stream names are a fixed list. */
+const logHeadSql = (stream: 'stdout' | 'stderr') =>
+  `SELECT seq, ${stream} AS head FROM job_log_rows WHERE context = ? AND request_id = ? AND job_id = ? AND try = ?`;
+
+/** The words of a plain-text query (what FTS5 matches). */
+const queryWords = (text: string): string[] => text.match(/[\p{L}\p{N}_]+/gu) ?? [];
 
 /** An FTS5 query for plain text: each word must appear (prefix match on the last one). */
 export function ftsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}_]+/gu);
-  if (!words) return null;
+  const words = queryWords(text);
+  if (words.length === 0) return null;
   return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }
+
+/** Characters either side of the first match in a snippet made here (a long log's). */
+const SNIPPET_SIDE = 100;
 
 /** Rows per multi-row INSERT when storing job logs: ~1.25x the rate of one row per statement. */
 const LOG_ROWS_PER_INSERT = 25;
 
 function insertLogs(rows: number): string {
   const one = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-  return `INSERT OR IGNORE INTO job_logs (context, request_id, job_id, try, type, started_at, finished_at, state, exit,
+  return `INSERT OR IGNORE INTO job_log_rows (context, request_id, job_id, try, type, started_at, finished_at, state, exit,
                                          error, stdout, stderr)
           VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
 }
 
-const logParams = (context: string, l: JobLog) => [
+/** A row's parameters; `stdout` and `stderr` given are what the row holds (a long stream's first piece). */
+const logParams = (context: string, l: JobLog, stdout = l.stdout, stderr = l.stderr) => [
   context,
   l.requestId,
   l.jobId,
@@ -108,9 +123,11 @@ const logParams = (context: string, l: JobLog) => [
   l.state,
   l.exit,
   l.error,
-  l.stdout,
-  l.stderr,
+  stdout,
+  stderr,
 ];
+
+const isLong = (l: JobLog) => l.stdout.length > CHUNK_UNITS || l.stderr.length > CHUNK_UNITS;
 
 export interface RequestUpdate {
   /** The request's state before this update, or null if it was not cached. */
@@ -163,7 +180,8 @@ export class Cache {
       getStatuses: db.prepare('SELECT * FROM job_statuses WHERE context = ? AND request_id = ? ORDER BY job_id'),
       putLog: db.prepare(insertLogs(1)),
       putLogs: db.prepare(insertLogs(LOG_ROWS_PER_INSERT)),
-      loggedTries: db.prepare('SELECT job_id, try FROM job_logs WHERE context = ? AND request_id = ?'),
+      putChunk: db.prepare('INSERT INTO job_log_chunks (seq, stream, start, chars, text) VALUES (?, ?, ?, ?, ?)'),
+      loggedTries: db.prepare('SELECT job_id, try FROM job_log_rows WHERE context = ? AND request_id = ?'),
       logs: db
         .prepare(`SELECT * FROM job_logs WHERE context = ? AND request_id = ? ORDER BY job_id, try LIMIT ? OFFSET ?`)
         .safeIntegers(true),
@@ -172,32 +190,50 @@ export class Cache {
         .safeIntegers(true),
       logSummaries: db
         .prepare(
-          `SELECT request_id, job_id, try, type, started_at, finished_at, state, exit, error,
-                  octet_length(stdout) AS stdout_bytes, octet_length(stderr) AS stderr_bytes
-           FROM job_logs WHERE context = ? AND request_id = ? ORDER BY job_id, try LIMIT ? OFFSET ?`,
+          `SELECT r.request_id, r.job_id, r.try, r.type, r.started_at, r.finished_at, r.state, r.exit, r.error,
+                  ${streamBytesSql('stdout')} AS stdout_bytes, ${streamBytesSql('stderr')} AS stderr_bytes
+           FROM job_log_rows r WHERE r.context = ? AND r.request_id = ? ORDER BY r.job_id, r.try LIMIT ? OFFSET ?`,
         )
         .safeIntegers(true),
-      logText: { stdout: db.prepare(logTextSql('stdout')), stderr: db.prepare(logTextSql('stderr')) },
-      logCount: db.prepare('SELECT COUNT(*) AS n FROM job_logs WHERE context = ? AND request_id = ?'),
+      logHead: { stdout: db.prepare(logHeadSql('stdout')), stderr: db.prepare(logHeadSql('stderr')) },
+      // Chunks overlapping characters [a, b): a chunk holds at most CHUNK_UNITS characters, so
+      // one starting at or before a - CHUNK_UNITS ends by a. An index range, no text read twice.
+      chunksIn: db.prepare(
+        `SELECT start, chars, text FROM job_log_chunks
+         WHERE seq = ? AND stream = ? AND start > ? AND start < ? ORDER BY start`,
+      ),
+      streamEnd: db
+        .prepare('SELECT start + chars FROM job_log_chunks WHERE seq = ? AND stream = ? ORDER BY start DESC LIMIT 1')
+        .pluck(),
+      logCount: db.prepare('SELECT COUNT(*) AS n FROM job_log_rows WHERE context = ? AND request_id = ?'),
       pendingIndex: db.prepare(
         `INSERT INTO job_logs_text (rowid, stdout, stderr, error)
          SELECT seq, stdout, stderr, error FROM job_logs WHERE seq > ? AND seq <= ?`,
       ),
       indexedSeq: db.prepare('SELECT indexed_seq FROM fts_progress WHERE id = 1').pluck(),
-      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM job_logs').pluck(),
+      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM job_log_rows').pluck(),
       setIndexedSeq: db.prepare('UPDATE fts_progress SET indexed_seq = ? WHERE id = 1'),
+      // snippet() reads the whole log and tokenizes it again (seconds for 100 MB, minutes when a
+      // word occurs a million times): logs with chunks get a snippet made in JS (longSnippet).
       search: db.prepare(
-        `SELECT l.context, l.request_id, COALESCE(r.type, '') AS request_type, l.job_id, l.try,
-                snippet(job_logs_text, 0, char(1), char(2), '…', 24) AS s0,
-                snippet(job_logs_text, 1, char(1), char(2), '…', 24) AS s1,
-                snippet(job_logs_text, 2, char(1), char(2), '…', 24) AS s2
+        `SELECT l.seq, l.context, l.request_id, COALESCE(r.type, '') AS request_type, l.job_id, l.try, l.error,
+                c.seq IS NOT NULL AS long,
+                CASE WHEN c.seq IS NULL THEN snippet(job_logs_text, 0, char(1), char(2), '…', 24) END AS s0,
+                CASE WHEN c.seq IS NULL THEN snippet(job_logs_text, 1, char(1), char(2), '…', 24) END AS s1,
+                CASE WHEN c.seq IS NULL THEN snippet(job_logs_text, 2, char(1), char(2), '…', 24) END AS s2
          FROM job_logs_text
-         JOIN job_logs l ON l.seq = job_logs_text.rowid
+         JOIN job_log_rows l ON l.seq = job_logs_text.rowid
+         LEFT JOIN (SELECT DISTINCT seq FROM job_log_chunks) c ON c.seq = l.seq
          LEFT JOIN requests r ON r.context = l.context AND r.id = l.request_id
          WHERE job_logs_text MATCH ?
          ORDER BY job_logs_text.rowid DESC
          LIMIT ? OFFSET ?`,
       ),
+      streamHead: {
+        stdout: db.prepare(`SELECT stdout FROM job_log_rows WHERE seq = ?`).pluck(),
+        stderr: db.prepare(`SELECT stderr FROM job_log_rows WHERE seq = ?`).pluck(),
+      },
+      streamChunks: db.prepare('SELECT text FROM job_log_chunks WHERE seq = ? AND stream = ? ORDER BY start').pluck(),
       unfinished: db.prepare(
         `SELECT id FROM requests WHERE context = ? AND state IN (${STATE_PENDING}, ${STATE_RUNNING})
          ORDER BY created_ms DESC LIMIT ?`,
@@ -220,6 +256,8 @@ export class Cache {
   }
 
   private readonly statements = new Map<string, Database.Statement>();
+  /** listRequests' last total: its filter, the database's write version then, the count. */
+  private requestCount: { key: string; version: string; n: number } | null = null;
 
   /** A statement for SQL built at run time (filters), prepared once per distinct text. */
   private statement(sql: string): Database.Statement {
@@ -251,7 +289,7 @@ export class Cache {
         this.s.renameRequests.run({ from: previousName, to: ctx.name });
         this.db.prepare('UPDATE chains SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_statuses SET context = ? WHERE context = ?').run(ctx.name, previousName);
-        this.db.prepare('UPDATE job_logs SET context = ? WHERE context = ?').run(ctx.name, previousName);
+        this.db.prepare('UPDATE job_log_rows SET context = ? WHERE context = ?').run(ctx.name, previousName);
       }
       this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0 });
     })();
@@ -333,7 +371,19 @@ export class Cache {
       params.text = `%${filter.text.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     }
     const clause = where.join(' AND ');
-    const total = (this.statement(`SELECT COUNT(*) AS n FROM requests WHERE ${clause}`).get(params) as { n: number }).n;
+    // The total is counted once per filter while nothing was written (a list pages through one
+    // filter, and COUNT over 100,000 rows is most of a page's cost); any write counts again.
+    const { limit: _limit, offset: _offset, ...filterParams } = params;
+    const countKey = `${clause}\n${JSON.stringify(filterParams)}`;
+    const version = this.statement("SELECT total_changes() || ':' || data_version FROM pragma_data_version")
+      .pluck()
+      .get() as string;
+    let total: number;
+    if (this.requestCount?.key === countKey && this.requestCount.version === version) total = this.requestCount.n;
+    else {
+      total = (this.statement(`SELECT COUNT(*) AS n FROM requests WHERE ${clause}`).get(params) as { n: number }).n;
+      this.requestCount = { key: countKey, version, n: total };
+    }
     // Paging runs on the index alone (the inner select needs no row lookups), then reads just
     // the rows of the page: a deep OFFSET stays cheap.
     const rows = this.statement(
@@ -400,18 +450,44 @@ export class Cache {
 
   // ---- job logs ----
 
-  /** Stores job logs (every try); ones already cached are skipped. Returns how many were new. */
+  /**
+   * Stores job logs (every try); ones already cached are skipped. Returns how many were new.
+   * Logs are stored in the order given (a log's seq orders search hits newest first).
+   */
   putJobLogs(context: string, logs: readonly JobLog[]): number {
     let added = 0;
-    this.db.transaction(() => {
-      let i = 0;
-      for (; i + LOG_ROWS_PER_INSERT <= logs.length; i += LOG_ROWS_PER_INSERT) {
+    const putShort = (from: number, to: number) => {
+      let i = from;
+      for (; i + LOG_ROWS_PER_INSERT <= to; i += LOG_ROWS_PER_INSERT) {
         const params = logs.slice(i, i + LOG_ROWS_PER_INSERT).flatMap((l) => logParams(context, l));
         added += this.s.putLogs.run(params).changes;
       }
-      for (; i < logs.length; i++) added += this.s.putLog.run(logParams(context, logs[i] as JobLog)).changes;
+      for (; i < to; i++) added += this.s.putLog.run(logParams(context, logs[i] as JobLog)).changes;
+    };
+    this.db.transaction(() => {
+      let from = 0;
+      for (let i = 0; i < logs.length; i++) {
+        const l = logs[i] as JobLog;
+        if (!isLong(l)) continue;
+        putShort(from, i);
+        from = i + 1;
+        added += this.putLongLog(context, l);
+      }
+      putShort(from, logs.length);
     })();
     return added;
+  }
+
+  /** One log with a stream longer than a piece: its row holds the first pieces, the rest go in chunks. */
+  private putLongLog(context: string, l: JobLog): number {
+    const [stdoutHead, ...stdoutRest] = splitText(l.stdout);
+    const [stderrHead, ...stderrRest] = splitText(l.stderr);
+    const put = this.s.putLog.run(logParams(context, l, stdoutHead?.text ?? '', stderrHead?.text ?? ''));
+    if (put.changes === 0) return 0;
+    const seq = put.lastInsertRowid;
+    for (const c of stdoutRest) this.s.putChunk.run(seq, 'stdout', c.start, c.chars, c.text);
+    for (const c of stderrRest) this.s.putChunk.run(seq, 'stderr', c.start, c.chars, c.text);
+    return 1;
   }
 
   /** The `jobId#try` keys already cached for a request. */
@@ -443,9 +519,25 @@ export class Cache {
     offset: number,
     length: number,
   ): JobLogText | null {
-    const row = this.s.logText[stream].get(offset, length, context, requestId, jobId, tryN) as
-      { text: string | null; total: number | null } | undefined;
-    return row ? { text: row.text ?? '', total: row.total ?? 0 } : null;
+    const row = this.s.logHead[stream].get(context, requestId, jobId, tryN) as
+      { seq: number; head: string } | undefined;
+    if (!row) return null;
+    const end = offset + length;
+    const headChars = charCount(row.head);
+    const pieces: string[] = [];
+    if (offset < headChars) pieces.push(sliceChars(row.head, offset, end));
+    if (end > headChars) {
+      const chunks = this.s.chunksIn.all(row.seq, stream, offset - CHUNK_UNITS, end) as Array<{
+        start: number;
+        chars: number;
+        text: string;
+      }>;
+      for (const c of chunks) {
+        if (c.start + c.chars > offset) pieces.push(sliceChars(c.text, offset - c.start, end - c.start));
+      }
+    }
+    const total = (this.s.streamEnd.get(row.seq, stream) as number | undefined) ?? headChars;
+    return { text: pieces.join(''), total };
   }
 
   jobLogsOfJob(context: string, requestId: string, jobId: string): JobLogRecord[] {
@@ -481,7 +573,9 @@ export class Cache {
         ['stderr', r.s1],
         ['error', r.s2],
       ] as const;
-      const [stream, snippet] = streams.find(([, s]) => String(s).includes('\u0001')) ?? streams[0];
+      const [stream, snippet] = r.long
+        ? this.longSnippet(r.seq as number, r.error as string, queryWords(text))
+        : (streams.find(([, s]) => String(s).includes('\u0001')) ?? streams[0]);
       return {
         context: r.context as string,
         requestId: r.request_id as string,
@@ -492,6 +586,44 @@ export class Cache {
         snippet: String(snippet),
       };
     });
+  }
+
+  /**
+   * A snippet of a log with chunks, made here: the first place one of the words starts a word
+   * (case-insensitive), stdout then stderr then error, read a piece at a time up to the match,
+   * with every word marked \u0001 … \u0002 as snippet() does. FTS5 folds diacritics and this
+   * does not: where no word is found, the start of the log, unmarked.
+   */
+  private longSnippet(
+    seq: number,
+    error: string,
+    words: readonly string[],
+  ): readonly ['stdout' | 'stderr' | 'error', string] {
+    const escaped = words.map((w) => w.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|');
+    const quick = new RegExp(escaped, 'i'); // a cheap scan first: most pieces have no match
+    const find = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${escaped})`, 'iu');
+    const first = (text: string) => (quick.test(text) ? find.exec(text) : null);
+    const mark = new RegExp(`(?<![\\p{L}\\p{N}_])(?:${escaped})[\\p{L}\\p{N}_]*`, 'giu');
+    const excerpt = (text: string, at: number) => {
+      const from = Math.max(0, at - SNIPPET_SIDE);
+      const to = Math.min(text.length, at + SNIPPET_SIDE);
+      const cut = text.slice(from, to).replace(mark, (w) => `\u0001${w}\u0002`);
+      return `${from > 0 ? '…' : ''}${cut}${to < text.length ? '…' : ''}`;
+    };
+    let start: string | null = null;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const head = this.s.streamHead[stream].get(seq) as string;
+      start ??= head || null;
+      const m = first(head);
+      if (m) return [stream, excerpt(head, m.index)];
+      for (const chunk of this.s.streamChunks.iterate(seq, stream) as IterableIterator<string>) {
+        const c = first(chunk);
+        if (c) return [stream, excerpt(chunk, c.index)];
+      }
+    }
+    const e = first(error);
+    if (e) return ['error', excerpt(error, e.index)];
+    return ['stdout', excerpt(start ?? '', 0)];
   }
 
   // ---- settings ----

@@ -1,8 +1,13 @@
 // The cache schema, as numbered migrations applied in order by PRAGMA user_version
-// (migration i brings the file from version i to i + 1). Never edit a released migration:
-// append a new one.
+// (migration i brings the file from version i to i + 1), each in one transaction: SQL text, or
+// a function where rows must be rewritten in JS. Never edit a released migration: append a new one.
 
-export const MIGRATIONS: readonly string[] = [
+import type Database from 'better-sqlite3';
+import { CHUNK_UNITS, splitText } from './text-chunks';
+
+export type Migration = string | ((db: Database.Database) => void);
+
+export const MIGRATIONS: readonly Migration[] = [
   // 1: contexts, requests, chains, job statuses, job logs with a full-text index, settings.
   `
   CREATE TABLE contexts (
@@ -97,6 +102,71 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE fts_progress (id INTEGER PRIMARY KEY CHECK (id = 1), indexed_seq INTEGER NOT NULL);
   INSERT INTO fts_progress (id, indexed_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM job_logs;
   `,
+
+  // 3: log text in chunks, so reading a slice of a 100 MB stream reads only the pieces it
+  // covers (substr() on one big value loads all of it). See chunkLogText.
+  (db) => chunkLogText(db),
 ];
+
+/**
+ * Migration 3. A stream's text is its first piece, kept in the log's row (`job_log_rows`, the
+ * table that was `job_logs`), then the rest in `job_log_chunks`, one row per piece of at most
+ * CHUNK_UNITS UTF-16 units, keyed by the character offset of its first character (`start`).
+ * Streams that fit in one piece (nearly all) have no chunk rows, so storing them costs what it
+ * did. `job_logs` becomes a view giving every log with its whole text: the full-text index
+ * reads its content from it by name, so everything indexed before stays valid (the view gives
+ * back the same text for each row) and nothing has to be indexed again. Streams longer than one
+ * piece are split here.
+ */
+function chunkLogText(db: Database.Database): void {
+  db.exec(`
+  DROP TRIGGER job_logs_text_delete;
+  ALTER TABLE job_logs RENAME TO job_log_rows;
+
+  CREATE TABLE job_log_chunks (
+    seq    INTEGER NOT NULL REFERENCES job_log_rows (seq) ON DELETE CASCADE,
+    stream TEXT NOT NULL CHECK (stream IN ('stdout', 'stderr')),
+    start  INTEGER NOT NULL,
+    chars  INTEGER NOT NULL,
+    text   TEXT NOT NULL,
+    PRIMARY KEY (seq, stream, start)
+  );
+
+  CREATE VIEW job_logs AS
+  SELECT r.seq, r.context, r.request_id, r.job_id, r.try, r.type, r.started_at, r.finished_at, r.state, r.exit,
+         r.error,
+         r.stdout || COALESCE((SELECT group_concat(c.text, '' ORDER BY c.start) FROM job_log_chunks c
+                               WHERE c.seq = r.seq AND c.stream = 'stdout'), '') AS stdout,
+         r.stderr || COALESCE((SELECT group_concat(c.text, '' ORDER BY c.start) FROM job_log_chunks c
+                               WHERE c.seq = r.seq AND c.stream = 'stderr'), '') AS stderr
+  FROM job_log_rows r;
+
+  -- A deleted log leaves the full-text index (with the text it was indexed with: read before
+  -- its chunks go) if it had been indexed; its chunks go with it (ON DELETE CASCADE).
+  CREATE TRIGGER job_logs_text_delete BEFORE DELETE ON job_log_rows
+  WHEN old.seq <= (SELECT indexed_seq FROM fts_progress WHERE id = 1)
+  BEGIN
+    INSERT INTO job_logs_text (job_logs_text, rowid, stdout, stderr, error)
+      SELECT 'delete', seq, stdout, stderr, error FROM job_logs WHERE seq = old.seq;
+  END;
+  `);
+  // octet_length() reads no text: only rows with a stream longer than one piece are loaded.
+  const long = db
+    .prepare(`SELECT seq FROM job_log_rows WHERE octet_length(stdout) > ? OR octet_length(stderr) > ?`)
+    .pluck()
+    .all(CHUNK_UNITS, CHUNK_UNITS) as number[];
+  const read = db.prepare('SELECT stdout, stderr FROM job_log_rows WHERE seq = ?');
+  const setHeads = db.prepare('UPDATE job_log_rows SET stdout = ?, stderr = ? WHERE seq = ?');
+  const putChunk = db.prepare('INSERT INTO job_log_chunks (seq, stream, start, chars, text) VALUES (?, ?, ?, ?, ?)');
+  for (const seq of long) {
+    const row = read.get(seq) as { stdout: string; stderr: string };
+    const heads = (['stdout', 'stderr'] as const).map((stream) => {
+      const [head, ...rest] = splitText(row[stream]);
+      for (const c of rest) putChunk.run(seq, stream, c.start, c.chars, c.text);
+      return head?.text ?? '';
+    });
+    setHeads.run(heads[0], heads[1], seq);
+  }
+}
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

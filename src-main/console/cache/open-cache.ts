@@ -4,7 +4,7 @@
 
 import { existsSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
@@ -19,8 +19,8 @@ export interface OpenedCache {
   recovered?: { movedTo: string; reason: string };
 }
 
-/** Applies the migrations the file has not seen yet, each in its own transaction. */
-export function migrate(db: Db, migrations: readonly string[] = MIGRATIONS): void {
+/** Applies the migrations the file has not seen yet, each in its own transaction: one that fails leaves the file as it was. */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > migrations.length) {
     throw new NewerSchemaError(
@@ -29,7 +29,9 @@ export function migrate(db: Db, migrations: readonly string[] = MIGRATIONS): voi
   }
   for (let v = version; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(migrations[v] as string);
+      const m = migrations[v] as Migration;
+      if (typeof m === 'string') db.exec(m);
+      else m(db);
       db.pragma(`user_version = ${v + 1}`);
     })();
   }

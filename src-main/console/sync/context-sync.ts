@@ -136,9 +136,14 @@ export class ContextSync {
       await pass();
       this.setOnline();
     } catch (err) {
-      if (isOfflineError(err)) this.setOffline((err as Error).message);
-      // Other errors (an RM answering 500 for one request) leave the context online.
+      this.learnedFrom(err);
     }
+  }
+
+  /** A failed call: offline if the RM could not be reached; online if it answered (a 500 for one request). */
+  private learnedFrom(err: unknown): void {
+    if (isOfflineError(err)) this.setOffline((err as Error).message);
+    else if (err instanceof RmClientError) this.setOnline();
   }
 
   private setOnline(): void {
@@ -233,10 +238,13 @@ export class ContextSync {
   // ---- viewed requests ----
 
   private syncViewed(): Promise<void> {
+    // Nothing viewed, nothing asked: that says nothing about the RM (it must not mark an
+    // unreachable context online).
+    if (this.viewed.size === 0) return Promise.resolve();
     return this.guarded(async () => {
       for (const id of [...this.viewed]) {
         try {
-          await this.syncRequest(id);
+          await this.fetchRequest(id);
         } catch (err) {
           if (isOfflineError(err)) throw err;
           // One request the RM cannot answer for (deleted, 500) must not stop the others.
@@ -245,8 +253,23 @@ export class ContextSync {
     });
   }
 
-  /** Brings one request fully into the cache: request, chain, statuses, finished tries' logs. */
+  /**
+   * Brings one request fully into the cache now (opening it, after a stop). Its outcome sets the
+   * context's status, as a loop's pass does.
+   */
   async syncRequest(requestId: string): Promise<RequestPart[]> {
+    try {
+      const parts = await this.fetchRequest(requestId);
+      this.setOnline();
+      return parts;
+    } catch (err) {
+      this.learnedFrom(err);
+      throw err;
+    }
+  }
+
+  /** Brings one request fully into the cache: request, chain, statuses, finished tries' logs. */
+  private async fetchRequest(requestId: string): Promise<RequestPart[]> {
     const ctx = this.context.name;
     const parts: RequestPart[] = [];
     const r = await this.client.getRequest(requestId);
