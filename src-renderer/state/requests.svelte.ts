@@ -2,6 +2,13 @@
 // (listRequests with offset/limit), and live patches from `requestsChanged` that keep the
 // operator's place: rows update in place, and new requests arriving above shift the list by
 // exactly the rows they add (`inserted` lets the view keep its scroll position).
+//
+// Rows live in a plain array, not in reactive state: the view is told which rows changed
+// (`listen`) and updates only the row elements showing them, so a page arriving off screen
+// costs no rendering at all. Pages are fetched for the rows in view first, then ahead in the
+// scroll direction, at most MAX_IN_FLIGHT at a time, always for where the view is now; after a
+// long jump they wait until the view has stayed put for two frames, so a burst of jumps (a
+// scrollbar drag across 100,000 rows) does not queue pages nobody will see.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
 import type { RequestFilter, RequestRecord } from '../../src-main/shared/console-model';
@@ -9,6 +16,14 @@ import type { State } from '../../src-main/shared/proto';
 import { call, errorText } from '../lib/call';
 
 export const PAGE_SIZE = 200;
+/** Pages fetched beyond the rows in view, in the direction of travel. */
+export const PREFETCH_PAGES = 2;
+/** Page requests outstanding at once for pages not in view (those in view are always asked). */
+export const MAX_IN_FLIGHT = 2;
+/** A move of more rows than this at once is a jump: fetch only once the view stays put. */
+export const JUMP_ROWS = 2 * PAGE_SIZE;
+/** A page whose fetch failed is asked again after this long at the soonest. */
+const RETRY_MS = 1000;
 
 export interface ListFilter {
   states: State[];
@@ -30,13 +45,12 @@ export function emptyFilter(): ListFilter {
   return { states: [], types: [], users: [], range: '', text: '' };
 }
 
+/** Rows [from, to) changed (to = Infinity: everything, the list was re-read). */
+export type RowsListener = (from: number, to: number) => void;
+
 export class RequestsList {
   filter = $state<ListFilter>(emptyFilter());
   total = $state(0);
-  /** Replaced on reload; pages and live patches write into it in place and bump `version`. */
-  rows = $state.raw<Array<RequestRecord | null>>([]);
-  /** Bumped whenever `rows` changed in place (a page arrived, a row was patched). */
-  version = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
   /** Bumped when rows were inserted above the visible ones: [how many, serial]. */
@@ -47,9 +61,26 @@ export class RequestsList {
 
   private readonly api: ConsoleApi;
   private context: string;
-  // Plain Set: which pages were asked for (bookkeeping, not rendered).
+  /** Row i, or null while its page has not arrived. Not reactive: see `listen`. */
+  private rows: Array<RequestRecord | null> = [];
+  // Plain collections: bookkeeping, not rendered.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private byId = new Map<string, number>();
+  /** Pages fetched since the last reload (their rows are current). */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private loaded = new Set<number>();
+  /** Pages being fetched, in `inFlight` requests. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private fetching = new Set<number>();
+  private inFlight = 0;
+  /** Pages whose fetch failed, and when. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private failedAt = new Map<number, number>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private listeners = new Set<RowsListener>();
+  private want = { first: 0, last: -1, dir: 1 };
+  /** After a jump: the frame that fetches if the view has not moved again by then. */
+  private settleFrame = 0;
   private generation = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: () => void;
@@ -64,13 +95,21 @@ export class RequestsList {
 
   dispose(): void {
     this.unsubscribe();
+    this.listeners.clear();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    cancelAnimationFrame(this.settleFrame);
   }
 
   setContext(context: string): void {
     if (context === this.context) return;
     this.context = context;
-    this.reload();
+    void this.reload();
+  }
+
+  /** Calls `fn` whenever rows change; returns the unsubscribe. */
+  listen(fn: RowsListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   contractFilter(): RequestFilter {
@@ -85,23 +124,38 @@ export class RequestsList {
     return out;
   }
 
-  /** Drops every page and loads the first again. */
+  /**
+   * Re-reads the first page (and the total). `keepRows`: new requests arrived; the rows already
+   * known stay on show, shifted down by the rows added, while the pages in view are re-read.
+   * Returns the rows added (keepRows) or 0.
+   */
   async reload(keepRows = false): Promise<number> {
     const gen = ++this.generation;
-    this.loaded.clear();
     this.loading = true;
     try {
       const page = await call(this.api.listRequests(this.contractFilter(), 0, PAGE_SIZE));
       if (gen !== this.generation) return 0;
-      const before = this.total;
-      const rows: Array<RequestRecord | null> = new Array<RequestRecord | null>(page.total).fill(null);
+      const added = keepRows ? page.total - this.total : 0;
+      const rows = new Array<RequestRecord | null>(page.total).fill(null);
+      if (added > 0) {
+        const old = this.rows;
+        for (let i = 0; i < old.length && i + added < rows.length; i++) rows[i + added] = old[i] ?? null;
+      }
       page.items.forEach((r, i) => (rows[i] = r));
       this.rows = rows;
-      this.total = page.total;
+      this.byId.clear();
+      rows.forEach((r, i) => r && this.byId.set(r.id, i));
+      this.loaded.clear();
+      this.fetching.clear();
+      this.failedAt.clear();
+      this.inFlight = 0;
       this.loaded.add(0);
+      this.total = page.total;
       this.learn(page.items);
       this.error = null;
-      return keepRows ? page.total - before : 0;
+      this.emit(0, Infinity);
+      this.pump();
+      return Math.max(0, added);
     } catch (e) {
       if (gen === this.generation) this.error = errorText(e);
       return 0;
@@ -110,53 +164,138 @@ export class RequestsList {
     }
   }
 
-  /** Row i (null while its page loads); reactive through `version`. */
+  /** Row i, or null while its page loads. */
   row(i: number): RequestRecord | null {
-    void this.version;
     return this.rows[i] ?? null;
   }
 
   /** Index of the row with this id, or -1 (only among fetched rows). */
   indexOf(id: string): number {
-    void this.version;
-    return this.rows.findIndex((r) => r?.id === id);
+    const i = this.byId.get(id);
+    return i !== undefined && this.rows[i]?.id === id ? i : -1;
   }
 
-  /** Makes sure rows [start, end) are fetched. */
-  ensure(start: number, end: number): void {
-    const first = Math.floor(Math.max(0, start) / PAGE_SIZE);
-    const last = Math.floor(Math.max(0, Math.min(end, this.total) - 1) / PAGE_SIZE);
-    for (let p = first; p <= last; p++) if (!this.loaded.has(p)) void this.loadPage(p);
+  /**
+   * The view shows rows [first, last]: fetch what it needs, then pages ahead of `dir` (1 down,
+   * -1 up). After a jump the fetch waits for the view to settle.
+   */
+  view(first: number, last: number, dir: number): void {
+    const jumped = Math.abs(first - this.want.first) > JUMP_ROWS;
+    this.want = { first, last, dir: dir < 0 ? -1 : 1 };
+    cancelAnimationFrame(this.settleFrame);
+    this.settleFrame = 0;
+    if (jumped && !this.inView(first, last)) {
+      // Scroll events come before animation frames: a view still moving has jumped again (and
+      // cancelled this) by the second frame.
+      this.settleFrame = requestAnimationFrame(() => {
+        this.settleFrame = requestAnimationFrame(() => {
+          this.settleFrame = 0;
+          this.pump();
+        });
+      });
+    } else this.pump();
   }
 
-  private async loadPage(p: number): Promise<void> {
-    this.loaded.add(p);
-    const gen = this.generation;
-    try {
-      const page = await call(this.api.listRequests(this.contractFilter(), p * PAGE_SIZE, PAGE_SIZE));
-      if (gen !== this.generation) return;
-      // In place, not a copy of the whole 100,000-entry array for every 200-row page.
-      const rows = this.rows;
-      page.items.forEach((r, i) => (rows[p * PAGE_SIZE + i] = r));
-      this.version++;
-      this.learn(page.items);
-    } catch {
-      this.loaded.delete(p);
+  /** Every row of [first, last] already known. */
+  private inView(first: number, last: number): boolean {
+    for (let i = Math.max(0, first); i <= Math.min(last, this.total - 1); i++) if (!this.rows[i]) return false;
+    return true;
+  }
+
+  /** The next page to fetch for the current view: rows in view, then ahead, then just behind. */
+  private nextPage(): { page: number; inView: boolean } | null {
+    if (this.total === 0) return null;
+    const { first, last, dir } = this.want;
+    const a = Math.floor(Math.max(0, first) / PAGE_SIZE);
+    const b = Math.floor(Math.max(0, Math.min(last, this.total - 1)) / PAGE_SIZE);
+    const order: number[] = [];
+    for (let p = a; p <= b; p++) order.push(p);
+    for (let k = 1; k <= PREFETCH_PAGES; k++) order.push(dir > 0 ? b + k : a - k);
+    order.push(dir > 0 ? a - 1 : b + 1);
+    for (const page of order) {
+      if (this.needs(page)) return { page, inView: page >= a && page <= b };
     }
+    return null;
+  }
+
+  /** Fetches what the view needs now (whatever is in flight: those may be for where it was),
+   * then pages around it while fewer than MAX_IN_FLIGHT requests are outstanding. */
+  private pump(): void {
+    if (this.settleFrame) return;
+    for (;;) {
+      const next = this.nextPage();
+      if (!next || (!next.inView && this.inFlight >= MAX_IN_FLIGHT)) return;
+      // Pages in view that follow each other go in one request: one round trip to main.
+      let count = 1;
+      while (next.inView && this.needs(next.page + count) && this.inViewPage(next.page + count)) count++;
+      void this.loadPages(next.page, count);
+    }
+  }
+
+  private needs(page: number): boolean {
+    const lastPage = Math.floor((this.total - 1) / PAGE_SIZE);
+    if (page < 0 || page > lastPage || this.loaded.has(page) || this.fetching.has(page)) return false;
+    return (this.failedAt.get(page) ?? -Infinity) < performance.now() - RETRY_MS;
+  }
+
+  private inViewPage(page: number): boolean {
+    const { first, last } = this.want;
+    return page >= Math.floor(Math.max(0, first) / PAGE_SIZE) && page <= Math.floor(Math.max(0, last) / PAGE_SIZE);
+  }
+
+  /** Fetches `count` pages from page `p` in one request. */
+  private async loadPages(p: number, count: number): Promise<void> {
+    for (let i = 0; i < count; i++) this.fetching.add(p + i);
+    this.inFlight++;
+    const gen = this.generation;
+    const t0 = performance.now();
+    try {
+      const page = await call(this.api.listRequests(this.contractFilter(), p * PAGE_SIZE, count * PAGE_SIZE));
+      // How long pages take to arrive (the UI bench reads these).
+      performance.measure('list:page', { start: t0 });
+      if (gen !== this.generation) return;
+      const rows = this.rows;
+      const from = p * PAGE_SIZE;
+      page.items.forEach((r, i) => {
+        const old = rows[from + i];
+        if (old && this.byId.get(old.id) === from + i) this.byId.delete(old.id);
+        rows[from + i] = r;
+        this.byId.set(r.id, from + i);
+      });
+      for (let i = 0; i < count; i++) {
+        this.loaded.add(p + i);
+        this.failedAt.delete(p + i);
+      }
+      this.learn(page.items);
+      this.emit(from, from + page.items.length);
+    } catch {
+      // Asked again by a later view() or pump, RETRY_MS from now at the soonest.
+      if (gen === this.generation) {
+        for (let i = 0; i < count; i++) this.failedAt.set(p + i, performance.now());
+        setTimeout(() => gen === this.generation && this.pump(), RETRY_MS);
+      }
+    } finally {
+      if (gen === this.generation) {
+        for (let i = 0; i < count; i++) this.fetching.delete(p + i);
+        this.inFlight--;
+        this.pump();
+      }
+    }
+  }
+
+  private emit(from: number, to: number): void {
+    for (const fn of this.listeners) fn(from, to);
   }
 
   private patch(changed: RequestRecord[]): void {
     let unknown = false;
-    const rows = this.rows;
-    let touched = false;
     for (const rec of changed) {
-      const i = rows.findIndex((r) => r?.id === rec.id);
+      const i = this.indexOf(rec.id);
       if (i >= 0) {
-        rows[i] = rec;
-        touched = true;
+        this.rows[i] = rec;
+        this.emit(i, i + 1);
       } else unknown = true;
     }
-    if (touched) this.version++;
     this.learn(changed);
     // A new request: re-read after a short pause (several may arrive together); the view keeps
     // its place through `inserted`.
