@@ -14,6 +14,9 @@ export class ConsoleState {
   readonly kind: 'electron' | 'web';
   contexts = $state<Context[]>([]);
   statuses = $state<Record<string, ContextStatus>>({});
+  /** Status events received so far, and the count at each context's latest one. */
+  private statusEventCount = 0;
+  private readonly statusEvents: Record<string, number> = {}; // not reactive: bookkeeping only
   current = $state<string>(localStorage.getItem(CURRENT_KEY) ?? 'local');
   settings = $state<ConsoleSettings | null>(null);
   engine = $state<StatusEvent | null>(null);
@@ -27,7 +30,10 @@ export class ConsoleState {
     this.api = api;
     this.kind = kind;
     api.on('status', (s) => (this.engine = s));
-    api.on('contextStatus', (s) => (this.statuses = { ...this.statuses, [s.context]: s }));
+    api.on('contextStatus', (s) => {
+      this.statusEvents[s.context] = ++this.statusEventCount;
+      this.statuses = { ...this.statuses, [s.context]: s };
+    });
     api.on('notification', (n) => this.notify(n));
   }
 
@@ -39,15 +45,30 @@ export class ConsoleState {
     return this.statuses[this.current] ?? null;
   }
 
+  /**
+   * Takes a contextStatuses() answer, asked for when statusEventCount was `askedAt`: a status
+   * event that arrived since is newer than the answer and is kept (main only sends status
+   * events on changes, so overwriting one would keep a stale status until the next change).
+   */
+  private applyStatuses(statuses: ContextStatus[], askedAt: number): void {
+    const next: Record<string, ContextStatus> = {};
+    for (const s of statuses) {
+      const newer = (this.statusEvents[s.context] ?? 0) > askedAt ? this.statuses[s.context] : undefined;
+      next[s.context] = newer ?? s;
+    }
+    this.statuses = next;
+  }
+
   async init(): Promise<void> {
     try {
+      const askedAt = this.statusEventCount;
       const [contexts, statuses, settings] = await Promise.all([
         call(this.api.contexts()),
         call(this.api.contextStatuses()),
         call(this.api.settings()),
       ]);
       this.contexts = contexts;
-      this.statuses = Object.fromEntries(statuses.map((s) => [s.context, s]));
+      this.applyStatuses(statuses, askedAt);
       this.settings = settings;
       if (!contexts.some((c) => c.name === this.current) && contexts[0]) this.current = contexts[0].name;
       this.applyTheme();
@@ -59,8 +80,9 @@ export class ConsoleState {
 
   async refreshContexts(): Promise<void> {
     this.contexts = await call(this.api.contexts());
+    const askedAt = this.statusEventCount;
     const statuses = await call(this.api.contextStatuses());
-    this.statuses = Object.fromEntries(statuses.map((s) => [s.context, s]));
+    this.applyStatuses(statuses, askedAt);
     if (!this.contexts.some((c) => c.name === this.current) && this.contexts[0]) this.switchTo(this.contexts[0].name);
   }
 
