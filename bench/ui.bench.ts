@@ -190,6 +190,12 @@ async function timeNavigation(page: Page, hash: string, ready: string | (() => b
   return page.evaluate(() => performance.now() - (globalThis as unknown as { benchT0: number }).benchT0);
 }
 
+/** Two rows for a series of frame times: the share under 16 ms (target 95 %) and the p95. */
+function recordFrames(what: string, frames: number[]): void {
+  record(`${what}: frames < 16 ms`, (100 * frames.filter((d) => d < 16).length) / frames.length, '%', 95, false);
+  record(`${what}: p95 frame`, percentile(frames, 95), 'ms', 16);
+}
+
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
@@ -279,25 +285,9 @@ async function benchChain(page: Page, chainId: string): Promise<void> {
     await page.waitForTimeout(100);
     return page.evaluate(() => performance.getEntriesByName('chain:draw').map((e) => e.duration));
   };
-  const fitFrames = await pan();
-  record(
-    'pan, whole graph in view: frames < 16 ms',
-    (100 * fitFrames.filter((d) => d < 16).length) / fitFrames.length,
-    '%',
-    95,
-    false,
-  );
-  record('pan, whole graph in view: p95 frame draw', percentile(fitFrames, 95), 'ms', 16);
+  recordFrames('pan, whole graph in view (draw)', await pan());
   for (let z = 0; z < 8; z++) await page.getByRole('button', { name: 'Zoom in' }).click();
-  const zoomFrames = await pan();
-  record(
-    'pan, zoomed in (labels): frames < 16 ms',
-    (100 * zoomFrames.filter((d) => d < 16).length) / zoomFrames.length,
-    '%',
-    95,
-    false,
-  );
-  record('pan, zoomed in (labels): p95 frame draw', percentile(zoomFrames, 95), 'ms', 16);
+  recordFrames('pan, zoomed in, labels (draw)', await pan());
 }
 
 /**
@@ -390,16 +380,7 @@ async function benchLog(page: Page, logId: string): Promise<void> {
           }),
         kind,
       );
-    const report = (name: string, f: number[]) => {
-      record(
-        `scroll the 100 MB log, ${name}: frames < 16 ms`,
-        (100 * f.filter((d) => d < 16).length) / f.length,
-        '%',
-        95,
-        false,
-      );
-      record(`scroll the 100 MB log, ${name}: p95 frame`, percentile(f, 95), 'ms', 16);
-    };
+    const report = (name: string, f: number[]) => recordFrames(`scroll the 100 MB log, ${name}`, f);
     const loading = () =>
       p.evaluate(() => document.querySelector('[data-testid="log-loading"]')?.textContent ?? 'done');
     await p.evaluate((h) => (location.hash = h), hash);
@@ -546,11 +527,7 @@ async function benchList(url: string, executablePath: string): Promise<void> {
 
     const trace = process.env.BENCH_LIST_TRACE;
     if (trace) await browser.startTracing(page, { path: trace, screenshots: false });
-    const report = (name: string, frames: number[]) => {
-      const under = (100 * frames.filter((d) => d < 16).length) / frames.length;
-      record(`scroll 100,000 requests, ${name}: frames < 16 ms`, under, '%', 95, false);
-      record(`scroll 100,000 requests, ${name}: p95 frame`, percentile(frames, 95), 'ms', 16);
-    };
+    const report = (name: string, frames: number[]) => recordFrames(`scroll 100,000 requests, ${name}`, frames);
     report('600 px steps', await scroll('steps', 120));
     report('40,000 px jumps', await scroll('jumps', 120));
     if (trace) {
