@@ -237,6 +237,7 @@ test('(e) stop the engine and still read everything offline', async ({
     // Reload: everything comes from the cache.
     await page.reload();
     await expect(shell.offlineBanner).toBeVisible({ timeout: 15_000 });
+    await expect(shell.cacheAge).toContainText('last synced');
     await expect(page.getByTestId('request-id')).toHaveText(id);
     await requestPage.expectState('FAIL');
     await requestPage.selectJobStartingWith('check-disk');

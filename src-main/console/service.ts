@@ -362,11 +362,8 @@ export class ConsoleService {
       intervals: { ...this.settingsValue.intervals, ...patch.intervals },
     };
     this.cache.putSetting(SETTINGS_KEY, this.settingsValue);
-    if (patch.intervals && this.started) {
-      for (const ctx of this.contexts()) {
-        this.stopContext(ctx.name);
-        this.startContext(ctx);
-      }
+    if (patch.intervals) {
+      for (const sync of this.syncs.values()) sync.setIntervals(this.settingsValue.intervals);
     }
     return this.settingsValue;
   }

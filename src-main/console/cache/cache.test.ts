@@ -457,3 +457,22 @@ describe('contexts and settings', () => {
     expect(cache.getSetting('pollMs')).toEqual({ viewed: 1000 });
   });
 });
+
+describe('last contact', () => {
+  it('is kept per context, follows a rename, and is forgotten when the URL changes', () => {
+    const cache = new Cache(':memory:');
+    const prod = { name: 'prod', url: 'https://rm.prod', envLabel: 'production', envColor: null, embedded: false };
+    cache.putContext(prod);
+    expect(cache.lastContact('prod')).toBeNull();
+    cache.putLastContact('prod', 1_700_000_000_000);
+    cache.putContext({ ...prod, envLabel: 'prod' }); // a new label: same RM
+    expect(cache.lastContact('prod')).toBe(1_700_000_000_000);
+    cache.putContext({ ...prod, name: 'prod-east' }, 'prod');
+    expect(cache.lastContact('prod-east')).toBe(1_700_000_000_000);
+    cache.putContext({ ...prod, name: 'prod-west', url: 'https://rm.west' }, 'prod-east');
+    expect(cache.lastContact('prod-west')).toBeNull(); // another RM: its cache age is unknown
+    cache.putLastContact('prod-west', 1_800_000_000_000);
+    cache.putContext({ ...prod, name: 'prod-west', url: 'https://rm.other' });
+    expect(cache.lastContact('prod-west')).toBeNull();
+  });
+});

@@ -150,8 +150,11 @@ export class Cache {
       putContext: db.prepare(
         `INSERT INTO contexts (name, url, env_label, env_color, embedded, position)
          VALUES (@name, @url, @envLabel, @envColor, @embedded, COALESCE((SELECT MAX(position) + 1 FROM contexts), 0))
-         ON CONFLICT (name) DO UPDATE SET url = @url, env_label = @envLabel, env_color = @envColor, embedded = @embedded`,
+         ON CONFLICT (name) DO UPDATE SET url = @url, env_label = @envLabel, env_color = @envColor, embedded = @embedded,
+           last_ok_ms = CASE WHEN url = @url THEN last_ok_ms END`,
       ),
+      lastContact: db.prepare('SELECT last_ok_ms FROM contexts WHERE name = ?').pluck(),
+      putLastContact: db.prepare('UPDATE contexts SET last_ok_ms = ? WHERE name = ?'),
       removeContext: db.prepare('DELETE FROM contexts WHERE name = ?'),
       renameRequests: db.prepare('UPDATE requests SET context = @to WHERE context = @from'),
       stateOf: db.prepare('SELECT state, finished_jobs FROM requests WHERE context = ? AND id = ?'),
@@ -284,7 +287,12 @@ export class Cache {
   /** Adds or updates a context; renaming (`previousName`) carries its cached requests along. */
   putContext(ctx: Context, previousName?: string): void {
     this.db.transaction(() => {
+      let carried: number | null = null;
       if (previousName && previousName !== ctx.name) {
+        // The last contact goes along only if the context still points at the same RM.
+        const old = this.db.prepare('SELECT url, last_ok_ms FROM contexts WHERE name = ?').get(previousName) as
+          { url: string; last_ok_ms: number | null } | undefined;
+        carried = old?.url === ctx.url ? old.last_ok_ms : null;
         this.s.removeContext.run(previousName);
         this.s.renameRequests.run({ from: previousName, to: ctx.name });
         this.db.prepare('UPDATE chains SET context = ? WHERE context = ?').run(ctx.name, previousName);
@@ -292,7 +300,17 @@ export class Cache {
         this.db.prepare('UPDATE job_log_rows SET context = ? WHERE context = ?').run(ctx.name, previousName);
       }
       this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0 });
+      if (carried !== null) this.s.putLastContact.run(carried, ctx.name);
     })();
+  }
+
+  /** When the context's Request Manager last answered (ms since epoch), or null if never at its URL. */
+  lastContact(name: string): number | null {
+    return (this.s.lastContact.get(name) as number | null | undefined) ?? null;
+  }
+
+  putLastContact(name: string, ms: number): void {
+    this.s.putLastContact.run(ms, name);
   }
 
   /** Removes a context from the list; what was cached from it stays readable. */

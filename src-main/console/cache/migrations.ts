@@ -106,6 +106,10 @@ export const MIGRATIONS: readonly Migration[] = [
   // 3: log text in chunks, so reading a slice of a 100 MB stream reads only the pieces it
   // covers (substr() on one big value loads all of it). See chunkLogText.
   (db) => chunkLogText(db),
+
+  // 4: when each context's Request Manager last answered, so an offline console still says how
+  // old its cache is after a restart.
+  `ALTER TABLE contexts ADD COLUMN last_ok_ms INTEGER;`,
 ];
 
 /**

@@ -4,7 +4,10 @@
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { Cache } from '../cache/cache';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
@@ -58,5 +61,66 @@ describe('context status', () => {
       error: expect.stringMatching(/refused/),
     });
     expect(statuses).toEqual([false]);
+  });
+
+  it('remembers the last contact across a restart, and still knows it when the RM is gone', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-sync-'));
+    const rm = createServer((_req, res) => res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing'));
+    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+    const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
+    const cache = new Cache(path.join(dir, 'cache.db'));
+    try {
+      cache.putContext(ctx);
+      const first = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, quiet);
+      expect(first.contextStatus.lastOkMs).toBeNull();
+      await first.syncNow();
+      const lastOk = first.contextStatus.lastOkMs;
+      expect(lastOk).toEqual(expect.any(Number));
+      first.stop();
+      await new Promise((resolve) => rm.close(resolve));
+
+      // A new sync (new poll intervals, or the console restarted) on the same cache file.
+      cache.close();
+      const reopened = new Cache(path.join(dir, 'cache.db'));
+      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, quiet);
+      expect(second.contextStatus.lastOkMs).toBe(lastOk);
+      await second.syncNow();
+      expect(second.contextStatus).toMatchObject({ online: false, lastOkMs: lastOk });
+      reopened.close();
+    } finally {
+      rm.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps syncing the viewed requests after new poll intervals, without a second loop', async () => {
+    const asked: string[] = [];
+    const rm = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
+    });
+    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+    const sync = new ContextSync(
+      { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
+      new RmClient({ baseUrl: url, getRetries: 0 }),
+      new Cache(':memory:'),
+      quiet,
+      { viewedMs: 3_600_000, otherMs: 3_600_000, maxBackoffMs: 3_600_000 },
+    );
+    try {
+      sync.setViewed('r1', true);
+      sync.start();
+      await vi.waitFor(() => expect(asked).toContain('/api/v1/requests/r1'));
+      sync.setIntervals({ viewedMs: 20, otherMs: 3_600_000, maxBackoffMs: 3_600_000 });
+      await vi.waitFor(() => expect(asked.filter((u) => u === '/api/v1/requests/r1').length).toBeGreaterThanOrEqual(5));
+      sync.stop();
+      const running = asked.filter((u) => u === '/api/v1/status/running').length;
+      expect(running).toBe(2); // once per start: the old loop did not carry on beside the new one
+    } finally {
+      sync.stop();
+      await new Promise((resolve) => rm.close(resolve));
+    }
   });
 });

@@ -55,6 +55,8 @@ const TERMINAL = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STAT
 const FAILED = new Set<State>([STATE_FAIL, STATE_TIMEOUT]);
 /** Above this many jobs needing logs in one pass, one full-log call is cheaper than one per job. */
 const PER_JOB_LOG_LIMIT = 20;
+/** The last-contact time is written to the cache at most this often while the RM answers. */
+const PERSIST_CONTACT_MS = 10_000;
 
 const isOfflineError = (err: unknown) =>
   err instanceof RmClientError && (err.kind === 'unreachable' || err.kind === 'timeout');
@@ -69,15 +71,23 @@ export class ContextSync {
   private failures = 0;
   private timers: Array<ReturnType<typeof setTimeout>> = [];
   private stopped = true;
+  /** Stopped by its owner (context edited or removed): it has nothing more to say about the RM. */
+  private retired = false;
+  /** Bumped on every stop: a pass still in flight from before must not schedule another. */
+  private generation = 0;
+  /** The lastOkMs last written to the cache. */
+  private persistedOkMs: number | null;
 
   constructor(
     readonly context: Context,
     private readonly client: RmClient,
     private readonly cache: Cache,
     private readonly listener: SyncListener,
-    private readonly intervals: SyncIntervals = DEFAULT_INTERVALS,
+    private intervals: SyncIntervals = DEFAULT_INTERVALS,
   ) {
-    this.status = { context: context.name, online: true, lastOkMs: null, error: null };
+    // The last contact survives restarts (of the console, or of this sync for new intervals).
+    this.persistedOkMs = cache.lastContact(context.name);
+    this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null };
   }
 
   get contextStatus(): ContextStatus {
@@ -87,6 +97,7 @@ export class ContextSync {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.retired = false;
     this.loop(
       () => this.syncOthers(),
       () => this.intervals.otherMs,
@@ -98,7 +109,22 @@ export class ContextSync {
   }
 
   stop(): void {
+    this.halt();
+    this.retired = true;
+    this.persistContact();
+  }
+
+  /** New poll intervals, applied now; what the sync knows (viewed requests, status) is kept. */
+  setIntervals(intervals: SyncIntervals): void {
+    this.intervals = intervals;
+    if (this.stopped) return;
+    this.halt();
+    this.start();
+  }
+
+  private halt(): void {
     this.stopped = true;
+    this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
   }
@@ -118,10 +144,11 @@ export class ContextSync {
   }
 
   private loop(pass: () => Promise<void>, interval: () => number): void {
+    const generation = this.generation;
     const run = async () => {
-      if (this.stopped) return;
+      if (generation !== this.generation) return;
       await pass();
-      if (this.stopped) return;
+      if (generation !== this.generation) return;
       const wait = this.status.online
         ? interval()
         : Math.min(interval() * 2 ** Math.min(this.failures, 10), this.intervals.maxBackoffMs);
@@ -150,14 +177,33 @@ export class ContextSync {
     this.failures = 0;
     const was = this.status;
     this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null };
-    if (!was.online || was.lastOkMs === null) this.listener.contextStatus(this.status);
+    if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
+      this.persistContact();
+    }
+    if (!was.online || was.lastOkMs === null) this.announce();
   }
 
   private setOffline(error: string): void {
     this.failures++;
     const was = this.status;
     this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error };
-    if (was.online || was.error !== error) this.listener.contextStatus(this.status);
+    this.persistContact();
+    if (was.online || was.error !== error) this.announce();
+  }
+
+  private announce(): void {
+    if (!this.retired) this.listener.contextStatus(this.status);
+  }
+
+  private persistContact(): void {
+    const ms = this.status.lastOkMs;
+    if (ms === null || ms === this.persistedOkMs) return;
+    this.persistedOkMs = ms;
+    try {
+      this.cache.putLastContact(this.context.name, ms);
+    } catch {
+      // A closed or read-only cache: the in-memory status is still right.
+    }
   }
 
   // ---- the running list and unfinished requests ----
