@@ -27,7 +27,7 @@ function seeded(i: number): Request {
     id: `seed${String(i).padStart(5, '0')}${'0'.repeat(23)}`,
     type: TYPES[i % 3] as string,
     state: i % 10 === 7 ? STATE_FAIL : STATE_COMPLETE,
-    user: 'carol',
+    user: i === 3 ? 'carol.long-name-for-the-user-column@example.com' : 'carol',
     createdAt: new Date(created).toISOString(),
     startedAt: new Date(created + 1000).toISOString(),
     finishedAt: new Date(created + 61_000).toISOString(),
@@ -134,6 +134,31 @@ test('a long jump shows the rows where it lands, with their data', async ({ shel
   // And back up by a page and a half: those rows come too.
   await scrollToRow(page, 2045);
   await expect(row(page, 2045).getByTestId('state-badge')).toHaveAttribute('data-state', stateLabel(2045));
+  expect(shell.problems).toEqual([]);
+});
+
+test('a cell clips with an ellipsis only when its text is too long', async ({ shell, page }, testInfo) => {
+  await shell.open('#/requests');
+  await expect(row(page, 3)).toBeVisible();
+  await row(page, 1).click();
+  await row(page, 2).locator('input').check();
+  const shot = testInfo.outputPath('requests-list.png');
+  await page.screenshot({ path: shot });
+  await testInfo.attach('requests-list', { path: shot, contentType: 'image/png' });
+  const cell = (i: number) =>
+    row(page, i)
+      .locator('.c-user')
+      .evaluate((el) => ({
+        overflow: getComputedStyle(el).overflowX,
+        ellipsis: getComputedStyle(el).textOverflow,
+        cut: el.scrollWidth > el.clientWidth,
+        right: el.getBoundingClientRect().right,
+        next: el.nextElementSibling!.getBoundingClientRect().left,
+      }));
+  const long = await cell(3);
+  expect(long).toMatchObject({ overflow: 'hidden', ellipsis: 'ellipsis', cut: true });
+  expect(long.right).toBeLessThanOrEqual(long.next);
+  expect(await cell(2)).toMatchObject({ overflow: 'visible', cut: false });
   expect(shell.problems).toEqual([]);
 });
 

@@ -219,12 +219,15 @@ export class RequestsList {
   }
 
   /** Fetches what the view needs now (whatever is in flight: those may be for where it was),
-   * then pages around it while fewer than MAX_IN_FLIGHT requests are outstanding. */
+   * then, once that has come, pages around it while fewer than MAX_IN_FLIGHT requests are
+   * outstanding. */
   private pump(): void {
     if (this.settleFrame) return;
     for (;;) {
       const next = this.nextPage();
-      if (!next || (!next.inView && this.inFlight >= MAX_IN_FLIGHT)) return;
+      if (!next) return;
+      // Pages around the view wait until those in it have come: main answers one at a time.
+      if (!next.inView && (this.inFlight >= MAX_IN_FLIGHT || this.viewFetching())) return;
       // Pages in view that follow each other go in one request: one round trip to main.
       let count = 1;
       while (next.inView && this.needs(next.page + count) && this.inViewPage(next.page + count)) count++;
@@ -236,6 +239,13 @@ export class RequestsList {
     const lastPage = Math.floor((this.total - 1) / PAGE_SIZE);
     if (page < 0 || page > lastPage || this.loaded.has(page) || this.fetching.has(page)) return false;
     return (this.failedAt.get(page) ?? -Infinity) < performance.now() - RETRY_MS;
+  }
+
+  private viewFetching(): boolean {
+    const { first, last } = this.want;
+    for (let p = Math.floor(Math.max(0, first) / PAGE_SIZE); p <= Math.floor(Math.max(0, last) / PAGE_SIZE); p++)
+      if (this.fetching.has(p)) return true;
+    return false;
   }
 
   private inViewPage(page: number): boolean {
@@ -309,10 +319,15 @@ export class RequestsList {
   }
 
   private learn(records: RequestRecord[]): void {
-    const newTypes = records.map((r) => r.type).filter((t) => !this.seenTypes.includes(t));
-    const newUsers = records.map((r) => r.user).filter((u) => u && !this.seenUsers.includes(u));
-    if (newTypes.length) this.seenTypes = uniqueSorted([...this.seenTypes, ...newTypes]);
-    if (newUsers.length) this.seenUsers = uniqueSorted([...this.seenUsers, ...newUsers]);
+    // Plain sets, read once: a page arrives during scrolling and has 200 records to look at.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const types = new Set(this.seenTypes);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const users = new Set(this.seenUsers);
+    const newTypes = records.map((r) => r.type).filter((t) => !types.has(t));
+    const newUsers = records.map((r) => r.user).filter((u) => u && !users.has(u));
+    if (newTypes.length) this.seenTypes = uniqueSorted([...types, ...newTypes]);
+    if (newUsers.length) this.seenUsers = uniqueSorted([...users, ...newUsers]);
   }
 }
 
