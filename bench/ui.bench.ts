@@ -388,7 +388,19 @@ async function benchLog(page: Page, logId: string): Promise<void> {
     await p.evaluate((h) => (location.hash = h), hash);
     await p.getByTestId('log-line').first().waitFor({ timeout: 60_000 });
     const from = await loading();
+    const profile = process.env.BENCH_LOG_PROFILE;
+    const cdp = profile ? await p.context().newCDPSession(p) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+      await cdp.send('Profiler.start');
+    }
     report('steps while it loads', await frames('steps'));
+    if (cdp && profile) {
+      const { profile: loadingSteps } = await cdp.send('Profiler.stop');
+      writeFileSync(profile, JSON.stringify(loadingSteps));
+      console.log(`  CPU profile of the steps while it loads written to ${profile}`);
+    }
     console.log(`  (scrolled while it loaded: from "${from}" to "${await loading()}")`);
     await p.waitForFunction(() => !document.querySelector('[data-testid="log-loading"]'), undefined, {
       polling: 200,

@@ -6,11 +6,14 @@
 // of ms for the page, so the log keeps scrolling while it loads (8 M slices made ~400 ms tasks,
 // and loading took no less: the page's cost is per character). The next slice is asked for
 // before this one is indexed, so main reads while the page works (more ahead gained nothing).
+// While the operator scrolls, reading waits for pauses (scroll-activity.ts): each slice cost the
+// scrolling page a 25-45 ms frame, and console main's reading took the other core.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
 import type { JobLogText } from '../../src-main/shared/console-model';
 import { call } from './call';
 import { LogIndex } from './log-index';
+import { afterScrolling } from './scroll-activity';
 
 /** Characters in the first slice: a few thousand lines, enough for the first screens. */
 export const FIRST_SLICE = 256 * 1024;
@@ -83,6 +86,9 @@ export function loadLog(
     askAhead(first);
     for (let pending = ahead.shift(); pending; pending = ahead.shift()) {
       const slice = await pending;
+      if (cancelled) return;
+      // While the operator scrolls, one slice per pause (or per MAX_WAIT_MS) at most.
+      await afterScrolling();
       if (cancelled) return;
       // Ask for the next slice before indexing this one: main reads while the page works.
       askAhead(slice);
