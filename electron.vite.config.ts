@@ -33,6 +33,8 @@ export default defineConfig({
     root: resolve(root, 'src-renderer'),
     base: './',
     plugins: [svelte({ configFile: false, compilerOptions: { runes: true } })],
+    // The contract worker (src-renderer/lib/contract-worker.ts) is an ES module, like the page.
+    worker: { format: 'es' },
     build: {
       outDir: resolve(root, 'out/renderer'),
       target: 'chrome120',

@@ -9,6 +9,8 @@ export default defineConfig({
   root: resolve(import.meta.dirname, 'src-renderer'),
   base: './',
   plugins: [svelte({ configFile: false, compilerOptions: { runes: true } })],
+  // The contract worker (src-renderer/lib/contract-worker.ts) is an ES module, like the page.
+  worker: { format: 'es' },
   build: {
     outDir: resolve(import.meta.dirname, 'out/renderer'),
     emptyOutDir: true,

@@ -6,10 +6,12 @@
 //     time of each frame while panning the unfolded graph (95 % of frames < 16 ms);
 //   - a 100 MB stdout: open (navigation -> first lines on screen) and search;
 //   - 100,000 requests, in a Chromium of its own without the 60 Hz cap (see benchList): first
-//     rows, frame intervals while scrolling by small steps and by long jumps, and how soon a
-//     jump shows data.
+//     rows, frame intervals while scrolling by steps (120 and 600 px) and by long jumps, and how
+//     soon a jump shows data.
 // BENCH_PARTS=chain,log,list picks parts (default all). Prints figures and the ratio to each
-// target. No assertions: figures, not a test.
+// target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
+// frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE write CPU profiles and
+// BENCH_LIST_TRACE a DevTools trace (see benchLog and benchList).
 // Needs `npm run build:renderer` first (the script runs it).
 /// <reference lib="dom" /> — page.evaluate callbacks run in the browser
 
@@ -196,6 +198,11 @@ async function timeNavigation(page: Page, hash: string, ready: string | (() => b
 function recordFrames(what: string, frames: number[]): void {
   record(`${what}: frames < 16 ms`, (100 * frames.filter((d) => d < 16).length) / frames.length, '%', 95, false);
   record(`${what}: p95 frame`, percentile(frames, 95), 'ms', 16);
+  // BENCH_SLOW_FRAMES=1: which frames were slow (index:ms), to tell a cold start from the steady state.
+  if (process.env.BENCH_SLOW_FRAMES) {
+    const slow = frames.flatMap((d, i) => (d >= 16 ? [`${i}:${d.toFixed(0)}`] : []));
+    console.log(`    slow frames: ${slow.join(' ') || 'none'}`);
+  }
 }
 
 function percentile(values: number[], p: number): number {
@@ -297,7 +304,9 @@ async function benchChain(page: Page, chainId: string): Promise<void> {
  * text read and indexed, search (plain, regex), then scrolling in a second Chromium without
  * vsync or the 60 Hz frame cap (so a rAF interval is what a frame really cost): small steps
  * (997 px a frame, while the log loads and after) and jumps to anywhere in the log (dragging
- * the scrollbar), frames < 16 ms.
+ * the scrollbar), frames < 16 ms. The steps while it loads start as soon as the first lines show:
+ * a cold page, whose first few dozen frames are slow (BENCH_SLOW_FRAMES=1 shows where).
+ * BENCH_LOG_PROFILE=file.cpuprofile writes a CPU profile of those steps.
  */
 async function benchLog(page: Page, logId: string): Promise<void> {
   const clearMeasures = () => page.evaluate(() => performance.clearMeasures());
@@ -428,9 +437,10 @@ const UNCAPPED_ARGS = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
 
 /**
  * The requests list over 100,000 cached requests, in its own uncapped Chromium (UNCAPPED_ARGS):
- * first rows, then frame intervals (rAF to rAF) while scrolling by small steps (600 px a frame,
- * ~17 new rows; 360 frames, enough for the share under 16 ms to repeat within a few %) and by long jumps (40,000 px a frame, ~1,100 rows; 120 frames, turning back at the
- * end so that no jump lands on rows an earlier one loaded), then how long a jump takes until
+ * first rows, then frame intervals (rAF to rAF) while scrolling by steps (120 px a frame, a brisk
+ * wheel scroll of ~3 new rows; 600 px, a fling of ~17; 360 frames each, enough for the share
+ * under 16 ms to repeat within a few %) and by long jumps (40,000 px a frame, ~1,100 rows; 120
+ * frames, turning back at the end so that no jump lands on rows an earlier one loaded), then how long a jump takes until
  * every row on screen shows data. BENCH_LIST_TRACE=file.json also writes a DevTools trace of the scroll,
  * BENCH_LIST_PROFILE=file.cpuprofile a CPU profile of the steps.
  */
@@ -473,11 +483,10 @@ async function benchList(url: string, executablePath: string): Promise<void> {
     record('requests list first rows (100,000 cached)', await openList(), 'ms', 1000);
     await page.waitForTimeout(500);
 
-    /** Scrolls by one step (600 px) or one jump (40,000 px) in each of `frames` frames and
-     * returns the frame intervals. */
-    const scroll = (kind: 'steps' | 'jumps', frames: number) =>
+    /** Scrolls `by` px in each of `frames` frames and returns the frame intervals. */
+    const scroll = (by: number, frames: number) =>
       page.evaluate(
-        ([kind, frames]) =>
+        ([by, frames]) =>
           new Promise<number[]>((resolve) => {
             const el = document.querySelector('[data-testid="request-list"]') as HTMLElement;
             const out: number[] = [];
@@ -489,7 +498,6 @@ async function benchList(url: string, executablePath: string): Promise<void> {
               out.push(now - last);
               last = now;
               const max = el.scrollHeight - el.clientHeight;
-              const by = kind === 'steps' ? 600 : 40_000;
               // At an end, turn back half a step off the way down, so no jump lands where an
               // earlier one did (its rows would already be loaded).
               let to = el.scrollTop + dir * by;
@@ -503,7 +511,7 @@ async function benchList(url: string, executablePath: string): Promise<void> {
             };
             requestAnimationFrame(step);
           }),
-        [kind, frames] as const,
+        [by, frames] as const,
       );
     /** Rows inside the viewport, and how many of them show data (not a placeholder), in the
      * frame after the last scroll (its scroll event comes with the next frame). */
@@ -533,13 +541,14 @@ async function benchList(url: string, executablePath: string): Promise<void> {
       await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
       await cdp.send('Profiler.start');
     }
-    report('600 px steps', await scroll('steps', 360));
+    report('120 px steps', await scroll(120, 360));
+    report('600 px steps', await scroll(600, 360));
     if (cdp && profile) {
       const { profile: steps } = await cdp.send('Profiler.stop');
       writeFileSync(profile, JSON.stringify(steps));
       console.log(`  CPU profile of the steps written to ${profile}`);
     }
-    report('40,000 px jumps', await scroll('jumps', 120));
+    report('40,000 px jumps', await scroll(40_000, 120));
     if (trace) {
       await browser.stopTracing();
       console.log(`  trace written to ${trace}`);

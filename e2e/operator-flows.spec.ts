@@ -87,12 +87,30 @@ test('(b) read a failed job’s logs try by try', async ({ shell, startPage, req
   await expect(requestPage.logLines.first()).toContainText('(try 2)');
   await page.getByTestId('log-find').fill('free');
   await expect(page.getByTestId('log-match-count')).toHaveText('1 / 2');
+  // Log text is read by a worker, off the page's main thread (src-renderer/lib/off-main-calls.ts).
+  expect(page.workers().map((w) => w.url())).toContainEqual(expect.stringContaining('contract-worker'));
   await snap(page, testInfo, 'request-logs');
 
   await requestPage.tab('jobs');
   const failed = page.locator('[data-testid="job-row"][data-job^="check-disk"]');
   await expect(failed.getByTestId('job-tries')).toContainText('2');
   await expect(failed.getByTestId('job-exit')).toContainText('3');
+});
+
+test('a log still reads when its worker cannot start', async ({ shell, startPage, requestPage, page }) => {
+  // The worker's script fails to load: its calls fall back to the page's own connection.
+  await page.route('**/contract-worker*', (route) => route.abort());
+  await shell.open();
+  await startPage.pickType('fail');
+  await startPage.submit();
+  await requestPage.expectState('FAIL');
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('check-disk');
+  await requestPage.tryTab(2).click();
+  await requestPage.stream('stdout');
+  await expect(requestPage.logLines.first()).toContainText('(try 2)');
+  await requestPage.stream('stderr');
+  await expect(requestPage.logLines.first()).toContainText('100% full');
 });
 
 test('(c) stop a long-job request from the confirmation and see STOPPED', async ({

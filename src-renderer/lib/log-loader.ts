@@ -6,8 +6,9 @@
 // of ms for the page, so the log keeps scrolling while it loads (8 M slices made ~400 ms tasks,
 // and loading took no less: the page's cost is per character). The next slice is asked for
 // before this one is indexed, so main reads while the page works (more ahead gained nothing).
-// While the operator scrolls, reading waits for pauses (scroll-activity.ts): each slice cost the
-// scrolling page a 25-45 ms frame, and console main's reading took the other core.
+// While the operator scrolls, reading waits for a pause (scroll-activity.ts) unless the view is
+// near the end of what has been read: each slice's arrival cost the scrolling page a 25-45 ms
+// frame, and console main's reading took the other core.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
 import type { JobLogText } from '../../src-main/shared/console-model';
@@ -37,12 +38,15 @@ export interface LogProgress {
   done: boolean;
 }
 
-/** Starts reading; returns the index it fills and a function that stops reading. */
+/** Starts reading; returns the index it fills and a function that stops reading.
+ * `nearEnd` says the view shows lines close to the end of what has been read: reading then
+ * goes on even while the operator scrolls. */
 export function loadLog(
   api: ConsoleApi,
   ref: LogRef,
   onslice: (index: LogIndex, progress: LogProgress) => void,
   onerror: (e: unknown) => void,
+  nearEnd: () => boolean = () => false,
 ): { index: LogIndex; cancel: () => void } {
   const index = new LogIndex();
   let cancelled = false;
@@ -87,8 +91,8 @@ export function loadLog(
     for (let pending = ahead.shift(); pending; pending = ahead.shift()) {
       const slice = await pending;
       if (cancelled) return;
-      // While the operator scrolls, one slice per pause (or per MAX_WAIT_MS) at most.
-      await afterScrolling();
+      // While the operator scrolls, one slice per pause (or per MAX_WAIT_MS) unless the view needs it.
+      await afterScrolling(nearEnd);
       if (cancelled) return;
       // Ask for the next slice before indexing this one: main reads while the page works.
       askAhead(slice);

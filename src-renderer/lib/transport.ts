@@ -1,9 +1,11 @@
 // Picks how the renderer reaches console main: the Electron preload's `window.spincycle`
-// when present, otherwise the web bridge's WebSocket on the page's own origin.
+// when present, otherwise the web bridge's WebSocket on the page's own origin (big-text calls
+// through a worker: off-main-calls.ts).
 
 import { PRELOAD_GLOBAL, type ConsoleApi } from '../../src-main/shared/ipc';
 import { takeToken } from './token';
 import { createWebTransport } from './web-transport';
+import { withOffMainCalls } from './off-main-calls';
 
 export type TransportKind = 'electron' | 'web';
 
@@ -17,5 +19,6 @@ export function pickTransport(win: Window): Transport {
   if (typeof preload === 'object' && preload !== null) {
     return { kind: 'electron', api: preload as ConsoleApi };
   }
-  return { kind: 'web', api: createWebTransport({ origin: win.location.origin, token: takeToken(win) }) };
+  const options = { origin: win.location.origin, token: takeToken(win) };
+  return { kind: 'web', api: withOffMainCalls(createWebTransport(options), options) };
 }
