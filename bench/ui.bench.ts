@@ -6,7 +6,7 @@
 //     time of each frame while panning the unfolded graph (95 % of frames < 16 ms);
 //   - a 100 MB stdout: open (navigation -> first lines on screen) and search;
 //   - 100,000 requests, in a Chromium of its own without the 60 Hz cap (see benchList): first
-//     rows, frame intervals while scrolling by steps (120 and 600 px) and by long jumps, and how
+//     rows, frame intervals while scrolling by steps (600 and 120 px) and by long jumps, and how
 //     soon a jump shows data.
 // BENCH_PARTS=chain,log,list picks parts (default all). Prints figures and the ratio to each
 // target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
@@ -437,12 +437,13 @@ const UNCAPPED_ARGS = ['--disable-frame-rate-limit', '--disable-gpu-vsync'];
 
 /**
  * The requests list over 100,000 cached requests, in its own uncapped Chromium (UNCAPPED_ARGS):
- * first rows, then frame intervals (rAF to rAF) while scrolling by steps (120 px a frame, a brisk
- * wheel scroll of ~3 new rows; 600 px, a fling of ~17; 360 frames each, enough for the share
- * under 16 ms to repeat within a few %) and by long jumps (40,000 px a frame, ~1,100 rows; 120
- * frames, turning back at the end so that no jump lands on rows an earlier one loaded), then how long a jump takes until
- * every row on screen shows data. BENCH_LIST_TRACE=file.json also writes a DevTools trace of the scroll,
- * BENCH_LIST_PROFILE=file.cpuprofile a CPU profile of the steps.
+ * first rows, then frame intervals (rAF to rAF) while scrolling by steps (600 px a frame, a fling
+ * of ~17 new rows, as the page's first scroll; then 120 px, a brisk wheel scroll of ~3; 360
+ * frames each, enough for the share under 16 ms to repeat within a few %) and by long jumps
+ * (40,000 px a frame, ~1,100 rows; 120 frames, turning back at the end so that no jump lands on
+ * rows an earlier one loaded), then how long a jump takes until every row on screen shows data.
+ * BENCH_LIST_TRACE=file.json also writes a DevTools trace of the scroll, BENCH_LIST_PROFILE=
+ * file.cpuprofile a CPU profile of the steps.
  */
 async function benchList(url: string, executablePath: string): Promise<void> {
   console.log('requests list (100,000)');
