@@ -205,6 +205,20 @@ function recordFrames(what: string, frames: number[]): void {
   }
 }
 
+/** Starts a CPU profile of `page` when `file` is set; the function returned writes it there. */
+async function startProfile(page: Page, file: string | undefined, what: string): Promise<() => Promise<void>> {
+  if (!file) return async () => {};
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    console.log(`  CPU profile of ${what} written to ${file}`);
+  };
+}
+
 function percentile(values: number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
@@ -397,19 +411,9 @@ async function benchLog(page: Page, logId: string): Promise<void> {
     await p.evaluate((h) => (location.hash = h), hash);
     await p.getByTestId('log-line').first().waitFor({ timeout: 60_000 });
     const from = await loading();
-    const profile = process.env.BENCH_LOG_PROFILE;
-    const cdp = profile ? await p.context().newCDPSession(p) : null;
-    if (cdp) {
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-      await cdp.send('Profiler.start');
-    }
+    const stopProfile = await startProfile(p, process.env.BENCH_LOG_PROFILE, 'the steps while it loads');
     report('steps while it loads', await frames('steps'));
-    if (cdp && profile) {
-      const { profile: loadingSteps } = await cdp.send('Profiler.stop');
-      writeFileSync(profile, JSON.stringify(loadingSteps));
-      console.log(`  CPU profile of the steps while it loads written to ${profile}`);
-    }
+    await stopProfile();
     console.log(`  (scrolled while it loaded: from "${from}" to "${await loading()}")`);
     await p.waitForFunction(() => !document.querySelector('[data-testid="log-loading"]'), undefined, {
       polling: 200,
@@ -535,21 +539,11 @@ async function benchList(url: string, executablePath: string): Promise<void> {
     const trace = process.env.BENCH_LIST_TRACE;
     if (trace) await browser.startTracing(page, { path: trace, screenshots: false });
     const report = (name: string, frames: number[]) => recordFrames(`scroll 100,000 requests, ${name}`, frames);
-    const profile = process.env.BENCH_LIST_PROFILE;
-    const cdp = profile ? await page.context().newCDPSession(page) : null;
-    if (cdp) {
-      await cdp.send('Profiler.enable');
-      await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-      await cdp.send('Profiler.start');
-    }
+    const stopProfile = await startProfile(page, process.env.BENCH_LIST_PROFILE, 'the steps');
     // The fling first: a fresh page's first scroll is its slowest.
     report('600 px steps', await scroll(600, 360));
     report('120 px steps', await scroll(120, 360));
-    if (cdp && profile) {
-      const { profile: steps } = await cdp.send('Profiler.stop');
-      writeFileSync(profile, JSON.stringify(steps));
-      console.log(`  CPU profile of the steps written to ${profile}`);
-    }
+    await stopProfile();
     report('40,000 px jumps', await scroll(40_000, 120));
     if (trace) {
       await browser.stopTracing();

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
+import type { AppShell } from './pages/app-shell';
+import type { RequestPage } from './pages/request-page';
+import type { StartPage } from './pages/start-page';
 import { PROJECT_ROOT } from './support/web-bridge';
 
 test.describe.configure({ timeout: 90_000 });
@@ -17,6 +20,16 @@ async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void>
   const path = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path });
   await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** Starts a `fail` request from the form, waits for FAIL and opens its failing job's logs. */
+async function openFailedJobLogs(shell: AppShell, startPage: StartPage, requestPage: RequestPage): Promise<void> {
+  await shell.open();
+  await startPage.pickType('fail');
+  await startPage.submit();
+  await requestPage.expectState('FAIL');
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('check-disk');
 }
 
 test('(a) start a hello request from the form and watch it complete', async ({
@@ -64,13 +77,7 @@ test('(a) start a hello request from the form and watch it complete', async ({
 
 test('(b) read a failed job’s logs try by try', async ({ shell, startPage, requestPage, page }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
-  await shell.open();
-  await startPage.pickType('fail');
-  await startPage.submit();
-  await requestPage.expectState('FAIL');
-
-  await requestPage.tab('logs');
-  await requestPage.selectJobStartingWith('check-disk');
+  await openFailedJobLogs(shell, startPage, requestPage);
   await expect(requestPage.tryTab(1)).toBeVisible();
   await expect(requestPage.tryTab(2)).toBeVisible();
 
@@ -100,12 +107,7 @@ test('(b) read a failed job’s logs try by try', async ({ shell, startPage, req
 test('a log still reads when its worker cannot start', async ({ shell, startPage, requestPage, page }) => {
   // The worker's script fails to load: its calls fall back to the page's own connection.
   await page.route('**/contract-worker*', (route) => route.abort());
-  await shell.open();
-  await startPage.pickType('fail');
-  await startPage.submit();
-  await requestPage.expectState('FAIL');
-  await requestPage.tab('logs');
-  await requestPage.selectJobStartingWith('check-disk');
+  await openFailedJobLogs(shell, startPage, requestPage);
   await requestPage.tryTab(2).click();
   await requestPage.stream('stdout');
   await expect(requestPage.logLines.first()).toContainText('(try 2)');

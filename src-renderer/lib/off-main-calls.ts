@@ -7,24 +7,22 @@
 // 97 % of frames under 16 ms through the page's socket, 99.5-99.9 % through a worker).
 // Should the worker fail to start, its calls fall back to the page's own transport.
 
-import type { ConsoleApi, MethodName } from '../../src-main/shared/ipc';
+import type { CallFrame, ConsoleApi, MethodName, ReplyFrame } from '../../src-main/shared/ipc';
 import type { Result } from '../../src-main/shared/result';
 import type { WebTransportOptions } from './web-transport';
 
 /** Methods made in the worker. */
 export const OFF_MAIN_METHODS = ['jobLogText'] as const satisfies readonly MethodName[];
 
-/** Page -> worker: first the bridge's address and token, then calls. */
+/** Page -> worker: first the bridge's address and token, then calls (the bridge's call frames). */
 export type WorkerMessage = WebTransportOptions | WorkerCall;
-export interface WorkerCall {
+export interface WorkerCall extends CallFrame {
   readonly id: number;
   readonly method: MethodName;
-  readonly args: readonly unknown[];
 }
-/** Worker -> page: the answer to call `id`. */
-export interface WorkerAnswer {
+/** Worker -> page: the answer to call `id` (the bridge's reply frame). */
+export interface WorkerAnswer extends ReplyFrame {
   readonly id: number;
-  readonly result: Result<unknown>;
 }
 
 type AnyMethod = (...args: unknown[]) => Promise<Result<unknown>>;

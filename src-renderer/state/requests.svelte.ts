@@ -241,16 +241,21 @@ export class RequestsList {
     return (this.failedAt.get(page) ?? -Infinity) < performance.now() - RETRY_MS;
   }
 
-  private viewFetching(): boolean {
+  /** The pages the view's rows are on. */
+  private viewPages(): { a: number; b: number } {
     const { first, last } = this.want;
-    for (let p = Math.floor(Math.max(0, first) / PAGE_SIZE); p <= Math.floor(Math.max(0, last) / PAGE_SIZE); p++)
-      if (this.fetching.has(p)) return true;
+    return { a: Math.floor(Math.max(0, first) / PAGE_SIZE), b: Math.floor(Math.max(0, last) / PAGE_SIZE) };
+  }
+
+  private viewFetching(): boolean {
+    const { a, b } = this.viewPages();
+    for (let p = a; p <= b; p++) if (this.fetching.has(p)) return true;
     return false;
   }
 
   private inViewPage(page: number): boolean {
-    const { first, last } = this.want;
-    return page >= Math.floor(Math.max(0, first) / PAGE_SIZE) && page <= Math.floor(Math.max(0, last) / PAGE_SIZE);
+    const { a, b } = this.viewPages();
+    return page >= a && page <= b;
   }
 
   /** Fetches `count` pages from page `p` in one request. */

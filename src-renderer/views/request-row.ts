@@ -139,20 +139,10 @@ export class RequestRow {
     this.attr('href', this.link, 'href', `#/r/${encodeURIComponent(r.context)}/${encodeURIComponent(r.id)}/chain`);
     this.data(this.linkText, r.id.slice(0, 12));
     this.set('imported', r.origin === 'imported', (v) => {
-      if (v) {
-        this.tag = this.idCell.appendChild(document.createElement('span'));
-        this.tag.className = 'tag';
-        this.tag.title = 'Imported from a file: read-only';
-        this.tag.textContent = 'imported';
-      } else this.tag?.remove();
+      this.tag = this.marker(this.tag, v, 'tag', 'Imported from a file: read-only', 'imported');
     });
     this.set('watched', r.watched, (v) => {
-      if (v) {
-        this.watch = this.idCell.appendChild(document.createElement('span'));
-        this.watch.className = 'watch';
-        this.watch.title = 'Watched: you are notified when it changes state';
-        this.watch.textContent = '●';
-      } else this.watch?.remove();
+      this.watch = this.marker(this.watch, v, 'watch', 'Watched: you are notified when it changes state', '●');
     });
     this.data(this.typeText, r.type);
     this.set('clipType', !ctx.fitsType(r.type), (v) => this.type.classList.toggle('clip', v));
@@ -181,10 +171,18 @@ export class RequestRow {
   }
 
   private attr(key: string, el: Element, name: string, value: string | null): void {
-    if (this.shown.has(key) && this.shown.get(key) === value) return;
-    this.shown.set(key, value);
-    if (value === null) el.removeAttribute(name);
-    else el.setAttribute(name, value);
+    this.set(key, value, (v) => (v === null ? el.removeAttribute(name) : el.setAttribute(name, v)));
+  }
+
+  /** A small marker after the id (imported, watched): added when shown, removed when not. */
+  private marker(old: HTMLSpanElement | null, show: boolean, className: string, title: string, text: string) {
+    old?.remove();
+    if (!show) return null;
+    const el = this.idCell.appendChild(document.createElement('span'));
+    el.className = className;
+    el.title = title;
+    el.textContent = text;
+    return el;
   }
 
   private data(node: Text, value: string): void {
