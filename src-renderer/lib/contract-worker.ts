@@ -3,7 +3,7 @@
 
 import { createWebTransport } from './web-transport';
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import type { Result } from '../../src-main/shared/result';
+import { err, type Result } from '../../src-main/shared/result';
 import type { WorkerAnswer, WorkerMessage } from './off-main-calls';
 
 /** The parts of a dedicated worker's global scope used here (the renderer's types are the DOM's). */
@@ -21,6 +21,9 @@ scope.addEventListener('message', ({ data }) => {
     return;
   }
   const method = api?.[data.method] as ((...args: readonly unknown[]) => Promise<Result<unknown>>) | undefined;
-  if (!method) return;
-  void method(...data.args).then((result) => scope.postMessage({ id: data.id, result }));
+  // Every call gets an answer: the page would otherwise wait for it forever.
+  const answer = method
+    ? method(...data.args)
+    : Promise.resolve(err('bad-request', `the contract worker cannot make ${data.method} calls`));
+  void answer.then((result) => scope.postMessage({ id: data.id, result }));
 });
