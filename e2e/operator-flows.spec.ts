@@ -92,8 +92,19 @@ test('(b) read a failed job’s logs try by try', async ({ shell, startPage, req
   await requestPage.tryTab(2).click();
   await requestPage.stream('stdout');
   await expect(requestPage.logLines.first()).toContainText('(try 2)');
+  // ANSI colours show as colours, not escape codes.
+  const line = (n: number) => page.locator(`[data-testid="log-line"][data-line="${n}"]`);
+  await expect(line(3).locator('.ansi-red-fg')).toHaveText('check failed');
+  await expect(line(3)).not.toContainText('[31m');
   await page.getByTestId('log-find').fill('free');
   await expect(page.getByTestId('log-match-count')).toHaveText('1 / 2');
+  await expect(line(1).locator('mark.current')).toHaveText('free');
+  await page.getByTestId('log-next').click();
+  await expect(page.getByTestId('log-match-count')).toHaveText('2 / 2');
+  await expect(line(2).locator('mark.current')).toHaveText('free');
+  await expect(line(1).locator('mark')).not.toHaveClass(/current/);
+  await page.getByTestId('log-jump-error').click();
+  await expect(page.locator('[data-testid="log-line"].error-line')).toHaveAttribute('data-line', '3');
   // Log text is read by a worker, off the page's main thread (src-renderer/lib/off-main-calls.ts).
   expect(page.workers().map((w) => w.url())).toContainEqual(expect.stringContaining('contract-worker'));
   await snap(page, testInfo, 'request-logs');
