@@ -126,6 +126,60 @@ test('a log still reads when its worker cannot start', async ({ shell, startPage
   await expect(requestPage.logLines.first()).toContainText('100% full');
 });
 
+test('read a long log: the lines on screen follow a scroll, a search and a jump to the end', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  await startPage.pickType('long-log');
+  await startPage.submit();
+  await requestPage.expectState('COMPLETE');
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('print-lines');
+  await expect(page.getByTestId('log-line-count')).toHaveText('5,000 lines');
+  const viewport = page.getByTestId('log-viewport');
+  /** The lines drawn on screen, as [number in the gutter, text], top to bottom. */
+  const onScreen = () =>
+    viewport.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return [...el.querySelectorAll<HTMLElement>('[data-testid="log-line"]')]
+        .filter((l) => {
+          const b = l.getBoundingClientRect();
+          return b.height > 0 && b.bottom > box.top && b.top < box.bottom;
+        })
+        .map((l) => [Number(l.dataset.line), l.querySelector('.text')?.textContent ?? '']);
+    });
+  /** Every line on screen shows its own text, numbered in order from `first`. */
+  const expectLinesFrom = async (first: number) => {
+    await expect.poll(async () => (await onScreen())[0]?.[0]).toBe(first);
+    const lines = await onScreen();
+    expect(lines.length).toBeGreaterThan(10);
+    lines.forEach(([n, text], i) => {
+      expect(n).toBe(first + i);
+      expect(text).toBe(`line ${n} of 5000`);
+    });
+  };
+  await expectLinesFrom(1);
+  // Lines are 19 px tall: a scroll to 2,000 lines down shows line 2,001 at the top.
+  await viewport.evaluate((el) => (el.scrollTop = 19 * 2000));
+  await expectLinesFrom(2001);
+  await viewport.evaluate((el) => (el.scrollTop = 19 * 2000 + 19 * 7));
+  await expectLinesFrom(2008);
+  await snap(page, testInfo, 'long-log');
+  // A search goes to its match and marks it.
+  await page.getByTestId('log-find').fill('line 4321 of');
+  await expect(page.getByTestId('log-match-count')).toHaveText('1 / 1');
+  await expect(page.locator('[data-testid="log-line"][data-line="4321"] mark.current')).toHaveText('line 4321 of');
+  // The end of the log (End on the focused viewport).
+  await viewport.focus();
+  await page.keyboard.press('End');
+  await expect.poll(async () => (await onScreen()).at(-1)?.[0]).toBe(5000);
+  expect((await onScreen()).at(-1)?.[1]).toContain('line 5000 of 5000');
+});
+
 test('(c) stop a long-job request from the confirmation and see STOPPED', async ({
   shell,
   startPage,

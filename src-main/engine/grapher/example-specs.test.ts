@@ -32,6 +32,7 @@ describe('example specs (resources/specs)', () => {
       'flaky',
       'hello',
       'long-job',
+      'long-log',
       'restart-host',
       'restart-plan',
       'rolling-restart',

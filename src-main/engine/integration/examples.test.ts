@@ -54,6 +54,16 @@ describe('example request types', () => {
     expect(status.jobChainStatus.jobStatuses?.every((s) => s.state === STATE_COMPLETE)).toBe(true);
   });
 
+  it('long-log prints the number of lines asked for, numbered, in one job log', async () => {
+    const { id } = await rm.create('long-log', { lines: '1200' });
+    expect((await rm.waitDone(id)).state).toBe(STATE_COMPLETE);
+    const [print] = byJob(await rm.logs(id), 'print-lines');
+    const lines = print!.stdout.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1200);
+    expect(lines[0]).toBe('line 1 of 1200');
+    expect(lines[1199]).toBe('line 1200 of 1200');
+  });
+
   it('fail ends FAIL after 2 tries; the dependent job never runs', async () => {
     const { id } = await rm.create('fail');
     const done = await rm.waitDone(id);
@@ -166,7 +176,9 @@ describe('example request types', () => {
       (s) => s.Name,
     );
     expect(names).toEqual([...names].sort());
-    expect(names).toEqual(expect.arrayContaining(['hello', 'fail', 'flaky', 'long-job', 'timeout', 'rolling-restart']));
+    expect(names).toEqual(
+      expect.arrayContaining(['hello', 'fail', 'flaky', 'long-job', 'long-log', 'timeout', 'rolling-restart']),
+    );
   });
 });
 
