@@ -22,11 +22,16 @@ async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void>
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
+/** Opens the console and starts a request of `type` from the form, with its default args. */
+async function startFromForm(shell: AppShell, startPage: StartPage, type: string): Promise<void> {
+  await shell.open();
+  await startPage.pickType(type);
+  await startPage.submit();
+}
+
 /** Starts a `fail` request from the form, waits for FAIL and opens its failing job's logs. */
 async function openFailedJobLogs(shell: AppShell, startPage: StartPage, requestPage: RequestPage): Promise<void> {
-  await shell.open();
-  await startPage.pickType('fail');
-  await startPage.submit();
+  await startFromForm(shell, startPage, 'fail');
   await requestPage.expectState('FAIL');
   await requestPage.tab('logs');
   await requestPage.selectJobStartingWith('check-disk');
@@ -133,9 +138,7 @@ test('read a long log: the lines on screen follow a scroll, a search and a jump 
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
-  await shell.open();
-  await startPage.pickType('long-log');
-  await startPage.submit();
+  await startFromForm(shell, startPage, 'long-log');
   await requestPage.expectState('COMPLETE');
   await requestPage.tab('logs');
   await requestPage.selectJobStartingWith('print-lines');
@@ -187,9 +190,7 @@ test('(c) stop a long-job request from the confirmation and see STOPPED', async 
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
-  await shell.open();
-  await startPage.pickType('long-job');
-  await startPage.submit();
+  await startFromForm(shell, startPage, 'long-job');
   await requestPage.expectState('RUNNING');
   // wait until the nap job runs, so the dialog has something to list
   await expect
