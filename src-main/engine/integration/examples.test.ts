@@ -64,6 +64,14 @@ describe('example request types', () => {
     expect(lines[1199]).toBe('line 1200 of 1200');
   });
 
+  it('long-log with lines that are not a number fails, saying so', async () => {
+    const { id } = await rm.create('long-log', { lines: '12x' });
+    expect((await rm.waitDone(id)).state).toBe(STATE_FAIL);
+    const [print] = byJob(await rm.logs(id), 'print-lines');
+    expect(print).toMatchObject({ exit: 2, stdout: '' });
+    expect(print!.stderr).toContain("lines must be a whole number, not '12x'");
+  });
+
   it('fail ends FAIL after 2 tries; the dependent job never runs', async () => {
     const { id } = await rm.create('fail');
     const done = await rm.waitDone(id);
