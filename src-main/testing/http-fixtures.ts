@@ -1,4 +1,4 @@
-// Reads the recorded exchanges of the original Spin Cycle (../shared/spec/fixtures/http/*.txt)
+// Reads the recorded exchanges of the original Spin Cycle (test/fixtures/http/*.txt)
 // into request/response objects, for wire-compatibility tests.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 
 export const FIXTURE_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  '../../../shared/spec/fixtures/http',
+  '../../test/fixtures/http',
 );
 
 export interface RecordedMessage {

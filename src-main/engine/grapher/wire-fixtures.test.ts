@@ -1,4 +1,4 @@
-// The grapher against recordings of the original (../shared/spec/fixtures): loading
+// The grapher against recordings of the original (test/fixtures): loading
 // specs-peer.yaml gives exactly the recorded request-list body, and the first `demo` request and
 // a `fanout` request give the recorded job chains (ids, types, bytes as JSON, retries, edges).
 
