@@ -4,7 +4,17 @@
 // serves there, and the client started there drives it.
 
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +143,24 @@ describe('the shipped spincycle command', () => {
     }
     expect(await exited).toBe(0);
     expect(log).toMatch(/engine stopped/);
+  });
+
+  it('warns, and still runs, when a source is newer than the build', async () => {
+    mkdirSync(path.join(dir, 'src-main/engine'), { recursive: true });
+    const source = path.join(dir, 'src-main/engine/edited.ts');
+    writeFileSync(source, 'export {};\n');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(source, later, later);
+    try {
+      const r = await spincycle(dir, 'help');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(
+        'spincycle: warning: src-main/engine/edited.ts changed after the last build; run `npm run build`\n',
+      );
+      expect(r.stdout).toContain('spincycle server --specs DIR');
+    } finally {
+      rmSync(path.join(dir, 'src-main'), { recursive: true, force: true });
+    }
   });
 
   it('says to build when out/ is missing', async () => {
