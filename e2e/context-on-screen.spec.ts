@@ -77,15 +77,7 @@ test('a request of another context, opened by link or log search, brings its con
 
   // A log-search hit of prod's request, found while local is current.
   await shell.switchContext('local');
-  await expect
-    .poll(
-      async () => {
-        await logSearch.search(word);
-        return logSearch.hits.count();
-      },
-      { timeout: 20_000 },
-    )
-    .toBeGreaterThan(0);
+  await logSearch.searchUntilFound(word);
   await expectTopBar(shell, 'local', 'embedded', GREEN);
   await logSearch.hits.first().click();
   await expect(page.getByTestId('request-id')).toHaveText(id);

@@ -229,15 +229,7 @@ test('(d) find a log line across all cached requests with log search', async ({
   const id = await startPage.submit();
   await requestPage.expectState('COMPLETE');
 
-  await expect
-    .poll(
-      async () => {
-        await logSearch.search(word);
-        return logSearch.hits.count();
-      },
-      { timeout: 20_000 },
-    )
-    .toBeGreaterThan(0);
+  await logSearch.searchUntilFound(word);
   await expect(logSearch.hits.first().locator('mark')).toHaveText(word);
   await snap(page, testInfo, 'log-search');
   await logSearch.hits.first().click();

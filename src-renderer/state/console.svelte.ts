@@ -34,7 +34,14 @@ export class ConsoleState {
   constructor(api: ConsoleApi, kind: 'electron' | 'web') {
     this.api = api;
     this.kind = kind;
-    if (kind === 'web' && 'Notification' in window) this.notificationPermission = Notification.permission;
+    if (kind === 'web' && 'Notification' in window) {
+      this.notificationPermission = Notification.permission;
+      // Changed in the browser's site settings: follow it.
+      void navigator.permissions
+        ?.query({ name: 'notifications' })
+        .then((status) => (status.onchange = () => (this.notificationPermission = Notification.permission)))
+        .catch(() => {});
+    }
     api.on('status', (s) => (this.engine = s));
     api.on('contextStatus', (s) => {
       this.statusEvents[s.context] = ++this.statusEventCount;
