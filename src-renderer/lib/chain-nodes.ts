@@ -30,9 +30,12 @@ export function jobTooltip(id: string, row: JobRow | undefined, each: string | u
   const look = row.retrying ? RETRYING : stateLook(row.state);
   const n = currentTry(row);
   lines.push(`${look.label} · ${n === 0 ? 'not tried yet' : `try ${n} of ${row.retry + 1}`}`);
-  const facts = [`${row.state === STATE_RUNNING ? 'running for' : 'runtime'} ${formatDuration(row.durationMs)}`];
-  if (row.lastExit !== null && row.state !== STATE_RUNNING) facts.push(`exit ${row.lastExit}`);
-  lines.push(facts.join(' · '));
+  const running = row.state === STATE_RUNNING;
+  // No figure rather than a wrong one: a running job's runtime is known only once the RM says it.
+  const known = row.durationMs !== null && (!running || row.durationMs > 0);
+  const facts = known ? [`${running ? 'running for' : 'runtime'} ${formatDuration(row.durationMs)}`] : [];
+  if (row.lastExit !== null && !running) facts.push(`exit ${row.lastExit}`);
+  if (facts.length) lines.push(facts.join(' · '));
   if (row.type) lines.push(`type ${row.type}`);
   return lines;
 }
