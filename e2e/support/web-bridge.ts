@@ -35,13 +35,16 @@ export interface RunningBridge extends BridgeInfo {
   stop(): Promise<void>;
 }
 
-export async function startBridgeProcess(timeoutMs = 60_000): Promise<RunningBridge> {
+export async function startBridgeProcess(
+  options: { timeoutMs?: number; dataDir?: string } = {},
+): Promise<RunningBridge> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   if (!existsSync(resolve(PROJECT_ROOT, 'out/renderer/index.html'))) {
     throw new Error('out/renderer is not built: run `npm run build:renderer` (npm run test:e2e does it)');
   }
   const token = process.env.SPINCYCLE_WEB_TOKEN || randomBytes(24).toString('base64url');
   // A fresh data folder per run: the cache and the embedded engine's store start empty.
-  const dataDir = process.env.SPINCYCLE_DATA_DIR || mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-'));
+  const dataDir = options.dataDir || process.env.SPINCYCLE_DATA_DIR || mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/serve.ts'], {
     cwd: PROJECT_ROOT,
     env: {
@@ -49,6 +52,8 @@ export async function startBridgeProcess(timeoutMs = 60_000): Promise<RunningBri
       SPINCYCLE_DATA_DIR: dataDir,
       SPINCYCLE_WEB_TOKEN: token,
       SPINCYCLE_WEB_PORT: process.env.SPINCYCLE_WEB_PORT ?? '0',
+      // The `navigate` trigger (src-main/web/test-trigger.ts) for e2e/navigate.spec.ts.
+      SPINCYCLE_E2E_HOOKS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
