@@ -53,7 +53,7 @@ describe('the Linux .desktop entry electron-builder writes', () => {
     fileAssociations: [],
     appInfo: {
       productName: config.productName,
-      sanitizedProductName: 'spincycle-console',
+      sanitizedProductName: config.productName,
       description: pkg.description,
     },
     executableName: config.executableName,
@@ -68,7 +68,7 @@ describe('the Linux .desktop entry electron-builder writes', () => {
   it('declares spincycle:// once', async () => {
     const entry = await helper.computeDesktopEntry(config.linux);
     expect(entry.match(/^MimeType=.*$/m)?.[0]).toBe('MimeType=x-scheme-handler/spincycle;');
-    expect(entry).toContain('\nExec=/opt/spincycle-console/spincycle-console %U\n');
+    expect(entry).toContain('\nExec="/opt/Spin Cycle/spincycle-console" %U\n');
   });
 });
 
