@@ -5,28 +5,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test as base, expect } from './fixtures';
-import { AppShell } from './pages/app-shell';
-import { startBridgeProcess, type BridgeInfo } from './support/web-bridge';
+import { expect, withOwnBridge } from './fixtures';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'spincycle-e2e-give-up-'));
-const engineDir = join(dataDir, 'engine');
+let engineDir = '';
 
-const test = base.extend<{ shell: AppShell }, { bridge: BridgeInfo }>({
-  bridge: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
-    async ({}, use) => {
-      writeFileSync(engineDir, 'a file where the engine keeps its data folder');
-      const bridge = await startBridgeProcess({ dataDir });
-      await use(bridge);
-      await bridge.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-    { scope: 'worker' },
-  ],
-  shell: async ({ page, bridge }, use) => {
-    await use(new AppShell(page, bridge));
-  },
+const test = withOwnBridge(() => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'spincycle-e2e-give-up-'));
+  engineDir = join(dataDir, 'engine');
+  writeFileSync(engineDir, 'a file where the engine keeps its data folder');
+  return { dataDir, cleanUp: () => rmSync(dataDir, { recursive: true, force: true }) };
 });
 
 test.describe.configure({ timeout: 120_000 });

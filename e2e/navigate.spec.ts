@@ -1,11 +1,14 @@
 // Main's `navigate` event opens the request it names. In the desktop app it comes from the tray
 // menu, a notification click or a spincycle:// link; here the web bridge's test trigger
 // (src-main/web/test-trigger.ts) emits the same event into the same contract, and Chromium shows
-// what the renderer does with it.
+// what the renderer does with it. Its own bridge: the event reaches every page connected.
 
 import type { Page, TestInfo } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, withOwnBridge } from './fixtures';
 import type { BridgeInfo } from './support/web-bridge';
+
+const test = withOwnBridge(() => ({ testHooks: true }));
+test.describe.configure({ mode: 'serial', timeout: 90_000 });
 
 /** Emits `navigate` in console main, as the tray, a notification or a link would. */
 async function navigate(bridge: BridgeInfo, context: string, requestId: string): Promise<void> {

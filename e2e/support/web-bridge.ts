@@ -35,9 +35,15 @@ export interface RunningBridge extends BridgeInfo {
   stop(): Promise<void>;
 }
 
-export async function startBridgeProcess(
-  options: { timeoutMs?: number; dataDir?: string } = {},
-): Promise<RunningBridge> {
+export interface BridgeOptions {
+  readonly timeoutMs?: number;
+  /** Its own data folder (default: SPINCYCLE_DATA_DIR, else a fresh one). */
+  readonly dataDir?: string;
+  /** The `navigate` trigger (src-main/web/test-trigger.ts); it reaches every page connected. */
+  readonly testHooks?: boolean;
+}
+
+export async function startBridgeProcess(options: BridgeOptions = {}): Promise<RunningBridge> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   if (!existsSync(resolve(PROJECT_ROOT, 'out/renderer/index.html'))) {
     throw new Error('out/renderer is not built: run `npm run build:renderer` (npm run test:e2e does it)');
@@ -52,8 +58,7 @@ export async function startBridgeProcess(
       SPINCYCLE_DATA_DIR: dataDir,
       SPINCYCLE_WEB_TOKEN: token,
       SPINCYCLE_WEB_PORT: process.env.SPINCYCLE_WEB_PORT ?? '0',
-      // The `navigate` trigger (src-main/web/test-trigger.ts) for e2e/navigate.spec.ts.
-      SPINCYCLE_E2E_HOOKS: '1',
+      SPINCYCLE_E2E_HOOKS: options.testHooks ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

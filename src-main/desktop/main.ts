@@ -32,7 +32,7 @@ import { RequestOpener } from './request-opener';
 import { electronSqliteBinding } from './sqlite-binding';
 import { checkWritableFolder, guardStartup, type StartupFailurePorts } from './startup-failure';
 import { createTray, type TrayController } from './tray';
-import { probeTrayHost, trayAvailability, type TrayAvailability } from './tray-availability';
+import { detectTrayAvailability, type TrayAvailability } from './tray-availability';
 import { trayHint, type TrayAction } from './tray-menu';
 import { createConsoleWindow } from './window';
 import { routeCoreEvents } from './core-events';
@@ -246,8 +246,8 @@ function startTray(): void {
     log(`desktop: no tray icon (${(e as Error).message}); closing the window quits`);
     return;
   }
-  void probeTrayHost().then((host) => {
-    trayAvailable = trayAvailability(process.platform, host);
+  void detectTrayAvailability(process.platform).then((decided) => {
+    trayAvailable = decided;
     log(
       `desktop: tray icon ${trayAvailable.shows ? 'shows' : 'may not show'} (${trayAvailable.why}); ` +
         `closing the window ${closeToTray() ? 'keeps Spin Cycle in the tray' : 'quits'}`,

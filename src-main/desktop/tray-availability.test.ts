@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseHostRegistered, probeTrayHost, trayAvailability } from './tray-availability';
+import { detectTrayAvailability, parseHostRegistered, probeTrayHost, trayAvailability } from './tray-availability';
 
 const has = (command: string): boolean => {
   try {
@@ -31,6 +31,21 @@ describe('trayAvailability', () => {
     expect(trayAvailability('linux', 'none')).toMatchObject({ shows: false, why: expect.stringMatching(/GNOME/) });
     expect(trayAvailability('linux', 'unknown').shows).toBe(false);
     expect(trayAvailability('freebsd', 'registered').shows).toBe(true);
+  });
+});
+
+describe('detectTrayAvailability', () => {
+  it('asks the session bus only on D-Bus desktops', async () => {
+    const asked: string[] = [];
+    const probe = async () => {
+      asked.push('probe');
+      return 'none' as const;
+    };
+    expect((await detectTrayAvailability('darwin', probe)).shows).toBe(true);
+    expect((await detectTrayAvailability('win32', probe)).shows).toBe(true);
+    expect(asked).toEqual([]);
+    expect((await detectTrayAvailability('linux', probe)).shows).toBe(false);
+    expect(asked).toEqual(['probe']);
   });
 });
 

@@ -50,6 +50,15 @@ const QUERY = [
   'string:IsStatusNotifierHostRegistered',
 ];
 
+/** The decision for this platform, asking the session bus only where it matters. */
+export async function detectTrayAvailability(
+  platform: NodeJS.Platform,
+  probe: () => Promise<TrayHost> = probeTrayHost,
+): Promise<TrayAvailability> {
+  const host = platform === 'darwin' || platform === 'win32' ? 'unknown' : await probe();
+  return trayAvailability(platform, host);
+}
+
 /** Asks the session bus (Linux and other D-Bus desktops); never rejects. */
 export function probeTrayHost(env: NodeJS.ProcessEnv = process.env, command = 'dbus-send'): Promise<TrayHost> {
   return new Promise((resolve) => {
