@@ -1,4 +1,4 @@
-// Runs one job chain (runner.md §3-§7, with the upstream defects fixed): every job whose
+// Runs one job chain (docs/protocol/runner.md §3-§7, with the upstream defects fixed): every job whose
 // parents are all COMPLETE starts at once; each try leaves one job log; retries wait
 // `retryWait` ms; a try longer than Job.args.timeout ms is aborted and logged TIMEOUT; stop
 // aborts running tries (the whole process group for shell jobs), and a job that ignores it is
