@@ -133,7 +133,8 @@ class ChainBuilder {
     return this.job(noop.type, base, this.remap(noop.args, scope, noop.type), NOOP_OPTIONS);
   }
 
-  /** A node is buildable once its each list and every `given` are in scope (§4 step 3). */
+  /** A node is buildable once its each list and every `given` are in scope
+   * (docs/protocol/request-specs.md §4, step 3). */
   private buildable(node: NodeSpec, scope: JsonObject): boolean {
     if (node.each && !has(scope, node.each.list)) return false;
     for (const a of node.args) {
