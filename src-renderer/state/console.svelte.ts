@@ -5,6 +5,7 @@
 import type { ConsoleApi, StatusEvent } from '../../src-main/shared/ipc';
 import type { ConsoleSettings, Context, ContextStatus, RequestNotification } from '../../src-main/shared/console-model';
 import { call, errorText } from '../lib/call';
+import { requestRoute, routeHash } from '../lib/routes';
 import { toasts } from './toasts.svelte';
 
 const CURRENT_KEY = 'spincycle.context';
@@ -119,7 +120,7 @@ export class ConsoleState {
         const note = new Notification(n.title, { body: n.body, tag: key });
         note.onclick = () => {
           window.focus();
-          location.hash = `#/r/${encodeURIComponent(n.context)}/${encodeURIComponent(n.requestId)}/chain`;
+          location.hash = routeHash(requestRoute(n.context, n.requestId));
         };
       }
     }
