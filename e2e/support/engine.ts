@@ -1,0 +1,54 @@
+// A second engine for tests that need a Request Manager of their own (one they can kill).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import { PROJECT_ROOT } from './web-bridge';
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+  });
+}
+
+/** A second engine (`spincycle server`) on free loopback ports, for a context of its own. */
+export async function startEngine(): Promise<{ url: string; child: ChildProcess }> {
+  const [rm, jr] = [await freePort(), await freePort()];
+  const data = mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-remote-'));
+  const child = spawn(
+    process.execPath,
+    [
+      resolve(PROJECT_ROOT, 'bin/spincycle.js'),
+      'server',
+      '--specs',
+      resolve(PROJECT_ROOT, 'resources/specs'),
+      '--data',
+      data,
+      '--rm-addr',
+      `127.0.0.1:${rm}`,
+      '--jr-addr',
+      `127.0.0.1:${jr}`,
+    ],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${rm}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`${url}/api/v1/request-list`);
+      if (res.ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the second engine did not start');
+}
