@@ -236,3 +236,35 @@ test('when the RM stops answering, the Stop dialog’s runtimes say they are cac
     if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
   }
 });
+
+test('long args fold: Watch and Stop stay on screen at 1024 px', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await shell.open();
+  await startPage.pickType('rolling-restart');
+  const hosts = Array.from({ length: 40 }, (_, i) => `web-${String(i).padStart(2, '0')}.east.example.com`);
+  await startPage.arg('hosts').fill(JSON.stringify(hosts));
+  await startPage.arg('pause').fill('30');
+  await startPage.submit();
+  await requestPage.expectState('RUNNING');
+  await expect(page.getByTestId('watch-toggle')).toBeInViewport({ ratio: 1 });
+  await expect(requestPage.stopButton).toBeInViewport({ ratio: 1 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1024);
+  // Folded to two lines, every host a click away.
+  const args = page.getByTestId('request-args');
+  const folded = (await args.boundingBox())?.height ?? 0;
+  expect(folded).toBeLessThan(50);
+  await snapLooks(page, testInfo, 'header-long-args');
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.getByTestId('args-fold').click();
+  await expect(args).toContainText('web-39.east.example.com');
+  expect((await args.boundingBox())?.height ?? 0).toBeGreaterThan(folded);
+  await expect(requestPage.stopButton).toBeInViewport({ ratio: 1 });
+  await requestPage.stop();
+  await page.getByTestId('confirm-stop').click();
+  await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
+});
