@@ -268,3 +268,42 @@ test('long args fold: Watch and Stop stay on screen at 1024 px', async ({
   await page.getByTestId('confirm-stop').click();
   await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
 });
+
+test('a request created elsewhere: its jobs show their args from the chain; the command says its args are unknown', async ({
+  shell,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const engine = await startEngine();
+  try {
+    const name = `else-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.open();
+    await shell.addContext(name, engine.url, 'staging');
+    // Another client creates it, with an arg the console never saw.
+    const res = await fetch(`${engine.url}/api/v1/requests`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ Type: 'fail', Args: { exitCode: '7' }, User: 'someone-else' }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    await expect
+      .poll(
+        async () => ((await (await fetch(`${engine.url}/api/v1/requests/${id}`)).json()) as { state: number }).state,
+      )
+      .toBe(4); // FAIL
+    await shell.goto(`#/r/${name}/${id}`);
+    await requestPage.expectState('FAIL');
+    await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
+    await expect(page.getByTestId('request-cli')).toHaveText(
+      `spincycle --context ${name} start fail  # args not known: the request was created elsewhere`,
+    );
+    // It opened on its failure; the failing job's args come from the chain.
+    await expect(page.getByTestId('logs-tab')).toBeVisible();
+    await expect(page.getByTestId('failed-job-exit')).toHaveText('exit 7');
+    await expect(page.getByTestId('job-args')).toContainText('exitCode=7');
+    await snapLooks(page, testInfo, 'created-elsewhere');
+  } finally {
+    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
+  }
+});
