@@ -7,7 +7,7 @@ import type { AppShell } from './pages/app-shell';
 import { snap, startFromForm } from './support/flows';
 import type { RequestPage } from './pages/request-page';
 import type { StartPage } from './pages/start-page';
-import { startEngine } from './support/engine';
+import { withEngineContext } from './support/engine';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -164,37 +164,6 @@ test('read a long log: the lines on screen follow a scroll, a search and a jump 
   expect((await onScreen()).at(-1)?.[1]).toContain('line 5000 of 5000');
 });
 
-test('(c) stop a long-job request from the confirmation and see STOPPED', async ({
-  shell,
-  startPage,
-  requestPage,
-  page,
-}, testInfo) => {
-  await page.setViewportSize({ width: 1360, height: 820 });
-  await startFromForm(shell, startPage, 'long-job');
-  await requestPage.expectState('RUNNING');
-  // wait until the nap job runs, so the dialog has something to list
-  await expect
-    .poll(
-      async () => {
-        if (await page.getByTestId('stop-running-jobs').isVisible()) return true;
-        if (await requestPage.stopDialog.isVisible()) await page.keyboard.press('Escape');
-        await requestPage.stop();
-        await page.waitForTimeout(300);
-        return page.getByTestId('stop-running-jobs').isVisible();
-      },
-      { timeout: 20_000 },
-    )
-    .toBe(true);
-  await expect(page.getByTestId('stop-running-jobs')).toContainText('nap');
-  await snap(page, testInfo, 'stop-dialog');
-  await page.getByTestId('confirm-stop').click();
-  await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
-  await page.getByTestId('stop-dialog').getByRole('button', { name: 'Close', exact: true }).click();
-  await requestPage.expectState('STOPPED');
-  await expect(requestPage.stopButton).toBeHidden();
-});
-
 test('(d) find a log line across all cached requests with log search', async ({
   shell,
   startPage,
@@ -236,15 +205,7 @@ test('(e) stop the engine and still read everything offline', async ({
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
-  const engine = await startEngine();
-  try {
-    const name = `remote-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-    await shell.open();
-    await shell.addContext(name, engine.url, 'staging');
-    await shell.switchContext(name);
-    await expect(shell.contextEnv).toHaveText('staging');
-    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
-
+  await withEngineContext(shell, testInfo, 'remote', async (engine) => {
     await startPage.pickType('fail');
     const id = await startPage.submit();
     await requestPage.expectState('FAIL');
@@ -271,9 +232,7 @@ test('(e) stop the engine and still read everything offline', async ({
     await shell.goto('#/requests');
     await expect(page.locator(`[data-testid="request-row"][data-id="${id}"]`)).toBeVisible();
     await snap(page, testInfo, 'offline-list');
-  } finally {
-    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
-  }
+  });
 });
 
 test('palette, settings and dark theme', async ({ shell, startPage, requestPage, page }, testInfo) => {

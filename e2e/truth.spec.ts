@@ -6,7 +6,7 @@
 
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { startEngine } from './support/engine';
+import { withEngineContext } from './support/engine';
 import { snapLooks, startFromForm } from './support/flows';
 
 test.describe.configure({ timeout: 120_000 });
@@ -36,7 +36,7 @@ test('a running job’s runtime is what it has run, it grows, it sorts first; st
 }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 700 });
   const startedBy = Date.now();
-  await startFromForm(shell, startPage, 'long-job');
+  const id = await startFromForm(shell, startPage, 'long-job');
   await requestPage.expectState('RUNNING');
   await requestPage.tab('jobs');
   const runtime = jobRow(page, 'nap@').getByTestId('job-runtime');
@@ -73,13 +73,14 @@ test('a running job’s runtime is what it has run, it grows, it sorts first; st
   await page.getByTestId('confirm-stop').click();
   await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
   // (Other tests' requests may toast here too: only this request's count.)
-  const id = (await page.getByTestId('request-id').textContent()) ?? '';
   const toasts = shell.toasts.locator('.toast', { hasText: id.slice(0, 8) });
   await expect(toasts).toHaveCount(1);
   await expect(toasts).toContainText('is STOPPED');
   await page.waitForTimeout(1500); // later syncs bring nothing more
   await expect(toasts).toHaveCount(1);
   await page.getByTestId('stop-dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  await requestPage.expectState('STOPPED');
+  await expect(requestPage.stopButton).toBeHidden();
 
   // A stopped job is not a failure: its exit is not shown as one.
   await expect(jobRow(page, 'nap@').getByTestId('state-badge')).toHaveAttribute('data-state', 'STOPPED');
@@ -96,9 +97,8 @@ test('a failed request says which job failed and why, in its header and its row,
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 700 });
-  await startFromForm(shell, startPage, 'fail');
+  const id = await startFromForm(shell, startPage, 'fail');
   await requestPage.expectState('FAIL');
-  const id = (await page.getByTestId('request-id').textContent()) ?? '';
   const failed = page.getByTestId('request-failure').getByTestId('failed-job');
   await expect(failed).toHaveCount(1);
   await expect(failed).toHaveAttribute('data-job', /^check-disk@\d+$/);
@@ -130,9 +130,8 @@ test('TIMEOUT finds a request whose job timed out (the request is FAIL); First e
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 700 });
-  await startFromForm(shell, startPage, 'timeout');
+  const id = await startFromForm(shell, startPage, 'timeout');
   await requestPage.expectState('FAIL');
-  const id = (await page.getByTestId('request-id').textContent()) ?? '';
   await expect(page.getByTestId('failed-job-exit')).toHaveText('timed out');
 
   await shell.goto('#/requests');
@@ -205,13 +204,7 @@ test('when the RM stops answering, the Stop dialog’s runtimes say they are cac
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 700 });
-  const engine = await startEngine();
-  try {
-    const name = `rt-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-    await shell.open();
-    await shell.addContext(name, engine.url, 'staging');
-    await shell.switchContext(name);
-    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
+  await withEngineContext(shell, testInfo, 'rt', async (engine) => {
     await startPage.pickType('long-job');
     await startPage.submit();
     await requestPage.expectState('RUNNING');
@@ -232,9 +225,7 @@ test('when the RM stops answering, the Stop dialog’s runtimes say they are cac
     await expect(listed).toHaveText(frozen ?? '');
     await expect(page.getByTestId('stop-dialog')).toContainText('runtimes as of the RM’s last answer');
     await snapLooks(page, testInfo, 'stop-dialog-cached');
-  } finally {
-    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
-  }
+  });
 });
 
 test('long args fold: Watch and Stop stay on screen at 1024 px', async ({
@@ -275,35 +266,33 @@ test('a request created elsewhere: its jobs show their args from the chain; the 
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 700 });
-  const engine = await startEngine();
-  try {
-    const name = `else-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-    await shell.open();
-    await shell.addContext(name, engine.url, 'staging');
-    // Another client creates it, with an arg the console never saw.
-    const res = await fetch(`${engine.url}/api/v1/requests`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ Type: 'fail', Args: { exitCode: '7' }, User: 'someone-else' }),
-    });
-    const { id } = (await res.json()) as { id: string };
-    await expect
-      .poll(
-        async () => ((await (await fetch(`${engine.url}/api/v1/requests/${id}`)).json()) as { state: number }).state,
-      )
-      .toBe(4); // FAIL
-    await shell.goto(`#/r/${name}/${id}`);
-    await requestPage.expectState('FAIL');
-    await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
-    await expect(page.getByTestId('request-cli')).toHaveText(
-      `spincycle --context ${name} start fail  # args not known: the request was created elsewhere`,
-    );
-    // It opened on its failure; the failing job's args come from the chain.
-    await expect(page.getByTestId('logs-tab')).toBeVisible();
-    await expect(page.getByTestId('failed-job-exit')).toHaveText('exit 7');
-    await expect(page.getByTestId('job-args')).toContainText('exitCode=7');
-    await snapLooks(page, testInfo, 'created-elsewhere');
-  } finally {
-    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
-  }
+  await withEngineContext(
+    shell,
+    testInfo,
+    'else',
+    async (engine, name) => {
+      // Another client creates it, with an arg the console never saw.
+      const res = await fetch(`${engine.url}/api/v1/requests`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Type: 'fail', Args: { exitCode: '7' }, User: 'someone-else' }),
+      });
+      const { id } = (await res.json()) as { id: string };
+      const state = async () =>
+        ((await (await fetch(`${engine.url}/api/v1/requests/${id}`)).json()) as { state: number }).state;
+      await expect.poll(state).toBe(4); // FAIL
+      await shell.goto(`#/r/${name}/${id}`);
+      await requestPage.expectState('FAIL');
+      await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
+      await expect(page.getByTestId('request-cli')).toHaveText(
+        `spincycle --context ${name} start fail  # args not known: the request was created elsewhere`,
+      );
+      // It opened on its failure; the failing job's args come from the chain.
+      await expect(page.getByTestId('logs-tab')).toBeVisible();
+      await expect(page.getByTestId('failed-job-exit')).toHaveText('exit 7');
+      await expect(page.getByTestId('job-args')).toContainText('exitCode=7');
+      await snapLooks(page, testInfo, 'created-elsewhere');
+    },
+    { switchTo: false },
+  );
 });

@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { expect, type TestInfo } from '@playwright/test';
+import type { AppShell } from '../pages/app-shell';
 import { PROJECT_ROOT } from './web-bridge';
 
 function freePort(): Promise<number> {
@@ -51,4 +53,31 @@ export async function startEngine(): Promise<{ url: string; child: ChildProcess 
   }
   child.kill('SIGKILL');
   throw new Error('the second engine did not start');
+}
+
+/**
+ * Runs `flow` with a second engine added to the console as context `<prefix>-…` (switched to
+ * when `switchTo`), and kills the engine after, whatever happened.
+ */
+export async function withEngineContext(
+  shell: AppShell,
+  testInfo: TestInfo,
+  prefix: string,
+  flow: (engine: { url: string; child: ChildProcess }, name: string) => Promise<void>,
+  { switchTo = true } = {},
+): Promise<void> {
+  const engine = await startEngine();
+  try {
+    const name = `${prefix}-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.open();
+    await shell.addContext(name, engine.url, 'staging');
+    if (switchTo) {
+      await shell.switchContext(name);
+      await expect(shell.contextEnv).toHaveText('staging');
+      await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
+    }
+    await flow(engine, name);
+  } finally {
+    if (engine.child.exitCode === null) engine.child.kill('SIGKILL');
+  }
 }

@@ -31,9 +31,9 @@ export async function snapLooks(page: Page, testInfo: TestInfo, name: string): P
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-/** Opens the console and starts a request of `type` from the form, with its default args. */
-export async function startFromForm(shell: AppShell, startPage: StartPage, type: string): Promise<void> {
+/** Opens the console and starts a request of `type` from the form, with its default args; its id. */
+export async function startFromForm(shell: AppShell, startPage: StartPage, type: string): Promise<string> {
   await shell.open();
   await startPage.pickType(type);
-  await startPage.submit();
+  return startPage.submit();
 }
