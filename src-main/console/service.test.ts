@@ -132,7 +132,11 @@ describe('console core with the real engine', () => {
     const { s } = service(tmpCache(), url);
     const timedOut = await s.createRequest('local', 'timeout', {});
     const failed = await s.createRequest('local', 'fail', {});
-    const rec = await until('timeout summary', () => s.request('local', timedOut.id).request.failure);
+    // (A failed job's log may reach the RM after the request ended: the summary is read again then.)
+    const rec = await until('timeout summary', () => {
+      const failure = s.request('local', timedOut.id).request.failure;
+      return failure?.jobs[0]?.try && failure;
+    });
     await until('fail summary', () => s.request('local', failed.id).request.failure);
     expect(s.request('local', timedOut.id).request.state).toBe(STATE_FAIL);
     expect(rec.timedOut).toBe(true);

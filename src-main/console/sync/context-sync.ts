@@ -69,6 +69,8 @@ const TERMINAL = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STAT
 const FAILED = new Set<State>([STATE_FAIL, STATE_TIMEOUT]);
 /** Above this many jobs needing logs in one pass, one full-log call is cheaper than one per job. */
 const PER_JOB_LOG_LIMIT = 20;
+/** Reads of a failure summary while a failed job's last try has not reached the RM. */
+const FAILURE_READS = 5;
 /** The last-contact time is written to the cache at most this often while the RM answers. */
 const PERSIST_CONTACT_MS = 10_000;
 
@@ -93,6 +95,11 @@ export class ContextSync {
   private persistedOkMs: number | null;
   /** When the running list was last read (for job starts), ms since epoch. */
   private startsReadMs = 0;
+  /**
+   * Failed requests whose summary lacks a failed job's last try (its log had not reached the RM
+   * when the request ended), with the reads left: read again on the next passes.
+   */
+  private readonly failureIncomplete = new Map<string, number>();
 
   constructor(
     readonly context: Context,
@@ -241,6 +248,11 @@ export class ContextSync {
         const rec = r && (await this.absorb(r));
         if (rec) changed.push(rec);
       }
+      for (const id of [...this.failureIncomplete.keys()]) {
+        await this.readFailure(id);
+        const rec = this.cache.getRequest(this.context.name, id);
+        if (rec) changed.push(rec);
+      }
       if (changed.length > 0) this.listener.requestsChanged(this.context.name, changed);
     });
   }
@@ -338,11 +350,11 @@ export class ContextSync {
         if (last) tries.set(jobId, last);
       }
       this.cache.putJobLogs(ctx, [...tries.values()]);
-      this.cache.facts.setFailure(
-        ctx,
-        requestId,
-        summarizeFailure(statuses, (id) => tries.get(id) ?? null),
-      );
+      const summary = summarizeFailure(statuses, (id) => tries.get(id) ?? null);
+      this.cache.facts.setFailure(ctx, requestId, summary);
+      const left = (this.failureIncomplete.get(requestId) ?? FAILURE_READS) - 1;
+      if (summary.jobs.some((j) => j.try === 0) && left > 0) this.failureIncomplete.set(requestId, left);
+      else this.failureIncomplete.delete(requestId);
       return failed;
     } catch (err) {
       if (isOfflineError(err)) throw err;
