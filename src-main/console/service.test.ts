@@ -135,7 +135,7 @@ describe('console core with the real engine', () => {
     // (A failed job's log may reach the RM after the request ended: the summary is read again then.)
     const rec = await until('timeout summary', () => {
       const failure = s.request('local', timedOut.id).request.failure;
-      return failure?.jobs[0]?.try && failure;
+      return failure?.jobs[0]?.try ? failure : null;
     });
     await until('fail summary', () => s.request('local', failed.id).request.failure);
     expect(s.request('local', timedOut.id).request.state).toBe(STATE_FAIL);
