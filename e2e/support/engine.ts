@@ -42,7 +42,8 @@ export async function startEngine(): Promise<{ url: string; child: ChildProcess 
     { stdio: 'ignore' },
   );
   const url = `http://127.0.0.1:${rm}`;
-  for (let i = 0; i < 100; i++) {
+  // Up to 30 s: on a loaded machine (tests in parallel on two cores) starting takes a while.
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     try {
       const res = await fetch(`${url}/api/v1/request-list`);
       if (res.ok) return { url, child };
@@ -52,7 +53,7 @@ export async function startEngine(): Promise<{ url: string; child: ChildProcess 
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error('the second engine did not start');
+  throw new Error('the second engine did not answer within 30 s');
 }
 
 /**
