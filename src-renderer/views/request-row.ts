@@ -119,6 +119,8 @@ export class RequestRow {
     const shown = r !== null && !this.pending;
     const selected = shown && r.id === ctx.selectedId;
     this.set('display', this.index < 0, (v) => (this.el.style.display = v ? 'none' : ''));
+    // A row off screen names no request: only the row showing one carries its id.
+    this.attr('id', this.el, 'data-id', shown && this.index >= 0 ? r.id : null);
     if (this.index < 0) return;
     this.set('pending', !shown, (v) => {
       this.el.classList.toggle('pending', v);
@@ -128,7 +130,6 @@ export class RequestRow {
       this.el.classList.toggle('selected', v);
       this.el.setAttribute('aria-selected', String(v));
     });
-    this.attr('id', this.el, 'data-id', shown ? r.id : null);
     this.set('checked', r !== null && ctx.isChecked(r.id), (v) => (this.check.checked = v));
     this.attr('label', this.check, 'aria-label', r ? `Select ${r.id}` : null);
     if (!r) return;
