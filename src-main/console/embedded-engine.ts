@@ -26,6 +26,8 @@ export interface EmbeddedEngineOptions {
   launcher?: EngineLauncher;
   /** How long to wait for the RM to answer after a start (default 20 s). */
   startTimeoutMs?: number;
+  /** The per-run API secret (engine-secret.ts): passed as its file, sent with the start probe. */
+  apiSecret?: { file: string; secret: string };
 }
 
 /** A running engine process, whoever started it (child_process, Electron's utilityProcess...). */
@@ -132,6 +134,7 @@ export class EmbeddedEngine {
       '--jr-addr',
       `127.0.0.1:${jrPort}`,
       ...(o.jobsDir ? ['--jobs', o.jobsDir] : []),
+      ...(o.apiSecret ? ['--api-secret-file', o.apiSecret.file] : []),
     ];
     o.onState?.('starting');
     const launch = o.launcher ?? nodeLauncher(o.nodePath);
@@ -173,7 +176,10 @@ export class EmbeddedEngine {
     while (Date.now() < deadline) {
       if (!this.child) throw new Error('the embedded engine exited during start (see its log lines)');
       try {
-        const res = await fetch(`${url}/api/v1/request-list`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`${url}/api/v1/request-list`, {
+          signal: AbortSignal.timeout(1000),
+          headers: this.options.apiSecret ? { Authorization: `Bearer ${this.options.apiSecret.secret}` } : {},
+        });
         if (res.ok) return;
       } catch {
         // not listening yet
