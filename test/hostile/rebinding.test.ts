@@ -165,6 +165,7 @@ describe('Host: only the engine’s own names', () => {
       `localhost:${p}`,
       `LOCALHOST.:${p}`,
       `app.localhost:${p}`,
+      `[::1]:${p}`,
       `rm.example:${p}`,
       'rm.example',
     ]) {
