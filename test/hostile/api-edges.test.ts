@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   EXAMPLE_SPECS,
   Tally,
-  freePort,
   runSpincycle,
   send,
+  startPair,
   startProcess,
+  startServer,
   tempDir,
   until,
   type EngineProcess,
@@ -28,31 +29,9 @@ let rm: EngineProcess;
 let jr: EngineProcess;
 
 beforeAll(async () => {
-  const rmPort = await freePort();
-  [server, jr] = await Promise.all([
-    startProcess([
-      'server',
-      '--specs',
-      EXAMPLE_SPECS,
-      '--data',
-      path.join(temp.dir, 'server'),
-      '--rm-addr',
-      '127.0.0.1:0',
-      '--jr-addr',
-      '127.0.0.1:0',
-    ]),
-    startProcess(['jr', '--rm-url', `http://127.0.0.1:${rmPort}`, '--addr', '127.0.0.1:0']),
-  ]);
-  rm = await startProcess([
-    'rm',
-    '--specs',
-    EXAMPLE_SPECS,
-    '--data',
-    path.join(temp.dir, 'rm'),
-    '--jr-url',
-    jr.jrUrl,
-    '--addr',
-    `127.0.0.1:${rmPort}`,
+  [server, { rm, jr }] = await Promise.all([
+    startServer(EXAMPLE_SPECS, path.join(temp.dir, 'server')),
+    startPair(EXAMPLE_SPECS, path.join(temp.dir, 'rm')),
   ]);
 });
 

@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Tally, runSpincycle, send, startProcess, tempDir, until, type EngineProcess } from './harness';
+import { Tally, runSpincycle, send, startServer, tempDir, until, type EngineProcess } from './harness';
 
 // Real processes on 2 shared cores: starting one takes seconds.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -68,17 +68,7 @@ async function stop(id: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  engine = await startProcess([
-    'server',
-    '--specs',
-    specs.dir,
-    '--data',
-    data.dir,
-    '--rm-addr',
-    '127.0.0.1:0',
-    '--jr-addr',
-    '127.0.0.1:0',
-  ]);
+  engine = await startServer(specs.dir, data.dir);
 });
 
 afterAll(async () => {

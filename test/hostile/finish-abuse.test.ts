@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXAMPLE_SPECS, Tally, freePort, send, startProcess, tempDir, until, type EngineProcess } from './harness';
+import { EXAMPLE_SPECS, Tally, send, startPair, startServer, tempDir, until, type EngineProcess } from './harness';
 
 // Real processes on 2 shared cores: starting one takes seconds.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -38,31 +38,9 @@ async function create(base: string, type: string, args: Record<string, string> =
 }
 
 beforeAll(async () => {
-  const rmPort = await freePort();
-  [jr, server] = await Promise.all([
-    startProcess(['jr', '--rm-url', `http://127.0.0.1:${rmPort}`, '--addr', '127.0.0.1:0']),
-    startProcess([
-      'server',
-      '--specs',
-      EXAMPLE_SPECS,
-      '--data',
-      path.join(temp.dir, 'server'),
-      '--rm-addr',
-      '127.0.0.1:0',
-      '--jr-addr',
-      '127.0.0.1:0',
-    ]),
-  ]);
-  rm = await startProcess([
-    'rm',
-    '--specs',
-    EXAMPLE_SPECS,
-    '--data',
-    path.join(temp.dir, 'rm'),
-    '--jr-url',
-    jr.jrUrl,
-    '--addr',
-    `127.0.0.1:${rmPort}`,
+  [{ rm, jr }, server] = await Promise.all([
+    startPair(EXAMPLE_SPECS, path.join(temp.dir, 'rm')),
+    startServer(EXAMPLE_SPECS, path.join(temp.dir, 'server')),
   ]);
 });
 

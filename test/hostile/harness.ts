@@ -4,35 +4,17 @@
 // docs/reliability.md gives the tallies.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src-main/engine/integration/test-engine';
+
+export { freePort, tempDir } from '../../src-main/engine/integration/test-engine';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/spincycle.js');
 export const EXAMPLE_SPECS = path.join(ROOT, 'resources/specs');
-
-/** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A temp folder (files: name -> text), removed by the returned function. */
-export function tempDir(files: Record<string, string> = {}): { dir: string; remove(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-hostile-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** A secret file only this user may read. */
 export function secretFile(dir: string, name: string, secret: string, mode = 0o600): string {
@@ -148,6 +130,36 @@ export async function startProcess(args: string[], env: NodeJS.ProcessEnv = {}):
       clearTimeout(timer);
     },
   };
+}
+
+/** `spincycle server` on free loopback ports, its database in `dataDir`. */
+export function startServer(specs: string, dataDir: string, extra: string[] = []): Promise<EngineProcess> {
+  const args = ['server', '--specs', specs, '--data', dataDir, '--rm-addr', '127.0.0.1:0', '--jr-addr', '127.0.0.1:0'];
+  return startProcess([...args, ...extra]);
+}
+
+/** A `spincycle jr` and a `spincycle rm` talking HTTP to each other (the original's shape), with extra flags each. */
+export async function startPair(
+  specs: string,
+  dataDir: string,
+  extra: { rm?: string[]; jr?: string[] } = {},
+): Promise<{ rm: EngineProcess; jr: EngineProcess }> {
+  const rmPort = await freePort();
+  const jr = await startProcess([
+    'jr',
+    '--rm-url',
+    `http://127.0.0.1:${rmPort}`,
+    '--addr',
+    '127.0.0.1:0',
+    ...(extra.jr ?? []),
+  ]);
+  const rmArgs = ['rm', '--specs', specs, '--data', dataDir, '--jr-url', jr.jrUrl, '--addr', `127.0.0.1:${rmPort}`];
+  try {
+    return { rm: await startProcess([...rmArgs, ...(extra.rm ?? [])]), jr };
+  } catch (err) {
+    await jr.stop();
+    throw err;
+  }
 }
 
 /** Runs `spincycle <args>` to its end. */

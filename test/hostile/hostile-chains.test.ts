@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXAMPLE_SPECS, Tally, freePort, send, startProcess, tempDir, until, type EngineProcess } from './harness';
+import { EXAMPLE_SPECS, Tally, send, startPair, tempDir, until, type EngineProcess } from './harness';
 
 // Real processes on 2 shared cores: starting one takes seconds.
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
@@ -34,19 +34,7 @@ function chain(id: string, job: Record<string, unknown>, extraJobs: Record<strin
 }
 
 beforeAll(async () => {
-  const rmPort = await freePort();
-  jr = await startProcess(['jr', '--rm-url', `http://127.0.0.1:${rmPort}`, '--addr', '127.0.0.1:0']);
-  rm = await startProcess([
-    'rm',
-    '--specs',
-    EXAMPLE_SPECS,
-    '--data',
-    path.join(temp.dir, 'rm'),
-    '--jr-url',
-    jr.jrUrl,
-    '--addr',
-    `127.0.0.1:${rmPort}`,
-  ]);
+  ({ rm, jr } = await startPair(EXAMPLE_SPECS, path.join(temp.dir, 'rm')));
 });
 
 afterAll(async () => {

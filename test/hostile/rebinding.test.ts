@@ -12,11 +12,12 @@ import { encodeJobChain } from '../../src-main/shared/proto';
 import {
   EXAMPLE_SPECS,
   Tally,
-  freePort,
   runSpincycle,
   secretFile,
   send,
+  startPair,
   startProcess,
+  startServer,
   tempDir,
   until,
   type EngineProcess,
@@ -59,52 +60,11 @@ beforeAll(async () => {
   const peerFile = secretFile(temp.dir, 'peer', PEER);
   const apiFile = secretFile(temp.dir, 'api', API);
   const data = (name: string) => path.join(temp.dir, `data-${name}`);
-  const loopback = ['--rm-addr', '127.0.0.1:0', '--jr-addr', '127.0.0.1:0'];
-  [plain, guarded] = await Promise.all([
-    startProcess([
-      'server',
-      '--specs',
-      EXAMPLE_SPECS,
-      '--data',
-      data('plain'),
-      ...loopback,
-      '--allow-host',
-      'rm.example',
-    ]),
-    startProcess([
-      'server',
-      '--specs',
-      EXAMPLE_SPECS,
-      '--data',
-      data('api'),
-      ...loopback,
-      '--api-secret-file',
-      apiFile,
-    ]),
-  ]);
-  // A split pair with the peer secret: the JR first (its RM URL is only needed for delivery).
-  const rmPort = await freePort();
-  jr = await startProcess([
-    'jr',
-    '--rm-url',
-    `http://127.0.0.1:${rmPort}`,
-    '--addr',
-    '127.0.0.1:0',
-    '--peer-secret-file',
-    peerFile,
-  ]);
-  rm = await startProcess([
-    'rm',
-    '--specs',
-    EXAMPLE_SPECS,
-    '--data',
-    data('rm'),
-    '--jr-url',
-    jr.jrUrl,
-    '--addr',
-    `127.0.0.1:${rmPort}`,
-    '--peer-secret-file',
-    peerFile,
+  const peer = ['--peer-secret-file', peerFile];
+  [plain, guarded, { rm, jr }] = await Promise.all([
+    startServer(EXAMPLE_SPECS, data('plain'), ['--allow-host', 'rm.example']),
+    startServer(EXAMPLE_SPECS, data('api'), ['--api-secret-file', apiFile]),
+    startPair(EXAMPLE_SPECS, data('rm'), { rm: peer, jr: peer }),
   ]);
 });
 
@@ -244,28 +204,10 @@ describe('peer secret (--peer-secret-file)', () => {
 
   it('a JR with another secret refuses the RM’s chain: the request ends FAIL saying why', async () => {
     const other = secretFile(temp.dir, 'other', 'another-secret-0123456789');
-    const stranger = await startProcess([
-      'jr',
-      '--rm-url',
-      rm.rmUrl,
-      '--addr',
-      '127.0.0.1:0',
-      '--peer-secret-file',
-      other,
-    ]);
-    const pairedRm = await startProcess([
-      'rm',
-      '--specs',
-      EXAMPLE_SPECS,
-      '--data',
-      path.join(temp.dir, 'rm2'),
-      '--jr-url',
-      stranger.jrUrl,
-      '--addr',
-      '127.0.0.1:0',
-      '--peer-secret-file',
-      path.join(temp.dir, 'peer'),
-    ]);
+    const { rm: pairedRm, jr: stranger } = await startPair(EXAMPLE_SPECS, path.join(temp.dir, 'rm2'), {
+      rm: ['--peer-secret-file', path.join(temp.dir, 'peer')],
+      jr: ['--peer-secret-file', other],
+    });
     try {
       // The RM's 502 is its answer by design (its JR refused the chain), not a failure of its own.
       tally.count();
@@ -292,38 +234,43 @@ describe('start-up', () => {
   it('refuses a secret file others may read, or one too short (exit 2)', async () => {
     const open = secretFile(temp.dir, 'open', PEER, 0o644);
     const short = secretFile(temp.dir, 'short', 'abc');
-    for (const [file, why] of [
+    const cases = [
       [open, /other users may read it \(mode 644\); chmod 600/],
       [short, /the secret is too short \(3 characters, at least 16\)/],
       [path.join(temp.dir, 'none'), /cannot read it \(ENOENT\)/],
-    ] as const) {
-      const r = await runSpincycle(['server', '--specs', EXAMPLE_SPECS, '--peer-secret-file', file]);
+    ] as const;
+    const runs = await Promise.all(
+      cases.map(([file]) => runSpincycle(['server', '--specs', EXAMPLE_SPECS, '--peer-secret-file', file])),
+    );
+    runs.forEach((r, i) => {
       tally.count();
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(why);
-    }
+      expect(r.stderr).toMatch(cases[i]![1]);
+    });
   });
 
   it('warns when listening beyond loopback without a peer secret, saying what that opens', async () => {
-    const open = await startProcess([
-      'server',
-      '--specs',
-      EXAMPLE_SPECS,
-      '--data',
-      path.join(temp.dir, 'wide'),
-      '--rm-addr',
-      '127.0.0.1:0',
-      '--jr-addr',
-      '0.0.0.0:0',
-    ]);
-    const closed = await startProcess([
-      'jr',
-      '--rm-url',
-      'http://127.0.0.1:1',
-      '--addr',
-      '0.0.0.0:0',
-      '--peer-secret-file',
-      path.join(temp.dir, 'peer'),
+    const [open, closed] = await Promise.all([
+      startProcess([
+        'server',
+        '--specs',
+        EXAMPLE_SPECS,
+        '--data',
+        path.join(temp.dir, 'wide'),
+        '--rm-addr',
+        '127.0.0.1:0',
+        '--jr-addr',
+        '0.0.0.0:0',
+      ]),
+      startProcess([
+        'jr',
+        '--rm-url',
+        'http://127.0.0.1:1',
+        '--addr',
+        '0.0.0.0:0',
+        '--peer-secret-file',
+        path.join(temp.dir, 'peer'),
+      ]),
     ]);
     try {
       tally.count(2);
