@@ -158,6 +158,12 @@ describe('--addr', () => {
     });
   });
 
+  it('--timeout past what a timer holds is bad usage, not a timeout at once', async () => {
+    const r = await cli('--addr', base, '--timeout', '3000000000', 'status', ID);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--timeout must be a whole number of milliseconds from 1 to 86400000');
+  });
+
   it('a user name and password are refused, and the password is never printed', async () => {
     const addrs = [`http://admin:s3cr3tPW@127.0.0.1:1`, `http://admin:s3cr3tPW@[bad`, `http://s3cr3tPW@127.0.0.1:1`];
     for (const r of await Promise.all(addrs.map((addr) => cli('--addr', addr, 'ps')))) {

@@ -64,6 +64,8 @@ Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable.`
 
 class UsageError extends Error {}
 
+const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+
 interface SavedContext {
   name: string;
   url: string;
@@ -231,8 +233,9 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
     const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-      throw new UsageError(`--timeout must be a positive number of milliseconds`);
+    // At most a day: past 2^31 ms a Node timer (the call's timeout) fires at once.
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
+      throw new UsageError(`--timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
     const { url, secret } = resolveTarget(values, io.env);
     const rm = new RmClient({ baseUrl: url, timeoutMs, ...(secret === undefined ? {} : { secret }) });
     const need = (what: string) => {
