@@ -19,7 +19,7 @@ export { defaultDataDir } from './data-dir';
 export const EMBEDDED_CONTEXT = 'local';
 
 export interface EmbeddedEngineConfig {
-  /** bin/spincycle.js */
+  /** The `spincycle` script the engine process runs (bin/spincycle.js, or out/main/spincycle.js). */
   cliPath: string;
   specsDir: string;
   jobsDir?: string;
@@ -75,8 +75,9 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   let engine: EmbeddedEngine | null = null;
   if (cfg) {
     if (!existsSync(cfg.cliPath)) {
-      status.setEmbeddedEngine('failed');
-      log(`console: cannot start the embedded engine: ${cfg.cliPath} is missing`);
+      const why = `cannot start: ${cfg.cliPath} is missing`;
+      status.setEmbeddedEngine('failed', why);
+      log(`console: embedded engine ${why}`);
     } else {
       // The `local` context is reached only at this run's engine, with this run's secret: it
       // is shown once the engine has its address, and synced once it answers there.
@@ -86,21 +87,16 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
         dataDir: path.join(options.dataDir, 'engine'),
         apiSecret,
         onState: (state, detail) => {
-          status.setEmbeddedEngine(state);
-          if (detail && state === 'failed') log(`console: ${detail}`);
+          status.setEmbeddedEngine(state, detail ?? null);
+          if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
           if (state === 'starting' && embedded.rmUrl) service.connectEmbedded(embedded.rmUrl, null);
           if (state === 'running' && embedded.rmUrl) service.connectEmbedded(embedded.rmUrl, apiSecret.secret);
         },
         onLog: (line) => log(`engine: ${line}`),
       });
       engine = embedded;
-      embedded.start().then(
-        () => undefined,
-        (err: unknown) => {
-          status.setEmbeddedEngine('failed');
-          log(`console: the embedded engine did not start: ${(err as Error).message}`);
-        },
-      );
+      // A failure to start is reported through onState (status line and log).
+      embedded.start().catch(() => undefined);
     }
   }
   service.start();

@@ -8,9 +8,9 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src-main/engine/integration/test-engine';
+import { freePort } from '../support/engine/integration/test-engine';
 
-export { freePort, tempDir } from '../../src-main/engine/integration/test-engine';
+export { freePort, tempDir } from '../support/engine/integration/test-engine';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/spincycle.js');
