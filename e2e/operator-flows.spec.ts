@@ -2,17 +2,12 @@
 // engine (and, for offline review, a second engine this test starts and kills). Each flow
 // saves screenshots of the views it passes through (test artifacts).
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
 import type { AppShell } from './pages/app-shell';
 import type { RequestPage } from './pages/request-page';
 import type { StartPage } from './pages/start-page';
-import { freePort } from './support/ports';
-import { PROJECT_ROOT } from './support/web-bridge';
+import { startEngine } from './support/engine';
 
 test.describe.configure({ timeout: 90_000 });
 
@@ -239,39 +234,6 @@ test('(d) find a log line across all cached requests with log search', async ({
 });
 
 // ---- (e) offline review -------------------------------------------------------------------
-
-async function startEngine(): Promise<{ url: string; child: ChildProcess }> {
-  const [rm, jr] = [await freePort(), await freePort()];
-  const data = mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-remote-'));
-  const child = spawn(
-    process.execPath,
-    [
-      resolve(PROJECT_ROOT, 'bin/spincycle.js'),
-      'server',
-      '--specs',
-      resolve(PROJECT_ROOT, 'resources/specs'),
-      '--data',
-      data,
-      '--rm-addr',
-      `127.0.0.1:${rm}`,
-      '--jr-addr',
-      `127.0.0.1:${jr}`,
-    ],
-    { stdio: 'ignore' },
-  );
-  const url = `http://127.0.0.1:${rm}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      const res = await fetch(`${url}/api/v1/request-list`);
-      if (res.ok) return { url, child };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the second engine did not start');
-}
 
 test('(e) stop the engine and still read everything offline', async ({
   shell,
