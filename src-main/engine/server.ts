@@ -126,8 +126,7 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const store = openStore(opts.dataDir);
   const jrLink = lateJobRunnerLink();
   const rm = new RequestManager({ store, jobRunner: jrLink, builder: new GrapherChainBuilder(specs, factory), logger });
-  const interrupted = rm.failInterruptedRequests();
-  if (interrupted > 0) logger.warn('ended requests interrupted by the last shutdown', { requests: interrupted });
+  endInterruptedRequests(rm, logger);
   const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
   const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
   jrLink.target = jr;
@@ -157,7 +156,7 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
       ['job runner listener', () => jrListening.close()],
       ['job runner', () => jr.close()],
       ['request manager listener', () => rmListening.close()],
-      ['database', () => (rm.flush(), store.close())],
+      ['database', () => (rm.close(), store.close())],
       ['log', () => logger.info('engine stopped')],
     ]),
   };
@@ -196,7 +195,7 @@ export async function startRequestManager(
     close: closer(logger, [
       ['reaper', () => reaper.stop()],
       ['listener', () => server.close()],
-      ['database', () => (rm.flush(), store.close())],
+      ['database', () => (rm.close(), store.close())],
       ['log', () => logger.info('request manager stopped')],
     ]),
   };
@@ -225,6 +224,18 @@ export async function startJobRunner(
       ['log', () => logger.info('job runner stopped')],
     ]),
   };
+}
+
+/** RUNNING requests died with the last engine: end them now, or (database not writable) leave them to the reaper. */
+function endInterruptedRequests(rm: RequestManager, logger: Logger): void {
+  try {
+    const interrupted = rm.failInterruptedRequests();
+    if (interrupted > 0) logger.warn('ended requests interrupted by the last shutdown', { requests: interrupted });
+  } catch (err) {
+    logger.error('cannot end the requests interrupted by the last shutdown now; the reaper will retry', {
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 const latencyOption = (opts: CommonOptions) => (opts.dispatchLatency ? { dispatchLatency: opts.dispatchLatency } : {});

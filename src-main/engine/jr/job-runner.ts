@@ -103,9 +103,16 @@ export class JobRunner implements JobRunnerLink {
     traverser.stop();
   }
 
-  /** J3. */
+  /**
+   * J3. A chain that has finished but whose logs or finish call are still on their way to the
+   * RM (it is down, or cannot store them yet) is still known, with no running job: the RM's
+   * reaper must not take it for lost.
+   */
   async jobChainStatus(requestId: string): Promise<JobChainStatus> {
-    return this.find(requestId).jobChainStatus();
+    const traverser = this.traversers.get(requestId);
+    if (traverser) return traverser.jobChainStatus();
+    if (this.settled.has(requestId)) return { requestId, jobStatuses: null };
+    throw new LinkError(TRAVERSER_NOT_FOUND, 404);
   }
 
   /** J4: every running job of every chain, longest-running first. */

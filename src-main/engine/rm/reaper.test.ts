@@ -57,10 +57,16 @@ describe('RequestReaper', () => {
 
   it('ends a lost request STOPPED when a stop was asked', async () => {
     const id = await create();
-    // The JR takes the stop and ends the chain, but its finish call cannot reach the RM.
+    // The JR takes the stop and ends the chain, but its finish call cannot reach the RM; while
+    // it retries the JR still knows the chain. Then it restarts: the chain is dropped.
     await rig.rmDown();
     await rig.rm.stopRequest(id);
-    await rig.until('the chain ended in the JR', async () => !(await jrKnows(id)));
+    await rig.until('the chain ended in the JR', async () =>
+      ['[]', 'null'].includes((await rig.jrGet('/api/v1/status/running')).text),
+    );
+    expect(await jrKnows(id)).toBe(true);
+    await rig.restartJobRunner();
+    expect(await jrKnows(id)).toBe(false);
     await reaper.sweep();
     now += 10_000;
     await reaper.sweep();

@@ -36,6 +36,7 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
+import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
 import { JobLogWriter } from '../store/job-log-writer';
@@ -53,6 +54,7 @@ import {
   jobNotInChain,
   jobRunnerFailed,
   linkErrorText,
+  logsNotStored,
   notInState,
   requestNotFound,
 } from './errors';
@@ -83,6 +85,7 @@ export const REASONS = {
   stopJrUnknown: 'stopped by the request manager: the job runner does not know the chain',
   stopJrUnreachable: 'stopped by the request manager: the job runner is unreachable',
   stoppedAndDropped: 'stopped: the job runner dropped the chain without finishing it',
+  logsMissing: 'the job runner finished the request COMPLETE, but job logs never arrived',
 } as const;
 
 const newRequestId = () => randomUUID().replace(/-/g, '');
@@ -200,9 +203,20 @@ export class RequestManager {
 
   // ---- R4 finish, R8 job log (the JR's calls) ---------------------------------------------------
 
-  /** R4: the JR ended the chain with `state`. */
+  /**
+   * R4: the JR ended the chain with `state`. Its logs are stored first: while some wait for
+   * space (disk full) the finish is refused with 507 and the JR sends it again. A request
+   * finished COMPLETE with logs missing ends FAIL, with a job log naming them.
+   */
   finishRequest(id: string, state: State): void {
     this.writer.flush(); // logs sent before the finish are stored before the state changes
+    const held = this.writer.holdError;
+    if (held && this.writer.holds(id)) throw logsNotStored(id, held);
+    const missing = state === STATE_COMPLETE ? this.missingLogs(id) : null;
+    if (missing) {
+      if (!this.endRequest(id, STATE_FAIL, missing)) throw this.stateError(id, STATE_RUNNING);
+      return;
+    }
     if (!this.store.markFinished(id, state, this.now())) throw this.stateError(id, STATE_RUNNING);
     this.forget(id);
     this.log.info('request finished', { request: id, state: stateName(state) });
@@ -221,11 +235,13 @@ export class RequestManager {
    * one transaction per event-loop turn. Everything that reads logs or changes the request
    * (status, log reads, finish) writes the queue first, so nobody sees a log missing; a crash
    * loses at most the last turn's logs, of a chain that died with the process anyway. A
-   * duplicate (which our JR never sends) is logged and dropped, as the JR drops a 409.
+   * duplicate (which our JR never sends) is logged and dropped, as the JR drops a 409. Logs
+   * that cannot be written are held and retried (JobLogWriter); while some are held, this
+   * throws the StorageError (507) and the JR keeps the log and sends it again.
    */
   queueJobLog(id: string, log: JobLog): void {
     const stored = this.checkedJobLog(id, log);
-    this.writer.write(stored).then(
+    this.writer.queue(stored).then(
       (result) => {
         if (result === 'duplicate') this.log.warn(duplicateJobLog(id, log.jobId, log.try).message);
       },
@@ -358,9 +374,38 @@ export class RequestManager {
     return ended;
   }
 
-  /** Writes queued job logs now (before shutting down). */
+  /** Writes queued job logs now (before shutting down); reports those that cannot be stored. */
   flush(): void {
     this.writer.flush();
+  }
+
+  /** Before closing the database: writes what is queued, gives up what cannot be stored. */
+  close(): void {
+    this.writer.flush();
+    const held = this.writer.holdError;
+    const dropped = this.writer.close();
+    if (dropped > 0) {
+      this.log.error('job logs could not be stored before shutting down; their requests end FAIL at the next start', {
+        logs: dropped,
+        error: held?.message,
+      });
+    }
+  }
+
+  /**
+   * Whether the database takes writes. While it does not, a one-page write is tried at most
+   * once a second (from here: the console asks every few seconds), so freeing space shows.
+   */
+  storageStatus(): StorageStatus {
+    this.writer.flush();
+    let failure = this.store.failure;
+    if (failure && this.writer.heldCount === 0 && this.now() - failure.lastTryMs >= 1000) {
+      this.store.probe();
+      failure = this.store.failure;
+    }
+    if (!failure) return STORAGE_OK;
+    const since = new Date(failure.sinceMs).toISOString();
+    return { ok: false, full: failure.full, error: failure.message, since, heldJobLogs: this.writer.heldCount };
   }
 
   /** Milliseconds since the request's last job log arrived (Infinity if none since start-up). */
@@ -381,6 +426,31 @@ export class RequestManager {
       this.now() < deadline &&
       this.store.getRequest(id)?.state === STATE_RUNNING
     );
+  }
+
+  /**
+   * Why a request the JR finished COMPLETE cannot be COMPLETE: a job whose latest logged try
+   * did not complete, or a try missing below it. Null when every log is there.
+   */
+  private missingLogs(id: string): string | null {
+    const facts = this.chains.get(id);
+    if (!facts) return null;
+    const latest = this.store.latestJobStates(id);
+    const tries = new Map<string, Set<number>>();
+    for (const t of this.store.loggedTries(id)) {
+      const set = tries.get(t.jobId) ?? new Set<number>();
+      set.add(t.try);
+      tries.set(t.jobId, set);
+    }
+    const missing = facts.sortedJobIds.filter((jobId) => {
+      if (latest.get(jobId) !== STATE_COMPLETE) return true;
+      const logged = tries.get(jobId) as Set<number>;
+      for (let n = 1; n < Math.max(...logged); n++) if (!logged.has(n)) return true;
+      return false;
+    });
+    if (missing.length === 0) return null;
+    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length - 5} more)` : '');
+    return `${REASONS.logsMissing}: ${missing.length} of ${facts.sortedJobIds.length} jobs (${shown})`;
   }
 
   private forget(id: string): void {

@@ -207,15 +207,19 @@ describe('R4 finish, R5 stop', () => {
     const r = await create();
     const path = `/api/v1/requests/${r.id}`;
     expect((await call('PUT', `${path}/finish`)).status).toBe(415);
+    // COMPLETE with job logs missing (the JR is still running the chain) ends FAIL, saying why.
     expect((await call('PUT', `${path}/finish`, '{"State":3}')).status).toBe(200);
-    expect(rig.rm.getRequest(r.id)).toMatchObject({ state: STATE_COMPLETE, finishedAt: expect.any(String) });
-    expect(shape(await call('PUT', `${path}/finish`, '{"State":3}'))).toEqual(
-      text(400, 'request not in RUNNING state (state = COMPLETE)'),
+    expect(rig.rm.getRequest(r.id)).toMatchObject({ state: STATE_FAIL, finishedAt: expect.any(String) });
+    expect(rig.rm.jobLogs(r.id).find((l) => l.try === 0)?.error).toMatch(
+      /^the job runner finished the request COMPLETE, but job logs never arrived: [12] of 3 jobs/,
     );
-    const stop = await call('PUT', `${path}/stop`);
+    expect(shape(await call('PUT', `${path}/finish`, '{"State":3}'))).toEqual(
+      text(400, 'request not in RUNNING state (state = FAIL)'),
+    );
+    const done = await create('{"type":"hello"}');
+    await rig.client.waitDone(done.id);
+    const stop = await call('PUT', `/api/v1/requests/${done.id}/stop`);
     expect([stop.status, stop.text, stop.headers.get('content-length')]).toEqual([200, '', '0']);
-    // A no-op: the JR was not asked, it still runs the chain.
-    expect((await rig.jrGet(`/api/v1/job-chains/${r.id}/status`)).status).toBe(200);
   });
 
   it('stop asks the JR, which finishes the request STOPPED', async () => {

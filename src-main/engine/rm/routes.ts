@@ -13,6 +13,7 @@ import {
   encodeRequestStatus,
   encodeRunningStatus,
 } from '../../shared/proto';
+import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { Router, emptyReply, jsonReply, textReply, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
 import type { RequestManager } from './request-manager';
@@ -60,5 +61,6 @@ export function requestManagerRouter(rm: RequestManager, options: RouterOptions 
       jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
     )
     .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
-    .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())));
+    .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
+    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())));
 }
