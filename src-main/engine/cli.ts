@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SpecError } from './grapher';
 import { parseAddr } from './http/server';
 import { createLogger } from './log';
+import { DAMAGED_DB_POLICIES, type DamagedDbPolicy } from './store/open-store';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_JR_ADDR,
@@ -101,6 +102,18 @@ async function serveUntilSignal(component: string, close: () => Promise<void>): 
   return 0;
 }
 
+const ON_DAMAGED_DB_HELP = `  --on-damaged-db move-aside|refuse
+                        a database that fails its integrity check at start (or is empty):
+                        move it aside and start on an empty one (default), or do not start`;
+
+function damagedDbPolicy(v: Values): DamagedDbPolicy {
+  const value = str(v, 'on-damaged-db') ?? 'move-aside';
+  if (!(DAMAGED_DB_POLICIES as readonly string[]).includes(value)) {
+    throw new UsageError(`--on-damaged-db ${value}: expected ${DAMAGED_DB_POLICIES.join(' or ')}`);
+  }
+  return value as DamagedDbPolicy;
+}
+
 const COMMANDS: Record<string, Command> = {
   server: {
     summary: 'run the Request Manager and the Job Runner in one process',
@@ -111,6 +124,7 @@ const COMMANDS: Record<string, Command> = {
   --data DIR            where the database lives (default ${DEFAULT_DATA_DIR})
   --rm-addr HOST:PORT   Request Manager address (default ${DEFAULT_RM_ADDR})
   --jr-addr HOST:PORT   Job Runner address (default ${DEFAULT_JR_ADDR})
+${ON_DAMAGED_DB_HELP}
 
 Requests left RUNNING by a previous run end FAIL at start (chains are not resumed).`,
     options: {
@@ -119,6 +133,7 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
       data: { type: 'string' },
       'rm-addr': { type: 'string' },
       'jr-addr': { type: 'string' },
+      'on-damaged-db': { type: 'string' },
       help,
     },
     async run(v) {
@@ -126,6 +141,7 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
         specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
+        onDamagedDb: damagedDbPolicy(v),
         rmAddr: address(v, 'rm-addr', DEFAULT_RM_ADDR),
         jrAddr: address(v, 'jr-addr', DEFAULT_JR_ADDR),
       });
@@ -140,13 +156,15 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   --jr-url URL       the Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required
   --jobs DIR         job-type modules, as the Job Runner has them
   --data DIR         where the database lives (default ${DEFAULT_DATA_DIR})
-  --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})`,
+  --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})
+${ON_DAMAGED_DB_HELP}`,
     options: {
       specs: { type: 'string' },
       'jr-url': { type: 'string' },
       jobs: { type: 'string' },
       data: { type: 'string' },
       addr: { type: 'string' },
+      'on-damaged-db': { type: 'string' },
       help,
     },
     async run(v) {
@@ -155,6 +173,7 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
         jrUrl: url(v, 'jr-url'),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
+        onDamagedDb: damagedDbPolicy(v),
         addr: address(v, 'addr', DEFAULT_RM_ADDR),
       });
       return serveUntilSignal('rm', rm.close);

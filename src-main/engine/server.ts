@@ -27,6 +27,7 @@ import { JobRunnerHttpLink } from './rm/jr-http-link';
 import { RequestReaper, type ReaperOptions } from './rm/reaper';
 import { RequestManager } from './rm/request-manager';
 import { requestManagerRouter } from './rm/routes';
+import { openEngineStore, type DamagedDbPolicy } from './store/open-store';
 import { EngineStore } from './store/store';
 
 export const DEFAULT_RM_ADDR = '127.0.0.1:8888';
@@ -51,6 +52,8 @@ interface RequestManagerOptions extends CommonOptions {
   specsDir: string;
   /** Folder of the SQLite file (created if needed), or ':memory:' for a throwaway database. */
   dataDir: string;
+  /** What to do when the database file is damaged (default: move it aside and start empty). */
+  onDamagedDb?: DamagedDbPolicy;
   reaper?: ReaperOptions;
 }
 
@@ -86,10 +89,10 @@ async function jobFactory(opts: CommonOptions): Promise<JobFactory> {
   return new JobFactory([...builtinJobTypes(opts.jobOptions), ...extra]);
 }
 
-function openStore(dataDir: string): EngineStore {
-  if (dataDir === ':memory:') return new EngineStore(':memory:');
-  mkdirSync(dataDir, { recursive: true });
-  return new EngineStore(path.join(dataDir, DATABASE_FILE));
+function openStore(opts: RequestManagerOptions, logger: Logger): EngineStore {
+  if (opts.dataDir === ':memory:') return new EngineStore(':memory:');
+  mkdirSync(opts.dataDir, { recursive: true });
+  return openEngineStore(path.join(opts.dataDir, DATABASE_FILE), opts.onDamagedDb ?? 'move-aside', logger);
 }
 
 /** A JobRunnerLink whose target is set later (the RM and JR each need the other to exist). */
@@ -123,7 +126,7 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger('engine');
   const factory = await jobFactory(opts);
   const specs = await loadSpecs(opts.specsDir, factory);
-  const store = openStore(opts.dataDir);
+  const store = openStore(opts, logger);
   const jrLink = lateJobRunnerLink();
   const rm = new RequestManager({ store, jobRunner: jrLink, builder: new GrapherChainBuilder(specs, factory), logger });
   endInterruptedRequests(rm, logger);
@@ -169,7 +172,7 @@ export async function startRequestManager(
   const logger = opts.logger ?? createLogger('rm');
   const factory = await jobFactory(opts);
   const specs = await loadSpecs(opts.specsDir, factory);
-  const store = openStore(opts.dataDir);
+  const store = openStore(opts, logger);
   const jr = new JobRunnerHttpLink(opts.jrUrl);
   const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
   const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });

@@ -1,6 +1,7 @@
-// A write to the engine database failed: the disk (or the database's size limit) is full, or
-// the file cannot be written. The HTTP API answers 507 Insufficient Storage for a full disk and
-// 503 for other write failures, with a text naming the file, instead of a bare 500.
+// What can go wrong with the engine database file, as errors that name it:
+// - StorageError: a write failed, the disk is full or the file cannot be written. The HTTP API
+//   answers 507 Insufficient Storage for a full disk and 503 for other write failures.
+// - DamagedDatabaseError: the file is not a usable database (corrupt pages, a bad header, empty).
 
 import { HttpError } from '../http/server';
 
@@ -14,6 +15,23 @@ function sqliteCode(err: unknown): string {
 export function isStorageFailure(err: unknown): boolean {
   const code = sqliteCode(err);
   return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY';
+}
+
+/** SQLite's verdict that the file is not a (whole) database. */
+export function isDamage(err: unknown): boolean {
+  const code = sqliteCode(err);
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+}
+
+export class DamagedDatabaseError extends Error {
+  override name = 'DamagedDatabaseError';
+  constructor(
+    readonly file: string,
+    /** What is wrong, e.g. `database disk image is malformed`. */
+    readonly reason: string,
+  ) {
+    super(`the engine database ${file} is damaged: ${reason}`);
+  }
 }
 
 export class StorageError extends HttpError {

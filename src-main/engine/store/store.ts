@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../shared/proto';
 import { migrate } from './schema';
-import { StorageError, isStorageFailure } from './storage-error';
+import { DamagedDatabaseError, StorageError, isDamage, isStorageFailure } from './storage-error';
 
 /** A request row. Times are Unix milliseconds. */
 export interface StoredRequest {
@@ -74,13 +74,13 @@ export class EngineStore {
   /** Nesting depth of write() (a transaction's statements run inside it). */
   private writing = 0;
 
-  /** Opens (creating if needed) the database file at `file`, or an in-memory one for ':memory:'. */
+  /**
+   * Opens (creating if needed) the database file at `file`, or an in-memory one for ':memory:'.
+   * A file whose integrity check fails, or that is not a database, throws DamagedDatabaseError;
+   * every other failure names the file too (see open-store.ts for what start-up does then).
+   */
   constructor(readonly file: string) {
-    this.db = new Database(file);
-    if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+    this.db = openDatabase(file);
     const db = this.db;
     this.stmt = {
       insertRequest: db.prepare(
@@ -243,6 +243,34 @@ export class EngineStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Opens, sets the pragmas, checks integrity (PRAGMA quick_check) and migrates. */
+function openDatabase(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    if (file !== ':memory:') {
+      const problems = db.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
+      const first = problems[0]?.quick_check ?? 'ok';
+      if (first !== 'ok') {
+        const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';
+        throw new DamagedDatabaseError(file, `integrity check failed: ${first}${more}`);
+      }
+    }
+    migrate(db);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof DamagedDatabaseError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    if (isDamage(err)) throw new DamagedDatabaseError(file, reason);
+    if (isStorageFailure(err)) throw StorageError.from(err, file);
+    throw new Error(`cannot open the engine database ${file}: ${reason}`, { cause: err });
   }
 }
 
