@@ -106,6 +106,16 @@ const ON_DAMAGED_DB_HELP = `  --on-damaged-db move-aside|refuse
                         a database that fails its integrity check at start (or is empty):
                         move it aside and start on an empty one (default), or do not start`;
 
+const JOB_CGROUPS_HELP = `  --job-cgroups auto|off
+                        auto (default): each shell try in its own cgroup where Linux allows,
+                        so that nothing it starts outlives it; off: process groups only`;
+
+function jobCgroups(v: Values): boolean {
+  const value = str(v, 'job-cgroups') ?? 'auto';
+  if (value !== 'auto' && value !== 'off') throw new UsageError(`--job-cgroups ${value}: expected auto or off`);
+  return value === 'auto';
+}
+
 function damagedDbPolicy(v: Values): DamagedDbPolicy {
   const value = str(v, 'on-damaged-db') ?? 'move-aside';
   if (!(DAMAGED_DB_POLICIES as readonly string[]).includes(value)) {
@@ -118,6 +128,7 @@ const COMMANDS: Record<string, Command> = {
   server: {
     summary: 'run the Request Manager and the Job Runner in one process',
     usage: `spincycle server --specs DIR [--jobs DIR] [--data DIR] [--rm-addr HOST:PORT] [--jr-addr HOST:PORT]
+                        [--on-damaged-db move-aside|refuse] [--job-cgroups auto|off]
 
   --specs DIR           request specs (*.yaml), required
   --jobs DIR            job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
@@ -125,6 +136,7 @@ const COMMANDS: Record<string, Command> = {
   --rm-addr HOST:PORT   Request Manager address (default ${DEFAULT_RM_ADDR})
   --jr-addr HOST:PORT   Job Runner address (default ${DEFAULT_JR_ADDR})
 ${ON_DAMAGED_DB_HELP}
+${JOB_CGROUPS_HELP}
 
 Requests left RUNNING by a previous run end FAIL at start (chains are not resumed).`,
     options: {
@@ -134,10 +146,12 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
       'rm-addr': { type: 'string' },
       'jr-addr': { type: 'string' },
       'on-damaged-db': { type: 'string' },
+      'job-cgroups': { type: 'string' },
       help,
     },
     async run(v) {
       const engine = await startEngine({
+        jobCgroups: jobCgroups(v),
         specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
@@ -151,6 +165,7 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   rm: {
     summary: 'run the Request Manager alone, with a Job Runner at --jr-url',
     usage: `spincycle rm --specs DIR --jr-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT]
+                    [--on-damaged-db move-aside|refuse]
 
   --specs DIR        request specs (*.yaml), required
   --jr-url URL       the Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required
@@ -181,16 +196,27 @@ ${ON_DAMAGED_DB_HELP}`,
   },
   jr: {
     summary: 'run the Job Runner alone, reporting to a Request Manager at --rm-url',
-    usage: `spincycle jr --rm-url URL [--jobs DIR] [--addr HOST:PORT]
+    usage: `spincycle jr --rm-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT] [--job-cgroups auto|off]
 
   --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original), required
   --jobs DIR         job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
-  --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})`,
-    options: { 'rm-url': { type: 'string' }, jobs: { type: 'string' }, addr: { type: 'string' }, help },
+  --data DIR         where the output of running shell tries is spooled (default ${DEFAULT_DATA_DIR})
+  --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})
+${JOB_CGROUPS_HELP}`,
+    options: {
+      'rm-url': { type: 'string' },
+      jobs: { type: 'string' },
+      data: { type: 'string' },
+      addr: { type: 'string' },
+      'job-cgroups': { type: 'string' },
+      help,
+    },
     async run(v) {
       const jr = await startJobRunner({
+        jobCgroups: jobCgroups(v),
         rmUrl: url(v, 'rm-url'),
         ...optionalJobs(v),
+        dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         addr: address(v, 'addr', DEFAULT_JR_ADDR),
       });
       return serveUntilSignal('jr', jr.close);

@@ -4,20 +4,25 @@
 // - startEngine: RM + JR in one process (`spincycle server`, the console's embedded engine).
 //   The two call each other in-process (no HTTP between them: the fast path); both still serve
 //   HTTP, so clients and an external RM or JR can use either. RUNNING requests left by a
-//   previous run died with its JR: they are ended FAIL at start (we do not resume chains).
+//   previous run died with its JR: they are ended FAIL at start (we do not resume chains),
+//   after the logs of the tries that were running (their spooled output) are stored.
 // - startRequestManager: the RM alone, talking HTTP to a JR at jrUrl (`spincycle rm`).
 //   RUNNING requests from before are left to the reaper, which ends them once the JR has
 //   said for longer than the grace that it does not know them.
-// - startJobRunner: the JR alone, talking HTTP to an RM at rmUrl (`spincycle jr`).
+// - startJobRunner: the JR alone, talking HTTP to an RM at rmUrl (`spincycle jr`); at start it
+//   sends the RM the logs of the tries its last run left in the spool.
+// A JR kills what its last run's shell tries left running (jobs/try-keeper.ts) before it starts.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadSpecs } from './grapher';
-import { DEFAULT_MAX_BODY_BYTES, listen, type Listening } from './http/server';
+import { DEFAULT_MAX_BODY_BYTES, listen } from './http/server';
 import { builtinJobTypes, type BuiltinJobOptions } from './jobs/builtins';
 import { JobFactory } from './jobs/job';
 import { loadJobModules } from './jobs/load-job-modules';
+import { TryKeeper, spoolDirOf } from './jobs/try-keeper';
 import { createJobRunner, jobRunnerRouter, type DispatchLatencyRecorder } from './jr';
+import { RecoveredTryDelivery } from './jr/recovered-tries';
 import { RequestManagerHttpLink } from './jr/rm-http-link';
 import type { JobRunnerLink, RequestManagerLink } from './links';
 import { createLogger, type Logger } from './log';
@@ -46,6 +51,8 @@ interface CommonOptions {
   maxBodyBytes?: number;
   /** JR only: records every dispatch latency (parent finished -> child started), for the bench. */
   dispatchLatency?: DispatchLatencyRecorder;
+  /** JR only: put each shell try in its own cgroup where the machine allows (default true). */
+  jobCgroups?: boolean;
 }
 
 interface RequestManagerOptions extends CommonOptions {
@@ -84,9 +91,26 @@ export interface RunningJobRunner {
   close(): Promise<void>;
 }
 
-async function jobFactory(opts: CommonOptions): Promise<JobFactory> {
+async function jobFactory(opts: CommonOptions, keeper?: TryKeeper): Promise<JobFactory> {
   const extra = opts.jobsDir ? await loadJobModules(opts.jobsDir) : [];
-  return new JobFactory([...builtinJobTypes(opts.jobOptions), ...extra]);
+  return new JobFactory([...builtinJobTypes({ ...opts.jobOptions, ...(keeper ? { keeper } : {}) }), ...extra]);
+}
+
+/** Contains and spools the JR's shell tries; the spool lives in the data folder (none for ':memory:'). */
+function openKeeper(dataDir: string, opts: CommonOptions, logger: Logger): TryKeeper {
+  return TryKeeper.open(dataDir === ':memory:' ? null : spoolDirOf(dataDir), logger, {
+    cgroups: opts.jobCgroups ?? true,
+  });
+}
+
+/**
+ * Start-up of a JR: what the last engine's tries left running is killed, and their logs (with
+ * the output spooled until then) go to the RM before anything else is decided about them.
+ */
+async function recoverTries(keeper: TryKeeper, rm: RequestManagerLink, logger: Logger): Promise<RecoveredTryDelivery> {
+  const delivery = new RecoveredTryDelivery(keeper.recover(), rm, logger);
+  await delivery.start();
+  return delivery;
 }
 
 function openStore(opts: RequestManagerOptions, logger: Logger): EngineStore {
@@ -121,112 +145,150 @@ function closer(logger: Logger, steps: Array<[string, () => unknown]>): () => Pr
     })());
 }
 
-/** RM + JR in one process, linked in-process, each on its own HTTP listener. */
-export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
-  const logger = opts.logger ?? createLogger('engine');
-  const factory = await jobFactory(opts);
-  const specs = await loadSpecs(opts.specsDir, factory);
-  const store = openStore(opts, logger);
-  const jrLink = lateJobRunnerLink();
-  const rm = new RequestManager({ store, jobRunner: jrLink, builder: new GrapherChainBuilder(specs, factory), logger });
-  endInterruptedRequests(rm, logger);
-  const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
-  const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
-  jrLink.target = jr;
-  const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
-  const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
-  let rmServer: Listening | undefined;
-  let jrServer: Listening | undefined;
+/**
+ * Runs a start-up; if it fails, closes (newest first) what it had opened, registered through
+ * `opened`, so a failed start leaves no listener, database or job cgroup behind.
+ */
+async function startOrUnwind<T>(start: (opened: (close: () => unknown) => void) => Promise<T>): Promise<T> {
+  const closes: Array<() => unknown> = [];
   try {
-    rmServer = await listen(requestManagerRouter(rm, bodyLimit), opts.rmAddr ?? DEFAULT_RM_ADDR);
-    jrServer = await listen(jobRunnerRouter(jr), opts.jrAddr ?? DEFAULT_JR_ADDR);
+    return await start((close) => closes.push(close));
   } catch (err) {
-    await rmServer?.close();
-    await jr.close();
-    store.close();
+    for (const close of closes.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => {});
     throw err;
   }
-  reaper.start();
-  logger.info('engine started', { rm: rmServer.url, jr: jrServer.url, specs: opts.specsDir, data: opts.dataDir });
-  const rmListening = rmServer;
-  const jrListening = jrServer;
-  return {
-    rmUrl: rmServer.url,
-    jrUrl: jrServer.url,
-    requestManager: rm,
-    close: closer(logger, [
-      ['reaper', () => reaper.stop()],
-      ['job runner listener', () => jrListening.close()],
-      ['job runner', () => jr.close()],
-      ['request manager listener', () => rmListening.close()],
-      ['database', () => (rm.close(), store.close())],
-      ['log', () => logger.info('engine stopped')],
-    ]),
-  };
+}
+
+/** RM + JR in one process, linked in-process, each on its own HTTP listener. */
+export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
+  const logger = opts.logger ?? createLogger('engine');
+  return startOrUnwind(async (opened) => {
+    const store = openStore(opts, logger);
+    opened(() => store.close());
+    const keeper = openKeeper(opts.dataDir, opts, logger);
+    opened(() => keeper.close());
+    const factory = await jobFactory(opts, keeper);
+    const specs = await loadSpecs(opts.specsDir, factory);
+    const jrLink = lateJobRunnerLink();
+    const rm = new RequestManager({
+      store,
+      jobRunner: jrLink,
+      builder: new GrapherChainBuilder(specs, factory),
+      logger,
+    });
+    const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
+    const recovery = await recoverTries(keeper, rmLink, logger);
+    opened(() => recovery.cancel());
+    endInterruptedRequests(rm, logger);
+    const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
+    opened(() => jr.close());
+    jrLink.target = jr;
+    const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
+    const rmServer = await listen(requestManagerRouter(rm, bodyLimit), opts.rmAddr ?? DEFAULT_RM_ADDR);
+    opened(() => rmServer.close());
+    const jrServer = await listen(jobRunnerRouter(jr), opts.jrAddr ?? DEFAULT_JR_ADDR);
+    const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+    reaper.start();
+    logger.info('engine started', {
+      rm: rmServer.url,
+      jr: jrServer.url,
+      specs: opts.specsDir,
+      data: opts.dataDir,
+      jobs: keeper.containment,
+    });
+    return {
+      rmUrl: rmServer.url,
+      jrUrl: jrServer.url,
+      requestManager: rm,
+      close: closer(logger, [
+        ['reaper', () => reaper.stop()],
+        ['job runner listener', () => jrServer.close()],
+        ['job runner', () => jr.close()],
+        ['job processes', () => (recovery.cancel(), keeper.close())],
+        ['request manager listener', () => rmServer.close()],
+        ['database', () => (rm.close(), store.close())],
+        ['log', () => logger.info('engine stopped')],
+      ]),
+    };
+  });
 }
 
 /** The RM alone, talking HTTP to the JR at `jrUrl`. */
-export async function startRequestManager(
+export function startRequestManager(
   opts: RequestManagerOptions & { addr?: string; jrUrl: string },
 ): Promise<RunningRequestManager> {
   const logger = opts.logger ?? createLogger('rm');
-  const factory = await jobFactory(opts);
-  const specs = await loadSpecs(opts.specsDir, factory);
-  const store = openStore(opts, logger);
-  const jr = new JobRunnerHttpLink(opts.jrUrl);
-  const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
-  const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
-  let server: Listening;
-  try {
-    server = await listen(
+  return startOrUnwind(async (opened) => {
+    const store = openStore(opts, logger);
+    opened(() => store.close());
+    const factory = await jobFactory(opts);
+    const specs = await loadSpecs(opts.specsDir, factory);
+    const jr = new JobRunnerHttpLink(opts.jrUrl);
+    const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
+    const server = await listen(
       requestManagerRouter(rm, {
         maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
         onError: logUnexpected(logger),
       }),
       opts.addr ?? DEFAULT_RM_ADDR,
     );
-  } catch (err) {
-    store.close();
-    throw err;
-  }
-  reaper.start();
-  void reaper.sweep(); // requests left RUNNING by an earlier run start their grace now
-  logger.info('request manager started', { url: server.url, jr: opts.jrUrl, specs: opts.specsDir, data: opts.dataDir });
-  return {
-    url: server.url,
-    requestManager: rm,
-    close: closer(logger, [
-      ['reaper', () => reaper.stop()],
-      ['listener', () => server.close()],
-      ['database', () => (rm.close(), store.close())],
-      ['log', () => logger.info('request manager stopped')],
-    ]),
-  };
+    const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+    reaper.start();
+    // Requests left RUNNING by an earlier run start their grace now.
+    reaper.sweep().catch((err: unknown) => logger.error('request reaper sweep failed', { error: String(err) }));
+    logger.info('request manager started', {
+      url: server.url,
+      jr: opts.jrUrl,
+      specs: opts.specsDir,
+      data: opts.dataDir,
+    });
+    return {
+      url: server.url,
+      requestManager: rm,
+      close: closer(logger, [
+        ['reaper', () => reaper.stop()],
+        ['listener', () => server.close()],
+        ['database', () => (rm.close(), store.close())],
+        ['log', () => logger.info('request manager stopped')],
+      ]),
+    };
+  });
 }
 
 /** The JR alone, talking HTTP to the RM at `rmUrl`. */
-export async function startJobRunner(
-  opts: CommonOptions & { addr?: string; rmUrl: string },
+export function startJobRunner(
+  opts: CommonOptions & {
+    addr?: string;
+    rmUrl: string;
+    /** Folder of the spool of running tries (default ./spincycle-data), ':memory:' for none. */
+    dataDir?: string;
+  },
 ): Promise<RunningJobRunner> {
   const logger = opts.logger ?? createLogger('jr');
-  const factory = await jobFactory(opts);
-  const jr = createJobRunner({ factory, rm: new RequestManagerHttpLink(opts.rmUrl), logger, ...latencyOption(opts) });
-  let server: Listening;
-  try {
-    server = await listen(jobRunnerRouter(jr), opts.addr ?? DEFAULT_JR_ADDR);
-  } catch (err) {
-    await jr.close();
-    throw err;
-  }
-  logger.info('job runner started', { url: server.url, rm: opts.rmUrl });
-  return {
-    url: server.url,
-    close: closer(logger, [
-      ['listener', () => server.close()],
-      ['job runner', () => jr.close()],
-      ['log', () => logger.info('job runner stopped')],
-    ]),
-  };
+  return startOrUnwind(async (opened) => {
+    const keeper = openKeeper(opts.dataDir ?? DEFAULT_DATA_DIR, opts, logger);
+    opened(() => keeper.close());
+    const factory = await jobFactory(opts, keeper);
+    const rm = new RequestManagerHttpLink(opts.rmUrl);
+    const recovery = await recoverTries(keeper, rm, logger);
+    opened(() => recovery.cancel());
+    const jr = createJobRunner({ factory, rm, logger, ...latencyOption(opts) });
+    opened(() => jr.close());
+    const server = await listen(jobRunnerRouter(jr), opts.addr ?? DEFAULT_JR_ADDR);
+    logger.info('job runner started', { url: server.url, rm: opts.rmUrl, jobs: keeper.containment });
+    return {
+      url: server.url,
+      close: closer(logger, [
+        ['listener', () => server.close()],
+        ['job runner', () => jr.close()],
+        ['job processes', () => (recovery.cancel(), keeper.close())],
+        ['log', () => logger.info('job runner stopped')],
+      ]),
+    };
+  });
 }
 
 /** RUNNING requests died with the last engine: end them now, or (database not writable) leave them to the reaper. */
