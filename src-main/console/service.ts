@@ -124,6 +124,7 @@ export class ConsoleService {
           online: false,
           lastOkMs: null,
           error: 'not started',
+          storage: null,
         },
     );
   }

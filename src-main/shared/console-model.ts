@@ -3,6 +3,7 @@
 // add where a record came from and how old it is.
 
 import type { JobChain, JobStatus, JsonObject, State, Time } from './proto';
+import type { StorageStatus } from './storage-status';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
 export interface Context {
@@ -157,6 +158,11 @@ export interface ContextStatus {
   lastOkMs: number | null;
   /** Why it is offline. */
   error: string | null;
+  /**
+   * What the RM said about its database at the last sync (GET /api/v1/status/storage), e.g.
+   * that its disk is full; null when it does not say (offline, or an original RM).
+   */
+  storage: StorageStatus | null;
 }
 
 /** A watched request changed state (one per change). */

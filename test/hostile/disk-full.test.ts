@@ -9,14 +9,23 @@
 // - The reaper meets the full disk ending a lost request: it used to crash the process with an
 //   uncaught SqliteError; it now tries again on its next sweep.
 
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog } from '../../src-main/shared/proto';
-import { STORAGE_OK, STORAGE_STATUS_PATH, decodeStorageStatus } from '../../src-main/shared/storage-status';
+import {
+  STORAGE_OK,
+  STORAGE_STATUS_PATH,
+  decodeStorageStatus,
+  storageProblem,
+  type StorageStatus,
+} from '../../src-main/shared/storage-status';
+import { Cache } from '../../src-main/console/cache/cache';
+import { RmClient as ConsoleRmClient } from '../../src-main/console/client/rm-client';
+import { ContextSync } from '../../src-main/console/sync/context-sync';
 import { RmClient } from '../../src-main/engine/integration/rm-client';
 import { tempDir } from '../../src-main/engine/integration/test-engine';
-import { createLogger } from '../../src-main/engine/log';
+import { createLogger, silentLogger } from '../../src-main/engine/log';
 import { RequestReaper } from '../../src-main/engine/rm/reaper';
 import { REASONS } from '../../src-main/engine/rm/request-manager';
 import { RM_TEST_SPECS, startRig } from '../../src-main/engine/rm/test-rig';
@@ -24,7 +33,7 @@ import { DATABASE_FILE, startEngine } from '../../src-main/engine/server';
 import { JobLogWriter } from '../../src-main/engine/store/job-log-writer';
 import { StorageError } from '../../src-main/engine/store/storage-error';
 import { EngineStore } from '../../src-main/engine/store/store';
-import { mountTmpfs, mustMount } from './tmpfs';
+import { fillUp, mountTmpfs, mustMount } from './tmpfs';
 
 const SIZE_MIB = 3;
 const mounted = mountTmpfs(SIZE_MIB);
@@ -67,27 +76,6 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
 it.skipIf(mounted.ok || !mustMount)(`disk-full cases need a tmpfs: ${mounted.ok ? 'mounted' : mounted.reason}`, () => {
   throw new Error(`CI must be able to mount a tmpfs (run as root): ${mounted.ok ? '' : mounted.reason}`);
 });
-
-/** Writes a file until the filesystem is full; removing it frees the space again. */
-function fillUp(dir: string): { free(): void } {
-  const file = path.join(dir, 'filler');
-  const fd = openSync(file, 'w');
-  const chunk = Buffer.alloc(16 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-    // The last few bytes too: a 16 KiB chunk may not fit where 1 byte still does.
-    try {
-      for (;;) writeSync(fd, chunk, 0, 1);
-    } catch {
-      // full
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return { free: () => rmSync(file) };
-}
 
 const log = (requestId: string, jobId: string, stdout: string): JobLog => ({
   requestId,
@@ -248,6 +236,54 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       await reaper.stop();
       await rig.close();
       rmSync(rigDir, { recursive: true });
+    }
+  });
+
+  it("the console's context status says the disk is full, and when it is no more", async () => {
+    const dataDir = path.join(root, 'console');
+    const engine = await startEngine({
+      specsDir: specs.dir,
+      dataDir,
+      rmAddr: '127.0.0.1:0',
+      jrAddr: '127.0.0.1:0',
+      logger: silentLogger,
+    });
+    const announced: Array<StorageStatus | null> = [];
+    const client = new ConsoleRmClient({ baseUrl: engine.rmUrl, getRetries: 0 });
+    const sync = new ContextSync(
+      { name: 'local', url: engine.rmUrl, envLabel: null, envColor: null, embedded: true },
+      client,
+      new Cache(':memory:'),
+      {
+        contextStatus: (s) => announced.push(s.storage),
+        requestsChanged: () => {},
+        requestUpdated: () => {},
+        stateChanged: () => {},
+      },
+    );
+    try {
+      await sync.syncNow();
+      expect(sync.contextStatus.storage).toEqual(STORAGE_OK);
+      const filler = fillUp(root);
+      // The operator starts a request: it is refused, saying why.
+      await expect(client.createRequest('nap', {})).rejects.toMatchObject({
+        status: 507,
+        message: expect.stringContaining('database or disk is full'),
+      });
+      await sync.syncNow();
+      expect(storageProblem(sync.contextStatus.storage)).toBe('disk full');
+      expect(announced.at(-1)).toMatchObject({ ok: false, full: true, error: expect.stringContaining(dataDir) });
+
+      filler.free();
+      await until('the status says the disk has space again', async () => {
+        await sync.syncNow();
+        return sync.contextStatus.storage?.ok === true;
+      });
+      expect(announced.at(-1)).toEqual(STORAGE_OK);
+    } finally {
+      sync.stop();
+      await engine.close();
+      rmSync(dataDir, { recursive: true });
     }
   });
 });

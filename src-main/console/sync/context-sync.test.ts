@@ -123,4 +123,30 @@ describe('context status', () => {
       await new Promise((resolve) => rm.close(resolve));
     }
   });
+
+  it('asks an RM without the storage route (the original) once, and shows nothing about its storage', async () => {
+    const asked: string[] = [];
+    const rm = createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url === '/api/v1/status/running') res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+      else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
+    });
+    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+    const sync = new ContextSync(
+      { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
+      new RmClient({ baseUrl: url, getRetries: 0 }),
+      new Cache(':memory:'),
+      quiet,
+    );
+    try {
+      await sync.syncNow();
+      await sync.syncNow();
+      expect(asked.filter((u) => u === '/api/v1/status/storage')).toHaveLength(1);
+      expect(asked.filter((u) => u === '/api/v1/status/running')).toHaveLength(2);
+      expect(sync.contextStatus).toMatchObject({ online: true, storage: null });
+    } finally {
+      await new Promise((resolve) => rm.close(resolve));
+    }
+  });
 });
