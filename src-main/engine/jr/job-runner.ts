@@ -6,7 +6,8 @@
 // `traverser not found`, 400 with the chain validation text).
 //
 // Unlike the original, a stopped chain stays registered until it has finished, so stop is
-// idempotent and J3 keeps answering while jobs wind down.
+// idempotent and J3 keeps answering while jobs wind down. Like the original, a finished chain
+// stays registered until its finish call to the RM was answered.
 
 import { JobStatusByRuntime, type JobChain, type JobChainStatus, type JobStatus, type State } from '../../shared/proto';
 import type { JobFactory } from '../jobs/job';
@@ -78,15 +79,15 @@ export class JobRunner implements JobRunnerLink {
       logger: this.logger,
       abandonAfterMs: this.options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS,
       ...(this.options.dispatchLatency ? { latency: this.options.dispatchLatency } : {}),
-      onDone: (state) => {
-        if (this.traversers.get(requestId) === traverser) this.traversers.delete(requestId);
-        this.logger.info('job chain finished', { requestId, state });
-      },
+      onDone: (state) => this.logger.info('job chain finished', { requestId, state }),
     });
     this.traversers.set(requestId, traverser);
     this.deliveries.add(delivery);
     const settled = traverser.done.then(async (state) => {
       await delivery.finished;
+      // Known (J3: no running job) until the finish call was answered, as the original's JR:
+      // an RM that cannot tell its JR by a peer secret asks J3 before it takes a finish.
+      if (this.traversers.get(requestId) === traverser) this.traversers.delete(requestId);
       this.deliveries.delete(delivery);
       if (this.settled.get(requestId) === settled) this.settled.delete(requestId);
       return state;
@@ -103,16 +104,9 @@ export class JobRunner implements JobRunnerLink {
     traverser.stop();
   }
 
-  /**
-   * J3. A chain that has finished but whose logs or finish call are still on their way to the
-   * RM (it is down, or cannot store them yet) is still known, with no running job: the RM's
-   * reaper must not take it for lost.
-   */
+  /** J3. */
   async jobChainStatus(requestId: string): Promise<JobChainStatus> {
-    const traverser = this.traversers.get(requestId);
-    if (traverser) return traverser.jobChainStatus();
-    if (this.settled.has(requestId)) return { requestId, jobStatuses: null };
-    throw new LinkError(TRAVERSER_NOT_FOUND, 404);
+    return this.find(requestId).jobChainStatus();
   }
 
   /** J4: every running job of every chain, longest-running first. */
@@ -125,7 +119,10 @@ export class JobRunner implements JobRunnerLink {
 
   /** Request ids of the chains still running (including those being stopped). */
   activeChains(): string[] {
-    return [...this.traversers.keys()].sort();
+    return [...this.traversers]
+      .filter(([, t]) => !t.isDone)
+      .map(([id]) => id)
+      .sort();
   }
 
   /**
