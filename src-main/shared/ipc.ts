@@ -6,6 +6,7 @@
 import type {
   ConsoleSettings,
   Context,
+  ContextProbe,
   ContextStatus,
   JobLogRecord,
   JobLogSummary,
@@ -40,6 +41,11 @@ export type EmbeddedEngineState = 'not-started' | 'starting' | 'running' | 'stop
 /** Pushed when console main's state changes and as a periodic heartbeat. */
 export interface StatusEvent {
   readonly embeddedEngine: EmbeddedEngineState;
+  /**
+   * Why the embedded engine is `failed` (what happened, with its last log line, and whether it
+   * is being restarted or the console stopped trying); null in every other state.
+   */
+  readonly engineDetail: string | null;
   /** ISO-8601 time at which main produced this status. */
   readonly time: string;
 }
@@ -63,6 +69,8 @@ export interface ContractMethods {
   /** Adds or edits a context; `previousName` renames one. */
   putContext: { args: [context: Context, previousName?: string | null]; value: Context };
   removeContext: { args: [name: string]; value: null };
+  /** Asks a Request Manager URL for its request types, once: does it answer, and if not, why. */
+  probeContext: { args: [url: string]; value: ContextProbe };
 
   // reading (from the cache: works offline)
   listRequests: { args: [filter: RequestFilter, offset: number, limit: number]; value: Page<RequestRecord> };
@@ -145,6 +153,7 @@ const METHOD_TABLE: Record<MethodName, true> = {
   contextStatuses: true,
   putContext: true,
   removeContext: true,
+  probeContext: true,
   listRequests: true,
   openRequest: true,
   closeRequest: true,

@@ -5,21 +5,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
+import { join, resolve, sep } from 'node:path';
+import { contentTypeOf } from '../shared/content-types';
 
 /** Headers sent with every response, including errors. */
 export function securityHeaders(ownOrigin: string): Record<string, string> {
@@ -82,7 +69,7 @@ export async function serveStatic(
   const rootDir = resolve(root);
   const indexStat = await stat(join(rootDir, 'index.html')).catch(() => null);
   if (!indexStat?.isFile()) {
-    sendText(res, 503, 'The console renderer is not built yet: run `npm run build:renderer`.\n', headers);
+    sendText(res, 503, 'The console renderer is not built yet: run `npm run build`.\n', headers);
     return;
   }
   const file = resolveUnder(rootDir, pathname);
@@ -93,7 +80,7 @@ export async function serveStatic(
   }
   res.writeHead(200, {
     ...headers,
-    'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Type': contentTypeOf(file),
     'Content-Length': fileStat.size,
   });
   if (req.method === 'HEAD') {

@@ -23,12 +23,12 @@ import {
 import { Cache } from '../../src-main/console/cache/cache';
 import { RmClient as ConsoleRmClient } from '../../src-main/console/client/rm-client';
 import { ContextSync } from '../../src-main/console/sync/context-sync';
-import { RmClient } from '../../src-main/engine/integration/rm-client';
-import { tempDir } from '../../src-main/engine/integration/test-engine';
+import { RmClient } from '../support/engine/integration/rm-client';
+import { tempDir } from '../support/engine/integration/test-engine';
 import { createLogger, silentLogger } from '../../src-main/engine/log';
 import { RequestReaper } from '../../src-main/engine/rm/reaper';
 import { REASONS } from '../../src-main/engine/rm/request-manager';
-import { RM_TEST_SPECS, startRig } from '../../src-main/engine/rm/test-rig';
+import { RM_TEST_SPECS, startRig } from '../support/engine/rm/test-rig';
 import { DATABASE_FILE, startEngine } from '../../src-main/engine/server';
 import { JobLogWriter } from '../../src-main/engine/store/job-log-writer';
 import { StorageError } from '../../src-main/engine/store/storage-error';

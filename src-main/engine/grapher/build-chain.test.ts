@@ -1,5 +1,5 @@
-// buildChain: the worked examples of request-specs.md §7, the build rules of §3-4, every
-// RequestError text, determinism, and a 10,000-item each.
+// buildChain: the worked examples of docs/protocol/request-specs.md §7, the build rules of
+// §3-4, every RequestError text, determinism, and a 10,000-item each.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../shared/proto';
@@ -8,7 +8,7 @@ import { buildChain } from './build-chain';
 import { RequestError } from './errors';
 import { loadSpecs } from './load-specs';
 import type { SpecSet } from './spec-schema';
-import { edges, jobScope, scopeFactory, specDir } from './testing';
+import { edges, jobScope, scopeFactory, specDir } from '../../../test/support/engine/grapher/testing';
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -22,7 +22,7 @@ async function specs(yaml: string, factory: JobFactory): Promise<SpecSet> {
   return loadSpecs(dir, factory);
 }
 
-// ---- request-specs.md §7 ----------------------------------------------------------------------
+// ---- docs/protocol/request-specs.md §7 --------------------------------------------------------
 
 const RESTART_SERVICE = `
 noop-node:
@@ -149,7 +149,7 @@ const exampleFactory = (members: JsonObject[string] = ['web1', 'web2']) =>
     },
   );
 
-describe('buildChain: worked examples (request-specs.md §7)', () => {
+describe('buildChain: worked examples (docs/protocol/request-specs.md §7)', () => {
   it('7.1 linear chain with retry and an optional default', async () => {
     const f = exampleFactory();
     const s = await specs(RESTART_SERVICE, f);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJobChain, readWire } from '../../shared/proto';
-import { readExchange } from '../../testing/http-fixtures';
+import { readExchange } from '../../../test/support/http-fixtures';
 import { planChain } from './chain-plan';
-import { chainOf, noop } from './test-chains';
+import { chainOf, noop } from '../../../test/support/engine/jr/test-chains';
 
 const texts = (f: () => unknown): string => {
   try {
@@ -13,7 +13,7 @@ const texts = (f: () => unknown): string => {
   return 'no error';
 };
 
-describe('planChain: validation (runner.md §2 texts, in order)', () => {
+describe('planChain: validation (docs/protocol/runner.md §2 texts, in order)', () => {
   it('two first jobs (fixture 180, which crashed the original)', () => {
     const chain = readWire(readExchange('180-jr-create-job-chain-invalid-crashes.txt').request.body, decodeJobChain);
     expect(texts(() => planChain(chain))).toBe('chain has 2 first job(s), should have one (first job(s) = [a@1 b@2])');
