@@ -5,7 +5,6 @@
 // empty; with --on-damaged-db refuse it exits 1 with one stable line naming the file. A database
 // from a newer engine is not damage: it is never moved, start-up refuses naming it.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -13,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE } from '../../src-main/shared/proto';
 import { RmClient } from '../support/engine/integration/rm-client';
-import { BIN, EXAMPLE_SPECS, tempDir } from '../support/engine/integration/test-engine';
+import { EXAMPLE_SPECS, crash, serverArgs, spawnCli, tempDir } from '../support/engine/integration/test-engine';
 import { main } from '../../src-main/engine/cli';
 import { createLogger, silentLogger } from '../../src-main/engine/log';
 import { DATABASE_FILE, startEngine } from '../../src-main/engine/server';
@@ -57,18 +56,7 @@ function dataDirWith(spoil: (file: string) => void): { dir: string; file: string
 /** `spincycle server` in this process until it exits (a damaged or newer database, bad usage). */
 async function refusedStart(dataDir: string, extra: string[] = []): Promise<{ code: number; stderr: string }> {
   let stderr = '';
-  const args = [
-    'server',
-    '--specs',
-    EXAMPLE_SPECS,
-    '--data',
-    dataDir,
-    '--rm-addr',
-    '127.0.0.1:0',
-    '--jr-addr',
-    '127.0.0.1:0',
-    ...extra,
-  ];
+  const args = serverArgs(EXAMPLE_SPECS, dataDir, ...extra);
   const code = await main(
     args,
     () => {},
@@ -145,14 +133,22 @@ describe('a damaged engine database at start', () => {
 
   it('the real command: damage is found before "engine started"; refusing says the same every time', async () => {
     const { dir, file } = dataDirWith(SPOILERS['random pages'] as (f: string) => void);
-    const refusals = [await cli(dir, ['--on-damaged-db', 'refuse']), await cli(dir, ['--on-damaged-db', 'refuse'])];
-    expect(refusals[0]?.code).toBe(1);
-    expect(refusals[0]?.stderr).toContain(`spincycle server: the engine database ${file} is damaged: `);
-    expect(refusals[1]).toEqual(refusals[0]);
+    const refuse = () => spawnCli(serverArgs(EXAMPLE_SPECS, dir, '--on-damaged-db', 'refuse'), / engine started /);
+    const refusals = [
+      await refuse().started.catch((e: Error) => e.message),
+      await refuse().started.catch((e: Error) => e.message),
+    ];
+    expect(refusals[0]).toMatch(
+      new RegExp(
+        `^spincycle server exited 1: spincycle server: the engine database ${escape(file)} is damaged: .+\\n$`,
+      ),
+    );
+    expect(refusals[1]).toBe(refusals[0]);
 
-    const started = await cli(dir, []);
-    expect(started.code).toBeNull();
-    expect(started.stderr).toMatch(/the engine database was damaged: moved it aside[^\n]*\n(.*\n)*.* engine started /);
+    const started = spawnCli(serverArgs(EXAMPLE_SPECS, dir), / engine started /);
+    const up = await started.started;
+    expect(up.input).toMatch(/the engine database was damaged: moved it aside[^\n]*\n(.*\n)*.* engine started /);
+    await crash(started.child);
   });
 
   it('a database from a newer engine is never moved: start-up refuses, naming it', async () => {
@@ -184,32 +180,3 @@ describe('a damaged engine database at start', () => {
 });
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The real `spincycle server` process: its exit code (null once it started; it is then stopped) and stderr. */
-function cli(dataDir: string, extra: string[]): Promise<{ code: number | null; stderr: string }> {
-  const args = [
-    'server',
-    '--specs',
-    EXAMPLE_SPECS,
-    '--data',
-    dataDir,
-    '--rm-addr',
-    '127.0.0.1:0',
-    '--jr-addr',
-    '127.0.0.1:0',
-    ...extra,
-  ];
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  let started = false;
-  return new Promise((resolve) => {
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!started && stderr.includes(' engine started ')) {
-        started = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.once('exit', (code) => resolve({ code: started ? null : code, stderr }));
-  });
-}

@@ -12,7 +12,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog } from '../../src-main/shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING, type JobLog } from '../../src-main/shared/proto';
 import {
   STORAGE_OK,
   STORAGE_STATUS_PATH,
@@ -202,6 +202,8 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
         expect(logs[0]?.stdout.split('\n')).toHaveLength(20_001);
       }
       await until('storage ok', async () => (await storage()).ok);
+      // The refused create left nothing behind (no PENDING request).
+      expect(engine.requestManager.store.requestIdsInState(STATE_PENDING)).toEqual([]);
       expect(lines.filter((l) => / engine error /.test(l))).toEqual([]);
     } finally {
       await engine.close();

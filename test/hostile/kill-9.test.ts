@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STATE_FAIL } from '../../src-main/shared/proto';
 import { RmClient } from '../support/engine/integration/rm-client';
-import { crash, spawnCli, tempDir } from '../support/engine/integration/test-engine';
+import { crash, serverArgs, spawnCli, tempDir } from '../support/engine/integration/test-engine';
 import { INTERRUPTED_TRY } from '../../src-main/engine/jobs/try-keeper';
 import { processStartTime } from '../../src-main/engine/jobs/process-identity';
 import { REASONS } from '../../src-main/engine/rm/request-manager';
@@ -58,22 +58,7 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
 }
 
 function server(dataDir: string, cgroups: 'auto' | 'off') {
-  return spawnCli(
-    [
-      'server',
-      '--specs',
-      specs.dir,
-      '--data',
-      dataDir,
-      '--rm-addr',
-      '127.0.0.1:0',
-      '--jr-addr',
-      '127.0.0.1:0',
-      '--job-cgroups',
-      cgroups,
-    ],
-    /engine started rm=(\S+)/,
-  );
+  return spawnCli(serverArgs(specs.dir, dataDir, '--job-cgroups', cgroups), /engine started rm=(\S+)/);
 }
 
 describe('kill -9 of the engine while a shell job runs', () => {

@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { readExchange } from '../../../test/support/http-fixtures';
+import { replay } from '../../../test/support/replay-server';
+import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { Cache } from '../cache/cache';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
@@ -124,29 +127,28 @@ describe('context status', () => {
     }
   });
 
-  it('asks an RM without the storage route (the original) once, and shows nothing about its storage', async () => {
-    const asked: string[] = [];
-    const rm = createServer((req, res) => {
-      asked.push(req.url ?? '');
-      if (req.url === '/api/v1/status/running') res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
-      else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
-    });
-    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+  it('asks the original RM (no storage route) once, and shows nothing about its storage', async () => {
+    // The original answers an unknown route 404 `Not Found` (fixture 098).
+    const unknownRoute = { ...readExchange('098-rm-unknown-route.txt'), path: STORAGE_STATUS_PATH };
+    const idle = readExchange('011-rm-status-running-idle.txt');
+    const rm = await replay([unknownRoute, idle, idle]);
     const sync = new ContextSync(
-      { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
-      new RmClient({ baseUrl: url, getRetries: 0 }),
+      { name: 'prod', url: rm.url, envLabel: null, envColor: null, embedded: false },
+      new RmClient({ baseUrl: rm.url, getRetries: 0 }),
       new Cache(':memory:'),
       quiet,
     );
     try {
       await sync.syncNow();
       await sync.syncNow();
-      expect(asked.filter((u) => u === '/api/v1/status/storage')).toHaveLength(1);
-      expect(asked.filter((u) => u === '/api/v1/status/running')).toHaveLength(2);
+      expect(rm.received.map((r) => r.path)).toEqual([
+        STORAGE_STATUS_PATH,
+        '/api/v1/status/running',
+        '/api/v1/status/running',
+      ]);
       expect(sync.contextStatus).toMatchObject({ online: true, storage: null });
     } finally {
-      await new Promise((resolve) => rm.close(resolve));
+      await rm.close();
     }
   });
 });

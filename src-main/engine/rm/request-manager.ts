@@ -4,9 +4,10 @@
 // statuses and texts the routes answer.
 //
 // Decisions (docs/compatibility.md):
-// - create = build + store + start; the answer is the request as it is after the JR took the
-//   chain (RUNNING, startedAt set; or already finished for a fast chain). If the JR does not
-//   take it, the request ends FAIL with a synthetic job log and create answers 502.
+// - create = build + store (RUNNING, in one write) + hand the chain to the JR; the answer is the
+//   request as it is after the JR took the chain (RUNNING, startedAt set; or already finished
+//   for a fast chain). If the JR does not take it, the request ends FAIL with a synthetic job
+//   log and create answers 502.
 // - User: the body's User when non-empty, else "admin" (the original forced "admin").
 // - stop: COMPLETE -> 200 no-op and other non-RUNNING -> 400, as the original. RUNNING: the
 //   JR is asked to stop; it ends the chain and finishes the request STOPPED. If the JR does
@@ -127,20 +128,22 @@ export class RequestManager {
     const chain = await this.builder.buildChain(params.Type, params.Args ?? {}, id);
     chain.requestId = id;
     const user = params.User !== '' ? params.User : this.defaultUser;
+    const now = this.now();
+    // Stored RUNNING in one write: a create that cannot be stored (disk full) leaves nothing.
     const row: StoredRequest = {
       id,
       type: params.Type,
-      state: STATE_PENDING,
+      state: STATE_RUNNING,
       user,
-      createdAt: this.now(),
-      startedAt: null,
+      createdAt: now,
+      startedAt: now,
       finishedAt: null,
       totalJobs: Object.keys(chain.jobs).length,
       finishedJobs: 0,
     };
     this.store.insertRequest(row, encodeCreateRequestParams({ ...params, User: user }), encodeJobChain(chain));
     this.log.info('request created', { request: id, type: params.Type, user, jobs: row.totalJobs });
-    await this.start(id, chain);
+    await this.handOver(id, chain);
     return this.getRequest(id);
   }
 
@@ -148,11 +151,12 @@ export class RequestManager {
   async startRequest(id: string): Promise<void> {
     const chainJson = this.store.chainJson(id);
     if (chainJson === undefined) throw requestNotFound();
-    await this.start(id, decodeJobChain(parseWire(chainJson)));
+    if (!this.store.markStarted(id, this.now())) throw this.stateError(id, STATE_PENDING);
+    await this.handOver(id, decodeJobChain(parseWire(chainJson)));
   }
 
-  private async start(id: string, chain: JobChain): Promise<void> {
-    if (!this.store.markStarted(id, this.now())) throw this.stateError(id, STATE_PENDING);
+  /** Gives a RUNNING request's chain to the JR; one it does not take ends FAIL (502). */
+  private async handOver(id: string, chain: JobChain): Promise<void> {
     this.starting.add(id);
     try {
       await this.jr.createJobChain(chain);
