@@ -22,9 +22,15 @@ export function ownIdentity(): { pid: number; startTime: number } {
   return { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 };
 }
 
-/** Whether the process identified by (pid, start time) still runs. */
+/** Whether the process identified by (pid, start time) still runs (by pid alone without /proc: start time 0). */
 export function isRunning(pid: number, startTime: number): boolean {
-  return processStartTime(pid) === startTime;
+  if (startTime !== 0) return processStartTime(pid) === startTime;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Pids of the processes whose environment has `name` set to one of `values` (those readable). */
