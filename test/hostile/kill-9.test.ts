@@ -7,6 +7,7 @@
 //   the engine starts again: by their cgroup (--job-cgroups auto, where Linux allows) or by the
 //   token in their environment (--job-cgroups off).
 
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,8 +58,15 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
   }
 }
 
+const started: ChildProcess[] = [];
+afterAll(async () => {
+  for (const child of started) await crash(child); // a test that timed out leaves none running
+});
+
 function server(dataDir: string, cgroups: 'auto' | 'off') {
-  return spawnCli(serverArgs(specs.dir, dataDir, '--job-cgroups', cgroups), /engine started rm=(\S+)/);
+  const cli = spawnCli(serverArgs(specs.dir, dataDir, '--job-cgroups', cgroups), /engine started rm=(\S+)/);
+  started.push(cli.child);
+  return cli;
 }
 
 describe('kill -9 of the engine while a shell job runs', () => {
