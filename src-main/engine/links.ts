@@ -24,7 +24,19 @@ export interface RequestManagerLink {
   finishRequest(requestId: string, state: State): Promise<void>;
 }
 
-/** What the RM calls on the JR (docs/protocol/wire.md J1-J4). */
+/**
+ * Our JR's extension for retry (docs/protocol/extensions.md): run a finished chain again, in
+ * place. The jobs that completed carry state COMPLETE and the job data they left (`data`); they
+ * are not run again, and their children start with that data. The others run, their tries
+ * numbered on from `tries`.
+ */
+export interface RetryJobChain {
+  jobChain: JobChain;
+  /** Job id -> the highest try it has logged (0: only a never-ran entry); jobs with no log are absent. */
+  tries: Record<string, number>;
+}
+
+/** What the RM calls on the JR (docs/protocol/wire.md J1-J4, and our retry). */
 export interface JobRunnerLink {
   /** POST /api/v1/job-chains */
   createJobChain(chain: JobChain): Promise<void>;
@@ -34,4 +46,6 @@ export interface JobRunnerLink {
   jobChainStatus(requestId: string): Promise<JobChainStatus>;
   /** GET /api/v1/status/running */
   runningStatus(): Promise<JobStatus[]>;
+  /** POST /api/v1/job-chains/retry (ours only: LinkError 404 from a JR without it) */
+  retryJobChain(retry: RetryJobChain): Promise<void>;
 }

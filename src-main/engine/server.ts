@@ -155,6 +155,7 @@ function lateJobRunnerLink(): JobRunnerLink & { target?: JobRunnerLink } {
     stopJobChain: (id) => (link.target as JobRunnerLink).stopJobChain(id),
     jobChainStatus: (id) => (link.target as JobRunnerLink).jobChainStatus(id),
     runningStatus: () => (link.target as JobRunnerLink).runningStatus(),
+    retryJobChain: (r) => (link.target as JobRunnerLink).retryJobChain(r),
   };
   return link;
 }

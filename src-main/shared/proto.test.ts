@@ -184,6 +184,28 @@ describe('encoding follows Go encoding/json', () => {
     expect(proto.encodeJob({ ...job, bytes: null })).toContain('"bytes":null');
   });
 
+  it("adds a job log's data (our extension) only when it has keys, after the 2017 keys", () => {
+    const log: proto.JobLog = {
+      requestId: 'r',
+      jobId: 'j@1',
+      try: 1,
+      type: 'noop',
+      startedAt: 1n,
+      finishedAt: 2n,
+      state: proto.STATE_COMPLETE,
+      exit: 0,
+      error: '',
+      stdout: '',
+      stderr: '',
+    };
+    const plain = proto.encodeJobLog(log);
+    expect(plain).not.toContain('data');
+    const withData = proto.encodeJobLog({ ...log, data: { host: 'web1' } });
+    expect(withData).toBe(`${plain.slice(0, -1)},"data":{"host":"web1"}}`);
+    expect(proto.decodeJobLog(proto.parseWire(withData))).toEqual({ ...log, data: { host: 'web1' } });
+    expect(proto.decodeJobLog(proto.parseWire(plain.replace(/}$/, ',"data":{}}')))).toStrictEqual(log);
+  });
+
   it('omits empty parts of RunningStatus, giving {} when idle', () => {
     expect(proto.encodeRunningStatus({})).toBe('{}');
     expect(proto.encodeRunningStatus({ jobs: [], requests: {} })).toBe('{}');

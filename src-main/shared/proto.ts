@@ -122,6 +122,12 @@ export interface JobLog {
   error: string;
   stdout: string;
   stderr: string;
+  /**
+   * Our extension (docs/protocol/extensions.md): the job data a COMPLETE try left, which our JR
+   * sends with R8 so that a retry can give it to the job's children again. Absent when the data
+   * is empty; never answered by R9/R10. An original RM ignores the key.
+   */
+  data?: JsonObject;
 }
 
 export interface JobStatus {
@@ -437,8 +443,13 @@ export function decodeJobLog(v: unknown, path = 'JobLog'): JobLog {
     error: f.string('error'),
     stdout: f.string('stdout'),
     stderr: f.string('stderr'),
+    ...jobData(f.object('data')),
   };
 }
+
+/** JobLog.data as decoded: present only when the object has keys. */
+const jobData = (data: JsonObject | null): { data?: JsonObject } =>
+  data !== null && Object.keys(data).length > 0 ? { data } : {};
 
 export function decodeJobStatus(v: unknown, path = 'JobStatus'): JobStatus {
   const f = new Fields(v, path);
@@ -566,6 +577,7 @@ export function encodeJobLog(l: JobLog): string {
     ['error', goString(l.error)],
     ['stdout', goString(l.stdout)],
     ['stderr', goString(l.stderr)],
+    ...(l.data ? [['data', goAny(l.data)] as const] : []),
   ]);
 }
 

@@ -1,7 +1,7 @@
 // The Job Runner's HTTP API (docs/protocol/wire.md §5): J1-J4 on a Router, answering exactly
 // like the original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1,
 // plain-text errors) — except that an invalid chain is a 400 with the validation text instead
-// of a crash.
+// of a crash. Plus our retry (POST /api/v1/job-chains/retry).
 // With a peer secret, every route answers only a caller holding it (the RM).
 
 import os from 'node:os';
@@ -9,6 +9,7 @@ import { decodeJobChain, encodeJobChainStatus, encodeJobStatusList } from '../..
 import { peerOnly } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, type Handler, type RouterOptions } from '../http/server';
 import { LinkError, type JobRunnerLink } from '../links';
+import { RETRY_CHAIN_PATH, decodeRetryJobChain } from '../retry-chain';
 
 export interface JobRunnerRouterOptions extends RouterOptions {
   /** The host name in J1's Location header (default: the OS host name, as the original). */
@@ -38,6 +39,13 @@ export function jobRunnerRouter(jr: JobRunnerLink, options: JobRunnerRouterOptio
     const chain = await req.json(decodeJobChain);
     await answering(() => jr.createJobChain(chain));
     return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${chain.requestId}` });
+  });
+
+  // Ours (docs/protocol/extensions.md): run a finished chain again in place.
+  add('POST', RETRY_CHAIN_PATH, async (req) => {
+    const retry = await req.json(decodeRetryJobChain);
+    await answering(() => jr.retryJobChain(retry));
+    return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${retry.jobChain.requestId}` });
   });
 
   add('PUT', '/api/v1/job-chains/:requestId/stop', async (req) => {

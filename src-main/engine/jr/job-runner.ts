@@ -9,15 +9,23 @@
 // idempotent and J3 keeps answering while jobs wind down. Like the original, a finished chain
 // stays registered until its finish call to the RM was answered.
 
-import { JobStatusByRuntime, type JobChain, type JobChainStatus, type JobStatus, type State } from '../../shared/proto';
+import {
+  JobStatusByRuntime,
+  STATE_COMPLETE,
+  type JobChain,
+  type JobChainStatus,
+  type JobStatus,
+  type JsonObject,
+  type State,
+} from '../../shared/proto';
 import type { JobFactory } from '../jobs/job';
-import { LinkError, type JobRunnerLink, type RequestManagerLink } from '../links';
+import { LinkError, type JobRunnerLink, type RequestManagerLink, type RetryJobChain } from '../links';
 import { createLogger, type Logger } from '../log';
 import { checkChain } from '../check-chain';
 import { InvalidChainError, type ChainPlan } from './chain-plan';
 import type { DispatchLatencyRecorder } from './dispatch-latency';
 import { ChainDelivery, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './log-delivery';
-import { Traverser } from './traverser';
+import { Traverser, type TraverserRetry } from './traverser';
 
 export interface JobRunnerOptions {
   factory: JobFactory;
@@ -62,6 +70,23 @@ export class JobRunner implements JobRunnerLink {
 
   /** J1. Validates, registers and starts the chain; resolves once it is running. */
   async createJobChain(chain: JobChain): Promise<void> {
+    this.run(chain);
+  }
+
+  /**
+   * Our retry (docs/protocol/extensions.md): runs a chain that ran before again, in place. Its
+   * completed jobs (state COMPLETE in the chain) are not run; their data goes to their children.
+   * A finished chain still registered (its finish call just answered) is replaced.
+   */
+  async retryJobChain(retry: RetryJobChain): Promise<void> {
+    const done = new Map<string, JsonObject>();
+    for (const [id, job] of Object.entries(retry.jobChain.jobs)) {
+      if (job.state === STATE_COMPLETE) done.set(id, job.data ?? {});
+    }
+    this.run(retry.jobChain, { done, tries: retry.tries });
+  }
+
+  private run(chain: JobChain, retry?: TraverserRetry): void {
     if (this.closing) throw new LinkError('job runner is shutting down', 503);
     let plan: ChainPlan;
     try {
@@ -71,7 +96,8 @@ export class JobRunner implements JobRunnerLink {
       throw err;
     }
     const requestId = plan.requestId;
-    if (this.traversers.has(requestId)) throw new LinkError(TRAVERSER_ALREADY_EXISTS, 400);
+    const known = this.traversers.get(requestId);
+    if (known && !(retry && known.isDone)) throw new LinkError(TRAVERSER_ALREADY_EXISTS, 400);
 
     const delivery = new ChainDelivery(requestId, this.options.rm, this.logger, this.policy);
     const traverser = new Traverser(plan, {
@@ -81,6 +107,7 @@ export class JobRunner implements JobRunnerLink {
       abandonAfterMs: this.options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS,
       ...(this.options.dispatchLatency ? { latency: this.options.dispatchLatency } : {}),
       onDone: (state) => this.logger.info('job chain finished', { requestId, state }),
+      ...(retry ? { retry } : {}),
     });
     this.traversers.set(requestId, traverser);
     this.deliveries.add(delivery);
@@ -94,7 +121,11 @@ export class JobRunner implements JobRunnerLink {
       return state;
     });
     this.settled.set(requestId, settled);
-    this.logger.info('job chain started', { requestId, jobs: plan.ids.length });
+    this.logger.info(retry ? 'job chain retried' : 'job chain started', {
+      requestId,
+      jobs: plan.ids.length,
+      ...(retry ? { completed: retry.done.size } : {}),
+    });
     traverser.start();
   }
 

@@ -335,3 +335,96 @@ describe('stop', () => {
     await expect(jr.createJobChain(chainOf('s6', { a: noop() }, []))).rejects.toThrow('shutting down');
   });
 });
+
+describe('retry: a chain run again in place', () => {
+  /** a -> {b, c} -> d, with a and c marked completed, as the RM sends a retry of a chain whose b failed. */
+  function retried(requestId: string, b: ReturnType<typeof job>) {
+    const chain = chainOf(requestId, { a: job('scripted'), b, c: job('scripted'), d: job('scripted') }, [
+      ['a', 'b'],
+      ['a', 'c'],
+      ['b', 'd'],
+      ['c', 'd'],
+    ]);
+    chain.jobs.a = { ...chain.jobs.a!, state: STATE_COMPLETE, data: { a: 1 } };
+    chain.jobs.c = { ...chain.jobs.c!, state: STATE_COMPLETE, data: { c: 3, shared: 'c' } };
+    return chain;
+  }
+
+  it('runs only the jobs that did not complete, tries numbered on, children getting the completed jobs data', async () => {
+    setup();
+    const b = job('scripted', script({ state: STATE_FAIL }, { state: STATE_FAIL }, { set: { b: 2, shared: 'b' } }), {
+      retry: 1,
+    });
+    await jr.retryJobChain({ jobChain: retried('r-retry', b), tries: { b: 2, d: 0 } });
+    expect(await settle('r-retry')).toBe(STATE_COMPLETE);
+    expect(runs.map((r) => [r.jobId, r.try, r.data])).toEqual([
+      ['b', 3, { a: 1 }],
+      ['d', 1, { a: 1, b: 2, c: 3, shared: 'c' }],
+    ]);
+    expect(summary(rm.logsOf('r-retry'))).toEqual(['b#3:3', 'd#1:3']);
+    // A completed try carries the data it left (what a later retry hands to its children).
+    expect(rm.logsOf('r-retry').find((l) => l.jobId === 'b')?.data).toEqual({ a: 1, b: 2, shared: 'b' });
+    expect(rm.finishes).toEqual([{ requestId: 'r-retry', state: STATE_COMPLETE }]);
+  });
+
+  it('gives each job its full tries again: 1 + retry, counted from the highest it had', async () => {
+    setup();
+    const b = job('scripted', script({ state: STATE_FAIL, exit: 4 }), { retry: 1 });
+    await jr.retryJobChain({ jobChain: retried('r-again', b), tries: { b: 2 } });
+    expect(await settle('r-again')).toBe(STATE_FAIL);
+    expect(summary(rm.logsOf('r-again'))).toEqual(['b#3:4', 'b#4:4']);
+  });
+
+  it('stopped again: a job that never started gets a never-ran entry only if it has no log yet', async () => {
+    setup();
+    const chain = chainOf(
+      'r-stop',
+      { a: job('scripted'), b: job('scripted', script({ delayMs: 5000 })), c: job('scripted'), d: job('scripted') },
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+        ['c', 'd'],
+      ],
+    );
+    chain.jobs.a = { ...chain.jobs.a!, state: STATE_COMPLETE };
+    await jr.retryJobChain({ jobChain: chain, tries: { b: 1, c: 0 } });
+    await jr.stopJobChain('r-stop');
+    expect(await settle('r-stop')).toBe(STATE_STOPPED);
+    expect(summary(rm.logsOf('r-stop'))).toEqual(['b#2:6', 'd#0:6']);
+  });
+
+  it('replaces a finished chain still registered (its finish call not answered yet); refuses one still running', async () => {
+    setup();
+    // The RM holds the first finish call unanswered.
+    let answerFinish!: () => void;
+    const held = new Promise<void>((resolve) => (answerFinish = resolve));
+    let finishes = 0;
+    await jr.close();
+    jr = new JobRunner({
+      factory: new JobFactory([...builtinJobTypes(), scriptedJobType(runs)]),
+      rm: {
+        createJobLog: (id, log) => rm.createJobLog(id, log),
+        finishRequest: async (id, state) => {
+          if (finishes++ === 0) await held;
+          await rm.finishRequest(id, state);
+        },
+      },
+      logger: silentLogger,
+    });
+    const slow = job('scripted', script({ delayMs: 5000 }));
+    await jr.createJobChain(chainOf('r-busy', { a: slow }, []));
+    await expect(jr.retryJobChain({ jobChain: chainOf('r-busy', { a: slow }, []), tries: {} })).rejects.toMatchObject({
+      status: 400,
+      message: 'traverser already exists',
+    });
+    await jr.stopJobChain('r-busy');
+    for (let i = 0; i < 200 && (await jr.jobChainStatus('r-busy')).jobStatuses !== null; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(jr.activeChains()).toEqual([]); // finished, still known: its finish call waits
+    await jr.retryJobChain({ jobChain: chainOf('r-busy', { a: job('scripted') }, []), tries: { a: 1 } });
+    expect(await settle('r-busy')).toBe(STATE_COMPLETE);
+    answerFinish();
+    expect(summary(rm.logsOf('r-busy'))).toEqual(['a#1:6', 'a#2:3']);
+  });
+});

@@ -63,6 +63,21 @@ export interface TraverserOptions {
   latency?: DispatchLatencyRecorder;
   /** Called synchronously when the chain has finished (before output.finish is delivered). */
   onDone?: (state: State) => void;
+  /** Runs the chain again in place (a retry): see TraverserRetry. */
+  retry?: TraverserRetry;
+}
+
+/**
+ * A retry of a chain that ran before: the jobs that completed are not run again, and their
+ * children start with the data they left; the others run, their tries numbered on from the
+ * highest try each logged. A job that never started again (stop) gets a never-ran entry only
+ * if it has no log at all.
+ */
+export interface TraverserRetry {
+  /** The completed jobs, each with the job data it left. */
+  done: ReadonlyMap<string, JsonObject>;
+  /** Job id -> the highest try it logged (0: a never-ran entry only); jobs without a log are absent. */
+  tries: Readonly<Record<string, number>>;
 }
 
 export const NOT_STARTED_AFTER_STOP = 'not starting job because the request was stopped';
@@ -117,8 +132,12 @@ export class Traverser {
   private readonly states: Uint8Array;
   /** Parents of each job not yet COMPLETE. */
   private readonly waitingOn: Uint32Array;
-  /** The current try number (1-based; 0 = not started), TRY_* flags, and the Nth job started. */
+  /**
+   * The current try number (1-based; 0 = not started), TRY_* flags, and the Nth job started.
+   * In a retry a job's tries count on from `tryBase`, the highest try it logged before.
+   */
   private readonly tries: Uint32Array;
+  private readonly tryBase: Uint32Array;
   private readonly flags: Uint8Array;
   private readonly startN: Uint32Array;
   /**
@@ -171,6 +190,7 @@ export class Traverser {
     this.states = new Uint8Array(n).fill(STATE_PENDING);
     this.waitingOn = plan.inDegree.slice();
     this.tries = new Uint32Array(n);
+    this.tryBase = new Uint32Array(n);
     this.flags = new Uint8Array(n);
     this.startN = new Uint32Array(n);
     this.startedMs = new Float64Array(n);
@@ -195,6 +215,14 @@ export class Traverser {
       }
       this.timeoutMs[i] = timeoutOf(spec.args);
     }
+    const retry = options.retry;
+    if (retry) {
+      for (let i = 0; i < n; i++) {
+        const base = retry.tries[plan.ids[i]!] ?? 0;
+        this.tries[i] = this.tryBase[i] = base;
+        this.firstTryContext[i]!.try = base + 1;
+      }
+    }
   }
 
   get isStopping(): boolean {
@@ -206,9 +234,34 @@ export class Traverser {
   }
 
   start(): void {
-    this.dispatch(this.plan.first);
+    if (this.options.retry) this.startRetry(this.options.retry);
+    else this.dispatch(this.plan.first);
     this.stampReturn();
     this.drain();
+  }
+
+  /**
+   * Marks the completed jobs COMPLETE with their data, then starts every other job whose
+   * parents all completed. The start loop counts as an active job, so a job that fails at once
+   * cannot end the chain before its siblings started; nothing left to run ends it COMPLETE.
+   */
+  private startRetry(retry: TraverserRetry): void {
+    const { ids, children } = this.plan;
+    const ready: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const data = retry.done.get(ids[i]!);
+      if (data === undefined) continue;
+      this.states[i] = STATE_COMPLETE;
+      this.data[i] = data;
+      this.completeCount++;
+      for (const c of children[i]!) this.waitingOn[c]!--;
+    }
+    for (let i = 0; i < ids.length; i++) {
+      if (this.states[i] === STATE_PENDING && this.waitingOn[i] === 0) ready.push(i);
+    }
+    this.active++;
+    for (const i of ready) this.dispatch(i);
+    if (--this.active === 0) this.complete();
   }
 
   /** Stops the chain: no job starts any more, running tries are aborted. Idempotent. */
@@ -331,10 +384,11 @@ export class Traverser {
       this.completeCount === this.plan.ids.length ? STATE_COMPLETE : this.stopping ? STATE_STOPPED : STATE_FAIL;
     if (this.stopping) {
       // Every job of a stopped chain gets a log: those that never started say why.
+      const logged = this.options.retry?.tries;
       for (let i = 0; i < this.states.length; i++) {
         if (this.states[i] !== STATE_PENDING) continue;
         this.states[i] = STATE_STOPPED;
-        this.syntheticLog(i, STATE_STOPPED, NOT_STARTED_AFTER_STOP);
+        if (logged?.[this.plan.ids[i]!] === undefined) this.syntheticLog(i, STATE_STOPPED, NOT_STARTED_AFTER_STOP);
       }
     }
     this.finalState = state;
@@ -363,7 +417,7 @@ export class Traverser {
       signal = tryAbort.signal;
     }
     let ctx = this.firstTryContext[i]!;
-    if (tryNo === 1) ctx.signal = signal;
+    if (tryNo === this.tryBase[i]! + 1) ctx.signal = signal;
     else ctx = { requestId: this.requestId, jobId: this.plan.ids[i]!, try: tryNo, signal };
     this.tryStartedMs[i] = this.readClock();
     let ret: unknown;
@@ -455,7 +509,7 @@ export class Traverser {
     const state = timedOut ? STATE_TIMEOUT : ret.state;
     const error = timedOut ? `timeout after ${this.timeoutMs[i]}ms${abandoned ? `; ${ret.error}` : ''}` : ret.error;
     const tryNo = this.tries[i]!;
-    this.options.output.log({
+    const log: JobLog = {
       requestId: this.requestId,
       jobId: spec.id,
       try: tryNo,
@@ -467,10 +521,15 @@ export class Traverser {
       error,
       stdout: ret.stdout,
       stderr: ret.stderr,
-    });
+    };
+    // The data a completed job leaves goes with its log (a copy: its children may change nested
+    // values), so that a retry can hand it to them again.
+    if (state === STATE_COMPLETE && !isEmpty(this.data[i]))
+      log.data = JSON.parse(JSON.stringify(this.data[i])) as JsonObject;
+    this.options.output.log(log);
     if (state === STATE_COMPLETE) return this.finishJob(i, STATE_COMPLETE, returnedMs);
     if (this.stopping) return this.finishJob(i, STATE_STOPPED, -1);
-    if (tryNo < 1 + spec.retry) {
+    if (tryNo - this.tryBase[i]! < 1 + spec.retry) {
       const timers = this.timersOf(i);
       timers.retryTimer = setLongTimeout(() => {
         timers.retryTimer = null;

@@ -6,7 +6,7 @@
 import { HttpError } from '../http/server';
 import { LinkError } from '../links';
 import { StorageError } from '../store/storage-error';
-import { stateName, type State } from '../../shared/proto';
+import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, stateName, type State } from '../../shared/proto';
 
 export const requestNotFound = () => new HttpError(404, 'request not found');
 export const jobChainNotFound = () => new HttpError(404, 'job chain not found');
@@ -59,3 +59,32 @@ export class StartFailedError extends HttpError {
     super(502, message);
   }
 }
+
+// ---- retry and re-run (docs/protocol/extensions.md) ---------------------------------------------
+
+/** A retry of a request that has not ended, or did not fail. */
+export const cannotRetryInState = (requestId: string, state: State) =>
+  new HttpError(
+    409,
+    state === STATE_RUNNING || state === STATE_PENDING
+      ? `request ${requestId} is still ${stateName(state)}: retry it once it has ended (or stop it first)`
+      : state === STATE_COMPLETE
+        ? `request ${requestId} completed: nothing to retry (a re-run starts it again)`
+        : `request ${requestId} is ${stateName(state)}: only a request that ended FAIL, TIMEOUT or STOPPED can be retried`,
+  );
+
+/** Every job of the request completed (a stopped request whose last job had finished). */
+export const nothingToRetry = (requestId: string) =>
+  new HttpError(409, `every job of request ${requestId} completed: nothing to retry`);
+
+/** The chain its spec builds today is not the one the request ran. */
+export const specChanged = (requestId: string, type: string, why: string) =>
+  new HttpError(
+    422,
+    `request ${requestId} cannot be retried: the spec of ${type} changed since it ran and its job chain no longer ` +
+      `matches (${why}); re-run it to start it with the current spec`,
+  );
+
+/** The JR answered our retry call 404/405: it is not ours (an original JR). */
+export const retryNotSupported = () =>
+  new HttpError(501, 'the job runner does not support retry: it is not a spincycle job runner (an original one?)');

@@ -7,7 +7,8 @@
 // it, so even a create is safe to resend.
 
 import { PEER_SECRET_HEADER } from '../http/peer-only';
-import { LinkError, type JobRunnerLink } from '../links';
+import { LinkError, type JobRunnerLink, type RetryJobChain } from '../links';
+import { RETRY_CHAIN_PATH, encodeRetryJobChain } from '../retry-chain';
 import {
   decodeJobChainStatus,
   decodeJobStatusList,
@@ -42,6 +43,10 @@ export class JobRunnerHttpLink implements JobRunnerLink {
 
   async createJobChain(chain: JobChain): Promise<void> {
     await this.call('POST', '/api/v1/job-chains', encodeJobChain(chain));
+  }
+
+  async retryJobChain(retry: RetryJobChain): Promise<void> {
+    await this.call('POST', RETRY_CHAIN_PATH, encodeRetryJobChain(retry));
   }
 
   async stopJobChain(requestId: string): Promise<void> {

@@ -13,6 +13,10 @@
 //   JR is asked to stop; it ends the chain and finishes the request STOPPED. If the JR does
 //   not know the chain (404) or cannot be reached, the RM ends the request STOPPED itself.
 // - a request the RM ends itself always gets a job log saying why (synthetic-log.ts).
+// - our extensions (docs/protocol/extensions.md): a request's history (its create args, its
+//   attempts, re-run links), the retry of what failed, in place (retry-plan.ts: the jobs that
+//   did not complete run again, their tries numbered on; the JR gets the chain with the
+//   completed jobs and their data), and the re-run of a request (a new one, same type and args).
 
 import { randomUUID } from 'node:crypto';
 import {
@@ -22,6 +26,8 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_STOPPED,
+  STATE_TIMEOUT,
+  decodeCreateRequestParams,
   decodeJobChain,
   encodeCreateRequestParams,
   encodeJobChain,
@@ -37,15 +43,17 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
+import type { RequestHistory, RetryPlan, RetryStarted } from '../../shared/rm-extensions';
 import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
 import { JobLogWriter } from '../store/job-log-writer';
-import type { EngineStore, StoredRequest } from '../store/store';
+import type { EngineStore, StoredAttempt, StoredRequest } from '../store/store';
 import { ChainFactsCache, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
   StartFailedError,
+  cannotRetryInState,
   duplicateJobLog,
   invalidRequestType,
   isChainUnknown,
@@ -59,10 +67,14 @@ import {
   notFinishedByJobRunner,
   logsNotStored,
   notInState,
+  nothingToRetry,
   requestNotFound,
+  retryNotSupported,
+  specChanged,
 } from './errors';
+import { chainChanges, chainToRetry, retryJobs, type RetryJobs } from './retry-plan';
 import { chooseSyntheticJobId, syntheticJobLog } from './synthetic-log';
-import { toWireRequest } from './wire-request';
+import { toWireRequest, wireTime } from './wire-request';
 
 export interface RequestManagerOptions {
   store: EngineStore;
@@ -96,6 +108,9 @@ const newRequestId = () => randomUUID().replace(/-/g, '');
 /** The states a request can end in (the JR's finish call names one). */
 const FINAL_STATES: ReadonlySet<State> = new Set([STATE_COMPLETE, STATE_FAIL, STATE_STOPPED]);
 
+/** The states a request can be retried from. */
+const RETRYABLE: ReadonlySet<State> = new Set([STATE_FAIL, STATE_TIMEOUT, STATE_STOPPED]);
+
 export class RequestManager {
   readonly store: EngineStore;
   private readonly jr: JobRunnerLink;
@@ -112,6 +127,11 @@ export class RequestManager {
   private readonly stopRequested = new Set<string>();
   /** When the last job log of each unfinished request arrived (a JR may still be delivering). */
   private readonly lastLogAt = new Map<string, number>();
+  /**
+   * The running retry of RUNNING requests: its jobs and the try each had logged before (null: the
+   * request runs its first attempt). Read from the store on first need.
+   */
+  private readonly runningRetries = new Map<string, Record<string, number> | null>();
 
   constructor(opts: RequestManagerOptions) {
     this.store = opts.store;
@@ -127,7 +147,8 @@ export class RequestManager {
 
   // ---- R1 create, R3 start ----------------------------------------------------------------------
 
-  async createRequest(params: CreateRequestParams): Promise<Request> {
+  /** R1; with `rerunOf`, a re-run of that request (recorded with it). */
+  async createRequest(params: CreateRequestParams, rerunOf?: string): Promise<Request> {
     if (params.Type === '') throw invalidRequestType();
     const id = newRequestId();
     const chain = await this.builder.buildChain(params.Type, params.Args ?? {}, id);
@@ -146,8 +167,14 @@ export class RequestManager {
       totalJobs: Object.keys(chain.jobs).length,
       finishedJobs: 0,
     };
-    this.store.insertRequest(row, encodeCreateRequestParams({ ...params, User: user }), encodeJobChain(chain));
-    this.log.info('request created', { request: id, type: params.Type, user, jobs: row.totalJobs });
+    this.store.insertRequest(row, encodeCreateRequestParams({ ...params, User: user }), encodeJobChain(chain), rerunOf);
+    this.log.info('request created', {
+      request: id,
+      type: params.Type,
+      user,
+      jobs: row.totalJobs,
+      ...(rerunOf === undefined ? {} : { rerunOf }),
+    });
     await this.handOver(id, chain);
     return this.getRequest(id);
   }
@@ -341,6 +368,7 @@ export class RequestManager {
     const row = this.store.getRequest(id) as StoredRequest;
     const liveByJob = new Map(row.state === STATE_RUNNING ? (live ?? []).map((s) => [s.jobId, s]) : []);
     const logged = this.store.latestJobStates(id);
+    if (row.state === STATE_RUNNING) this.hideEarlierAttempts(id, logged);
     const jobStatuses = facts.sortedJobIds.map(
       (jobId): JobStatus =>
         liveByJob.get(jobId) ?? {
@@ -453,6 +481,142 @@ export class RequestManager {
     return at === undefined ? Infinity : this.now() - at;
   }
 
+  // ---- extensions: history, retry, re-run (docs/protocol/extensions.md) -------------------------
+
+  /** The request's create args, attempts (its start, then each retry) and re-run links. */
+  history(id: string): RequestHistory {
+    const row = this.store.getRequest(id);
+    if (!row) throw requestNotFound();
+    const paramsJson = this.store.paramsJson(id);
+    const params = paramsJson === undefined ? null : decodeCreateRequestParams(parseWire(paramsJson));
+    const attempts: StoredAttempt[] = this.store.attempts(id);
+    if (attempts.length === 0) {
+      attempts.push({
+        attempt: 1,
+        kind: 'start',
+        user: row.user,
+        startedAt: row.startedAt ?? row.createdAt,
+        finishedAt: row.finishedAt,
+        state: row.state,
+        jobs: {},
+      });
+    }
+    return {
+      requestId: id,
+      type: row.type,
+      args: params?.Args ?? null,
+      rerunOf: this.store.rerunOf(id),
+      reruns: this.store.reruns(id),
+      attempts: attempts.map((a) => ({
+        attempt: a.attempt,
+        kind: a.kind,
+        user: a.user,
+        startedAt: row.startedAt === null && a.attempt === 1 ? null : wireTime(a.startedAt),
+        finishedAt: a.finishedAt === null ? null : wireTime(a.finishedAt),
+        state: a.state,
+        jobs: Object.keys(a.jobs).sort(),
+      })),
+    };
+  }
+
+  /** What a retry would run again; the same refusals as retryRequest (404, 409, 422). */
+  async retryPlan(id: string): Promise<RetryPlan> {
+    const { plan } = await this.planRetry(id);
+    return { requestId: id, jobs: plan.jobs };
+  }
+
+  /**
+   * Retries a request that ended FAIL, TIMEOUT or STOPPED, in place: it is RUNNING again and
+   * its JR runs the jobs that did not complete, their tries numbered on. Refused: an unknown
+   * request (404), one that has not ended or completed (409), one whose spec no longer builds
+   * its chain (422), a JR without retry (501, nothing changed), a JR that did not take it (502,
+   * nothing changed).
+   */
+  async retryRequest(id: string, user: string): Promise<RetryStarted> {
+    const { row, chain, plan } = await this.planRetry(id);
+    const who = user !== '' ? user : this.defaultUser;
+    const attempt = this.store.startRetry(id, row.state, who, this.now(), plan.bases);
+    if (attempt === null) throw cannotRetryInState(id, this.store.getRequest(id)?.state ?? row.state);
+    this.forget(id);
+    this.runningRetries.set(id, plan.bases);
+    const jobChain = chainToRetry(chain, new Set(plan.jobs), this.store.jobData(id));
+    this.starting.add(id);
+    try {
+      await this.jr.retryJobChain({ jobChain, tries: plan.logged });
+    } catch (err) {
+      this.store.undoRetry(row, attempt);
+      this.forget(id);
+      if (isUnreachable(err)) this.jr.stopJobChain(id).catch(() => {});
+      const status = (err as { status?: number }).status;
+      if (status === 404 || status === 405) throw retryNotSupported();
+      throw jobRunnerFailed('job runner did not take the retry', err);
+    } finally {
+      this.starting.delete(id);
+    }
+    this.log.info('request retried', { request: id, attempt, user: who, jobs: plan.jobs.length });
+    return { request: this.getRequest(id), attempt, jobs: plan.jobs };
+  }
+
+  /** A new request of the same type with the same args as `id`, linked to it (R1's answers). */
+  async rerunRequest(id: string, user: string): Promise<Request> {
+    const paramsJson = this.store.paramsJson(id);
+    if (paramsJson === undefined) throw requestNotFound();
+    const params = decodeCreateRequestParams(parseWire(paramsJson));
+    return this.createRequest({ Type: params.Type, Args: params.Args, User: user }, id);
+  }
+
+  /**
+   * The request as a retry finds it: one that ended FAIL, TIMEOUT or STOPPED, whose spec still
+   * builds the chain it ran, and the jobs to run again.
+   */
+  private async planRetry(id: string): Promise<{ row: StoredRequest; chain: JobChain; plan: RetryJobs }> {
+    const row = this.store.getRequest(id);
+    if (!row) throw requestNotFound();
+    if (!RETRYABLE.has(row.state)) throw cannotRetryInState(id, row.state);
+    const chainJson = this.store.chainJson(id);
+    const paramsJson = this.store.paramsJson(id);
+    if (chainJson === undefined || paramsJson === undefined) throw jobChainNotFound();
+    const chain = decodeJobChain(parseWire(chainJson));
+    const params = decodeCreateRequestParams(parseWire(paramsJson));
+    let rebuilt: JobChain;
+    try {
+      rebuilt = await this.builder.buildChain(params.Type, params.Args ?? {}, id);
+    } catch (err) {
+      throw specChanged(id, row.type, `it is refused now: ${(err as Error).message}`);
+    }
+    rebuilt.requestId = id;
+    const changes = chainChanges(chain, rebuilt);
+    if (changes !== null) throw specChanged(id, row.type, changes);
+    this.writer.flush();
+    const plan = retryJobs(
+      this.chainFacts(id).sortedJobIds,
+      this.store.latestJobStates(id),
+      this.store.loggedTries(id),
+    );
+    if (plan.jobs.length === 0) throw nothingToRetry(id);
+    return { row, chain, plan };
+  }
+
+  /**
+   * While a retry runs, a job it runs again whose latest log is from before (its try is not
+   * higher than the one it had) has not started yet in this attempt: it reads PENDING, not the
+   * outcome of the attempt before.
+   */
+  private hideEarlierAttempts(id: string, latest: Map<string, State>): void {
+    let bases = this.runningRetries.get(id);
+    if (bases === undefined) {
+      const last = this.store.attempts(id).at(-1);
+      bases = last?.kind === 'retry' && last.finishedAt === null ? last.jobs : null;
+      this.runningRetries.set(id, bases);
+    }
+    if (bases === null) return;
+    const highest = new Map<string, number>();
+    for (const t of this.store.loggedTries(id)) highest.set(t.jobId, Math.max(highest.get(t.jobId) ?? 0, t.try));
+    for (const [jobId, base] of Object.entries(bases)) {
+      if ((highest.get(jobId) ?? 0) <= base) latest.delete(jobId);
+    }
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------
 
   /** Waits until no job log arrived for `quietMs` or the request ended, at most `maxMs`. */
@@ -495,6 +659,7 @@ export class RequestManager {
   private forget(id: string): void {
     this.stopRequested.delete(id);
     this.lastLogAt.delete(id);
+    this.runningRetries.delete(id);
   }
 
   private chainFacts(id: string): ChainFacts {

@@ -1,6 +1,7 @@
 // The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
 // RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
-// original are listed in docs/compatibility.md.
+// original are listed in docs/compatibility.md. Plus our extensions (docs/protocol/extensions.md):
+// the storage status, a request's history, retry and re-run.
 
 import {
   decodeCreateRequestParams,
@@ -12,10 +13,26 @@ import {
   encodeRequestSpecs,
   encodeRequestStatus,
   encodeRunningStatus,
+  type Request,
 } from '../../shared/proto';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
+import {
+  decodeActorParams,
+  encodeRequestHistory,
+  encodeRetryPlan,
+  encodeRetryStarted,
+} from '../../shared/rm-extensions';
 import { peerOnly } from '../http/peer-only';
-import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
+import {
+  HttpError,
+  Router,
+  emptyReply,
+  jsonReply,
+  textReply,
+  type Handler,
+  type RouteRequest,
+  type RouterOptions,
+} from '../http/server';
 import { StartFailedError } from './errors';
 import type { RequestManager } from './request-manager';
 
@@ -34,6 +51,12 @@ export type JobRunnerCalls = 'in-process' | { peerSecret: string } | 'unverified
 export interface RequestManagerRouterOptions extends RouterOptions {
   /** Default 'unverified'. */
   jobRunnerCalls?: JobRunnerCalls;
+}
+
+/** Who asks for a retry or re-run: the body's User ({"User": …}); an empty body names no one. */
+async function actor(req: RouteRequest): Promise<string> {
+  if ((await req.text()).trim() === '') return '';
+  return (await req.json(decodeActorParams)).User;
 }
 
 const inProcessOnly: Handler = () => {
@@ -55,16 +78,20 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     else rm.finishRequest(id(req.params), params.State);
     return emptyReply();
   };
+  /** R1's answers for a request made now: 201 with its Location, or 502 (it ended FAIL) with it. */
+  const created = async (make: () => Promise<Request>) => {
+    try {
+      const request = await make();
+      return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
+    } catch (err) {
+      if (!(err instanceof StartFailedError)) throw err;
+      return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
+    }
+  };
   return new Router(options)
     .add('POST', `${API}/requests`, async (req) => {
       const params = await req.json(decodeCreateRequestParams);
-      try {
-        const request = await rm.createRequest(params);
-        return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
-      } catch (err) {
-        if (!(err instanceof StartFailedError)) throw err;
-        return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
-      }
+      return created(() => rm.createRequest(params));
     })
     .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
     .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
@@ -94,5 +121,19 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     )
     .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
     .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
-    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())));
+    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())))
+    .add('GET', `${API}/requests/:reqId/history`, (req) =>
+      jsonReply(200, encodeRequestHistory(rm.history(id(req.params)))),
+    )
+    .add('GET', `${API}/requests/:reqId/retry`, async (req) =>
+      jsonReply(200, encodeRetryPlan(await rm.retryPlan(id(req.params)))),
+    )
+    .add('POST', `${API}/requests/:reqId/retry`, async (req) => {
+      const user = await actor(req);
+      return jsonReply(200, encodeRetryStarted(await rm.retryRequest(id(req.params), user)));
+    })
+    .add('POST', `${API}/requests/:reqId/rerun`, async (req) => {
+      const user = await actor(req);
+      return created(() => rm.rerunRequest(id(req.params), user));
+    });
 }

@@ -5,6 +5,9 @@ import type { StoredRequest } from '../store/store';
 
 const time = (ms: number | null) => (ms === null ? null : formatTime(new Date(ms)));
 
+/** Unix ms as a wire time. */
+export const wireTime = (ms: number): string => formatTime(new Date(ms));
+
 export function toWireRequest(r: StoredRequest): Request {
   return {
     id: r.id,

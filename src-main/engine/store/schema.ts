@@ -40,6 +40,36 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (request_id, job_id, try)
   );
   `,
+  // 2: retry and re-run (docs/protocol/extensions.md). A request's attempts: rows exist once it
+  // was retried (attempt 1 is then written from the request row as it was); `jobs` is the JSON
+  // object {job id: the highest try it had logged} of the jobs the attempt ran again. The job
+  // data COMPLETE tries left (only when not empty), which a retry hands to their children again.
+  // Which request a request re-ran.
+  `
+  CREATE TABLE request_attempts (
+    request_id  TEXT NOT NULL REFERENCES requests (id),
+    attempt     INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    user        TEXT NOT NULL,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER,
+    state       INTEGER NOT NULL,
+    jobs        TEXT NOT NULL,
+    PRIMARY KEY (request_id, attempt)
+  );
+  CREATE TABLE job_data (
+    request_id TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    try        INTEGER NOT NULL,
+    data       TEXT NOT NULL,
+    PRIMARY KEY (request_id, job_id, try)
+  );
+  CREATE TABLE request_reruns (
+    request_id TEXT PRIMARY KEY REFERENCES requests (id),
+    rerun_of   TEXT NOT NULL
+  );
+  CREATE INDEX request_reruns_by_source ON request_reruns (rerun_of);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

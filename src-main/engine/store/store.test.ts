@@ -3,6 +3,7 @@
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING, type JobLog } from '../../shared/proto';
@@ -130,6 +131,81 @@ describe('EngineStore', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('EngineStore: retry and re-run (migration 2)', () => {
+  it('upgrades a database of the first schema, keeping its requests', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-'));
+    try {
+      const file = path.join(dir, 'engine.db');
+      const v1 = new Database(file);
+      v1.exec(`CREATE TABLE requests (id TEXT PRIMARY KEY, type TEXT NOT NULL, state INTEGER NOT NULL, user TEXT NOT NULL,
+                 created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, total_jobs INTEGER NOT NULL,
+                 finished_jobs INTEGER NOT NULL DEFAULT 0);
+               CREATE INDEX requests_by_state ON requests (state);
+               CREATE TABLE raw_requests (request_id TEXT PRIMARY KEY REFERENCES requests (id), params TEXT NOT NULL,
+                 job_chain TEXT NOT NULL);
+               CREATE TABLE job_logs (request_id TEXT NOT NULL, job_id TEXT NOT NULL, try INTEGER NOT NULL,
+                 type TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, state INTEGER NOT NULL,
+                 exit INTEGER NOT NULL, error TEXT NOT NULL, stdout TEXT NOT NULL, stderr TEXT NOT NULL,
+                 PRIMARY KEY (request_id, job_id, try));
+               INSERT INTO requests VALUES ('old', 'hello', ${STATE_FAIL}, 'ann', 1, 2, 3, 3, 1);
+               PRAGMA user_version = 1;`);
+      v1.close();
+      const s = open(file);
+      expect(s.getRequest('old')).toMatchObject({ state: STATE_FAIL, user: 'ann' });
+      expect(s.attempts('old')).toEqual([]);
+      expect(s.rerunOf('old')).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a retry records the first attempt as it was, reopens the request, and its end closes the attempt', () => {
+    const s = open();
+    s.insertRequest(request('r1', { state: STATE_FAIL, startedAt: 10, finishedAt: 20 }), '{}', '{}');
+    expect(s.startRetry('r1', STATE_RUNNING, 'bob', 30, {})).toBeNull(); // not in that state: nothing written
+    expect(s.attempts('r1')).toEqual([]);
+    expect(s.startRetry('r1', STATE_FAIL, 'bob', 30, { 'b@2': 2, 'c@3': 0 })).toBe(2);
+    expect(s.getRequest('r1')).toMatchObject({ state: STATE_RUNNING, startedAt: 30, finishedAt: null });
+    expect(s.markFinished('r1', STATE_COMPLETE, 40)).toBe(true);
+    expect(s.attempts('r1')).toEqual([
+      { attempt: 1, kind: 'start', user: 'admin', startedAt: 10, finishedAt: 20, state: STATE_FAIL, jobs: {} },
+      {
+        attempt: 2,
+        kind: 'retry',
+        user: 'bob',
+        startedAt: 30,
+        finishedAt: 40,
+        state: STATE_COMPLETE,
+        jobs: { 'b@2': 2, 'c@3': 0 },
+      },
+    ]);
+    // A third attempt numbers on; taking it back leaves the request as it was.
+    const before = s.getRequest('r1')!;
+    s.insertRequest(request('r2'), '{}', '{}'); // another request's attempts do not count
+    expect(s.startRetry('r1', STATE_COMPLETE, 'cy', 50, {})).toBe(3);
+    s.undoRetry(before, 3);
+    expect(s.getRequest('r1')).toEqual(before);
+    expect(s.attempts('r1').map((a) => a.attempt)).toEqual([1, 2]);
+  });
+
+  it('keeps the job data of completed tries only, and re-run links both ways', () => {
+    const s = open();
+    s.insertRequest(request('r1'), '{}', '{}');
+    s.insertJobLogs([
+      log('r1', 'a@1', 1, { data: { host: 'web1', n: [1, 2] } }),
+      log('r1', 'b@2', 1, { state: STATE_FAIL, data: { ignored: true } }),
+      log('r1', 'c@3', 1),
+    ]);
+    expect(s.jobData('r1')).toEqual(new Map([['a@1', { host: 'web1', n: [1, 2] }]]));
+    expect(s.jobLogs('r1').every((l) => l.data === undefined)).toBe(true); // never read back with the log
+    s.insertRequest(request('r2', { createdAt: 5 }), '{}', '{}', 'r1');
+    s.insertRequest(request('r3', { createdAt: 9 }), '{}', '{}', 'r1');
+    expect(s.rerunOf('r2')).toBe('r1');
+    expect(s.reruns('r1')).toEqual(['r2', 'r3']);
+    expect(s.reruns('r2')).toEqual([]);
   });
 });
 

@@ -7,7 +7,14 @@
 // and is remembered (`failure`) until a write succeeds again; nothing half-written stays.
 
 import Database from 'better-sqlite3';
-import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../shared/proto';
+import {
+  STATE_COMPLETE,
+  STATE_PENDING,
+  STATE_RUNNING,
+  type JobLog,
+  type JsonObject,
+  type State,
+} from '../../shared/proto';
 import { migrate } from './schema';
 import { DamagedDatabaseError, StorageError, isDamage, isStorageFailure } from './storage-error';
 
@@ -22,6 +29,21 @@ export interface StoredRequest {
   finishedAt: number | null;
   totalJobs: number;
   finishedJobs: number;
+}
+
+/** One run of a request's chain: its start, then each retry (docs/protocol/extensions.md). */
+export interface StoredAttempt {
+  /** 1 for the request's start, then 2, 3, … */
+  attempt: number;
+  kind: 'start' | 'retry';
+  user: string;
+  /** Unix ms. */
+  startedAt: number;
+  finishedAt: number | null;
+  /** RUNNING while it runs, then the state the request ended in. */
+  state: State;
+  /** A retry's jobs run again, each with the highest try it had logged before; {} for a start. */
+  jobs: Record<string, number>;
 }
 
 /** The last write failed, and no write has succeeded since. */
@@ -62,6 +84,16 @@ interface JobLogRowDb {
   error: string;
   stdout: string;
   stderr: string;
+}
+
+interface AttemptRowDb {
+  attempt: number;
+  kind: string;
+  user: string;
+  started_at: number;
+  finished_at: number | null;
+  state: number;
+  jobs: string;
 }
 
 const REQUEST_COLUMNS = 'id, type, state, user, created_at, started_at, finished_at, total_jobs, finished_jobs';
@@ -118,6 +150,34 @@ export class EngineStore {
       loggedTries: db.prepare<[string], { job_id: string; try: number }>(
         'SELECT job_id, try FROM job_logs WHERE request_id = ?',
       ),
+      // retry and re-run (migration 2)
+      insertJobData: db.prepare(
+        'INSERT INTO job_data (request_id, job_id, try, data) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      jobData: db.prepare<[string], { job_id: string; data: string }>(
+        'SELECT job_id, data FROM job_data WHERE request_id = ? ORDER BY job_id, try',
+      ),
+      attempts: db.prepare<[string], AttemptRowDb>(
+        'SELECT attempt, kind, user, started_at, finished_at, state, jobs FROM request_attempts WHERE request_id = ? ORDER BY attempt',
+      ),
+      insertAttempt: db.prepare(
+        `INSERT INTO request_attempts (request_id, attempt, kind, user, started_at, finished_at, state, jobs)
+         VALUES (@requestId, @attempt, @kind, @user, @startedAt, @finishedAt, @state, @jobs)`,
+      ),
+      deleteAttempt: db.prepare('DELETE FROM request_attempts WHERE request_id = ? AND attempt = ?'),
+      finishAttempt: db.prepare(
+        'UPDATE request_attempts SET state = ?, finished_at = ? WHERE request_id = ? AND finished_at IS NULL',
+      ),
+      reopen: db.prepare(
+        'UPDATE requests SET state = ?, started_at = ?, finished_at = NULL WHERE id = ? AND state = ?',
+      ),
+      restore: db.prepare('UPDATE requests SET state = ?, started_at = ?, finished_at = ? WHERE id = ? AND state = ?'),
+      insertRerun: db.prepare('INSERT INTO request_reruns (request_id, rerun_of) VALUES (?, ?)'),
+      rerunOf: db.prepare<[string], { rerun_of: string }>('SELECT rerun_of FROM request_reruns WHERE request_id = ?'),
+      reruns: db.prepare<[string], { id: string }>(
+        `SELECT r.id FROM request_reruns x JOIN requests r ON r.id = x.request_id
+         WHERE x.rerun_of = ? ORDER BY r.created_at, r.id`,
+      ),
     };
   }
 
@@ -166,11 +226,15 @@ export class EngineStore {
 
   // ---- requests --------------------------------------------------------------------------------
 
-  /** Inserts a request with the CreateRequestParams and JobChain it was made from (JSON text). */
-  insertRequest(request: StoredRequest, paramsJson: string, chainJson: string): void {
+  /**
+   * Inserts a request with the CreateRequestParams and JobChain it was made from (JSON text),
+   * and, for a re-run, the request it re-ran.
+   */
+  insertRequest(request: StoredRequest, paramsJson: string, chainJson: string, rerunOf?: string): void {
     this.transaction(() => {
       this.stmt.insertRequest.run(request);
       this.stmt.insertRaw.run(request.id, paramsJson, chainJson);
+      if (rerunOf !== undefined) this.stmt.insertRerun.run(request.id, rerunOf);
     });
   }
 
@@ -188,9 +252,16 @@ export class EngineStore {
     return this.write(() => this.stmt.markStarted.run(STATE_RUNNING, atMs, id, STATE_PENDING).changes === 1);
   }
 
-  /** RUNNING -> `state` with finishedAt; false when the request is not RUNNING (or absent). */
+  /**
+   * RUNNING -> `state` with finishedAt, and so ends its running attempt (if it was retried);
+   * false when the request is not RUNNING (or absent).
+   */
   markFinished(id: string, state: State, atMs: number): boolean {
-    return this.write(() => this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes === 1);
+    return this.transaction(() => {
+      if (this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes !== 1) return false;
+      this.stmt.finishAttempt.run(state, atMs, id);
+      return true;
+    });
   }
 
   /** The stored JobChain JSON, exactly as it was built. */
@@ -216,6 +287,9 @@ export class EngineStore {
       const completed = new Map<string, number>();
       const results = logs.map((log): JobLogInsert => {
         if (this.stmt.insertJobLog.run(log).changes === 0) return 'duplicate';
+        if (log.data !== undefined && log.state === STATE_COMPLETE) {
+          this.stmt.insertJobData.run(log.requestId, log.jobId, log.try, JSON.stringify(log.data));
+        }
         if (
           log.state === STATE_COMPLETE &&
           this.stmt.completedOtherTry.get(log.requestId, log.jobId, STATE_COMPLETE, log.try) === undefined
@@ -248,6 +322,84 @@ export class EngineStore {
   /** The (job, try) pairs a request has logs for. */
   loggedTries(requestId: string): Array<{ jobId: string; try: number }> {
     return this.stmt.loggedTries.all(requestId).map((r) => ({ jobId: r.job_id, try: r.try }));
+  }
+
+  // ---- retry and re-run (migration 2) ---------------------------------------------------------
+
+  /** The job data each job's COMPLETE try left, by job id (jobs whose data was empty are absent). */
+  jobData(requestId: string): Map<string, JsonObject> {
+    return new Map(this.stmt.jobData.all(requestId).map((r) => [r.job_id, JSON.parse(r.data) as JsonObject]));
+  }
+
+  /** A request's attempts, oldest first; [] for a request never retried. */
+  attempts(requestId: string): StoredAttempt[] {
+    return this.stmt.attempts.all(requestId).map((r) => ({
+      attempt: r.attempt,
+      kind: r.kind === 'retry' ? 'retry' : 'start',
+      user: r.user,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      state: r.state,
+      jobs: JSON.parse(r.jobs) as Record<string, number>,
+    }));
+  }
+
+  /**
+   * Starts a retry of a request that is in state `from`: it is RUNNING again, `startedAt` the
+   * retry's start and no `finishedAt`, with a new attempt (by `user`, running `jobs` again: job
+   * id -> the highest try it had logged). Its first attempt is recorded first, from the row as
+   * it was, if it has none yet. Returns the new attempt's number, or null (nothing written) when
+   * the request is no longer in state `from`.
+   */
+  startRetry(id: string, from: State, user: string, atMs: number, jobs: Record<string, number>): number | null {
+    return this.transaction(() => {
+      const row = this.getRequest(id);
+      if (row?.state !== from) return null;
+      const attempts = this.attempts(id);
+      if (attempts.length === 0) {
+        this.stmt.insertAttempt.run({
+          requestId: id,
+          attempt: 1,
+          kind: 'start',
+          user: row.user,
+          startedAt: row.startedAt ?? row.createdAt,
+          finishedAt: row.finishedAt,
+          state: row.state,
+          jobs: '{}',
+        });
+      }
+      const attempt = (attempts.at(-1)?.attempt ?? 1) + 1;
+      this.stmt.insertAttempt.run({
+        requestId: id,
+        attempt,
+        kind: 'retry',
+        user,
+        startedAt: atMs,
+        finishedAt: null,
+        state: STATE_RUNNING,
+        jobs: JSON.stringify(jobs),
+      });
+      this.stmt.reopen.run(STATE_RUNNING, atMs, id, from);
+      return attempt;
+    });
+  }
+
+  /** Takes back a retry the JR did not take: the attempt goes, the request is as it was before. */
+  undoRetry(before: StoredRequest, attempt: number): void {
+    this.transaction(() => {
+      this.stmt.deleteAttempt.run(before.id, attempt);
+      this.stmt.restore.run(before.state, before.startedAt, before.finishedAt, before.id, STATE_RUNNING);
+    });
+  }
+
+  /** The request `id` re-ran, or null. */
+  rerunOf(id: string): string | null {
+    return this.stmt.rerunOf.get(id)?.rerun_of ?? null;
+  }
+
+  /** The requests that re-ran `id`, oldest first. */
+  reruns(id: string): string[] {
+    return this.stmt.reruns.all(id).map((r) => r.id);
   }
 
   close(): void {

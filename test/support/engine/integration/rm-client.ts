@@ -16,6 +16,17 @@ import {
   type Request,
   type RequestStatus,
 } from '../../../../src-main/shared/proto';
+import {
+  decodeRequestHistory,
+  decodeRetryPlan,
+  decodeRetryStarted,
+  historyPath,
+  rerunPath,
+  retryPath,
+  type RequestHistory,
+  type RetryPlan,
+  type RetryStarted,
+} from '../../../../src-main/shared/rm-extensions';
 
 export interface Answer {
   status: number;
@@ -68,6 +79,26 @@ export class RmClient {
 
   async stop(id: string): Promise<void> {
     await this.ok('PUT', `/api/v1/requests/${id}/stop`, 200);
+  }
+
+  // ---- our extensions (docs/protocol/extensions.md) ----
+
+  async history(id: string): Promise<RequestHistory> {
+    return decodeRequestHistory(parseWire(await this.ok('GET', historyPath(id), 200)));
+  }
+
+  async retryPlan(id: string): Promise<RetryPlan> {
+    return decodeRetryPlan(parseWire(await this.ok('GET', retryPath(id), 200)));
+  }
+
+  async retry(id: string, user?: string): Promise<RetryStarted> {
+    const body = user === undefined ? undefined : JSON.stringify({ User: user });
+    return decodeRetryStarted(parseWire(await this.ok('POST', retryPath(id), 200, body)));
+  }
+
+  async rerun(id: string, user?: string): Promise<Request> {
+    const body = user === undefined ? undefined : JSON.stringify({ User: user });
+    return decodeRequest(parseWire(await this.ok('POST', rerunPath(id), 201, body)));
   }
 
   /** Polls until the request is neither PENDING nor RUNNING; throws after `timeoutMs`. */
