@@ -5,6 +5,7 @@
 
 import {
   chainView,
+  NO_HISTORY,
   type ConsoleSettings,
   type Context,
   type ContextProbe,
@@ -18,6 +19,9 @@ import {
   type RequestFilter,
   type RequestPart,
   type RequestRecord,
+  type RerunOutcome,
+  type RerunPrefill,
+  type RetryPreview,
 } from '../shared/console-model';
 import {
   JobStatusByRuntime,
@@ -28,12 +32,15 @@ import {
   parseWire,
   type JobStatus,
   type JsonObject,
+  type Request,
   type RequestSpec,
+  encodeJobChain,
 } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
 import { Cache } from './cache/cache';
 import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
 import { exportRequests, importRequests } from './export-import';
+import { argsFromChain } from './rerun-args';
 import { summarizeFailure } from './failure';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { Notifier } from './sync/notifier';
@@ -322,6 +329,10 @@ export class ConsoleService {
       chain: chainText === null ? null : chainView(decodeJobChain(parseWire(chainText))),
       statuses,
       runningSince: this.runningSince(context, id, statuses),
+      history:
+        request.origin === 'imported'
+          ? { ...NO_HISTORY, retry: false }
+          : this.cache.history.view(context, id, this.syncs.get(context)?.retrySupported ?? null),
     };
   }
 
@@ -425,19 +436,113 @@ export class ConsoleService {
 
   // ---- acting (through the RM) ----
 
-  /** Creates (and starts) a request; it is cached, marked as created here, and watched. */
-  async createRequest(context: string, type: string, args: JsonObject): Promise<RequestRecord> {
+  /**
+   * Creates (and starts) a request; it is cached, marked as created here, and watched. With
+   * `rerunOf` it is a re-run of that request (the Start form of a re-run), recorded here.
+   */
+  async createRequest(context: string, type: string, args: JsonObject, rerunOf?: string): Promise<RequestRecord> {
     let created;
     try {
       created = await this.client(context).createRequest(type, args, this.options.user ?? '');
     } catch (err) {
       throw this.rmError(err, `creating a ${type} request`);
     }
+    if (rerunOf !== undefined) this.cache.history.putRerun(context, created.id, rerunOf);
+    return this.keepCreated(context, created, args);
+  }
+
+  /** A request created from here: cached with its args, marked as created here, watched, announced. */
+  private keepCreated(context: string, created: Request, args: JsonObject | null): RequestRecord {
     this.cache.putRequest(context, created, { args, origin: 'console', watched: true });
     this.notifier.refreshTray();
     const rec = this.cache.getRequest(context, created.id) as RequestRecord;
     this.options.emit('requestsChanged', { context, requests: [rec] });
     return rec;
+  }
+
+  /**
+   * Re-runs a request: a new one of the same type with the same args. Our RM knows the args and
+   * links the two; an RM that does not record them gets the args this console cached when it
+   * created the request (the link is kept here). With neither, the Start form is to be filled
+   * from the chain's job args (`form`, see rerunPrefill).
+   */
+  async rerunRequest(context: string, id: string): Promise<RerunOutcome> {
+    const rec = this.cache.getRequest(context, id);
+    if (!rec) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
+    const client = this.client(context);
+    if (rec.origin !== 'imported') {
+      let created: Request | null;
+      try {
+        created = await client.rerun(id, this.options.user ?? '');
+      } catch (err) {
+        throw this.rmError(err, `re-running ${id}`);
+      }
+      if (created) {
+        const request = this.keepCreated(
+          context,
+          created,
+          rec.args ?? this.cache.history.get(context, id)?.args ?? null,
+        );
+        const sync = this.sync(context);
+        await sync.readHistory(id).catch(() => false); // it now lists the re-run
+        this.options.emit('requestUpdated', { context, requestId: id, parts: ['request'] });
+        return { kind: 'started', request };
+      }
+    }
+    if (rec.args !== null)
+      return { kind: 'started', request: await this.createRequest(context, rec.type, rec.args, id) };
+    return { kind: 'form', context, requestId: id, type: rec.type };
+  }
+
+  /** The Start form of a re-run whose args nobody recorded: each arg as the chain's jobs got it. */
+  async rerunPrefill(context: string, id: string): Promise<RerunPrefill> {
+    const rec = this.cache.getRequest(context, id);
+    if (!rec) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
+    let chainText = this.cache.getChainText(context, id);
+    if (chainText === null) {
+      try {
+        this.cache.putChain(context, await this.client(context).jobChain(id), encodeJobChain);
+      } catch (err) {
+        throw this.rmError(err, `reading the job chain of ${id}`);
+      }
+      chainText = this.cache.getChainText(context, id) as string;
+    }
+    const spec = (await this.requestList(context)).find((s) => s.Name === rec.type);
+    if (!spec) throw new ConsoleError('not-found', `${context} has no request type ${rec.type} any more`);
+    return { type: rec.type, args: argsFromChain(spec.Args ?? [], decodeJobChain(parseWire(chainText))) };
+  }
+
+  /** What a retry of the request would run again; `supported: false` from an RM without retry. */
+  async retryPlan(context: string, id: string): Promise<RetryPreview> {
+    this.refuseImported(context, id);
+    let plan;
+    try {
+      plan = await this.client(context).retryPlan(id);
+    } catch (err) {
+      throw this.rmError(err, `retrying ${id}`);
+    }
+    return plan === null ? { supported: false, jobs: [] } : { supported: true, jobs: plan.jobs };
+  }
+
+  /** Retries what failed, in place, through the RM; the request as cached once the RM answered. */
+  async retryRequest(context: string, id: string): Promise<RequestRecord> {
+    this.refuseImported(context, id);
+    let started;
+    try {
+      started = await this.client(context).retry(id, this.options.user ?? '');
+    } catch (err) {
+      throw this.rmError(err, `retrying ${id}`);
+    }
+    if (started === null) {
+      throw new ConsoleError(
+        'rm-error',
+        `retry is not available on ${context}: its Request Manager has no retry (an original Spin Cycle RM); re-run starts the request again instead`,
+      );
+    }
+    await this.sync(context)
+      .syncRequest(id)
+      .catch(() => undefined);
+    return this.cache.getRequest(context, id) as RequestRecord;
   }
 
   async stopRequest(context: string, id: string): Promise<RequestRecord | null> {

@@ -3,7 +3,10 @@
 // add where a record came from and how old it is.
 
 import { STATE_TIMEOUT, type JobChain, type JobStatus, type JsonObject, type State, type Time } from './proto';
+import type { RequestAttempt } from './rm-extensions';
 import type { StorageStatus } from './storage-status';
+
+export type { RequestAttempt } from './rm-extensions';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
 export interface Context {
@@ -153,6 +156,43 @@ export function chainView(chain: JobChain): ChainView {
   };
 }
 
+/** A request's runs and re-runs, as its RM told (ours) or this console recorded (any RM). */
+export interface RequestHistoryView {
+  /** Its start, then each retry, oldest first; [] when its RM keeps no history (the original). */
+  attempts: RequestAttempt[];
+  /** The request this one re-ran, or null. */
+  rerunOf: string | null;
+  /** The requests that re-ran this one, oldest first. */
+  reruns: string[];
+  /** Whether its RM can retry: true (ours), false (an RM without it), null (not known yet). */
+  retry: boolean | null;
+}
+
+export const NO_HISTORY: RequestHistoryView = { attempts: [], rerunOf: null, reruns: [], retry: null };
+
+/** What a retry would run again, as its RM says. */
+export interface RetryPreview {
+  /** false: the RM has no retry (an original 2017 RM); re-run still works there. */
+  supported: boolean;
+  /** The jobs that will run again (failed, timed out, stopped, never started), sorted. */
+  jobs: string[];
+}
+
+/**
+ * A re-run: started (a new request), or the Start form to fill — the RM does not record a
+ * request's args and this console did not create it, so the args read from its chain's jobs
+ * are offered for the operator to check.
+ */
+export type RerunOutcome =
+  { kind: 'started'; request: RequestRecord } | { kind: 'form'; context: string; requestId: string; type: string };
+
+/** The Start form of a re-run whose args are not recorded: values read from the chain's job args. */
+export interface RerunPrefill {
+  type: string;
+  /** Arg name -> the value the chain's jobs were given (absent when no job had it). */
+  args: JsonObject;
+}
+
 export interface RequestDetail {
   request: RequestRecord;
   chain: ChainView | null;
@@ -164,6 +204,7 @@ export interface RequestDetail {
    * has runtimes. A running job missing here has not been seen in the running list yet.
    */
   runningSince: Record<string, number>;
+  history: RequestHistoryView;
 }
 
 /** Console preferences, persisted in the cache. */

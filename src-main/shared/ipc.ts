@@ -20,6 +20,9 @@ import type {
   RequestRef,
   RequestsChanged,
   RequestUpdated,
+  RerunOutcome,
+  RerunPrefill,
+  RetryPreview,
   TrayModel,
 } from './console-model';
 import type { JobStatus, JsonObject, RequestSpec } from './proto';
@@ -108,9 +111,21 @@ export interface ContractMethods {
   requestList: { args: [context: string]; value: RequestSpec[] };
 
   // acting (through the context's Request Manager)
-  createRequest: { args: [context: string, type: string, args: JsonObject]; value: RequestRecord };
+  /** `rerunOf`: the request this one re-runs (the Start form of a re-run). */
+  createRequest: {
+    args: [context: string, type: string, args: JsonObject, rerunOf?: string | null];
+    value: RequestRecord;
+  };
   stopRequest: { args: [context: string, id: string]; value: RequestRecord | null };
   watch: { args: [context: string, id: string, watched: boolean]; value: null };
+  /** A new request of the same type with the same args (or the Start form to check them). */
+  rerunRequest: { args: [context: string, id: string]; value: RerunOutcome };
+  /** A re-run's Start form values, read from the chain's job args. */
+  rerunPrefill: { args: [context: string, id: string]; value: RerunPrefill };
+  /** The jobs a retry would run again. */
+  retryPlan: { args: [context: string, id: string]; value: RetryPreview };
+  /** Runs again, in place, the jobs of a failed, timed-out or stopped request that did not complete. */
+  retryRequest: { args: [context: string, id: string]; value: RequestRecord };
 
   // export / import
   /** The text of one export file holding the given requests. */
@@ -168,6 +183,10 @@ const METHOD_TABLE: Record<MethodName, true> = {
   createRequest: true,
   stopRequest: true,
   watch: true,
+  rerunRequest: true,
+  rerunPrefill: true,
+  retryPlan: true,
+  retryRequest: true,
   exportRequests: true,
   importRequests: true,
   settings: true,

@@ -6,6 +6,7 @@
 
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { RequestArg, RequestSpec, JsonObject, JsonValue } from '../../src-main/shared/proto';
+import { startCommand } from '../../src-main/shared/shell-word';
 
 export const ARG_RULE_HELP =
   'Values are sent as text. A value that parses as a JSON list or object — e.g. ["web1","web2"] — is sent as JSON.';
@@ -131,16 +132,7 @@ export function buildArgs(spec: RequestSpec, values: Record<string, string>): Js
   return out;
 }
 
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** `spincycle --context <ctx> start <type> key=value ...` for copying into a terminal. */
 export function cliStart(context: string, type: string, args: JsonObject | null): string {
-  const parts = ['spincycle', '--context', shellQuote(context), 'start', shellQuote(type)];
-  for (const [k, v] of Object.entries(args ?? {})) {
-    const text = typeof v === 'string' ? v : JSON.stringify(v);
-    parts.push(shellQuote(`${k}=${text}`));
-  }
-  return parts.join(' ');
+  return startCommand(['--context', context], type, args);
 }

@@ -34,6 +34,7 @@ import {
 } from '../../shared/proto';
 import { openCache, type OpenCacheOptions, type OpenedCache } from './open-cache';
 import { RequestFacts } from './request-facts';
+import { RequestHistoryStore } from './request-history';
 import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
 
 type Row = Record<string, unknown>;
@@ -143,6 +144,8 @@ export class Cache {
   readonly recovered: OpenedCache['recovered'];
   /** Job starts from the running list, and why failed requests failed. */
   readonly facts: RequestFacts;
+  /** Attempts and re-run links (migration 6). */
+  readonly history: RequestHistoryStore;
   private readonly s;
 
   constructor(file: string, options: OpenCacheOptions = {}) {
@@ -151,6 +154,7 @@ export class Cache {
     this.recovered = opened.recovered;
     const db = this.db;
     this.facts = new RequestFacts(db);
+    this.history = new RequestHistoryStore(db);
     this.s = {
       contexts: db.prepare('SELECT * FROM contexts ORDER BY position, name'),
       putContext: db.prepare(
@@ -305,6 +309,7 @@ export class Cache {
         this.db.prepare('UPDATE job_statuses SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_log_rows SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_starts SET context = ? WHERE context = ?').run(ctx.name, previousName);
+        this.history.renameContext(previousName, ctx.name);
       }
       this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0 });
       if (carried !== null) this.s.putLastContact.run(carried, ctx.name);

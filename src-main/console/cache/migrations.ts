@@ -123,6 +123,24 @@ export const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (context, request_id, job_id)
   ) WITHOUT ROWID;
   `,
+
+  // 6: re-run and retry (request-history.ts): a request's history as its RM answered it (ours:
+  // attempts, re-run links), and the re-runs this console made on an RM that records none.
+  `
+  CREATE TABLE request_history (
+    context    TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    history    TEXT NOT NULL,
+    PRIMARY KEY (context, request_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE console_reruns (
+    context    TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    rerun_of   TEXT NOT NULL,
+    PRIMARY KEY (context, request_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX console_reruns_by_source ON console_reruns (context, rerun_of);
+  `,
 ];
 
 /**

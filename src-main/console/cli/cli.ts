@@ -21,9 +21,13 @@ import {
   stateName,
   type JsonObject,
   type JsonValue,
+  type Request,
   type RequestSpec,
 } from '../../shared/proto';
 import { RmClient, RmClientError, checkRmUrl } from '../client/rm-client';
+import { encodeRetryStarted } from '../../shared/rm-extensions';
+import { argsFromChain } from '../rerun-args';
+import { startCommand } from '../../shared/shell-word';
 import { CACHE_FILE, defaultDataDir } from '../data-dir';
 import { readEngineSecret } from '../engine-secret';
 import { formatLogs, formatPs, formatRequest, formatSpecs, formatStatus } from './format';
@@ -34,7 +38,18 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const CONSOLE_COMMANDS = ['ps', 'status', 'log', 'start', 'stop', 'specs', 'running', 'contexts'] as const;
+export const CONSOLE_COMMANDS = [
+  'ps',
+  'status',
+  'log',
+  'start',
+  'stop',
+  'rerun',
+  'retry',
+  'specs',
+  'running',
+  'contexts',
+] as const;
 
 export const CLIENT_HELP = `Usage: spincycle [--addr URL | --context NAME] [--json] <command> [args]
 
@@ -46,6 +61,11 @@ Commands (against any Request Manager):
                             is sent as JSON (hosts=["web1","web2"]); --wait waits
                             for the end and exits 0 only if it COMPLETEs
   stop <id>                 stop a running request and wait for it to end
+  rerun <id>                start a new request of the same type with the same args;
+                            --wait waits for its end (exit 0 only if it COMPLETEs)
+  retry <id>                run again, in place, the jobs of a FAIL, TIMEOUT or
+                            STOPPED request that did not complete (our RM only);
+                            --wait waits for its end
   running <id>              exit 0 if the request is pending or running, else 1
   specs [type]              request types and their args (* = required)
   contexts                  the contexts saved in the console
@@ -57,7 +77,7 @@ Options:
                     with --api-secret-file; --context local reads the console's own)
   --json            print the wire JSON instead of text
   --timeout MS      per-call timeout (default 10000)
-  --wait            with start: wait for the request to end
+  --wait            with start, rerun, retry: wait for the request to end
   -h, --help        this help
 
 Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable.`;
@@ -73,19 +93,39 @@ interface SavedContext {
   embedded: number;
 }
 
-function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
+/** Reads the console's cache (read-only); `fallback` when it does not exist or cannot be read. */
+function readConsoleCache<T>(env: NodeJS.ProcessEnv, read: (db: Database.Database) => T, fallback: T): T {
   const file = path.join(defaultDataDir(env), CACHE_FILE);
-  if (!existsSync(file)) return [];
+  if (!existsSync(file)) return fallback;
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return db
-      .prepare('SELECT name, url, env_label, embedded FROM contexts ORDER BY position, name')
-      .all() as SavedContext[];
+    return read(db);
   } catch {
-    return [];
+    return fallback;
   } finally {
     db.close();
   }
+}
+
+function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
+  return readConsoleCache(
+    env,
+    (db) =>
+      db.prepare('SELECT name, url, env_label, embedded FROM contexts ORDER BY position, name').all() as SavedContext[],
+    [],
+  );
+}
+
+/** The args the console cached for a request it created in `context`, or null. */
+function cachedArgs(env: NodeJS.ProcessEnv, context: string, id: string): JsonObject | null {
+  return readConsoleCache(
+    env,
+    (db) => {
+      const text = db.prepare('SELECT args FROM requests WHERE context = ? AND id = ?').pluck().get(context, id);
+      return typeof text === 'string' ? (JSON.parse(text) as JsonObject) : null;
+    },
+    null,
+  );
 }
 
 /** Where to send calls, and the secret to send with them. */
@@ -190,6 +230,39 @@ async function waitForEnd(rm: RmClient, id: string, timeoutMs: number): Promise<
   }
 }
 
+/** Waits (a day at most) for the request to end, prints it; 0 only if it COMPLETEd. */
+async function waitAndPrint(rm: RmClient, id: string, json: boolean, io: CliIo): Promise<number> {
+  const end = await waitForEnd(rm, id, 24 * 3600_000);
+  const final = await rm.getRequest(id);
+  io.out(json ? encodeRequest(final) : formatRequest(final));
+  return end === STATE_COMPLETE ? 0 : 1;
+}
+
+/**
+ * A re-run on an RM that does not record a request's args (the original): with the args the
+ * console cached when it created the request (--context); else null, having printed the
+ * command to check, with the args read from the chain's jobs.
+ */
+async function rerunElsewhere(
+  rm: RmClient,
+  id: string,
+  context: string | undefined,
+  io: CliIo,
+): Promise<Request | null> {
+  const r = await rm.getRequest(id);
+  const cached = context === undefined ? null : cachedArgs(io.env, context, id);
+  if (cached) return rm.createRequest(r.type, cached, io.env.USER ?? '');
+  const spec = (await rm.requestList()).find((s) => s.Name === r.type);
+  const args = spec ? argsFromChain(spec.Args ?? [], await rm.jobChain(id)) : {};
+  const target = context === undefined ? ['--addr', rm.baseUrl] : ['--context', context];
+  io.err(
+    `spincycle: this Request Manager does not record a request's args, and the console did not create ${id}.\n` +
+      `Read from its jobs' args, it was most likely started with the command below; check the args, then run it:\n\n` +
+      `  ${startCommand(target, r.type, args)}\n`,
+  );
+  return null;
+}
+
 export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promise<number> {
   const io: CliIo = { out: (t) => raw.out(printable(t)), err: (t) => raw.err(printable(t)), env: raw.env };
   let parsed;
@@ -290,10 +363,40 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
           io.out(json ? encodeRequest(r) : `OK, started ${type} request ${r.id}\n\n  spincycle status ${r.id}\n`);
           return 0;
         }
-        const end = await waitForEnd(rm, r.id, 24 * 3600_000);
-        const final = await rm.getRequest(r.id);
-        io.out(json ? encodeRequest(final) : formatRequest(final));
-        return end === STATE_COMPLETE ? 0 : 1;
+        return waitAndPrint(rm, r.id, json, io);
+      }
+      case 'rerun': {
+        const id = need('id');
+        const r = (await rm.rerun(id, io.env.USER ?? '')) ?? (await rerunElsewhere(rm, id, values.context, io));
+        if (r === null) return 1;
+        if (!values.wait) {
+          io.out(
+            json ? encodeRequest(r) : `OK, re-ran ${id} as ${r.type} request ${r.id}\n\n  spincycle status ${r.id}\n`,
+          );
+          return 0;
+        }
+        return waitAndPrint(rm, r.id, json, io);
+      }
+      case 'retry': {
+        const id = need('id');
+        const started = await rm.retry(id, io.env.USER ?? '');
+        if (started === null) {
+          io.err(
+            `spincycle: retry is not available there: this Request Manager has no retry (an original Spin Cycle RM); ` +
+              `\`spincycle rerun ${id}\` starts the request again instead`,
+          );
+          return 1;
+        }
+        if (!values.wait) {
+          const jobs = started.jobs;
+          io.out(
+            json
+              ? encodeRetryStarted(started)
+              : `OK, retrying ${id} (attempt ${started.attempt}): ${jobs.length} job${jobs.length === 1 ? '' : 's'} run again: ${jobs.join(', ')}\n\n  spincycle status ${id}\n`,
+          );
+          return 0;
+        }
+        return waitAndPrint(rm, id, json, io);
       }
       case 'stop': {
         const id = need('id');

@@ -29,6 +29,17 @@ import {
 } from '../../shared/proto';
 import { clip } from '../../shared/clip';
 import { STORAGE_STATUS_PATH, decodeStorageStatus, type StorageStatus } from '../../shared/storage-status';
+import {
+  decodeRequestHistory,
+  decodeRetryPlan,
+  decodeRetryStarted,
+  historyPath,
+  rerunPath,
+  retryPath,
+  type RequestHistory,
+  type RetryPlan,
+  type RetryStarted,
+} from '../../shared/rm-extensions';
 
 export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response';
 
@@ -192,6 +203,30 @@ export class RmClient {
     }
   }
 
+  // ---- our RM's additions (docs/protocol/extensions.md); null from an RM without them ----
+
+  /** A request's create args, attempts and re-run links. */
+  async history(requestId: string): Promise<RequestHistory | null> {
+    return orMissing(this.get(historyPath(requestId), answer(decodeRequestHistory, 'a request history')));
+  }
+
+  /** What a retry would run again (409/422 when it cannot be retried, with the RM's reason). */
+  async retryPlan(requestId: string): Promise<RetryPlan | null> {
+    return orMissing(this.get(retryPath(requestId), answer(decodeRetryPlan, 'a retry plan')));
+  }
+
+  /** Retries what failed, in place, as `user`. */
+  async retry(requestId: string, user = ''): Promise<RetryStarted | null> {
+    const body = JSON.stringify({ User: user });
+    return orMissing(this.call('POST', retryPath(requestId), body, 200, answer(decodeRetryStarted, 'a started retry')));
+  }
+
+  /** Starts a new request of the same type with the same args, linked to this one, as `user`. */
+  async rerun(requestId: string, user = ''): Promise<Request | null> {
+    const body = JSON.stringify({ User: user });
+    return orMissing(this.call('POST', rerunPath(requestId), body, 201, answer(decodeRequest, 'a request')));
+  }
+
   // ---- transport ----
 
   private get<T>(path: string, decode: (v: unknown) => T): Promise<T> {
@@ -270,6 +305,28 @@ export class RmClient {
     } catch (err) {
       throw new RmClientError(`${method} ${url}: ${(err as Error).message}`, 'bad-response', url, res.status);
     }
+  }
+}
+
+/**
+ * The RM has no such route: the original answers an unknown path 404 `Not Found` and a known
+ * path with another method 405 (ours answers an unknown request 404 `request not found`).
+ */
+export function isMissingRoute(err: unknown): boolean {
+  return (
+    err instanceof RmClientError &&
+    err.kind === 'http' &&
+    (err.status === 405 || (err.status === 404 && err.message === 'Not Found'))
+  );
+}
+
+/** The call's answer, or null when the RM does not have the route. */
+async function orMissing<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isMissingRoute(err)) return null;
+    throw err;
   }
 }
 

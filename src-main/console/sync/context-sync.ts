@@ -17,6 +17,12 @@
 // Failures: a request seen FAIL or TIMEOUT gets a failure summary (its failed jobs, each with
 // its last try's exit code and last stderr or error lines), read once: shown in the list and the
 // request header without opening a log.
+//
+// Retries and re-runs (docs/protocol/extensions.md): a viewed request's history (attempts,
+// re-run links, the args our RM recorded) is read when it is opened and whenever its state
+// changes; an RM without it (the original) is asked once. A request retried (it runs again
+// after it ended) loses its failure summary and is read whole again when it ends; while it
+// runs, a job the retry runs again has its new tries read as they finish.
 
 import type { Context, ContextStatus, FailureSummary, RequestPart, RequestRecord } from '../../shared/console-model';
 import {
@@ -103,6 +109,12 @@ export class ContextSync {
    * when the request ended), with the reads left: read again on the next passes.
    */
   private readonly failureIncomplete = new Map<string, number>();
+  /** Whether the RM answers our history (and so has retry): null until asked. */
+  private historyAnswered: boolean | null = null;
+  /** The state each viewed request was in when its history was last read. */
+  private readonly historyReadAt = new Map<string, State>();
+  /** Per request, the jobs of its running retry whose latest try was read in that attempt. */
+  private readonly attemptLogsRead = new Map<string, { attempt: number; jobs: Set<string> }>();
 
   constructor(
     readonly context: Context,
@@ -118,6 +130,11 @@ export class ContextSync {
 
   get contextStatus(): ContextStatus {
     return this.status;
+  }
+
+  /** Whether this context's RM has retry (it answers our history): null until it was asked. */
+  get retrySupported(): boolean | null {
+    return this.historyAnswered;
   }
 
   start(): void {
@@ -160,6 +177,7 @@ export class ContextSync {
     if (viewing) {
       this.viewed.add(requestId);
       this.opened.add(requestId);
+      this.historyReadAt.delete(requestId); // read once more on each open (it may have been re-run since)
     } else this.viewed.delete(requestId);
   }
 
@@ -305,7 +323,16 @@ export class ContextSync {
   private async absorb(r: Request): Promise<RequestRecord | null> {
     const ctx = this.context.name;
     const update = this.cache.putRequest(ctx, r);
+    if (update.previousState !== null && TERMINAL.has(update.previousState) && !TERMINAL.has(r.state)) {
+      // Retried: it runs again; its end is read whole again.
+      this.fullyLogged.delete(r.id);
+      this.failureIncomplete.delete(r.id);
+    }
     let rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+    if (rec.failure !== null && !FAILED.has(r.state)) {
+      this.cache.facts.setFailure(ctx, r.id, null);
+      rec = { ...rec, failure: null };
+    }
     let failedJobs: string[] = [];
     let failureLearned = false;
     if (FAILED.has(r.state) && (rec.failure === null || update.previousState !== r.state)) {
@@ -422,6 +449,9 @@ export class ContextSync {
       parts.push('request');
       this.listener.requestsChanged(ctx, [rec]);
     }
+    if (this.historyReadAt.get(requestId) !== r.state && (await this.readHistory(requestId, r.state))) {
+      if (!parts.includes('request')) parts.push('request');
+    }
     if (this.cache.getChainText(ctx, requestId) === null) {
       this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
       parts.push('chain');
@@ -451,6 +481,29 @@ export class ContextSync {
     return statuses.some((s) => s.state === STATE_RUNNING && starts[s.jobId] === undefined);
   }
 
+  /**
+   * Reads a request's history from our RM and caches it; true when it changed. An RM without it
+   * (404 Not Found) is not asked again.
+   */
+  async readHistory(requestId: string, state?: State): Promise<boolean> {
+    if (this.historyAnswered === false) return false;
+    const ctx = this.context.name;
+    let history;
+    try {
+      history = await this.client.history(requestId);
+    } catch (err) {
+      if (isOfflineError(err)) throw err;
+      return false; // this request's history cannot be read now: asked again next time
+    }
+    this.historyAnswered = history !== null;
+    if (state !== undefined) this.historyReadAt.set(requestId, state);
+    if (history === null) return false;
+    const before = this.cache.history.get(ctx, requestId);
+    if (JSON.stringify(before) === JSON.stringify(history)) return false;
+    this.cache.history.put(ctx, history);
+    return true;
+  }
+
   private statusesChanged(requestId: string, next: readonly JobStatus[]): boolean {
     const before = this.cache.getStatuses(this.context.name, requestId);
     if (before.length !== next.length) return true;
@@ -468,24 +521,55 @@ export class ContextSync {
       this.fullyLogged.add(requestId);
       return added > 0;
     }
-    const cachedJobs = new Set([...this.cache.loggedTries(ctx, requestId)].map((k) => k.slice(0, k.lastIndexOf('#'))));
+    const cachedTries = new Map<string, Set<number>>();
+    for (const key of this.cache.loggedTries(ctx, requestId)) {
+      const at = key.lastIndexOf('#');
+      const jobId = key.slice(0, at);
+      const set = cachedTries.get(jobId) ?? new Set<number>();
+      set.add(Number(key.slice(at + 1)));
+      cachedTries.set(jobId, set);
+    }
+    const retried = this.retriedJobs(requestId);
     const missing = statuses.filter(
-      (s) => s.state !== STATE_PENDING && s.state !== STATE_RUNNING && !cachedJobs.has(s.jobId),
+      (s) =>
+        s.state !== STATE_PENDING &&
+        s.state !== STATE_RUNNING &&
+        (!cachedTries.has(s.jobId) || (retried !== null && retried.pending.has(s.jobId))),
     );
     if (missing.length === 0) return false;
     if (missing.length > PER_JOB_LOG_LIMIT) {
+      for (const s of missing) retried?.read.add(s.jobId);
       return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0;
     }
     let added = 0;
     for (const s of missing) {
       const latest = await this.client.jobLog(requestId, s.jobId).catch(() => null);
       if (!latest) continue;
-      if (latest.try > 1) {
-        // Earlier tries are only in the full log.
-        return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0 || added > 0;
+      retried?.read.add(s.jobId);
+      const have = cachedTries.get(s.jobId) ?? new Set<number>();
+      for (let n = 1; n < latest.try; n++) {
+        // Earlier tries not cached yet are only in the full log.
+        if (!have.has(n)) return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0 || added > 0;
       }
       added += this.cache.putJobLogs(ctx, [latest]);
     }
     return added > 0;
+  }
+
+  /**
+   * The jobs the request's running retry runs again (from its cached history): `pending`, those
+   * whose latest try was not read in this attempt yet; `read` records the ones read. Null when
+   * no retry runs.
+   */
+  private retriedJobs(requestId: string): { pending: Set<string>; read: Set<string> } | null {
+    const last = this.cache.history.get(this.context.name, requestId)?.attempts.at(-1);
+    if (last?.kind !== 'retry' || last.finishedAt !== null) return null;
+    let seen = this.attemptLogsRead.get(requestId);
+    if (seen?.attempt !== last.attempt) {
+      seen = { attempt: last.attempt, jobs: new Set() };
+      this.attemptLogsRead.set(requestId, seen);
+    }
+    const read = seen.jobs;
+    return { pending: new Set(last.jobs.filter((j) => !read.has(j))), read };
   }
 }

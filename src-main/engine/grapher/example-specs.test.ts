@@ -33,6 +33,7 @@ describe('example specs (resources/specs)', () => {
       'hello',
       'long-job',
       'long-log',
+      'needs-file',
       'restart-host',
       'restart-plan',
       'rolling-restart',

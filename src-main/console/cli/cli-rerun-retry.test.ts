@@ -1,0 +1,140 @@
+// `spincycle rerun` and `spincycle retry` against the real engine (a `spincycle server` child
+// process), and against it behind a proxy without our additions (as an original RM).
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRequest, parseWire, STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
+import { decodeRetryStarted } from '../../shared/rm-extensions';
+import { rmWithoutExtensions, type ProxiedRm } from '../../../test/support/rm-without-extensions';
+import { Cache } from '../cache/cache';
+import { RmClient } from '../client/rm-client';
+import { EmbeddedEngine } from '../embedded-engine';
+import { runConsoleCli } from './cli';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+let engine: EmbeddedEngine;
+let url: string;
+let proxy: ProxiedRm;
+let dataDir: string;
+
+beforeAll(async () => {
+  engine = new EmbeddedEngine({
+    cliPath: path.join(root, 'bin/spincycle.js'),
+    specsDir: path.join(root, 'resources/specs'),
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sc-cli-engine-')),
+  });
+  url = await engine.start();
+  proxy = await rmWithoutExtensions(url);
+  dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-console-'));
+  const cache = new Cache(path.join(dataDir, 'cache.db'));
+  cache.putContext({ name: 'old', url: proxy.url, envLabel: null, envColor: null, embedded: false });
+  cache.close();
+});
+afterAll(async () => {
+  await proxy.close();
+  await engine.stop();
+});
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runConsoleCli(argv, {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+    env: { SPINCYCLE_DATA_DIR: dataDir, USER: 'tester' },
+  });
+  return { code, out, err };
+}
+
+/** A needs-file path that does not exist yet. */
+const gatePath = () => path.join(mkdtempSync(path.join(tmpdir(), 'sc-gate-')), 'ready');
+
+async function failedRequest(addr: string, file: string): Promise<string> {
+  const started = await cli('--addr', addr, '--json', '--wait', 'start', 'needs-file', `path=${file}`);
+  expect(started.code).toBe(1);
+  const r = decodeRequest(parseWire(started.out));
+  expect(r.state).toBe(STATE_FAIL);
+  return r.id;
+}
+
+describe('spincycle retry', () => {
+  it('retries what failed and waits for the end: exit 0 once it COMPLETEs', async () => {
+    const file = gatePath();
+    const id = await failedRequest(url, file);
+    writeFileSync(file, '');
+    const retried = await cli('--addr', url, '--wait', 'retry', id);
+    expect(retried).toMatchObject({ code: 0, err: '' });
+    expect(retried.out).toMatch(new RegExp(`^${id}  COMPLETE  needs-file  (\\d+)/\\1 jobs\\n$`));
+    const again = await cli('--addr', url, 'retry', id);
+    expect(again).toMatchObject({ code: 1, err: expect.stringContaining('completed: nothing to retry') as unknown });
+  });
+
+  it('says what it runs again; --json prints the RM’s answer', async () => {
+    const id = await failedRequest(url, gatePath());
+    const text = await cli('--addr', url, 'retry', id);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(
+      new RegExp(`^OK, retrying ${id} \\(attempt 2\\): 3 jobs run again: check@\\d+, release@\\d+, \\S+_end@\\d+\\n`),
+    );
+    // It fails again (the file is still missing); a third attempt, as JSON.
+    for (let i = 0; i < 100 && (await cli('--addr', url, 'running', id)).code === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const json = await cli('--addr', url, '--json', 'retry', id);
+    const started = decodeRetryStarted(parseWire(json.out));
+    expect(started).toMatchObject({ attempt: 3, request: { id } });
+    expect(started.jobs).toHaveLength(3);
+  });
+
+  it('on an RM without retry: says so, and that rerun starts it again (exit 1)', async () => {
+    const id = await failedRequest(proxy.url, gatePath());
+    expect(await cli('--addr', proxy.url, 'retry', id)).toEqual({
+      code: 1,
+      out: '',
+      err: `spincycle: retry is not available there: this Request Manager has no retry (an original Spin Cycle RM); \`spincycle rerun ${id}\` starts the request again instead\n`,
+    });
+  });
+});
+
+describe('spincycle rerun', () => {
+  it('starts a new request with the same args, waits for it with --wait', async () => {
+    const file = gatePath();
+    const id = await failedRequest(url, file);
+    writeFileSync(file, '');
+    const rerun = await cli('--addr', url, '--json', '--wait', 'rerun', id);
+    expect(rerun.code).toBe(0);
+    const r = decodeRequest(parseWire(rerun.out));
+    expect(r).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE, user: 'tester' });
+    expect(r.id).not.toBe(id);
+    const text = await cli('--addr', url, 'rerun', id);
+    expect(text.out).toMatch(new RegExp(`^OK, re-ran ${id} as needs-file request [0-9a-f]{32}\\n`));
+  });
+
+  it('on an RM that does not record args: prints the start command read from the chain (exit 1)', async () => {
+    const file = gatePath();
+    const id = await failedRequest(proxy.url, file);
+    const rerun = await cli('--addr', proxy.url, 'rerun', id);
+    expect(rerun.code).toBe(1);
+    expect(rerun.out).toBe('');
+    expect(rerun.err).toContain("this Request Manager does not record a request's args");
+    expect(rerun.err).toContain(`  spincycle --addr ${proxy.url} start needs-file path=${file}\n`);
+  });
+
+  it('on such an RM, with --context: the args the console cached when it created the request', async () => {
+    const file = gatePath();
+    writeFileSync(file, '');
+    const id = await failedRequest(proxy.url, gatePath());
+    const cache = new Cache(path.join(dataDir, 'cache.db'));
+    cache.putRequest('old', await new RmClient({ baseUrl: url }).getRequest(id), {
+      args: { path: file },
+      origin: 'console',
+    });
+    cache.close();
+    const rerun = await cli('--context', 'old', '--json', '--wait', 'rerun', id);
+    expect(rerun.code).toBe(0);
+    expect(decodeRequest(parseWire(rerun.out))).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE });
+  });
+});
