@@ -29,6 +29,8 @@ export interface RequestAttempt {
   state: State;
   /** The jobs a retry ran again, sorted; [] for the start. */
   jobs: string[];
+  /** Each of those jobs -> the highest try it had logged before (its tries in this attempt are above it). */
+  triesBefore: Record<string, number>;
 }
 
 export interface RequestHistory {
@@ -98,6 +100,8 @@ function decodeAttempt(v: unknown): RequestAttempt {
   ) {
     throw new Error('not an attempt');
   }
+  const before = object(o.triesBefore ?? {}, 'triesBefore');
+  if (Object.values(before).some((n) => typeof n !== 'number')) throw new Error('triesBefore: expected numbers');
   return {
     attempt: o.attempt,
     kind: o.kind,
@@ -106,6 +110,7 @@ function decodeAttempt(v: unknown): RequestAttempt {
     finishedAt: o.finishedAt as Time | null,
     state: o.state,
     jobs: strings(o.jobs, 'attempt jobs'),
+    triesBefore: before as Record<string, number>,
   };
 }
 

@@ -23,6 +23,7 @@ const row = (over: Partial<JobRow>): JobRow => ({
   lastTryState: STATE_COMPLETE,
   durationMs: 1234,
   ...over,
+  runTries: over.runTries ?? over.tries ?? 1,
 });
 
 describe('chain node texts', () => {
@@ -55,5 +56,13 @@ describe('chain node texts', () => {
 
   it('a job not started', () => {
     expect(jobTooltip('report@38', undefined, undefined, NOW)).toEqual(['report@38', 'not started']);
+  });
+
+  it('a job a retry of the request ran again: its try, and how many of its tries the retry had', () => {
+    const retried = row({ state: STATE_COMPLETE, tries: 2, runTries: 1, retry: 0 });
+    expect(jobDetail(retried, undefined).badge).toBe('try 2 ↺');
+    expect(jobTooltip('check@4', retried, undefined, NOW)[1]).toBe(
+      'COMPLETE · try 2 (1 of 1 since the request was retried)',
+    );
   });
 });

@@ -19,9 +19,13 @@ export function currentTry(row: JobRow): number {
   return row.state === STATE_RUNNING ? row.tries + 1 : row.tries;
 }
 
+/** Tries a job had before its latest run (a retry of the request ran it again). */
+const triesBeforeRun = (row: JobRow): number => row.tries - row.runTries;
+
 export function jobDetail(row: JobRow | undefined, each: string | undefined): NodeDetail {
   const n = row ? currentTry(row) : 0;
-  return { sub: each ?? null, badge: row && n > 1 ? `try ${n}/${row.retry + 1}` : null };
+  const badge = !row || n <= 1 ? null : triesBeforeRun(row) > 0 ? `try ${n} ↺` : `try ${n}/${row.retry + 1}`;
+  return { sub: each ?? null, badge };
 }
 
 /** `asOf`: the time a running job's runtime is counted to (now, or the RM's last answer). */
@@ -30,7 +34,9 @@ export function jobTooltip(id: string, row: JobRow | undefined, each: string | u
   if (!row) return [...lines, 'not started'];
   const look = row.retrying ? RETRYING : stateLook(row.state);
   const n = currentTry(row);
-  lines.push(`${look.label} · ${n === 0 ? 'not tried yet' : `try ${n} of ${row.retry + 1}`}`);
+  const before = triesBeforeRun(row);
+  const of = before > 0 ? ` (${n - before} of ${row.retry + 1} since the request was retried)` : ` of ${row.retry + 1}`;
+  lines.push(`${look.label} · ${n === 0 ? 'not tried yet' : `try ${n}${of}`}`);
   const running = row.state === STATE_RUNNING;
   // No figure rather than a wrong one: a running job's runtime is known only once the RM says when
   // it started.

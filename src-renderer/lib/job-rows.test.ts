@@ -63,6 +63,21 @@ describe('job runtimes', () => {
     expect(jobRuntime(byId('e@5'), NOW)).toBeNull();
   });
 
+  it('a job a retry ran again: its duration is its latest run, not the time between the two', () => {
+    const retried = jobRows(
+      chain,
+      [status('d@4', STATE_COMPLETE)],
+      [
+        tryOf('d@4', 1, NOW - 3_600_000, NOW - 3_590_000, STATE_FAIL), // an hour ago
+        tryOf('d@4', 2, NOW - 9000, NOW - 8000, STATE_FAIL), // the retry: 1 s, a retry wait,
+        tryOf('d@4', 3, NOW - 5000, NOW - 3000), // then 2 s
+      ],
+      {},
+      { 'd@4': 1 },
+    ).find((r) => r.id === 'd@4')!;
+    expect(retried).toMatchObject({ tries: 3, runTries: 2, durationMs: 6000, lastTryMs: 2000 });
+  });
+
   it('sorts running jobs first by live runtime, then finished by last try, then those that never ran', () => {
     expect([...rows].sort(byRuntime(NOW)).map((r) => r.id)).toEqual(['b@2', 'c@3', 'a@1', 'd@4', 'e@5']);
   });

@@ -33,8 +33,14 @@ export interface JobRow {
   readonly startedMs: number | null;
   /** ms: how long its last finished try took */
   readonly lastTryMs: number | null;
-  /** ms: first start to last finish, over every try and retry wait (null while running) */
+  /**
+   * ms: first start to last finish, over every try and retry wait of its latest run (a retry
+   * of the request starts a new run: the time between the two is not the job's); null while
+   * running
+   */
   readonly durationMs: number | null;
+  /** How many tries that run had. */
+  readonly runTries: number;
 }
 
 /** Tries grouped by job id, in try order. */
@@ -59,13 +65,16 @@ export function tryMs(t: Pick<TrySummary, 'startedAt' | 'finishedAt'>): number |
 
 /**
  * One row per job of the chain, joined with its status, its tries and, for a running job, when
- * it started (`runningSince`, by job id, from RequestDetail).
+ * it started (`runningSince`, by job id, from RequestDetail). `triesBefore`: the jobs the
+ * request's latest retry ran again, each with the highest try it had before (its latest run's
+ * tries are above it).
  */
 export function jobRows(
   chain: ChainView | null,
   statuses: readonly JobStatus[],
   tries: readonly TrySummary[],
   runningSince: Readonly<Record<string, number>> = {},
+  triesBefore: Readonly<Record<string, number>> = {},
 ): JobRow[] {
   const byJob = triesByJob(tries);
   const statusOf = new Map(statuses.map((s) => [s.jobId, s]));
@@ -79,8 +88,9 @@ export function jobRows(
     const state = s?.state ?? last?.state ?? 0;
     const running = state === STATE_RUNNING;
     const failedBefore = list.some((t) => t.state === STATE_FAIL || t.state === STATE_TIMEOUT);
-    const first = list[0] ? nsToMs(list[0].startedAt) : null;
-    const end = last ? nsToMs(last.finishedAt) : null;
+    const run = list.filter((t) => t.try > (triesBefore[id] ?? 0));
+    const first = run[0] ? nsToMs(run[0].startedAt) : null;
+    const end = run.length > 0 && last ? nsToMs(last.finishedAt) : null;
     return {
       id,
       type: job?.type ?? last?.type ?? '',
@@ -96,6 +106,7 @@ export function jobRows(
       startedMs: running ? (runningSince[id] ?? null) : null,
       lastTryMs: last ? tryMs(last) : null,
       durationMs: !running && first !== null && end !== null ? end - first : null,
+      runTries: run.length,
     };
   });
 }

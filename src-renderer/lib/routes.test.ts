@@ -29,3 +29,13 @@ describe('request routes', () => {
     );
   });
 });
+
+describe('start routes', () => {
+  it('the Start form of a re-run names the request it re-runs', () => {
+    const route = { name: 'start', type: 'needs-file', rerun: 'abc123' } as const;
+    expect(routeHash(route)).toBe('#/start/needs-file?rerun=abc123');
+    expect(parseRoute('#/start/needs-file?rerun=abc123')).toEqual(route);
+    expect(parseRoute('#/start/hello')).toEqual({ name: 'start', type: 'hello', rerun: null });
+    expect(routeHash({ name: 'start', type: null, rerun: 'abc' })).toBe('#/start');
+  });
+});

@@ -1,5 +1,5 @@
 // Routes of the console and their hash form: #/requests, #/r/<ctx>/<id>[/<tab>]?job=&try=&stream=&line=&find=,
-// #/start[/<type>], #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
+// #/start[/<type>][?rerun=<id>], #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
 // A request's route without a tab opens on what matters: a failed request on its failure.
 // `line` (1-based) is a log line's permalink; `find` opens a log searched for a term.
 
@@ -22,8 +22,14 @@ export interface RequestRoute {
   find: string | null;
 }
 
-export type Route =
-  { name: 'requests' } | RequestRoute | { name: 'start'; type: string | null } | { name: 'search'; q: string };
+/** The Start form; `rerun`: the request it re-runs (its args read from that request's chain). */
+export interface StartRoute {
+  name: 'start';
+  type: string | null;
+  rerun?: string | null;
+}
+
+export type Route = { name: 'requests' } | RequestRoute | StartRoute | { name: 'search'; q: string };
 
 /** A request's route with nothing chosen but what is given. */
 export function requestRoute(
@@ -66,7 +72,7 @@ export function parseRoute(hash: string): Route {
       find: params.get('find') || null,
     });
   }
-  if (parts[0] === 'start') return { name: 'start', type: parts[1] ?? null };
+  if (parts[0] === 'start') return { name: 'start', type: parts[1] ?? null, rerun: params.get('rerun') || null };
   if (parts[0] === 'search') return { name: 'search', q: params.get('q') ?? '' };
   return { name: 'requests' };
 }
@@ -76,8 +82,10 @@ export function routeHash(route: Route): string {
   switch (route.name) {
     case 'requests':
       return '#/requests';
-    case 'start':
-      return route.type ? `#/start/${enc(route.type)}` : '#/start';
+    case 'start': {
+      const rerun = route.type && route.rerun ? `?rerun=${enc(route.rerun)}` : '';
+      return route.type ? `#/start/${enc(route.type)}${rerun}` : '#/start';
+    }
     case 'search':
       return route.q ? `#/search?q=${enc(route.q)}` : '#/search';
     case 'request': {

@@ -4,7 +4,14 @@
 // texts are not kept here (the Logs tab reads the one stream it shows, in slices).
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import type { ChainView, RequestDetail, RequestPart, RequestRecord } from '../../src-main/shared/console-model';
+import {
+  NO_HISTORY,
+  type ChainView,
+  type RequestDetail,
+  type RequestHistoryView,
+  type RequestPart,
+  type RequestRecord,
+} from '../../src-main/shared/console-model';
 import { JobStatusByRuntime, type JobStatus } from '../../src-main/shared/proto';
 import { call, errorText } from '../lib/call';
 import { jobRows, type JobRow, type TrySummary } from '../lib/job-rows';
@@ -13,6 +20,13 @@ export { jobRows, triesByJob, type JobRow, type TrySummary } from '../lib/job-ro
 
 const LOG_PAGE = 1000;
 
+/** Each job a retry ran again, with the highest try it had before the latest retry that ran it. */
+function latestRetry(history: RequestHistoryView): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of history.attempts) if (a.kind === 'retry') Object.assign(out, a.triesBefore);
+  return out;
+}
+
 export class RequestDetailState {
   request = $state.raw<RequestRecord | null>(null);
   chain = $state.raw<ChainView | null>(null);
@@ -20,8 +34,12 @@ export class RequestDetailState {
   tries = $state.raw<TrySummary[]>([]);
   /** When each RUNNING job started, by job id (RequestDetail.runningSince). */
   runningSince = $state.raw<Record<string, number>>({});
+  /** Its attempts and re-run links (RequestDetail.history). */
+  history = $state.raw<RequestHistoryView>(NO_HISTORY);
   /** One row per job: chain, status, tries and start joined. */
-  readonly rows: JobRow[] = $derived(jobRows(this.chain, this.statuses, this.tries, this.runningSince));
+  readonly rows: JobRow[] = $derived(
+    jobRows(this.chain, this.statuses, this.tries, this.runningSince, latestRetry(this.history)),
+  );
   /** The try summaries have been read at least once. */
   triesLoaded = $state(false);
   error = $state<string | null>(null);
@@ -113,6 +131,7 @@ export class RequestDetailState {
     if (detail.chain && (chain || !this.chain)) this.chain = detail.chain;
     this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
     this.runningSince = detail.runningSince;
+    this.history = detail.history;
   }
 
   private async loadTries(): Promise<void> {

@@ -515,6 +515,7 @@ export class RequestManager {
         finishedAt: a.finishedAt === null ? null : wireTime(a.finishedAt),
         state: a.state,
         jobs: Object.keys(a.jobs).sort(),
+        triesBefore: a.jobs,
       })),
     };
   }
