@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
 import type { AppShell } from './pages/app-shell';
 import type { RequestPage } from './pages/request-page';
@@ -19,10 +20,42 @@ import { rmWithoutExtensions } from '../test/support/rm-without-extensions';
 test.describe.configure({ timeout: 120_000 });
 
 /** A file path needs-file's check waits for, not made yet. */
-function gate(): { file: string; fix(): void; remove(): void } {
+interface Gate {
+  file: string;
+  fix(): void;
+  remove(): void;
+}
+
+function gate(): Gate {
   const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-e2e-gate-'));
   const file = path.join(dir, 'ready');
   return { file, fix: () => writeFileSync(file, ''), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs `flow` in a context of its own whose RM has none of our additions: a second engine behind
+ * a proxy answering them as the original answers a path it does not have. Cleans up after.
+ */
+async function withLegacyContext(
+  shell: AppShell,
+  testInfo: TestInfo,
+  flow: (engineUrl: string, name: string, gate: Gate) => Promise<void>,
+): Promise<void> {
+  const engine = await startEngine();
+  const proxy = await rmWithoutExtensions(engine.url);
+  const g = gate();
+  try {
+    const name = `old-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.open();
+    await shell.addContext(name, proxy.url, 'legacy');
+    await shell.switchContext(name);
+    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
+    await flow(engine.url, name, g);
+  } finally {
+    g.remove();
+    await proxy.close();
+    engine.child.kill('SIGKILL');
+  }
 }
 
 /** Starts needs-file from the form with `file` and waits until it has FAILed. */
@@ -35,15 +68,33 @@ async function failedNeedsFile(shell: AppShell, startPage: StartPage, requestPag
   return id;
 }
 
-test('retry a failed request from the console: only what failed runs again, try 2', async ({
-  shell,
-  startPage,
-  requestPage,
-  page,
-}, testInfo) => {
-  const g = gate();
-  try {
-    const id = await failedNeedsFile(shell, startPage, requestPage, g.file);
+interface Flow {
+  shell: AppShell;
+  startPage: StartPage;
+  requestPage: RequestPage;
+  page: Page;
+  testInfo: TestInfo;
+  /** The needs-file request that FAILed (in context local), and the file it waits for. */
+  id: string;
+  g: Gate;
+}
+
+/** A test that begins on a needs-file request that FAILed because its file is missing. */
+function testFailed(title: string, flow: (f: Flow) => Promise<void>): void {
+  test(title, async ({ shell, startPage, requestPage, page }, testInfo) => {
+    const g = gate();
+    try {
+      const id = await failedNeedsFile(shell, startPage, requestPage, g.file);
+      await flow({ shell, startPage, requestPage, page, testInfo, id, g });
+    } finally {
+      g.remove();
+    }
+  });
+}
+
+testFailed(
+  'retry a failed request from the console: only what failed runs again, try 2',
+  async ({ shell, requestPage, page, testInfo, id, g }) => {
     await expect(page.getByTestId('request-failure')).toContainText('is missing (try 1)');
 
     await page.getByTestId('retry-request').click();
@@ -93,20 +144,12 @@ test('retry a failed request from the console: only what failed runs again, try 
     await requestPage.tryTab(1).click();
     await requestPage.stream('stderr');
     await expect(requestPage.logLines.first()).toContainText('is missing (try 1)');
-  } finally {
-    g.remove();
-  }
-});
+  },
+);
 
-test('re-run from the palette: a new request with the same args, linked both ways', async ({
-  shell,
-  startPage,
-  requestPage,
-  page,
-}, testInfo) => {
-  const g = gate();
-  try {
-    const first = await failedNeedsFile(shell, startPage, requestPage, g.file);
+testFailed(
+  're-run from the palette: a new request with the same args, linked both ways',
+  async ({ shell, requestPage, page, testInfo, id: first, g }) => {
     g.fix();
     const palette = await shell.openPalette();
     await page.getByTestId('palette-input').fill('re-run');
@@ -128,10 +171,8 @@ test('re-run from the palette: a new request with the same args, linked both way
     await expect(page.getByTestId('request-id')).toHaveText(first);
     await expect(page.getByTestId('reruns').locator(`[data-rerun="${second}"]`)).toBeVisible();
     await requestPage.expectState('FAIL');
-  } finally {
-    g.remove();
-  }
-});
+  },
+);
 
 test('on an RM without retry: it says so, and re-run still works', async ({
   shell,
@@ -139,17 +180,8 @@ test('on an RM without retry: it says so, and re-run still works', async ({
   requestPage,
   page,
 }, testInfo) => {
-  const engine = await startEngine();
-  const proxy = await rmWithoutExtensions(engine.url);
-  const g = gate();
-  try {
-    const name = `old-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-    await shell.open();
-    await shell.addContext(name, proxy.url, 'legacy');
-    await shell.switchContext(name);
-    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
+  await withLegacyContext(shell, testInfo, async (_url, name, g) => {
     const id = await failedNeedsFile(shell, startPage, requestPage, g.file);
-
     await page.getByTestId('retry-request').click();
     const dialog = page.getByTestId('retry-dialog');
     await expect(dialog.getByTestId('retry-unsupported')).toContainText(
@@ -162,11 +194,7 @@ test('on an RM without retry: it says so, and re-run still works', async ({
     await expect(page.getByTestId('request-id')).not.toHaveText(id);
     await requestPage.expectState('COMPLETE');
     await expect(page.getByTestId('rerun-of')).toHaveText(id.slice(0, 12));
-  } finally {
-    g.remove();
-    await proxy.close();
-    engine.child.kill('SIGKILL');
-  }
+  });
 });
 
 test('re-run of a request the console did not create, on an RM that does not record args: the Start form to check', async ({
@@ -175,22 +203,14 @@ test('re-run of a request the console did not create, on an RM that does not rec
   requestPage,
   page,
 }, testInfo) => {
-  const engine = await startEngine();
-  const proxy = await rmWithoutExtensions(engine.url);
-  const g = gate();
-  try {
+  await withLegacyContext(shell, testInfo, async (engineUrl, name, g) => {
     // Another client created it: the console never saw its args, and the RM does not keep them.
-    const res = await fetch(`${engine.url}/api/v1/requests`, {
+    const res = await fetch(`${engineUrl}/api/v1/requests`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ type: 'needs-file', args: { path: g.file } }),
     });
     const { id } = (await res.json()) as { id: string };
-    const name = `old-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-    await shell.open();
-    await shell.addContext(name, proxy.url, 'legacy');
-    await shell.switchContext(name);
-    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
     await shell.goto(`#/r/${name}/${id}`);
     await requestPage.expectState('FAIL');
 
@@ -209,9 +229,5 @@ test('re-run of a request the console did not create, on an RM that does not rec
     expect(rerun).not.toBe(id);
     await requestPage.expectState('COMPLETE');
     await expect(page.getByTestId('rerun-of')).toHaveText(id.slice(0, 12));
-  } finally {
-    g.remove();
-    await proxy.close();
-    engine.child.kill('SIGKILL');
-  }
+  });
 });

@@ -12,6 +12,7 @@ import { rmWithoutExtensions } from '../../test/support/rm-without-extensions';
 import { RmClient } from './client/rm-client';
 import { EmbeddedEngine } from './embedded-engine';
 import { ConsoleService, type ConsoleError } from './service';
+import { until } from '../../test/support/until';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -44,15 +45,6 @@ function service(url: string): ConsoleService {
   return s;
 }
 
-async function until<T>(what: string, check: () => T | undefined | null | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A path for needs-file's check that does not exist yet (made by `fix`). */
 function gate(): { path: string; fix(): void } {

@@ -4,29 +4,22 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRequest, parseWire, STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
 import { decodeRetryStarted } from '../../shared/rm-extensions';
 import { rmWithoutExtensions, type ProxiedRm } from '../../../test/support/rm-without-extensions';
 import { Cache } from '../cache/cache';
 import { RmClient } from '../client/rm-client';
-import { EmbeddedEngine } from '../embedded-engine';
-import { runConsoleCli } from './cli';
+import type { EmbeddedEngine } from '../embedded-engine';
+import { cliIn, exampleEngine } from '../../../test/support/console-cli';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let engine: EmbeddedEngine;
 let url: string;
 let proxy: ProxiedRm;
 let dataDir: string;
 
 beforeAll(async () => {
-  engine = new EmbeddedEngine({
-    cliPath: path.join(root, 'bin/spincycle.js'),
-    specsDir: path.join(root, 'resources/specs'),
-    dataDir: mkdtempSync(path.join(tmpdir(), 'sc-cli-engine-')),
-  });
-  url = await engine.start();
+  ({ engine, url } = await exampleEngine());
   proxy = await rmWithoutExtensions(url);
   dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-console-'));
   const cache = new Cache(path.join(dataDir, 'cache.db'));
@@ -38,16 +31,7 @@ afterAll(async () => {
   await engine.stop();
 });
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runConsoleCli(argv, {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    env: { SPINCYCLE_DATA_DIR: dataDir, USER: 'tester' },
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => cliIn(dataDir)(...argv);
 
 /** A needs-file path that does not exist yet. */
 const gatePath = () => path.join(mkdtempSync(path.join(tmpdir(), 'sc-gate-')), 'ready');

@@ -4,25 +4,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJobLogs, decodeRequest, parseWire, STATE_COMPLETE } from '../../shared/proto';
 import { Cache } from '../cache/cache';
-import { EmbeddedEngine, freePort } from '../embedded-engine';
-import { parseKeyValues, runConsoleCli } from './cli';
+import { freePort, type EmbeddedEngine } from '../embedded-engine';
+import { cliIn, exampleEngine } from '../../../test/support/console-cli';
+import { parseKeyValues } from './cli';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let engine: EmbeddedEngine;
 let url: string;
 let dataDir: string;
 
 beforeAll(async () => {
-  engine = new EmbeddedEngine({
-    cliPath: path.join(root, 'bin/spincycle.js'),
-    specsDir: path.join(root, 'resources/specs'),
-    dataDir: mkdtempSync(path.join(tmpdir(), 'sc-cli-engine-')),
-  });
-  url = await engine.start();
+  ({ engine, url } = await exampleEngine());
   // A console data folder with a saved context, for --context.
   dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-console-'));
   const cache = new Cache(path.join(dataDir, 'cache.db'));
@@ -31,16 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => engine.stop());
 
-async function cli(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runConsoleCli(argv, {
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-    env: { SPINCYCLE_DATA_DIR: dataDir, USER: 'tester' },
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]) => cliIn(dataDir)(...argv);
 
 describe('spincycle (operator commands)', () => {
   it('lists request types with their args', async () => {

@@ -16,6 +16,7 @@ import { REASONS } from '../rm/request-manager';
 import { startEngine, startJobRunner, startRequestManager } from '../server';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import { crash, freePort, serverArgs, spawnCli, tempDir } from '../../../test/support/engine/integration/test-engine';
+import { until } from '../../../test/support/until';
 
 /** A job type that appends {try, data} to <dir>/<name>.runs each time it runs, then adds `set` to the data. */
 const PROBE_MODULE = `import { appendFileSync } from 'node:fs';
@@ -43,78 +44,53 @@ export default {
 /** migrate's command: fails (exit 3) while <dir>/gate is missing. */
 const GATED = `echo "try $SPINCYCLE_TRY" >> "$ARG_dir/migrate.runs"; if [ -f "$ARG_dir/gate" ]; then echo migrated; else echo "gate closed" >&2; exit 3; fi`;
 
+/** A probe job node named `name` (it appends to <dir>/<name>.runs), adding `set` to the job data. */
+const probe = (name: string, deps: string[], set = '{}') =>
+  `      ${name}: {category: job, type: probe, deps: [${deps.join(', ')}], args: [{expected: dir, given: dir}, ` +
+  `{expected: name, value: ${name}}, {expected: set, value: ${set}}]}`;
+
+/** A shell job node running `cmd`, with the dir arg. */
+const shell = (name: string, deps: string[], cmd: string, more = '') =>
+  `      ${name}: {category: job, type: shell, deps: [${deps.join(', ')}]${more}, args: [` +
+  `{expected: cmd, value: ${JSON.stringify(cmd)}}, {expected: dir, given: dir}]}`;
+
 /**
  * deploy: prepare -> copy -> migrate (shell, 2 tries, needs the gate) -> announce.
  * hang: first -> wait (until the gate exists) -> last.
  */
-const specs = (migrateCmd: string) => `noop-node: {category: job, type: noop}
-sequences:
-  deploy:
-    args:
-      required:
-        - {name: dir, desc: where the jobs leave their marks}
-      optional:
-        - {name: release, desc: the release, default: v7}
-    nodes:
-      prepare:
-        category: job
-        type: probe
-        args:
-          - {expected: dir, given: dir}
-          - {expected: name, value: prepare}
-          - {expected: set, value: {prepared: true}}
-      copy:
-        category: job
-        type: probe
-        args:
-          - {expected: dir, given: dir}
-          - {expected: name, value: copy}
-          - {expected: set, value: {copied: 3}}
-        deps: [prepare]
-      migrate:
-        category: job
-        type: shell
-        retry: 1
-        retryWait: 10
-        args:
-          - {expected: cmd, value: ${JSON.stringify(migrateCmd)}}
-          - {expected: dir, given: dir}
-        deps: [copy]
-      announce:
-        category: job
-        type: probe
-        args:
-          - {expected: dir, given: dir}
-          - {expected: name, value: announce}
-        deps: [migrate]
-  hang:
-    args:
-      required:
-        - {name: dir, desc: where the jobs leave their marks}
-    nodes:
-      first:
-        category: job
-        type: probe
-        args:
-          - {expected: dir, given: dir}
-          - {expected: name, value: first}
-          - {expected: set, value: {first: done}}
-      wait:
-        category: job
-        type: shell
-        args:
-          - expected: cmd
-            value: 'echo waiting; while [ ! -f "$ARG_dir/gate" ]; do sleep 0.05; done; echo through'
-          - {expected: dir, given: dir}
-        deps: [first]
-      last:
-        category: job
-        type: probe
-        args:
-          - {expected: dir, given: dir}
-          - {expected: name, value: last}
-        deps: [wait]
-`;
+/** A request type taking the `dir` arg (and `optional` ones), made of `nodes`. */
+const sequence = (name: string, nodes: string[], optional = '') => [
+  `  ${name}:`,
+  '    args:',
+  '      required: [{name: dir, desc: where the jobs leave their marks}]',
+  ...(optional ? [`      optional: [${optional}]`] : []),
+  '    nodes:',
+  ...nodes,
+];
+
+const specs = (migrateCmd: string) =>
+  [
+    'noop-node: {category: job, type: noop}',
+    'sequences:',
+    ...sequence(
+      'deploy',
+      [
+        probe('prepare', [], '{prepared: true}'),
+        probe('copy', ['prepare'], '{copied: 3}'),
+        shell('migrate', ['copy'], migrateCmd, ', retry: 1, retryWait: 10'),
+        probe('announce', ['migrate']),
+      ],
+      '{name: release, desc: the release, default: v7}',
+    ),
+    ...sequence('hang', [
+      probe('first', [], '{first: done}'),
+      shell('wait', ['first'], 'echo waiting; while [ ! -f "$ARG_dir/gate" ]; do sleep 0.05; done; echo through'),
+      probe('last', ['wait']),
+    ]),
+    '',
+  ].join('\n');
+/** `spincycle server` on free loopback ports, quiet. */
+const LOOPBACK = { rmAddr: '127.0.0.1:0', jrAddr: '127.0.0.1:0', logger: silentLogger } as const;
 
 const root = tempDir();
 afterAll(() => root.remove());
@@ -139,13 +115,6 @@ function runs(dir: string, name: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
-/** Polls until `check` holds (15 s at most). */
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (const deadline = Date.now() + 15_000; !check(); await new Promise((r) => setTimeout(r, 20))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-  }
-}
-
 const jobId = (logs: JobLog[], node: string) => logs.find((l) => l.jobId.startsWith(`${node}@`))?.jobId ?? '';
 const triesOf = (logs: JobLog[], node: string) =>
   logs.filter((l) => l.jobId.startsWith(`${node}@`)).map((l) => [l.try, l.state]);
@@ -154,14 +123,7 @@ const shapes: Array<[string, () => Promise<{ rm: RmClient; close(): Promise<void
   [
     'spincycle server (RM and JR in one process)',
     async () => {
-      const engine = await startEngine({
-        specsDir,
-        jobsDir,
-        dataDir: ':memory:',
-        rmAddr: '127.0.0.1:0',
-        jrAddr: '127.0.0.1:0',
-        logger: silentLogger,
-      });
+      const engine = await startEngine({ ...LOOPBACK, specsDir, jobsDir, dataDir: ':memory:' });
       return { rm: new RmClient(engine.rmUrl), close: () => engine.close() };
     },
   ],
@@ -351,14 +313,7 @@ describe('retry after an engine restart', () => {
     const changedSpecs = path.join(root.dir, 'specs-changed');
     mkdirSync(changedSpecs);
     writeFileSync(path.join(changedSpecs, 'retry.yaml'), specs(`${GATED} # v2`));
-    const engine = await startEngine({
-      specsDir: changedSpecs,
-      jobsDir,
-      dataDir,
-      rmAddr: '127.0.0.1:0',
-      jrAddr: '127.0.0.1:0',
-      logger: silentLogger,
-    });
+    const engine = await startEngine({ ...LOOPBACK, specsDir: changedSpecs, jobsDir, dataDir });
     try {
       const rm = new RmClient(engine.rmUrl);
       const ended = await rm.get(hang.id);

@@ -48,7 +48,7 @@ import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
 import { JobLogWriter } from '../store/job-log-writer';
-import type { EngineStore, StoredAttempt, StoredRequest } from '../store/store';
+import { firstAttempt, type EngineStore, type StoredRequest } from '../store/store';
 import { ChainFactsCache, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
@@ -72,7 +72,7 @@ import {
   retryNotSupported,
   specChanged,
 } from './errors';
-import { chainChanges, chainToRetry, retryJobs, type RetryJobs } from './retry-plan';
+import { chainChanges, chainToRetry, highestTries, retryJobs, type RetryJobs } from './retry-plan';
 import { chooseSyntheticJobId, syntheticJobLog } from './synthetic-log';
 import { toWireRequest, wireTime } from './wire-request';
 
@@ -489,18 +489,8 @@ export class RequestManager {
     if (!row) throw requestNotFound();
     const paramsJson = this.store.paramsJson(id);
     const params = paramsJson === undefined ? null : decodeCreateRequestParams(parseWire(paramsJson));
-    const attempts: StoredAttempt[] = this.store.attempts(id);
-    if (attempts.length === 0) {
-      attempts.push({
-        attempt: 1,
-        kind: 'start',
-        user: row.user,
-        startedAt: row.startedAt ?? row.createdAt,
-        finishedAt: row.finishedAt,
-        state: row.state,
-        jobs: {},
-      });
-    }
+    const stored = this.store.attempts(id);
+    const attempts = stored.length > 0 ? stored : [firstAttempt(row)];
     return {
       requestId: id,
       type: row.type,
@@ -611,8 +601,7 @@ export class RequestManager {
       this.runningRetries.set(id, bases);
     }
     if (bases === null) return;
-    const highest = new Map<string, number>();
-    for (const t of this.store.loggedTries(id)) highest.set(t.jobId, Math.max(highest.get(t.jobId) ?? 0, t.try));
+    const highest = highestTries(this.store.loggedTries(id));
     for (const [jobId, base] of Object.entries(bases)) {
       if ((highest.get(jobId) ?? 0) <= base) latest.delete(jobId);
     }

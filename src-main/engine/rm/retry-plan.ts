@@ -15,13 +15,19 @@ export interface RetryJobs {
   logged: Record<string, number>;
 }
 
+/** The highest try each job has logged. */
+export function highestTries(loggedTries: ReadonlyArray<{ jobId: string; try: number }>): Map<string, number> {
+  const highest = new Map<string, number>();
+  for (const t of loggedTries) highest.set(t.jobId, Math.max(highest.get(t.jobId) ?? 0, t.try));
+  return highest;
+}
+
 export function retryJobs(
   sortedJobIds: readonly string[],
   latest: ReadonlyMap<string, State>,
   loggedTries: ReadonlyArray<{ jobId: string; try: number }>,
 ): RetryJobs {
-  const highest = new Map<string, number>();
-  for (const t of loggedTries) highest.set(t.jobId, Math.max(highest.get(t.jobId) ?? 0, t.try));
+  const highest = highestTries(loggedTries);
   const jobs = sortedJobIds.filter((id) => latest.get(id) !== STATE_COMPLETE);
   const bases: Record<string, number> = {};
   const logged: Record<string, number> = {};

@@ -11,24 +11,11 @@ const SPECS = `noop-node: {category: job, type: noop}
 sequences:
   fails:
     nodes:
-      boom:
-        category: job
-        type: shell
-        args:
-          - {expected: cmd, value: 'echo "no luck" >&2; exit 2'}
+      boom: {category: job, type: shell, args: [{expected: cmd, value: 'echo "no luck" >&2; exit 2'}]}
   nap-then:
     nodes:
-      nap:
-        category: job
-        type: sleep
-        args:
-          - {expected: seconds, value: 300}
-      after:
-        category: job
-        type: shell
-        args:
-          - {expected: cmd, value: 'true'}
-        deps: [nap]
+      nap: {category: job, type: sleep, args: [{expected: seconds, value: 300}]}
+      after: {category: job, type: shell, deps: [nap], args: [{expected: cmd, value: 'true'}]}
 `;
 
 let specs: ReturnType<typeof tempDir>;

@@ -57,13 +57,8 @@ const MIGRATIONS: readonly string[] = [
     jobs        TEXT NOT NULL,
     PRIMARY KEY (request_id, attempt)
   );
-  CREATE TABLE job_data (
-    request_id TEXT NOT NULL,
-    job_id     TEXT NOT NULL,
-    try        INTEGER NOT NULL,
-    data       TEXT NOT NULL,
-    PRIMARY KEY (request_id, job_id, try)
-  );
+  CREATE TABLE job_data (request_id TEXT NOT NULL, job_id TEXT NOT NULL, try INTEGER NOT NULL, data TEXT NOT NULL,
+                         PRIMARY KEY (request_id, job_id, try));
   CREATE TABLE request_reruns (
     request_id TEXT PRIMARY KEY REFERENCES requests (id),
     rerun_of   TEXT NOT NULL

@@ -356,18 +356,7 @@ export class EngineStore {
       const row = this.getRequest(id);
       if (row?.state !== from) return null;
       const attempts = this.attempts(id);
-      if (attempts.length === 0) {
-        this.stmt.insertAttempt.run({
-          requestId: id,
-          attempt: 1,
-          kind: 'start',
-          user: row.user,
-          startedAt: row.startedAt ?? row.createdAt,
-          finishedAt: row.finishedAt,
-          state: row.state,
-          jobs: '{}',
-        });
-      }
+      if (attempts.length === 0) this.stmt.insertAttempt.run({ requestId: id, ...firstAttempt(row), jobs: '{}' });
       const attempt = (attempts.at(-1)?.attempt ?? 1) + 1;
       this.stmt.insertAttempt.run({
         requestId: id,
@@ -433,6 +422,19 @@ function openDatabase(file: string): Database.Database {
     if (isStorageFailure(err)) throw StorageError.from(err, file);
     throw new Error(`cannot open the engine database ${file}: ${reason}`, { cause: err });
   }
+}
+
+/** A request's start as its first attempt, from its row (what a request never retried had). */
+export function firstAttempt(row: StoredRequest): StoredAttempt {
+  return {
+    attempt: 1,
+    kind: 'start',
+    user: row.user,
+    startedAt: row.startedAt ?? row.createdAt,
+    finishedAt: row.finishedAt,
+    state: row.state,
+    jobs: {},
+  };
 }
 
 function toStoredRequest(r: RequestRowDb): StoredRequest {

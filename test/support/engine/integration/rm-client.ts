@@ -16,17 +16,7 @@ import {
   type Request,
   type RequestStatus,
 } from '../../../../src-main/shared/proto';
-import {
-  decodeRequestHistory,
-  decodeRetryPlan,
-  decodeRetryStarted,
-  historyPath,
-  rerunPath,
-  retryPath,
-  type RequestHistory,
-  type RetryPlan,
-  type RetryStarted,
-} from '../../../../src-main/shared/rm-extensions';
+import * as ext from '../../../../src-main/shared/rm-extensions';
 
 export interface Answer {
   status: number;
@@ -83,22 +73,23 @@ export class RmClient {
 
   // ---- our extensions (docs/protocol/extensions.md) ----
 
-  async history(id: string): Promise<RequestHistory> {
-    return decodeRequestHistory(parseWire(await this.ok('GET', historyPath(id), 200)));
+  async history(id: string): Promise<ext.RequestHistory> {
+    return ext.decodeRequestHistory(parseWire(await this.ok('GET', ext.historyPath(id), 200)));
   }
 
-  async retryPlan(id: string): Promise<RetryPlan> {
-    return decodeRetryPlan(parseWire(await this.ok('GET', retryPath(id), 200)));
+  async retryPlan(id: string): Promise<ext.RetryPlan> {
+    return ext.decodeRetryPlan(parseWire(await this.ok('GET', ext.retryPath(id), 200)));
   }
 
-  async retry(id: string, user?: string): Promise<RetryStarted> {
+  /** Without `user` no body is sent (the RM's default user). */
+  async retry(id: string, user?: string): Promise<ext.RetryStarted> {
     const body = user === undefined ? undefined : JSON.stringify({ User: user });
-    return decodeRetryStarted(parseWire(await this.ok('POST', retryPath(id), 200, body)));
+    return ext.decodeRetryStarted(parseWire(await this.ok('POST', ext.retryPath(id), 200, body)));
   }
 
   async rerun(id: string, user?: string): Promise<Request> {
     const body = user === undefined ? undefined : JSON.stringify({ User: user });
-    return decodeRequest(parseWire(await this.ok('POST', rerunPath(id), 201, body)));
+    return decodeRequest(parseWire(await this.ok('POST', ext.rerunPath(id), 201, body)));
   }
 
   /** Polls until the request is neither PENDING nor RUNNING; throws after `timeoutMs`. */
