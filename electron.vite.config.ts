@@ -13,7 +13,11 @@ export default defineConfig({
     build: {
       outDir: resolve(root, 'out/main'),
       rolldownOptions: {
-        input: { index: resolve(root, 'src-main/desktop/main.ts') },
+        // The console core's cache worker is an entry of its own, beside index.js (cache-host.ts).
+        input: {
+          index: resolve(root, 'src-main/desktop/main.ts'),
+          'cache-worker': resolve(root, 'src-main/console/cache-worker.ts'),
+        },
       },
     },
   },

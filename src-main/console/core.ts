@@ -1,6 +1,7 @@
 // Console main's runtime-neutral core, shared by the Electron shell and the web bridge:
 // the console service (cache, contexts, sync, notifications), the contract handlers, the event
 // hub, and the embedded engine. Both hosts build one of these and hand it to their transport.
+// The cache runs on a worker thread the core owns (cache-host.ts), the same in both hosts.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -50,31 +51,39 @@ export interface ConsoleCore {
   stop(): Promise<void>;
 }
 
-export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
+/** Starts the core: resolves once the cache is open (rebuilt if it was unreadable) and syncing has begun. */
+export async function startConsoleCore(options: ConsoleCoreOptions): Promise<ConsoleCore> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventHub();
-  const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
-  const service = new ConsoleService({
+  const service = await ConsoleService.open({
     cacheFile: path.join(options.dataDir, CACHE_FILE),
     emit: (event, payload) => events.emit(event, payload),
     user: os.userInfo().username,
+    log,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
   });
-  if (service.cacheRecovery) {
-    log(
-      `console: the cache could not be read (${service.cacheRecovery.reason}); it was moved to ` +
-        `${service.cacheRecovery.movedTo} and a new one was started`,
-    );
-  }
+  const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
   const handlers = createHandlers({ appVersion: options.appVersion, runtime: options.runtime, service });
-
   let engine: EmbeddedEngine | null = null;
-  const cfg = options.embeddedEngine;
-  if (cfg) {
-    if (!service.contexts().some((c) => c.name === EMBEDDED_CONTEXT)) {
+  const stop = async () => {
+    status.stop();
+    await service.stop();
+    await engine?.stop();
+  };
+  try {
+    if (options.embeddedEngine) engine = await startEmbedded(options.embeddedEngine);
+    await service.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  /** The embedded engine and its context (`local`); null if it cannot be started. */
+  async function startEmbedded(cfg: EmbeddedEngineConfig): Promise<EmbeddedEngine | null> {
+    if (!(await service.contexts()).some((c) => c.name === EMBEDDED_CONTEXT)) {
       // The URL is a placeholder until the engine has its port.
-      service.putContext({
+      await service.putContext({
         name: EMBEDDED_CONTEXT,
         url: 'http://127.0.0.1:8888',
         envLabel: 'embedded',
@@ -85,29 +94,34 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     if (!existsSync(cfg.cliPath)) {
       status.setEmbeddedEngine('failed');
       log(`console: cannot start the embedded engine: ${cfg.cliPath} is missing`);
-    } else {
-      engine = new EmbeddedEngine({
-        ...cfg,
-        dataDir: path.join(options.dataDir, 'engine'),
-        onState: (state, detail) => {
-          status.setEmbeddedEngine(state);
-          if (detail && state === 'failed') log(`console: ${detail}`);
-        },
-        onLog: (line) => log(`engine: ${line}`),
-      });
-      engine.start().then(
-        (url) => {
-          const ctx = service.contexts().find((c) => c.name === EMBEDDED_CONTEXT);
-          if (ctx && ctx.url !== url) service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
+      return null;
+    }
+    const started = new EmbeddedEngine({
+      ...cfg,
+      dataDir: path.join(options.dataDir, 'engine'),
+      onState: (state, detail) => {
+        status.setEmbeddedEngine(state);
+        if (detail && state === 'failed') log(`console: ${detail}`);
+      },
+      onLog: (line) => log(`engine: ${line}`),
+    });
+    started
+      .start()
+      .then(
+        async (url) => {
+          const ctx = (await service.contexts()).find((c) => c.name === EMBEDDED_CONTEXT);
+          if (ctx && ctx.url !== url) await service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
         },
         (err: unknown) => {
           status.setEmbeddedEngine('failed');
           log(`console: the embedded engine did not start: ${(err as Error).message}`);
         },
+      )
+      .catch((err: unknown) =>
+        log(`console: cannot point ${EMBEDDED_CONTEXT} at the embedded engine: ${(err as Error).message}`),
       );
-    }
+    return started;
   }
-  service.start();
 
   return {
     handlers,
@@ -115,10 +129,6 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     status,
     service,
     engine,
-    async stop() {
-      status.stop();
-      await service.stop();
-      await engine?.stop();
-    },
+    stop,
   };
 }

@@ -133,7 +133,7 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     contexts: () => service.contexts(),
     contextStatuses: () => service.contextStatuses(),
     putContext: (ctx, previousName) => service.putContext(ctx, previousName ?? undefined),
-    removeContext: (n) => (service.removeContext(n), null),
+    removeContext: async (n) => (await service.removeContext(n), null),
     listRequests: (f, o, l) => service.listRequests(f, o, l),
     openRequest: (c, id) => service.openRequest(c, id),
     closeRequest: (c, id) => (service.closeRequest(c, id), null),
@@ -147,12 +147,12 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     requestList: (c) => service.requestList(c),
     createRequest: (c, type, args) => service.createRequest(c, type, args),
     stopRequest: (c, id) => service.stopRequest(c, id),
-    watch: (c, id, w) => (service.setWatched(c, id, w), null),
+    watch: async (c, id, w) => (await service.setWatched(c, id, w), null),
     exportRequests: (refs) => service.exportRequests(refs),
     importRequests: (text) => service.importRequests(text),
     settings: () => service.settings(),
     updateSettings: (patch) => service.updateSettings(patch),
-    trayModel: () => service.cache.trayModel(),
+    trayModel: () => service.trayModel(),
   };
 }
 

@@ -4,7 +4,7 @@
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -30,24 +30,26 @@ async function engine(dataDir = mkdtempSync(path.join(tmpdir(), 'sc-engine-'))) 
   return { e, url, dataDir };
 }
 
-function service(cacheFile: string, url: string, intervals = { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 }) {
+async function service(cacheFile: string, url: string, intervals = { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 }) {
   const seen: Seen = { contextStatus: [], requestsChanged: [], requestUpdated: [], notification: [], tray: [] };
-  const s = new ConsoleService({
+  const s = await ConsoleService.open({
     cacheFile,
     emit: (event, payload) => (seen[event] as unknown[]).push(payload),
     client: { timeoutMs: 1000, getRetries: 0 },
   });
-  s.updateSettings({ intervals });
-  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: true });
-  s.start();
   cleanups.push(() => s.stop());
+  await s.updateSettings({ intervals });
+  await s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: true });
+  await s.start();
   return { s, seen };
 }
 
-async function until<T>(what: string, check: () => T | undefined | null | false, ms = 15_000): Promise<T> {
+type Maybe<T> = T | undefined | null | false;
+
+async function until<T>(what: string, check: () => Maybe<T> | Promise<Maybe<T>>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -60,7 +62,7 @@ describe('console core with the real engine', () => {
   it('follows a request from create to COMPLETE: events, cached logs, exactly one notification', async () => {
     const { url } = await engine();
     const cacheFile = tmpCache();
-    const { s, seen } = service(cacheFile, url);
+    const { s, seen } = await service(cacheFile, url);
 
     const created = await s.createRequest('local', 'hello', { msg: 'hi from the test' });
     expect(created).toMatchObject({
@@ -71,20 +73,20 @@ describe('console core with the real engine', () => {
     });
     await s.openRequest('local', created.id);
 
-    const done = await until('COMPLETE', () => {
-      const r = s.listRequests({ context: 'local' }).items.find((x) => x.id === created.id);
+    const done = await until('COMPLETE', async () => {
+      const r = (await s.listRequests({ context: 'local' })).items.find((x) => x.id === created.id);
       return r?.state === STATE_COMPLETE && r;
     });
     expect(done.finishedJobs).toBe(done.totalJobs);
-    const logs = await until('logs cached', () => {
-      const page = s.jobLogs('local', created.id);
+    const logs = await until('logs cached', async () => {
+      const page = await s.jobLogs('local', created.id);
       return page.total === done.totalJobs && page;
     });
     const greet = logs.items.find((l) => l.jobId.startsWith('greet@'));
     expect(greet?.stdout).toContain('hi from the test');
     expect(BigInt(greet?.finishedAt ?? '0')).toBeGreaterThan(BigInt(greet?.startedAt ?? '0'));
-    expect(s.searchLogs('hi from the test').map((h) => h.requestId)).toContain(created.id);
-    expect(s.request('local', created.id).chain?.jobs.length).toBe(done.totalJobs);
+    expect((await s.searchLogs('hi from the test')).map((h) => h.requestId)).toContain(created.id);
+    expect((await s.request('local', created.id)).chain?.jobs.length).toBe(done.totalJobs);
 
     await until('notification', () => seen.notification.length > 0);
     await new Promise((r) => setTimeout(r, 500)); // more polls happen; no duplicate may follow
@@ -96,15 +98,15 @@ describe('console core with the real engine', () => {
 
     // A console started again on the same cache replays nothing.
     await s.stop();
-    const again = service(cacheFile, url);
+    const again = await service(cacheFile, url);
     await new Promise((r) => setTimeout(r, 600));
     expect(again.seen.notification).toEqual([]);
-    expect(again.s.request('local', created.id).request.state).toBe(STATE_COMPLETE);
+    expect((await again.s.request('local', created.id)).request.state).toBe(STATE_COMPLETE);
   });
 
   it('names the failed jobs when a watched request fails', async () => {
     const { url } = await engine();
-    const { s, seen } = service(tmpCache(), url);
+    const { s, seen } = await service(tmpCache(), url);
     const r = await s.createRequest('local', 'fail', {});
     const n = await until('failure notification', () => seen.notification.find((x) => x.requestId === r.id));
     expect(n.to).toBe(STATE_FAIL);
@@ -114,54 +116,55 @@ describe('console core with the real engine', () => {
 
   it('caches every try of a watched request that ends while nobody is viewing it', async () => {
     const { url } = await engine();
-    const { s } = service(tmpCache(), url);
+    const { s } = await service(tmpCache(), url);
     const r = await s.createRequest('local', 'fail', {}); // watched, never opened
-    const tries = await until('both tries of check-disk cached', () => {
-      const logs = s.jobLogs('local', r.id).items.filter((l) => l.jobId.startsWith('check-disk@'));
+    const tries = await until('both tries of check-disk cached', async () => {
+      const logs = (await s.jobLogs('local', r.id)).items.filter((l) => l.jobId.startsWith('check-disk@'));
       return logs.length === 2 && logs;
     });
     expect(tries.map((l) => [l.try, l.exit])).toEqual([
       [1, 3],
       [2, 3],
     ]);
-    expect(s.request('local', r.id).request.state).toBe(STATE_FAIL);
-    expect(s.request('local', r.id).chain).not.toBeNull();
+    const detail = await s.request('local', r.id);
+    expect(detail.request.state).toBe(STATE_FAIL);
+    expect(detail.chain).not.toBeNull();
   });
 
   it('stops a request through its RM and reads the outcome', async () => {
     const { url } = await engine();
-    const { s } = service(tmpCache(), url);
+    const { s } = await service(tmpCache(), url);
     const r = await s.createRequest('local', 'long-job', { seconds: '60' });
     await s.openRequest('local', r.id);
-    await until('running', () => s.jobStatuses('local', r.id).some((j) => j.state === STATE_RUNNING));
+    await until('running', async () => (await s.jobStatuses('local', r.id)).some((j) => j.state === STATE_RUNNING));
     await s.stopRequest('local', r.id);
-    await until('STOPPED', () => s.request('local', r.id).request.state === STATE_STOPPED);
+    await until('STOPPED', async () => (await s.request('local', r.id)).request.state === STATE_STOPPED);
   });
 
   it('goes offline when the engine dies mid-run, keeps everything readable, and recovers', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sc-engine-'));
     const first = await engine(dataDir);
-    const { s, seen } = service(tmpCache(), first.url);
+    const { s, seen } = await service(tmpCache(), first.url);
     const r = await s.createRequest('local', 'long-job', { seconds: '60' });
     await s.openRequest('local', r.id);
-    await until('first job logged', () => s.jobLogs('local', r.id).total > 0);
+    await until('first job logged', async () => (await s.jobLogs('local', r.id)).total > 0);
 
     process.kill(first.e.pid as number, 'SIGKILL');
     const offline = await until('offline', () => seen.contextStatus.find((c) => !c.online));
     expect(offline.error).toMatch(/cannot reach|no answer/);
     // Everything already seen is still there.
-    const detail = s.request('local', r.id);
+    const detail = await s.request('local', r.id);
     expect(detail.chain?.jobs.length).toBeGreaterThan(0);
-    expect(s.jobLogs('local', r.id).items.some((l) => l.jobId.startsWith('say-start@'))).toBe(true);
-    expect(s.contextStatuses()[0]).toMatchObject({ online: false });
+    expect((await s.jobLogs('local', r.id)).items.some((l) => l.jobId.startsWith('say-start@'))).toBe(true);
+    expect((await s.contextStatuses())[0]).toMatchObject({ online: false });
 
     // The supervisor restarts the engine on the same port; sync resumes by itself, and the
     // request that was running when it died is ended (FAIL, with a job log saying why).
     await until('back online', () => seen.contextStatus.filter((c) => c.online).length >= 2, 30_000);
     const ended = await until(
       'request ended after restart',
-      () => {
-        const rec = s.request('local', r.id).request;
+      async () => {
+        const rec = (await s.request('local', r.id)).request;
         return rec.state !== STATE_RUNNING && rec;
       },
       30_000,
@@ -171,39 +174,44 @@ describe('console core with the real engine', () => {
 
   it('exports requests to one file and imports them elsewhere read-only', async () => {
     const { url } = await engine();
-    const { s } = service(tmpCache(), url);
+    const { s } = await service(tmpCache(), url);
     const r = await s.createRequest('local', 'hello', { msg: 'exported' });
     await s.openRequest('local', r.id);
-    await until('complete with logs', () => s.jobLogs('local', r.id).total >= 3);
-    await until('all logs', () => s.request('local', r.id).request.state === STATE_COMPLETE);
-    const file = s.exportRequests([{ context: 'local', id: r.id }]);
+    await until('complete with logs', async () => (await s.jobLogs('local', r.id)).total >= 3);
+    await until('all logs', async () => (await s.request('local', r.id)).request.state === STATE_COMPLETE);
+    const file = await s.exportRequests([{ context: 'local', id: r.id }]);
 
-    const other = new ConsoleService({ cacheFile: tmpCache(), emit: () => {} });
-    cleanups.push(() => other.stop());
-    expect(other.importRequests(file)).toEqual([{ context: 'local', id: r.id }]);
-    const imported = other.request('local', r.id);
+    // Another console, with an embedded `local` of its own: the import stays apart from it.
+    const { s: other } = await service(tmpCache(), url);
+    const source = `local (imported from ${hostname()})`;
+    expect(await other.importRequests(file)).toEqual({ imported: [{ context: source, id: r.id }], skipped: 0 });
+    expect(await other.importRequests(file)).toEqual({ imported: [], skipped: 1 });
+    const imported = await other.request(source, r.id);
     expect(imported.request).toMatchObject({ origin: 'imported', state: STATE_COMPLETE, args: { msg: 'exported' } });
-    expect(other.jobLogs('local', r.id).items).toEqual(s.jobLogs('local', r.id).items);
-    expect(() => other.setWatched('local', r.id, true)).toThrow(/read-only/);
-    await expect(other.stopRequest('local', r.id)).rejects.toThrow(/read-only/);
+    expect((await other.jobLogs(source, r.id)).items).toEqual((await s.jobLogs('local', r.id)).items);
+    expect((await other.listRequests({ context: 'local' })).items.map((x) => x.id)).not.toContain(r.id);
+    await expect(other.setWatched(source, r.id, true)).rejects.toThrow(/read-only/);
+    await expect(other.stopRequest(source, r.id)).rejects.toThrow(/read-only/);
 
-    expect(() => other.importRequests('{"format":"something else"}')).toThrow(/not an export file/);
-    expect(() =>
+    await expect(other.importRequests('{"format":"something else"}')).rejects.toThrow(/not an export file/);
+    await expect(
       other.importRequests(
         '{"format":"spincycle-console-export","version":1,"requests":[{"context":"x","request":{"state":"bad"}}]}',
       ),
-    ).toThrow(/requests\[0\]\.request\.state: expected an integer/);
+    ).rejects.toThrow(/requests\[0\]\.request\.state: expected an integer/);
   });
 });
 
 describe('console core without an engine', () => {
-  it('starts on a corrupt cache file: moved aside, rebuilt, and says so', () => {
+  it('starts on a corrupt cache file: moved aside, rebuilt, and says so', async () => {
     const file = tmpCache();
     writeFileSync(file, Buffer.alloc(8192, 7));
-    const s = new ConsoleService({ cacheFile: file, emit: () => {} });
+    const said: string[] = [];
+    const s = await ConsoleService.open({ cacheFile: file, emit: () => {}, log: (line) => said.push(line) });
     cleanups.push(() => s.stop());
     expect(s.cacheRecovery?.movedTo).toMatch(/cache\.db\.unreadable-/);
-    expect(s.contexts()).toEqual([]);
+    expect(said).toEqual([expect.stringContaining(`it was moved to ${s.cacheRecovery?.movedTo}`)]);
+    expect(await s.contexts()).toEqual([]);
   });
 
   it('opens a cached request at once while its RM is not known to answer, without waiting for it', async () => {
@@ -221,20 +229,20 @@ describe('console core without an engine', () => {
         }),
     );
     const seen: ContractEvents['contextStatus'][] = [];
-    const s = new ConsoleService({
+    const s = await ConsoleService.open({
       cacheFile: tmpCache(),
       emit: (event, payload) => event === 'contextStatus' && seen.push(payload as ContractEvents['contextStatus']),
       client: { timeoutMs: 60_000, getRetries: 2, backoffMs: 10 },
     });
     cleanups.push(() => s.stop());
-    s.putContext({
+    await s.putContext({
       name: 'local',
       url: `http://127.0.0.1:${(rm.address() as AddressInfo).port}`,
       envLabel: null,
       envColor: null,
       embedded: false,
     });
-    s.cache.putRequest('local', {
+    await s.cache.requests.put('local', {
       id: 'cached1',
       type: 'hello',
       state: STATE_COMPLETE,
@@ -245,7 +253,7 @@ describe('console core without an engine', () => {
       totalJobs: 1,
       finishedJobs: 1,
     });
-    s.start();
+    await s.start();
     // No call has succeeded yet (the first ones hang): the cache answers.
     expect((await s.openRequest('local', 'cached1')).request.id).toBe('cached1');
     hold = false;
@@ -260,16 +268,16 @@ describe('console core without an engine', () => {
 
   it('accepts an unreachable context without blocking the others, and refuses bad ones clearly', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const { s, seen } = service(tmpCache(), closed);
-    s.putContext({ name: 'prod', url: closed, envLabel: 'production', envColor: '#d32f2f', embedded: false });
+    const { s, seen } = await service(tmpCache(), closed);
+    await s.putContext({ name: 'prod', url: closed, envLabel: 'production', envColor: '#d32f2f', embedded: false });
     await until('offline', () => seen.contextStatus.filter((c) => !c.online).length >= 2);
-    expect(s.contexts().map((c) => c.name)).toEqual(['local', 'prod']);
-    expect(() =>
+    expect((await s.contexts()).map((c) => c.name)).toEqual(['local', 'prod']);
+    await expect(
       s.putContext({ name: 'bad name!', url: 'http://x', envLabel: null, envColor: null, embedded: false }),
-    ).toThrow(/invalid context name/);
-    expect(() =>
+    ).rejects.toThrow(/invalid context name/);
+    await expect(
       s.putContext({ name: 'ftp', url: 'ftp://x', envLabel: null, envColor: null, embedded: false }),
-    ).toThrow(/only http and https/);
+    ).rejects.toThrow(/only http and https/);
     await expect(s.createRequest('local', 'hello', {})).rejects.toMatchObject({ code: 'unreachable' });
   });
 });

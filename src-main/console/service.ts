@@ -1,35 +1,37 @@
 // The console core: contexts (Request Managers), one client and one sync per context, the
 // cache, notifications and the tray model, and every operation the contract and the CLI offer.
-// Reads come from the cache (so they work offline); writes (create, stop) go to the RM.
-// Plain Node: no electron, no transport.
+// Reads come from the cache (so they work offline); writes (create, stop) go to the RM. The
+// cache lives on a worker thread (cache-host.ts): every cache call is a promise, and none runs
+// on this event loop. Plain Node: no electron, no transport.
 
-import {
-  chainView,
-  type ConsoleSettings,
-  type Context,
-  type ContextStatus,
-  type JobLogRecord,
-  type JobLogSummary,
-  type JobLogText,
-  type LogSearchHit,
-  type Page,
-  type RequestDetail,
-  type RequestFilter,
-  type RequestPart,
-  type RequestRecord,
+import type {
+  ConsoleSettings,
+  Context,
+  ContextStatus,
+  ImportResult,
+  JobLogRecord,
+  JobLogSummary,
+  JobLogText,
+  LogSearchHit,
+  Page,
+  RequestDetail,
+  RequestFilter,
+  RequestPart,
+  RequestRecord,
+  RequestRef,
+  TrayModel,
 } from '../shared/console-model';
 import {
   JobStatusByRuntime,
-  decodeJobChain,
-  parseWire,
+  decodeRequestSpecs,
   type JobStatus,
   type JsonObject,
   type RequestSpec,
 } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
-import { Cache } from './cache/cache';
+import type { RemoteCache } from './cache-api';
+import { CacheHost } from './cache-host';
 import { RmClient, type RmClientOptions } from './client/rm-client';
-import { exportRequests, importRequests } from './export-import';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { Notifier } from './sync/notifier';
 
@@ -60,23 +62,30 @@ export interface ConsoleServiceOptions {
   /** Username sent with created requests. */
   user?: string;
   nativeBinding?: string;
+  /** Where cache trouble nobody asked about is reported (a rebuilt file, a lost worker). */
+  log?: (line: string) => void;
 }
 
 const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
 const SETTINGS_KEY = 'settings';
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export class ConsoleService {
-  readonly cache: Cache;
+  readonly cache: RemoteCache;
   private readonly syncs = new Map<string, ContextSync>();
   private readonly clients = new Map<string, RmClient>();
   private readonly notifier: Notifier;
-  private settingsValue: ConsoleSettings;
   private started = false;
-  private indexer: ReturnType<typeof setInterval> | undefined;
+  /** Context changes (add, edit, remove, start), one at a time: a context never gets two syncs. */
+  private contextChanges: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: ConsoleServiceOptions) {
-    this.cache = new Cache(options.cacheFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
-    this.settingsValue = { ...DEFAULT_SETTINGS, ...this.cache.getSetting<Partial<ConsoleSettings>>(SETTINGS_KEY) };
+  private constructor(
+    private readonly options: ConsoleServiceOptions,
+    private readonly host: CacheHost,
+    private settingsValue: ConsoleSettings,
+  ) {
+    this.cache = host.cache;
     this.notifier = new Notifier(
       this.cache,
       {
@@ -87,37 +96,55 @@ export class ConsoleService {
     );
   }
 
+  /** Opens the cache (on its worker) and the saved settings; start() then syncs the contexts. */
+  static async open(options: ConsoleServiceOptions): Promise<ConsoleService> {
+    const host = await CacheHost.open({
+      file: options.cacheFile,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      ...(options.log ? { onProblem: options.log } : {}),
+    });
+    const stored = await host.cache.settings.get(SETTINGS_KEY).catch(() => undefined);
+    const saved = isObject(stored) ? (stored as Partial<ConsoleSettings>) : {};
+    return new ConsoleService(options, host, { ...DEFAULT_SETTINGS, ...saved });
+  }
+
   /** Why the cache had to be rebuilt at start, if it had to. */
-  get cacheRecovery(): Cache['recovered'] {
-    return this.cache.recovered;
+  get cacheRecovery(): CacheHost['recovered'] {
+    return this.host.recovered;
   }
 
   /** Starts syncing every context. */
-  start(): void {
-    this.started = true;
-    for (const ctx of this.cache.listContexts()) this.startContext(ctx);
-    this.notifier.refreshTray();
-    // Newly cached log text joins the full-text index in the background, a batch at a time.
-    this.indexer = setInterval(() => this.cache.indexPending(5000), 250);
-    this.indexer.unref();
+  async start(): Promise<void> {
+    await this.serially(async () => {
+      this.started = true;
+      for (const ctx of await this.contexts()) await this.startContext(ctx);
+    });
+    await this.notifier.refreshTray();
   }
 
   async stop(): Promise<void> {
-    this.started = false;
-    clearInterval(this.indexer);
-    for (const sync of this.syncs.values()) sync.stop();
-    this.syncs.clear();
-    this.cache.close();
+    await this.serially(async () => {
+      this.started = false;
+      await Promise.all([...this.syncs.values()].map((sync) => sync.stop()));
+      this.syncs.clear();
+    });
+    await this.host.close();
+  }
+
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.contextChanges.then(change);
+    this.contextChanges = run.catch(() => undefined);
+    return run;
   }
 
   // ---- contexts ----
 
-  contexts(): Context[] {
-    return this.cache.listContexts();
+  contexts(): Promise<Context[]> {
+    return this.cache.contexts.list();
   }
 
-  contextStatuses(): ContextStatus[] {
-    return this.contexts().map(
+  async contextStatuses(): Promise<ContextStatus[]> {
+    return (await this.contexts()).map(
       (c) =>
         this.syncs.get(c.name)?.contextStatus ?? {
           context: c.name,
@@ -129,7 +156,7 @@ export class ConsoleService {
   }
 
   /** Adds or edits a context (`previousName` to rename). An unreachable URL is accepted: it shows offline. */
-  putContext(ctx: Context, previousName?: string): Context {
+  async putContext(ctx: Context, previousName?: string): Promise<Context> {
     if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
       throw new ConsoleError(
         'bad-request',
@@ -137,29 +164,35 @@ export class ConsoleService {
       );
     }
     new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
-    const existing = this.contexts().find((c) => c.name === ctx.name);
-    if (existing && previousName !== ctx.name && previousName !== undefined) {
-      throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
-    }
-    this.stopContext(previousName ?? ctx.name);
-    this.cache.putContext(ctx, previousName);
-    if (this.started) this.startContext(ctx);
-    return ctx;
+    return this.serially(async () => {
+      const existing = (await this.contexts()).find((c) => c.name === ctx.name);
+      if (existing && previousName !== ctx.name && previousName !== undefined) {
+        throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
+      }
+      await this.stopContext(previousName ?? ctx.name);
+      await this.cache.contexts.put(ctx, previousName);
+      if (this.started) await this.startContext(ctx);
+      return ctx;
+    });
   }
 
-  removeContext(name: string): void {
-    this.stopContext(name);
-    if (!this.cache.removeContext(name)) throw new ConsoleError('not-found', `no context named ${name}`);
+  removeContext(name: string): Promise<void> {
+    return this.serially(async () => {
+      await this.stopContext(name);
+      if (!(await this.cache.contexts.remove(name))) throw new ConsoleError('not-found', `no context named ${name}`);
+    });
   }
 
-  private startContext(ctx: Context): void {
+  private async startContext(ctx: Context): Promise<void> {
     const client = new RmClient({ ...this.options.client, baseUrl: ctx.url });
+    const lastContact = await this.cache.contexts.lastContact(ctx.name);
     this.clients.set(ctx.name, client);
     const emit = this.options.emit;
     const sync = new ContextSync(
       ctx,
       client,
       this.cache,
+      lastContact,
       {
         contextStatus: (s) => emit('contextStatus', s),
         requestsChanged: (context, requests) => emit('requestsChanged', { context, requests }),
@@ -173,10 +206,11 @@ export class ConsoleService {
     sync.start();
   }
 
-  private stopContext(name: string): void {
-    this.syncs.get(name)?.stop();
+  private async stopContext(name: string): Promise<void> {
+    const sync = this.syncs.get(name);
     this.syncs.delete(name);
     this.clients.delete(name);
+    await sync?.stop();
   }
 
   private client(context: string): RmClient {
@@ -193,36 +227,35 @@ export class ConsoleService {
 
   // ---- reading (from the cache; works offline) ----
 
-  listRequests(filter: RequestFilter, offset = 0, limit = 100): Page<RequestRecord> {
-    return this.cache.listRequests(filter, offset, limit);
+  listRequests(filter: RequestFilter, offset = 0, limit = 100): Promise<Page<RequestRecord>> {
+    return this.cache.requests.list(filter, offset, limit);
   }
 
   /** A request with its chain and job statuses, from the cache. */
-  request(context: string, id: string): RequestDetail {
-    const request = this.cache.getRequest(context, id);
+  async request(context: string, id: string): Promise<RequestDetail> {
+    const [request, chain, statuses] = await Promise.all([
+      this.cache.requests.get(context, id),
+      this.cache.chains.chainView(context, id),
+      this.cache.chains.statuses(context, id),
+    ]);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
-    const chainText = this.cache.getChainText(context, id);
-    return {
-      request,
-      chain: chainText === null ? null : chainView(decodeJobChain(parseWire(chainText))),
-      statuses: this.cache.getStatuses(context, id),
-    };
+    return { request, chain, statuses };
   }
 
   /** Job statuses, longest-running first (JobStatusByRuntime). */
-  jobStatuses(context: string, id: string): JobStatus[] {
-    return this.cache.getStatuses(context, id).sort(JobStatusByRuntime);
+  async jobStatuses(context: string, id: string): Promise<JobStatus[]> {
+    return (await this.cache.chains.statuses(context, id)).sort(JobStatusByRuntime);
   }
 
-  jobLogs(context: string, id: string, offset = 0, limit = 500): Page<JobLogRecord> {
-    return this.cache.jobLogs(context, id, offset, limit);
+  jobLogs(context: string, id: string, offset = 0, limit = 500): Promise<Page<JobLogRecord>> {
+    return this.cache.logs.page(context, id, offset, limit);
   }
 
-  jobLogSummaries(context: string, id: string, offset = 0, limit = 500): Page<JobLogSummary> {
-    return this.cache.jobLogSummaries(context, id, offset, limit);
+  jobLogSummaries(context: string, id: string, offset = 0, limit = 500): Promise<Page<JobLogSummary>> {
+    return this.cache.logs.summaries(context, id, offset, limit);
   }
 
-  jobLogText(
+  async jobLogText(
     context: string,
     id: string,
     jobId: string,
@@ -230,18 +263,18 @@ export class ConsoleService {
     stream: 'stdout' | 'stderr',
     offset: number,
     length: number,
-  ): JobLogText {
-    const slice = this.cache.jobLogText(context, id, jobId, tryN, stream, offset, length);
+  ): Promise<JobLogText> {
+    const slice = await this.cache.logs.text(context, id, jobId, tryN, stream, offset, length);
     if (!slice) throw new ConsoleError('not-found', `no try ${tryN} of job ${jobId} in request ${id} (${context})`);
     return slice;
   }
 
-  jobLogsOfJob(context: string, id: string, jobId: string): JobLogRecord[] {
-    return this.cache.jobLogsOfJob(context, id, jobId);
+  jobLogsOfJob(context: string, id: string, jobId: string): Promise<JobLogRecord[]> {
+    return this.cache.logs.ofJob(context, id, jobId);
   }
 
-  searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {
-    return this.cache.searchLogs(text, offset, limit);
+  searchLogs(text: string, offset = 0, limit = 50): Promise<LogSearchHit[]> {
+    return this.cache.search.search(text, offset, limit);
   }
 
   /**
@@ -255,7 +288,7 @@ export class ConsoleService {
   async openRequest(context: string, id: string): Promise<RequestDetail> {
     const sync = this.sync(context);
     sync.setViewed(id, true);
-    const cached = this.cache.getRequest(context, id);
+    const cached = await this.cache.requests.get(context, id);
     const { online, lastOkMs } = sync.contextStatus;
     const answering = online && lastOkMs !== null;
     if (cached?.origin !== 'imported' && !(cached && !answering)) {
@@ -276,11 +309,11 @@ export class ConsoleService {
   async requestList(context: string): Promise<RequestSpec[]> {
     try {
       const specs = await this.client(context).requestList();
-      this.cache.putSetting(REQUEST_LIST_KEY(context), specs);
+      await this.cache.settings.put(REQUEST_LIST_KEY(context), specs);
       return specs;
     } catch (err) {
-      const cached = this.cache.getSetting<RequestSpec[]>(REQUEST_LIST_KEY(context));
-      if (cached) return cached;
+      const cached = await this.cache.settings.get(REQUEST_LIST_KEY(context)).catch(() => undefined);
+      if (cached !== undefined) return decodeRequestSpecs(cached);
       throw this.rmError(err, 'request types');
     }
   }
@@ -295,15 +328,16 @@ export class ConsoleService {
     } catch (err) {
       throw this.rmError(err, `creating a ${type} request`);
     }
-    this.cache.putRequest(context, created, { args, origin: 'console', watched: true });
-    this.notifier.refreshTray();
-    const rec = this.cache.getRequest(context, created.id) as RequestRecord;
+    await this.cache.requests.put(context, created, { args, origin: 'console', watched: true });
+    const rec = await this.cache.requests.get(context, created.id);
+    if (!rec) throw new ConsoleError('rm-error', `request ${created.id} was created but could not be cached`);
+    await this.notifier.refreshTray();
     this.options.emit('requestsChanged', { context, requests: [rec] });
     return rec;
   }
 
   async stopRequest(context: string, id: string): Promise<RequestRecord | null> {
-    this.refuseImported(context, id);
+    await this.refuseImported(context, id);
     try {
       await this.client(context).stopRequest(id);
     } catch (err) {
@@ -312,19 +346,19 @@ export class ConsoleService {
     await this.sync(context)
       .syncRequest(id)
       .catch(() => undefined);
-    return this.cache.getRequest(context, id);
+    return this.cache.requests.get(context, id);
   }
 
-  setWatched(context: string, id: string, watched: boolean): void {
-    this.refuseImported(context, id);
-    if (!this.cache.setWatched(context, id, watched)) {
+  async setWatched(context: string, id: string, watched: boolean): Promise<void> {
+    await this.refuseImported(context, id);
+    if (!(await this.cache.requests.setWatched(context, id, watched))) {
       throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
     }
-    this.notifier.refreshTray();
+    await this.notifier.refreshTray();
   }
 
-  private refuseImported(context: string, id: string): void {
-    if (this.cache.getRequest(context, id)?.origin === 'imported') {
+  private async refuseImported(context: string, id: string): Promise<void> {
+    if ((await this.cache.requests.get(context, id))?.origin === 'imported') {
       throw new ConsoleError('read-only', `request ${id} was imported from a file: it is read-only`);
     }
   }
@@ -339,29 +373,34 @@ export class ConsoleService {
 
   // ---- export / import ----
 
-  exportRequests(refs: ReadonlyArray<{ context: string; id: string }>): string {
-    return exportRequests(this.cache, refs);
+  exportRequests(refs: readonly RequestRef[]): Promise<string> {
+    return this.cache.transfer.exportRequests(refs);
   }
 
-  importRequests(text: string): Array<{ context: string; id: string }> {
-    const imported = importRequests(this.cache, text);
-    this.notifier.refreshTray();
-    return imported;
+  /** Imports an export file (see export-import.ts): all of it or, with a clear error, nothing. */
+  async importRequests(text: string): Promise<ImportResult> {
+    const result = await this.cache.transfer.importRequests(text);
+    await this.notifier.refreshTray();
+    return result;
   }
 
-  // ---- settings ----
+  // ---- settings and tray ----
 
   settings(): ConsoleSettings {
     return this.settingsValue;
   }
 
-  updateSettings(patch: Partial<ConsoleSettings>): ConsoleSettings {
+  trayModel(): Promise<TrayModel> {
+    return this.cache.requests.trayModel();
+  }
+
+  async updateSettings(patch: Partial<ConsoleSettings>): Promise<ConsoleSettings> {
     this.settingsValue = {
       ...this.settingsValue,
       ...patch,
       intervals: { ...this.settingsValue.intervals, ...patch.intervals },
     };
-    this.cache.putSetting(SETTINGS_KEY, this.settingsValue);
+    await this.cache.settings.put(SETTINGS_KEY, this.settingsValue);
     if (patch.intervals) {
       for (const sync of this.syncs.values()) sync.setIntervals(this.settingsValue.intervals);
     }

@@ -171,7 +171,7 @@ function registerProtocol(): void {
   }
 }
 
-function start(): void {
+async function start(): Promise<void> {
   const binding = electronSqliteBinding({
     isPackaged: app.isPackaged,
     appPath: app.getAppPath(),
@@ -190,20 +190,29 @@ function start(): void {
   if (runtime) log(`desktop: embedded engine runtime: ${runtime.why}`);
   const launcher =
     runtime?.kind === 'node' ? nodeLauncher(runtime.nodePath) : runtime?.kind === 'utility' ? utilityLauncher() : null;
-  core = startConsoleCore({
-    appVersion: app.getVersion(),
-    runtime: describeRuntime(process.versions),
-    dataDir,
-    ...(binding.nativeBinding ? { nativeBinding: binding.nativeBinding } : {}),
-    embeddedEngine: launcher
-      ? {
-          cliPath: path.join(filesRoot, 'bin/spincycle.js'),
-          specsDir: path.join(filesRoot, 'resources/specs'),
-          launcher,
-        }
-      : null,
-  });
-  if (runtime?.kind === 'none') core.status.setEmbeddedEngine('failed');
+  let started: ConsoleCore;
+  try {
+    started = await startConsoleCore({
+      appVersion: app.getVersion(),
+      runtime: describeRuntime(process.versions),
+      dataDir,
+      ...(binding.nativeBinding ? { nativeBinding: binding.nativeBinding } : {}),
+      embeddedEngine: launcher
+        ? {
+            cliPath: path.join(filesRoot, 'bin/spincycle.js'),
+            specsDir: path.join(filesRoot, 'resources/specs'),
+            launcher,
+          }
+        : null,
+    });
+  } catch (e) {
+    dialog.showErrorBox('Spin Cycle cannot start', (e as Error).message);
+    app.exit(1);
+    return;
+  }
+  core = started;
+
+  if (runtime?.kind === 'none') started.status.setEmbeddedEngine('failed');
 
   // The last click handler is kept for the e2e hooks (they cannot click an OS notification).
   const ports = electronNotificationPorts({ iconPath: appIconFile(iconsDir), open: (t) => opener.open(t) });
@@ -219,7 +228,7 @@ function start(): void {
   } catch (e) {
     log(`desktop: no tray icon (${(e as Error).message}); closing the window quits`);
   }
-  routeCoreEvents(core.events, {
+  routeCoreEvents(started.events, {
     tray: (model) => {
       lastTray = model;
       refreshTray();
@@ -227,7 +236,7 @@ function start(): void {
     notification: (n) => center.notify(n),
   });
 
-  window = openWindow(core);
+  window = openWindow(started);
   installE2eHooks(process.env, {
     trayMenu: () => tray?.menu ?? null,
     notify: (n) => center.notify(n),

@@ -7,11 +7,23 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { Cache } from '../cache/cache';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CacheHost } from '../cache-host';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
 import { ContextSync, type SyncListener } from './context-sync';
+
+const hosts: CacheHost[] = [];
+afterEach(async () => {
+  for (const host of hosts.splice(0)) await host.close();
+});
+
+/** The cache on its worker, as the console core has it. */
+async function openCache(file = ':memory:') {
+  const host = await CacheHost.open({ file });
+  hosts.push(host);
+  return host.cache;
+}
 
 const quiet: SyncListener = {
   contextStatus: () => {},
@@ -29,7 +41,8 @@ describe('context status', () => {
       const sync = new ContextSync(
         { name: 'local', url, envLabel: null, envColor: null, embedded: false },
         new RmClient({ baseUrl: url, getRetries: 0 }),
-        new Cache(':memory:'),
+        await openCache(),
+        null,
         quiet,
       );
       await expect(sync.syncRequest('gone')).rejects.toThrow(/no such thing/);
@@ -51,7 +64,8 @@ describe('context status', () => {
     const sync = new ContextSync(
       { name: 'local', url, envLabel: null, envColor: null, embedded: false },
       new RmClient({ baseUrl: url, getRetries: 0 }),
-      new Cache(':memory:'),
+      await openCache(),
+      null,
       listener,
     );
     await sync.syncNow(); // the running list (unreachable), then the viewed requests (none)
@@ -69,26 +83,27 @@ describe('context status', () => {
     await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
     const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
-    const cache = new Cache(path.join(dir, 'cache.db'));
+    const first = await CacheHost.open({ file: path.join(dir, 'cache.db') });
     try {
-      cache.putContext(ctx);
-      const first = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, quiet);
-      expect(first.contextStatus.lastOkMs).toBeNull();
-      await first.syncNow();
-      const lastOk = first.contextStatus.lastOkMs;
+      await first.cache.contexts.put(ctx);
+      const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), first.cache, null, quiet);
+      expect(sync.contextStatus.lastOkMs).toBeNull();
+      await sync.syncNow();
+      const lastOk = sync.contextStatus.lastOkMs;
       expect(lastOk).toEqual(expect.any(Number));
-      first.stop();
+      await sync.stop();
       await new Promise((resolve) => rm.close(resolve));
 
       // A new sync (new poll intervals, or the console restarted) on the same cache file.
-      cache.close();
-      const reopened = new Cache(path.join(dir, 'cache.db'));
-      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, quiet);
-      expect(second.contextStatus.lastOkMs).toBe(lastOk);
+      await first.close();
+      const reopened = await openCache(path.join(dir, 'cache.db'));
+      const remembered = await reopened.contexts.lastContact('prod');
+      expect(remembered).toBe(lastOk);
+      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, remembered, quiet);
       await second.syncNow();
       expect(second.contextStatus).toMatchObject({ online: false, lastOkMs: lastOk });
-      reopened.close();
     } finally {
+      await first.close();
       rm.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -105,7 +120,8 @@ describe('context status', () => {
     const sync = new ContextSync(
       { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
       new RmClient({ baseUrl: url, getRetries: 0 }),
-      new Cache(':memory:'),
+      await openCache(),
+      null,
       quiet,
       { viewedMs: 3_600_000, otherMs: 3_600_000, maxBackoffMs: 3_600_000 },
     );
@@ -119,7 +135,7 @@ describe('context status', () => {
       const running = asked.filter((u) => u === '/api/v1/status/running').length;
       expect(running).toBe(2); // once per start: the old loop did not carry on beside the new one
     } finally {
-      sync.stop();
+      await sync.stop();
       await new Promise((resolve) => rm.close(resolve));
     }
   });

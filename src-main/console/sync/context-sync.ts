@@ -16,12 +16,11 @@ import {
   STATE_RUNNING,
   STATE_STOPPED,
   STATE_TIMEOUT,
-  encodeJobChain,
   type JobStatus,
   type Request,
   type State,
 } from '../../shared/proto';
-import type { Cache } from '../cache/cache';
+import type { RemoteCache } from '../cache-api';
 import { RmClientError, type RmClient } from '../client/rm-client';
 
 export interface SyncIntervals {
@@ -81,12 +80,13 @@ export class ContextSync {
   constructor(
     readonly context: Context,
     private readonly client: RmClient,
-    private readonly cache: Cache,
+    private readonly cache: RemoteCache,
+    /** When the RM last answered, as the cache remembers it (it survives restarts). */
+    lastContact: number | null,
     private readonly listener: SyncListener,
     private intervals: SyncIntervals = DEFAULT_INTERVALS,
   ) {
-    // The last contact survives restarts (of the console, or of this sync for new intervals).
-    this.persistedOkMs = cache.lastContact(context.name);
+    this.persistedOkMs = lastContact;
     this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null };
   }
 
@@ -108,10 +108,11 @@ export class ContextSync {
     );
   }
 
-  stop(): void {
+  /** Stops both loops; resolves once the last contact is saved. */
+  stop(): Promise<void> {
     this.halt();
     this.retired = true;
-    this.persistContact();
+    return this.persistContact();
   }
 
   /** New poll intervals, applied now; what the sync knows (viewed requests, status) is kept. */
@@ -178,7 +179,7 @@ export class ContextSync {
     const was = this.status;
     this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null };
     if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
-      this.persistContact();
+      void this.persistContact();
     }
     if (!was.online || was.lastOkMs === null) this.announce();
   }
@@ -187,7 +188,7 @@ export class ContextSync {
     this.failures++;
     const was = this.status;
     this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error };
-    this.persistContact();
+    void this.persistContact();
     if (was.online || was.error !== error) this.announce();
   }
 
@@ -195,14 +196,14 @@ export class ContextSync {
     if (!this.retired) this.listener.contextStatus(this.status);
   }
 
-  private persistContact(): void {
+  private async persistContact(): Promise<void> {
     const ms = this.status.lastOkMs;
     if (ms === null || ms === this.persistedOkMs) return;
     this.persistedOkMs = ms;
     try {
-      this.cache.putLastContact(this.context.name, ms);
+      await this.cache.contexts.putLastContact(this.context.name, ms);
     } catch {
-      // A closed or read-only cache: the in-memory status is still right.
+      // A closed or full cache: the in-memory status is still right.
     }
   }
 
@@ -219,7 +220,7 @@ export class ContextSync {
         if (rec) changed.push(rec);
       }
       // Requests the cache thinks are unfinished but are no longer running: read their end.
-      for (const id of this.cache.unfinishedIds(this.context.name)) {
+      for (const id of await this.cache.requests.unfinishedIds(this.context.name)) {
         if (seen.has(id) || this.viewed.has(id)) continue;
         const r = await this.readRequest(id);
         const rec = r && (await this.absorb(r));
@@ -240,9 +241,10 @@ export class ContextSync {
 
   /** Stores a request as the RM reports it; announces a state change. Returns it if it changed. */
   private async absorb(r: Request): Promise<RequestRecord | null> {
-    const update = this.cache.putRequest(this.context.name, r);
+    const update = await this.cache.requests.put(this.context.name, r);
     if (!update.changed) return null;
-    const rec = this.cache.getRequest(this.context.name, r.id) as RequestRecord;
+    const rec = await this.cache.requests.get(this.context.name, r.id);
+    if (!rec) return null;
     if (update.previousState !== null && update.previousState !== r.state) {
       const failedJobs = FAILED.has(r.state) ? await this.failedJobs(r.id) : [];
       this.listener.stateChanged({ context: this.context.name, request: rec, from: update.previousState, failedJobs });
@@ -258,14 +260,14 @@ export class ContextSync {
   private async fetchEverything(requestId: string): Promise<void> {
     const ctx = this.context.name;
     const parts: RequestPart[] = [];
-    if (this.cache.getChainText(ctx, requestId) === null) {
-      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+    if (!(await this.cache.chains.hasChain(ctx, requestId))) {
+      await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
     const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-    this.cache.putStatuses(ctx, requestId, statuses);
+    await this.cache.chains.putStatuses(ctx, requestId, statuses);
     parts.push('statuses');
-    if (this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0) parts.push('logs');
+    if ((await this.cache.logs.put(ctx, await this.client.jobLogs(requestId))) > 0) parts.push('logs');
     this.fullyLogged.add(requestId);
     this.listener.requestUpdated(ctx, requestId, parts);
   }
@@ -274,7 +276,7 @@ export class ContextSync {
     try {
       const status = await this.client.requestStatus(requestId);
       const statuses = status.jobChainStatus.jobStatuses ?? [];
-      this.cache.putStatuses(this.context.name, requestId, statuses);
+      await this.cache.chains.putStatuses(this.context.name, requestId, statuses);
       return statuses.filter((s) => FAILED.has(s.state)).map((s) => s.jobId);
     } catch {
       return [];
@@ -324,15 +326,15 @@ export class ContextSync {
       parts.push('request');
       this.listener.requestsChanged(ctx, [rec]);
     }
-    if (this.cache.getChainText(ctx, requestId) === null) {
-      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+    if (!(await this.cache.chains.hasChain(ctx, requestId))) {
+      await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
     const ended = TERMINAL.has(r.state);
     if (!ended || !this.fullyLogged.has(requestId)) {
       const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-      if (this.statusesChanged(requestId, statuses)) {
-        this.cache.putStatuses(ctx, requestId, statuses);
+      if (await this.statusesChanged(requestId, statuses)) {
+        await this.cache.chains.putStatuses(ctx, requestId, statuses);
         parts.push('statuses');
       }
       if (await this.syncLogs(requestId, statuses, ended)) parts.push('logs');
@@ -341,8 +343,8 @@ export class ContextSync {
     return parts;
   }
 
-  private statusesChanged(requestId: string, next: readonly JobStatus[]): boolean {
-    const before = this.cache.getStatuses(this.context.name, requestId);
+  private async statusesChanged(requestId: string, next: readonly JobStatus[]): Promise<boolean> {
+    const before = await this.cache.chains.statuses(this.context.name, requestId);
     if (before.length !== next.length) return true;
     const key = (s: JobStatus) => `${s.jobId}|${s.state}|${s.status}`;
     const had = new Set(before.map(key));
@@ -354,17 +356,18 @@ export class ContextSync {
     const ctx = this.context.name;
     if (ended) {
       // Every try of every job, once: the request is over, nothing more will be logged.
-      const added = this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId));
+      const added = await this.cache.logs.put(ctx, await this.client.jobLogs(requestId));
       this.fullyLogged.add(requestId);
       return added > 0;
     }
-    const cachedJobs = new Set([...this.cache.loggedTries(ctx, requestId)].map((k) => k.slice(0, k.lastIndexOf('#'))));
+    const tries = await this.cache.logs.tries(ctx, requestId);
+    const cachedJobs = new Set([...tries].map((k) => k.slice(0, k.lastIndexOf('#'))));
     const missing = statuses.filter(
       (s) => s.state !== STATE_PENDING && s.state !== STATE_RUNNING && !cachedJobs.has(s.jobId),
     );
     if (missing.length === 0) return false;
     if (missing.length > PER_JOB_LOG_LIMIT) {
-      return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0;
+      return (await this.cache.logs.put(ctx, await this.client.jobLogs(requestId))) > 0;
     }
     let added = 0;
     for (const s of missing) {
@@ -372,9 +375,9 @@ export class ContextSync {
       if (!latest) continue;
       if (latest.try > 1) {
         // Earlier tries are only in the full log.
-        return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0 || added > 0;
+        return (await this.cache.logs.put(ctx, await this.client.jobLogs(requestId))) > 0 || added > 0;
       }
-      added += this.cache.putJobLogs(ctx, [latest]);
+      added += await this.cache.logs.put(ctx, [latest]);
     }
     return added > 0;
   }

@@ -1,0 +1,71 @@
+// What the console core may ask of its cache worker (cacheApi in cache-worker.ts: the cache's
+// stores, and export/import), and the messages between them. A call names a store and one of
+// its methods; arguments and results cross the thread boundary by structured clone (bigints,
+// Sets and Uint8Arrays included). On the core's side every method returns a promise
+// (RemoteCache). Types only, and the store names: the core's bundle holds no cache code.
+
+import type { cacheApi } from './cache-worker';
+
+export type CacheApi = ReturnType<typeof cacheApi>;
+export type StoreName = keyof CacheApi;
+
+/** Every store's name, for the core's side (which holds no store). */
+export const STORE_NAMES = Object.keys({
+  contexts: true,
+  requests: true,
+  chains: true,
+  logs: true,
+  search: true,
+  settings: true,
+  transfer: true,
+} satisfies Record<StoreName, true>) as StoreName[];
+
+type Method = (...args: never[]) => unknown;
+
+/** A store as the core sees it: each method's result as a promise. */
+export type RemoteStore<T> = {
+  readonly [M in keyof T as T[M] extends Method ? M : never]: T[M] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<R>
+    : never;
+};
+
+export type RemoteCache = { readonly [S in StoreName]: RemoteStore<CacheApi[S]> };
+
+/** How the worker opens the cache. */
+export interface CacheWorkerConfig {
+  file: string;
+  /** better-sqlite3's compiled addon for this runtime (Electron keeps its own build). */
+  nativeBinding?: string;
+}
+
+// ---- messages ----
+
+export interface CallMessage {
+  kind: 'call';
+  id: number;
+  store: StoreName;
+  method: string;
+  args: unknown[];
+}
+
+export interface CloseMessage {
+  kind: 'close';
+}
+
+export type ToWorker = CallMessage | CloseMessage;
+
+/** A failure as it crosses the thread boundary: enough to rethrow it with its name and code. */
+export interface ErrorData {
+  name: string;
+  message: string;
+  /** SQLite's error code (e.g. SQLITE_FULL), when it has one. */
+  code?: string;
+}
+
+export type FromWorker =
+  | { kind: 'opened'; recovered?: { movedTo: string; reason: string } }
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: ErrorData }
+  /** Background work that failed (indexing); the worker carries on. */
+  | { kind: 'problem'; message: string }
+  | { kind: 'closed' };
