@@ -1,9 +1,10 @@
-// Unit and integration tests (vitest): *.test.ts next to the code they test, run under Node.
+// Unit and integration tests (vitest): *.test.ts next to the code they test, and suites that
+// cut across it (test/, e.g. test/hostile/), run under Node.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bin/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bin/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -149,6 +149,13 @@ export interface RequestRef {
   id: string;
 }
 
+/** What an import did: the requests it stored, and how many it skipped as already imported. */
+export interface ImportResult {
+  imported: RequestRef[];
+  /** Requests the cache already held as imported, with the same state and logs. */
+  skipped: number;
+}
+
 /** Whether a context's RM answers. While offline everything is read from the cache. */
 export interface ContextStatus {
   context: string;
