@@ -60,11 +60,15 @@ export class CacheHost {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
-  /** Set when opening the cache found the file unusable and moved it aside. */
-  recovered: { movedTo: string; reason: string } | undefined;
+  private recoveredAs: { movedTo: string; reason: string } | undefined;
 
   private constructor(private readonly options: CacheHostOptions) {
     this.cache = remoteCache((store, method, args) => this.call(store, method, args));
+  }
+
+  /** Set when opening the cache found the file unusable and moved it aside. */
+  get recovered(): { movedTo: string; reason: string } | undefined {
+    return this.recoveredAs;
   }
 
   /** Starts the worker and waits for the cache to be open (migrated, or rebuilt if unreadable). */
@@ -89,7 +93,7 @@ export class CacheHost {
       worker.on('message', (m: FromWorker) => {
         if (m.kind === 'opened') {
           ready = true;
-          this.recovered = m.recovered;
+          this.recoveredAs = m.recovered;
           if (m.recovered) {
             this.report(
               `the cache could not be read (${m.recovered.reason}); it was moved to ${m.recovered.movedTo} ` +
@@ -125,11 +129,11 @@ export class CacheHost {
     if (this.live !== worker) return;
     this.live = null;
     this.worker = null;
-    if (this.closed) return;
     const failed = [...this.pending.values()];
     this.pending.clear();
-    for (const p of failed) p.reject(new Error(`the cache worker stopped: ${why}`));
-    if (hadOpened) this.report(`the cache worker stopped: ${why}`);
+    const stopped = this.closed ? 'the cache is closed' : `the cache worker stopped: ${why}`;
+    for (const p of failed) p.reject(new Error(stopped));
+    if (hadOpened && !this.closed) this.report(stopped);
   }
 
   private report(message: string): void {

@@ -1,8 +1,8 @@
 // The cache worker: a worker thread that owns the console's SQLite cache and does all of its
 // work (storing logs, indexing them, searching, reading slices of big logs) away from the
 // event loop that serves the window. It answers the core's calls one at a time, in the order
-// they came, and indexes newly stored log text in short slices between them. Started by
-// cache-host.ts; built as its own entry (out/main/cache-worker.js).
+// they came, and indexes newly stored log text in short slices while no call is coming.
+// Started by cache-host.ts; built as its own entry (out/main/cache-worker.js).
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestRef } from '../shared/console-model';
@@ -32,6 +32,8 @@ const INDEX_EVERY_MS = 250;
 const INDEX_BATCH = 100;
 /** How long the indexer works before it lets waiting calls run. */
 const INDEX_SLICE_MS = 15;
+/** Calls come first: the indexer waits until none has come for this long (a search indexes what it needs). */
+const QUIET_MS = 20;
 
 const port = parentPort;
 if (!port) throw new Error('cache-worker.ts runs as a worker thread (started by cache-host.ts)');
@@ -51,8 +53,15 @@ post({ kind: 'opened', ...(cache.recovered ? { recovered: cache.recovered } : {}
 let lastProblem = '';
 let next: { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | null = null;
 
+let lastCallAt = 0;
+
 /** Indexes pending log text for one slice of time; comes back at once while more is pending. */
 function indexSome(): void {
+  const quietFor = performance.now() - lastCallAt;
+  if (quietFor < QUIET_MS) {
+    next = { timer: setTimeout(indexSome, QUIET_MS - quietFor) };
+    return;
+  }
   let more = false;
   try {
     const until = performance.now() + INDEX_SLICE_MS;
@@ -83,6 +92,7 @@ port.on('message', (m: ToWorker) => {
     port.close();
     return;
   }
+  lastCallAt = performance.now();
   try {
     const store = api[m.store] as unknown as Record<string, (...args: unknown[]) => unknown>;
     const fn = store[m.method];
