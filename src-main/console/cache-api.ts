@@ -2,8 +2,10 @@
 // stores, and export/import), and the messages between them. A call names a store and one of
 // its methods; arguments and results cross the thread boundary by structured clone (bigints,
 // Sets and Uint8Arrays included). On the core's side every method returns a promise
-// (RemoteCache). Types only, and the store names: the core's bundle holds no cache code.
+// (RemoteCache). The store names and how a batch of logs is packed are the only code here: the
+// core's bundle holds no cache code.
 
+import type { JobLog } from '../shared/proto';
 import type { cacheApi } from './cache-worker';
 
 export type CacheApi = ReturnType<typeof cacheApi>;
@@ -39,6 +41,70 @@ export interface CacheWorkerConfig {
 }
 
 // ---- messages ----
+
+/** A job log as a row of its fields: a batch of rows clones in about half the time objects take. */
+type JobLogRow = [string, string, number, string, bigint, bigint, number, number, string, string, string];
+
+const toRow = (l: JobLog): JobLogRow => [
+  l.requestId,
+  l.jobId,
+  l.try,
+  l.type,
+  l.startedAt,
+  l.finishedAt,
+  l.state,
+  l.exit,
+  l.error,
+  l.stdout,
+  l.stderr,
+];
+
+const fromRow = ([
+  requestId,
+  jobId,
+  tryN,
+  type,
+  startedAt,
+  finishedAt,
+  state,
+  exit,
+  error,
+  stdout,
+  stderr,
+]: JobLogRow): JobLog => ({
+  requestId,
+  jobId,
+  try: tryN,
+  type,
+  startedAt,
+  finishedAt,
+  state,
+  exit,
+  error,
+  stdout,
+  stderr,
+});
+
+interface Packing {
+  pack(args: unknown[]): unknown[];
+  unpack(args: unknown[]): unknown[];
+}
+
+type PutLogsArgs = Parameters<RemoteCache['logs']['put']>;
+
+/**
+ * Calls whose arguments travel packed (the core packs, the worker unpacks), by `store.method`:
+ * the sync stores job logs in batches of thousands.
+ */
+export const PACKED_CALLS: Readonly<Record<string, Packing>> = {
+  'logs.put': {
+    pack: (args) => {
+      const [context, logs] = args as PutLogsArgs;
+      return [context, logs.map(toRow)];
+    },
+    unpack: ([context, rows]) => [context, (rows as JobLogRow[]).map(fromRow)],
+  },
+};
 
 export interface CallMessage {
   kind: 'call';

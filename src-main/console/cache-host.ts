@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
+  PACKED_CALLS,
   STORE_NAMES,
   type CacheWorkerConfig,
   type ErrorData,
@@ -146,7 +147,8 @@ export class CacheHost {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       this.pending.set(id, { resolve, reject });
-      const message: ToWorker = { kind: 'call', id, store, method, args };
+      const packing = PACKED_CALLS[`${store}.${method}`];
+      const message: ToWorker = { kind: 'call', id, store, method, args: packing ? packing.pack(args) : args };
       try {
         worker.postMessage(message);
       } catch (err) {

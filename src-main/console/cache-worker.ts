@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestRef } from '../shared/console-model';
 import { Cache } from './cache/cache';
-import type { CacheWorkerConfig, ErrorData, FromWorker, ToWorker } from './cache-api';
+import { PACKED_CALLS, type CacheWorkerConfig, type ErrorData, type FromWorker, type ToWorker } from './cache-api';
 import { exportRequests, importRequests } from './export-import';
 
 /** What the core may call: each store's methods, and export/import (one transaction each). */
@@ -97,7 +97,8 @@ port.on('message', (m: ToWorker) => {
     const store = api[m.store] as unknown as Record<string, (...args: unknown[]) => unknown>;
     const fn = store[m.method];
     if (typeof fn !== 'function') throw new Error(`the cache has no ${m.store}.${m.method}()`);
-    post({ kind: 'reply', id: m.id, ok: true, value: fn.apply(store, m.args) });
+    const packing = PACKED_CALLS[`${m.store}.${m.method}`];
+    post({ kind: 'reply', id: m.id, ok: true, value: fn.apply(store, packing ? packing.unpack(m.args) : m.args) });
   } catch (err) {
     post({ kind: 'reply', id: m.id, ok: false, error: errorData(err) });
   }
