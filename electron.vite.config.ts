@@ -1,6 +1,9 @@
-// electron-vite build of the desktop app: main (ESM, out/main/index.js), the sandboxed
-// preload (one CommonJS file, out/preload/preload.cjs) and the Svelte renderer
-// (out/renderer, same output as vite.renderer.config.ts).
+// `npm run build`: everything that runs, compiled to out/.
+// - out/main: the Node side, ESM, sharing chunks: the Electron main (index.js), the `spincycle`
+//   command and embedded engine (spincycle.js, run by bin/spincycle.js) and the web mode
+//   (serve.js). Package dependencies stay external (loaded from node_modules).
+// - out/preload/preload.cjs: the sandboxed preload, one CommonJS file.
+// - out/renderer: the Svelte console, for the desktop window and the web mode.
 
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
@@ -12,12 +15,19 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(root, 'out/main'),
+      // The command and the web mode run on the operator's Node (package.json "engines").
+      target: 'node20.18',
       rolldownOptions: {
-        // The console core's cache worker is an entry of its own, beside index.js (cache-host.ts).
         input: {
           index: resolve(root, 'src-main/desktop/main.ts'),
+          spincycle: resolve(root, 'src-main/spincycle.ts'),
+          serve: resolve(root, 'src-main/web/serve.ts'),
+          // The console core's cache worker (started by cache-host.ts, which looks for it here).
           'cache-worker': resolve(root, 'src-main/console/cache-worker.ts'),
         },
+        // Shared chunks beside the entries: a path relative to import.meta.url means the same
+        // in every file of out/main.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
@@ -44,6 +54,8 @@ export default defineConfig({
       target: 'chrome120',
       rolldownOptions: {
         input: { index: resolve(root, 'src-renderer/index.html') },
+        // No advice on slow plugins (the Svelte compiler on a busy machine) in `npm start`.
+        checks: { bundlerTimings: false },
       },
     },
   },

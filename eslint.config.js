@@ -1,6 +1,7 @@
 // Lint rules, including the dependency direction between folders (design.md, "Layout"):
 // shared <- everything; engine -> shared; console -> shared; desktop, web -> console, shared;
-// src-renderer -> shared only. Only src-main/desktop may import electron.
+// src-renderer -> shared only. Only src-main/desktop may import electron. Production code
+// never imports test support (test/, e2e/, bench/); tests (*.test.ts) may.
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
@@ -11,6 +12,21 @@ const banned = (...groups) => ({
   'no-restricted-imports': ['error', { paths: [noElectron], patterns: groups }],
 });
 const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
+// Its own rule (typescript-eslint's twin of no-restricted-imports), so the folder rules below,
+// which set the core rule per folder, never override it.
+const noTestSupport = {
+  '@typescript-eslint/no-restricted-imports': [
+    'error',
+    {
+      patterns: [
+        {
+          group: ['**/test/**', '**/e2e/**', '**/bench/**'],
+          message: 'Production code never imports test support (test/, e2e/, bench/): only *.test.ts may.',
+        },
+      ],
+    },
+  ],
+};
 const nodeBuiltins = {
   group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'net'],
   message: 'shared/ and the renderer must stay runtime-neutral: no Node built-ins.',
@@ -80,5 +96,10 @@ export default tseslint.config(
   {
     files: ['src-main/desktop/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src-main/**/*.ts', 'src-renderer/**/*.ts', 'src-renderer/**/*.svelte'],
+    ignores: ['**/*.test.ts'],
+    rules: noTestSupport,
   },
 );

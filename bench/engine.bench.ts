@@ -32,7 +32,7 @@ import {
   spawnCli,
   tempDir,
   wideNoopSpec,
-} from '../src-main/engine/integration/test-engine';
+} from '../test/support/engine/integration/test-engine';
 
 const WIDE_JOBS = 10_000;
 const DEEP_JOBS = 10_000;

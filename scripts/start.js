@@ -1,12 +1,14 @@
 // `npm start`: opens the desktop app where Electron can start; otherwise says why in one
 // line and serves the same console on a loopback URL until Ctrl-C.
-// `npm start -- --web` forces the browser mode.
+// `npm start -- --web` forces the browser mode. Either way it first runs the one build
+// (scripts/build-app.js, a few seconds), so what starts is never older than the sources.
 // The embedded engine is started by console main's core (src-main/console/core.ts), so
 // both modes get it from there; nothing engine-specific belongs in this launcher.
 
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildApp } from './build-app.js';
 import { canStartElectron } from './electron-runtime.js';
 import { prepareElectronSqlite } from './prepare-electron-sqlite.js';
 
@@ -38,20 +40,17 @@ async function startDesktop(electronPath) {
   // build in node_modules (see scripts/prepare-electron-sqlite.js).
   const sqlite = await prepareElectronSqlite();
   if (!sqlite.ok) return startWeb(`Electron's build of better-sqlite3 is not ready (${sqlite.reason})`);
-  const { build } = await import('electron-vite');
-  await build({ configFile: resolve(root, 'electron.vite.config.ts'), logLevel: 'warn' });
   // The embedded engine runs on this Node (the ABI node_modules' better-sqlite3 was built for).
   return run(electronPath, ['.'], { env: { ...process.env, SPINCYCLE_NODE: process.execPath } });
 }
 
 async function startWeb(reason) {
   console.log(`${reason}; serving the console in your browser instead`);
-  const { build } = await import('vite');
-  await build({ configFile: resolve(root, 'vite.renderer.config.ts'), logLevel: 'warn' });
-  return run(process.execPath, ['--import', 'tsx', resolve(root, 'src-main/web/serve.ts')]);
+  return run(process.execPath, [resolve(root, 'out/main/serve.js')]);
 }
 
 async function main() {
+  await buildApp();
   const electron = canStartElectron();
   if (electron.ok && !forceWeb) return startDesktop(electron.path);
   return startWeb(forceWeb ? 'Browser mode requested (--web)' : electron.reason);

@@ -1,5 +1,6 @@
-// Starts the real web entry point (src-main/web/serve.ts) as a child process on a free
-// port with a known token, and hands its URL to the tests through environment variables.
+// Starts the real web entry point (src-main/web/serve.ts, compiled to out/main/serve.js) as a
+// child process on a free port with a known token, and hands its URL to the tests through
+// environment variables.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,13 +37,14 @@ export interface RunningBridge extends BridgeInfo {
 }
 
 export async function startBridgeProcess(timeoutMs = 60_000): Promise<RunningBridge> {
-  if (!existsSync(resolve(PROJECT_ROOT, 'out/renderer/index.html'))) {
-    throw new Error('out/renderer is not built: run `npm run build:renderer` (npm run test:e2e does it)');
+  const entry = resolve(PROJECT_ROOT, 'out/main/serve.js');
+  if (!existsSync(entry) || !existsSync(resolve(PROJECT_ROOT, 'out/renderer/index.html'))) {
+    throw new Error('the app is not built: run `npm run build` (the Playwright global setup does it)');
   }
   const token = process.env.SPINCYCLE_WEB_TOKEN || randomBytes(24).toString('base64url');
   // A fresh data folder per run: the cache and the embedded engine's store start empty.
   const dataDir = process.env.SPINCYCLE_DATA_DIR || mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src-main/web/serve.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [entry], {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,

@@ -19,7 +19,7 @@ export { defaultDataDir } from './data-dir';
 export const EMBEDDED_CONTEXT = 'local';
 
 export interface EmbeddedEngineConfig {
-  /** bin/spincycle.js */
+  /** The `spincycle` script the engine process runs (bin/spincycle.js, or out/main/spincycle.js). */
   cliPath: string;
   specsDir: string;
   jobsDir?: string;

@@ -7,6 +7,7 @@
 import type {
   ConsoleSettings,
   Context,
+  ContextProbe,
   ContextStatus,
   ImportResult,
   JobLogRecord,
@@ -31,7 +32,7 @@ import {
 import type { ContractEvents } from '../shared/ipc';
 import type { RemoteCache } from './cache-api';
 import { CacheHost } from './cache-host';
-import { RmClient, type RmClientOptions } from './client/rm-client';
+import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { Notifier } from './sync/notifier';
 
@@ -66,6 +67,8 @@ export interface ConsoleServiceOptions {
   log?: (line: string) => void;
 }
 
+/** Longest wait for a Request Manager URL to answer when a context is saved. */
+const PROBE_TIMEOUT_MS = 5000;
 const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
 const SETTINGS_KEY = 'settings';
 
@@ -181,6 +184,27 @@ export class ConsoleService {
       await this.stopContext(name);
       if (!(await this.cache.contexts.remove(name))) throw new ConsoleError('not-found', `no context named ${name}`);
     });
+  }
+
+  /**
+   * Asks the RM at `url` for its request types, once and without retries (5 s at most), so that
+   * saving a context can say at once whether its URL answers, and why not.
+   */
+  async probeContext(url: string): Promise<ContextProbe> {
+    const client = new RmClient({ baseUrl: url, getRetries: 0, timeoutMs: PROBE_TIMEOUT_MS });
+    try {
+      const specs = await client.requestList();
+      return { answers: true, requestTypes: specs.length, error: null };
+    } catch (err) {
+      const e = err as RmClientError;
+      const error =
+        e.kind === 'http'
+          ? `it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave ${e.status}: ${e.message}`
+          : e.kind === 'bad-response'
+            ? `it answers, but not as a Spin Cycle Request Manager: ${e.message}`
+            : e.message;
+      return { answers: false, requestTypes: null, error };
+    }
   }
 
   private async startContext(ctx: Context): Promise<void> {

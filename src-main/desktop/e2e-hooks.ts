@@ -1,6 +1,8 @@
 // Hooks for the Electron end-to-end tests (e2e/electron.spec.ts), installed on globalThis only
 // when SPINCYCLE_E2E_HOOKS=1. They reach the real tray Menu, the notification click route and
 // the deep-link route, which Playwright cannot click from outside (OS tray and notifications).
+// Production code on purpose, not test support: it only maps what main already holds, and the
+// global it sets is reachable only from code already running in the main process.
 
 import type { Menu } from 'electron';
 import type { RequestNotification } from '../shared/console-model';

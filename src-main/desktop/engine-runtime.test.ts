@@ -1,9 +1,12 @@
 // Which runtime runs the embedded engine under Electron, and which better-sqlite3 addon
 // console main loads: decided from plain facts, so tested here without Electron.
 
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ELECTRON_SQLITE_FILE as SCRIPT_FILE } from '../../scripts/prepare-electron-sqlite.js';
-import { chooseEngineRuntime, findNodeOnPath, type RuntimeFacts } from './engine-runtime';
+import { chooseEngineRuntime, engineEntry, findNodeOnPath, type RuntimeFacts } from './engine-runtime';
 import { ELECTRON_SQLITE_FILE, electronSqliteBinding } from './sqlite-binding';
 
 const facts = (over: Partial<RuntimeFacts> & { files?: string[] } = {}): RuntimeFacts => {
@@ -46,6 +49,25 @@ describe('chooseEngineRuntime', () => {
     expect(findNodeOnPath({ ...win, isExecutable: (f) => f === 'C:\\Program Files\\nodejs\\node.exe' })).toBe(
       'C:\\Program Files\\nodejs\\node.exe',
     );
+  });
+});
+
+describe('engineEntry', () => {
+  const root = path.resolve(import.meta.dirname, '../..');
+
+  it('is the compiled `spincycle` the build emits (vitest builds before the tests)', () => {
+    expect(engineEntry(root)).toBe(path.join(root, 'out/main/spincycle.js'));
+    expect(existsSync(engineEntry(root))).toBe(true);
+  });
+
+  it('is packaged outside app.asar, with no sources beside it', () => {
+    const builder = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as {
+      files: string[];
+      asarUnpack: string[];
+    };
+    expect(builder.files).toContain('out/**');
+    expect(builder.files.filter((f) => /^!?(src-main|src-renderer|bin|test)\b/.test(f))).toEqual([]);
+    expect(builder.asarUnpack).toContain('out/main/**');
   });
 });
 

@@ -7,8 +7,20 @@
 // - packaged app: the packaging hook put the Electron build in the app's node_modules and there
 //   may be no Node installed, so the engine runs in Electron's utilityProcess.
 // $SPINCYCLE_ENGINE_RUNTIME=node|utility overrides the choice.
+// Either runtime runs the compiled `spincycle` entry (engineEntry), never TypeScript sources.
 
 import path from 'node:path';
+
+/** The compiled `spincycle` process (an input of electron.vite.config.ts), from the app's root. */
+export const ENGINE_ENTRY = 'out/main/spincycle.js';
+
+/**
+ * The script the embedded engine process runs. `filesRoot` is the project in development and
+ * app.asar.unpacked in the packaged app (electron-builder.yml unpacks out/main for the engine).
+ */
+export function engineEntry(filesRoot: string): string {
+  return path.join(filesRoot, ENGINE_ENTRY);
+}
 
 export type EngineRuntime =
   { kind: 'node'; nodePath: string; why: string } | { kind: 'utility'; why: string } | { kind: 'none'; why: string };

@@ -16,7 +16,7 @@ import { findDeepLinkArg, parseDeepLink, PROTOCOL } from './deep-link';
 import { loadPrefs, savePrefs, type DesktopPrefs } from './desktop-prefs';
 import { installE2eHooks } from './e2e-hooks';
 import { utilityLauncher } from './engine-launcher';
-import { chooseEngineRuntime } from './engine-runtime';
+import { chooseEngineRuntime, engineEntry } from './engine-runtime';
 import { appIconFile } from './icons';
 import { forwardEvents, wireContract } from './ipc-wiring';
 import { NotificationCenter } from './notification-routing';
@@ -199,7 +199,7 @@ async function start(): Promise<void> {
       ...(binding.nativeBinding ? { nativeBinding: binding.nativeBinding } : {}),
       embeddedEngine: launcher
         ? {
-            cliPath: path.join(filesRoot, 'bin/spincycle.js'),
+            cliPath: engineEntry(filesRoot),
             specsDir: path.join(filesRoot, 'resources/specs'),
             launcher,
           }

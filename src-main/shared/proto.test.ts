@@ -2,7 +2,7 @@
 // received (../shared/spec/fixtures/http) decodes, and what Go wrote encodes back byte for byte.
 
 import { describe, expect, it } from 'vitest';
-import { allExchanges, type Exchange } from '../testing/http-fixtures';
+import { allExchanges, type Exchange } from '../../test/support/http-fixtures';
 import * as proto from './proto';
 
 type Codec = { decode: (v: unknown) => unknown; encode: (x: never) => string };

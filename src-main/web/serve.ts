@@ -1,5 +1,5 @@
 // Entry point of the web mode: starts console main's core under plain Node and serves it
-// with the built renderer on http://127.0.0.1 (run: node --import tsx src-main/web/serve.ts).
+// with the built renderer on http://127.0.0.1 (built to out/main/serve.js; `npm start -- --web`).
 // Environment: SPINCYCLE_WEB_PORT (default 0 = free port), SPINCYCLE_WEB_TOKEN (default
 // random; tests set it), SPINCYCLE_RENDERER_DIR (default out/renderer).
 // Prints one line "Spin Cycle console: <url>" and runs until SIGINT/SIGTERM.

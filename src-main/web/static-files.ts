@@ -82,7 +82,7 @@ export async function serveStatic(
   const rootDir = resolve(root);
   const indexStat = await stat(join(rootDir, 'index.html')).catch(() => null);
   if (!indexStat?.isFile()) {
-    sendText(res, 503, 'The console renderer is not built yet: run `npm run build:renderer`.\n', headers);
+    sendText(res, 503, 'The console renderer is not built yet: run `npm run build`.\n', headers);
     return;
   }
   const file = resolveUnder(rootDir, pathname);

@@ -4,8 +4,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readExchange } from '../../testing/http-fixtures';
-import { replay, type ReplayServer } from '../../testing/replay-server';
+import { readExchange } from '../../../test/support/http-fixtures';
+import { replay, type ReplayServer } from '../../../test/support/replay-server';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../../shared/proto';
 import { RmClient, RmClientError } from './rm-client';
 

@@ -8,7 +8,7 @@ import { buildChain } from './build-chain';
 import { RequestError } from './errors';
 import { loadSpecs } from './load-specs';
 import type { SpecSet } from './spec-schema';
-import { edges, jobScope, scopeFactory, specDir } from './testing';
+import { edges, jobScope, scopeFactory, specDir } from '../../../test/support/engine/grapher/testing';
 
 let cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -10,7 +10,7 @@ import { JobFactory } from '../jobs/job';
 import { buildChain } from './build-chain';
 import { loadSpecs } from './load-specs';
 import { requestList } from './request-list';
-import { edges } from './testing';
+import { edges } from '../../../test/support/engine/grapher/testing';
 
 const SPEC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/specs');
 const factory = new JobFactory(builtinJobTypes());

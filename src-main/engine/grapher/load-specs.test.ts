@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { SpecError } from './errors';
 import { loadSpecs } from './load-specs';
-import { scopeFactory, specDir } from './testing';
+import { scopeFactory, specDir } from '../../../test/support/engine/grapher/testing';
 
 const NOOP = 'noop-node:\n  category: job\n  type: noop\n';
 const factory = scopeFactory(['work', 'other']);

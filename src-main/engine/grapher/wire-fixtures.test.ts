@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { decodeJobChain, encodeRequestSpecs, parseWire, type JobChain } from '../../shared/proto';
 import { builtinJobTypes } from '../jobs/builtins';
 import { JobFactory, type JobType } from '../jobs/job';
-import { FIXTURE_DIR, readExchange } from '../../testing/http-fixtures';
+import { FIXTURE_DIR, readExchange } from '../../../test/support/http-fixtures';
 import { buildChain } from './build-chain';
 import { loadSpecs } from './load-specs';
 import { requestList } from './request-list';

@@ -11,11 +11,11 @@ import {
   STATE_TIMEOUT,
   type JobLog,
 } from '../../shared/proto';
-import { readExchange } from '../../testing/http-fixtures';
+import { readExchange } from '../../../test/support/http-fixtures';
 import { silentLogger } from '../log';
 import { startEngine, type RunningEngine } from '../server';
-import { RmClient } from './rm-client';
-import { EXAMPLE_SPECS } from './test-engine';
+import { RmClient } from '../../../test/support/engine/integration/rm-client';
+import { EXAMPLE_SPECS } from '../../../test/support/engine/integration/test-engine';
 
 let engine: RunningEngine;
 let rm: RmClient;

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE } from '../../shared/proto';
 import { silentLogger } from '../log';
 import { startEngine, type RunningEngine } from '../server';
-import { RmClient } from './rm-client';
-import { items, tempDir, wideNoopSpec } from './test-engine';
+import { RmClient } from '../../../test/support/engine/integration/rm-client';
+import { items, tempDir, wideNoopSpec } from '../../../test/support/engine/integration/test-engine';
 
 const specs = tempDir({ 'wide.yaml': wideNoopSpec('wide') });
 let engine: RunningEngine;

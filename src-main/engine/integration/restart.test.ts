@@ -7,8 +7,8 @@ import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../../shared/proto';
 import { silentLogger } from '../log';
 import { REASONS } from '../rm/request-manager';
 import { startEngine } from '../server';
-import { RmClient } from './rm-client';
-import { EXAMPLE_SPECS, crash, spawnCli, tempDir } from './test-engine';
+import { RmClient } from '../../../test/support/engine/integration/rm-client';
+import { EXAMPLE_SPECS, crash, spawnCli, tempDir } from '../../../test/support/engine/integration/test-engine';
 
 const data = tempDir();
 afterAll(() => data.remove());

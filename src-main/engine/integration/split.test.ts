@@ -7,8 +7,8 @@ import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../
 import { silentLogger } from '../log';
 import { REASONS } from '../rm/request-manager';
 import { startJobRunner, startRequestManager, type RunningJobRunner, type RunningRequestManager } from '../server';
-import { RmClient } from './rm-client';
-import { EXAMPLE_SPECS, crash, freePort, spawnCli } from './test-engine';
+import { RmClient } from '../../../test/support/engine/integration/rm-client';
+import { EXAMPLE_SPECS, crash, freePort, spawnCli } from '../../../test/support/engine/integration/test-engine';
 
 let rmServer: RunningRequestManager | undefined;
 let jrServer: RunningJobRunner | undefined;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, decodeJobChain, readWire } from '../../shared/proto';
-import { readExchange } from '../../testing/http-fixtures';
+import { readExchange } from '../../../test/support/http-fixtures';
 import { builtinJobTypes } from './builtins';
 import { JobFactory, type Job, type RunContext } from './job';
 

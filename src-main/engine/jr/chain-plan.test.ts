@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJobChain, readWire } from '../../shared/proto';
-import { readExchange } from '../../testing/http-fixtures';
+import { readExchange } from '../../../test/support/http-fixtures';
 import { planChain } from './chain-plan';
-import { chainOf, noop } from './test-chains';
+import { chainOf, noop } from '../../../test/support/engine/jr/test-chains';
 
 const texts = (f: () => unknown): string => {
   try {

@@ -10,9 +10,9 @@ import { LinkError, type RequestManagerLink } from '../links';
 import { silentLogger } from '../log';
 import { JobRunner } from './job-runner';
 import { ChainDelivery } from './log-delivery';
-import { RecordingRm } from './recording-rm';
+import { RecordingRm } from '../../../test/support/engine/jr/recording-rm';
 import { RequestManagerHttpLink } from './rm-http-link';
-import { chainOf, job, noop } from './test-chains';
+import { chainOf, job, noop } from '../../../test/support/engine/jr/test-chains';
 
 const fast = { baseDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 60_000, window: 32 };
 let cleanup: Array<() => Promise<void>> = [];

@@ -8,8 +8,8 @@ import { JobFactory } from '../jobs/job';
 import { silentLogger } from '../log';
 import { DispatchLatencyRecorder } from './dispatch-latency';
 import { JobRunner } from './job-runner';
-import { MemoryRm } from './memory-rm';
-import { chainOf, noop, type TestJob } from './test-chains';
+import { MemoryRm } from '../../../test/support/engine/jr/memory-rm';
+import { chainOf, noop, type TestJob } from '../../../test/support/engine/jr/test-chains';
 
 const WIDTH = 50;
 const TAIL = 20;

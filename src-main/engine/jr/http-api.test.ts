@@ -2,7 +2,7 @@
 // job logs go to a real HTTP RM (RecordingRm) through RequestManagerHttpLink.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_STOPPED, encodeJobChain } from '../../shared/proto';
-import { readExchange, type Exchange } from '../../testing/http-fixtures';
+import { readExchange, type Exchange } from '../../../test/support/http-fixtures';
 import { builtinJobTypes } from '../jobs/builtins';
 import { JobFactory } from '../jobs/job';
 import { listen, type Listening } from '../http/server';
@@ -10,10 +10,10 @@ import { silentLogger } from '../log';
 import { jobRunnerRouter } from './http-api';
 import { JobRunner } from './job-runner';
 import { NOT_STARTED_AFTER_STOP } from './traverser';
-import { RecordingRm } from './recording-rm';
+import { RecordingRm } from '../../../test/support/engine/jr/recording-rm';
 import { RequestManagerHttpLink } from './rm-http-link';
-import { script, scriptedJobType } from './scripted-job';
-import { chainOf, job } from './test-chains';
+import { script, scriptedJobType } from '../../../test/support/engine/jr/scripted-job';
+import { chainOf, job } from '../../../test/support/engine/jr/test-chains';
 
 let rm: RecordingRm;
 let jr: JobRunner;

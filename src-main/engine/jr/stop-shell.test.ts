@@ -9,9 +9,9 @@ import { builtinJobTypes } from '../jobs/builtins';
 import { JobFactory } from '../jobs/job';
 import { silentLogger } from '../log';
 import { JobRunner } from './job-runner';
-import { RecordingRm } from './recording-rm';
+import { RecordingRm } from '../../../test/support/engine/jr/recording-rm';
 import { RequestManagerHttpLink } from './rm-http-link';
-import { chainOf, job, noop } from './test-chains';
+import { chainOf, job, noop } from '../../../test/support/engine/jr/test-chains';
 
 let rm: RecordingRm | undefined;
 let jr: JobRunner | undefined;

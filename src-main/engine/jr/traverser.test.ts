@@ -14,9 +14,9 @@ import { JobFactory } from '../jobs/job';
 import { LinkError } from '../links';
 import { silentLogger } from '../log';
 import { JobRunner } from './job-runner';
-import { MemoryRm } from './memory-rm';
-import { script, scriptedJobType, type ScriptedRun } from './scripted-job';
-import { chainOf, job, noop, wideChain } from './test-chains';
+import { MemoryRm } from '../../../test/support/engine/jr/memory-rm';
+import { script, scriptedJobType, type ScriptedRun } from '../../../test/support/engine/jr/scripted-job';
+import { chainOf, job, noop, wideChain } from '../../../test/support/engine/jr/test-chains';
 import { NOT_STARTED_AFTER_STOP } from './traverser';
 
 let runs: ScriptedRun[];

@@ -9,10 +9,10 @@ import { JobFactory } from '../jobs/job';
 import { silentLogger } from '../log';
 import { DispatchLatencyRecorder } from './dispatch-latency';
 import { JobRunner } from './job-runner';
-import { MemoryRm } from './memory-rm';
-import { RecordingRm } from './recording-rm';
+import { MemoryRm } from '../../../test/support/engine/jr/memory-rm';
+import { RecordingRm } from '../../../test/support/engine/jr/recording-rm';
 import { RequestManagerHttpLink } from './rm-http-link';
-import { chainOf, noop, wideChain } from './test-chains';
+import { chainOf, noop, wideChain } from '../../../test/support/engine/jr/test-chains';
 import type { RequestManagerLink } from '../links';
 
 const WIDTH = 10_000;

@@ -5,12 +5,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, type JobLog } from '../../shared/proto';
-import { RmClient } from '../integration/rm-client';
+import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import { LinkError } from '../links';
 import { createLogger } from '../log';
 import { startEngine, type RunningEngine } from '../server';
 import { inProcessRequestManagerLink } from './in-process-link';
-import { rmTestSpecs } from './test-rig';
+import { rmTestSpecs } from '../../../test/support/engine/rm/test-rig';
 
 let specs: ReturnType<typeof rmTestSpecs>;
 let engine: RunningEngine;

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../shared/proto';
 import { RequestReaper } from './reaper';
 import { REASONS } from './request-manager';
-import { rmTestSpecs, startRig, type Rig } from './test-rig';
+import { rmTestSpecs, startRig, type Rig } from '../../../test/support/engine/rm/test-rig';
 
 let specs: ReturnType<typeof rmTestSpecs>;
 let now = 1_000_000;

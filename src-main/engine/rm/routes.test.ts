@@ -20,13 +20,13 @@ import {
   parseWire,
 } from '../../shared/proto';
 import path from 'node:path';
-import { readExchange } from '../../testing/http-fixtures';
-import { RmClient, type Answer } from '../integration/rm-client';
-import { tempDir } from '../integration/test-engine';
+import { readExchange } from '../../../test/support/http-fixtures';
+import { RmClient, type Answer } from '../../../test/support/engine/integration/rm-client';
+import { tempDir } from '../../../test/support/engine/integration/test-engine';
 import { createLogger } from '../log';
 import { DATABASE_FILE, startEngine } from '../server';
 import { REASONS } from './request-manager';
-import { rmTestSpecs, startRig, type Rig } from './test-rig';
+import { rmTestSpecs, startRig, type Rig } from '../../../test/support/engine/rm/test-rig';
 
 let specs: ReturnType<typeof rmTestSpecs>;
 let rig: Rig;

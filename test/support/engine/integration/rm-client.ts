@@ -15,7 +15,7 @@ import {
   type JsonObject,
   type Request,
   type RequestStatus,
-} from '../../shared/proto';
+} from '../../../../src-main/shared/proto';
 
 export interface Answer {
   status: number;

@@ -2,8 +2,8 @@
 // tests of traversal semantics where the wire does not matter (the wire is covered by tests
 // using RecordingRm).
 
-import type { JobLog, State } from '../../shared/proto';
-import type { RequestManagerLink } from '../links';
+import type { JobLog, State } from '../../../../src-main/shared/proto';
+import type { RequestManagerLink } from '../../../../src-main/engine/links';
 
 export class MemoryRm implements RequestManagerLink {
   readonly logs: JobLog[] = [];

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const EXAMPLE_SPECS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../resources/specs');
+export const EXAMPLE_SPECS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../resources/specs');
 
 /** A temp folder holding `files` (name -> text); remove() deletes it. */
 export function tempDir(files: Record<string, string> = {}): { dir: string; remove(): void } {
@@ -56,7 +56,7 @@ export function deepNoopSpec(name: string, count: number): string {
 /** `n` distinct list elements for an `each`. */
 export const items = (n: number) => Array.from({ length: n }, (_, i) => `i${i}`);
 
-export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/spincycle.js');
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/spincycle.js');
 
 /** `spincycle <args>` as a child process; `started` resolves with the first match of `ready` on stderr. */
 export function spawnCli(args: string[], ready: RegExp): { child: ChildProcess; started: Promise<RegExpExecArray> } {

@@ -6,8 +6,21 @@
 // whose answer is lost), to test delivery retries over the real wire. A log it already has is
 // refused with 409 `job log already exists`, as the real RM does.
 
-import { decodeFinishRequestParams, decodeJobLog, encodeJobLog, type JobLog, type State } from '../../shared/proto';
-import { HttpError, Router, emptyReply, jsonReply, listen, type Listening } from '../http/server';
+import {
+  decodeFinishRequestParams,
+  decodeJobLog,
+  encodeJobLog,
+  type JobLog,
+  type State,
+} from '../../../../src-main/shared/proto';
+import {
+  HttpError,
+  Router,
+  emptyReply,
+  jsonReply,
+  listen,
+  type Listening,
+} from '../../../../src-main/engine/http/server';
 
 export interface RecordedFinish {
   requestId: string;

@@ -2,8 +2,8 @@
 // every run (job id, try, the data it received, when it started), for traversal tests.
 // Bytes: {"tries": [TryScript, ...]} — try n uses entry n-1, the last entry repeats.
 
-import { STATE_COMPLETE, STATE_STOPPED, type JsonObject, type State } from '../../shared/proto';
-import type { Job, JobReturn, JobType, RunContext } from '../jobs/job';
+import { STATE_COMPLETE, STATE_STOPPED, type JsonObject, type State } from '../../../../src-main/shared/proto';
+import type { Job, JobReturn, JobType, RunContext } from '../../../../src-main/engine/jobs/job';
 
 export interface TryScript {
   state?: State;

@@ -1,7 +1,7 @@
 // Test support: builds wire JobChains from a compact description, e.g.
 //   chainOf('req1', { a: noop(), b: job('shell', { cmd: 'true' }) }, [['a', 'b']])
 
-import type { Job, JobChain, JsonObject } from '../../shared/proto';
+import type { Job, JobChain, JsonObject } from '../../../../src-main/shared/proto';
 
 export interface TestJob {
   type: string;

@@ -6,19 +6,24 @@
 // the one before), or a misbehaving peer answers on its port (for answers no real JR gives).
 
 import http from 'node:http';
-import { loadSpecs } from '../grapher';
-import { listen, type Listening } from '../http/server';
-import { builtinJobTypes } from '../jobs/builtins';
-import { JobFactory } from '../jobs/job';
-import { createJobRunner, jobRunnerRouter, RequestManagerHttpLink, type JobRunner } from '../jr';
-import { silentLogger, type Logger } from '../log';
-import { EngineStore } from '../store/store';
+import { loadSpecs } from '../../../../src-main/engine/grapher';
+import { listen, type Listening } from '../../../../src-main/engine/http/server';
+import { builtinJobTypes } from '../../../../src-main/engine/jobs/builtins';
+import { JobFactory } from '../../../../src-main/engine/jobs/job';
+import {
+  createJobRunner,
+  jobRunnerRouter,
+  RequestManagerHttpLink,
+  type JobRunner,
+} from '../../../../src-main/engine/jr';
+import { silentLogger, type Logger } from '../../../../src-main/engine/log';
+import { EngineStore } from '../../../../src-main/engine/store/store';
 import { RmClient, type Answer } from '../integration/rm-client';
 import { freePort, tempDir } from '../integration/test-engine';
-import { GrapherChainBuilder } from './grapher-chain-builder';
-import { JobRunnerHttpLink } from './jr-http-link';
-import { RequestManager } from './request-manager';
-import { requestManagerRouter } from './routes';
+import { GrapherChainBuilder } from '../../../../src-main/engine/rm/grapher-chain-builder';
+import { JobRunnerHttpLink } from '../../../../src-main/engine/rm/jr-http-link';
+import { RequestManager } from '../../../../src-main/engine/rm/request-manager';
+import { requestManagerRouter } from '../../../../src-main/engine/rm/routes';
 
 /**
  * Request types of the RM tests. Job ids count from 1 per request: start@1, end@2, the job @3.

@@ -4,8 +4,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { JobChain, JsonObject } from '../../shared/proto';
-import { JobFactory, type Job, type JobType } from '../jobs/job';
+import type { JobChain, JsonObject } from '../../../../src-main/shared/proto';
+import { JobFactory, type Job, type JobType } from '../../../../src-main/engine/jobs/job';
 
 /** JSON with object keys sorted, like Go's encoding of a map. */
 export function sortedJson(v: unknown): string {
