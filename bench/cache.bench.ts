@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Cache } from '../src-main/console/cache/cache';
 import { ConsoleService } from '../src-main/console/service';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../src-main/shared/proto';
@@ -111,10 +113,12 @@ const hugeChars = (() => {
 
 const core = await ConsoleService.open({ cacheFile: file, emit: () => {} });
 
-/** Waits until the worker's background indexer has indexed every stored log. */
-async function indexed(): Promise<void> {
-  while ((await core.cache.search.pendingCount()) > 0) await new Promise((r) => setTimeout(r, 50));
-}
+// The seeding's garbage (a 100 MB text) is collected now, not inside what is measured.
+setFlagsFromString('--expose-gc');
+(runInNewContext('gc') as () => void)();
+
+/** Indexes every stored log now (a search would do it first; the worker does it when idle). */
+const indexed = () => core.cache.search.indexPending();
 await indexed();
 
 // 1. Ingest 100,000 job logs (small, typical: a few lines each), in batches as the sync stores them.
@@ -138,11 +142,16 @@ await indexed();
     '>= 100,000 logs/s',
     rate / 100_000,
   );
-  // The worker indexes them in the background, between calls; measured apart.
+  // The worker indexes them when no call is waiting; measured apart.
   const t1 = performance.now();
-  await indexed();
+  const n = await indexed();
   const is = (performance.now() - t1) / 1000;
-  rows.push(['  then index them (background)', `${is.toFixed(2)} s until all are searchable`, '-', '-']);
+  rows.push([
+    '  then index them for search',
+    `${Math.round(n / is).toLocaleString('en')} logs/s (${is.toFixed(2)} s)`,
+    '-',
+    '-',
+  ]);
 }
 
 // 2. Full-text search over ~1 GB of cached log text, stored and indexed through the worker.
@@ -158,8 +167,9 @@ await indexed();
     const logs: JobLog[] = [];
     for (let j = 0; j < 500; j++, n++) {
       const body = pool[n % pool.length] as string;
-      // A unique marker per log so rare-term searches have exactly one hit.
-      logs.push(log(`big${Math.floor(n / 300)}`, `job@${n % 300}`, `${body}\nmarker${n}`));
+      // A unique marker per log so rare-term searches have exactly one hit (in stderr: the body
+      // stays one flat string, as logs parsed from an RM's reply are).
+      logs.push(log(`big${Math.floor(n / 300)}`, `job@${n % 300}`, body, `marker${n}\n`));
       bytes += body.length;
     }
     await core.cache.logs.put('bench', logs);
