@@ -134,7 +134,6 @@ export class RequestStore {
       ),
       get: db.prepare<[string, string], RequestRow>('SELECT * FROM requests WHERE context = ? AND id = ?'),
       setWatched: db.prepare<[0 | 1, string, string]>('UPDATE requests SET watched = ? WHERE context = ? AND id = ?'),
-      watched: db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE context = ? AND watched = 1'),
       unfinished: db
         .prepare<[string, number], string>(
           `SELECT id FROM requests WHERE context = ? AND state IN (${STATE_PENDING}, ${STATE_RUNNING})
@@ -209,10 +208,6 @@ export class RequestStore {
 
   setWatched(context: string, id: string, watched: boolean): boolean {
     return this.s.setWatched.run(watched ? 1 : 0, context, id).changes > 0;
-  }
-
-  watched(context: string): RequestRecord[] {
-    return this.s.watched.all(context).map(toRecord);
   }
 
   /** A page of cached requests, newest first. */

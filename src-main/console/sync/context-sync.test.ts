@@ -1,6 +1,5 @@
-// ContextSync's view of whether a Request Manager answers, against a closed loopback port and a
-// real HTTP server that answers every call with an error: the context's status follows what the
-// RM really did.
+// ContextSync against a closed loopback port and real HTTP servers: the context's status follows
+// what the RM really did, and what an RM says of one request is cached for that request only.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  STATE_COMPLETE,
+  encodeJobChain,
+  encodeJobLogs,
+  encodeRequest,
+  encodeRequestStatus,
+  type JobLog,
+} from '../../shared/proto';
 import { CacheHost } from '../cache-host';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
@@ -136,6 +143,65 @@ describe('context status', () => {
       expect(running).toBe(2); // once per start: the old loop did not carry on beside the new one
     } finally {
       await sync.stop();
+      await new Promise((resolve) => rm.close(resolve));
+    }
+  });
+});
+
+describe('what an RM says of a request', () => {
+  it('is cached for that request only, whatever request its parts name', async () => {
+    const request = {
+      id: 'r1',
+      type: 'deploy',
+      state: STATE_COMPLETE,
+      user: 'alice',
+      createdAt: '2026-11-27T10:00:00Z',
+      startedAt: '2026-11-27T10:00:00Z',
+      finishedAt: '2026-11-27T10:00:05Z',
+      totalJobs: 1,
+      finishedJobs: 1,
+    };
+    const log = (requestId: string, tryN: number): JobLog => ({
+      requestId,
+      jobId: 'a@1',
+      try: tryN,
+      type: 'shell',
+      startedAt: 1n,
+      finishedAt: 2n,
+      state: STATE_COMPLETE,
+      exit: 0,
+      error: '',
+      stdout: `try ${tryN} of ${requestId}`,
+      stderr: '',
+    });
+    // An RM whose chain and logs for r1 also name r2.
+    const replies: Record<string, string> = {
+      '/api/v1/requests/r1': encodeRequest(request),
+      '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r2', jobs: {}, adjacencyList: {}, state: 3 }),
+      '/api/v1/requests/r1/status': encodeRequestStatus({
+        request,
+        jobChainStatus: { requestId: 'r1', jobStatuses: [] },
+      }),
+      '/api/v1/requests/r1/log': encodeJobLogs([log('r1', 1), log('r2', 7)]),
+    };
+    const rm = createServer((req, res) => {
+      const body = replies[req.url ?? ''];
+      if (body) res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
+    });
+    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+      const cache = await openCache();
+      const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
+      const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, quiet);
+      await sync.syncRequest('r1');
+      expect(await cache.chains.hasChain('prod', 'r1')).toBe(true);
+      expect(await cache.chains.hasChain('prod', 'r2')).toBe(false);
+      expect(await cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
+      expect(await cache.logs.tries('prod', 'r2')).toEqual(new Set());
+      await sync.stop();
+    } finally {
       await new Promise((resolve) => rm.close(resolve));
     }
   });

@@ -267,7 +267,7 @@ export class ContextSync {
     const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
     await this.cache.chains.putStatuses(ctx, requestId, statuses);
     parts.push('statuses');
-    if ((await this.cache.logs.put(ctx, await this.client.jobLogs(requestId))) > 0) parts.push('logs');
+    if ((await this.storeAllLogs(requestId)) > 0) parts.push('logs');
     this.fullyLogged.add(requestId);
     this.listener.requestUpdated(ctx, requestId, parts);
   }
@@ -343,6 +343,18 @@ export class ContextSync {
     return parts;
   }
 
+  /**
+   * Fetches every try's log of a request and stores the ones not cached yet; returns how many.
+   * Only logs naming that request are kept: a reply must not write into another one's cache.
+   */
+  private async storeAllLogs(requestId: string): Promise<number> {
+    const logs = await this.client.jobLogs(requestId);
+    return this.cache.logs.put(
+      this.context.name,
+      logs.filter((l) => l.requestId === requestId),
+    );
+  }
+
   private async statusesChanged(requestId: string, next: readonly JobStatus[]): Promise<boolean> {
     const before = await this.cache.chains.statuses(this.context.name, requestId);
     if (before.length !== next.length) return true;
@@ -356,7 +368,7 @@ export class ContextSync {
     const ctx = this.context.name;
     if (ended) {
       // Every try of every job, once: the request is over, nothing more will be logged.
-      const added = await this.cache.logs.put(ctx, await this.client.jobLogs(requestId));
+      const added = await this.storeAllLogs(requestId);
       this.fullyLogged.add(requestId);
       return added > 0;
     }
@@ -367,15 +379,15 @@ export class ContextSync {
     );
     if (missing.length === 0) return false;
     if (missing.length > PER_JOB_LOG_LIMIT) {
-      return (await this.cache.logs.put(ctx, await this.client.jobLogs(requestId))) > 0;
+      return (await this.storeAllLogs(requestId)) > 0;
     }
     let added = 0;
     for (const s of missing) {
       const latest = await this.client.jobLog(requestId, s.jobId).catch(() => null);
-      if (!latest) continue;
+      if (latest?.requestId !== requestId) continue;
       if (latest.try > 1) {
         // Earlier tries are only in the full log.
-        return (await this.cache.logs.put(ctx, await this.client.jobLogs(requestId))) > 0 || added > 0;
+        return (await this.storeAllLogs(requestId)) > 0 || added > 0;
       }
       added += await this.cache.logs.put(ctx, [latest]);
     }
