@@ -4,7 +4,8 @@
 // does (slices), and listing 100,000 cached requests filtered by state; and the core's own
 // event-loop delay (perf_hooks.monitorEventLoopDelay) while it ingests, searches and reads: the
 // loop that serves the window must stay free. Prints figures and the ratio to each target.
-// Run: npm run bench:cache (SPINCYCLE_BENCH_GB=0.2 for a quicker, smaller run).
+// Run: npm run bench:cache (SPINCYCLE_BENCH_GB=0.2 for a quicker, smaller run; --write-docs puts
+// the figures in docs/benchmarks.md).
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { runInNewContext } from 'node:vm';
 import { Cache } from '../src-main/console/cache/cache';
 import { ConsoleService } from '../src-main/console/service';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../src-main/shared/proto';
+import { writeBenchDocs, writeDocsRequested } from './docs-writer';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sc-bench-cache-'));
 const file = path.join(dir, 'cache.db');
@@ -291,3 +293,12 @@ console.log(
 );
 console.log(line(['what', 'figure', 'target', 'ratio']));
 for (const r of rows) console.log(line(r));
+if (writeDocsRequested()) {
+  const columns = ['what', 'figure', 'target', 'ratio'];
+  await writeBenchDocs({
+    id: 'cache',
+    command: 'npm run bench:cache',
+    columns,
+    rows: rows.map((r) => r.map((c) => c.trim())),
+  });
+}

@@ -79,6 +79,16 @@ export async function startConsoleCore(options: ConsoleCoreOptions): Promise<Con
     throw err;
   }
 
+  /** Points the embedded context at the engine's URL, once it is known. */
+  async function pointAt(url: string): Promise<void> {
+    try {
+      const ctx = (await service.contexts()).find((c) => c.name === EMBEDDED_CONTEXT);
+      if (ctx && ctx.url !== url) await service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
+    } catch (err) {
+      log(`console: cannot point ${EMBEDDED_CONTEXT} at the embedded engine: ${(err as Error).message}`);
+    }
+  }
+
   /** The embedded engine and its context (`local`); null if it cannot be started. */
   async function startEmbedded(cfg: EmbeddedEngineConfig): Promise<EmbeddedEngine | null> {
     if (!(await service.contexts()).some((c) => c.name === EMBEDDED_CONTEXT)) {
@@ -92,34 +102,24 @@ export async function startConsoleCore(options: ConsoleCoreOptions): Promise<Con
       });
     }
     if (!existsSync(cfg.cliPath)) {
-      status.setEmbeddedEngine('failed');
-      log(`console: cannot start the embedded engine: ${cfg.cliPath} is missing`);
+      const why = `cannot start: ${cfg.cliPath} is missing`;
+      status.setEmbeddedEngine('failed', why);
+      log(`console: embedded engine ${why}`);
       return null;
     }
     const started = new EmbeddedEngine({
       ...cfg,
       dataDir: path.join(options.dataDir, 'engine'),
       onState: (state, detail) => {
-        status.setEmbeddedEngine(state);
-        if (detail && state === 'failed') log(`console: ${detail}`);
+        status.setEmbeddedEngine(state, detail ?? null);
+        if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
+        // Restarts keep the ports; the first answer gives the context its URL.
+        if (state === 'running' && detail) void pointAt(detail);
       },
       onLog: (line) => log(`engine: ${line}`),
     });
-    started
-      .start()
-      .then(
-        async (url) => {
-          const ctx = (await service.contexts()).find((c) => c.name === EMBEDDED_CONTEXT);
-          if (ctx && ctx.url !== url) await service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
-        },
-        (err: unknown) => {
-          status.setEmbeddedEngine('failed');
-          log(`console: the embedded engine did not start: ${(err as Error).message}`);
-        },
-      )
-      .catch((err: unknown) =>
-        log(`console: cannot point ${EMBEDDED_CONTEXT} at the embedded engine: ${(err as Error).message}`),
-      );
+    // A failure to start is reported through onState (status line and log).
+    started.start().catch(() => undefined);
     return started;
   }
 

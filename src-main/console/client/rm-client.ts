@@ -1,4 +1,4 @@
-// A typed client for every Request Manager endpoint (protocol.md §4), for ours and for an
+// A typed client for every Request Manager endpoint (docs/protocol/wire.md §4), for ours and for an
 // original Spin Cycle RM alike. Each call has a timeout; GETs (safe to repeat) are retried with
 // exponential backoff on network errors and 502/503/504; the server's plain-text error body
 // becomes the error's message, unchanged.

@@ -1,6 +1,6 @@
-// The Request Manager's HTTP API (protocol.md §4.1): twelve routes under /api/v1/ onto
+// The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
 // RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
-// original are listed in the README ("Request Manager").
+// original are listed in docs/compatibility.md.
 
 import {
   decodeCreateRequestParams,
