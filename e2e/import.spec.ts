@@ -3,16 +3,10 @@
 // `local (imported from <this host>)`, read-only; importing the file again says it skipped it.
 
 import { hostname } from 'node:os';
-import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { snapScreens } from './support/screens';
 
 test.describe.configure({ timeout: 90_000 });
-
-async function snap(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const path = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
 
 test('import an exported request: kept apart from the live context, and a re-import is skipped', async ({
   shell,
@@ -39,7 +33,7 @@ test('import an exported request: kept apart from the live context, and a re-imp
   await expect(page).toHaveURL(new RegExp(`#/r/${encodeURIComponent(source).replace(/[()]/g, '\\$&')}/${id}/`));
   await expect(requestPage.readOnlyBadge).toBeVisible();
   await expect(page.getByTestId('request-id')).toHaveText(id);
-  await snap(page, testInfo, 'imported-request');
+  await snapScreens(page, testInfo, 'imported-request');
 
   // The live request is still the live one, and the list of `local` holds it once.
   await shell.goto('#/requests');
@@ -48,7 +42,7 @@ test('import an exported request: kept apart from the live context, and a re-imp
 
   await page.getByTestId('import-file').setInputFiles(file);
   await expect(shell.toasts).toContainText('Nothing new; 1 request already imported, skipped as duplicate');
-  await snap(page, testInfo, 'reimport-skipped');
+  await snapScreens(page, testInfo, 'reimport-skipped');
   expect(shell.problems).toEqual([]);
 });
 
@@ -86,7 +80,7 @@ test('import several requests: the list shows them under their source, marked im
     await expect(row).toHaveCount(1);
     await expect(row.locator('.tag')).toHaveText('imported');
   }
-  await snap(page, testInfo, 'imported-list');
+  await snapScreens(page, testInfo, 'imported-list');
   await shell.switchContext('local');
   for (const id of ids) {
     await expect(page.locator(`[data-testid="request-row"][data-id="${id}"] .tag`)).toHaveCount(0);

@@ -7,6 +7,7 @@
 import type { JobLogRecord, JobLogSummary, JobLogText, Page } from '../../shared/console-model';
 import type { JobLog } from '../../shared/proto';
 import type { Db } from './open-cache';
+import { toJobLogRow } from './job-log-row';
 import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
 
 /** The columns a log's row and its summary share. */
@@ -65,6 +66,7 @@ const logHeadSql = (stream: Stream) =>
 /** Rows per multi-row INSERT when storing job logs: ~1.25x the rate of one row per statement. */
 const LOG_ROWS_PER_INSERT = 25;
 
+/** context, then the fields of a JobLogRow */
 const LOG_COLUMNS = 12;
 
 function insertLogs(rows: number): string {
@@ -76,21 +78,8 @@ function insertLogs(rows: number): string {
 
 type LogParam = string | number | bigint;
 
-/** A row's parameters; `stdout` and `stderr` given are what the row holds (a long stream's first piece). */
-const logParams = (context: string, l: JobLog, stdout = l.stdout, stderr = l.stderr): LogParam[] => [
-  context,
-  l.requestId,
-  l.jobId,
-  l.try,
-  l.type,
-  l.startedAt,
-  l.finishedAt,
-  l.state,
-  l.exit,
-  l.error,
-  stdout,
-  stderr,
-];
+/** A row's parameters: its context, then the log's fields (JobLogRow). */
+const logParams = (context: string, l: JobLog): LogParam[] => [context, ...toJobLogRow(l)];
 
 const isLong = (l: JobLog) => l.stdout.length > CHUNK_UNITS || l.stderr.length > CHUNK_UNITS;
 
@@ -176,7 +165,8 @@ export class JobLogStore {
   private putLong(context: string, l: JobLog): number {
     const [stdoutHead, ...stdoutRest] = splitText(l.stdout);
     const [stderrHead, ...stderrRest] = splitText(l.stderr);
-    const put = this.s.putOne.run(...logParams(context, l, stdoutHead?.text ?? '', stderrHead?.text ?? ''));
+    const head = { ...l, stdout: stdoutHead?.text ?? '', stderr: stderrHead?.text ?? '' };
+    const put = this.s.putOne.run(...logParams(context, head));
     if (put.changes === 0) return 0;
     const seq = put.lastInsertRowid;
     for (const c of stdoutRest) this.s.putChunk.run(seq, 'stdout', c.start, c.chars, c.text);
