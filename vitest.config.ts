@@ -14,7 +14,7 @@ export default defineConfig({
     ],
     environment: 'node',
     globalSetup: ['test/support/build-once.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -15,6 +15,8 @@ export type StoreName = keyof CacheApi;
 export const STORE_NAMES = Object.keys({
   contexts: true,
   requests: true,
+  facts: true,
+  failures: true,
   chains: true,
   logs: true,
   search: true,

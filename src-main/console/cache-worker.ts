@@ -7,14 +7,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RequestRef } from '../shared/console-model';
 import { Cache } from './cache/cache';
+import { summarizeCachedFailure } from './cached-failure';
 import { PACKED_CALLS, type CacheWorkerConfig, type ErrorData, type FromWorker, type ToWorker } from './cache-api';
 import { exportRequests, importRequests } from './export-import';
 
-/** What the core may call: each store's methods, and export/import (one transaction each). */
+/**
+ * What the core may call: each store's methods, summaries of cached failures, and export/import
+ * (one transaction each).
+ */
 export function cacheApi(cache: Cache) {
   return {
     contexts: cache.contexts,
     requests: cache.requests,
+    facts: cache.facts,
+    failures: {
+      summarizeCached: (context: string, id: string) => summarizeCachedFailure(cache, context, id),
+    },
     chains: cache.chains,
     logs: cache.logs,
     search: cache.search,

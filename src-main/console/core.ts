@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CACHE_FILE } from './data-dir';
 import { EmbeddedEngine, type EngineLauncher } from './embedded-engine';
+import { createEngineSecret } from './engine-secret';
 import { EventHub } from './events';
 import { createHandlers, type ContractHandlers } from './handlers';
 import { ConsoleService } from './service';
@@ -56,12 +57,14 @@ export async function startConsoleCore(options: ConsoleCoreOptions): Promise<Con
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventHub();
+  const cfg = options.embeddedEngine;
   const service = await ConsoleService.open({
     cacheFile: path.join(options.dataDir, CACHE_FILE),
     emit: (event, payload) => events.emit(event, payload),
     user: os.userInfo().username,
     log,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    ...(cfg ? { embeddedContext: EMBEDDED_CONTEXT } : {}),
   });
   const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
   const handlers = createHandlers({ appVersion: options.appVersion, runtime: options.runtime, service });
@@ -72,55 +75,48 @@ export async function startConsoleCore(options: ConsoleCoreOptions): Promise<Con
     await engine?.stop();
   };
   try {
-    if (options.embeddedEngine) engine = await startEmbedded(options.embeddedEngine);
+    if (cfg) engine = startEmbedded(cfg);
     await service.start();
   } catch (err) {
     await stop();
     throw err;
   }
 
-  /** Points the embedded context at the engine's URL, once it is known. */
-  async function pointAt(url: string): Promise<void> {
+  /** Points the embedded context at the engine (and syncs it, once `secret` is given). */
+  async function connect(url: string, secret: string | null): Promise<void> {
     try {
-      const ctx = (await service.contexts()).find((c) => c.name === EMBEDDED_CONTEXT);
-      if (ctx && ctx.url !== url) await service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
+      await service.connectEmbedded(url, secret);
     } catch (err) {
       log(`console: cannot point ${EMBEDDED_CONTEXT} at the embedded engine: ${(err as Error).message}`);
     }
   }
 
-  /** The embedded engine and its context (`local`); null if it cannot be started. */
-  async function startEmbedded(cfg: EmbeddedEngineConfig): Promise<EmbeddedEngine | null> {
-    if (!(await service.contexts()).some((c) => c.name === EMBEDDED_CONTEXT)) {
-      // The URL is a placeholder until the engine has its port.
-      await service.putContext({
-        name: EMBEDDED_CONTEXT,
-        url: 'http://127.0.0.1:8888',
-        envLabel: 'embedded',
-        envColor: '#2e7d32',
-        embedded: true,
-      });
-    }
+  /** The embedded engine; null if it cannot be started. */
+  function startEmbedded(cfg: EmbeddedEngineConfig): EmbeddedEngine | null {
     if (!existsSync(cfg.cliPath)) {
       const why = `cannot start: ${cfg.cliPath} is missing`;
       status.setEmbeddedEngine('failed', why);
       log(`console: embedded engine ${why}`);
       return null;
     }
-    const started = new EmbeddedEngine({
+    // The `local` context is reached only at this run's engine, with this run's secret: it
+    // is shown once the engine has its address, and synced once it answers there.
+    const apiSecret = createEngineSecret(options.dataDir);
+    const embedded = new EmbeddedEngine({
       ...cfg,
       dataDir: path.join(options.dataDir, 'engine'),
+      apiSecret,
       onState: (state, detail) => {
         status.setEmbeddedEngine(state, detail ?? null);
         if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
-        // Restarts keep the ports; the first answer gives the context its URL.
-        if (state === 'running' && detail) void pointAt(detail);
+        if (state === 'starting' && embedded.rmUrl) void connect(embedded.rmUrl, null);
+        if (state === 'running' && embedded.rmUrl) void connect(embedded.rmUrl, apiSecret.secret);
       },
       onLog: (line) => log(`engine: ${line}`),
     });
     // A failure to start is reported through onState (status line and log).
-    started.start().catch(() => undefined);
-    return started;
+    embedded.start().catch(() => undefined);
+    return embedded;
   }
 
   return {

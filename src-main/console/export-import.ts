@@ -24,6 +24,7 @@ import {
   type Request,
 } from '../shared/proto';
 import type { Cache } from './cache/cache';
+import { summarizeCachedFailure } from './cached-failure';
 
 export const EXPORT_FORMAT = 'spincycle-console-export';
 export const EXPORT_VERSION = 1;
@@ -228,7 +229,8 @@ function isDuplicate(cache: Cache, context: string, it: ExportedRequest): boolea
  * Imports an export file into the cache in one transaction: all of it, or nothing. Each
  * request goes into the context named after its source (importedContextName). One already
  * imported with the same state and logs is skipped as a duplicate; a newer export of it
- * (further along, more tries) brings the cached copy up to date.
+ * (further along, more tries) brings the cached copy up to date. A failed request gets its
+ * failure summary from what was imported.
  */
 export function importRequests(cache: Cache, text: string): ImportResult {
   const file = parseExport(text);
@@ -246,6 +248,7 @@ export function importRequests(cache: Cache, text: string): ImportResult {
       if (it.chain) cache.chains.putChain(context, id, it.chain);
       cache.chains.putStatuses(context, id, it.statuses);
       cache.logs.put(context, it.logs);
+      summarizeCachedFailure(cache, context, id);
       imported.push({ context, id });
     }
   });

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContractEvents } from '../shared/ipc';
-import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, STATE_TIMEOUT } from '../shared/proto';
 import { EmbeddedEngine, freePort } from './embedded-engine';
-import { ConsoleService, type ConsoleEventName } from './service';
+import { createEngineSecret } from './engine-secret';
+import { ConsoleService, type ConsoleError, type ConsoleEventName } from './service';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cliPath = path.join(root, 'bin/spincycle.js');
@@ -40,7 +41,7 @@ async function service(cacheFile: string, url: string, intervals = { viewedMs: 1
   });
   cleanups.push(() => s.stop());
   await s.updateSettings({ intervals });
-  await s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: true });
+  await s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
   await s.start();
   return { s, seen };
 }
@@ -105,14 +106,76 @@ describe('console core with the real engine', () => {
     expect((await again.s.request('local', created.id)).request.state).toBe(STATE_COMPLETE);
   });
 
-  it('names the failed jobs when a watched request fails', async () => {
+  it('says which job failed and why: in the record, the list, and the one notification', async () => {
     const { url } = await engine();
     const { s, seen } = await service(tmpCache(), url);
     const r = await s.createRequest('local', 'fail', {});
     const n = await until('failure notification', () => seen.notification.find((x) => x.requestId === r.id));
     expect(n.to).toBe(STATE_FAIL);
     expect(n.failedJobs.some((j) => j.startsWith('check-disk@'))).toBe(true);
-    expect(n.body).toMatch(/failed: check-disk@/);
+    expect(n.body).toMatch(/— check-disk@\d+ · exit 3 · error: \/data is 100% full, refusing to continue$/);
+    const failure = (await s.request('local', r.id)).request.failure;
+    expect(failure).toMatchObject({ count: 1, timedOut: false });
+    expect(failure?.jobs[0]).toMatchObject({
+      state: STATE_FAIL,
+      try: 2,
+      tryState: STATE_FAIL,
+      exit: 3,
+      source: 'stderr',
+      lines: ['error: /data is 100% full, refusing to continue'],
+    });
+    // The list's record carries it too, and the change was announced with it.
+    expect((await s.listRequests({ context: 'local' })).items.find((x) => x.id === r.id)?.failure).toEqual(failure);
+    await until('the change announced with its failure', () =>
+      seen.requestsChanged.some((c) => c.requests.some((x) => x.id === r.id && x.failure !== null)),
+    );
+  });
+
+  it('a timed-out job: the request is FAIL, its summary says timed out, and the TIMEOUT filter finds it', async () => {
+    const { url } = await engine();
+    const { s } = await service(tmpCache(), url);
+    const timedOut = await s.createRequest('local', 'timeout', {});
+    const failed = await s.createRequest('local', 'fail', {});
+    // (A failed job's log may reach the RM after the request ended: the summary is read again then.)
+    const rec = await until('timeout summary', async () => {
+      const failure = (await s.request('local', timedOut.id)).request.failure;
+      return failure?.jobs[0]?.try ? failure : null;
+    });
+    await until('fail summary', async () => (await s.request('local', failed.id)).request.failure);
+    expect((await s.request('local', timedOut.id)).request.state).toBe(STATE_FAIL);
+    expect(rec.timedOut).toBe(true);
+    expect(rec.jobs[0]).toMatchObject({ state: STATE_TIMEOUT, tryState: STATE_TIMEOUT, source: 'error' });
+    expect(rec.jobs[0]?.lines).toEqual(['timeout after 1000ms']);
+    const ids = async (states: number[]) => (await s.listRequests({ context: 'local', states })).items.map((x) => x.id);
+    expect(await ids([STATE_TIMEOUT])).toEqual([timedOut.id]);
+    expect((await ids([STATE_FAIL])).sort()).toEqual([timedOut.id, failed.id].sort());
+  });
+
+  it('a running job has a runtime that counts from when it started, not the 0 of its status', async () => {
+    const { url } = await engine();
+    const { s } = await service(tmpCache(), url);
+    const r = await s.createRequest('local', 'long-job', { seconds: '60' });
+    await s.openRequest('local', r.id);
+    const startedBy = Date.now();
+    const since = await until('nap start known', async () => {
+      const d = await s.request('local', r.id);
+      const nap = d.statuses.find((x) => x.jobId.startsWith('nap@') && x.state === STATE_RUNNING);
+      return nap && d.runningSince[nap.jobId];
+    });
+    expect(since).toBeLessThanOrEqual(Date.now());
+    expect(since).toBeGreaterThan(startedBy - 5000);
+    await new Promise((res) => setTimeout(res, 1200));
+    const nap = (await s.jobStatuses('local', r.id))[0];
+    expect(nap?.jobId).toMatch(/^nap@/);
+    // As the running list would say it: seconds since it started, here at least the 1.2 s waited.
+    expect(nap?.runtime).toBeGreaterThanOrEqual(1.2);
+    expect(nap?.runtime).toBeLessThan((Date.now() - startedBy) / 1000 + 5);
+    await s.stopRequest('local', r.id);
+    const ended = await until('STOPPED', async () => {
+      const d = await s.request('local', r.id);
+      return d.request.state === STATE_STOPPED && d;
+    });
+    expect(ended.runningSince).toEqual({});
   });
 
   it('caches every try of a watched request that ends while nobody is viewing it', async () => {
@@ -302,5 +365,68 @@ describe('console core without an engine', () => {
     expect((await s.probeContext(other)).error).toBe(
       'it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave 404: 404 page not found',
     );
+  });
+});
+
+describe('the embedded context belongs to the console', () => {
+  it('is reached with the per-run secret; the contract cannot retarget, rename, remove or fake it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sc-embedded-'));
+    const apiSecret = createEngineSecret(dataDir);
+    const e = new EmbeddedEngine({ cliPath, specsDir, dataDir: path.join(dataDir, 'engine'), apiSecret });
+    const url = await e.start();
+    cleanups.push(() => e.stop());
+    // Without the secret the engine answers nobody.
+    expect((await fetch(`${url}/api/v1/request-list`)).status).toBe(401);
+
+    const s = await ConsoleService.open({
+      cacheFile: path.join(dataDir, 'cache.db'),
+      emit: () => {},
+      client: { timeoutMs: 2000, getRetries: 0 },
+      embeddedContext: 'local',
+    });
+    cleanups.push(() => s.stop());
+    await s.start();
+    // Shown while the engine starts, never called before it answers with this run's secret.
+    await s.connectEmbedded(url, null);
+    expect(await s.contextStatuses()).toEqual([
+      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running' },
+    ]);
+    await s.connectEmbedded(url, apiSecret.secret);
+    const created = await s.createRequest('local', 'hello', {});
+    expect(created.type).toBe('hello');
+
+    const local = (await s.contexts())[0]!;
+    const refused = async (f: () => Promise<unknown>) => {
+      try {
+        await f();
+      } catch (err) {
+        return [(err as ConsoleError).code, (err as Error).message];
+      }
+      return 'accepted';
+    };
+    const owned = "local is the context of the console's embedded engine";
+    expect(await refused(() => s.putContext({ ...local, url: 'http://127.0.0.1:8888' }))).toEqual([
+      'bad-request',
+      `${owned}: only its label and colour can change`,
+    ]);
+    expect(await refused(() => s.putContext({ ...local, name: 'mine' }, 'local'))).toEqual([
+      'bad-request',
+      `${owned}: only its label and colour can change`,
+    ]);
+    expect(await refused(() => s.removeContext('local'))).toEqual(['bad-request', `${owned}: it cannot be removed`]);
+    expect(
+      await refused(() =>
+        s.putContext({ name: 'evil', url: 'http://evil.example', envLabel: null, envColor: null, embedded: true }),
+      ),
+    ).toEqual(['bad-request', 'only the console marks a context embedded (the one of its own engine)']);
+    await s.putContext({ name: 'prod', url: 'http://127.0.0.1:1', envLabel: null, envColor: null, embedded: false });
+    const prod = (await s.contexts())[1]!;
+    expect(await refused(() => s.putContext({ ...prod, name: 'local' }, 'prod'))).toEqual([
+      'bad-request',
+      "local is the name of the console's embedded engine's context",
+    ]);
+    // Its label and colour are the operator's.
+    await s.putContext({ ...local, envLabel: 'mine', envColor: '#123456' });
+    expect((await s.contexts())[0]).toEqual({ ...local, envLabel: 'mine', envColor: '#123456' });
   });
 });

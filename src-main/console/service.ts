@@ -24,6 +24,9 @@ import type {
 } from '../shared/console-model';
 import {
   JobStatusByRuntime,
+  STATE_FAIL,
+  STATE_RUNNING,
+  STATE_TIMEOUT,
   decodeRequestSpecs,
   type JobStatus,
   type JsonObject,
@@ -65,6 +68,12 @@ export interface ConsoleServiceOptions {
   nativeBinding?: string;
   /** Where cache trouble nobody asked about is reported (a rebuilt file, a lost worker). */
   log?: (line: string) => void;
+  /**
+   * The name of the context of the console's own embedded engine, when it runs one. That
+   * context belongs to the console: it is reached only at the address and with the secret the
+   * console gives (connectEmbedded), and the contract cannot retarget, rename or remove it.
+   */
+  embeddedContext?: string;
 }
 
 /** Longest wait for a Request Manager URL to answer when a context is saved. */
@@ -82,6 +91,8 @@ export class ConsoleService {
   private started = false;
   /** Context changes (add, edit, remove, start), one at a time: a context never gets two syncs. */
   private contextChanges: Promise<unknown> = Promise.resolve();
+  /** The API secret of this run's embedded engine, once connectEmbedded gave it. */
+  private embeddedSecret: string | undefined;
 
   private constructor(
     private readonly options: ConsoleServiceOptions,
@@ -116,11 +127,13 @@ export class ConsoleService {
     return this.host.recovered;
   }
 
-  /** Starts syncing every context. */
+  /** Starts syncing every context (an embedded one once connectEmbedded gives its address). */
   async start(): Promise<void> {
     await this.serially(async () => {
       this.started = true;
-      for (const ctx of await this.contexts()) await this.startContext(ctx);
+      for (const ctx of await this.contexts()) {
+        if (!ctx.embedded || this.isConnectedEmbedded(ctx)) await this.startContext(ctx);
+      }
     });
     await this.notifier.refreshTray();
   }
@@ -153,12 +166,16 @@ export class ConsoleService {
           context: c.name,
           online: false,
           lastOkMs: null,
-          error: 'not started',
+          error: c.embedded ? 'the embedded engine is not running' : 'not started',
         },
     );
   }
 
-  /** Adds or edits a context (`previousName` to rename). An unreachable URL is accepted: it shows offline. */
+  /**
+   * Adds or edits a context (`previousName` to rename), for the contract. An unreachable URL is
+   * accepted: it shows offline. The embedded context is the console's: only its label and
+   * colour can change, and no other context can become embedded or take its name.
+   */
   async putContext(ctx: Context, previousName?: string): Promise<Context> {
     if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
       throw new ConsoleError(
@@ -168,7 +185,16 @@ export class ConsoleService {
     }
     new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
     return this.serially(async () => {
-      const existing = (await this.contexts()).find((c) => c.name === ctx.name);
+      const contexts = await this.contexts();
+      const target = contexts.find((c) => c.name === (previousName ?? ctx.name));
+      if (target?.embedded) return this.relabelEmbedded(target, ctx);
+      if (ctx.embedded) {
+        throw new ConsoleError('bad-request', 'only the console marks a context embedded (the one of its own engine)');
+      }
+      const existing = contexts.find((c) => c.name === ctx.name);
+      if (existing?.embedded || ctx.name === this.options.embeddedContext) {
+        throw new ConsoleError('bad-request', `${ctx.name} is the name of the console's embedded engine's context`);
+      }
       if (existing && previousName !== ctx.name && previousName !== undefined) {
         throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
       }
@@ -179,7 +205,29 @@ export class ConsoleService {
     });
   }
 
+  /** The embedded context with a new label and colour; anything else about it is the console's. */
+  private async relabelEmbedded(current: Context, wanted: Context): Promise<Context> {
+    if (wanted.name !== current.name || wanted.url !== current.url || !wanted.embedded) {
+      throw new ConsoleError(
+        'bad-request',
+        `${current.name} is the context of the console's embedded engine: only its label and colour can change`,
+      );
+    }
+    const ctx = { ...current, envLabel: wanted.envLabel, envColor: wanted.envColor };
+    await this.cache.contexts.put(ctx);
+    return ctx;
+  }
+
+  /** Removes a context: not the embedded engine's (one left embedded by a run with an engine can go when none runs). */
   removeContext(name: string): Promise<void> {
+    if (name === this.options.embeddedContext) {
+      return Promise.reject(
+        new ConsoleError(
+          'bad-request',
+          `${name} is the context of the console's embedded engine: it cannot be removed`,
+        ),
+      );
+    }
     return this.serially(async () => {
       await this.stopContext(name);
       if (!(await this.cache.contexts.remove(name))) throw new ConsoleError('not-found', `no context named ${name}`);
@@ -187,11 +235,48 @@ export class ConsoleService {
   }
 
   /**
+   * The embedded engine of this run listens at `url`: its context (created if needed, label and
+   * colour kept) points there. With `secret` (once the engine answers) it is synced from now
+   * on, every call carrying the secret; with null (while it starts) it is only shown.
+   */
+  connectEmbedded(url: string, secret: string | null): Promise<Context> {
+    const name = this.options.embeddedContext;
+    if (name === undefined) return Promise.reject(new Error('this console runs no embedded engine'));
+    return this.serially(async () => {
+      const existing = (await this.contexts()).find((c) => c.name === name);
+      const ctx: Context = {
+        name,
+        url,
+        envLabel: existing ? existing.envLabel : 'embedded',
+        envColor: existing ? existing.envColor : '#2e7d32',
+        embedded: true,
+      };
+      await this.stopContext(name);
+      await this.cache.contexts.put(ctx);
+      this.embeddedSecret = secret ?? undefined;
+      if (this.started && secret !== null) await this.startContext(ctx);
+      return ctx;
+    });
+  }
+
+  private isConnectedEmbedded(ctx: Context): boolean {
+    return ctx.embedded && ctx.name === this.options.embeddedContext && this.embeddedSecret !== undefined;
+  }
+
+  /**
    * Asks the RM at `url` for its request types, once and without retries (5 s at most), so that
    * saving a context can say at once whether its URL answers, and why not.
    */
   async probeContext(url: string): Promise<ContextProbe> {
-    const client = new RmClient({ baseUrl: url, getRetries: 0, timeoutMs: PROBE_TIMEOUT_MS });
+    // This run's embedded engine answers only with its secret, which goes to its address alone.
+    const own = (await this.contexts()).some((c) => this.isConnectedEmbedded(c) && c.url === url);
+    const secret = own ? this.embeddedSecret : undefined;
+    const client = new RmClient({
+      baseUrl: url,
+      getRetries: 0,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      ...(secret === undefined ? {} : { secret }),
+    });
     try {
       const specs = await client.requestList();
       return { answers: true, requestTypes: specs.length, error: null };
@@ -208,7 +293,12 @@ export class ConsoleService {
   }
 
   private async startContext(ctx: Context): Promise<void> {
-    const client = new RmClient({ ...this.options.client, baseUrl: ctx.url });
+    const secret = this.isConnectedEmbedded(ctx) ? this.embeddedSecret : undefined;
+    const client = new RmClient({
+      ...this.options.client,
+      baseUrl: ctx.url,
+      ...(secret === undefined ? {} : { secret }),
+    });
     const lastContact = await this.cache.contexts.lastContact(ctx.name);
     this.clients.set(ctx.name, client);
     const emit = this.options.emit;
@@ -255,20 +345,46 @@ export class ConsoleService {
     return this.cache.requests.list(filter, offset, limit);
   }
 
-  /** A request with its chain and job statuses, from the cache. */
+  /**
+   * A request with its chain, job statuses and running jobs' starts, from the cache. A failed
+   * request cached without its failure summary (before the console kept them) gets one now.
+   */
   async request(context: string, id: string): Promise<RequestDetail> {
-    const [request, chain, statuses] = await Promise.all([
+    const [request, chain, statuses, starts] = await Promise.all([
       this.cache.requests.get(context, id),
       this.cache.chains.chainView(context, id),
       this.cache.chains.statuses(context, id),
+      this.cache.facts.jobStarts(context, id),
     ]);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
-    return { request, chain, statuses };
+    if (
+      request.failure === null &&
+      statuses.length > 0 &&
+      (request.state === STATE_FAIL || request.state === STATE_TIMEOUT)
+    ) {
+      request.failure = await this.cache.failures.summarizeCached(context, id);
+    }
+    return { request, chain, statuses, runningSince: runningSince(statuses, starts) };
   }
 
-  /** Job statuses, longest-running first (JobStatusByRuntime). */
+  /**
+   * Job statuses, longest-running first (JobStatusByRuntime). A RUNNING job seen in the running
+   * list carries its runtime as a running list would: until now while the RM answers, else
+   * until the last time it did (a cached figure).
+   */
   async jobStatuses(context: string, id: string): Promise<JobStatus[]> {
-    return (await this.cache.chains.statuses(context, id)).sort(JobStatusByRuntime);
+    const [statuses, starts] = await Promise.all([
+      this.cache.chains.statuses(context, id),
+      this.cache.facts.jobStarts(context, id),
+    ]);
+    const since = runningSince(statuses, starts);
+    const status = this.syncs.get(context)?.contextStatus;
+    const asOf = status?.online === false ? (status.lastOkMs ?? 0) : Date.now();
+    return statuses
+      .map((s) =>
+        since[s.jobId] === undefined ? s : { ...s, runtime: Math.max(0, asOf - (since[s.jobId] as number)) / 1000 },
+      )
+      .sort(JobStatusByRuntime);
   }
 
   jobLogs(context: string, id: string, offset = 0, limit = 500): Promise<Page<JobLogRecord>> {
@@ -430,6 +546,15 @@ export class ConsoleService {
     }
     return this.settingsValue;
   }
+}
+
+/** When each RUNNING job started, of those seen in the running list (`starts`, by job id). */
+function runningSince(statuses: readonly JobStatus[], starts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    statuses
+      .filter((s) => s.state === STATE_RUNNING && starts[s.jobId] !== undefined)
+      .map((s) => [s.jobId, starts[s.jobId] as number]),
+  );
 }
 
 export type { ConsoleSettings };

@@ -8,6 +8,7 @@ import { ChainStore } from './chain-store';
 import { ContextStore } from './context-store';
 import { JobLogStore } from './job-log-store';
 import { openCache, type Db, type OpenCacheOptions, type OpenedCache } from './open-cache';
+import { RequestFacts } from './request-facts';
 import { RequestStore } from './request-store';
 import { SearchStore } from './search-store';
 import { SettingsStore } from './settings-store';
@@ -17,6 +18,8 @@ export class Cache {
   readonly recovered: OpenedCache['recovered'];
   readonly contexts: ContextStore;
   readonly requests: RequestStore;
+  /** Job starts from the running list, and why failed requests failed. */
+  readonly facts: RequestFacts;
   readonly chains: ChainStore;
   readonly logs: JobLogStore;
   readonly search: SearchStore;
@@ -28,6 +31,7 @@ export class Cache {
     this.recovered = opened.recovered;
     this.contexts = new ContextStore(this.db);
     this.requests = new RequestStore(this.db);
+    this.facts = new RequestFacts(this.db);
     this.chains = new ChainStore(this.db);
     this.logs = new JobLogStore(this.db);
     this.search = new SearchStore(this.db);

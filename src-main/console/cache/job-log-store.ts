@@ -109,6 +109,11 @@ export class JobLogStore {
           'SELECT * FROM job_logs WHERE context = ? AND request_id = ? AND job_id = ? ORDER BY try',
         )
         .safeIntegers(true),
+      lastTry: db
+        .prepare<[string, string, string], LogRow>(
+          'SELECT * FROM job_logs WHERE context = ? AND request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1',
+        )
+        .safeIntegers(true),
       summaries: db
         .prepare<[string, string, number, number], SummaryRow>(
           `SELECT r.request_id, r.job_id, r.try, r.type, r.started_at, r.finished_at, r.state, r.exit, r.error,
@@ -194,6 +199,12 @@ export class JobLogStore {
   /** Every try of one job, with texts. */
   ofJob(context: string, requestId: string, jobId: string): JobLogRecord[] {
     return this.s.ofJob.all(context, requestId, jobId).map(toLogRecord);
+  }
+
+  /** One job's last try, with its texts; null if none is cached. */
+  lastTry(context: string, requestId: string, jobId: string): JobLogRecord | null {
+    const row = this.s.lastTry.get(context, requestId, jobId);
+    return row ? toLogRecord(row) : null;
   }
 
   /** Characters [offset, offset + length) of one stream of one try, and its length; null if no such try. */

@@ -3,7 +3,14 @@
 // counts. A new filter or record field goes here: the row type, its mapper, and the SQL.
 
 import type Database from 'better-sqlite3';
-import type { Page, RequestFilter, RequestOrigin, RequestRecord, TrayModel } from '../../shared/console-model';
+import type {
+  FailureSummary,
+  Page,
+  RequestFilter,
+  RequestOrigin,
+  RequestRecord,
+  TrayModel,
+} from '../../shared/console-model';
 import {
   STATE_FAIL,
   STATE_PENDING,
@@ -30,6 +37,8 @@ interface RequestRow {
   watched: 0 | 1;
   origin: RequestOrigin;
   synced_ms: number;
+  /** A FailureSummary as JSON (RequestFacts.setFailure), or null. */
+  failure: string | null;
 }
 
 const toRecord = (r: RequestRow): RequestRecord => ({
@@ -47,6 +56,7 @@ const toRecord = (r: RequestRow): RequestRecord => ({
   watched: r.watched === 1,
   origin: r.origin,
   syncedMs: r.synced_ms,
+  failure: r.failure === null ? null : (JSON.parse(r.failure) as FailureSummary),
 });
 
 type TrayRow = Pick<RequestRow, 'context' | 'id' | 'type' | 'state' | 'created_at'>;
@@ -83,6 +93,12 @@ function filterSql(filter: RequestFilter): { clause: string; params: Record<stri
     values.forEach((v, i) => (params[`${column}${i}`] = v));
   };
   inList('state', filter.states);
+  if (filter.states?.includes(STATE_TIMEOUT)) {
+    // A job that timed out fails its request (state FAIL): such requests count as TIMEOUT too.
+    where[where.length - 1] = `(${where.at(-1)} OR (state = ${STATE_FAIL} AND EXISTS (
+      SELECT 1 FROM job_statuses s WHERE s.context = requests.context AND s.request_id = requests.id
+        AND s.state = ${STATE_TIMEOUT})))`;
+  }
   inList('type', filter.types);
   inList('user', filter.users);
   if (filter.since !== undefined) {
@@ -120,7 +136,7 @@ export class RequestStore {
       before: db.prepare<[string, string], Pick<RequestRow, 'state' | 'finished_jobs'>>(
         'SELECT state, finished_jobs FROM requests WHERE context = ? AND id = ?',
       ),
-      put: db.prepare<[RequestRow]>(
+      put: db.prepare<[Omit<RequestRow, 'failure'>]>(
         `INSERT INTO requests (context, id, type, state, user, created_at, started_at, finished_at, created_ms,
                                total_jobs, finished_jobs, args, origin, watched, synced_ms)
          VALUES (@context, @id, @type, @state, @user, @created_at, @started_at, @finished_at, @created_ms,

@@ -1,9 +1,11 @@
 // `spincycle` as an operator's client (the seed's spinc, working): talks to any Request Manager
 // given by --addr, or by --context (a context saved in the console), and prints for people or,
 // with --json, the wire JSON for scripts. Exit codes: 0 ok, 1 the command failed (the RM
-// refused, or with --wait the request did not COMPLETE), 2 bad usage, 3 the RM is unreachable.
+// refused or answered nonsense, or with --wait the request did not COMPLETE), 2 bad usage
+// (a bad --addr too), 3 the RM is unreachable. Everything printed passes through printable():
+// text a server sent cannot move the cursor, retitle the window or hide lines in a terminal.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -21,8 +23,9 @@ import {
   type JsonValue,
   type RequestSpec,
 } from '../../shared/proto';
-import { RmClient, RmClientError } from '../client/rm-client';
+import { RmClient, RmClientError, checkRmUrl } from '../client/rm-client';
 import { CACHE_FILE, defaultDataDir } from '../data-dir';
+import { readEngineSecret } from '../engine-secret';
 import { formatLogs, formatPs, formatRequest, formatSpecs, formatStatus } from './format';
 
 export interface CliIo {
@@ -50,6 +53,8 @@ Commands (against any Request Manager):
 Options:
   --addr URL        Request Manager base URL (or env SPINCYCLE_ADDR, or ADDR)
   --context NAME    use a context saved in the console (e.g. local, prod)
+  --secret-file F   send the secret in F as "Authorization: Bearer" (an engine started
+                    with --api-secret-file; --context local reads the console's own)
   --json            print the wire JSON instead of text
   --timeout MS      per-call timeout (default 10000)
   --wait            with start: wait for the request to end
@@ -59,10 +64,13 @@ Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable.`
 
 class UsageError extends Error {}
 
+const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+
 interface SavedContext {
   name: string;
   url: string;
   env_label: string | null;
+  embedded: number;
 }
 
 function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
@@ -70,7 +78,9 @@ function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
   if (!existsSync(file)) return [];
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT name, url, env_label FROM contexts ORDER BY position, name').all() as SavedContext[];
+    return db
+      .prepare('SELECT name, url, env_label, embedded FROM contexts ORDER BY position, name')
+      .all() as SavedContext[];
   } catch {
     return [];
   } finally {
@@ -78,8 +88,22 @@ function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
   }
 }
 
-function resolveAddr(values: { addr?: string; context?: string }, env: NodeJS.ProcessEnv): string {
-  if (values.addr) return values.addr;
+/** Where to send calls, and the secret to send with them. */
+function resolveTarget(
+  values: { addr?: string; context?: string; 'secret-file'?: string },
+  env: NodeJS.ProcessEnv,
+): { url: string; secret?: string } {
+  const fromFile = values['secret-file'] === undefined ? undefined : secretFrom(values['secret-file']);
+  const target = (url: string, secret?: string) => {
+    try {
+      checkRmUrl(url);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const s = fromFile ?? secret;
+    return s === undefined ? { url } : { url, secret: s };
+  };
+  if (values.addr) return target(values.addr);
   if (values.context) {
     const all = savedContexts(env);
     const found = all.find((c) => c.name === values.context);
@@ -87,11 +111,36 @@ function resolveAddr(values: { addr?: string; context?: string }, env: NodeJS.Pr
       const names = all.map((c) => c.name).join(', ') || 'none saved yet: add one in the console';
       throw new UsageError(`no context named ${values.context} (contexts: ${names})`);
     }
-    return found.url;
+    // The console's own engine takes calls only with this run's secret, kept beside the cache.
+    return target(found.url, found.embedded ? (readEngineSecret(defaultDataDir(env)) ?? undefined) : undefined);
   }
   const fromEnv = env.SPINCYCLE_ADDR || env.ADDR;
-  if (fromEnv) return fromEnv;
+  if (fromEnv) return target(fromEnv);
   throw new UsageError('no Request Manager given: use --addr http://host:8888, --context NAME, or set SPINCYCLE_ADDR');
+}
+
+function secretFrom(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new UsageError(`--secret-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (text === '') throw new UsageError(`--secret-file ${file}: the file is empty`);
+  return text;
+}
+
+/**
+ * `text` safe to print on a terminal: control characters other than newline and tab (escape
+ * sequences, carriage returns, C1 controls, bidirectional overrides) are shown as \uXXXX,
+ * which also keeps JSON output valid JSON with the same value.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** key=value words into args; JSON lists/objects are sent as JSON, everything else as a string. */
@@ -141,7 +190,8 @@ async function waitForEnd(rm: RmClient, id: string, timeoutMs: number): Promise<
   }
 }
 
-export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promise<number> {
+  const io: CliIo = { out: (t) => raw.out(printable(t)), err: (t) => raw.err(printable(t)), env: raw.env };
   let parsed;
   try {
     parsed = parseArgs({
@@ -151,6 +201,7 @@ export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise
       options: {
         addr: { type: 'string' },
         context: { type: 'string' },
+        'secret-file': { type: 'string' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         wait: { type: 'boolean' },
@@ -170,7 +221,7 @@ export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise
   const json = values.json === true;
   try {
     if (command === 'contexts') {
-      const all = savedContexts(io.env);
+      const all = savedContexts(io.env).map(({ name, url, env_label }) => ({ name, url, env_label }));
       io.out(
         json
           ? JSON.stringify(all)
@@ -182,9 +233,11 @@ export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
     const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-      throw new UsageError(`--timeout must be a positive number of milliseconds`);
-    const rm = new RmClient({ baseUrl: resolveAddr(values, io.env), timeoutMs });
+    // At most a day: past 2^31 ms a Node timer (the call's timeout) fires at once.
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
+      throw new UsageError(`--timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
+    const { url, secret } = resolveTarget(values, io.env);
+    const rm = new RmClient({ baseUrl: url, timeoutMs, ...(secret === undefined ? {} : { secret }) });
     const need = (what: string) => {
       const v = rest[0];
       if (!v) throw new UsageError(`usage: spincycle ${command} <${what}>`);
