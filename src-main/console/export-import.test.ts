@@ -2,7 +2,7 @@
 // re-import skips or brings up to date, and the file fields an import checks.
 
 import { describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_RUNNING, type JobLog, type Request } from '../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../shared/proto';
 import { Cache } from './cache/cache';
 import { exportRequests, importRequests, importedContextName } from './export-import';
 
@@ -75,6 +75,39 @@ describe('importing an export file', () => {
     expect(to.requests.get(context, 'r1')).toMatchObject({ state: STATE_COMPLETE, finishedJobs: 2 });
     expect(to.logs.page(context, 'r1').items.map((l) => l.stdout)).toEqual(['first', 'second']);
     expect(importRequests(to, newer)).toEqual({ imported: [], skipped: 1 });
+  });
+
+  it("a failed request imported says why it failed, from its failed job's last try", () => {
+    const failed = request('r1', { state: STATE_FAIL, finishedAt: '2026-11-27T10:05:00Z' });
+    const tries = [1, 2].map((n) => ({
+      ...log('r1', 'check@2', ''),
+      try: n,
+      state: STATE_FAIL,
+      exit: n + 1,
+      stderr: `checking\ntry ${n}: /data is full\n`,
+    }));
+    const from = source(failed, [log('r1', 'a@1', 'ok'), ...tries]);
+    from.chains.putStatuses('local', 'r1', [
+      { requestId: 'r1', jobId: 'a@1', state: STATE_COMPLETE, status: '', runtime: 0, n: 1 },
+      { requestId: 'r1', jobId: 'check@2', state: STATE_FAIL, status: '', runtime: 0, n: 2 },
+    ]);
+    const to = new Cache(':memory:');
+    importRequests(to, exportRequests(from, [{ context: 'local', id: 'r1' }], 'build-7'));
+    expect(to.requests.get('local (imported from build-7)', 'r1')?.failure).toEqual({
+      jobs: [
+        {
+          jobId: 'check@2',
+          state: STATE_FAIL,
+          try: 2,
+          tryState: STATE_FAIL,
+          exit: 3,
+          source: 'stderr',
+          lines: ['checking', 'try 2: /data is full'],
+        },
+      ],
+      count: 1,
+      timedOut: false,
+    });
   });
 
   it('keeps the source of a request exported again after it was imported', () => {

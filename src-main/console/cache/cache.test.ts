@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../../shared/proto';
+import {
+  STATE_COMPLETE,
+  STATE_FAIL,
+  STATE_RUNNING,
+  STATE_TIMEOUT,
+  type JobLog,
+  type Request,
+} from '../../shared/proto';
 import { exportRequests, importRequests, parseExport } from '../export-import';
 import { Cache } from './cache';
 import { ftsQuery } from './search-store';
@@ -465,6 +472,54 @@ describe('contexts and settings', () => {
     expect(cache.requests.get('prod-east', 'p1')).not.toBeNull(); // still readable offline
     cache.settings.put('pollMs', { viewed: 1000 });
     expect(cache.settings.get('pollMs')).toEqual({ viewed: 1000 });
+  });
+});
+
+describe('request facts', () => {
+  const status = (requestId: string, jobId: string, state: number) => ({
+    requestId,
+    jobId,
+    state,
+    status: '',
+    runtime: 0,
+    n: 1,
+  });
+
+  it('keeps job starts steady within the slack, moves them past it, and carries them through a rename', () => {
+    const cache = new Cache(':memory:');
+    const prod = { name: 'prod', url: 'https://rm.prod', envLabel: null, envColor: null, embedded: false };
+    cache.contexts.put(prod);
+    cache.requests.put('prod', request('r1'));
+    expect(cache.facts.putJobStarts('prod', [{ requestId: 'r1', jobId: 'a@1', startedMs: 10_000 }])).toEqual(['r1']);
+    // Read again a little later: the same start, said again, moves nothing.
+    expect(cache.facts.putJobStarts('prod', [{ requestId: 'r1', jobId: 'a@1', startedMs: 11_500 }])).toEqual([]);
+    expect(cache.facts.putJobStarts('prod', [{ requestId: 'r1', jobId: 'a@1', startedMs: 20_000 }])).toEqual(['r1']);
+    cache.contexts.put({ ...prod, name: 'prod-east' }, 'prod');
+    expect(cache.facts.jobStarts('prod-east', 'r1')).toEqual({ 'a@1': 20_000 });
+    expect(cache.facts.jobStarts('prod', 'r1')).toEqual({});
+    cache.facts.clearJobStarts('prod-east', 'r1');
+    expect(cache.facts.jobStarts('prod-east', 'r1')).toEqual({});
+  });
+
+  it('reads a failure with its request, in a record and in a list; TIMEOUT lists FAIL requests with a timed-out job', () => {
+    const cache = new Cache(':memory:');
+    cache.requests.put('local', request('timed', { state: STATE_FAIL }));
+    cache.requests.put('local', request('failed', { state: STATE_FAIL, createdAt: '2026-11-27T09:00:00Z' }));
+    cache.requests.put('local', request('old', { state: STATE_TIMEOUT, createdAt: '2026-11-27T08:00:00Z' }));
+    cache.chains.putStatuses('local', 'timed', [status('timed', 'a@1', STATE_TIMEOUT)]);
+    cache.chains.putStatuses('local', 'failed', [status('failed', 'a@1', STATE_FAIL)]);
+    const failure = { jobs: [], count: 1, timedOut: true };
+    expect(cache.facts.setFailure('local', 'timed', failure)).toBe(true);
+    expect(cache.facts.setFailure('local', 'unknown', failure)).toBe(false);
+    expect(cache.requests.get('local', 'timed')?.failure).toEqual(failure);
+    expect(cache.requests.get('local', 'failed')?.failure).toBeNull();
+    const listed = (states: number[]) => cache.requests.list({ context: 'local', states });
+    expect(listed([STATE_TIMEOUT]).items.map((r) => [r.id, r.failure])).toEqual([
+      ['timed', failure],
+      ['old', null],
+    ]);
+    expect(listed([STATE_TIMEOUT]).total).toBe(2);
+    expect(listed([STATE_FAIL]).items.map((r) => r.id)).toEqual(['timed', 'failed']);
   });
 });
 
