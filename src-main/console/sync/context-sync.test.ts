@@ -1,5 +1,6 @@
 // ContextSync against a closed loopback port and real HTTP servers: the context's status follows
-// what the RM really did, and what an RM says of one request is cached for that request only.
+// what the RM really did, and what an RM says of one request is cached for that request only
+// (a failed one's summary read included) and announced.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   STATE_COMPLETE,
+  STATE_FAIL,
   encodeJobChain,
+  encodeJobLog,
   encodeJobLogs,
   encodeRequest,
   encodeRequestStatus,
@@ -19,6 +22,7 @@ import { CacheHost } from '../cache-host';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
 import { ContextSync, type SyncListener } from './context-sync';
+import type { RequestPart } from '../../shared/console-model';
 
 const hosts: CacheHost[] = [];
 afterEach(async () => {
@@ -204,5 +208,89 @@ describe('what an RM says of a request', () => {
     } finally {
       await new Promise((resolve) => rm.close(resolve));
     }
+  });
+
+  it('of a failed request: the try its summary reads is cached, said to open pages, and kept to that request', async () => {
+    const request = {
+      id: 'r1',
+      type: 'deploy',
+      state: STATE_FAIL,
+      user: 'alice',
+      createdAt: '2026-11-27T10:00:00Z',
+      startedAt: '2026-11-27T10:00:00Z',
+      finishedAt: '2026-11-27T10:00:05Z',
+      totalJobs: 1,
+      finishedJobs: 0,
+    };
+    const failedTry = (requestId: string): JobLog => ({
+      requestId,
+      jobId: 'a@1',
+      try: 1,
+      type: 'shell',
+      startedAt: 1n,
+      finishedAt: 2n,
+      state: STATE_FAIL,
+      exit: 3,
+      error: '',
+      stdout: '',
+      stderr: `error: ${requestId}'s disk is full\n`,
+    });
+    const status = encodeRequestStatus({
+      request,
+      jobChainStatus: {
+        requestId: 'r1',
+        jobStatuses: [{ requestId: 'r1', jobId: 'a@1', state: STATE_FAIL, status: '', runtime: 0, n: 1 }],
+      },
+    });
+    const serve = async (
+      lastTry: JobLog,
+      check: (updated: RequestPart[][], cache: Awaited<ReturnType<typeof openCache>>) => Promise<void>,
+    ) => {
+      const replies: Record<string, string> = {
+        '/api/v1/requests/r1': encodeRequest(request),
+        '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r1', jobs: {}, adjacencyList: {}, state: 4 }),
+        '/api/v1/requests/r1/status': status,
+        '/api/v1/requests/r1/log/a@1': encodeJobLog(lastTry),
+        '/api/v1/requests/r1/log': encodeJobLogs([lastTry].filter((l) => l.requestId === 'r1')),
+      };
+      const rm = createServer((req, res) => {
+        const body = replies[req.url ?? ''];
+        if (body) res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+        else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
+      });
+      await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+        const cache = await openCache();
+        const updated: RequestPart[][] = [];
+        const listener = {
+          ...quiet,
+          requestUpdated: (_c: string, _id: string, parts: RequestPart[]) => updated.push(parts),
+        };
+        const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
+        const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, listener);
+        await sync.syncRequest('r1');
+        await sync.stop();
+        await check(updated, cache);
+      } finally {
+        await new Promise((resolve) => rm.close(resolve));
+      }
+    };
+
+    await serve(failedTry('r1'), async (updated, cache) => {
+      expect(await cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
+      // The pass's own log sync finds it cached: only the summary's read can say so.
+      expect(updated.filter((parts) => parts.includes('logs'))).toHaveLength(1);
+      expect((await cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({
+        exit: 3,
+        lines: ["error: r1's disk is full"],
+      });
+    });
+    // A reply for r1 that is r2's try: not cached, not summarized as r1's.
+    await serve(failedTry('r2'), async (updated, cache) => {
+      expect(await cache.logs.tries('prod', 'r2')).toEqual(new Set());
+      expect(updated.filter((parts) => parts.includes('logs'))).toEqual([]);
+      expect((await cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({ try: 0, exit: null });
+    });
   });
 });
