@@ -7,11 +7,13 @@
 // Runs in the cache worker, beside the cache.
 
 import { hostname } from 'node:os';
-import type { ImportResult, RequestRef } from '../shared/console-model';
+import { clip } from '../shared/clip';
+import { MAX_REQUEST_ID, type ImportResult, type RequestRef } from '../shared/console-model';
 import {
   decodeJobChain,
   decodeJobLog,
   decodeJobStatus,
+  decodeJsonObject,
   decodeRequest,
   encodeJobLogs,
   encodeJobStatusList,
@@ -54,6 +56,12 @@ const CONTEXT_NAME = /^[\w.-]{1,64}$/;
 const HOST_NAME = /^[\w.-]{1,100}$/;
 /** A context an import made; a request exported from one keeps it (its source is unchanged). */
 const IMPORTED_CONTEXT = /^[\w.-]{1,64} \(imported(?: from [\w.-]{1,100})?\)$/;
+/**
+ * The deepest nesting a file may have. Its own structure takes 7 levels (a job's args sit at
+ * requests[i].chain.jobs.<id>.args); the rest is for args. Deeper JSON cannot be stored: writing
+ * it back out recurses.
+ */
+const MAX_NESTING = 100;
 
 /** The context imported requests of `source` are kept in. */
 export function importedContextName(source: string, exportedFrom: string | null): string {
@@ -110,7 +118,23 @@ export function exportRequests(cache: Cache, refs: readonly RequestRef[], export
   return `{${head.join(',')},"requests":[${parts.join(',')}]}\n`;
 }
 
+/** A value from the file, quoted in a message: cut, so a huge field never comes back whole. */
+const quote = (v: unknown) => clip(JSON.stringify(v) ?? String(v), 100);
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Refuses a document nested deeper than MAX_NESTING, naming where (walked without recursion). */
+function checkNesting(doc: unknown): void {
+  const stack: Array<[object, string, number]> = typeof doc === 'object' && doc !== null ? [[doc, '', 1]] : [];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, at, depth] = top;
+    if (depth > MAX_NESTING) throw new ImportError(`${clip(at, 80)}: nested deeper than ${MAX_NESTING} levels`);
+    const entries = Array.isArray(value)
+      ? value.map((x: unknown, i) => [`${at}[${i}]`, x] as const)
+      : Object.entries(value).map(([k, x]) => [at ? `${at}.${k}` : k, x] as const);
+    for (const [path, x] of entries) if (typeof x === 'object' && x !== null) stack.push([x, path, depth + 1]);
+  }
+}
 
 function list<T>(v: unknown, at: string, decode: (item: unknown, path: string) => T): T[] {
   if (v == null) return [];
@@ -119,36 +143,51 @@ function list<T>(v: unknown, at: string, decode: (item: unknown, path: string) =
 }
 
 /**
- * Checks that every part of an item is a part of that item's request: the chain, each job
- * status and each log name its request id, and (when the chain is there) one of its jobs.
- * A file whose parts point elsewhere would write into another request's cache.
+ * Checks that every part of an item is a part of that item's request, once: the chain, each
+ * job status and each log name its request id, and (when the chain is there) one of its jobs,
+ * as does every edge of the chain; a job has one status and each try one log. A file whose
+ * parts point elsewhere would write into another request's cache; a part said twice would
+ * keep one of the two, silently.
  */
 function checkBelongs(it: ExportedRequest, at: string): void {
   const id = it.request.id;
   const mine = (what: string, requestId: string) => {
     if (requestId !== id) {
-      throw new ImportError(`${what}.requestId: ${JSON.stringify(requestId)} is not this item's request (${id})`);
+      throw new ImportError(`${what}.requestId: ${quote(requestId)} is not this item's request (${id})`);
     }
   };
   const jobs = it.chain ? new Set(Object.keys(it.chain.jobs)) : null;
-  const inChain = (what: string, jobId: string) => {
+  const inChain = (field: string, jobId: string) => {
     if (jobs && !jobs.has(jobId)) {
-      throw new ImportError(`${what}.jobId: ${JSON.stringify(jobId)} is not a job of request ${id}'s chain`);
+      throw new ImportError(`${field}: ${quote(jobId)} is not a job of request ${id}'s chain`);
     }
+  };
+  const once = (what: string, seen: Map<string, number>, key: string, i: number, said: string) => {
+    const first = seen.get(key);
+    if (first !== undefined) throw new ImportError(`${at}.${what}[${i}]: ${said} is also ${what}[${first}]`);
+    seen.set(key, i);
   };
   if (it.chain) {
     mine(`${at}.chain`, it.chain.requestId);
     for (const [key, job] of Object.entries(it.chain.jobs)) {
-      if (job.id !== key) throw new ImportError(`${at}.chain.jobs.${key}: holds job ${JSON.stringify(job.id)}`);
+      if (job.id !== key) throw new ImportError(`${at}.chain.jobs[${quote(key)}]: holds job ${quote(job.id)}`);
+    }
+    for (const [from, next] of Object.entries(it.chain.adjacencyList)) {
+      inChain(`${at}.chain.adjacencyList`, from);
+      next.forEach((to, i) => inChain(`${at}.chain.adjacencyList[${quote(from)}][${i}]`, to));
     }
   }
+  const statusOf = new Map<string, number>();
   it.statuses.forEach((s, i) => {
     mine(`${at}.statuses[${i}]`, s.requestId);
-    inChain(`${at}.statuses[${i}]`, s.jobId);
+    inChain(`${at}.statuses[${i}].jobId`, s.jobId);
+    once('statuses', statusOf, s.jobId, i, `the status of job ${quote(s.jobId)}`);
   });
+  const logOf = new Map<string, number>();
   it.logs.forEach((l, i) => {
     mine(`${at}.logs[${i}]`, l.requestId);
-    inChain(`${at}.logs[${i}]`, l.jobId);
+    inChain(`${at}.logs[${i}].jobId`, l.jobId);
+    once('logs', logOf, `${l.jobId}#${l.try}`, i, `try ${l.try} of job ${quote(l.jobId)}`);
   });
 }
 
@@ -156,16 +195,17 @@ function parseItem(item: unknown, at: string): ExportedRequest {
   if (!isObject(item)) throw new ImportError(`${at}: expected an object`);
   const { context } = item;
   if (typeof context !== 'string' || !(CONTEXT_NAME.test(context) || IMPORTED_CONTEXT.test(context))) {
-    throw new ImportError(`${at}.context: expected a context name, got ${JSON.stringify(context)}`);
+    throw new ImportError(`${at}.context: expected a context name, got ${quote(context)}`);
   }
-  if (item.args != null && !isObject(item.args)) throw new ImportError(`${at}.args: expected an object or null`);
   try {
     const request = decodeRequest(item.request, `${at}.request`);
-    if (request.id === '') throw new ImportError(`${at}.request.id: expected a request id`);
+    if (request.id === '' || request.id.length > MAX_REQUEST_ID) {
+      throw new ImportError(`${at}.request.id: expected a request id of 1 to ${MAX_REQUEST_ID} characters`);
+    }
     const parsed: ExportedRequest = {
       context,
       request,
-      args: (item.args as JsonObject | undefined) ?? null,
+      args: decodeJsonObject(item.args, `${at}.args`),
       chain: item.chain == null ? null : decodeJobChain(item.chain, `${at}.chain`),
       statuses: list(item.statuses, `${at}.statuses`, decodeJobStatus),
       logs: list(item.logs, `${at}.logs`, decodeJobLog),
@@ -192,9 +232,10 @@ export function parseExport(text: string): ExportFile {
   if (doc.version !== EXPORT_VERSION) {
     throw new ImportError(`unsupported export version ${String(doc.version)} (this console reads ${EXPORT_VERSION})`);
   }
+  checkNesting(doc);
   const from = doc.exportedFrom ?? null;
   if (from !== null && (typeof from !== 'string' || !HOST_NAME.test(from))) {
-    throw new ImportError(`exportedFrom: expected a host name, got ${JSON.stringify(from)}`);
+    throw new ImportError(`exportedFrom: expected a host name, got ${quote(from)}`);
   }
   if (!Array.isArray(doc.requests)) throw new ImportError('export file has no "requests" list');
   const seen = new Map<string, number>();

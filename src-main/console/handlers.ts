@@ -3,6 +3,7 @@
 // Result; transports (desktop/, web/) only route calls here via dispatch.ts.
 
 import { z } from 'zod';
+import { MAX_REQUEST_ID } from '../shared/console-model';
 import type { MethodArgs, MethodName, MethodValue, VersionInfo } from '../shared/ipc';
 import { err, ok, type Result } from '../shared/result';
 import { PROTOCOL_REVISION } from './runtime-info';
@@ -25,7 +26,7 @@ export interface HandlerDeps {
 }
 
 const name = z.string().min(1).max(200);
-const requestId = z.string().min(1).max(200);
+const requestId = z.string().min(1).max(MAX_REQUEST_ID);
 const offset = z.number().int().min(0);
 const limit = z.number().int().min(1).max(10_000);
 /** Longest slice of log text one jobLogText() call returns (characters). */

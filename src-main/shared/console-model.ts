@@ -16,6 +16,9 @@ export interface Context {
   embedded: boolean;
 }
 
+/** The longest request id the console takes, in contract calls and imported files (an RM's are 20 characters). */
+export const MAX_REQUEST_ID = 200;
+
 /** Where a cached request came from. */
 export type RequestOrigin = 'console' | 'seen' | 'imported';
 
