@@ -3,10 +3,28 @@
 // `local (imported from <this host>)`, read-only; importing the file again says it skipped it.
 
 import { hostname } from 'node:os';
+import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './fixtures';
+import type { AppShell } from './pages/app-shell';
+import { startFromForm } from './support/flows';
 import { snapScreens } from './support/screens';
 
 test.describe.configure({ timeout: 90_000 });
+
+/** Where the requests this console exports are imported to. */
+const SOURCE = `local (imported from ${hostname()})`;
+
+/** Exports the requests `ids` from the requests list; the file's path. */
+async function exportFromList(shell: AppShell, page: Page, testInfo: TestInfo, ids: string[]): Promise<string> {
+  await shell.goto('#/requests');
+  for (const id of ids) {
+    await page.locator(`[data-testid="request-row"][data-id="${id}"] input[type="checkbox"]`).check();
+  }
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-requests').click()]);
+  const file = testInfo.outputPath('export.json');
+  await download.saveAs(file);
+  return file;
+}
 
 test('import an exported request: kept apart from the live context, and a re-import is skipped', async ({
   shell,
@@ -15,22 +33,13 @@ test('import an exported request: kept apart from the live context, and a re-imp
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1024, height: 700 });
-  await shell.open();
-  await startPage.pickType('hello');
-  const id = await startPage.submit();
+  const id = await startFromForm(shell, startPage, 'hello');
   await requestPage.expectState('COMPLETE');
+  const file = await exportFromList(shell, page, testInfo, [id]);
 
-  await shell.goto('#/requests');
-  const row = page.locator(`[data-testid="request-row"][data-id="${id}"]`);
-  await row.locator('input[type="checkbox"]').check();
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-requests').click()]);
-  const file = testInfo.outputPath('export.json');
-  await download.saveAs(file);
-
-  const source = `local (imported from ${hostname()})`;
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(shell.toasts).toContainText(`Imported 1 request into ${source} (read-only)`);
-  await expect(page).toHaveURL(new RegExp(`#/r/${encodeURIComponent(source).replace(/[()]/g, '\\$&')}/${id}/`));
+  await expect(shell.toasts).toContainText(`Imported 1 request into ${SOURCE} (read-only)`);
+  await expect(page).toHaveURL(new RegExp(`#/r/${encodeURIComponent(SOURCE).replace(/[()]/g, '\\$&')}/${id}/`));
   await expect(requestPage.readOnlyBadge).toBeVisible();
   await expect(page.getByTestId('request-id')).toHaveText(id);
   await snapScreens(page, testInfo, 'imported-request');
@@ -45,33 +54,25 @@ test('import an exported request: kept apart from the live context, and a re-imp
   await snapScreens(page, testInfo, 'reimport-skipped');
 });
 
-test('import several requests: the list shows them under their source, marked imported', async ({
+test('import several requests: the list shows them under their source, marked imported, a failed one saying why', async ({
   shell,
   startPage,
   requestPage,
   page,
 }, testInfo) => {
   await page.setViewportSize({ width: 1920, height: 1080 });
-  await shell.open();
-  const ids: string[] = [];
-  for (const msg of ['first', 'second']) {
-    await startPage.pickType('hello');
-    await startPage.arg('msg').fill(`export ${msg}`);
-    ids.push(await startPage.submit());
-    await requestPage.expectState('COMPLETE');
-  }
-  await shell.goto('#/requests');
-  for (const id of ids) {
-    await page.locator(`[data-testid="request-row"][data-id="${id}"] input[type="checkbox"]`).check();
-  }
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-requests').click()]);
-  const file = testInfo.outputPath('export.json');
-  await download.saveAs(file);
+  const hello = await startFromForm(shell, startPage, 'hello');
+  await requestPage.expectState('COMPLETE');
+  await startPage.pickType('fail');
+  const failed = await startPage.submit();
+  await requestPage.expectState('FAIL');
+  await expect(page.getByTestId('failed-job-exit')).toHaveText('exit 3');
+  const ids = [hello, failed];
+  const file = await exportFromList(shell, page, testInfo, ids);
 
-  const source = `local (imported from ${hostname()})`;
   await page.getByTestId('import-file').setInputFiles(file);
-  await expect(shell.toasts).toContainText(`Imported 2 requests into ${source} (read-only)`);
-  await expect(shell.contextName).toHaveText(source);
+  await expect(shell.toasts).toContainText(`Imported 2 requests into ${SOURCE} (read-only)`);
+  await expect(shell.contextName).toHaveText(SOURCE);
   // Not a live context: no online or offline mark.
   await expect(page.getByTestId('context-switcher').locator('.dot')).toHaveClass(/\bunknown\b/);
   for (const id of ids) {
@@ -79,6 +80,10 @@ test('import several requests: the list shows them under their source, marked im
     await expect(row).toHaveCount(1);
     await expect(row.locator('.tag')).toHaveText('imported');
   }
+  // Why it failed, from what the file carried.
+  await expect(page.locator(`[data-testid="request-row"][data-id="${failed}"]`).getByTestId('request-why')).toHaveText(
+    /^check-disk@\d+ · exit 3 · error: \/data is 100% full, refusing to continue$/,
+  );
   await snapScreens(page, testInfo, 'imported-list');
   await shell.switchContext('local');
   for (const id of ids) {

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, type JobLog } from '../shared/proto';
+import { wireJobLog } from '../../test/support/wire-records';
 import { CacheHost } from './cache-host';
 
 const hosts: CacheHost[] = [];
@@ -23,19 +23,7 @@ async function open(options: Partial<Parameters<typeof CacheHost.open>[0]> = {})
   return host;
 }
 
-const log = (jobId: string, tryN: number): JobLog => ({
-  requestId: 'r1',
-  jobId,
-  try: tryN,
-  type: 'shell',
-  startedAt: 1795816285172551555n,
-  finishedAt: 1795816285172554769n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout: `try ${tryN} of ${jobId}`,
-  stderr: '',
-});
+const log = (jobId: string, tryN: number) => wireJobLog('r1', jobId, tryN, { stdout: `try ${tryN} of ${jobId}` });
 
 describe('the cache worker', () => {
   it('answers calls in order, with exact times and the types each store returns', async () => {

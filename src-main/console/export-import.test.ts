@@ -2,36 +2,12 @@
 // re-import skips or brings up to date, and the file fields an import checks.
 
 import { describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, type JobLog, type Request } from '../shared/proto';
+import { wireJobLog, wireJobStatus, wireRequest as request } from '../../test/support/wire-records';
 import { Cache } from './cache/cache';
 import { exportRequests, importRequests, importedContextName } from './export-import';
 
-const request = (id: string, over: Partial<Request> = {}): Request => ({
-  id,
-  type: 'deploy',
-  state: STATE_RUNNING,
-  user: 'alice',
-  createdAt: '2026-11-27T10:00:00Z',
-  startedAt: '2026-11-27T10:00:00Z',
-  finishedAt: null,
-  totalJobs: 2,
-  finishedJobs: 1,
-  ...over,
-});
-
-const log = (requestId: string, jobId: string, stdout: string): JobLog => ({
-  requestId,
-  jobId,
-  try: 1,
-  type: 'shell',
-  startedAt: 1795816285172551555n,
-  finishedAt: 1795816285172554769n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout,
-  stderr: '',
-});
+const log = (requestId: string, jobId: string, stdout: string) => wireJobLog(requestId, jobId, 1, { stdout });
 
 /** A cache holding request r1 of context `local` with the given logs. */
 function source(r: Request, logs: JobLog[]): Cache {
@@ -79,17 +55,13 @@ describe('importing an export file', () => {
 
   it("a failed request imported says why it failed, from its failed job's last try", () => {
     const failed = request('r1', { state: STATE_FAIL, finishedAt: '2026-11-27T10:05:00Z' });
-    const tries = [1, 2].map((n) => ({
-      ...log('r1', 'check@2', ''),
-      try: n,
-      state: STATE_FAIL,
-      exit: n + 1,
-      stderr: `checking\ntry ${n}: /data is full\n`,
-    }));
+    const tries = [1, 2].map((n) =>
+      wireJobLog('r1', 'check@2', n, { state: STATE_FAIL, exit: n + 1, stderr: `checking\ntry ${n}: /data is full\n` }),
+    );
     const from = source(failed, [log('r1', 'a@1', 'ok'), ...tries]);
     from.chains.putStatuses('local', 'r1', [
-      { requestId: 'r1', jobId: 'a@1', state: STATE_COMPLETE, status: '', runtime: 0, n: 1 },
-      { requestId: 'r1', jobId: 'check@2', state: STATE_FAIL, status: '', runtime: 0, n: 2 },
+      wireJobStatus('r1', 'a@1'),
+      wireJobStatus('r1', 'check@2', { state: STATE_FAIL, n: 2 }),
     ]);
     const to = new Cache(':memory:');
     importRequests(to, exportRequests(from, [{ context: 'local', id: 'r1' }], 'build-7'));

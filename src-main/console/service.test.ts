@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContractEvents } from '../shared/ipc';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, STATE_TIMEOUT } from '../shared/proto';
+import { wireRequest } from '../../test/support/wire-records';
 import { EmbeddedEngine, freePort } from './embedded-engine';
 import { createEngineSecret } from './engine-secret';
 import { ConsoleService, type ConsoleError, type ConsoleEventName } from './service';
@@ -306,17 +307,10 @@ describe('console core without an engine', () => {
       envColor: null,
       embedded: false,
     });
-    await s.cache.requests.put('local', {
-      id: 'cached1',
-      type: 'hello',
-      state: STATE_COMPLETE,
-      user: 'alice',
-      createdAt: '2026-11-27T10:00:00Z',
-      startedAt: '2026-11-27T10:00:00Z',
-      finishedAt: '2026-11-27T10:00:05Z',
-      totalJobs: 1,
-      finishedJobs: 1,
-    });
+    await s.cache.requests.put(
+      'local',
+      wireRequest('cached1', { state: STATE_COMPLETE, finishedAt: '2026-11-27T10:00:05Z', finishedJobs: 1 }),
+    );
     await s.start();
     // No call has succeeded yet (the first ones hang): the cache answers.
     expect((await s.openRequest('local', 'cached1')).request.id).toBe('cached1');

@@ -27,6 +27,7 @@ import {
 } from '../../src-main/shared/proto';
 import type { ImportResult } from '../../src-main/shared/console-model';
 import type { Result } from '../../src-main/shared/result';
+import { wireJobLog, wireJobStatus, wireRequest } from '../support/wire-records';
 import { Tally } from './harness';
 
 const tally = new Tally('imports');
@@ -73,17 +74,8 @@ async function refused(c: Console, text: string): Promise<string> {
 const LIVE = 'live0000000000000000000000000001';
 const NEW = 'new00000000000000000000000000001';
 
-const request = (id: string): Request => ({
-  id,
-  type: 'deploy',
-  state: STATE_COMPLETE,
-  user: 'alice',
-  createdAt: '2026-11-27T10:00:00Z',
-  startedAt: '2026-11-27T10:00:00Z',
-  finishedAt: '2026-11-27T10:00:05Z',
-  totalJobs: 1,
-  finishedJobs: 1,
-});
+const request = (id: string) =>
+  wireRequest(id, { state: STATE_COMPLETE, finishedAt: '2026-11-27T10:00:05Z', finishedJobs: 1 });
 
 const chain = (requestId: string): JobChain => ({
   requestId,
@@ -103,28 +95,11 @@ const chain = (requestId: string): JobChain => ({
   state: STATE_COMPLETE,
 });
 
-const log = (requestId: string, tryN: number, stdout: string): JobLog => ({
-  requestId,
-  jobId: 'deploy@1',
-  try: tryN,
-  type: 'shell',
-  startedAt: 1795816285172551555n,
-  finishedAt: 1795816285272551555n,
-  state: tryN === 7 ? STATE_FAIL : STATE_COMPLETE,
-  exit: tryN === 7 ? 1 : 0,
-  error: '',
-  stdout,
-  stderr: '',
-});
+/** Try `tryN` of the one job; a try 7 is a failed one (what a forged log would add). */
+const log = (requestId: string, tryN: number, stdout: string) =>
+  wireJobLog(requestId, 'deploy@1', tryN, { stdout, ...(tryN === 7 ? { state: STATE_FAIL, exit: 1 } : {}) });
 
-const status = (requestId: string): JobStatus => ({
-  requestId,
-  jobId: 'deploy@1',
-  state: STATE_COMPLETE,
-  status: '',
-  runtime: 0,
-  n: 1,
-});
+const status = (requestId: string) => wireJobStatus(requestId, 'deploy@1');
 
 interface Item {
   context: string;

@@ -6,37 +6,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  STATE_COMPLETE,
-  STATE_FAIL,
-  STATE_RUNNING,
-  STATE_TIMEOUT,
-  type JobLog,
-  type Request,
-} from '../../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT } from '../../shared/proto';
 import { exportRequests, importRequests, parseExport } from '../export-import';
 import { Cache } from './cache';
 import { ftsQuery } from './search-store';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { migrate } from './open-cache';
 import { CHUNK_UNITS } from './text-chunks';
+import { wireJobLog as log, wireJobStatus, wireRequest as request } from '../../../test/support/wire-records';
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'sc-cache-'));
-});
-
-const request = (id: string, over: Partial<Request> = {}): Request => ({
-  id,
-  type: 'demo',
-  state: STATE_RUNNING,
-  user: 'alice',
-  createdAt: '2026-11-27T10:00:00Z',
-  startedAt: '2026-11-27T10:00:00Z',
-  finishedAt: null,
-  totalJobs: 6,
-  finishedJobs: 0,
-  ...over,
 });
 
 /** About `chars` characters of numbered lines, with accents and emoji (two UTF-16 units each), and `word` near the end. */
@@ -68,21 +49,6 @@ function readAll(
     if (o + size >= slice.total) return out;
   }
 }
-
-const log = (requestId: string, jobId: string, tryNo: number, over: Partial<JobLog> = {}): JobLog => ({
-  requestId,
-  jobId,
-  try: tryNo,
-  type: 'shell',
-  startedAt: 1795816285172551555n,
-  finishedAt: 1795816285172554769n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout: '',
-  stderr: '',
-  ...over,
-});
 
 describe('opening the cache', () => {
   it('creates a new file at the current schema version', () => {
@@ -214,7 +180,7 @@ describe('opening the cache', () => {
     expect(path.basename(cache.recovered?.movedTo ?? '')).toMatch(/^cache\.db\.unreadable-/);
     expect(readdirSync(dir).some((f) => f.startsWith('cache.db.unreadable-'))).toBe(true);
     cache.requests.put('local', request('a'));
-    expect(cache.requests.get('local', 'a')?.type).toBe('demo');
+    expect(cache.requests.get('local', 'a')?.type).toBe('deploy');
     cache.close();
   });
 
@@ -476,15 +442,6 @@ describe('contexts and settings', () => {
 });
 
 describe('request facts', () => {
-  const status = (requestId: string, jobId: string, state: number) => ({
-    requestId,
-    jobId,
-    state,
-    status: '',
-    runtime: 0,
-    n: 1,
-  });
-
   it('keeps job starts steady within the slack, moves them past it, and carries them through a rename', () => {
     const cache = new Cache(':memory:');
     const prod = { name: 'prod', url: 'https://rm.prod', envLabel: null, envColor: null, embedded: false };
@@ -506,8 +463,8 @@ describe('request facts', () => {
     cache.requests.put('local', request('timed', { state: STATE_FAIL }));
     cache.requests.put('local', request('failed', { state: STATE_FAIL, createdAt: '2026-11-27T09:00:00Z' }));
     cache.requests.put('local', request('old', { state: STATE_TIMEOUT, createdAt: '2026-11-27T08:00:00Z' }));
-    cache.chains.putStatuses('local', 'timed', [status('timed', 'a@1', STATE_TIMEOUT)]);
-    cache.chains.putStatuses('local', 'failed', [status('failed', 'a@1', STATE_FAIL)]);
+    cache.chains.putStatuses('local', 'timed', [wireJobStatus('timed', 'a@1', { state: STATE_TIMEOUT })]);
+    cache.chains.putStatuses('local', 'failed', [wireJobStatus('failed', 'a@1', { state: STATE_FAIL })]);
     const failure = { jobs: [], count: 1, timedOut: true };
     expect(cache.facts.setFailure('local', 'timed', failure)).toBe(true);
     expect(cache.facts.setFailure('local', 'unknown', failure)).toBe(false);

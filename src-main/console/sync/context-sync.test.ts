@@ -21,6 +21,7 @@ import {
 import { CacheHost } from '../cache-host';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
+import { wireJobLog, wireJobStatus, wireRequest } from '../../../test/support/wire-records';
 import { ContextSync, type SyncListener } from './context-sync';
 import type { RequestPart } from '../../shared/console-model';
 
@@ -152,34 +153,42 @@ describe('context status', () => {
   });
 });
 
+/**
+ * Opens request r1 once against an RM that answers `replies` (by path; anything else is a 404),
+ * with a cache on its worker; what the cache then holds, and the parts announced.
+ */
+async function openOnce(replies: Record<string, string>) {
+  const rm = createServer((req, res) => {
+    const body = replies[req.url ?? ''];
+    if (body) res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+    else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
+  });
+  await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+    const cache = await openCache();
+    const updated: RequestPart[][] = [];
+    const listener = {
+      ...quiet,
+      requestUpdated: (_c: string, _id: string, parts: RequestPart[]) => updated.push(parts),
+    };
+    const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
+    const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, listener);
+    await sync.syncRequest('r1');
+    await sync.stop();
+    return { cache, updated };
+  } finally {
+    await new Promise((resolve) => rm.close(resolve));
+  }
+}
+
 describe('what an RM says of a request', () => {
   it('is cached for that request only, whatever request its parts name', async () => {
-    const request = {
-      id: 'r1',
-      type: 'deploy',
-      state: STATE_COMPLETE,
-      user: 'alice',
-      createdAt: '2026-11-27T10:00:00Z',
-      startedAt: '2026-11-27T10:00:00Z',
-      finishedAt: '2026-11-27T10:00:05Z',
-      totalJobs: 1,
-      finishedJobs: 1,
-    };
-    const log = (requestId: string, tryN: number): JobLog => ({
-      requestId,
-      jobId: 'a@1',
-      try: tryN,
-      type: 'shell',
-      startedAt: 1n,
-      finishedAt: 2n,
-      state: STATE_COMPLETE,
-      exit: 0,
-      error: '',
-      stdout: `try ${tryN} of ${requestId}`,
-      stderr: '',
-    });
+    const request = wireRequest('r1', { state: STATE_COMPLETE, finishedAt: '2026-11-27T10:00:05Z', finishedJobs: 1 });
+    const log = (requestId: string, tryN: number) =>
+      wireJobLog(requestId, 'a@1', tryN, { stdout: `try ${tryN} of ${requestId}` });
     // An RM whose chain and logs for r1 also name r2.
-    const replies: Record<string, string> = {
+    const { cache } = await openOnce({
       '/api/v1/requests/r1': encodeRequest(request),
       '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r2', jobs: {}, adjacencyList: {}, state: 3 }),
       '/api/v1/requests/r1/status': encodeRequestStatus({
@@ -187,110 +196,41 @@ describe('what an RM says of a request', () => {
         jobChainStatus: { requestId: 'r1', jobStatuses: [] },
       }),
       '/api/v1/requests/r1/log': encodeJobLogs([log('r1', 1), log('r2', 7)]),
-    };
-    const rm = createServer((req, res) => {
-      const body = replies[req.url ?? ''];
-      if (body) res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
-      else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
     });
-    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
-    try {
-      const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
-      const cache = await openCache();
-      const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
-      const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, quiet);
-      await sync.syncRequest('r1');
-      expect(await cache.chains.hasChain('prod', 'r1')).toBe(true);
-      expect(await cache.chains.hasChain('prod', 'r2')).toBe(false);
-      expect(await cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
-      expect(await cache.logs.tries('prod', 'r2')).toEqual(new Set());
-      await sync.stop();
-    } finally {
-      await new Promise((resolve) => rm.close(resolve));
-    }
+    expect(await cache.chains.hasChain('prod', 'r1')).toBe(true);
+    expect(await cache.chains.hasChain('prod', 'r2')).toBe(false);
+    expect(await cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
+    expect(await cache.logs.tries('prod', 'r2')).toEqual(new Set());
   });
 
   it('of a failed request: the try its summary reads is cached, said to open pages, and kept to that request', async () => {
-    const request = {
-      id: 'r1',
-      type: 'deploy',
-      state: STATE_FAIL,
-      user: 'alice',
-      createdAt: '2026-11-27T10:00:00Z',
-      startedAt: '2026-11-27T10:00:00Z',
-      finishedAt: '2026-11-27T10:00:05Z',
-      totalJobs: 1,
-      finishedJobs: 0,
-    };
-    const failedTry = (requestId: string): JobLog => ({
-      requestId,
-      jobId: 'a@1',
-      try: 1,
-      type: 'shell',
-      startedAt: 1n,
-      finishedAt: 2n,
-      state: STATE_FAIL,
-      exit: 3,
-      error: '',
-      stdout: '',
-      stderr: `error: ${requestId}'s disk is full\n`,
+    const request = wireRequest('r1', { state: STATE_FAIL, finishedAt: '2026-11-27T10:00:05Z' });
+    const failedTry = (requestId: string) =>
+      wireJobLog(requestId, 'a@1', 1, { state: STATE_FAIL, exit: 3, stderr: `error: ${requestId}'s disk is full\n` });
+    /** The RM of a request whose one job failed, its last try `lastTry`. */
+    const replies = (lastTry: JobLog) => ({
+      '/api/v1/requests/r1': encodeRequest(request),
+      '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r1', jobs: {}, adjacencyList: {}, state: 4 }),
+      '/api/v1/requests/r1/status': encodeRequestStatus({
+        request,
+        jobChainStatus: { requestId: 'r1', jobStatuses: [wireJobStatus('r1', 'a@1', { state: STATE_FAIL })] },
+      }),
+      '/api/v1/requests/r1/log/a@1': encodeJobLog(lastTry),
+      '/api/v1/requests/r1/log': encodeJobLogs([lastTry].filter((l) => l.requestId === 'r1')),
     });
-    const status = encodeRequestStatus({
-      request,
-      jobChainStatus: {
-        requestId: 'r1',
-        jobStatuses: [{ requestId: 'r1', jobId: 'a@1', state: STATE_FAIL, status: '', runtime: 0, n: 1 }],
-      },
-    });
-    const serve = async (
-      lastTry: JobLog,
-      check: (updated: RequestPart[][], cache: Awaited<ReturnType<typeof openCache>>) => Promise<void>,
-    ) => {
-      const replies: Record<string, string> = {
-        '/api/v1/requests/r1': encodeRequest(request),
-        '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r1', jobs: {}, adjacencyList: {}, state: 4 }),
-        '/api/v1/requests/r1/status': status,
-        '/api/v1/requests/r1/log/a@1': encodeJobLog(lastTry),
-        '/api/v1/requests/r1/log': encodeJobLogs([lastTry].filter((l) => l.requestId === 'r1')),
-      };
-      const rm = createServer((req, res) => {
-        const body = replies[req.url ?? ''];
-        if (body) res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
-        else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
-      });
-      await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
-      try {
-        const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
-        const cache = await openCache();
-        const updated: RequestPart[][] = [];
-        const listener = {
-          ...quiet,
-          requestUpdated: (_c: string, _id: string, parts: RequestPart[]) => updated.push(parts),
-        };
-        const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
-        const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, listener);
-        await sync.syncRequest('r1');
-        await sync.stop();
-        await check(updated, cache);
-      } finally {
-        await new Promise((resolve) => rm.close(resolve));
-      }
-    };
 
-    await serve(failedTry('r1'), async (updated, cache) => {
-      expect(await cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
-      // The pass's own log sync finds it cached: only the summary's read can say so.
-      expect(updated.filter((parts) => parts.includes('logs'))).toHaveLength(1);
-      expect((await cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({
-        exit: 3,
-        lines: ["error: r1's disk is full"],
-      });
+    const own = await openOnce(replies(failedTry('r1')));
+    expect(await own.cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
+    // The pass's own log sync finds it cached: only the summary's read can say so.
+    expect(own.updated.filter((parts) => parts.includes('logs'))).toHaveLength(1);
+    expect((await own.cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({
+      exit: 3,
+      lines: ["error: r1's disk is full"],
     });
     // A reply for r1 that is r2's try: not cached, not summarized as r1's.
-    await serve(failedTry('r2'), async (updated, cache) => {
-      expect(await cache.logs.tries('prod', 'r2')).toEqual(new Set());
-      expect(updated.filter((parts) => parts.includes('logs'))).toEqual([]);
-      expect((await cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({ try: 0, exit: null });
-    });
+    const stray = await openOnce(replies(failedTry('r2')));
+    expect(await stray.cache.logs.tries('prod', 'r2')).toEqual(new Set());
+    expect(stray.updated.filter((parts) => parts.includes('logs'))).toEqual([]);
+    expect((await stray.cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({ try: 0, exit: null });
   });
 });
