@@ -383,7 +383,7 @@ describe('the embedded context belongs to the console', () => {
     // Shown while the engine starts, never called before it answers with this run's secret.
     await s.connectEmbedded(url, null);
     expect(await s.contextStatuses()).toEqual([
-      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running' },
+      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running', storage: null },
     ]);
     await s.connectEmbedded(url, apiSecret.secret);
     const created = await s.createRequest('local', 'hello', {});

@@ -167,6 +167,7 @@ export class ConsoleService {
           online: false,
           lastOkMs: null,
           error: c.embedded ? 'the embedded engine is not running' : 'not started',
+          storage: null,
         },
     );
   }

@@ -28,6 +28,7 @@ import {
   type State,
 } from '../../shared/proto';
 import { clip } from '../../shared/clip';
+import { STORAGE_STATUS_PATH, decodeStorageStatus, type StorageStatus } from '../../shared/storage-status';
 
 export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response';
 
@@ -179,6 +180,16 @@ export class RmClient {
   /** R12 */
   async running(): Promise<RunningStatus> {
     return this.get('/api/v1/status/running', answer(decodeRunningStatus, 'the running status'));
+  }
+
+  /** Whether the RM can write its database (ours only); null from an RM without the route (404). */
+  async storageStatus(): Promise<StorageStatus | null> {
+    try {
+      return await this.get(STORAGE_STATUS_PATH, answer(decodeStorageStatus, 'the storage status'));
+    } catch (err) {
+      if (err instanceof RmClientError && err.status === 404) return null;
+      throw err;
+    }
   }
 
   // ---- transport ----

@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readExchange } from '../../../test/support/http-fixtures';
+import { replay } from '../../../test/support/replay-server';
 import {
   STATE_COMPLETE,
   STATE_FAIL,
@@ -18,6 +20,7 @@ import {
   encodeRequestStatus,
   type JobLog,
 } from '../../shared/proto';
+import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { CacheHost } from '../cache-host';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
@@ -149,6 +152,32 @@ describe('context status', () => {
     } finally {
       await sync.stop();
       await new Promise((resolve) => rm.close(resolve));
+    }
+  });
+
+  it('asks the original RM (no storage route) once, and shows nothing about its storage', async () => {
+    // The original answers an unknown route 404 `Not Found` (fixture 098).
+    const unknownRoute = { ...readExchange('098-rm-unknown-route.txt'), path: STORAGE_STATUS_PATH };
+    const idle = readExchange('011-rm-status-running-idle.txt');
+    const rm = await replay([unknownRoute, idle, idle]);
+    const sync = new ContextSync(
+      { name: 'prod', url: rm.url, envLabel: null, envColor: null, embedded: false },
+      new RmClient({ baseUrl: rm.url, getRetries: 0 }),
+      await openCache(),
+      null,
+      quiet,
+    );
+    try {
+      await sync.syncNow();
+      await sync.syncNow();
+      expect(rm.received.map((r) => r.path)).toEqual([
+        STORAGE_STATUS_PATH,
+        '/api/v1/status/running',
+        '/api/v1/status/running',
+      ]);
+      expect(sync.contextStatus).toMatchObject({ online: true, storage: null });
+    } finally {
+      await rm.close();
     }
   });
 });

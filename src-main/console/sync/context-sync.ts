@@ -3,7 +3,8 @@
 // that have finished) and everything else (default every 5 s: the running list, plus a final
 // look at cached requests that have left it). Only what changed is announced. When the RM
 // stops answering the context goes offline (reads come from the cache, with its age) and the
-// loops back off; they resume by themselves.
+// loops back off; they resume by themselves. With the running list the RM is asked whether it
+// can write its database (ours says so; a full disk shows in the status line).
 //
 // The seed's RM has no "list all requests" endpoint: the console knows the requests it
 // created, the ones it saw running, and the ones opened by id.
@@ -90,6 +91,8 @@ export class ContextSync {
   private retired = false;
   /** Bumped on every stop: a pass still in flight from before must not schedule another. */
   private generation = 0;
+  /** False once the RM answered 404 for its storage status (an original RM does not have it). */
+  private storageReported = true;
   /** The lastOkMs last written to the cache. */
   private persistedOkMs: number | null;
   /** When the running list was last read (for job starts), ms since epoch. */
@@ -110,7 +113,7 @@ export class ContextSync {
     private intervals: SyncIntervals = DEFAULT_INTERVALS,
   ) {
     this.persistedOkMs = lastContact;
-    this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null };
+    this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null, storage: null };
   }
 
   get contextStatus(): ContextStatus {
@@ -200,7 +203,7 @@ export class ContextSync {
   private setOnline(): void {
     this.failures = 0;
     const was = this.status;
-    this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null };
+    this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null, storage: was.storage };
     if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
       void this.persistContact();
     }
@@ -210,7 +213,7 @@ export class ContextSync {
   private setOffline(error: string): void {
     this.failures++;
     const was = this.status;
-    this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error };
+    this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error, storage: null };
     void this.persistContact();
     if (was.online || was.error !== error) this.announce();
   }
@@ -232,8 +235,20 @@ export class ContextSync {
 
   // ---- the running list and unfinished requests ----
 
+  /** What the RM says about its database; announced when it changes (e.g. its disk fills up). */
+  private async syncStorage(): Promise<void> {
+    if (!this.storageReported) return;
+    const storage = await this.client.storageStatus();
+    if (storage === null) this.storageReported = false; // an RM without the route (the original)
+    const was = this.status.storage;
+    if (was?.ok === storage?.ok && was?.full === storage?.full && was?.error === storage?.error) return;
+    this.status = { ...this.status, storage };
+    this.announce();
+  }
+
   private syncOthers(): Promise<void> {
     return this.guarded(async () => {
+      await this.syncStorage();
       const running = await this.readRunning();
       const changed: RequestRecord[] = [];
       const seen = new Set<string>();
