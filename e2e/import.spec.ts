@@ -14,13 +14,22 @@ test.describe.configure({ timeout: 90_000 });
 /** Where the requests this console exports are imported to. */
 const SOURCE = `local (imported from ${hostname()})`;
 
-/** Exports the requests `ids` from the requests list; the file's path. */
+/**
+ * Exports the requests `ids` from the requests list; the file's path. Rows are recycled as the
+ * list changes (other tests' requests arrive at the top), so a click can land on the row that
+ * just took another request's place: the ticks are made on a freshly opened list until exactly
+ * `ids` are ticked.
+ */
 async function exportFromList(shell: AppShell, page: Page, testInfo: TestInfo, ids: string[]): Promise<string> {
-  await shell.goto('#/requests');
-  for (const id of ids) {
-    await page.locator(`[data-testid="request-row"][data-id="${id}"] input[type="checkbox"]`).check();
-  }
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-requests').click()]);
+  const box = (id: string) => page.locator(`[data-testid="request-row"][data-id="${id}"] input[type="checkbox"]`);
+  const exportButton = page.getByTestId('export-requests');
+  await expect(async () => {
+    await shell.open('#/requests');
+    for (const id of ids) await box(id).check();
+    for (const id of ids) await expect(box(id)).toBeChecked({ timeout: 1000 });
+    await expect(exportButton).toHaveText(`Export ${ids.length}`, { timeout: 1000 });
+  }).toPass({ timeout: 60_000 });
+  const [download] = await Promise.all([page.waitForEvent('download'), exportButton.click()]);
   const file = testInfo.outputPath('export.json');
   await download.saveAs(file);
   return file;
