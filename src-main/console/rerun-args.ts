@@ -3,10 +3,14 @@
 // by id that has it. Only a guess (a job sees an arg after defaults and `sets`, and an `each`
 // hands its jobs one item, not the list): the Start form shows it for the operator to check.
 
-import type { JobChain, JsonObject, RequestArg } from '../shared/proto';
+import type { JsonObject, RequestArg } from '../shared/proto';
 
-export function argsFromChain(args: readonly RequestArg[], chain: JobChain): JsonObject {
-  const jobs = Object.values(chain.jobs).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+/** `chainJobs`: the chain's jobs (a JobChain's, or a ChainView's), in any order. */
+export function argsFromChain(
+  args: readonly RequestArg[],
+  chainJobs: ReadonlyArray<{ id: string; args: JsonObject | null }>,
+): JsonObject {
+  const jobs = [...chainJobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const out: JsonObject = {};
   for (const { Name } of args) {
     const job = jobs.find((j) => j.args !== null && Object.hasOwn(j.args, Name));

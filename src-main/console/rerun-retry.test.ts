@@ -31,20 +31,19 @@ async function engine(): Promise<string> {
   return url;
 }
 
-function service(url: string): ConsoleService {
-  const s = new ConsoleService({
+async function service(url: string): Promise<ConsoleService> {
+  const s = await ConsoleService.open({
     cacheFile: path.join(mkdtempSync(path.join(tmpdir(), 'sc-console-')), 'cache.db'),
     emit: () => {},
     client: { timeoutMs: 2000, getRetries: 0 },
     user: 'tester',
   });
-  s.updateSettings({ intervals: { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 } });
-  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
-  s.start();
   cleanups.push(() => s.stop());
+  await s.updateSettings({ intervals: { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 } });
+  await s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
+  await s.start();
   return s;
 }
-
 
 /** A path for needs-file's check that does not exist yet (made by `fix`). */
 function gate(): { path: string; fix(): void } {
@@ -54,23 +53,22 @@ function gate(): { path: string; fix(): void } {
   return { path: file, fix: () => writeFileSync(file, '') };
 }
 
-const stateOf = (s: ConsoleService, id: string) => s.request('local', id).request.state;
-const triesOf = (s: ConsoleService, id: string, node: string) =>
-  s
-    .jobLogs('local', id)
-    .items.filter((l) => l.jobId.startsWith(`${node}@`) && l.try > 0)
+const stateOf = async (s: ConsoleService, id: string) => (await s.request('local', id)).request.state;
+const triesOf = async (s: ConsoleService, id: string, node: string) =>
+  (await s.jobLogs('local', id)).items
+    .filter((l) => l.jobId.startsWith(`${node}@`) && l.try > 0)
     .map((l) => [l.try, l.state]);
 
 describe('retry and re-run through the console, on our RM', () => {
   it('retries what failed: the confirmation lists the jobs, the request ends COMPLETE, every try cached', async () => {
-    const s = service(await engine());
+    const s = await service(await engine());
     const g = gate();
     const created = await s.createRequest('local', 'needs-file', { path: g.path });
     await s.openRequest('local', created.id);
-    await until('FAIL', () => stateOf(s, created.id) === STATE_FAIL);
-    await until('the failure summary', () => s.request('local', created.id).request.failure);
-    const failed = await until('its history, read again once it failed', () => {
-      const d = s.request('local', created.id);
+    await until('FAIL', async () => (await stateOf(s, created.id)) === STATE_FAIL);
+    await until('the failure summary', async () => (await s.request('local', created.id)).request.failure);
+    const failed = await until('its history, read again once it failed', async () => {
+      const d = await s.request('local', created.id);
       return d.history.attempts.length === 1 && d.history.attempts[0]?.state === STATE_FAIL && d;
     });
     expect(failed.history).toMatchObject({ retry: true, rerunOf: null, reruns: [] });
@@ -86,10 +84,12 @@ describe('retry and re-run through the console, on our RM', () => {
     g.fix();
     const retried = await s.retryRequest('local', created.id);
     expect(retried.failure).toBeNull();
-    await until('COMPLETE', () => stateOf(s, created.id) === STATE_COMPLETE);
-    const done = await until('the second attempt and every try', () => {
-      const d = s.request('local', created.id);
-      return d.history.attempts.at(-1)?.state === STATE_COMPLETE && triesOf(s, created.id, 'release').length > 0 && d;
+    await until('COMPLETE', async () => (await stateOf(s, created.id)) === STATE_COMPLETE);
+    const done = await until('the second attempt and every try', async () => {
+      const d = await s.request('local', created.id);
+      return (
+        d.history.attempts.at(-1)?.state === STATE_COMPLETE && (await triesOf(s, created.id, 'release')).length > 0 && d
+      );
     });
     expect(done.request.failure).toBeNull();
     expect(done.history.attempts.map((a) => [a.attempt, a.kind, a.user, a.state])).toEqual([
@@ -97,11 +97,11 @@ describe('retry and re-run through the console, on our RM', () => {
       [2, 'retry', 'tester', STATE_COMPLETE],
     ]);
     expect(done.history.attempts[1]?.jobs).toEqual(plan.jobs);
-    expect(triesOf(s, created.id, 'check')).toEqual([
+    expect(await triesOf(s, created.id, 'check')).toEqual([
       [1, STATE_FAIL],
       [2, STATE_COMPLETE],
     ]);
-    expect(triesOf(s, created.id, 'prepare')).toEqual([[1, STATE_COMPLETE]]);
+    expect(await triesOf(s, created.id, 'prepare')).toEqual([[1, STATE_COMPLETE]]);
 
     // Completed: a retry is refused with the RM's reason.
     const refusal: Partial<ConsoleError> = { code: 'rm-error' };
@@ -110,11 +110,11 @@ describe('retry and re-run through the console, on our RM', () => {
   });
 
   it('re-runs with the same args; both requests show the link', async () => {
-    const s = service(await engine());
+    const s = await service(await engine());
     const g = gate();
     g.fix();
     const created = await s.createRequest('local', 'needs-file', { path: g.path });
-    await until('COMPLETE', () => stateOf(s, created.id) === STATE_COMPLETE);
+    await until('COMPLETE', async () => (await stateOf(s, created.id)) === STATE_COMPLETE);
     await s.openRequest('local', created.id);
 
     const outcome = await s.rerunRequest('local', created.id);
@@ -122,10 +122,10 @@ describe('retry and re-run through the console, on our RM', () => {
     const rerun = outcome.request;
     expect(rerun).toMatchObject({ type: 'needs-file', origin: 'console', watched: true, args: { path: g.path } });
     expect(rerun.id).not.toBe(created.id);
-    expect(s.request('local', created.id).history.reruns).toEqual([rerun.id]);
+    expect((await s.request('local', created.id)).history.reruns).toEqual([rerun.id]);
     await s.openRequest('local', rerun.id);
-    await until('the link back', () => s.request('local', rerun.id).history.rerunOf === created.id);
-    await until('COMPLETE', () => stateOf(s, rerun.id) === STATE_COMPLETE);
+    await until('the link back', async () => (await s.request('local', rerun.id)).history.rerunOf === created.id);
+    await until('COMPLETE', async () => (await stateOf(s, rerun.id)) === STATE_COMPLETE);
   });
 });
 
@@ -133,28 +133,33 @@ describe('on an RM without our additions (as the original)', () => {
   it('says retry is not available; re-runs with the args it cached, keeping the link itself', async () => {
     const proxy = await rmWithoutExtensions(await engine());
     cleanups.push(() => proxy.close());
-    const s = service(proxy.url);
+    const s = await service(proxy.url);
     const g = gate();
     const created = await s.createRequest('local', 'needs-file', { path: g.path });
     await s.openRequest('local', created.id);
-    await until('FAIL', () => stateOf(s, created.id) === STATE_FAIL);
+    await until('FAIL', async () => (await stateOf(s, created.id)) === STATE_FAIL);
     await until('the history asked', () => proxy.refused.some((p) => p.endsWith(`${created.id}/history`)));
-    expect(s.request('local', created.id).history).toEqual({ attempts: [], rerunOf: null, reruns: [], retry: false });
+    expect((await s.request('local', created.id)).history).toEqual({
+      attempts: [],
+      rerunOf: null,
+      reruns: [],
+      retry: false,
+    });
 
     expect(await s.retryPlan('local', created.id)).toEqual({ supported: false, jobs: [] });
     await expect(s.retryRequest('local', created.id)).rejects.toMatchObject({
       code: 'rm-error',
       message: expect.stringContaining('retry is not available on local') as unknown,
     });
-    expect(stateOf(s, created.id)).toBe(STATE_FAIL);
+    expect(await stateOf(s, created.id)).toBe(STATE_FAIL);
 
     g.fix();
     const outcome = await s.rerunRequest('local', created.id);
     if (outcome.kind !== 'started') throw new Error('expected a started re-run');
     expect(outcome.request).toMatchObject({ type: 'needs-file', args: { path: g.path } });
-    expect(s.request('local', outcome.request.id).history.rerunOf).toBe(created.id);
-    expect(s.request('local', created.id).history.reruns).toEqual([outcome.request.id]);
-    await until('COMPLETE', () => stateOf(s, outcome.request.id) === STATE_COMPLETE);
+    expect((await s.request('local', outcome.request.id)).history.rerunOf).toBe(created.id);
+    expect((await s.request('local', created.id)).history.reruns).toEqual([outcome.request.id]);
+    await until('COMPLETE', async () => (await stateOf(s, outcome.request.id)) === STATE_COMPLETE);
   });
 
   it('a request it did not create: the Start form, filled from the chain’s job args', async () => {
@@ -164,7 +169,7 @@ describe('on an RM without our additions (as the original)', () => {
     const g = gate();
     // Created by someone else (another client): the console never saw its args.
     const elsewhere = await new RmClient({ baseUrl: url }).createRequest('needs-file', { path: g.path });
-    const s = service(proxy.url);
+    const s = await service(proxy.url);
     const detail = await s.openRequest('local', elsewhere.id);
     expect(detail.request.args).toBeNull();
 
@@ -177,7 +182,7 @@ describe('on an RM without our additions (as the original)', () => {
     expect(await s.rerunPrefill('local', elsewhere.id)).toEqual({ type: 'needs-file', args: { path: g.path } });
     // The form's start records the link (the RM does not).
     const rerun = await s.createRequest('local', 'needs-file', { path: g.path }, elsewhere.id);
-    expect(s.request('local', rerun.id).history.rerunOf).toBe(elsewhere.id);
+    expect((await s.request('local', rerun.id)).history.rerunOf).toBe(elsewhere.id);
     expect(existsSync(g.path)).toBe(false);
   });
 });

@@ -3,14 +3,14 @@
 // the re-runs this console made on an RM that records none (the original), so both requests
 // still show the link. Read with the request, offline too.
 
-import type Database from 'better-sqlite3';
+import type { Db } from './open-cache';
 import type { RequestHistoryView } from '../../shared/console-model';
 import type { RequestHistory } from '../../shared/rm-extensions';
 
 export class RequestHistoryStore {
   private readonly s;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: Db) {
     this.s = {
       put: db.prepare('INSERT OR REPLACE INTO request_history (context, request_id, history) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT history FROM request_history WHERE context = ? AND request_id = ?').pluck(),
@@ -23,10 +23,6 @@ export class RequestHistoryStore {
          LEFT JOIN requests r ON r.context = x.context AND r.id = x.request_id
          WHERE x.context = ? AND x.rerun_of = ? ORDER BY r.created_ms, x.request_id`,
       ),
-      rename: [
-        db.prepare('UPDATE request_history SET context = @to WHERE context = @from'),
-        db.prepare('UPDATE console_reruns SET context = @to WHERE context = @from'),
-      ],
     };
   }
 
@@ -59,9 +55,5 @@ export class RequestHistoryStore {
       reruns: [...new Set([...(h?.reruns ?? []), ...mine])],
       retry: h !== null ? true : retry,
     };
-  }
-
-  renameContext(from: string, to: string): void {
-    for (const st of this.s.rename) st.run({ from, to });
   }
 }

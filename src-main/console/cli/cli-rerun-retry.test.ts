@@ -23,7 +23,7 @@ beforeAll(async () => {
   proxy = await rmWithoutExtensions(url);
   dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-console-'));
   const cache = new Cache(path.join(dataDir, 'cache.db'));
-  cache.putContext({ name: 'old', url: proxy.url, envLabel: null, envColor: null, embedded: false });
+  cache.contexts.put({ name: 'old', url: proxy.url, envLabel: null, envColor: null, embedded: false });
   cache.close();
 });
 afterAll(async () => {
@@ -112,7 +112,7 @@ describe('spincycle rerun', () => {
     writeFileSync(file, '');
     const id = await failedRequest(proxy.url, gatePath());
     const cache = new Cache(path.join(dataDir, 'cache.db'));
-    cache.putRequest('old', await new RmClient({ baseUrl: url }).getRequest(id), {
+    cache.requests.put('old', await new RmClient({ baseUrl: url }).getRequest(id), {
       args: { path: file },
       origin: 'console',
     });

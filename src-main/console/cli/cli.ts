@@ -253,7 +253,7 @@ async function rerunElsewhere(
   const cached = context === undefined ? null : cachedArgs(io.env, context, id);
   if (cached) return rm.createRequest(r.type, cached, io.env.USER ?? '');
   const spec = (await rm.requestList()).find((s) => s.Name === r.type);
-  const args = spec ? argsFromChain(spec.Args ?? [], await rm.jobChain(id)) : {};
+  const args = spec ? argsFromChain(spec.Args ?? [], Object.values((await rm.jobChain(id)).jobs)) : {};
   const target = context === undefined ? ['--addr', rm.baseUrl] : ['--context', context];
   io.err(
     `spincycle: this Request Manager does not record a request's args, and the console did not create ${id}.\n` +

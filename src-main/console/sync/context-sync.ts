@@ -32,14 +32,13 @@ import {
   STATE_RUNNING,
   STATE_STOPPED,
   STATE_TIMEOUT,
-  encodeJobChain,
   type JobLog,
   type JobStatus,
   type Request,
   type RunningStatus,
   type State,
 } from '../../shared/proto';
-import type { Cache } from '../cache/cache';
+import type { RemoteCache } from '../cache-api';
 import { RmClientError, type RmClient } from '../client/rm-client';
 import { DETAILED_JOBS, failedJobIds, summarizeFailure } from '../failure';
 
@@ -98,9 +97,9 @@ export class ContextSync {
   private retired = false;
   /** Bumped on every stop: a pass still in flight from before must not schedule another. */
   private generation = 0;
-  /** The lastOkMs last written to the cache. */
   /** False once the RM answered 404 for its storage status (an original RM does not have it). */
   private storageReported = true;
+  /** The lastOkMs last written to the cache. */
   private persistedOkMs: number | null;
   /** When the running list was last read (for job starts), ms since epoch. */
   private startsReadMs = 0;
@@ -119,12 +118,13 @@ export class ContextSync {
   constructor(
     readonly context: Context,
     private readonly client: RmClient,
-    private readonly cache: Cache,
+    private readonly cache: RemoteCache,
+    /** When the RM last answered, as the cache remembers it (it survives restarts). */
+    lastContact: number | null,
     private readonly listener: SyncListener,
     private intervals: SyncIntervals = DEFAULT_INTERVALS,
   ) {
-    // The last contact survives restarts (of the console, or of this sync for new intervals).
-    this.persistedOkMs = cache.lastContact(context.name);
+    this.persistedOkMs = lastContact;
     this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null, storage: null };
   }
 
@@ -151,10 +151,11 @@ export class ContextSync {
     );
   }
 
-  stop(): void {
+  /** Stops both loops; resolves once the last contact is saved. */
+  stop(): Promise<void> {
     this.halt();
     this.retired = true;
-    this.persistContact();
+    return this.persistContact();
   }
 
   /** New poll intervals, applied now; what the sync knows (viewed requests, status) is kept. */
@@ -222,7 +223,7 @@ export class ContextSync {
     const was = this.status;
     this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null, storage: was.storage };
     if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
-      this.persistContact();
+      void this.persistContact();
     }
     if (!was.online || was.lastOkMs === null) this.announce();
   }
@@ -231,7 +232,7 @@ export class ContextSync {
     this.failures++;
     const was = this.status;
     this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error, storage: null };
-    this.persistContact();
+    void this.persistContact();
     if (was.online || was.error !== error) this.announce();
   }
 
@@ -239,14 +240,14 @@ export class ContextSync {
     if (!this.retired) this.listener.contextStatus(this.status);
   }
 
-  private persistContact(): void {
+  private async persistContact(): Promise<void> {
     const ms = this.status.lastOkMs;
     if (ms === null || ms === this.persistedOkMs) return;
     this.persistedOkMs = ms;
     try {
-      this.cache.putLastContact(this.context.name, ms);
+      await this.cache.contexts.putLastContact(this.context.name, ms);
     } catch {
-      // A closed or read-only cache: the in-memory status is still right.
+      // A closed or full cache: the in-memory status is still right.
     }
   }
 
@@ -275,7 +276,7 @@ export class ContextSync {
         if (rec) changed.push(rec);
       }
       // Requests the cache thinks are unfinished but are no longer running: read their end.
-      for (const id of this.cache.unfinishedIds(this.context.name)) {
+      for (const id of await this.cache.requests.unfinishedIds(this.context.name)) {
         if (seen.has(id) || this.viewed.has(id)) continue;
         const r = await this.readRequest(id);
         const rec = r && (await this.absorb(r));
@@ -283,7 +284,7 @@ export class ContextSync {
       }
       for (const id of [...this.failureIncomplete.keys()]) {
         await this.readFailure(id);
-        const rec = this.cache.getRequest(this.context.name, id);
+        const rec = await this.cache.requests.get(this.context.name, id);
         if (rec) changed.push(rec);
       }
       if (changed.length > 0) this.listener.requestsChanged(this.context.name, changed);
@@ -302,7 +303,7 @@ export class ContextSync {
     const starts = (running.jobs ?? [])
       .filter((j) => j.requestId !== '' && j.runtime >= 0)
       .map((j) => ({ requestId: j.requestId, jobId: j.jobId, startedMs: readMs - j.runtime * 1000 }));
-    const moved = this.cache.facts.putJobStarts(this.context.name, starts);
+    const moved = starts.length === 0 ? [] : await this.cache.facts.putJobStarts(this.context.name, starts);
     for (const id of moved) if (this.viewed.has(id)) this.listener.requestUpdated(this.context.name, id, ['statuses']);
     return running;
   }
@@ -322,15 +323,17 @@ export class ContextSync {
    */
   private async absorb(r: Request): Promise<RequestRecord | null> {
     const ctx = this.context.name;
-    const update = this.cache.putRequest(ctx, r);
+    const update = await this.cache.requests.put(ctx, r);
     if (update.previousState !== null && TERMINAL.has(update.previousState) && !TERMINAL.has(r.state)) {
       // Retried: it runs again; its end is read whole again.
       this.fullyLogged.delete(r.id);
       this.failureIncomplete.delete(r.id);
     }
-    let rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+    if (!update.changed && !FAILED.has(r.state)) return null;
+    let rec = await this.cache.requests.get(ctx, r.id);
+    if (!rec) return null;
     if (rec.failure !== null && !FAILED.has(r.state)) {
-      this.cache.facts.setFailure(ctx, r.id, null);
+      await this.cache.facts.setFailure(ctx, r.id, null);
       rec = { ...rec, failure: null };
     }
     let failedJobs: string[] = [];
@@ -338,11 +341,11 @@ export class ContextSync {
     if (FAILED.has(r.state) && (rec.failure === null || update.previousState !== r.state)) {
       const known = rec.failure !== null;
       failedJobs = await this.readFailure(r.id);
-      rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+      rec = (await this.cache.requests.get(ctx, r.id)) ?? rec;
       failureLearned = !known && rec.failure !== null;
     }
     if (!update.changed && !failureLearned) return null;
-    if (TERMINAL.has(r.state)) this.cache.facts.clearJobStarts(ctx, r.id);
+    if (TERMINAL.has(r.state)) await this.cache.facts.clearJobStarts(ctx, r.id);
     if (update.previousState !== null && update.previousState !== r.state) {
       this.listener.stateChanged({
         context: ctx,
@@ -363,14 +366,14 @@ export class ContextSync {
   private async fetchEverything(requestId: string): Promise<void> {
     const ctx = this.context.name;
     const parts: RequestPart[] = [];
-    if (this.cache.getChainText(ctx, requestId) === null) {
-      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+    if (!(await this.cache.chains.hasChain(ctx, requestId))) {
+      await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
     const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-    this.cache.putStatuses(ctx, requestId, statuses);
+    await this.cache.chains.putStatuses(ctx, requestId, statuses);
     parts.push('statuses');
-    if (this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0) parts.push('logs');
+    if ((await this.storeAllLogs(requestId)) > 0) parts.push('logs');
     this.fullyLogged.add(requestId);
     this.listener.requestUpdated(ctx, requestId, parts);
   }
@@ -384,18 +387,20 @@ export class ContextSync {
     const ctx = this.context.name;
     try {
       const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-      this.cache.putStatuses(ctx, requestId, statuses);
+      await this.cache.chains.putStatuses(ctx, requestId, statuses);
       const failed = failedJobIds(statuses);
       const tries = new Map<string, JobLog>();
       for (const jobId of failed.slice(0, DETAILED_JOBS)) {
         const last = await this.client.jobLog(requestId, jobId).catch(() => null);
-        if (last) tries.set(jobId, last);
+        if (last?.requestId === requestId) tries.set(jobId, last);
       }
       // The tries read here are cached here: say so, or an open page never learns of them
       // (the pass's own log sync finds them already cached).
-      if (this.cache.putJobLogs(ctx, [...tries.values()]) > 0) this.listener.requestUpdated(ctx, requestId, ['logs']);
+      if ((await this.cache.logs.put(ctx, [...tries.values()])) > 0) {
+        this.listener.requestUpdated(ctx, requestId, ['logs']);
+      }
       const summary = summarizeFailure(statuses, (id) => tries.get(id) ?? null);
-      this.cache.facts.setFailure(ctx, requestId, summary);
+      await this.cache.facts.setFailure(ctx, requestId, summary);
       const left = (this.failureIncomplete.get(requestId) ?? FAILURE_READS) - 1;
       if (summary.jobs.some((j) => j.try === 0) && left > 0) this.failureIncomplete.set(requestId, left);
       else this.failureIncomplete.delete(requestId);
@@ -452,18 +457,18 @@ export class ContextSync {
     if (this.historyReadAt.get(requestId) !== r.state && (await this.readHistory(requestId, r.state))) {
       if (!parts.includes('request')) parts.push('request');
     }
-    if (this.cache.getChainText(ctx, requestId) === null) {
-      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+    if (!(await this.cache.chains.hasChain(ctx, requestId))) {
+      await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
     const ended = TERMINAL.has(r.state);
     if (!ended || !this.fullyLogged.has(requestId)) {
       const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-      if (this.statusesChanged(requestId, statuses)) {
-        this.cache.putStatuses(ctx, requestId, statuses);
+      if (await this.statusesChanged(requestId, statuses)) {
+        await this.cache.chains.putStatuses(ctx, requestId, statuses);
         parts.push('statuses');
       }
-      if (!ended && this.startUnknown(requestId, statuses)) await this.readRunning();
+      if (!ended && (await this.startUnknown(requestId, statuses))) await this.readRunning();
       if (await this.syncLogs(requestId, statuses, ended)) parts.push('logs');
     }
     if (parts.length > 0) this.listener.requestUpdated(ctx, requestId, parts);
@@ -471,13 +476,26 @@ export class ContextSync {
   }
 
   /**
+   * Fetches every try's log of a request and stores the ones not cached yet; returns how many.
+   * Only logs naming that request are kept: a reply must not write into another one's cache.
+   */
+  private async storeAllLogs(requestId: string): Promise<number> {
+    const logs = await this.client.jobLogs(requestId);
+    return this.cache.logs.put(
+      this.context.name,
+      logs.filter((l) => l.requestId === requestId),
+    );
+  }
+
+  /**
    * A job runs whose start is not known, and the running list was not read within the viewed
    * interval (a job that started since, or that the running list does not show: read at most
    * that often).
    */
-  private startUnknown(requestId: string, statuses: readonly JobStatus[]): boolean {
+  private async startUnknown(requestId: string, statuses: readonly JobStatus[]): Promise<boolean> {
     if (Date.now() - this.startsReadMs < this.intervals.viewedMs) return false;
-    const starts = this.cache.facts.jobStarts(this.context.name, requestId);
+    if (!statuses.some((s) => s.state === STATE_RUNNING)) return false;
+    const starts = await this.cache.facts.jobStarts(this.context.name, requestId);
     return statuses.some((s) => s.state === STATE_RUNNING && starts[s.jobId] === undefined);
   }
 
@@ -497,15 +515,15 @@ export class ContextSync {
     }
     this.historyAnswered = history !== null;
     if (state !== undefined) this.historyReadAt.set(requestId, state);
-    if (history === null) return false;
-    const before = this.cache.history.get(ctx, requestId);
+    if (history?.requestId !== requestId) return false;
+    const before = await this.cache.history.get(ctx, requestId);
     if (JSON.stringify(before) === JSON.stringify(history)) return false;
-    this.cache.history.put(ctx, history);
+    await this.cache.history.put(ctx, history);
     return true;
   }
 
-  private statusesChanged(requestId: string, next: readonly JobStatus[]): boolean {
-    const before = this.cache.getStatuses(this.context.name, requestId);
+  private async statusesChanged(requestId: string, next: readonly JobStatus[]): Promise<boolean> {
+    const before = await this.cache.chains.statuses(this.context.name, requestId);
     if (before.length !== next.length) return true;
     const key = (s: JobStatus) => `${s.jobId}|${s.state}|${s.status}`;
     const had = new Set(before.map(key));
@@ -517,19 +535,19 @@ export class ContextSync {
     const ctx = this.context.name;
     if (ended) {
       // Every try of every job, once: the request is over, nothing more will be logged.
-      const added = this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId));
+      const added = await this.storeAllLogs(requestId);
       this.fullyLogged.add(requestId);
       return added > 0;
     }
     const cachedTries = new Map<string, Set<number>>();
-    for (const key of this.cache.loggedTries(ctx, requestId)) {
+    for (const key of await this.cache.logs.tries(ctx, requestId)) {
       const at = key.lastIndexOf('#');
       const jobId = key.slice(0, at);
       const set = cachedTries.get(jobId) ?? new Set<number>();
       set.add(Number(key.slice(at + 1)));
       cachedTries.set(jobId, set);
     }
-    const retried = this.retriedJobs(requestId);
+    const retried = await this.retriedJobs(requestId);
     const missing = statuses.filter(
       (s) =>
         s.state !== STATE_PENDING &&
@@ -539,19 +557,19 @@ export class ContextSync {
     if (missing.length === 0) return false;
     if (missing.length > PER_JOB_LOG_LIMIT) {
       for (const s of missing) retried?.read.add(s.jobId);
-      return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0;
+      return (await this.storeAllLogs(requestId)) > 0;
     }
     let added = 0;
     for (const s of missing) {
       const latest = await this.client.jobLog(requestId, s.jobId).catch(() => null);
-      if (!latest) continue;
+      if (latest?.requestId !== requestId) continue;
       retried?.read.add(s.jobId);
       const have = cachedTries.get(s.jobId) ?? new Set<number>();
       for (let n = 1; n < latest.try; n++) {
         // Earlier tries not cached yet are only in the full log.
-        if (!have.has(n)) return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0 || added > 0;
+        if (!have.has(n)) return (await this.storeAllLogs(requestId)) > 0 || added > 0;
       }
-      added += this.cache.putJobLogs(ctx, [latest]);
+      added += await this.cache.logs.put(ctx, [latest]);
     }
     return added > 0;
   }
@@ -561,8 +579,8 @@ export class ContextSync {
    * whose latest try was not read in this attempt yet; `read` records the ones read. Null when
    * no retry runs.
    */
-  private retriedJobs(requestId: string): { pending: Set<string>; read: Set<string> } | null {
-    const last = this.cache.history.get(this.context.name, requestId)?.attempts.at(-1);
+  private async retriedJobs(requestId: string): Promise<{ pending: Set<string>; read: Set<string> } | null> {
+    const last = (await this.cache.history.get(this.context.name, requestId))?.attempts.at(-1);
     if (last?.kind !== 'retry' || last.finishedAt !== null) return null;
     let seen = this.attemptLogsRead.get(requestId);
     if (seen?.attempt !== last.attempt) {
