@@ -12,17 +12,29 @@ export class RequestHistoryStore {
 
   constructor(private readonly db: Db) {
     this.s = {
-      put: db.prepare('INSERT OR REPLACE INTO request_history (context, request_id, history) VALUES (?, ?, ?)'),
-      get: db.prepare('SELECT history FROM request_history WHERE context = ? AND request_id = ?').pluck(),
-      // The RM's record of the args fills in what the console did not know (created elsewhere).
-      fillArgs: db.prepare('UPDATE requests SET args = ? WHERE context = ? AND id = ? AND args IS NULL'),
-      putRerun: db.prepare('INSERT OR REPLACE INTO console_reruns (context, request_id, rerun_of) VALUES (?, ?, ?)'),
-      rerunOf: db.prepare('SELECT rerun_of FROM console_reruns WHERE context = ? AND request_id = ?').pluck(),
-      reruns: db.prepare(
-        `SELECT x.request_id FROM console_reruns x
-         LEFT JOIN requests r ON r.context = x.context AND r.id = x.request_id
-         WHERE x.context = ? AND x.rerun_of = ? ORDER BY r.created_ms, x.request_id`,
+      put: db.prepare<[string, string, string]>(
+        'INSERT OR REPLACE INTO request_history (context, request_id, history) VALUES (?, ?, ?)',
       ),
+      get: db
+        .prepare<[string, string], string>('SELECT history FROM request_history WHERE context = ? AND request_id = ?')
+        .pluck(),
+      // The RM's record of the args fills in what the console did not know (created elsewhere).
+      fillArgs: db.prepare<[string, string, string]>(
+        'UPDATE requests SET args = ? WHERE context = ? AND id = ? AND args IS NULL',
+      ),
+      putRerun: db.prepare<[string, string, string]>(
+        'INSERT OR REPLACE INTO console_reruns (context, request_id, rerun_of) VALUES (?, ?, ?)',
+      ),
+      rerunOf: db
+        .prepare<[string, string], string>('SELECT rerun_of FROM console_reruns WHERE context = ? AND request_id = ?')
+        .pluck(),
+      reruns: db
+        .prepare<[string, string], string>(
+          `SELECT x.request_id FROM console_reruns x
+           LEFT JOIN requests r ON r.context = x.context AND r.id = x.request_id
+           WHERE x.context = ? AND x.rerun_of = ? ORDER BY r.created_ms, x.request_id`,
+        )
+        .pluck(),
     };
   }
 
@@ -36,7 +48,7 @@ export class RequestHistoryStore {
 
   /** The RM's last answer, or null when it was never read (or the RM keeps none). */
   get(context: string, requestId: string): RequestHistory | null {
-    const text = this.s.get.get(context, requestId) as string | undefined;
+    const text = this.s.get.get(context, requestId);
     return text === undefined ? null : (JSON.parse(text) as RequestHistory);
   }
 
@@ -48,10 +60,10 @@ export class RequestHistoryStore {
   /** The RM's history merged with the re-runs this console recorded; `retry` as the caller knows it. */
   view(context: string, requestId: string, retry: boolean | null): RequestHistoryView {
     const h = this.get(context, requestId);
-    const mine = this.s.reruns.pluck().all(context, requestId) as string[];
+    const mine = this.s.reruns.all(context, requestId);
     return {
       attempts: h?.attempts ?? [],
-      rerunOf: h?.rerunOf ?? (this.s.rerunOf.get(context, requestId) as string | undefined) ?? null,
+      rerunOf: h?.rerunOf ?? this.s.rerunOf.get(context, requestId) ?? null,
       reruns: [...new Set([...(h?.reruns ?? []), ...mine])],
       retry: h !== null ? true : retry,
     };
