@@ -213,6 +213,10 @@ test('re-run of a request the console did not create, on an RM that does not rec
     const { id } = (await res.json()) as { id: string };
     await shell.goto(`#/r/${name}/${id}`);
     await requestPage.expectState('FAIL');
+    await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
+    await expect(page.getByTestId('request-cli')).toHaveText(
+      `spincycle --context ${name} start needs-file  # args not known: the request was created elsewhere`,
+    );
 
     await page.getByTestId('rerun-request').click();
     const dialog = page.getByTestId('rerun-dialog');
