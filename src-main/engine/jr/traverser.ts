@@ -5,8 +5,9 @@
 // abandoned after `abandonAfterMs`, so the chain ALWAYS finishes: COMPLETE when every job
 // completed, else STOPPED when stopped, else FAIL.
 //
-// Every job goes through this life cycle; each row is one event handler below (the on* methods),
-// and nothing else changes a job's phase:
+// Every job goes through this life cycle. Each event has one handler below (the on* methods; a
+// direct return is settled like a returned promise; endChain for the chain's end), and nothing
+// else changes a job's phase:
 //
 //   phase        event                      next phase
 //   PENDING      ready (parents COMPLETE)   RUNNING (try 1); FAILED unrun if the job cannot be made
