@@ -133,6 +133,16 @@ describe('the spool', () => {
     ).run({}, ctx(abort.signal));
     await until('the output is written', () => existsSync(path.join(tmp, 'spooled')));
     const [one] = readdirSync(dir) as [string];
+    // The command has printed everything; the engine spools it as it reads the pipes.
+    const spooled = (name: string) => path.join(dir, one, name);
+    await until(
+      'the output is spooled',
+      () =>
+        existsSync(spooled('stdout.dropped')) &&
+        readFileSync(spooled('stdout.dropped'), 'utf8') === '2000' &&
+        existsSync(spooled('stderr')) &&
+        readFileSync(spooled('stderr'), 'utf8') === 'err\n',
+    );
     expect(readFileSync(path.join(dir, one, 'stdout'), 'utf8')).toBe('a'.repeat(1000));
     expect(readFileSync(path.join(dir, one, 'stdout.dropped'), 'utf8')).toBe('2000');
     expect(readFileSync(path.join(dir, one, 'stderr'), 'utf8')).toBe('err\n');
