@@ -435,7 +435,7 @@ export function decodeRequestSpec(v: unknown, path = 'RequestSpec'): RequestSpec
 
 export function decodeJobLog(v: unknown, path = 'JobLog'): JobLog {
   const f = new Fields(v, path);
-  return {
+  const log: JobLog = {
     requestId: f.string('requestId'),
     jobId: f.string('jobId'),
     try: f.uint('try'),
@@ -447,13 +447,17 @@ export function decodeJobLog(v: unknown, path = 'JobLog'): JobLog {
     error: f.string('error'),
     stdout: f.string('stdout'),
     stderr: f.string('stderr'),
-    ...jobData(f.object('data')),
   };
+  // Our extension: present only when it has keys (a log without data keeps the 2017 shape).
+  const data = f.object('data');
+  if (data !== null && hasKeys(data)) log.data = data;
+  return log;
 }
 
-/** JobLog.data as decoded: present only when the object has keys. */
-const jobData = (data: JsonObject | null): { data?: JsonObject } =>
-  data !== null && Object.keys(data).length > 0 ? { data } : {};
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
 
 export function decodeJobStatus(v: unknown, path = 'JobStatus'): JobStatus {
   const f = new Fields(v, path);
@@ -569,7 +573,7 @@ export function encodeRequestSpec(s: RequestSpec): string {
 }
 
 export function encodeJobLog(l: JobLog): string {
-  return goStruct([
+  const fields: Array<readonly [string, string]> = [
     ['requestId', goString(l.requestId)],
     ['jobId', goString(l.jobId)],
     ['try', goNumber(l.try)],
@@ -581,8 +585,9 @@ export function encodeJobLog(l: JobLog): string {
     ['error', goString(l.error)],
     ['stdout', goString(l.stdout)],
     ['stderr', goString(l.stderr)],
-    ...(l.data ? [['data', goAny(l.data)] as const] : []),
-  ]);
+  ];
+  if (l.data) fields.push(['data', goAny(l.data)]);
+  return goStruct(fields);
 }
 
 export function encodeJobStatus(s: JobStatus): string {
