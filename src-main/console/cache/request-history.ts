@@ -12,18 +12,18 @@ export class RequestHistoryStore {
 
   constructor(private readonly db: Db) {
     this.s = {
-      put: db.prepare<[string, string, string]>(
-        'INSERT OR REPLACE INTO request_history (context, request_id, history) VALUES (?, ?, ?)',
-      ),
       get: db
         .prepare<[string, string], string>('SELECT history FROM request_history WHERE context = ? AND request_id = ?')
         .pluck(),
+      put: db.prepare<[string, string, string]>(
+        'INSERT OR REPLACE INTO request_history (context, request_id, history) VALUES (?, ?, ?)',
+      ),
       // The RM's record of the args fills in what the console did not know (created elsewhere).
       fillArgs: db.prepare<[string, string, string]>(
         'UPDATE requests SET args = ? WHERE context = ? AND id = ? AND args IS NULL',
       ),
-      putRerun: db.prepare<[string, string, string]>(
-        'INSERT OR REPLACE INTO console_reruns (context, request_id, rerun_of) VALUES (?, ?, ?)',
+      putRerun: db.prepare<[{ context: string; requestId: string; rerunOf: string }]>(
+        'INSERT OR REPLACE INTO console_reruns (context, request_id, rerun_of) VALUES (@context, @requestId, @rerunOf)',
       ),
       rerunOf: db
         .prepare<[string, string], string>('SELECT rerun_of FROM console_reruns WHERE context = ? AND request_id = ?')
@@ -54,7 +54,7 @@ export class RequestHistoryStore {
 
   /** This console re-ran `rerunOf` as `requestId` on an RM that does not record it. */
   putRerun(context: string, requestId: string, rerunOf: string): void {
-    this.s.putRerun.run(context, requestId, rerunOf);
+    this.s.putRerun.run({ context, requestId, rerunOf });
   }
 
   /** The RM's history merged with the re-runs this console recorded; `retry` as the caller knows it. */
