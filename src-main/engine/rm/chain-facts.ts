@@ -37,18 +37,24 @@ export class ChainFactsCache {
   private readonly entries = new Map<string, ChainFacts>();
 
   constructor(
-    private readonly load: (requestId: string) => string | undefined,
+    private readonly load: (requestId: string) => Promise<string | undefined>,
     private readonly maxEntries = 256,
   ) {}
 
-  get(requestId: string): ChainFacts | undefined {
+  /** The cached facts, without loading (the hot path: a chain's job logs arrive while it runs). */
+  peek(requestId: string): ChainFacts | undefined {
     const hit = this.entries.get(requestId);
     if (hit) {
       this.entries.delete(requestId);
       this.entries.set(requestId, hit);
-      return hit;
     }
-    const json = this.load(requestId);
+    return hit;
+  }
+
+  async get(requestId: string): Promise<ChainFacts | undefined> {
+    const hit = this.peek(requestId);
+    if (hit) return hit;
+    const json = await this.load(requestId);
     if (json === undefined) return undefined;
     const facts = chainFactsOf(json);
     this.entries.set(requestId, facts);
