@@ -3,7 +3,7 @@
 // the system service. Its data folder is copied from a template made once by
 // mariadb-install-db (kept in the temp folder, so later runs start in about a second); one
 // server per test file, one database per test. A test that needs it fails, saying how to
-// install the package, when it is not installed.
+// install the package, when it is not installed. SPINCYCLE_MARIADBD names another mariadbd.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -71,7 +71,8 @@ export const TEST_DB_USER = 'spincycle';
 export const TEST_DB_PASSWORD = 'test-password-0123456789';
 
 export async function startMariadb(): Promise<TestMariadb> {
-  const server = findBinary(SERVER_CANDIDATES);
+  const chosen = process.env.SPINCYCLE_MARIADBD;
+  const server = findBinary(chosen ? [chosen] : SERVER_CANDIDATES);
   const source = template(server);
   const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-mariadb-'));
   const data = path.join(dir, 'data');
