@@ -7,13 +7,14 @@
 //   is stopped after it, the chain is handed back and resumed on the other JR without running a
 //   completed job again;
 // - a JR that stops answering (SIGSTOP) and comes back late: the chain was resumed elsewhere, its
-//   late posts are refused and it drops the chain.
+//   late posts are refused and it drops the chain;
+// - a chain of 10,003 jobs (far beyond the original's 64 KB) stored and run.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, type JobLog } from '../../shared/proto';
 import { startCluster, type Cluster } from '../../../test/support/engine/integration/cluster';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
-import { tempDir } from '../../../test/support/engine/integration/test-engine';
+import { items, tempDir, wideNoopSpec } from '../../../test/support/engine/integration/test-engine';
 import { startMariadb, type TestMariadb } from '../../../test/support/mariadb';
 
 /** `steps`: n sleeps one after the other, `pause` seconds each, between a fan-out of two. */
@@ -39,7 +40,7 @@ let db: TestMariadb;
 let specs: ReturnType<typeof tempDir>;
 let cluster: Cluster | undefined;
 beforeAll(async () => {
-  specs = tempDir({ 'steps.yaml': SPECS });
+  specs = tempDir({ 'steps.yaml': SPECS, 'wide.yaml': wideNoopSpec('wide') });
   db = await startMariadb();
 }, 120_000);
 afterEach(async () => {
@@ -117,7 +118,7 @@ describe('a cluster on MariaDB: 2 RMs, 2 JRs', () => {
     expect(logs.find((l) => l.jobId === interrupted[0]?.jobId && l.try === 2)?.state).toBe(STATE_COMPLETE);
     // Nothing stays RUNNING: not the request, not a job on the JR that is left.
     expect((await b.call('GET', '/api/v1/status/running')).text).toBe('{}');
-    expect((await b.status(r.id)).jobChainStatus.jobStatuses.map((j) => j.state)).toEqual(
+    expect((await b.status(r.id)).jobChainStatus.jobStatuses?.map((j) => j.state)).toEqual(
       jobIds.map(() => STATE_COMPLETE),
     );
   });
@@ -156,6 +157,16 @@ describe('a cluster on MariaDB: 2 RMs, 2 JRs', () => {
     expect(logs.find((l) => l.jobId === stopped[0]?.jobId && l.try === (stopped[0]?.try ?? 0) + 1)?.state).toBe(
       STATE_COMPLETE,
     );
+  });
+
+  it('a 10,003-job chain is stored and runs', async () => {
+    const { a, b } = await newCluster();
+    const r = await a.create('wide', { items: items(9_999) });
+    expect(r.totalJobs).toBe(10_003);
+    expect((await b.chain(r.id)).jobs).toHaveProperty(['sequence_wide_end@2']);
+    const done = await b.waitDone(r.id, 120_000, 200);
+    expect(done).toMatchObject({ state: STATE_COMPLETE, finishedJobs: 10_003 });
+    expect(await a.logs(r.id)).toHaveLength(10_003);
   });
 
   it('a JR that stops answering and comes back late: its posts are refused and it drops the chain', async () => {
