@@ -4,6 +4,8 @@
 // - whether it is ours (it answers GET /api/v1/job-runner: the chains it holds with their
 //   epochs, whether it is shutting down) or an original (404: its load is then counted from
 //   J4, the running jobs);
+// - whether a JR that does not answer refuses connections (nothing listens: it is gone) or lets
+//   them hang (it may be busy);
 // - its load: the chains it holds, plus those given to it since it was last asked.
 // New chains go to the least loaded JR that answers and takes new chains (candidates()). A JR
 // named by a request's run but not in the list (another RM's, from another configuration) is
@@ -35,6 +37,8 @@ interface Member {
   /** When it last answered, and since when it has not (null: it answers, or was never asked). */
   answeredAt: number | null;
   downSince: number | null;
+  /** Its last probe was refused: nothing listens at its address (gone, or restarting). */
+  refused: boolean;
   /** Its chains and their epochs at the last answer (ours only). */
   chains: Map<string, number> | null;
   draining: boolean;
@@ -77,6 +81,7 @@ export class JobRunnerPool {
       ours: false,
       answeredAt: null,
       downSince: null,
+      refused: false,
       chains: null,
       draining: false,
       load: 0,
@@ -93,6 +98,7 @@ export class JobRunnerPool {
       ours: undefined,
       answeredAt: null,
       downSince: null,
+      refused: false,
       chains: null,
       draining: false,
       load: 0,
@@ -168,6 +174,11 @@ export class JobRunnerPool {
     return since === null ? 0 : this.now() - since;
   }
 
+  /** Its last probe found nothing listening (connection refused), rather than no answer in time. */
+  refused(url: string): boolean {
+    return this.member(url).refused;
+  }
+
   /**
    * Whether the JR (ours, answering) held the chain at `epoch` at its last answer, and when that
    * answer came; undefined when it is not known (an original, or no answer yet).
@@ -221,6 +232,7 @@ export class JobRunnerPool {
       this.answered(m);
     } catch (err) {
       if (err instanceof LinkError && err.status !== undefined) return this.answered(m); // answers, if badly
+      m.refused = err instanceof Error && err.message.includes('ECONNREFUSED');
       if (m.downSince === null) {
         m.downSince = this.now();
         this.log.warn('job runner does not answer', { jr: m.url, error: errorText(err) });
@@ -231,6 +243,7 @@ export class JobRunnerPool {
   private answered(m: Member): void {
     if (m.downSince !== null) this.log.info('job runner answers again', { jr: m.url });
     m.downSince = null;
+    m.refused = false;
     m.answeredAt = this.now();
   }
 }

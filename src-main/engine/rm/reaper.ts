@@ -3,7 +3,8 @@
 // sweep; another RM takes it over once it is not renewed for leaseTtlMs).
 //
 // Chains our JRs run (resumable runs) are resumed on another JR (RequestManager.resume) when
-// - their JR has not answered its probes for deadAfterMs (killed, hung, unreachable), or
+// - their JR has not answered its probes for deadAfterMs (killed, hung, unreachable; half that
+//   when its address refuses connections), or
 // - it answers but no longer holds the chain at its epoch (it restarted) for graceMs, confirmed
 //   by asking it (J3 404), or
 // - it handed the chain back (suspended), or no JR took it the last time (no JR named).
@@ -40,6 +41,22 @@ export interface ReaperOptions {
 }
 
 export const BACKGROUND_LEASE = 'background';
+
+/** Chains looked at (and resumed) at once by a sweep. */
+const RESUMES_AT_ONCE = 16;
+
+/** Runs `tasks`, at most `limit` at a time; resolves when all have settled, a failure going to `onError`. */
+async function inParallel(
+  tasks: ReadonlyArray<() => Promise<void>>,
+  limit: number,
+  onError: (err: unknown) => void,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)().catch(onError);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
 
 export class RequestReaper {
   /** Original JRs' chains they answered 404 for, since when. */
@@ -116,11 +133,17 @@ export class RequestReaper {
     const running = new Set(runs.map((r) => r.requestId));
     for (const id of this.unheldSince.keys()) if (!running.has(id)) this.unheldSince.delete(id);
     const originals: StoredRun[] = [];
+    const ours: Array<() => Promise<void>> = [];
     for (const run of runs) {
-      if (run.suspended || (run.jrUrl === null && run.epoch > 0)) await this.rm.resume(run.requestId, null);
-      else if (run.resumable && run.jrUrl !== null) await this.checkResumable(run, run.jrUrl);
+      const jrUrl = run.jrUrl;
+      if (run.suspended || (jrUrl === null && run.epoch > 0)) ours.push(() => this.rm.resume(run.requestId, null));
+      else if (run.resumable && jrUrl !== null) ours.push(() => this.checkResumable(run, jrUrl));
       else originals.push(run);
     }
+    // A lost JR's chains are resumed side by side: each takes a few round trips to the database.
+    await inParallel(ours, RESUMES_AT_ONCE, (err) =>
+      this.log.error('request reaper: a check failed', { error: errorText(err) }),
+    );
     if (withOriginals) await this.checkOriginals(originals);
   }
 
@@ -128,7 +151,8 @@ export class RequestReaper {
   private async checkResumable(run: StoredRun, jrUrl: string): Promise<void> {
     const id = run.requestId;
     const pool = this.rm.jobRunners;
-    if (pool.downForMs(jrUrl) >= this.deadAfterMs) {
+    // Nothing listening is a surer sign than no answer in time: half the wait.
+    if (pool.downForMs(jrUrl) >= (pool.refused(jrUrl) ? this.deadAfterMs / 2 : this.deadAfterMs)) {
       this.unheldSince.delete(id);
       return this.rm.resume(id, jrUrl);
     }

@@ -196,14 +196,15 @@ export class RequestManager {
 
   /** Gives a RUNNING request's chain to a JR; one no JR takes ends FAIL (502). */
   private async handOver(id: string, chain: JobChain, from: { epoch: number; jrUrl: string | null }): Promise<void> {
+    let placed: { jrUrl: string };
     try {
-      await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch));
+      placed = await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch));
     } catch (err) {
       const why = `job runner did not accept the chain: ${linkErrorText(err)}`;
       await this.endRequest(id, STATE_FAIL, why);
       throw new StartFailedError(id, why);
     }
-    this.log.info('request started', { request: id });
+    this.log.info('request started', { request: id, jr: placed.jrUrl });
   }
 
   /**
@@ -554,7 +555,9 @@ export class RequestManager {
     if (!this.jobRunners.urls.some(canTake)) return;
     const run = await this.store.getRun(id);
     if (!run || (await this.store.getRequest(id))?.state !== STATE_RUNNING) return;
-    const fenced = await this.store.claimRun(id, run.epoch, null, this.now());
+    // One write fences the lost JR off and names the JR to offer the chain to first.
+    const first = this.jobRunners.candidates().find(canTake) as string;
+    const fenced = await this.store.claimRun(id, run.epoch, { jrUrl: first, resumable: true }, this.now());
     if (fenced === null) return; // another RM moved it first
     if (lostJr !== null) this.log.warn('job runner lost; resuming its chain', { request: id, jr: lostJr });
     if (run.stopRequested || this.stopRequested.has(id)) {
@@ -583,7 +586,7 @@ export class RequestManager {
     let last = fenced;
     const placed = await this.place(
       id,
-      { epoch: fenced, jrUrl: null },
+      { epoch: fenced, jrUrl: first },
       (link, epoch) => {
         last = epoch;
         if (!link.resumeJobChain) throw new LinkError('this job runner cannot resume chains', 501);
@@ -592,7 +595,7 @@ export class RequestManager {
       canTake,
     ).catch(async (err: unknown) => {
       // Name no JR: the reaper offers it again (without supposing anything ran meanwhile).
-      if (last !== fenced) await this.store.claimRun(id, last, null, this.now());
+      await this.store.claimRun(id, last, null, this.now());
       this.log.warn('no job runner took the resumed chain; will retry', { request: id, error: linkErrorText(err) });
       return null;
     });
