@@ -17,7 +17,8 @@ export function inProcessRequestManagerLink(rm: RequestManager): RequestManagerL
   return {
     async createJobLog(requestId: string, log: JobLog): Promise<void> {
       try {
-        await rm.queueJobLog(requestId, log);
+        const queued = rm.queueJobLog(requestId, log);
+        if (queued) await queued;
       } catch (err) {
         asLinkError(err);
       }

@@ -379,13 +379,19 @@ export class RequestManager {
    * that cannot be written are held and retried (JobLogWriter); while some are held, this
    * throws the StorageError (507) and the JR keeps the log and sends it again.
    */
-  async queueJobLog(id: string, log: JobLog): Promise<void> {
-    const stored = this.chains.peek(id) ? this.checkJobLog(id, log) : await this.checkedJobLog(id, log);
+  queueJobLog(id: string, log: JobLog): void | Promise<void> {
+    // The chain's facts are cached while it runs: checked and queued synchronously.
+    if (this.chains.peek(id)) return this.queueChecked(id, this.checkJobLog(id, log));
+    return this.checkedJobLog(id, log).then((stored) => this.queueChecked(id, stored));
+  }
+
+  private queueChecked(id: string, stored: JobLog): void {
     this.writer.queue(stored).then(
       (result) => {
-        if (result === 'duplicate') this.log.warn(duplicateJobLog(id, log.jobId, log.try).message);
+        if (result === 'duplicate') this.log.warn(duplicateJobLog(id, stored.jobId, stored.try).message);
       },
-      (err: unknown) => this.log.error('storing a job log failed', { request: id, job: log.jobId, error: String(err) }),
+      (err: unknown) =>
+        this.log.error('storing a job log failed', { request: id, job: stored.jobId, error: String(err) }),
     );
   }
 
