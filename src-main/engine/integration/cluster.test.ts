@@ -88,16 +88,22 @@ async function newCluster(grace?: string) {
   return { cluster, dbName, a, b };
 }
 
+/** A cluster running a `steps` request (`pause` s a step) with `done` jobs logged; the JR running it. */
+async function midChain(opts: { pause: number; done: number; grace?: string }) {
+  const c = await newCluster(opts.grace);
+  const r = await c.a.create('steps', { pause: opts.pause });
+  const jobIds = Object.keys((await c.a.chain(r.id)).jobs);
+  await until(`${opts.done} jobs done`, async () => (await c.b.get(r.id)).finishedJobs >= opts.done);
+  const first = await run(c.dbName, r.id);
+  const jr = c.cluster.jrs.find((j) => j.url === first.jr_url);
+  if (!jr) throw new Error(`no JR of the cluster at ${first.jr_url}`);
+  return { ...c, r, jobIds, first, jr };
+}
+
 describe('a cluster on MariaDB: 2 RMs, 2 JRs', () => {
   it('kill -9 of a JR mid-chain, then of an RM: the request completes, each job COMPLETE once', async () => {
-    const { cluster, dbName, a, b } = await newCluster();
-    const r = await a.create('steps', { pause: 0.4 });
-    const jobIds = Object.keys((await a.chain(r.id)).jobs);
-    await until('3 jobs done', async () => (await b.get(r.id)).finishedJobs >= 3);
-    const first = await run(dbName, r.id);
-    const victim = cluster.jrs.find((j) => j.url === first.jr_url);
-    expect(victim).toBeDefined();
-    await victim?.kill();
+    const { cluster, dbName, b, r, jobIds, first, jr } = await midChain({ pause: 0.4, done: 3 });
+    await jr.kill();
 
     // Resumed on the other JR, within seconds.
     const moved = await until('resumed on the other JR', async () => {
@@ -124,14 +130,9 @@ describe('a cluster on MariaDB: 2 RMs, 2 JRs', () => {
   });
 
   it('SIGTERM of a JR: the running job finishes within the grace, the chain is resumed elsewhere', async () => {
-    const { cluster, dbName, a } = await newCluster('5s');
-    const r = await a.create('steps', { pause: 0.5 });
-    const jobIds = Object.keys((await a.chain(r.id)).jobs);
-    await until('2 jobs done', async () => (await a.get(r.id)).finishedJobs >= 2);
-    const first = await run(dbName, r.id);
-    const leaving = cluster.jrs.find((j) => j.url === first.jr_url);
-    expect(await leaving?.terminate()).toBe(0);
-    expect(leaving?.output()).toMatch(/shutting down: no new job starts/);
+    const { dbName, a, r, jobIds, first, jr } = await midChain({ pause: 0.5, done: 2, grace: '5s' });
+    expect(await jr.terminate()).toBe(0);
+    expect(jr.output()).toMatch(/shutting down: no new job starts/);
     const done = await a.waitDone(r.id, 30_000);
     expect(done).toMatchObject({ state: STATE_COMPLETE, finishedJobs: r.totalJobs });
     const logs = await a.logs(r.id);
@@ -142,12 +143,8 @@ describe('a cluster on MariaDB: 2 RMs, 2 JRs', () => {
   });
 
   it('SIGTERM with a short grace: the running job is stopped, logged STOPPED, and runs again elsewhere', async () => {
-    const { cluster, dbName, a } = await newCluster('200ms');
-    const r = await a.create('steps', { pause: 1.5 });
-    const jobIds = Object.keys((await a.chain(r.id)).jobs);
-    await until('the first job done', async () => (await a.get(r.id)).finishedJobs >= 2);
-    const first = await run(dbName, r.id);
-    await cluster.jrs.find((j) => j.url === first.jr_url)?.terminate();
+    const { a, r, jobIds, jr } = await midChain({ pause: 1.5, done: 2, grace: '200ms' });
+    await jr.terminate();
     const done = await a.waitDone(r.id, 40_000);
     expect(done.state).toBe(STATE_COMPLETE);
     const logs = await a.logs(r.id);
@@ -170,20 +167,15 @@ describe('a cluster on MariaDB: 2 RMs, 2 JRs', () => {
   });
 
   it('a JR that stops answering and comes back late: its posts are refused and it drops the chain', async () => {
-    const { cluster, dbName, a } = await newCluster();
-    const r = await a.create('steps', { pause: 0.4 });
-    const jobIds = Object.keys((await a.chain(r.id)).jobs);
-    await until('2 jobs done', async () => (await a.get(r.id)).finishedJobs >= 2);
-    const first = await run(dbName, r.id);
-    const late = cluster.jrs.find((j) => j.url === first.jr_url);
-    late?.freeze();
+    const { dbName, a, r, jobIds, first, jr: late } = await midChain({ pause: 0.4, done: 2 });
+    late.freeze();
     await until('resumed on the other JR', async () => (await run(dbName, r.id)).jr_url !== first.jr_url);
-    late?.thaw();
+    late.thaw();
     const done = await a.waitDone(r.id, 30_000);
     expect(done.state).toBe(STATE_COMPLETE);
     completeOnce(await a.logs(r.id), jobIds);
     await until('the late JR dropped the chain', async () =>
-      late?.output().includes('the request manager gave the chain to another job runner; dropping it'),
+      late.output().includes('the request manager gave the chain to another job runner; dropping it'),
     );
     const held = await fetch(`${first.jr_url}/api/v1/job-chains/${r.id}/status`);
     expect(held.status).toBe(404);

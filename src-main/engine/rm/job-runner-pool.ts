@@ -72,20 +72,8 @@ export class JobRunnerPool {
 
   /** The JR of `spincycle server`, in this process: always there, never probed, not resumable. */
   static inProcess(link: JobRunnerLink): JobRunnerPool {
-    const pool = new JobRunnerPool([], { linkFor: () => link });
-    pool.members.set(IN_PROCESS, {
-      url: IN_PROCESS,
-      link,
-      probeLink: link,
-      listed: true,
-      ours: false,
-      answeredAt: null,
-      downSince: null,
-      refused: false,
-      chains: null,
-      draining: false,
-      load: 0,
-    });
+    const pool = new JobRunnerPool([IN_PROCESS], { linkFor: () => link });
+    (pool.members.get(IN_PROCESS) as Member).ours = false;
     return pool;
   }
 

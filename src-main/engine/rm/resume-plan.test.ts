@@ -1,7 +1,14 @@
 // planResume: what a lost or handed-back chain's job logs say to do.
 
 import { describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, STATE_TIMEOUT, type JobLog } from '../../shared/proto';
+import {
+  STATE_COMPLETE,
+  STATE_FAIL,
+  STATE_STOPPED,
+  STATE_TIMEOUT,
+  decodeJobLog,
+  type JobLog,
+} from '../../shared/proto';
 import { INTERRUPTED_TRY } from '../jobs/try-keeper';
 import { chainOf, noop } from '../../../test/support/engine/jr/test-chains';
 import { interruptedError, planResume } from './resume-plan';
@@ -15,18 +22,11 @@ const chain = chainOf('r', { a: noop(), b: noop(), c: { type: 'noop', retry: 2, 
 ]);
 const NOW = 1_800_000_000_000;
 const at = (ms: number) => BigInt(ms) * 1_000_000n;
+/** Try `tryN` of `jobId` ended in `state` 4 s ago. */
 const log = (jobId: string, tryN: number, state: number, over: Partial<JobLog> = {}): JobLog => ({
-  requestId: 'r',
-  jobId,
-  try: tryN,
-  type: 'noop',
+  ...decodeJobLog({ requestId: 'r', jobId, try: tryN, type: 'noop', state, exit: state === STATE_COMPLETE ? 0 : 1 }),
   startedAt: at(NOW - 5000),
   finishedAt: at(NOW - 4000),
-  state,
-  exit: state === STATE_COMPLETE ? 0 : 1,
-  error: '',
-  stdout: '',
-  stderr: '',
   ...over,
 });
 

@@ -26,6 +26,7 @@ import type {
   StoredRun,
 } from './engine-store';
 import { migrateMysql } from './mysql-schema';
+import { columns, fromRow, type JobLogRow, type RequestRow, type RunRow } from './rows';
 import { FailureRecord, StorageError } from './storage-error';
 
 type MysqlLocation = Extract<DatabaseLocation, { kind: 'mysql' }>;
@@ -87,46 +88,9 @@ const isRetryable = (err: unknown) =>
 
 const errorText = (err: unknown) => dbError(err).message ?? String(err);
 
-interface RequestRow extends RowDataPacket {
-  id: string;
-  type: string;
-  state: number;
-  user: string;
-  created_at: number | string;
-  started_at: number | string | null;
-  finished_at: number | string | null;
-  total_jobs: number;
-  finished_jobs: number;
-}
-
-interface JobLogRow extends RowDataPacket {
-  request_id: string;
-  job_id: string;
-  try: number;
-  type: string;
-  started_at: number | string;
-  finished_at: number | string;
-  state: number;
-  exit: number | string;
-  error: string;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunRow extends RowDataPacket {
-  request_id: string;
-  epoch: number | null;
-  jr_url: string | null;
-  resumable: number | null;
-  suspended: number | null;
-  stop_requested: number | null;
-  assigned_at: number | string | null;
-}
-
-const REQUEST_COLUMNS = 'id, type, state, `user`, created_at, started_at, finished_at, total_jobs, finished_jobs';
-const JOB_LOG_COLUMNS =
-  'request_id, job_id, `try`, type, started_at, finished_at, state, `exit`, error, stdout, stderr';
-const RUN_COLUMNS = 'request_id, epoch, jr_url, resumable, suspended, stop_requested, assigned_at';
+interface RequestPacket extends RowDataPacket, RequestRow {}
+interface JobLogPacket extends RowDataPacket, JobLogRow {}
+interface RunPacket extends RowDataPacket, RunRow {}
 
 export class MysqlStore implements EngineStore {
   private readonly failures = new FailureRecord();
@@ -245,7 +209,7 @@ export class MysqlStore implements EngineStore {
 
   async insertRequest(request: StoredRequest, paramsJson: string, chainJson: string, run?: RunAssignment) {
     await this.write(async (c) => {
-      await c.query(`INSERT INTO requests (${REQUEST_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      await c.query(`INSERT INTO requests (${columns.request}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         request.id,
         request.type,
         request.state,
@@ -261,7 +225,7 @@ export class MysqlStore implements EngineStore {
         paramsJson,
         chainJson,
       ]);
-      await c.query(`INSERT INTO request_runs (${RUN_COLUMNS}) VALUES (?, ?, ?, ?, 0, 0, ?)`, [
+      await c.query(`INSERT INTO request_runs (${columns.run}) VALUES (?, ?, ?, ?, 0, 0, ?)`, [
         request.id,
         run ? 1 : 0,
         run?.jrUrl ?? null,
@@ -272,12 +236,12 @@ export class MysqlStore implements EngineStore {
   }
 
   async getRequest(id: string): Promise<StoredRequest | undefined> {
-    const [row] = await this.read<RequestRow>(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = ?`, [id]);
-    return row && toStoredRequest(row);
+    const [row] = await this.read<RequestPacket>(`SELECT ${columns.request} FROM requests WHERE id = ?`, [id]);
+    return row && fromRow.request(row);
   }
 
   async requestIdsInState(state: State): Promise<string[]> {
-    const rows = await this.read<RequestRow>('SELECT id FROM requests WHERE state = ? ORDER BY created_at, id', [
+    const rows = await this.read<RequestPacket>('SELECT id FROM requests WHERE state = ? ORDER BY created_at, id', [
       state,
     ]);
     return rows.map((r) => r.id);
@@ -312,7 +276,7 @@ export class MysqlStore implements EngineStore {
 
   async endRequest(id: string, state: State, atMs: number, log: JobLog): Promise<boolean> {
     return this.write(async (c) => {
-      const [rows] = await c.query<RequestRow[]>('SELECT state FROM requests WHERE id = ? FOR UPDATE', [id]);
+      const [rows] = await c.query<RequestPacket[]>('SELECT state FROM requests WHERE id = ? FOR UPDATE', [id]);
       if (rows[0]?.state !== STATE_RUNNING) return false;
       await insertLogs(c, [log], undefined);
       return finish(c, id, state, atMs);
@@ -327,19 +291,19 @@ export class MysqlStore implements EngineStore {
   }
 
   async jobLogs(requestId: string): Promise<JobLog[]> {
-    const rows = await this.read<JobLogRow>(
-      `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? ORDER BY job_id, \`try\``,
+    const rows = await this.read<JobLogPacket>(
+      `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? ORDER BY job_id, \`try\``,
       [requestId],
     );
-    return rows.map(toJobLog);
+    return rows.map(fromRow.jobLog);
   }
 
   async latestJobLog(requestId: string, jobId: string): Promise<JobLog | undefined> {
-    const [row] = await this.read<JobLogRow>(
-      `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY \`try\` DESC LIMIT 1`,
+    const [row] = await this.read<JobLogPacket>(
+      `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY \`try\` DESC LIMIT 1`,
       [requestId, jobId],
     );
-    return row && toJobLog(row);
+    return row && fromRow.jobLog(row);
   }
 
   async latestJobStates(requestId: string): Promise<Map<string, State>> {
@@ -359,28 +323,28 @@ export class MysqlStore implements EngineStore {
   // ---- runs --------------------------------------------------------------------------------
 
   async getRun(id: string): Promise<StoredRun | undefined> {
-    const [row] = await this.read<RunRow>(`SELECT ${RUN_COLUMNS} FROM request_runs WHERE request_id = ?`, [id]);
-    return row && toStoredRun(row);
+    const [row] = await this.read<RunPacket>(`SELECT ${columns.run} FROM request_runs WHERE request_id = ?`, [id]);
+    return row && fromRow.run(row);
   }
 
   async runningRuns(): Promise<StoredRun[]> {
-    const rows = await this.read<RunRow>(
+    const rows = await this.read<RunPacket>(
       `SELECT r.id AS request_id, u.epoch, u.jr_url, u.resumable, u.suspended, u.stop_requested, u.assigned_at
        FROM requests r LEFT JOIN request_runs u ON u.request_id = r.id WHERE r.state = ? ORDER BY r.created_at, r.id`,
       [STATE_RUNNING],
     );
-    return rows.map(toStoredRun);
+    return rows.map(fromRow.run);
   }
 
   async claimRun(id: string, fromEpoch: number, to: RunAssignment | null, atMs: number): Promise<number | null> {
     return this.write(async (c) => {
-      const [runs] = await c.query<RunRow[]>('SELECT epoch FROM request_runs WHERE request_id = ? FOR UPDATE', [id]);
-      const current = runs[0]?.epoch;
+      const [runs] = await c.query<RunPacket[]>('SELECT epoch FROM request_runs WHERE request_id = ? FOR UPDATE', [id]);
+      const current = runs[0] ? Number(runs[0].epoch) : undefined;
       if (current === undefined) {
         // Stored before runs were recorded: its first claim makes the record.
-        const [reqs] = await c.query<RequestRow[]>('SELECT id FROM requests WHERE id = ?', [id]);
+        const [reqs] = await c.query<RequestPacket[]>('SELECT id FROM requests WHERE id = ?', [id]);
         if (fromEpoch !== 0 || reqs.length === 0) return null;
-        await c.query(`INSERT INTO request_runs (${RUN_COLUMNS}) VALUES (?, 0, NULL, 0, 0, 0, ?)`, [id, atMs]);
+        await c.query(`INSERT INTO request_runs (${columns.run}) VALUES (?, 0, NULL, 0, 0, 0, ?)`, [id, atMs]);
       } else if (current !== fromEpoch) {
         return null;
       }
@@ -404,10 +368,11 @@ export class MysqlStore implements EngineStore {
 
   async finishRun(id: string, state: State, atMs: number, epoch: number): Promise<RunFinish> {
     return this.write(async (c) => {
-      const [runs] = await c.query<RunRow[]>('SELECT epoch FROM request_runs WHERE request_id = ? LOCK IN SHARE MODE', [
-        id,
-      ]);
-      if (runs[0]?.epoch !== epoch) return 'stale';
+      const [runs] = await c.query<RunPacket[]>(
+        'SELECT epoch FROM request_runs WHERE request_id = ? LOCK IN SHARE MODE',
+        [id],
+      );
+      if (Number(runs[0]?.epoch) !== epoch) return 'stale';
       return (await finish(c, id, state, atMs)) ? 'finished' : 'not-running';
     });
   }
@@ -466,11 +431,11 @@ async function insertLogs(
   // The epochs first, under a shared lock: a hand-over waits for this transaction.
   const current = new Map<string, number>();
   if (epochs?.some((e) => e !== undefined)) {
-    const [runs] = await c.query<RunRow[]>(
+    const [runs] = await c.query<RunPacket[]>(
       'SELECT request_id, epoch FROM request_runs WHERE request_id IN (?) LOCK IN SHARE MODE',
       [requestIds],
     );
-    for (const r of runs) current.set(r.request_id, r.epoch ?? 0);
+    for (const r of runs) current.set(r.request_id, Number(r.epoch ?? 0));
   }
   // What is there already: the tries of these jobs, and which of them completed.
   const existing = new Set<string>();
@@ -517,7 +482,7 @@ async function insertLogs(
       l.stdout,
       l.stderr,
     ]);
-    await c.query(`INSERT INTO job_logs (${JOB_LOG_COLUMNS}) VALUES ?`, [rows]);
+    await c.query(`INSERT INTO job_logs (${columns.jobLog}) VALUES ?`, [rows]);
   }
   for (const [id, n] of [...completedNow].sort(([a], [b]) => (a < b ? -1 : 1))) {
     await c.query('UPDATE requests SET finished_jobs = finished_jobs + ? WHERE id = ?', [n, id]);
@@ -542,50 +507,4 @@ function* byBytes(logs: readonly JobLog[]): Generator<JobLog[]> {
     bytes += size;
   }
   if (group.length > 0) yield group;
-}
-
-// ---- rows ----------------------------------------------------------------------------------
-
-const num = (v: number | string) => Number(v);
-
-function toStoredRequest(r: RequestRow): StoredRequest {
-  return {
-    id: r.id,
-    type: r.type,
-    state: r.state,
-    user: r.user,
-    createdAt: num(r.created_at),
-    startedAt: r.started_at === null ? null : num(r.started_at),
-    finishedAt: r.finished_at === null ? null : num(r.finished_at),
-    totalJobs: r.total_jobs,
-    finishedJobs: r.finished_jobs,
-  };
-}
-
-function toStoredRun(r: RunRow): StoredRun {
-  return {
-    requestId: r.request_id,
-    epoch: r.epoch ?? 0,
-    jrUrl: r.jr_url,
-    resumable: r.resumable === 1,
-    suspended: r.suspended === 1,
-    stopRequested: r.stop_requested === 1,
-    assignedAt: r.assigned_at === null ? 0 : num(r.assigned_at),
-  };
-}
-
-function toJobLog(r: JobLogRow): JobLog {
-  return {
-    requestId: r.request_id,
-    jobId: r.job_id,
-    try: r.try,
-    type: r.type,
-    startedAt: BigInt(r.started_at),
-    finishedAt: BigInt(r.finished_at),
-    state: r.state,
-    exit: num(r.exit),
-    error: r.error,
-    stdout: r.stdout,
-    stderr: r.stderr,
-  };
 }

@@ -10,59 +10,12 @@
 
 import Database from 'better-sqlite3';
 import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../shared/proto';
-import type {
-  EngineStore,
-  JobLogInsert,
-  RunAssignment,
-  RunFinish,
-  StorageFailure,
-  StoredRequest,
-  StoredRun,
-} from './engine-store';
+import type { EngineStore, JobLogInsert, RunAssignment, RunFinish, StoredRequest } from './engine-store';
+import { columns, fromRow, type JobLogRow, type RequestRow, type RunRow } from './rows';
 import { migrate } from './schema';
 import { DamagedDatabaseError, FailureRecord, StorageError, isDamage, isStorageFailure } from './storage-error';
 
 export type { JobLogInsert, StorageFailure, StoredRequest } from './engine-store';
-
-interface RequestRowDb {
-  id: string;
-  type: string;
-  state: number;
-  user: string;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  total_jobs: number;
-  finished_jobs: number;
-}
-
-interface JobLogRowDb {
-  request_id: string;
-  job_id: string;
-  try: bigint;
-  type: string;
-  started_at: bigint;
-  finished_at: bigint;
-  state: bigint;
-  exit: bigint;
-  error: string;
-  stdout: string;
-  stderr: string;
-}
-
-interface RunRowDb {
-  request_id: string;
-  epoch: number;
-  jr_url: string | null;
-  resumable: number;
-  suspended: number;
-  stop_requested: number;
-  assigned_at: number;
-}
-
-const REQUEST_COLUMNS = 'id, type, state, user, created_at, started_at, finished_at, total_jobs, finished_jobs';
-const JOB_LOG_COLUMNS = 'request_id, job_id, try, type, started_at, finished_at, state, exit, error, stdout, stderr';
-const RUN_COLUMNS = 'request_id, epoch, jr_url, resumable, suspended, stop_requested, assigned_at';
 
 export class SqliteStore implements EngineStore {
   private readonly db: Database.Database;
@@ -81,10 +34,10 @@ export class SqliteStore implements EngineStore {
     const db = this.db;
     this.stmt = {
       insertRequest: db.prepare(
-        `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES (@id, @type, @state, @user, @createdAt, @startedAt, @finishedAt, @totalJobs, @finishedJobs)`,
+        `INSERT INTO requests (${columns.request}) VALUES (@id, @type, @state, @user, @createdAt, @startedAt, @finishedAt, @totalJobs, @finishedJobs)`,
       ),
       insertRaw: db.prepare('INSERT INTO raw_requests (request_id, params, job_chain) VALUES (?, ?, ?)'),
-      getRequest: db.prepare<[string], RequestRowDb>(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = ?`),
+      getRequest: db.prepare<[string], RequestRow>(`SELECT ${columns.request} FROM requests WHERE id = ?`),
       idsInState: db.prepare<[number], { id: string }>('SELECT id FROM requests WHERE state = ? ORDER BY created_at'),
       markStarted: db.prepare('UPDATE requests SET state = ?, started_at = ? WHERE id = ? AND state = ?'),
       markFinished: db.prepare('UPDATE requests SET state = ?, finished_at = ? WHERE id = ? AND state = ?'),
@@ -95,17 +48,17 @@ export class SqliteStore implements EngineStore {
       chain: db.prepare<[string], { job_chain: string }>('SELECT job_chain FROM raw_requests WHERE request_id = ?'),
       params: db.prepare<[string], { params: string }>('SELECT params FROM raw_requests WHERE request_id = ?'),
       insertJobLog: db.prepare(
-        `INSERT INTO job_logs (${JOB_LOG_COLUMNS}) VALUES (@requestId, @jobId, @try, @type, @startedAt, @finishedAt, @state, @exit, @error, @stdout, @stderr)
+        `INSERT INTO job_logs (${columns.jobLog}) VALUES (@requestId, @jobId, @try, @type, @startedAt, @finishedAt, @state, @exit, @error, @stdout, @stderr)
          ON CONFLICT (request_id, job_id, try) DO NOTHING`,
       ),
       jobLogs: db
-        .prepare<[string], JobLogRowDb>(
-          `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? ORDER BY job_id, try`,
+        .prepare<[string], JobLogRow>(
+          `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? ORDER BY job_id, try`,
         )
         .safeIntegers(true),
       latestJobLog: db
-        .prepare<[string, string], JobLogRowDb>(
-          `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1`,
+        .prepare<[string, string], JobLogRow>(
+          `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1`,
         )
         .safeIntegers(true),
       // SQLite returns the bare columns of the row holding max(try).
@@ -116,12 +69,12 @@ export class SqliteStore implements EngineStore {
         'SELECT job_id, try FROM job_logs WHERE request_id = ?',
       ),
       insertRun: db.prepare(
-        `INSERT INTO request_runs (${RUN_COLUMNS}) VALUES (@requestId, @epoch, @jrUrl, @resumable, 0, 0, @assignedAt)`,
+        `INSERT INTO request_runs (${columns.run}) VALUES (@requestId, @epoch, @jrUrl, @resumable, 0, 0, @assignedAt)`,
       ),
-      getRun: db.prepare<[string], RunRowDb>(`SELECT ${RUN_COLUMNS} FROM request_runs WHERE request_id = ?`),
+      getRun: db.prepare<[string], RunRow>(`SELECT ${columns.run} FROM request_runs WHERE request_id = ?`),
       runEpoch: db.prepare<[string], { epoch: number }>('SELECT epoch FROM request_runs WHERE request_id = ?'),
-      runningRuns: db.prepare<[number], RunRowDb & { id: string }>(
-        `SELECT r.id, u.epoch, u.jr_url, u.resumable, u.suspended, u.stop_requested, u.assigned_at
+      runningRuns: db.prepare<[number], RunRow>(
+        `SELECT r.id AS request_id, u.epoch, u.jr_url, u.resumable, u.suspended, u.stop_requested, u.assigned_at
          FROM requests r LEFT JOIN request_runs u ON u.request_id = r.id WHERE r.state = ? ORDER BY r.created_at`,
       ),
       claimRun: db.prepare(
@@ -146,7 +99,7 @@ export class SqliteStore implements EngineStore {
   }
 
   /** Set while writes fail (disk full, I/O error); null once one succeeds. */
-  get failure(): StorageFailure | null {
+  get failure() {
     return this.failures.current;
   }
 
@@ -198,7 +151,7 @@ export class SqliteStore implements EngineStore {
 
   async getRequest(id: string): Promise<StoredRequest | undefined> {
     const row = this.stmt.getRequest.get(id);
-    return row && toStoredRequest(row);
+    return row && fromRow.request(row);
   }
 
   async requestIdsInState(state: State): Promise<string[]> {
@@ -254,12 +207,12 @@ export class SqliteStore implements EngineStore {
   }
 
   async jobLogs(requestId: string): Promise<JobLog[]> {
-    return this.stmt.jobLogs.all(requestId).map(toJobLog);
+    return this.stmt.jobLogs.all(requestId).map(fromRow.jobLog);
   }
 
   async latestJobLog(requestId: string, jobId: string): Promise<JobLog | undefined> {
     const row = this.stmt.latestJobLog.get(requestId, jobId);
-    return row && toJobLog(row);
+    return row && fromRow.jobLog(row);
   }
 
   async latestJobStates(requestId: string): Promise<Map<string, State>> {
@@ -272,13 +225,13 @@ export class SqliteStore implements EngineStore {
 
   // ---- runs ------------------------------------------------------------------------------------
 
-  async getRun(id: string): Promise<StoredRun | undefined> {
+  async getRun(id: string) {
     const row = this.stmt.getRun.get(id);
-    return row && toStoredRun(row);
+    return row && fromRow.run(row);
   }
 
-  async runningRuns(): Promise<StoredRun[]> {
-    return this.stmt.runningRuns.all(STATE_RUNNING).map((r) => toStoredRun({ ...r, request_id: r.id }));
+  async runningRuns() {
+    return this.stmt.runningRuns.all(STATE_RUNNING).map(fromRow.run);
   }
 
   async claimRun(id: string, fromEpoch: number, to: RunAssignment | null, atMs: number): Promise<number | null> {
@@ -355,46 +308,4 @@ function openDatabase(file: string): Database.Database {
     if (isStorageFailure(err)) throw StorageError.from(err, file);
     throw new Error(`cannot open the engine database ${file}: ${reason}`, { cause: err });
   }
-}
-
-function toStoredRequest(r: RequestRowDb): StoredRequest {
-  return {
-    id: r.id,
-    type: r.type,
-    state: r.state,
-    user: r.user,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    totalJobs: r.total_jobs,
-    finishedJobs: r.finished_jobs,
-  };
-}
-
-function toStoredRun(r: RunRowDb): StoredRun {
-  return {
-    requestId: r.request_id,
-    epoch: r.epoch ?? 0,
-    jrUrl: r.jr_url ?? null,
-    resumable: r.resumable === 1,
-    suspended: r.suspended === 1,
-    stopRequested: r.stop_requested === 1,
-    assignedAt: r.assigned_at ?? 0,
-  };
-}
-
-function toJobLog(r: JobLogRowDb): JobLog {
-  return {
-    requestId: r.request_id,
-    jobId: r.job_id,
-    try: Number(r.try),
-    type: r.type,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    state: Number(r.state),
-    exit: Number(r.exit),
-    error: r.error,
-    stdout: r.stdout,
-    stderr: r.stderr,
-  };
 }

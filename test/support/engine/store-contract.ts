@@ -8,6 +8,7 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_STOPPED,
+  decodeJobLog,
   type JobLog,
 } from '../../../src-main/shared/proto';
 import type { EngineStore, StoredRequest } from '../../../src-main/engine/store/engine-store';
@@ -26,18 +27,11 @@ export const request = (id: string, over: Partial<StoredRequest> = {}): StoredRe
   ...over,
 });
 
+/** A job log: COMPLETE, with exact int64 nanosecond times (the rest as the wire's zero values). */
 export const log = (requestId: string, jobId: string, tryN: number, over: Partial<JobLog> = {}): JobLog => ({
-  requestId,
-  jobId,
-  try: tryN,
-  type: 'noop',
+  ...decodeJobLog({ requestId, jobId, try: tryN, type: 'noop', state: STATE_COMPLETE }),
   startedAt: 1795816438786592835n,
   finishedAt: 1795816438787759215n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout: '',
-  stderr: '',
   ...over,
 });
 
