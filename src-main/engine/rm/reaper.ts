@@ -43,7 +43,7 @@ export interface ReaperOptions {
 export const BACKGROUND_LEASE = 'background';
 
 /** Chains looked at (and resumed) at once by a sweep. */
-const RESUMES_AT_ONCE = 16;
+const RESUMES_AT_ONCE = 8;
 
 /** Runs `tasks`, at most `limit` at a time; resolves when all have settled, a failure going to `onError`. */
 async function inParallel(
@@ -136,7 +136,7 @@ export class RequestReaper {
     const ours: Array<() => Promise<void>> = [];
     for (const run of runs) {
       const jrUrl = run.jrUrl;
-      if (run.suspended || (jrUrl === null && run.epoch > 0)) ours.push(() => this.rm.resume(run.requestId, null));
+      if (run.suspended || (jrUrl === null && run.epoch > 0)) ours.push(() => this.rm.resume(run.requestId, null, run));
       else if (run.resumable && jrUrl !== null) ours.push(() => this.checkResumable(run, jrUrl));
       else originals.push(run);
     }
@@ -154,7 +154,7 @@ export class RequestReaper {
     // Nothing listening is a surer sign than no answer in time: half the wait.
     if (pool.downForMs(jrUrl) >= (pool.refused(jrUrl) ? this.deadAfterMs / 2 : this.deadAfterMs)) {
       this.unheldSince.delete(id);
-      return this.rm.resume(id, jrUrl);
+      return this.rm.resume(id, jrUrl, run);
     }
     const seen = pool.holds(jrUrl, id, run.epoch);
     // Not known yet, held, or told before the chain could have reached it.
@@ -172,7 +172,7 @@ export class RequestReaper {
       if (!isChainUnknown(err)) return;
     }
     this.unheldSince.delete(id);
-    await this.rm.resume(id, jrUrl);
+    await this.rm.resume(id, jrUrl, run);
   }
 
   /** Chains an original JR (or our in-process one) runs: end those it has not known for graceMs. */

@@ -541,10 +541,10 @@ export class RequestManager {
    * the run is left with none named, and the reaper tries again. One resume at a time per
    * request on this RM; another RM's is fenced by the epoch.
    */
-  resume(id: string, lostJr: string | null): Promise<void> {
+  resume(id: string, lostJr: string | null, known?: StoredRun): Promise<void> {
     const running = this.resuming.get(id);
     if (running) return running;
-    const work = this.resumeOnce(id, lostJr)
+    const work = this.resumeOnce(id, lostJr, known)
       .catch((err: unknown) =>
         this.log.error('cannot resume the request now; will retry', {
           request: id,
@@ -556,11 +556,12 @@ export class RequestManager {
     return work;
   }
 
-  private async resumeOnce(id: string, lostJr: string | null): Promise<void> {
+  /** `known`: the run as the caller just read it among the RUNNING requests' (saves two reads). */
+  private async resumeOnce(id: string, lostJr: string | null, known?: StoredRun): Promise<void> {
     const canTake = (url: string) => this.jobRunners.canResume(url);
     if (!this.jobRunners.urls.some(canTake)) return;
-    const run = await this.store.getRun(id);
-    if (!run || (await this.store.getRequest(id))?.state !== STATE_RUNNING) return;
+    const run = known ?? (await this.store.getRun(id));
+    if (!run || (!known && (await this.store.getRequest(id))?.state !== STATE_RUNNING)) return;
     // One write fences the lost JR off and names the JR to offer the chain to first.
     const first = this.jobRunners.candidates().find(canTake) as string;
     const fenced = await this.store.claimRun(id, run.epoch, { jrUrl: first, resumable: true }, this.now());

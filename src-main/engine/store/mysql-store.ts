@@ -1,7 +1,8 @@
 // The engine's state on MariaDB (>= 10.6) or MySQL 8 through mysql2, for several Request
 // Managers sharing one database: the same EngineStore as the SQLite one (store.ts), the same
 // tables (mysql-schema.ts), passing the same contract tests.
-// - A pool of connections; every write is one transaction, retried when InnoDB chose it as a
+// - A pool of connections (and one of its own for the lease, so that a busy RM keeps it); every
+//   write is one transaction, retried when InnoDB chose it as a
 //   deadlock victim or another RM inserted the same job log first.
 // - Job logs go in multi-row INSERTs (a group of a few MB per statement); which of them exist
 //   already, and which jobs completed before, is read first in the same transaction.
@@ -97,6 +98,8 @@ export class MysqlStore implements EngineStore {
 
   private constructor(
     private readonly pool: Pool,
+    /** The lease's own connection: a busy pool must not make the lease lapse. */
+    private readonly leasePool: Pool,
     readonly where: string,
   ) {}
 
@@ -105,21 +108,8 @@ export class MysqlStore implements EngineStore {
    * Throws an Error naming the database (never its password) when it cannot.
    */
   static async open(location: MysqlLocation, logger: Logger): Promise<MysqlStore> {
-    const pool = mysql.createPool({
-      host: location.host,
-      port: location.port,
-      user: location.user,
-      ...(location.password === undefined ? {} : { password: location.password }),
-      database: location.database,
-      charset: 'utf8mb4',
-      supportBigNumbers: true,
-      bigNumberStrings: false,
-      connectionLimit: 8,
-      connectTimeout: 10_000,
-      enableKeepAlive: true,
-    });
-    // A connection the server dropped is replaced by the pool; its error is the query's.
-    pool.on('connection', (conn) => conn.on('error', () => {}));
+    const pool = poolOf(location, 16);
+    const leasePool = poolOf(location, 1);
     try {
       const conn = await pool.getConnection();
       try {
@@ -141,10 +131,10 @@ export class MysqlStore implements EngineStore {
         conn.release();
       }
     } catch (err) {
-      await pool.end().catch(() => {});
+      await Promise.all([pool.end().catch(() => {}), leasePool.end().catch(() => {})]);
       throw new Error(`cannot open the engine database ${location.where}: ${errorText(err)}`, { cause: err });
     }
-    return new MysqlStore(pool, location.where);
+    return new MysqlStore(pool, leasePool, location.where);
   }
 
   get failure(): StorageFailure | null {
@@ -163,7 +153,7 @@ export class MysqlStore implements EngineStore {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.leasePool.end()]);
   }
 
   // ---- plumbing ----------------------------------------------------------------------------
@@ -184,11 +174,11 @@ export class MysqlStore implements EngineStore {
    * Runs `fn` in one transaction on one connection, again (a few times) when InnoDB picked it as
    * a deadlock victim or a row it inserts was inserted by another RM first.
    */
-  private async write<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> {
+  private async write<T>(fn: (conn: PoolConnection) => Promise<T>, pool = this.pool): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let conn: PoolConnection | undefined;
       try {
-        conn = await this.pool.getConnection();
+        conn = await pool.getConnection();
         await conn.beginTransaction();
         const result = await fn(conn);
         await conn.commit();
@@ -397,12 +387,34 @@ export class MysqlStore implements EngineStore {
       if (lease.holder !== holder && Number(lease.expires_at) > now) return false;
       await c.query('UPDATE leases SET holder = ?, expires_at = ? WHERE name = ?', [holder, now + ttlMs, name]);
       return true;
-    });
+    }, this.leasePool);
   }
 
   async releaseLease(name: string, holder: string): Promise<void> {
-    await this.write((c) => c.query('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]));
+    await this.write(
+      (c) => c.query('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder]),
+      this.leasePool,
+    );
   }
+}
+
+function poolOf(location: MysqlLocation, connections: number): Pool {
+  const pool = mysql.createPool({
+    host: location.host,
+    port: location.port,
+    user: location.user,
+    ...(location.password === undefined ? {} : { password: location.password }),
+    database: location.database,
+    charset: 'utf8mb4',
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    connectionLimit: connections,
+    connectTimeout: 10_000,
+    enableKeepAlive: true,
+  });
+  // A connection the server dropped is replaced by the pool; its error is the query's.
+  pool.on('connection', (conn) => conn.on('error', () => {}));
+  return pool;
 }
 
 // ---- statements inside a transaction -------------------------------------------------------
