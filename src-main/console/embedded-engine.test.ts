@@ -167,7 +167,7 @@ describe('the console core with an engine that cannot start', () => {
     writeFileSync(path.join(dataDir, 'engine'), 'not a folder');
     const statuses: StatusEvent[] = [];
     const logs: string[] = [];
-    const core = startConsoleCore({
+    const core = await startConsoleCore({
       appVersion: '0.0.0',
       runtime: 'node',
       heartbeatMs: 0,

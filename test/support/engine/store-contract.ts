@@ -8,11 +8,11 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_STOPPED,
-  decodeJobLog,
   type JobLog,
 } from '../../../src-main/shared/proto';
 import type { EngineStore, StoredRequest } from '../../../src-main/engine/store/engine-store';
 import { JobLogWriter } from '../../../src-main/engine/store/job-log-writer';
+import { wireJobLog } from '../wire-records';
 
 export const request = (id: string, over: Partial<StoredRequest> = {}): StoredRequest => ({
   id,
@@ -27,13 +27,9 @@ export const request = (id: string, over: Partial<StoredRequest> = {}): StoredRe
   ...over,
 });
 
-/** A job log: COMPLETE, with exact int64 nanosecond times (the rest as the wire's zero values). */
-export const log = (requestId: string, jobId: string, tryN: number, over: Partial<JobLog> = {}): JobLog => ({
-  ...decodeJobLog({ requestId, jobId, try: tryN, type: 'noop', state: STATE_COMPLETE }),
-  startedAt: 1795816438786592835n,
-  finishedAt: 1795816438787759215n,
-  ...over,
-});
+/** A job log of a noop job: COMPLETE, with exact int64 nanosecond times. */
+export const log = (requestId: string, jobId: string, tryN: number, over: Partial<JobLog> = {}): JobLog =>
+  wireJobLog(requestId, jobId, tryN, { type: 'noop', ...over });
 
 const running = (id: string, over: Partial<StoredRequest> = {}) =>
   request(id, { state: STATE_RUNNING, startedAt: 1_700_000_000_200, ...over });
