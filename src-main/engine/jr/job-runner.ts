@@ -229,13 +229,16 @@ export class JobRunner implements JobRunnerLink {
    * Shuts down handing chains back (SIGTERM of a stand-alone JR): takes no new chain, starts no
    * new job, lets running tries go on for `graceMs`, then stops them. Each chain the RM gave with
    * an epoch is handed back once its logs are delivered (the RM resumes it on another JR, from
-   * what completed); one given without (an original RM) finishes STOPPED, as close() does.
+   * what completed); one given without (an original RM) is stopped at once and finishes
+   * STOPPED, as close() does.
    * Chains that finish within the grace finish as usual. Then waits for delivery, at most
    * `deliverMs`.
    */
   async drain(options: DrainOptions): Promise<void> {
     this.closing = true;
     this.gate.close();
+    // Chains that cannot be handed back (given by an original RM) stop at once, as close() does.
+    for (const c of this.chains.values()) if (!c.factory) c.traverser.stop();
     let timer: NodeJS.Timeout | undefined;
     const running = [...this.chains.values()].filter((c) => !c.traverser.isDone).length;
     if (running > 0)
@@ -247,7 +250,7 @@ export class JobRunner implements JobRunnerLink {
     clearTimeout(timer);
     const held = [...this.chains.values()];
     for (const c of held) {
-      if (c.factory && c.delivery.epoch !== undefined && !c.traverser.isDone) {
+      if (c.factory && !c.traverser.isDone) {
         c.handingBack = true;
         c.delivery.handBack();
       }
