@@ -69,8 +69,7 @@ describe('EmbeddedEngine with a launcher', () => {
     expect(launched[0]?.launch.args.slice(0, 3)).toEqual(['server', '--specs', '/app/resources/specs']);
     expect(engine.pid).toBe(4242);
     launched[0]?.stderr.write('level=info msg=hello\npartial');
-    await new Promise((r) => setTimeout(r, 10));
-    expect(logs).toEqual(['level=info msg=hello']);
+    await expect.poll(() => logs).toEqual(['level=info msg=hello']); // 'partial' waits for its newline
 
     launched[0]?.crash();
     await expect.poll(() => states.includes('failed')).toBe(true);

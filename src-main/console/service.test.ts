@@ -59,6 +59,15 @@ async function until<T>(what: string, check: () => Maybe<T> | Promise<Maybe<T>>,
   }
 }
 
+/** Waits until the sync has kept talking to the context's RM for `ms` more: later passes happened. */
+async function syncedFor(s: ConsoleService, ms: number): Promise<void> {
+  const mark = Date.now() + ms;
+  await until(
+    'later sync passes',
+    async () => ((await s.contextStatuses()).find((c) => c.context === 'local')?.lastOkMs ?? 0) >= mark,
+  );
+}
+
 const tmpCache = () => path.join(mkdtempSync(path.join(tmpdir(), 'sc-console-')), 'cache.db');
 
 describe('console core with the real engine', () => {
@@ -92,7 +101,7 @@ describe('console core with the real engine', () => {
     expect((await s.request('local', created.id)).chain?.jobs.length).toBe(done.totalJobs);
 
     await until('notification', () => seen.notification.length > 0);
-    await new Promise((r) => setTimeout(r, 500)); // more polls happen; no duplicate may follow
+    await syncedFor(s, 500); // more polls happen; no duplicate may follow
     const mine = seen.notification.filter((n) => n.requestId === created.id);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ to: STATE_COMPLETE, type: 'hello' });
@@ -102,7 +111,7 @@ describe('console core with the real engine', () => {
     // A console started again on the same cache replays nothing.
     await s.stop();
     const again = await service(cacheFile, url);
-    await new Promise((r) => setTimeout(r, 600));
+    await syncedFor(again.s, 600);
     expect(again.seen.notification).toEqual([]);
     expect((await again.s.request('local', created.id)).request.state).toBe(STATE_COMPLETE);
   });
@@ -165,12 +174,13 @@ describe('console core with the real engine', () => {
     });
     expect(since).toBeLessThanOrEqual(Date.now());
     expect(since).toBeGreaterThan(startedBy - 5000);
-    await new Promise((res) => setTimeout(res, 1200));
-    const nap = (await s.jobStatuses('local', r.id))[0];
-    expect(nap?.jobId).toMatch(/^nap@/);
-    // As the running list would say it: seconds since it started, here at least the 1.2 s waited.
-    expect(nap?.runtime).toBeGreaterThanOrEqual(1.2);
-    expect(nap?.runtime).toBeLessThan((Date.now() - startedBy) / 1000 + 5);
+    // As the running list would say it: seconds since it started (a runtime stuck at 0 never gets there).
+    const nap = await until('1.2 s of runtime', async () => {
+      const status = (await s.jobStatuses('local', r.id))[0];
+      return (status?.runtime ?? 0) >= 1.2 && status;
+    });
+    expect(nap.jobId).toMatch(/^nap@/);
+    expect(nap.runtime).toBeLessThan((Date.now() - startedBy) / 1000 + 5);
     await s.stopRequest('local', r.id);
     const ended = await until('STOPPED', async () => {
       const d = await s.request('local', r.id);
