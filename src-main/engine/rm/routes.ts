@@ -1,6 +1,7 @@
 // The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
 // RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
-// original are listed in docs/compatibility.md.
+// original are listed in docs/compatibility.md. Ours beyond them (ownership.ts): the JR's epoch
+// header on finish and job log, and `PUT /api/v1/requests/:id/suspend` (a JR handing back).
 
 import {
   decodeCreateRequestParams,
@@ -15,6 +16,7 @@ import {
 } from '../../shared/proto';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { peerOnly } from '../http/peer-only';
+import { epochOf } from '../ownership';
 import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
 import type { RequestManager } from './request-manager';
@@ -51,8 +53,9 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     calls === 'in-process' ? inProcessOnly : calls === 'unverified' ? handler : peerOnly(calls.peerSecret, handler);
   const finish: Handler = async (req) => {
     const params = await req.json(decodeFinishRequestParams);
-    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State);
-    else rm.finishRequest(id(req.params), params.State);
+    const epoch = epochOf(req.headers);
+    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State, epoch);
+    else await rm.finishRequest(id(req.params), params.State, epoch);
     return emptyReply();
   };
   return new Router(options)
@@ -66,12 +69,24 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
         return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
       }
     })
-    .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
+    .add('GET', `${API}/requests/:reqId`, async (req) =>
+      jsonReply(200, encodeRequest(await rm.getRequest(id(req.params)))),
+    )
     .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
       await rm.startRequest(id(req.params));
       return emptyReply();
     })
     .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
+    .add(
+      'PUT',
+      `${API}/requests/:reqId/suspend`,
+      jrCall(async (req) => {
+        const epoch = epochOf(req.headers);
+        if (epoch === undefined) throw new HttpError(400, 'suspend needs the X-Spincycle-Epoch of the run');
+        await rm.suspendRequest(id(req.params), epoch, calls === 'unverified');
+        return emptyReply();
+      }),
+    )
     .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
       await rm.stopRequest(id(req.params));
       return emptyReply();
@@ -79,20 +94,25 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     .add('GET', `${API}/requests/:reqId/status`, async (req) =>
       jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
     )
-    .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
+    .add('GET', `${API}/requests/:reqId/job-chain`, async (req) =>
+      jsonReply(200, await rm.jobChainJson(id(req.params))),
+    )
     .add(
       'POST',
       `${API}/requests/:reqId/log`,
       jrCall(async (req) => {
+        const epoch = epochOf(req.headers);
         const log = await req.json(decodeJobLog);
-        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
+        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log, epoch)));
       }),
     )
-    .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
-    .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
-      jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
+    .add('GET', `${API}/requests/:reqId/log`, async (req) =>
+      jsonReply(200, encodeJobLogs(await rm.jobLogs(id(req.params)))),
+    )
+    .add('GET', `${API}/requests/:reqId/log/:jobId`, async (req) =>
+      jsonReply(200, encodeJobLog(await rm.latestJobLog(id(req.params), req.params.jobId as string))),
     )
     .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
     .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
-    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())));
+    .add('GET', STORAGE_STATUS_PATH, async () => jsonReply(200, JSON.stringify(await rm.storageStatus())));
 }
