@@ -213,7 +213,7 @@ function describe(v: unknown): string {
 }
 
 /** Reads one JSON object's fields the way Go's decoder matches struct keys. */
-class Fields {
+export class Fields {
   private readonly byLowerKey = new Map<string, unknown>();
   constructor(
     value: unknown,
@@ -325,13 +325,13 @@ class Fields {
   }
 }
 
-function decodeList<T>(v: unknown, path: string, read: (value: unknown, path: string) => T): T[] | null {
+export function decodeList<T>(v: unknown, path: string, read: (value: unknown, path: string) => T): T[] | null {
   if (v == null) return null;
   if (!Array.isArray(v)) throw new WireError(path, 'an array', v);
   return v.map((item, i) => read(item, `${path}[${i}]`));
 }
 
-function stringList(v: unknown, path: string): string[] {
+export function stringList(v: unknown, path: string): string[] {
   return (
     decodeList(v, path, (s, p) => {
       if (typeof s !== 'string') throw new WireError(p, 'a string', s);
