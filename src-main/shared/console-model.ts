@@ -2,7 +2,7 @@
 // (main process), the contract and the renderer. Wire types (proto.ts) stay as they are; these
 // add where a record came from and how old it is.
 
-import type { JobChain, JobStatus, JsonObject, State, Time } from './proto';
+import type { JobChain, JobStatus, JsonObject, JsonValue, State, Time } from './proto';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
 export interface Context {
@@ -97,6 +97,8 @@ export interface LogSearchHit {
 /** A job of a chain as the renderer sees it (the serialized job bytes stay in main). */
 export interface ChainJob {
   id: string;
+  /** The spec's node name (v2 servers); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
   type: string;
   retry: number;
   /** milliseconds between tries */
@@ -118,7 +120,7 @@ export function chainView(chain: JobChain): ChainView {
   return {
     requestId: chain.requestId,
     jobs: Object.values(chain.jobs)
-      .map((j) => ({ id: j.id, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
+      .map((j) => ({ id: j.id, name: null, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     adjacencyList: chain.adjacencyList,
   };
@@ -193,4 +195,152 @@ export interface RequestUpdated {
 export interface RequestsChanged {
   context: string;
   requests: RequestRecord[];
+}
+
+// ---- what a Request Manager says, whatever protocol it speaks --------------------------------
+// One adapter per protocol generation (console/client/) maps its server's wire onto these; the
+// cache, sync, renderer and CLI read only these.
+
+/**
+ * The console's state vocabulary, for requests, jobs and tries. 0–6 are the 2017 protocol's
+ * values, so what a 2017 server says (and every cache written before v2 servers were known) is
+ * kept as it came. SUSPENDED and RESERVED are v2's words (its 7 and 5): TIMEOUT is only ever what
+ * a 2017 server said, never a v2 5.
+ */
+export const RequestState = {
+  UNKNOWN: 0,
+  PENDING: 1,
+  RUNNING: 2,
+  COMPLETE: 3,
+  FAIL: 4,
+  TIMEOUT: 5,
+  STOPPED: 6,
+  /** v2: the JR handed the chain back at shutdown; not finished, waiting to be resumed. */
+  SUSPENDED: 7,
+  /** v2's 5, which upstream reserves and never sends. */
+  RESERVED: 8,
+} as const;
+
+export type RequestStateName = keyof typeof RequestState;
+
+const STATE_LABELS: Readonly<Record<number, RequestStateName>> = Object.fromEntries(
+  Object.entries(RequestState).map(([name, value]) => [value, name as RequestStateName]),
+);
+
+/** A state's name (`SUSPENDED`), or `STATE(<n>)` for a value the console does not name. */
+export function stateLabel(state: number): string {
+  return STATE_LABELS[state] ?? `STATE(${state})`;
+}
+
+/** A state by its name (`COMPLETE`, case-insensitive), or undefined. */
+export function stateByName(name: string): number | undefined {
+  return RequestState[name.toUpperCase() as RequestStateName];
+}
+
+/** States a request ends in: nothing more happens to it. */
+export const FINAL_STATES: ReadonlySet<number> = new Set([
+  RequestState.COMPLETE,
+  RequestState.FAIL,
+  RequestState.TIMEOUT,
+  RequestState.STOPPED,
+]);
+
+/** Which protocol a context's server speaks. */
+export type Generation = '2017' | 'v2';
+
+/** What the console found out about a context's server (when it was added, and on reconnect). */
+export interface ServerInfo {
+  generation: Generation;
+  /** Its version (`GET /version`); null for 2017-protocol servers, which have none. */
+  version: string | null;
+  /** It lists its requests (`GET /api/v1/requests`): v2 servers and ours; not the 2017 original. */
+  canFind: boolean;
+}
+
+/** A request as its Request Manager tells it. */
+export interface RmRequest {
+  id: string;
+  type: string;
+  state: number;
+  user: string;
+  createdAt: Time;
+  startedAt: Time | null;
+  finishedAt: Time | null;
+  totalJobs: number;
+  finishedJobs: number;
+  /** The args a caller sets (required and optional, final values), when the server tells them. */
+  args: JsonObject | null;
+}
+
+/** One job's current state (a request's job statuses, or a running job). */
+export interface RmJobStatus {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
+  state: number;
+  /** Live text of a running job; '' otherwise. */
+  status: string;
+  /** The try it is on (v2), null when the server does not say. */
+  try: number | null;
+  /** When its current try started (ms since epoch), null when the server does not say. */
+  startedMs: number | null;
+}
+
+/** One try of one job. */
+export interface RmJobLog {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null for 2017 servers. */
+  name: string | null;
+  /** 1.. for real tries; 0 for a 2017 server's entry saying the job never ran. */
+  try: number;
+  type: string;
+  /** Unix nanoseconds, exact; 0n if the job never ran. */
+  startedAt: bigint;
+  finishedAt: bigint;
+  state: number;
+  exit: number;
+  error: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** The running list: unfinished requests and their running jobs (with when they started). */
+export interface RmRunning {
+  requests: RmRequest[];
+  jobs: RmJobStatus[];
+}
+
+/** How a request type's arg is set: by the caller (required, optional) or by the spec (static). */
+export type ArgKind = 'required' | 'optional' | 'static';
+
+export interface RequestTypeArg {
+  name: string;
+  desc: string;
+  kind: ArgKind;
+  /** The value used when none is given; any JSON on v2 servers, text on 2017 ones; null if none. */
+  default: JsonValue | null;
+}
+
+/** A request type a server can start, with the args a caller sets. */
+export interface RequestType {
+  name: string;
+  args: RequestTypeArg[];
+}
+
+/** A search of a server's requests (v2's `GET /api/v1/requests`). Newest first. */
+export interface FindQuery {
+  type?: string;
+  /** Any of these states. */
+  states?: number[];
+  user?: string;
+  /** Arg values that must all match: [name, value]. */
+  args?: Array<[string, string]>;
+  /** Finished after it, or not finished (RFC 3339). */
+  since?: Time;
+  /** Created before it (RFC 3339). */
+  until?: Time;
+  limit?: number;
+  offset?: number;
 }

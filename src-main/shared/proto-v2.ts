@@ -539,3 +539,19 @@ export function encodeV2Error(e: V2Error): string {
     ...when(e.httpStatus !== undefined, ['httpStatus', goNumber(e.httpStatus ?? 0)]),
   ]);
 }
+
+// ---- times ------------------------------------------------------------------------------------
+
+const RFC3339_NANO = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Unix nanoseconds of an RFC 3339 time with up to 9 fraction digits (Go's RFC3339Nano), exact;
+ * null if it is not one. v2 compares times at this precision (`since`, `until`).
+ */
+export function timeToNanos(time: string): bigint | null {
+  const m = RFC3339_NANO.exec(time);
+  if (!m) return null;
+  const seconds = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(seconds)) return null;
+  return BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}

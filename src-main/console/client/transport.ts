@@ -1,0 +1,303 @@
+// HTTP to one Request Manager, for every protocol generation: node:http(s) with keep-alive, the
+// context's credentials (extra headers, a CA, a client certificate and key), a timeout per
+// attempt, retries with exponential backoff for GETs (safe to repeat) on network errors and
+// 502/503/504, no redirects followed, and a cap on the size of an answer. A refusal's message is
+// the server's own text: the body of a 2017 server, the `message` of a v2 server's JSON error.
+// Secrets never appear in a message: not the header values, not a password in the URL.
+
+import http from 'node:http';
+import https from 'node:https';
+import { parseWire } from '../../shared/proto';
+
+export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response' | 'unsupported';
+
+/** A failed call. `message` is the server's own text for kind 'http'. */
+export class RmClientError extends Error {
+  override name = 'RmClientError';
+  constructor(
+    message: string,
+    readonly kind: RmErrorKind,
+    readonly url: string,
+    /** The HTTP status, for kind 'http' (and 'bad-response' when there was one). */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** How a context proves who it is. Every value here is a secret except the header names. */
+export interface Credentials {
+  /** Sent with every call, e.g. `{ Authorization: 'Bearer …' }`. */
+  headers?: Readonly<Record<string, string>>;
+  /** PEM: certificate authorities to trust instead of the system's. */
+  ca?: string;
+  /** PEM: a client certificate and its key, for servers that ask for one. */
+  cert?: string;
+  key?: string;
+}
+
+export interface TransportOptions {
+  /** The RM's base URL, e.g. http://127.0.0.1:8888 (a trailing slash is ignored). */
+  baseUrl: string;
+  /** What the server is called in messages that need it (the context's name). */
+  label?: string;
+  credentials?: Credentials;
+  /** Per-attempt timeout (default 10 s). */
+  timeoutMs?: number;
+  /** Extra tries for GETs after the first (default 2). */
+  getRetries?: number;
+  /** First backoff delay; doubles each retry (default 200 ms). */
+  backoffMs?: number;
+  /** Largest answer read (default 256 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Checks a base URL; the message says what a good one looks like. */
+export function parseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new Error(
+      `invalid Request Manager URL ${JSON.stringify(redact(baseUrl))}: expected e.g. http://127.0.0.1:8888`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(
+      `invalid Request Manager URL ${JSON.stringify(redact(baseUrl))}: only http and https are supported`,
+    );
+  }
+  return url;
+}
+
+/** A URL with any user and password in it hidden. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
+}
+
+export class Transport {
+  /** The base URL as given, without a trailing slash (it may hold a user and password). */
+  readonly baseUrl: string;
+  /** The base URL as shown in messages. */
+  readonly shownUrl: string;
+  readonly label: string | undefined;
+  readonly timeoutMs: number;
+  private readonly getRetries: number;
+  private readonly backoffMs: number;
+  private readonly maxBodyBytes: number;
+  private readonly headers: Record<string, string>;
+  private readonly agent: http.Agent;
+
+  constructor(options: TransportOptions) {
+    const url = parseBaseUrl(options.baseUrl);
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.shownUrl = redact(this.baseUrl);
+    this.label = options.label;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.getRetries = options.getRetries ?? 2;
+    this.backoffMs = options.backoffMs ?? 200;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    const creds = options.credentials ?? {};
+    // The original's clients send this on every call, bodiless ones too.
+    this.headers = { ...creds.headers, 'Content-Type': 'application/json' };
+    this.agent =
+      url.protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: true,
+            ...(creds.ca ? { ca: creds.ca } : {}),
+            ...(creds.cert ? { cert: creds.cert } : {}),
+            ...(creds.key ? { key: creds.key } : {}),
+          })
+        : new http.Agent({ keepAlive: true });
+  }
+
+  /** Closes kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /**
+   * Sends one call and returns its answer, whatever the status. GETs are tried again on a
+   * network error, a timeout and 502/503/504.
+   */
+  async send(method: string, path: string, body?: string): Promise<Reply> {
+    const tries = method === 'GET' ? 1 + this.getRetries : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const reply = await this.once(method, path, body);
+        if (attempt < tries && RETRYABLE_STATUS.has(reply.status)) {
+          await sleep(this.backoffMs * 2 ** (attempt - 1));
+          continue;
+        }
+        return reply;
+      } catch (err) {
+        const retryable = err instanceof RmClientError && (err.kind === 'unreachable' || err.kind === 'timeout');
+        if (!retryable || attempt >= tries) throw err;
+        await sleep(this.backoffMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  /**
+   * Sends one call and decodes its answer: a status other than `expect` (default 200) is a
+   * refusal; a body that is not JSON, or does not fit `decode`, is a 'bad-response' naming the
+   * field. Without a decoder the body is not read.
+   */
+  async call<T = void>(
+    method: string,
+    path: string,
+    options: { body?: string | undefined; expect?: number | undefined; decode?: ((v: unknown) => T) | undefined } = {},
+  ): Promise<T> {
+    const reply = await this.send(method, path, options.body);
+    if (reply.status !== (options.expect ?? 200)) throw this.refusal(method, path, reply);
+    return options.decode ? this.decode(method, path, reply.text, options.decode) : (undefined as T);
+  }
+
+  /** Parses and decodes an answer's text; what does not fit is a 'bad-response' naming the field. */
+  decode<T>(method: string, path: string, text: string, decode: (v: unknown) => T): T {
+    const url = this.shownUrl + path;
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : parseWire(text);
+    } catch (err) {
+      throw new RmClientError(`${method} ${url}: ${(err as Error).message}`, 'bad-response', url);
+    }
+    try {
+      return decode(parsed);
+    } catch (err) {
+      throw new RmClientError(`${method} ${url}: unexpected answer: ${(err as Error).message}`, 'bad-response', url);
+    }
+  }
+
+  /** The error for an answer with an unexpected status: the server's own words. */
+  refusal(method: string, path: string, reply: Reply): RmClientError {
+    const url = this.shownUrl + path;
+    const said = serverMessage(reply);
+    if (reply.status >= 300 && reply.status < 400) {
+      const to = reply.headers.location ? ` to ${redact(String(reply.headers.location))}` : '';
+      return new RmClientError(
+        `${method} ${url}: the server redirects${to} (${reply.status}); use that URL for the context`,
+        'http',
+        url,
+        reply.status,
+      );
+    }
+    if (reply.status === 401 || reply.status === 403) {
+      const who = this.label ? `${this.label} (${this.shownUrl})` : this.shownUrl;
+      const why = reply.status === 401 ? 'not authorized' : 'forbidden';
+      return new RmClientError(
+        `${who} refused ${method} ${path}: ${reply.status} ${why}${said ? `: ${said}` : ''}`,
+        'http',
+        url,
+        reply.status,
+      );
+    }
+    return new RmClientError(
+      said || `${reply.status} ${http.STATUS_CODES[reply.status] ?? ''}`.trim(),
+      'http',
+      url,
+      reply.status,
+    );
+  }
+
+  private once(method: string, path: string, body: string | undefined): Promise<Reply> {
+    const url = this.baseUrl + path;
+    const shown = this.shownUrl + path;
+    const target = new URL(url);
+    const mod = target.protocol === 'https:' ? https : http;
+    const headers = { ...this.headers, ...(body === undefined ? {} : { 'Content-Length': Buffer.byteLength(body) }) };
+    return new Promise<Reply>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: RmClientError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(err);
+      };
+      const req = mod.request(target, { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > this.maxBodyBytes) {
+            fail(
+              new RmClientError(
+                `${method} ${shown}: the answer is larger than ${this.maxBodyBytes} bytes; not read`,
+                'bad-response',
+                shown,
+                res.statusCode,
+              ),
+            );
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (err) =>
+          fail(new RmClientError(`${method} ${shown}: ${networkReason(err)}`, 'unreachable', shown)),
+        );
+      });
+      const timer = setTimeout(
+        () => fail(new RmClientError(`${method} ${shown}: no answer within ${this.timeoutMs} ms`, 'timeout', shown)),
+        this.timeoutMs,
+      );
+      req.on('error', (err) =>
+        fail(new RmClientError(`cannot reach ${shown}: ${networkReason(err)}`, 'unreachable', shown)),
+      );
+      req.end(body);
+    });
+  }
+}
+
+/** An id as a path segment: '@' and ':' are legal there (2017 job ids are `name@n`, sent as the original's clients send them). */
+export const segment = (s: string): string => encodeURIComponent(s).replace(/%40/g, '@').replace(/%3A/gi, ':');
+
+/**
+ * What the server said in a refusal: a v2 server's JSON `{"message": …}` (either of its two
+ * error shapes), else the body's text (a 2017 server's plain-text error).
+ */
+export function serverMessage(reply: Reply): string {
+  const text = reply.text.trim();
+  if (text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as unknown;
+      if (
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        typeof (parsed as { message?: unknown }).message === 'string'
+      ) {
+        return (parsed as { message: string }).message;
+      }
+    } catch {
+      // not JSON: the text as it is
+    }
+  }
+  return text;
+}
+
+function networkReason(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e.code === 'ECONNREFUSED') return 'connection refused (is the Request Manager running?)';
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return 'host not found';
+  if (e.code === 'ECONNRESET') return 'connection reset';
+  if (e.code && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(e.code)) {
+    return `TLS: ${e.message ?? e.code} (check the context's CA file, client certificate and key)`;
+  }
+  return e.message ?? String(err);
+}
