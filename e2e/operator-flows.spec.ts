@@ -4,7 +4,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
@@ -12,6 +11,7 @@ import { expect, test } from './fixtures';
 import type { AppShell } from './pages/app-shell';
 import type { RequestPage } from './pages/request-page';
 import type { StartPage } from './pages/start-page';
+import { freePort } from './support/ports';
 import { PROJECT_ROOT } from './support/web-bridge';
 
 test.describe.configure({ timeout: 90_000 });
@@ -229,15 +229,7 @@ test('(d) find a log line across all cached requests with log search', async ({
   const id = await startPage.submit();
   await requestPage.expectState('COMPLETE');
 
-  await expect
-    .poll(
-      async () => {
-        await logSearch.search(word);
-        return logSearch.hits.count();
-      },
-      { timeout: 20_000 },
-    )
-    .toBeGreaterThan(0);
+  await logSearch.searchUntilFound(word);
   await expect(logSearch.hits.first().locator('mark')).toHaveText(word);
   await snap(page, testInfo, 'log-search');
   await logSearch.hits.first().click();
@@ -247,18 +239,6 @@ test('(d) find a log line across all cached requests with log search', async ({
 });
 
 // ---- (e) offline review -------------------------------------------------------------------
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 async function startEngine(): Promise<{ url: string; child: ChildProcess }> {
   const [rm, jr] = [await freePort(), await freePort()];

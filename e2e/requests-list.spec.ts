@@ -36,6 +36,8 @@ function seeded(i: number): Request {
   };
 }
 const idOf = (i: number) => seeded(i).id;
+/** The row whose request came from an export file. */
+const IMPORTED = 5;
 const stateLabel = (i: number) => (seeded(i).state === STATE_FAIL ? 'FAIL' : 'COMPLETE');
 
 const test = base.extend<{ shell: AppShell }, { bridge: RunningBridge }>({
@@ -53,7 +55,8 @@ const test = base.extend<{ shell: AppShell }, { bridge: RunningBridge }>({
         embedded: true,
       });
       cache.db.transaction(() => {
-        for (let i = 0; i < COUNT; i++) cache.putRequest('local', seeded(i));
+        for (let i = 0; i < COUNT; i++)
+          cache.putRequest('local', seeded(i), i === IMPORTED ? { origin: 'imported' } : {});
       })();
       cache.close();
       const saved = { dir: process.env.SPINCYCLE_DATA_DIR, token: process.env.SPINCYCLE_WEB_TOKEN };
@@ -159,6 +162,24 @@ test('a cell clips with an ellipsis only when its text is too long', async ({ sh
   expect(long).toMatchObject({ overflow: 'hidden', ellipsis: 'ellipsis', cut: true });
   expect(long.right).toBeLessThanOrEqual(long.next);
   expect(await cell(2)).toMatchObject({ overflow: 'visible', cut: false });
+  expect(shell.problems).toEqual([]);
+});
+
+test('the imported tag sits in its cell, clear of the id and the type', async ({ shell, page }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await shell.open('#/requests');
+  const tag = row(page, IMPORTED).locator('.c-id .tag');
+  await expect(tag).toHaveText('imported');
+  const box = async (selector: string) => (await row(page, IMPORTED).locator(selector).boundingBox())!;
+  const [link, chip, cell, type] = await Promise.all([
+    box('[data-testid="request-link"]'),
+    box('.c-id .tag'),
+    box('.c-id'),
+    box('[data-testid="request-type"]'),
+  ]);
+  expect(link.x + link.width).toBeLessThanOrEqual(chip.x);
+  expect(chip.x + chip.width).toBeLessThanOrEqual(cell.x + cell.width);
+  expect(chip.x + chip.width).toBeLessThan(type.x);
   expect(shell.problems).toEqual([]);
 });
 

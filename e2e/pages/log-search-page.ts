@@ -1,6 +1,6 @@
 // Page object for log search across all cached requests.
 
-import type { Locator, Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export class LogSearchPage {
   readonly input: Locator;
@@ -15,5 +15,18 @@ export class LogSearchPage {
     await this.page.getByTestId('nav-search').click();
     await this.input.fill(text);
     await this.input.press('Enter');
+  }
+
+  /** Searches until `text` has hits: a log joins the full-text index a moment after it is cached. */
+  async searchUntilFound(text: string): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          await this.search(text);
+          return this.hits.count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
   }
 }

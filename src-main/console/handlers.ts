@@ -73,6 +73,7 @@ const ARGS = {
   // JSON carries an absent trailing argument as null
   putContext: z.tuple([context, name.nullish()]),
   removeContext: z.tuple([name]),
+  probeContext: z.tuple([z.url({ protocol: /^https?$/ })]),
   listRequests: z.tuple([filter, offset, limit]),
   openRequest: z.tuple([name, requestId]),
   closeRequest: z.tuple([name, requestId]),
@@ -134,6 +135,7 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     contextStatuses: () => service.contextStatuses(),
     putContext: (ctx, previousName) => service.putContext(ctx, previousName ?? undefined),
     removeContext: (n) => (service.removeContext(n), null),
+    probeContext: (url) => service.probeContext(url),
     listRequests: (f, o, l) => service.listRequests(f, o, l),
     openRequest: (c, id) => service.openRequest(c, id),
     closeRequest: (c, id) => (service.closeRequest(c, id), null),

@@ -3,6 +3,7 @@
 // cache, export and import, opening a cached request while its RM is unreachable.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -271,5 +272,27 @@ describe('console core without an engine', () => {
       s.putContext({ name: 'ftp', url: 'ftp://x', envLabel: null, envColor: null, embedded: false }),
     ).toThrow(/only http and https/);
     await expect(s.createRequest('local', 'hello', {})).rejects.toMatchObject({ code: 'unreachable' });
+  });
+
+  it('says at once whether a context URL answers as a Request Manager, and why not', async () => {
+    const { url } = await engine();
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const notRm = await new Promise<Server>((resolve) => {
+      const srv = createHttpServer((_req, res) => res.writeHead(404).end('404 page not found'));
+      srv.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    cleanups.push(() => new Promise<void>((resolve) => notRm.close(() => resolve())));
+    const { s } = service(tmpCache(), closed);
+    expect(await s.probeContext(url)).toEqual({ answers: true, requestTypes: expect.any(Number), error: null });
+    expect((await s.probeContext(url)).requestTypes).toBeGreaterThan(0);
+    expect(await s.probeContext(closed)).toEqual({
+      answers: false,
+      requestTypes: null,
+      error: expect.stringMatching(/cannot reach .*connection refused \(is the Request Manager running\?\)/),
+    });
+    const other = `http://127.0.0.1:${(notRm.address() as AddressInfo).port}`;
+    expect((await s.probeContext(other)).error).toBe(
+      'it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave 404: 404 page not found',
+    );
   });
 });

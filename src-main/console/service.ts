@@ -7,6 +7,7 @@ import {
   chainView,
   type ConsoleSettings,
   type Context,
+  type ContextProbe,
   type ContextStatus,
   type JobLogRecord,
   type JobLogSummary,
@@ -28,7 +29,7 @@ import {
 } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
 import { Cache } from './cache/cache';
-import { RmClient, type RmClientOptions } from './client/rm-client';
+import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
 import { exportRequests, importRequests } from './export-import';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { Notifier } from './sync/notifier';
@@ -62,6 +63,8 @@ export interface ConsoleServiceOptions {
   nativeBinding?: string;
 }
 
+/** Longest wait for a Request Manager URL to answer when a context is saved. */
+const PROBE_TIMEOUT_MS = 5000;
 const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
 const SETTINGS_KEY = 'settings';
 
@@ -150,6 +153,27 @@ export class ConsoleService {
   removeContext(name: string): void {
     this.stopContext(name);
     if (!this.cache.removeContext(name)) throw new ConsoleError('not-found', `no context named ${name}`);
+  }
+
+  /**
+   * Asks the RM at `url` for its request types, once and without retries (5 s at most), so that
+   * saving a context can say at once whether its URL answers, and why not.
+   */
+  async probeContext(url: string): Promise<ContextProbe> {
+    const client = new RmClient({ baseUrl: url, getRetries: 0, timeoutMs: PROBE_TIMEOUT_MS });
+    try {
+      const specs = await client.requestList();
+      return { answers: true, requestTypes: specs.length, error: null };
+    } catch (err) {
+      const e = err as RmClientError;
+      const error =
+        e.kind === 'http'
+          ? `it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave ${e.status}: ${e.message}`
+          : e.kind === 'bad-response'
+            ? `it answers, but not as a Spin Cycle Request Manager: ${e.message}`
+            : e.message;
+      return { answers: false, requestTypes: null, error };
+    }
   }
 
   private startContext(ctx: Context): void {

@@ -161,6 +161,15 @@ export interface ContextStatus {
   error: string | null;
 }
 
+/** Whether a Request Manager URL answers like one (asked once, when a context is saved). */
+export interface ContextProbe {
+  answers: boolean;
+  /** How many request types it offers, when it answers. */
+  requestTypes: number | null;
+  /** Why it does not answer (or not as a Request Manager). */
+  error: string | null;
+}
+
 /** A watched request changed state (one per change). */
 export interface RequestNotification {
   context: string;

@@ -6,6 +6,7 @@
 import type {
   ConsoleSettings,
   Context,
+  ContextProbe,
   ContextStatus,
   JobLogRecord,
   JobLogSummary,
@@ -63,6 +64,8 @@ export interface ContractMethods {
   /** Adds or edits a context; `previousName` renames one. */
   putContext: { args: [context: Context, previousName?: string | null]; value: Context };
   removeContext: { args: [name: string]; value: null };
+  /** Asks a Request Manager URL for its request types, once: does it answer, and if not, why. */
+  probeContext: { args: [url: string]; value: ContextProbe };
 
   // reading (from the cache: works offline)
   listRequests: { args: [filter: RequestFilter, offset: number, limit: number]; value: Page<RequestRecord> };
@@ -145,6 +148,7 @@ const METHOD_TABLE: Record<MethodName, true> = {
   contextStatuses: true,
   putContext: true,
   removeContext: true,
+  probeContext: true,
   listRequests: true,
   openRequest: true,
   closeRequest: true,

@@ -1,11 +1,20 @@
 // The chain as drawn: jobs, plus "groups" that fold a repeated fan-out (e.g. one restart-host
 // sub-sequence per host) into one lane of aggregate nodes with per-state counts, the way
-// Argo folds siblings and Prefect users ask for. A group expands on click.
+// Argo folds siblings and Prefect users ask for. A group expands on click. The noops the
+// grapher wraps sequences and fan-outs in (`sequence_<name>_start@n`, `repeat_<name>_end@n`…)
+// can be left out: their edges are joined through them.
 
-import type { ChainView } from '../../src-main/shared/console-model';
+import type { ChainJob, ChainView } from '../../src-main/shared/console-model';
 
-/** Fold a fan-out when at least this many sibling branches have the same shape. */
-export const GROUP_MIN_BRANCHES = 6;
+/** Fold a fan-out when at least this many sibling branches have the same shape (fewer fit on screen). */
+export const GROUP_MIN_BRANCHES = 12;
+
+const STRUCTURE_ID = /^(sequence|repeat)_.+_(start|end)@\d+$/;
+
+/** A noop the grapher added around a sequence or a fan-out (not a node of the spec). */
+export function isStructureNoop(job: Pick<ChainJob, 'id' | 'type'>): boolean {
+  return job.type === 'noop' && STRUCTURE_ID.test(job.id);
+}
 
 export interface GraphNode {
   /** job id, or `group:<parent>:<signature>#<depth>` for an aggregate */
@@ -30,17 +39,27 @@ interface Branch {
   readonly exits: string; // successors of the last job, sorted, joined
 }
 
-/** Builds the drawable graph; groups listed in `expanded` stay unfolded. */
-export function buildGraph(chain: ChainView, expanded: ReadonlySet<string> | 'all'): Graph {
+/**
+ * Builds the drawable graph; groups listed in `expanded` stay unfolded; `hideStructure` leaves out
+ * the grapher's sequence/repeat noops.
+ */
+export function buildGraph(
+  chain: ChainView,
+  expanded: ReadonlySet<string> | 'all',
+  { hideStructure = false }: { hideStructure?: boolean } = {},
+): Graph {
+  const { jobs, adjacency } = hideStructure
+    ? withoutStructure(chain)
+    : { jobs: chain.jobs, adjacency: chain.adjacencyList };
   const children = new Map<string, string[]>();
   const parents = new Map<string, string[]>();
   const type = new Map<string, string>();
-  for (const j of chain.jobs) {
+  for (const j of jobs) {
     children.set(j.id, []);
     parents.set(j.id, []);
     type.set(j.id, j.type);
   }
-  for (const [from, tos] of Object.entries(chain.adjacencyList)) {
+  for (const [from, tos] of Object.entries(adjacency)) {
     if (!children.has(from)) continue;
     for (const to of tos) {
       if (!parents.has(to)) continue;
@@ -83,7 +102,7 @@ export function buildGraph(chain: ChainView, expanded: ReadonlySet<string> | 'al
 
   const nodes: GraphNode[] = [];
   const index = new Map<string, number>();
-  for (const j of chain.jobs) {
+  for (const j of jobs) {
     const agg = folded.get(j.id);
     if (agg) {
       if (!index.has(agg)) {
@@ -112,6 +131,47 @@ export function buildGraph(chain: ChainView, expanded: ReadonlySet<string> | 'al
     }
   }
   return { nodes, edges, groups: groupSizes };
+}
+
+/**
+ * The chain without its structure noops: an edge into one leads on to the first jobs after it.
+ * A noop that joins many jobs to many others stays (joining through it would draw every pair).
+ */
+function withoutStructure(chain: ChainView): { jobs: ChainJob[]; adjacency: Record<string, string[]> } {
+  const inDegree = new Map<string, number>();
+  for (const tos of Object.values(chain.adjacencyList))
+    for (const to of tos) inDegree.set(to, (inDegree.get(to) ?? 0) + 1);
+  const structure = new Set(chain.jobs.filter(isStructureNoop).map((j) => j.id));
+  if (structure.size === 0 || structure.size === chain.jobs.length)
+    return { jobs: chain.jobs, adjacency: chain.adjacencyList };
+
+  // For a noop: the jobs drawn after it, in order (itself when it stays).
+  const frontier = new Map<string, string[]>();
+  const kept = new Set<string>();
+  const through = (id: string): string[] => {
+    if (!structure.has(id)) return [id];
+    const known = frontier.get(id);
+    if (known) return known;
+    frontier.set(id, [id]); // a cycle (never in a valid chain) stops here
+    const out = new Set<string>();
+    for (const next of chain.adjacencyList[id] ?? []) for (const v of through(next)) out.add(v);
+    const fanIn = inDegree.get(id) ?? 0;
+    const list = fanIn > 1 && fanIn * out.size > Math.max(16, fanIn + out.size) ? [id] : [...out];
+    if (list.length === 1 && list[0] === id) kept.add(id);
+    frontier.set(id, list);
+    return list;
+  };
+  for (const j of chain.jobs) through(j.id);
+
+  const adjacency: Record<string, string[]> = {};
+  const drawn = (id: string) => !structure.has(id) || kept.has(id);
+  for (const [from, tos] of Object.entries(chain.adjacencyList)) {
+    if (!drawn(from)) continue;
+    const out = new Set<string>();
+    for (const to of tos) for (const v of through(to)) out.add(v);
+    adjacency[from] = [...out];
+  }
+  return { jobs: chain.jobs.filter((j) => drawn(j.id)), adjacency };
 }
 
 /** A straight run from `start`: each job has one parent and at most one child. */

@@ -7,7 +7,7 @@
 import type { Graph } from './chain-graph';
 
 export const NODE_W = 188;
-export const NODE_H = 30;
+export const NODE_H = 38;
 export const GAP_X = 56;
 export const GAP_Y = 10;
 

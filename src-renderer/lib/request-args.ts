@@ -1,7 +1,10 @@
 // The start form's value rule, shared by the form, its help text and the CLI preview:
 // a value that parses as a JSON array or object is sent as that JSON (e.g. hosts =
-// ["web1","web2"]); anything else is sent as the string typed, untouched.
+// ["web1","web2"]); anything else is sent as the string typed, untouched. And the form's
+// problems in words, on the field they belong to: a required value missing, JSON that breaks
+// (where and how, found with jsonc-parser's scanner), and the RM's refusal of a value.
 
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { RequestArg, RequestSpec, JsonObject, JsonValue } from '../../src-main/shared/proto';
 
 export const ARG_RULE_HELP =
@@ -29,23 +32,92 @@ export function orderedArgs(spec: RequestSpec): RequestArg[] {
 export interface ArgProblem {
   readonly name: string;
   readonly message: string;
+  /** Where in the typed value it goes wrong (a character index), when known. */
+  readonly at?: number;
+  /** The Request Manager's own words, when it refused the value. */
+  readonly rm?: string;
 }
 
-/** Checks values before sending: required ones non-empty, JSON-looking values valid JSON. */
-export function validateArgs(spec: RequestSpec, values: Record<string, string>): ArgProblem[] {
-  const problems: ArgProblem[] = [];
-  for (const arg of spec.Args ?? []) {
-    const v = (values[arg.Name] ?? '').trim();
-    if (arg.Required && v === '') problems.push({ name: arg.Name, message: `${arg.Name} is required` });
-    else if (/^[[{]/.test(v)) {
-      try {
-        JSON.parse(v);
-      } catch {
-        problems.push({ name: arg.Name, message: `${arg.Name} starts like JSON but does not parse` });
-      }
+/** One arg's value: required ones non-empty, JSON-looking ones valid JSON (with where it breaks). */
+export function validateArg(arg: RequestArg, text: string): ArgProblem | null {
+  const t = text.trim();
+  if (arg.Required && t === '') return { name: arg.Name, message: `${arg.Name} is required` };
+  if (!/^[[{]/.test(t)) return null;
+  const bad = jsonError(t);
+  if (!bad) {
+    try {
+      JSON.parse(t);
+      return null;
+    } catch (e) {
+      return { name: arg.Name, message: `${arg.Name} is not valid JSON: ${(e as Error).message}` };
     }
   }
-  return problems;
+  const at = text.indexOf(t) + bad.offset;
+  return { name: arg.Name, message: `${arg.Name} is not valid JSON: ${bad.words} at character ${at + 1}`, at };
+}
+
+/** Checks values before sending. */
+export function validateArgs(spec: RequestSpec, values: Record<string, string>): ArgProblem[] {
+  return (spec.Args ?? []).flatMap((arg) => validateArg(arg, values[arg.Name] ?? '') ?? []);
+}
+
+const JSON_ERRORS: Partial<Record<string, string>> = {
+  InvalidNumberFormat: 'a malformed number',
+  PropertyNameExpected: 'a key in double quotes expected',
+  ValueExpected: 'a value expected',
+  ColonExpected: 'a colon expected',
+  CommaExpected: 'a comma expected',
+  CloseBraceExpected: 'a closing } expected',
+  CloseBracketExpected: 'a closing ] expected',
+  EndOfFileExpected: 'nothing more expected',
+  InvalidCommentToken: 'a comment (JSON has none)',
+  UnexpectedEndOfComment: 'an unclosed comment',
+  UnexpectedEndOfString: 'a string without its closing "',
+  UnexpectedEndOfNumber: 'a number cut off',
+  InvalidUnicode: 'a bad \\u escape',
+  InvalidEscapeCharacter: 'a bad escape',
+  InvalidCharacter: 'a control character in a string',
+};
+
+/** The first error of a JSON text, in words, and its offset; null when it parses. */
+export function jsonError(text: string): { words: string; offset: number } | null {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return null;
+  const code = printParseErrorCode(first.error);
+  if (code !== 'InvalidSymbol') return { words: JSON_ERRORS[code] ?? code, offset: first.offset };
+  const symbol = /^[^\s,:[\]{}"]+/.exec(text.slice(first.offset))?.[0] ?? text.charAt(first.offset);
+  const words = /^[a-z_]/i.test(symbol)
+    ? `${symbol} is not in double quotes (text in JSON is written "${symbol}")`
+    : `unexpected ${symbol}`;
+  return { words, offset: first.offset };
+}
+
+const GO_KINDS: Record<string, string> = { string: 'text', float64: 'a number', bool: 'true or false' };
+
+/**
+ * The RM's refusal of a create, as a problem of the field it names ("each:hosts:host: arg hosts
+ * is a string, expected a slice" → hosts must be a JSON list), or null when it names no field of
+ * the form.
+ */
+export function rmArgProblem(spec: RequestSpec, rmMessage: string): ArgProblem | null {
+  const names = new Set((spec.Args ?? []).map((a) => a.Name));
+  const field = (name: string | undefined, message: (n: string) => string): ArgProblem | null =>
+    name && names.has(name) ? { name, message: message(name), rm: rmMessage } : null;
+  const listHint = 'write it as a JSON list, e.g. ["web1","web2"]';
+  let m = /\barg (\S+) is an? (\S+(?: \{\})?), expected a slice/.exec(rmMessage);
+  if (m) {
+    const kind = GO_KINDS[m[2] ?? ''] ?? (m[2]?.startsWith('map') ? 'an object' : m[2]);
+    return field(m[1], (n) => `${n} must be a list, but the Request Manager got ${kind}: ${listHint}`);
+  }
+  m = /\barg (\S+) is null, expected a slice/.exec(rmMessage);
+  if (m) return field(m[1], (n) => `${n} must be a list, but the Request Manager got none: ${listHint}`);
+  m = /\barg (\S+) is an empty list/.exec(rmMessage);
+  if (m) return field(m[1], (n) => `${n} is an empty list: give it at least one item`);
+  m = /\bmissing arg (\S+)/.exec(rmMessage) ?? /\bmissing (\S+) from job args/.exec(rmMessage);
+  if (m) return field(m[1], (n) => `${n} is required by the Request Manager`);
+  return null;
 }
 
 /** The args object sent to createRequest: empty optional values are left out (the RM applies defaults). */

@@ -1,6 +1,7 @@
 // App-wide console state: the contract api, contexts and their online status, the current
-// context (remembered), settings (applied theme), engine status, and browser notifications
-// for `notification` events (web mode; Electron shows its own).
+// context (remembered; it follows a request of another context opened on screen), settings
+// (applied theme), engine status, and browser notifications for `notification` events (web mode;
+// Electron shows its own), with the browser's permission as it really is.
 
 import type { ConsoleApi, StatusEvent } from '../../src-main/shared/ipc';
 import type { ConsoleSettings, Context, ContextStatus, RequestNotification } from '../../src-main/shared/console-model';
@@ -18,9 +19,13 @@ export class ConsoleState {
   private statusEventCount = 0;
   private readonly statusEvents: Record<string, number> = {}; // not reactive: bookkeeping only
   current = $state<string>(localStorage.getItem(CURRENT_KEY) ?? 'local');
+  /** The context of what is on screen when it is not one of this console's (an imported request's). */
+  foreign = $state<string | null>(null);
   settings = $state<ConsoleSettings | null>(null);
   engine = $state<StatusEvent | null>(null);
   ready = $state(false);
+  /** The browser's answer about notifications ('unsupported' in the desktop app: it notifies itself). */
+  notificationPermission = $state<NotificationPermission | 'unsupported'>('unsupported');
   connectionError = $state<string | null>(null);
   // Plain Set: which notifications were shown (bookkeeping, not rendered).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -29,6 +34,14 @@ export class ConsoleState {
   constructor(api: ConsoleApi, kind: 'electron' | 'web') {
     this.api = api;
     this.kind = kind;
+    if (kind === 'web' && 'Notification' in window) {
+      this.notificationPermission = Notification.permission;
+      // Changed in the browser's site settings: follow it.
+      void navigator.permissions
+        ?.query({ name: 'notifications' })
+        .then((status) => (status.onchange = () => (this.notificationPermission = Notification.permission)))
+        .catch(() => {});
+    }
     api.on('status', (s) => (this.engine = s));
     api.on('contextStatus', (s) => {
       this.statusEvents[s.context] = ++this.statusEventCount;
@@ -37,12 +50,32 @@ export class ConsoleState {
     api.on('notification', (n) => this.notify(n));
   }
 
+  /** The context whose things are on screen: the top bar names it. */
+  get shown(): string {
+    return this.foreign ?? this.current;
+  }
+
+  /** The shown context, or null when it is not one of this console's. */
   get context(): Context | null {
-    return this.contexts.find((c) => c.name === this.current) ?? null;
+    return this.contexts.find((c) => c.name === this.shown) ?? null;
   }
 
   get currentStatus(): ContextStatus | null {
-    return this.statuses[this.current] ?? null;
+    return this.statuses[this.shown] ?? null;
+  }
+
+  /**
+   * What is on screen belongs to `name` (a request page), or to the current context (null): a
+   * context of this console becomes the current one, so the switcher, its colour, the offline
+   * banner and Start all speak of it; any other name is only shown.
+   */
+  follow(name: string | null): void {
+    if (name === null || !this.contexts.some((c) => c.name === name)) {
+      this.foreign = name;
+      return;
+    }
+    this.foreign = null;
+    if (name !== this.current) this.switchTo(name);
   }
 
   /**
@@ -88,6 +121,7 @@ export class ConsoleState {
 
   switchTo(name: string): void {
     this.current = name;
+    this.foreign = null;
     localStorage.setItem(CURRENT_KEY, name);
   }
 
@@ -102,11 +136,22 @@ export class ConsoleState {
     else document.documentElement.dataset.theme = theme;
   }
 
-  /** Asks for browser notification permission; call from a user gesture. */
+  /**
+   * Asks the browser for permission to notify while notifications are on in the settings and
+   * it has not been asked; call it from the click that starts watching a request (browsers only
+   * ask during a user gesture).
+   */
   async enableBrowserNotifications(): Promise<NotificationPermission | 'unsupported'> {
-    if (this.kind === 'electron' || !('Notification' in window)) return 'unsupported';
-    if (Notification.permission === 'default') return Notification.requestPermission();
-    return Notification.permission;
+    if (this.settings?.notifications === false) return this.notificationPermission;
+    return this.askNotificationPermission();
+  }
+
+  /** Asks the browser for permission to notify, if it has not been asked; call from a click. */
+  async askNotificationPermission(): Promise<NotificationPermission | 'unsupported'> {
+    if (this.notificationPermission === 'unsupported') return 'unsupported';
+    this.notificationPermission =
+      Notification.permission === 'default' ? await Notification.requestPermission() : Notification.permission;
+    return this.notificationPermission;
   }
 
   private notify(n: RequestNotification): void {
