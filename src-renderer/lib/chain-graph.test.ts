@@ -15,7 +15,7 @@ function rollingRestart(hosts: string[]): ChainView {
   let n = 0;
   const job = (name: string, type: string, args: JsonObject) => {
     const id = `${name}@${++n}`;
-    jobs.push({ id, type, retry: 0, retryWait: 0, args });
+    jobs.push({ id, name: null, type, retry: 0, retryWait: 0, args });
     return id;
   };
   const edge = (from: string, to: string) => (adjacencyList[from] ??= []).push(to);
@@ -101,7 +101,7 @@ describe('the chain as drawn', () => {
   it('keeps a wrapper that joins many jobs to many others, rather than drawing every pair', () => {
     // two fan-outs in a row: the first one's end leads to the second one's start
     const chain: ChainView = { requestId: 'r', jobs: [], adjacencyList: {} };
-    const add = (id: string, type = 'shell') => chain.jobs.push({ id, type, retry: 0, retryWait: 0, args: null });
+    const add = (id: string, type = 'shell') => chain.jobs.push({ id, name: null, type, retry: 0, retryWait: 0, args: null });
     add('repeat_a_end@1', 'noop');
     add('repeat_b_start@2', 'noop');
     for (let i = 0; i < 8; i++) {
