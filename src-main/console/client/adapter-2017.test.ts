@@ -1,11 +1,16 @@
 // The 2017 adapter against the original's recorded answers (replayed by a real loopback server
 // that also answers as its router does): detection, and the console model it maps them onto.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readExchange } from '../../../test/support/http-fixtures';
 import { replayOriginal } from '../../../test/support/original-world';
 import type { ReplayServer } from '../../../test/support/replay-server';
 import { RequestState, stateLabel } from '../../shared/console-model';
+import { EmbeddedEngine } from '../embedded-engine';
 import { connectRm } from './connect';
 import type { RmApi } from './rm-api';
 import { RmClientError } from './transport';
@@ -114,5 +119,53 @@ describe('the 2017 adapter against the original', () => {
     const rm = await original('020-rm-create-request-demo.txt');
     const r = await rm.createRequest('demo', { msg: 'world', sleepSeconds: '6' }, '');
     expect(r).toMatchObject({ id: DEMO, args: { msg: 'world', sleepSeconds: '6' } });
+  });
+});
+
+describe('the 2017 adapter against our RM', () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+  let engine: EmbeddedEngine;
+  let rm: RmApi;
+  beforeAll(async () => {
+    engine = new EmbeddedEngine({
+      cliPath: path.join(root, 'bin/spincycle.js'),
+      specsDir: path.join(root, 'resources/specs'),
+      dataDir: mkdtempSync(path.join(tmpdir(), 'sc-adapter-engine-')),
+    });
+    rm = await connectRm({ baseUrl: await engine.start(), label: 'local' });
+  });
+  afterAll(async () => {
+    rm.close();
+    await engine.stop();
+  });
+
+  const ended = async (id: string) => {
+    for (let i = 0; i < 200; i++) {
+      const r = await rm.getRequest(id);
+      if (r.state !== RequestState.PENDING && r.state !== RequestState.RUNNING) return r;
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    throw new Error(`request ${id} did not end`);
+  };
+
+  it('detects a 2017-protocol server that lists its requests', () => {
+    expect(rm.server).toEqual({ generation: '2017', version: null, canFind: true });
+  });
+
+  it('finds requests on the server, with the args they were created with', async () => {
+    const a = await rm.createRequest('hello', { msg: 'from a' }, 'alice');
+    const b = await rm.createRequest('hello', {}, 'bob');
+    expect((await ended(a.id)).state).toBe(RequestState.COMPLETE);
+    expect((await ended(b.id)).state).toBe(RequestState.COMPLETE);
+    const found = await rm.findRequests({ type: 'hello', args: [['msg', 'from a']] });
+    expect(found.map((r) => [r.id, r.user, r.args])).toEqual([[a.id, 'alice', { msg: 'from a' }]]);
+    // Not given: the default it ran with.
+    expect((await rm.getRequest(b.id)).args).toEqual({ msg: 'hello from Spin Cycle' });
+    const page = await rm.findRequests({ states: [RequestState.COMPLETE, RequestState.SUSPENDED], limit: 1 });
+    expect(page.map((r) => r.id)).toEqual([b.id]);
+  });
+
+  it('asks nothing for SUSPENDED alone, which a 2017 server never holds', async () => {
+    expect(await rm.findRequests({ states: [RequestState.SUSPENDED] })).toEqual([]);
   });
 });

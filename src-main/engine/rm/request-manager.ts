@@ -21,6 +21,7 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_STOPPED,
+  decodeCreateRequestParams,
   decodeJobChain,
   encodeCreateRequestParams,
   encodeJobChain,
@@ -39,7 +40,8 @@ import {
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
 import { JobLogWriter } from '../store/job-log-writer';
-import type { EngineStore, StoredRequest } from '../store/store';
+import type { V2RequestArg } from '../../shared/proto-v2';
+import type { EngineStore, FindFilter, StoredRequest } from '../store/store';
 import { ChainFactsCache, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
@@ -56,6 +58,7 @@ import {
   notInState,
   requestNotFound,
 } from './errors';
+import { requestArgs } from './request-args';
 import { chooseSyntheticJobId, syntheticJobLog } from './synthetic-log';
 import { toWireRequest } from './wire-request';
 
@@ -103,6 +106,8 @@ export class RequestManager {
   private readonly stopRequested = new Set<string>();
   /** When the last job log of each unfinished request arrived (a JR may still be delivering). */
   private readonly lastLogAt = new Map<string, number>();
+  /** Request types by name, read once (the specs do not change while the RM runs). */
+  private specs: Map<string, RequestSpec> | undefined;
 
   constructor(opts: RequestManagerOptions) {
     this.store = opts.store;
@@ -196,6 +201,26 @@ export class RequestManager {
 
   requestList(): RequestSpec[] {
     return this.builder.requestList();
+  }
+
+  /** A request's args in v2's shape, with the values it ran with (the additive `args` key). */
+  requestArgs(id: string): V2RequestArg[] {
+    const row = this.store.getRequest(id);
+    const params = this.store.paramsJson(id);
+    if (!row || params === undefined) throw requestNotFound();
+    return this.argsOf(row.type, params);
+  }
+
+  /** `GET /api/v1/requests`: requests matching `filter`, newest first, with their args. */
+  findRequests(filter: FindFilter): Array<{ request: Request; args: V2RequestArg[] }> {
+    return this.store
+      .findRequests(filter)
+      .map((row) => ({ request: toWireRequest(row), args: this.argsOf(row.type, row.params) }));
+  }
+
+  private argsOf(type: string, paramsJson: string): V2RequestArg[] {
+    this.specs ??= new Map(this.builder.requestList().map((s) => [s.Name, s]));
+    return requestArgs(this.specs.get(type), decodeCreateRequestParams(parseWire(paramsJson)));
   }
 
   // ---- R4 finish, R8 job log (the JR's calls) ---------------------------------------------------

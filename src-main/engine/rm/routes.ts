@@ -1,5 +1,7 @@
 // The Request Manager's HTTP API (protocol.md §4.1): twelve routes under /api/v1/ onto
-// RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
+// RequestManager, bodies encoded by proto's Go-exact encoders, and our extensions
+// (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
+// request read or created carries its args as an additive key. Statuses that differ from the
 // original are listed in the README ("Request Manager").
 
 import {
@@ -8,13 +10,14 @@ import {
   decodeJobLog,
   encodeJobLog,
   encodeJobLogs,
-  encodeRequest,
   encodeRequestSpecs,
   encodeRequestStatus,
   encodeRunningStatus,
 } from '../../shared/proto';
 import { Router, emptyReply, jsonReply, textReply, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
+import { parseFindQuery } from './find-query';
+import { encodeRequestWithArgs } from './request-args';
 import type { RequestManager } from './request-manager';
 
 const API = '/api/v1';
@@ -27,13 +30,21 @@ export function requestManagerRouter(rm: RequestManager, options: RouterOptions 
       const params = await req.json(decodeCreateRequestParams);
       try {
         const request = await rm.createRequest(params);
-        return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
+        const body = encodeRequestWithArgs(request, rm.requestArgs(request.id));
+        return jsonReply(201, body, { Location: location(request.id) });
       } catch (err) {
         if (!(err instanceof StartFailedError)) throw err;
         return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
       }
     })
-    .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
+    .add('GET', `${API}/requests`, (req) => {
+      const found = rm.findRequests(parseFindQuery(req.query));
+      return jsonReply(200, `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`);
+    })
+    .add('GET', `${API}/requests/:reqId`, (req) => {
+      const reqId = id(req.params);
+      return jsonReply(200, encodeRequestWithArgs(rm.getRequest(reqId), rm.requestArgs(reqId)));
+    })
     .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
       await rm.startRequest(id(req.params));
       return emptyReply();

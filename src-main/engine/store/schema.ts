@@ -40,6 +40,10 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (request_id, job_id, try)
   );
   `,
+  // 2: finding requests newest first (GET /api/v1/requests) without sorting the whole table.
+  `
+  CREATE INDEX requests_by_created ON requests (created_at DESC, id DESC);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

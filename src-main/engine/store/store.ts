@@ -21,6 +21,26 @@ export interface StoredRequest {
   finishedJobs: number;
 }
 
+/** What `GET /api/v1/requests` asks for (rm/find-query.ts reads it from the query string). */
+export interface FindFilter {
+  type?: string;
+  /** Any of these states (a name our RM never holds, like v2's SUSPENDED, matches nothing). */
+  states?: number[];
+  user?: string;
+  /** Given args that must all have these values. */
+  args: Array<[string, string]>;
+  /** Finished after this (Unix ms, exclusive), or not finished. */
+  finishedAfterMs?: number;
+  /** Created before this (Unix ms, exclusive). */
+  createdBeforeMs?: number;
+  /** null: every one. */
+  limit: number | null;
+  offset: number;
+}
+
+/** A request row with the CreateRequestParams JSON it was made from. */
+export type StoredRequestWithParams = StoredRequest & { params: string };
+
 /** What inserting one job log did. */
 export type JobLogInsert = 'stored' | 'duplicate';
 
@@ -56,6 +76,11 @@ const JOB_LOG_COLUMNS = 'request_id, job_id, try, type, started_at, finished_at,
 export class EngineStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  /** Find statements by their SQL (one per combination of filters). */
+  private readonly findStatements = new Map<
+    string,
+    Database.Statement<[Record<string, unknown>], RequestRowDb & { params: string }>
+  >();
 
   /** Opens (creating if needed) the database file at `file`, or an in-memory one for ':memory:'. */
   constructor(file: string) {
@@ -119,6 +144,54 @@ export class EngineStore {
   getRequest(id: string): StoredRequest | undefined {
     const row = this.stmt.getRequest.get(id);
     return row && toStoredRequest(row);
+  }
+
+  /** Requests matching `filter`, newest first, each with the params it was created with. */
+  findRequests(filter: FindFilter): StoredRequestWithParams[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: filter.limit ?? -1, offset: filter.offset };
+    if (filter.type !== undefined) {
+      where.push('r.type = @type');
+      params.type = filter.type;
+    }
+    if (filter.user !== undefined) {
+      where.push('r.user = @user');
+      params.user = filter.user;
+    }
+    if (filter.states !== undefined) {
+      where.push(`r.state IN (${filter.states.map((_, i) => `@state${i}`).join(', ')})`);
+      filter.states.forEach((s, i) => (params[`state${i}`] = s));
+    }
+    filter.args.forEach(([name, value], i) => {
+      // A text arg matches its text; any other JSON value its JSON text (`["a","b"]`).
+      const at = `('$.Args.' || json_quote(@argName${i}))`;
+      where.push(
+        `CASE json_type(p.params, ${at}) WHEN 'text' THEN p.params ->> ${at} ELSE p.params -> ${at} END = @argValue${i}`,
+      );
+      params[`argName${i}`] = name;
+      params[`argValue${i}`] = value;
+    });
+    if (filter.finishedAfterMs !== undefined) {
+      where.push('(r.finished_at IS NULL OR r.finished_at > @finishedAfter)');
+      params.finishedAfter = filter.finishedAfterMs;
+    }
+    if (filter.createdBeforeMs !== undefined) {
+      where.push('r.created_at < @createdBefore');
+      params.createdBefore = filter.createdBeforeMs;
+    }
+    const sql = `SELECT ${REQUEST_COLUMNS.split(', ')
+      .map((c) => `r.${c}`)
+      .join(', ')}, p.params
+                 FROM requests r JOIN raw_requests p ON p.request_id = r.id
+                 ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY r.created_at DESC, r.id DESC LIMIT @limit OFFSET @offset`;
+    let statement = this.findStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<[Record<string, unknown>], RequestRowDb & { params: string }>(sql);
+      this.findStatements.set(sql, statement);
+    }
+    const rows = statement.all(params);
+    return rows.map((row) => ({ ...toStoredRequest(row), params: row.params }));
   }
 
   requestIdsInState(state: State): string[] {
