@@ -1,7 +1,8 @@
-// Lint rules, including the dependency direction between folders (design.md, "Layout"):
-// shared <- everything; engine -> shared; console -> shared; desktop, web -> console, shared;
-// src-renderer -> shared only. Only src-main/desktop may import electron. Production code
-// never imports test support (test/, e2e/, bench/); tests (*.test.ts) may.
+// Lint rules, including the dependency direction between folders (docs/architecture.md,
+// "Folders and dependencies"): shared <- everything; engine -> shared; console -> shared;
+// desktop, web -> console, shared; src-renderer -> shared only. Only src-main/desktop may
+// import electron. Production code never imports test support (test/, e2e/, bench/); tests
+// (*.test.ts) may.
 import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';

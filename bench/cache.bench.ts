@@ -1,13 +1,15 @@
 // Benchmark of the console cache (a real SQLite file in a temp folder): ingesting job logs,
 // full-text search over 1 GB of cached log text, and listing 100,000 cached requests filtered
 // by state. Prints figures and the ratio to each target. Run: npm run bench:cache
-// (SPINCYCLE_BENCH_GB=0.2 for a quicker, smaller run).
+// (SPINCYCLE_BENCH_GB=0.2 for a quicker, smaller run; --write-docs puts the figures in
+// docs/benchmarks.md).
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Cache } from '../src-main/console/cache/cache';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../src-main/shared/proto';
+import { writeBenchDocs, writeDocsRequested } from './docs-writer';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sc-bench-cache-'));
 const cache = new Cache(path.join(dir, 'cache.db'));
@@ -196,3 +198,12 @@ const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i] as number)).joi
 console.log(`\ncache bench (${new Date().toISOString().slice(0, 10)}, node ${process.versions.node})`);
 console.log(line(['what', 'figure', 'target', 'ratio']));
 for (const r of rows) console.log(line(r));
+if (writeDocsRequested()) {
+  const columns = ['what', 'figure', 'target', 'ratio'];
+  await writeBenchDocs({
+    id: 'cache',
+    command: 'npm run bench:cache',
+    columns,
+    rows: rows.map((r) => r.map((c) => c.trim())),
+  });
+}

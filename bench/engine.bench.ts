@@ -18,7 +18,8 @@
 // readings: JobLog.startedAt = run() called, finishedAt = run() returned, both from the JR).
 // Targets: >= 10,000 noop jobs/s and dispatch p99 < 2 ms.
 //
-// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages BENCH_ROUNDS=3 select.
+// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages BENCH_ROUNDS=3 select;
+// --write-docs puts the figures in docs/benchmarks.md.
 
 import { STATE_COMPLETE, stateName } from '../src-main/shared/proto';
 import { DispatchLatencyRecorder } from '../src-main/engine/jr';
@@ -33,6 +34,7 @@ import {
   tempDir,
   wideNoopSpec,
 } from '../test/support/engine/integration/test-engine';
+import { writeBenchDocs, writeDocsRequested } from './docs-writer';
 
 const WIDE_JOBS = 10_000;
 const DEEP_JOBS = 10_000;
@@ -316,3 +318,19 @@ console.log(
 );
 for (const row of table)
   console.log(row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+
+if (writeDocsRequested()) {
+  await writeBenchDocs({
+    id: 'engine',
+    command: 'npm run bench:engine',
+    columns: ['scenario', 'mode', 'jobs/s (median, range)', 'vs 10,000/s', 'latency p50 / p99', 'overhead p99'],
+    rows: rows.map((r) => [
+      r.scenario,
+      r.mode,
+      `${fmt(median(r.rates))} (${fmt(Math.min(...r.rates))}–${fmt(Math.max(...r.rates))})`,
+      `${fmt(median(r.rates) / TARGET_JOBS_PER_S, 2)}x`,
+      `${fmt(percentile(r.latency, 50), 3)} / ${fmt(percentile(r.latency, 99), 3)} ms`,
+      `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
+    ]),
+  });
+}

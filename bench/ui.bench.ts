@@ -14,7 +14,8 @@
 // target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
 // frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE write CPU profiles and
 // BENCH_LIST_TRACE a DevTools trace (see benchLog and benchList).
-// Needs `npm run build` first (the script runs it).
+// Needs `npm run build` first (the script runs it). --write-docs puts the figures in
+// docs/benchmarks.md.
 /// <reference lib="dom" /> — page.evaluate callbacks run in the browser
 
 import { spawn, execFileSync } from 'node:child_process';
@@ -25,6 +26,7 @@ import { chromium, type Page } from '@playwright/test';
 import { Cache } from '../src-main/console/cache/cache';
 import { encodeJobChain, type Job, type JobChain, type Request } from '../src-main/shared/proto';
 import { CHROMIUM_ARGS, findChromium } from '../e2e/support/chromium';
+import { writeBenchDocs, writeDocsRequested } from './docs-writer';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CTX = 'bench';
@@ -291,6 +293,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   printTable();
+  if (writeDocsRequested()) await writeBenchDocs(docsTable());
 }
 
 async function benchChain(page: Page, chainId: string): Promise<void> {
@@ -650,6 +653,21 @@ function printTable(): void {
       `${r.what.padEnd(w)}  ${`${r.value.toFixed(1)} ${r.unit}`.padStart(10)}  ${`${r.lower ? '<' : '≥'} ${r.target} ${r.unit}`.padStart(10)}  ${ratio.toFixed(2).padStart(12)}  ${ok ? 'yes' : 'NO'}`,
     );
   }
+}
+
+/** The figures as docs/benchmarks.md shows them. */
+function docsTable() {
+  return {
+    id: 'ui',
+    command: 'npm run bench:ui',
+    columns: ['measure', 'figure', 'target', 'met'],
+    rows: rows.map((r) => [
+      r.what.trim(),
+      `${r.value.toFixed(1)} ${r.unit}`,
+      `${r.lower ? '<' : '≥'} ${r.target} ${r.unit}`,
+      (r.lower ? r.value <= r.target : r.value >= r.target) ? 'yes' : 'no',
+    ]),
+  };
 }
 
 main().catch((e: unknown) => {

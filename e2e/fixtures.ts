@@ -3,7 +3,7 @@
 
 import { test as base } from '@playwright/test';
 import { findChromium, NO_CHROMIUM_MESSAGE } from './support/chromium';
-import { readBridge, type BridgeInfo } from './support/web-bridge';
+import { readBridge, startBridgeProcess, type BridgeInfo, type BridgeOptions } from './support/web-bridge';
 import { ConsolePage } from './pages/console-page';
 import { AppShell } from './pages/app-shell';
 import { LogSearchPage } from './pages/log-search-page';
@@ -52,3 +52,26 @@ export const test = base.extend<PageObjects, { bridge: BridgeInfo; requireChromi
 });
 
 export { expect } from '@playwright/test';
+
+/**
+ * The same fixtures on a web bridge of the test file's own, started once per worker: for tests
+ * that must not share the global one (a broken engine, events that reach every page).
+ */
+export function withOwnBridge(options: () => BridgeOptions & { cleanUp?: () => void }) {
+  return test.extend<object, { bridge: BridgeInfo }>({
+    bridge: [
+      // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
+      async ({}, use) => {
+        const { cleanUp, ...bridgeOptions } = options();
+        const bridge = await startBridgeProcess(bridgeOptions);
+        try {
+          await use(bridge);
+        } finally {
+          await bridge.stop();
+          cleanUp?.();
+        }
+      },
+      { scope: 'worker' },
+    ],
+  });
+}

@@ -36,14 +36,23 @@ export interface RunningBridge extends BridgeInfo {
   stop(): Promise<void>;
 }
 
-export async function startBridgeProcess(timeoutMs = 60_000): Promise<RunningBridge> {
+export interface BridgeOptions {
+  readonly timeoutMs?: number;
+  /** Its own data folder (default: SPINCYCLE_DATA_DIR, else a fresh one). */
+  readonly dataDir?: string;
+  /** The `navigate` trigger (src-main/web/test-trigger.ts); it reaches every page connected. */
+  readonly testHooks?: boolean;
+}
+
+export async function startBridgeProcess(options: BridgeOptions = {}): Promise<RunningBridge> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const entry = resolve(PROJECT_ROOT, 'out/main/serve.js');
   if (!existsSync(entry) || !existsSync(resolve(PROJECT_ROOT, 'out/renderer/index.html'))) {
     throw new Error('the app is not built: run `npm run build` (the Playwright global setup does it)');
   }
   const token = process.env.SPINCYCLE_WEB_TOKEN || randomBytes(24).toString('base64url');
   // A fresh data folder per run: the cache and the embedded engine's store start empty.
-  const dataDir = process.env.SPINCYCLE_DATA_DIR || mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-'));
+  const dataDir = options.dataDir || process.env.SPINCYCLE_DATA_DIR || mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [entry], {
     cwd: PROJECT_ROOT,
     env: {
@@ -51,6 +60,7 @@ export async function startBridgeProcess(timeoutMs = 60_000): Promise<RunningBri
       SPINCYCLE_DATA_DIR: dataDir,
       SPINCYCLE_WEB_TOKEN: token,
       SPINCYCLE_WEB_PORT: process.env.SPINCYCLE_WEB_PORT ?? '0',
+      SPINCYCLE_E2E_HOOKS: options.testHooks ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

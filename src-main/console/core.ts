@@ -83,28 +83,26 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       });
     }
     if (!existsSync(cfg.cliPath)) {
-      status.setEmbeddedEngine('failed');
-      log(`console: cannot start the embedded engine: ${cfg.cliPath} is missing`);
+      const why = `cannot start: ${cfg.cliPath} is missing`;
+      status.setEmbeddedEngine('failed', why);
+      log(`console: embedded engine ${why}`);
     } else {
       engine = new EmbeddedEngine({
         ...cfg,
         dataDir: path.join(options.dataDir, 'engine'),
         onState: (state, detail) => {
-          status.setEmbeddedEngine(state);
-          if (detail && state === 'failed') log(`console: ${detail}`);
+          status.setEmbeddedEngine(state, detail ?? null);
+          if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
+          // Restarts keep the ports; the first answer gives the context its URL.
+          if (state === 'running' && detail) {
+            const ctx = service.contexts().find((c) => c.name === EMBEDDED_CONTEXT);
+            if (ctx && ctx.url !== detail) service.putContext({ ...ctx, url: detail }, EMBEDDED_CONTEXT);
+          }
         },
         onLog: (line) => log(`engine: ${line}`),
       });
-      engine.start().then(
-        (url) => {
-          const ctx = service.contexts().find((c) => c.name === EMBEDDED_CONTEXT);
-          if (ctx && ctx.url !== url) service.putContext({ ...ctx, url }, EMBEDDED_CONTEXT);
-        },
-        (err: unknown) => {
-          status.setEmbeddedEngine('failed');
-          log(`console: the embedded engine did not start: ${(err as Error).message}`);
-        },
-      );
+      // A failure to start is reported through onState (status line and log).
+      engine.start().catch(() => undefined);
     }
   }
   service.start();

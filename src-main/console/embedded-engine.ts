@@ -1,14 +1,15 @@
 // Runs the embedded engine (`spincycle server`) as a child process on loopback, with its own
 // data folder and the example specs: started with the console, restarted if it dies (with a
-// growing pause), stopped on exit. The console reaches it over HTTP like any other context;
+// growing pause) until the restart policy gives up on repeated identical failures, stopped on
+// exit. Every failure is reported with the engine's last line on stderr. The console reaches it over HTTP like any other context;
 // it never imports engine code. How the process is started is pluggable (EngineLauncher): plain
 // Node uses child_process.spawn (nodeLauncher); the desktop shell may pass its own launcher.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { EmbeddedEngineState } from '../shared/ipc';
+import { RestartPolicy, type RestartPolicyOptions } from './restart-policy';
 
 export interface EmbeddedEngineOptions {
   /** The `spincycle` entry script (bin/spincycle.js). */
@@ -26,6 +27,8 @@ export interface EmbeddedEngineOptions {
   launcher?: EngineLauncher;
   /** How long to wait for the RM to answer after a start (default 20 s). */
   startTimeoutMs?: number;
+  /** When to restart a failed engine and when to give up (see restart-policy.ts). */
+  restart?: RestartPolicyOptions;
 }
 
 /** A running engine process, whoever started it (child_process, Electron's utilityProcess...). */
@@ -92,35 +95,55 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The engine's last useful line on stderr (the CLI's usage hint says nothing about the cause). */
+const isUsageHint = (line: string): boolean => /^Run spincycle .* --help for usage\.?$/.test(line.trim());
+
+function formatPause(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 export class EmbeddedEngine {
   private child: EngineProcess | null = null;
   private stopping = false;
-  private restarts = 0;
   private rmUrlValue: string | null = null;
+  private ports: { rm: number; jr: number } | null = null;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly policy: RestartPolicy;
+  /** The pending start(): settled on the first answer, a give-up, or stop(). */
+  private starting: { resolve: (url: string) => void; reject: (e: Error) => void } | null = null;
 
-  constructor(private readonly options: EmbeddedEngineOptions) {}
+  constructor(private readonly options: EmbeddedEngineOptions) {
+    this.policy = new RestartPolicy(options.restart);
+  }
 
   /** The RM's URL once started. */
   get rmUrl(): string | null {
     return this.rmUrlValue;
   }
 
-  /** Starts the engine and resolves once its RM answers. */
+  /**
+   * Starts the engine and resolves once its RM answers, restarting it (same ports) if it fails
+   * first; rejects when the supervisor gives up (the reason says why) or stop() is called.
+   */
   async start(): Promise<string> {
     this.stopping = false;
-    const rmPort = await freePort();
-    const jrPort = await freePort();
-    const url = `http://127.0.0.1:${rmPort}`;
-    this.rmUrlValue = url;
-    this.spawnChild(rmPort, jrPort);
-    await this.waitUntilAnswering(url);
-    this.options.onState?.('running', url);
-    return url;
+    this.policy.reset();
+    const rm = await freePort();
+    const jr = await freePort();
+    this.ports = { rm, jr };
+    this.rmUrlValue = `http://127.0.0.1:${rm}`;
+    return new Promise<string>((resolve, reject) => {
+      this.starting = { resolve, reject };
+      this.run();
+    });
   }
 
-  private spawnChild(rmPort: number, jrPort: number): void {
+  /** One run of the engine process; its end is reported to the restart policy. */
+  private run(): void {
     const o = this.options;
-    mkdirSync(o.dataDir, { recursive: true });
+    const ports = this.ports;
+    const url = this.rmUrlValue;
+    if (this.stopping || !ports || !url) return;
     const args = [
       'server',
       '--specs',
@@ -128,64 +151,109 @@ export class EmbeddedEngine {
       '--data',
       o.dataDir,
       '--rm-addr',
-      `127.0.0.1:${rmPort}`,
+      `127.0.0.1:${ports.rm}`,
       '--jr-addr',
-      `127.0.0.1:${jrPort}`,
+      `127.0.0.1:${ports.jr}`,
       ...(o.jobsDir ? ['--jobs', o.jobsDir] : []),
     ];
     o.onState?.('starting');
+    const startedAt = Date.now();
     const launch = o.launcher ?? nodeLauncher(o.nodePath);
-    const child = launch({ script: o.cliPath, args, cwd: path.dirname(o.cliPath) });
+    let child: EngineProcess;
+    try {
+      child = launch({ script: o.cliPath, args, cwd: path.dirname(o.cliPath) });
+    } catch (e) {
+      this.failed(`could not be started (${(e as Error).message})`, 0);
+      return;
+    }
     this.child = child;
+
+    let lastLine = '';
     let buffered = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
+    const takeLine = (line: string): void => {
+      if (!line) return;
+      if (!isUsageHint(line)) lastLine = line;
+      o.onLog?.(line);
+    };
+    const stderr = child.stderr;
+    const stderrEnded = new Promise<void>((resolve) => {
+      if (!stderr) return resolve();
+      stderr.once('end', resolve);
+      stderr.once('close', resolve);
+      stderr.once('error', () => resolve());
+    });
+    stderr?.setEncoding('utf8');
+    stderr?.on('data', (chunk: string) => {
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      for (const line of lines) if (line) o.onLog?.(line);
+      for (const line of lines) takeLine(line.trimEnd());
     });
+
+    let endedBy: string | null = null;
     child.onExit((why) => {
       if (this.child === child) this.child = null;
-      if (this.stopping) return;
-      o.onState?.('failed', `embedded engine ${why}; restarting`);
-      void this.restart(rmPort, jrPort);
+      // The last lines may still be in the pipe when the exit is reported.
+      void Promise.race([stderrEnded, sleep(500)]).then(() => {
+        takeLine(buffered.trimEnd());
+        buffered = '';
+        if (this.stopping) return;
+        const what = endedBy ?? why;
+        this.failed(lastLine ? `${what}: ${lastLine}` : what, Date.now() - startedAt);
+      });
+    });
+
+    void this.waitUntilAnswering(child, url).then((answer) => {
+      if (answer === 'answering') {
+        o.onState?.('running', url);
+        this.starting?.resolve(url);
+        this.starting = null;
+      } else if (answer === 'timeout' && this.child === child && !this.stopping) {
+        endedBy = `did not answer at ${url} within ${this.startTimeoutMs} ms`;
+        child.kill('SIGKILL');
+      }
     });
   }
 
-  /** Restarts on the same ports (the console's context URL stays valid), pausing longer each time. */
-  private async restart(rmPort: number, jrPort: number): Promise<void> {
-    this.restarts++;
-    await sleep(Math.min(500 * 2 ** Math.min(this.restarts - 1, 6), 30_000));
-    if (this.stopping) return;
-    this.spawnChild(rmPort, jrPort);
-    try {
-      await this.waitUntilAnswering(`http://127.0.0.1:${rmPort}`);
-      this.restarts = 0;
-      this.options.onState?.('running', `http://127.0.0.1:${rmPort}`);
-    } catch (err) {
-      this.options.onState?.('failed', (err as Error).message);
+  /** A run ended: start again after a pause, or give up and say why. */
+  private failed(reason: string, ranMs: number): void {
+    const decision = this.policy.failed(reason, ranMs);
+    if (decision.action === 'give-up') {
+      this.options.onState?.('failed', decision.reason);
+      this.starting?.reject(new Error(`the embedded engine ${decision.reason}`));
+      this.starting = null;
+      return;
     }
+    this.options.onState?.('failed', `${reason}; restarting in ${formatPause(decision.pauseMs)}`);
+    this.restartTimer = setTimeout(() => this.run(), decision.pauseMs);
   }
 
-  private async waitUntilAnswering(url: string): Promise<void> {
-    const deadline = Date.now() + (this.options.startTimeoutMs ?? 20_000);
+  private get startTimeoutMs(): number {
+    return this.options.startTimeoutMs ?? 20_000;
+  }
+
+  /** Polls the RM until it answers, the process ends, or the start timeout passes. */
+  private async waitUntilAnswering(child: EngineProcess, url: string): Promise<'answering' | 'ended' | 'timeout'> {
+    const deadline = Date.now() + this.startTimeoutMs;
     while (Date.now() < deadline) {
-      if (!this.child) throw new Error('the embedded engine exited during start (see its log lines)');
+      if (this.child !== child || this.stopping) return 'ended';
       try {
         const res = await fetch(`${url}/api/v1/request-list`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) return;
+        if (res.ok && this.child === child) return 'answering';
       } catch {
         // not listening yet
       }
       await sleep(100);
     }
-    throw new Error(`the embedded engine did not answer at ${url} within ${this.options.startTimeoutMs ?? 20_000} ms`);
+    return 'timeout';
   }
 
   /** Stops the engine (SIGTERM, then SIGKILL after 5 s). */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.starting?.reject(new Error('the embedded engine was stopped before it answered'));
+    this.starting = null;
     const child = this.child;
     if (!child) return;
     this.options.onState?.('stopping');

@@ -1,5 +1,5 @@
-// Produces the `status` event: the embedded engine's lifecycle state, emitted on every
-// change and as a periodic heartbeat so the renderer can tell main is alive.
+// Produces the `status` event: the embedded engine's lifecycle state (and why it failed),
+// emitted on every change and as a periodic heartbeat so the renderer can tell main is alive.
 
 import type { EmbeddedEngineState, StatusEvent } from '../shared/ipc';
 import type { EventHub } from './events';
@@ -14,6 +14,7 @@ export class StatusSource {
   readonly #hub: EventHub;
   readonly #now: () => Date;
   #engine: EmbeddedEngineState = 'not-started';
+  #engineDetail: string | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(hub: EventHub, options: StatusSourceOptions = {}) {
@@ -28,13 +29,15 @@ export class StatusSource {
   }
 
   current(): StatusEvent {
-    return { embeddedEngine: this.#engine, time: this.#now().toISOString() };
+    return { embeddedEngine: this.#engine, engineDetail: this.#engineDetail, time: this.#now().toISOString() };
   }
 
-  /** Hook for the embedded engine supervisor: report a lifecycle change. */
-  setEmbeddedEngine(state: EmbeddedEngineState): void {
-    if (state === this.#engine) return;
+  /** Hook for the embedded engine supervisor: report a lifecycle change (`why` for `failed`). */
+  setEmbeddedEngine(state: EmbeddedEngineState, why: string | null = null): void {
+    const detail = state === 'failed' ? why : null;
+    if (state === this.#engine && detail === this.#engineDetail) return;
     this.#engine = state;
+    this.#engineDetail = detail;
     this.publish();
   }
 

@@ -1,6 +1,7 @@
-// The Content-Security-Policy of the console window, sent as a response header (session
-// webRequest) in addition to the <meta> tag in src-renderer/index.html: both apply, so the
-// page gets the stricter of the two. No inline or remote code, no plugins, no framing.
+// The headers of everything the console window loads from app://console (renderer-protocol.ts),
+// the Content-Security-Policy first. The <meta> tag in src-renderer/index.html says the same
+// (both apply, so the page gets the stricter of the two); only the header can forbid framing.
+// No inline or remote code, no plugins, no framing.
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -15,14 +16,16 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export type ResponseHeaders = Record<string, string | string[]>;
+/** The error page has no script at all; its only style is inline. */
+export const ERROR_PAGE_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/** The response headers with our policy set (any CSP the server sent is replaced). */
-export function withContentSecurityPolicy(headers: ResponseHeaders | undefined): ResponseHeaders {
-  const out: ResponseHeaders = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (name.toLowerCase() !== 'content-security-policy') out[name] = value;
-  }
-  out['Content-Security-Policy'] = [CONTENT_SECURITY_POLICY];
-  return out;
+export function rendererHeaders(contentType: string, policy = CONTENT_SECURITY_POLICY): Record<string, string> {
+  return {
+    'Content-Type': contentType,
+    'Content-Security-Policy': policy,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+  };
 }

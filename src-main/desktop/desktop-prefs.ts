@@ -1,6 +1,7 @@
 // The desktop shell's own preferences, kept in a small JSON file beside the cache
-// (`desktop.json`): the window's size and position, and whether closing the window keeps the
-// app running in the tray. Reading is forgiving: a missing or damaged file gives the defaults.
+// (`desktop.json`): the window's size and position, whether closing the window keeps the app
+// running in the tray, and whether the operator was told so. Reading is forgiving: a missing or
+// damaged file gives the defaults.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,11 +11,21 @@ export const PREFS_FILE = 'desktop.json';
 
 export interface DesktopPrefs {
   window: SavedWindow | null;
-  /** Closing the window hides it and the app stays in the tray (default true). */
-  closeToTray: boolean;
+  /**
+   * Closing the window hides it and the app stays in the tray. null (the default) follows
+   * whether a tray icon shows here (tray-availability.ts); the tray menu's checkbox sets it.
+   */
+  closeToTray: boolean | null;
+  /** The operator was told, the first time the window hid, that the app keeps running. */
+  trayHintShown: boolean;
 }
 
-export const DEFAULT_PREFS: DesktopPrefs = { window: null, closeToTray: true };
+export const DEFAULT_PREFS: DesktopPrefs = { window: null, closeToTray: null, trayHintShown: false };
+
+/** Whether closing the window hides it: the operator's choice, else whether a tray icon shows. */
+export function closeToTrayEnabled(prefs: DesktopPrefs, trayShows: boolean): boolean {
+  return prefs.closeToTray ?? trayShows;
+}
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 1e6;
 
@@ -40,6 +51,7 @@ export function parsePrefs(text: string | null): DesktopPrefs {
   return {
     window: readWindow(r.window),
     closeToTray: typeof r.closeToTray === 'boolean' ? r.closeToTray : DEFAULT_PREFS.closeToTray,
+    trayHintShown: r.trayHintShown === true,
   };
 }
 

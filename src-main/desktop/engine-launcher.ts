@@ -1,5 +1,8 @@
 // Electron's launcher for the embedded engine: the engine script in a utilityProcess (Node
-// inside Electron, its own OS process). Used by the packaged app; see engine-runtime.ts.
+// inside Electron, its own OS process). Used by the packaged app; see engine-runtime.ts. The
+// console's supervisor (embedded-engine.ts) watches it as it watches a Node child: its exits and
+// last stderr line go through the same restart policy, which gives up on repeated identical
+// failures and says why in the status line.
 
 import { utilityProcess } from 'electron';
 import type { EngineLauncher } from '../console/embedded-engine';

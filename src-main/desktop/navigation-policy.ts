@@ -1,13 +1,10 @@
-// What the console window may load: its own page only. Other http(s) links open in the
-// system browser; every other URL (file:, javascript:, custom schemes...) is refused.
+// What the console window may load: its own page only (compared as parsed URLs: scheme, host and
+// path). Other http(s) links open in the system browser; every other URL (file:, javascript:,
+// custom schemes...) is refused.
+
+import { isConsolePage } from './renderer-origin';
 
 export type NavigationDecision = 'allow' | 'open-external' | 'deny';
-
-/** Our page, ignoring query and fragment (the renderer uses the hash for its routes). */
-export function isSamePage(url: string, pageUrl: string): boolean {
-  const strip = (u: string): string => u.split(/[?#]/)[0] ?? '';
-  return strip(url) === strip(pageUrl);
-}
 
 /** Whether `url` is an http(s) URL the system browser may open. */
 export function isExternalWebUrl(url: string): boolean {
@@ -20,8 +17,8 @@ export function isExternalWebUrl(url: string): boolean {
 }
 
 /** In-window navigation (will-navigate, will-redirect). */
-export function decideNavigation(url: string, pageUrl: string): NavigationDecision {
-  if (isSamePage(url, pageUrl)) return 'allow';
+export function decideNavigation(url: string): NavigationDecision {
+  if (isConsolePage(url)) return 'allow';
   return isExternalWebUrl(url) ? 'open-external' : 'deny';
 }
 

@@ -9,6 +9,7 @@ import type { AnyEventFrame, NavigateEvent } from '../shared/ipc';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../shared/proto';
 import { routeCoreEvents } from './core-events';
 import {
+  clickableAfterClose,
   MAX_LIVE_NOTICES,
   NotificationCenter,
   noticeFor,
@@ -30,7 +31,7 @@ const change = (to: number, requestId = 'b9uvdi8tk9kahl8ppvbg'): RequestNotifica
 
 /** Recording stand-in for Electron's Notification (the real one needs a running Electron). */
 function recordingPorts(supported = true) {
-  const shown: Array<{ notice: DesktopNotice; click(): void; dismiss(): void; closed: boolean }> = [];
+  const shown: Array<{ notice: DesktopNotice; click(): void; dismiss(reason?: string): void; closed: boolean }> = [];
   const opened: NavigateEvent[] = [];
   const ports: NotificationPorts = {
     supported: () => supported,
@@ -76,12 +77,35 @@ describe('NotificationCenter', () => {
 
   it('keeps a bounded number alive, closing the oldest', () => {
     const { ports, shown } = recordingPorts();
-    const center = new NotificationCenter(ports);
+    const center = new NotificationCenter(ports, 'linux');
     for (let i = 0; i < MAX_LIVE_NOTICES + 2; i++) center.notify(change(STATE_COMPLETE, `r${i}`));
     expect(center.liveCount).toBe(MAX_LIVE_NOTICES);
     expect(shown.map((s) => s.closed)).toEqual([true, true, ...Array<boolean>(MAX_LIVE_NOTICES).fill(false)]);
-    shown.at(-1)?.dismiss();
+    shown.at(-1)?.dismiss('userCanceled');
     expect(center.liveCount).toBe(MAX_LIVE_NOTICES - 1);
+  });
+
+  it('Windows: a toast that timed out into the Action Center still opens its request when clicked', () => {
+    const { ports, shown, opened } = recordingPorts();
+    const center = new NotificationCenter(ports, 'win32');
+    center.notify(change(STATE_FAIL));
+    shown[0]?.dismiss('timedOut');
+    expect(center.liveCount).toBe(1);
+    shown[0]?.click();
+    expect(opened).toEqual([{ context: 'local', requestId: 'b9uvdi8tk9kahl8ppvbg' }]);
+    // Dismissed by the operator: let go.
+    center.notify(change(STATE_FAIL, 'r2'));
+    shown[1]?.dismiss('userCanceled');
+    expect(center.liveCount).toBe(0);
+  });
+
+  it('decides per platform and reason whether a closed notification stays clickable', () => {
+    expect(clickableAfterClose('timedOut', 'win32')).toBe(true);
+    expect(clickableAfterClose(undefined, 'win32')).toBe(true);
+    expect(clickableAfterClose('userCanceled', 'win32')).toBe(false);
+    expect(clickableAfterClose('applicationHidden', 'win32')).toBe(false);
+    expect(clickableAfterClose(undefined, 'linux')).toBe(false);
+    expect(clickableAfterClose(undefined, 'darwin')).toBe(false);
   });
 });
 

@@ -1,7 +1,8 @@
 // From the core's `notification` events to desktop notifications: what each one says, how
 // urgent it is, and which request a click opens. NotificationCenter keeps the shown ones
 // referenced (a collected notification loses its click handler) and routes clicks to the
-// "open request" intent. The platform notification itself is a port (notifications.ts).
+// "open request" intent, also after a toast timed out into Windows' Action Center. The
+// platform notification itself is a port (notifications.ts).
 
 import type { RequestNotification } from '../shared/console-model';
 import type { NavigateEvent } from '../shared/ipc';
@@ -33,8 +34,8 @@ export interface ShownNotice {
 export interface NotificationPorts {
   /** Whether the platform can show notifications at all. */
   supported(): boolean;
-  /** Shows one; `onClick` and `onClose` are called by the platform. */
-  show(notice: DesktopNotice, handlers: { onClick(): void; onClose(): void }): ShownNotice;
+  /** Shows one; `onClick` and `onClose` (with Electron's reason, if any) are called by the platform. */
+  show(notice: DesktopNotice, handlers: { onClick(): void; onClose(reason?: string): void }): ShownNotice;
   /** The "open request" intent (RequestOpener.open). */
   open(target: NavigateEvent): void;
 }
@@ -42,10 +43,22 @@ export interface NotificationPorts {
 /** How many notifications are kept alive at once (older ones are closed). */
 export const MAX_LIVE_NOTICES = 10;
 
+/**
+ * Whether a notification can still be clicked after `close`: on Windows `close` also fires when
+ * the toast times out, while it stays in the Action Center (Electron says 'timedOut', or on
+ * older builds nothing). Only the operator's dismissal ends it.
+ */
+export function clickableAfterClose(reason: string | undefined, platform: NodeJS.Platform): boolean {
+  return reason === 'timedOut' || (platform === 'win32' && reason === undefined);
+}
+
 export class NotificationCenter {
   readonly #live = new Set<ShownNotice>();
 
-  constructor(private readonly ports: NotificationPorts) {}
+  constructor(
+    private readonly ports: NotificationPorts,
+    private readonly platform: NodeJS.Platform = process.platform,
+  ) {}
 
   /** Shows a core notification; false when the platform has no notifications. */
   notify(n: RequestNotification): boolean {
@@ -56,8 +69,8 @@ export class NotificationCenter {
         this.#live.delete(shown);
         this.ports.open(notice.target);
       },
-      onClose: () => {
-        this.#live.delete(shown);
+      onClose: (reason) => {
+        if (!clickableAfterClose(reason, this.platform)) this.#live.delete(shown);
       },
     });
     this.#live.add(shown);

@@ -19,10 +19,17 @@ export function electronNotificationPorts(options: {
         icon: options.iconPath,
       });
       n.on('click', handlers.onClick);
-      n.on('close', handlers.onClose);
+      n.on('close', (event) => handlers.onClose(event.reason));
       n.show();
       return { close: () => n.close() };
     },
     open: options.open,
   };
+}
+
+/** A notification that opens nothing (the tray hint); false where the platform has none. */
+export function showPlainNotification(title: string, body: string, iconPath: string): boolean {
+  if (!Notification.isSupported()) return false;
+  new Notification({ title, body, icon: iconPath }).show();
+  return true;
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TrayModel } from '../shared/console-model';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../shared/proto';
-import { TRAY_RECENT_LIMIT, trayView, type TrayMenuItem } from './tray-menu';
+import { TRAY_RECENT_LIMIT, trayClickShowsWindow, trayHint, trayView, type TrayMenuItem } from './tray-menu';
 
 const recent = (n: number, state = STATE_RUNNING): TrayModel['recent'] =>
   Array.from({ length: n }, (_, i) => ({
@@ -80,5 +80,18 @@ describe('trayView', () => {
     const ids = view.menu.flatMap((i) => (i.type === 'action' || i.type === 'checkbox' ? [i.id] : []));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual(expect.arrayContaining(['toggle-window', 'close-to-tray', 'quit']));
+  });
+});
+
+describe('tray clicks and the first-hide hint', () => {
+  it('a click shows the window on Windows and Linux; on macOS it only opens the menu', () => {
+    expect(trayClickShowsWindow('win32')).toBe(true);
+    expect(trayClickShowsWindow('linux')).toBe(true);
+    expect(trayClickShowsWindow('darwin')).toBe(false);
+  });
+
+  it("says where the app went, in the platform's words, and how to quit or turn it off", () => {
+    expect(trayHint('darwin').body).toMatch(/in the menu bar.*Quit from its menu bar menu/);
+    expect(trayHint('win32').body).toMatch(/in the tray.*Keep running in the tray when the window closes/);
   });
 });

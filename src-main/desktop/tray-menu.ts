@@ -91,3 +91,23 @@ export function trayView(model: TrayModel, ui: TrayUiState): TrayView {
   );
   return { iconVariant: trayIconVariant(model), tooltip: trayTooltip(model), menu };
 }
+
+/**
+ * Whether a plain click on the icon shows the window. On macOS a click opens the icon's menu (and
+ * Electron emits `click` too): showing the window there would pop it up on every attempt to use
+ * the menu, and leave the menu's Show/Hide label stale.
+ */
+export function trayClickShowsWindow(platform: NodeJS.Platform): boolean {
+  return platform !== 'darwin';
+}
+
+/** Told once, the first time closing the window only hid it. */
+export function trayHint(platform: NodeJS.Platform): { title: string; body: string } {
+  const where = platform === 'darwin' ? 'menu bar' : 'tray';
+  return {
+    title: 'Spin Cycle is still running',
+    body:
+      `Closing the window keeps Spin Cycle in the ${where}, watching your requests. ` +
+      `Quit from its ${where} menu, or untick "Keep running in the tray when the window closes" there.`,
+  };
+}

@@ -4,12 +4,21 @@
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import type { TrayModel } from '../shared/console-model';
 import { trayIconFile } from './icons';
-import { trayView, type TrayAction, type TrayMenuItem, type TrayUiState, type TrayView } from './tray-menu';
+import {
+  trayClickShowsWindow,
+  trayView,
+  type TrayAction,
+  type TrayMenuItem,
+  type TrayUiState,
+  type TrayView,
+} from './tray-menu';
 
 export interface TrayController {
   update(model: TrayModel, ui: TrayUiState): void;
   /** The menu currently shown (e2e hooks read it). */
   readonly menu: Menu | null;
+  /** Emits a click on the icon as the OS would (e2e hooks). */
+  emitClick(): void;
   readonly view: TrayView | null;
   destroy(): void;
 }
@@ -39,13 +48,13 @@ export function createTray(options: {
   iconsDir: string;
   platform: NodeJS.Platform;
   onAction: (action: TrayAction) => void;
-  /** A plain click on the icon (Windows; macOS and Linux open the menu instead). */
+  /** A plain click on the icon, where it does not open the menu (trayClickShowsWindow). */
   onClick: () => void;
 }): TrayController {
   const image = (variant: TrayView['iconVariant']) =>
     nativeImage.createFromPath(trayIconFile(options.iconsDir, variant, options.platform));
   const tray = new Tray(image('idle'));
-  tray.on('click', options.onClick);
+  if (trayClickShowsWindow(options.platform)) tray.on('click', options.onClick);
   let menu: Menu | null = null;
   let view: TrayView | null = null;
   let shownVariant: TrayView['iconVariant'] = 'idle';
@@ -63,6 +72,9 @@ export function createTray(options: {
     },
     get menu() {
       return menu;
+    },
+    emitClick() {
+      tray.emit('click');
     },
     get view() {
       return view;

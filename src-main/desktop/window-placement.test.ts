@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFS, loadPrefs, parsePrefs, PREFS_FILE, savePrefs } from './desktop-prefs';
+import { closeToTrayEnabled, DEFAULT_PREFS, loadPrefs, parsePrefs, PREFS_FILE, savePrefs } from './desktop-prefs';
 import { DEFAULT_SIZE, MIN_SIZE, onCloseRequested, placeWindow } from './window-placement';
 
 const laptop = { x: 0, y: 0, width: 1440, height: 875 };
@@ -53,11 +53,26 @@ describe('onCloseRequested', () => {
   });
 });
 
+describe('close to tray', () => {
+  it('follows whether a tray icon shows until the operator chooses', () => {
+    expect(closeToTrayEnabled(DEFAULT_PREFS, true)).toBe(true);
+    // Stock GNOME: no tray icon, so closing the window quits.
+    expect(closeToTrayEnabled(DEFAULT_PREFS, false)).toBe(false);
+    expect(closeToTrayEnabled({ ...DEFAULT_PREFS, closeToTray: false }, true)).toBe(false);
+    expect(closeToTrayEnabled({ ...DEFAULT_PREFS, closeToTray: true }, false)).toBe(true);
+  });
+});
+
 describe('desktop preferences file', () => {
-  it('round-trips and defaults closeToTray to true', () => {
+  it('round-trips; close to tray follows the platform until chosen', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sc-desktop-'));
     expect(loadPrefs(dir)).toEqual(DEFAULT_PREFS);
-    const prefs = { window: { x: 5, y: 6, width: 900, height: 700, maximized: true }, closeToTray: false };
+    expect(DEFAULT_PREFS).toEqual({ window: null, closeToTray: null, trayHintShown: false });
+    const prefs = {
+      window: { x: 5, y: 6, width: 900, height: 700, maximized: true },
+      closeToTray: false,
+      trayHintShown: true,
+    };
     savePrefs(dir, prefs);
     expect(loadPrefs(dir)).toEqual(prefs);
     expect(JSON.parse(readFileSync(path.join(dir, PREFS_FILE), 'utf8'))).toEqual(prefs);
@@ -69,6 +84,7 @@ describe('desktop preferences file', () => {
     expect(parsePrefs('{"window":{"x":"1","y":0,"width":10,"height":10},"closeToTray":false}')).toEqual({
       window: null,
       closeToTray: false,
+      trayHintShown: false,
     });
     expect(parsePrefs('{"window":{"x":1,"y":2,"width":-5,"height":10},"closeToTray":"yes"}')).toEqual(DEFAULT_PREFS);
     const dir = mkdtempSync(path.join(tmpdir(), 'sc-desktop-'));

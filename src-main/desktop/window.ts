@@ -1,12 +1,13 @@
 // Creates the console window with a locked-down renderer: context isolation, sandbox, no Node,
-// a Content-Security-Policy header, no navigation away from our page (web links open in the
-// system browser), no pop-ups, no permissions. Placement comes from window-placement.ts.
+// the page from app://console with its Content-Security-Policy header (renderer-protocol.ts),
+// no navigation away from it (web links open in the system browser), no pop-ups, no permission
+// but the clipboard. Placement comes from window-placement.ts.
 
 import { BrowserWindow, shell, type IpcMainInvokeEvent } from 'electron';
-import { pathToFileURL } from 'node:url';
-import { withContentSecurityPolicy } from './csp';
+import { decideNavigation, decideNewWindow } from './navigation-policy';
+import { permissionGranted } from './permission-policy';
+import { isConsolePage, PAGE_URL } from './renderer-origin';
 import { secureWebPreferences } from './web-preferences';
-import { decideNavigation, decideNewWindow, isSamePage } from './navigation-policy';
 import { MIN_SIZE, type Placement } from './window-placement';
 
 export interface ConsoleWindow {
@@ -16,9 +17,6 @@ export interface ConsoleWindow {
 
 export interface WindowOptions {
   readonly preloadPath: string;
-  /** Built renderer's index.html, or a dev server URL (electron-vite dev). */
-  readonly rendererFile: string;
-  readonly devServerUrl?: string | undefined;
   readonly placement: Placement;
   readonly iconPath: string;
 }
@@ -41,19 +39,19 @@ export function createConsoleWindow(options: WindowOptions): ConsoleWindow {
     webPreferences: secureWebPreferences(options.preloadPath),
   });
 
-  const pageUrl = options.devServerUrl ?? pathToFileURL(options.rendererFile).href;
   const contents = window.webContents;
-
-  contents.session.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: withContentSecurityPolicy(details.responseHeaders) });
-  });
-  contents.session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  contents.session.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(permissionGranted(permission, details.requestingUrl)),
+  );
+  contents.session.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
+    permissionGranted(permission, requestingOrigin),
+  );
   contents.setWindowOpenHandler(({ url }) => {
     if (decideNewWindow(url) === 'open-external') openExternal(url);
     return { action: 'deny' };
   });
   const guard = (event: { preventDefault(): void }, url: string): void => {
-    const decision = decideNavigation(url, pageUrl);
+    const decision = decideNavigation(url);
     if (decision === 'allow') return;
     event.preventDefault();
     if (decision === 'open-external') openExternal(url);
@@ -66,9 +64,7 @@ export function createConsoleWindow(options: WindowOptions): ConsoleWindow {
     if (placement.maximized) window.maximize();
     window.show();
   });
-
-  if (options.devServerUrl) void window.loadURL(options.devServerUrl);
-  else void window.loadFile(options.rendererFile);
+  void window.loadURL(PAGE_URL);
 
   const isTrustedSender = (event: IpcMainInvokeEvent): boolean => {
     const frame = event.senderFrame;
@@ -77,7 +73,7 @@ export function createConsoleWindow(options: WindowOptions): ConsoleWindow {
       event.sender === contents &&
       frame !== null &&
       frame === contents.mainFrame &&
-      isSamePage(frame.url, pageUrl)
+      isConsolePage(frame.url)
     );
   };
 

@@ -16,7 +16,7 @@ export class LinkError extends Error {
   }
 }
 
-/** What the JR calls on the RM (protocol.md R8, R4). */
+/** What the JR calls on the RM (docs/protocol/wire.md R8, R4). */
 export interface RequestManagerLink {
   /** POST /api/v1/requests/:id/log */
   createJobLog(requestId: string, log: JobLog): Promise<void>;
@@ -24,7 +24,7 @@ export interface RequestManagerLink {
   finishRequest(requestId: string, state: State): Promise<void>;
 }
 
-/** What the RM calls on the JR (protocol.md J1-J4). */
+/** What the RM calls on the JR (docs/protocol/wire.md J1-J4). */
 export interface JobRunnerLink {
   /** POST /api/v1/job-chains */
   createJobChain(chain: JobChain): Promise<void>;

@@ -41,6 +41,11 @@ export type EmbeddedEngineState = 'not-started' | 'starting' | 'running' | 'stop
 /** Pushed when console main's state changes and as a periodic heartbeat. */
 export interface StatusEvent {
   readonly embeddedEngine: EmbeddedEngineState;
+  /**
+   * Why the embedded engine is `failed` (what happened, with its last log line, and whether it
+   * is being restarted or the console stopped trying); null in every other state.
+   */
+  readonly engineDetail: string | null;
   /** ISO-8601 time at which main produced this status. */
   readonly time: string;
 }

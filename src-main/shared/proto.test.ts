@@ -1,5 +1,5 @@
 // Wire compatibility of the proto codecs: every JSON body the original Spin Cycle sent or
-// received (../shared/spec/fixtures/http) decodes, and what Go wrote encodes back byte for byte.
+// received (test/fixtures/http) decodes, and what Go wrote encodes back byte for byte.
 
 import { describe, expect, it } from 'vitest';
 import { allExchanges, type Exchange } from '../../test/support/http-fixtures';
@@ -13,7 +13,7 @@ const codec = <T>(decode: (v: unknown) => T, encode: (x: T) => string): Codec =>
 
 const isRM = (ex: Exchange) => /:1888[78]$/.test(ex.request.headers.host ?? '');
 
-/** Which message a body is, from the endpoint it went to (protocol.md §4-5). */
+/** Which message a body is, from the endpoint it went to (docs/protocol/wire.md §4-5). */
 function requestCodec(ex: Exchange): Codec | null {
   const p = ex.path;
   if (ex.method === 'POST' && p === '/api/v1/requests')

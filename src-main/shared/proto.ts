@@ -1,5 +1,5 @@
 // The seed's `proto` package (Spin Cycle @ bca299b, proto/const.go and proto/s2s.go) under its
-// own names, plus decoders and encoders for its exact JSON (../shared/spec/protocol.md §1-3).
+// own names, plus decoders and encoders for its exact JSON (docs/protocol/wire.md §1-3).
 //
 // Representation choices, kept lossless so that decode then encode gives the same bytes:
 // - times (Go time.Time) stay the RFC 3339 strings they were on the wire (`Time`); the engine

@@ -1,7 +1,8 @@
 // Entry point of the web mode: starts console main's core under plain Node and serves it
 // with the built renderer on http://127.0.0.1 (built to out/main/serve.js; `npm start -- --web`).
 // Environment: SPINCYCLE_WEB_PORT (default 0 = free port), SPINCYCLE_WEB_TOKEN (default
-// random; tests set it), SPINCYCLE_RENDERER_DIR (default out/renderer).
+// random; tests set it), SPINCYCLE_RENDERER_DIR (default out/renderer), SPINCYCLE_E2E_HOOKS=1
+// (the end-to-end tests' `navigate` trigger, test-trigger.ts).
 // Prints one line "Spin Cycle console: <url>" and runs until SIGINT/SIGTERM.
 
 import { readFileSync } from 'node:fs';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     staticRoot: process.env.SPINCYCLE_RENDERER_DIR || resolve(projectRoot, 'out/renderer'),
     port: parsePort(process.env.SPINCYCLE_WEB_PORT),
     token: process.env.SPINCYCLE_WEB_TOKEN || undefined,
+    testHooks: process.env.SPINCYCLE_E2E_HOOKS === '1',
   });
   console.log(`Spin Cycle console: ${bridge.url}`);
 

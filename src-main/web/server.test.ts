@@ -244,3 +244,54 @@ describe('calls and events', () => {
     expect((await httpGet('/')).status).toBe(200);
   });
 });
+
+describe('the end-to-end navigate trigger', () => {
+  function post(port: number, path: string, body: string): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method: 'POST' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+  const target = JSON.stringify({ context: 'local', requestId: 'b9uvdi8tk9kahl8ppvbg' });
+
+  it('is off by default: nothing is emitted', async () => {
+    const c = await client();
+    const res = await post(bridge.port, `/__e2e/navigate?token=${TOKEN}`, target);
+    expect(res.status).toBe(405);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.frames.filter((f) => f.event === 'navigate')).toEqual([]);
+    c.ws.close();
+  });
+
+  it('with test hooks, sends the navigate event to connected pages; checks the token and the body', async () => {
+    const hooked = await startWebBridge({
+      handlers: core.handlers,
+      events: core.events,
+      staticRoot: dir,
+      token: TOKEN,
+      testHooks: true,
+    });
+    try {
+      const c = await client();
+      expect((await post(hooked.port, '/__e2e/navigate', target)).status).toBe(401);
+      expect((await post(hooked.port, '/__e2e/navigate?token=wrong-wrong-wrong-wrong', target)).status).toBe(401);
+      const bad = await post(hooked.port, `/__e2e/navigate?token=${TOKEN}`, '{"context":"local","requestId":"a/b"}');
+      expect(bad).toEqual({ status: 400, body: 'Bad request: requestId: expected a request id\n' });
+      expect((await post(hooked.port, `/__e2e/navigate?token=${TOKEN}`, 'x'.repeat(5000))).status).toBe(413);
+
+      expect((await post(hooked.port, `/__e2e/navigate?token=${TOKEN}`, target)).status).toBe(200);
+      const frame = await c.next((f) => f.event === 'navigate');
+      expect(frame.payload).toEqual({ context: 'local', requestId: 'b9uvdi8tk9kahl8ppvbg' });
+      expect(c.frames.filter((f) => f.event === 'navigate')).toHaveLength(1);
+      c.ws.close();
+    } finally {
+      await hooked.close();
+    }
+  });
+});

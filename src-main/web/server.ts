@@ -11,6 +11,7 @@ import type { ContractHandlers } from '../console/handlers';
 import { WEB_SOCKET_PATH, WEB_TOKEN_PARAM } from '../shared/ipc';
 import { serveConnection } from './connection';
 import { securityHeaders, sendText, serveStatic } from './static-files';
+import { handleNavigateTrigger, NAVIGATE_TRIGGER_PATH } from './test-trigger';
 import { generateToken, tokensEqual } from './token';
 
 export interface WebBridgeOptions {
@@ -24,6 +25,8 @@ export interface WebBridgeOptions {
   readonly token?: string;
   /** Largest accepted WebSocket frame, bytes. Default 1 MiB. */
   readonly maxPayload?: number;
+  /** Accept the end-to-end tests' `navigate` trigger (test-trigger.ts). Default off. */
+  readonly testHooks?: boolean;
 }
 
 export interface WebBridge {
@@ -68,12 +71,17 @@ export async function startWebBridge(options: WebBridgeOptions): Promise<WebBrid
       sendText(res, 403, `Forbidden: open ${origin}/ instead\n`, headers);
       return;
     }
-    const { pathname } = new URL(req.url ?? '/', origin);
+    const url = new URL(req.url ?? '/', origin);
+    const { pathname } = url;
     if (pathname === WEB_SOCKET_PATH) {
       sendText(res, 426, 'This endpoint speaks WebSocket only\n', headers);
       return;
     }
-    serveStatic(options.staticRoot, req, res, pathname, headers).catch(() => {
+    const served =
+      options.testHooks && pathname === NAVIGATE_TRIGGER_PATH
+        ? handleNavigateTrigger(req, res, url, token, options.events, headers)
+        : serveStatic(options.staticRoot, req, res, pathname, headers);
+    served.catch(() => {
       if (!res.headersSent) sendText(res, 500, 'Internal error\n', headers);
       else res.destroy();
     });

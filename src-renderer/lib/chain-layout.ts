@@ -1,8 +1,7 @@
 // Layered (Sugiyama-style) left-to-right layout of the chain graph, hand-rolled.
-// Why not a library: @dagrejs/dagre 3.1.3 took 25,549 ms to lay out a 10,002-node
-// rolling-restart-shaped chain on this machine (Node 20, 2 cores), elkjs is in the same
-// range; the target is a first render under 1.5 s. This does longest-path layering, two
-// barycenter ordering sweeps and centred rows, in O((V + E) log V): ~30-60 ms at 10k nodes.
+// Why not a library: general layout libraries (@dagrejs/dagre, elkjs) take many times the
+// first-render budget on a 10,000-job chain (docs/benchmarks.md). This does longest-path
+// layering, two barycenter ordering sweeps and centred rows, in O((V + E) log V).
 
 import type { Graph } from './chain-graph';
 

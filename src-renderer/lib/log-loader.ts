@@ -2,13 +2,13 @@
 // the first lines paint at once, then the rest in the background, each appended to one
 // LogIndex. The index is plain data (never made reactive); `onslice` tells the view.
 //
-// Later slices are small (512 K characters): receiving and indexing one is a task of a few tens
-// of ms for the page, so the log keeps scrolling while it loads (8 M slices made ~400 ms tasks,
-// and loading took no less: the page's cost is per character). The next slice is asked for
-// before this one is indexed, so main reads while the page works (more ahead gained nothing).
+// Later slices are small (512 K characters): receiving and indexing one is a short task for the
+// page, so the log keeps scrolling while it loads (the page's cost is per character, so bigger
+// slices only make longer tasks, not a faster load). The next slice is asked for before this one
+// is indexed, so main reads while the page works; asking further ahead gains nothing.
 // While the operator scrolls, reading waits for a pause (scroll-activity.ts) unless the view is
-// near the end of what has been read: each slice's arrival cost the scrolling page a 25-45 ms
-// frame, and console main's reading took the other core.
+// near the end of what has been read: each slice's arrival costs the scrolling page a slow frame,
+// and console main's reading competes with the page for the CPU.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
 import type { JobLogText } from '../../src-main/shared/console-model';

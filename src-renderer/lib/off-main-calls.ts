@@ -1,10 +1,8 @@
 // In web mode, contract calls whose answers are big text (jobLogText: a slice of up to 1 MB of
 // log) are made by a worker over a WebSocket of its own (contract-worker.ts), not by the page.
-// Receiving such a frame costs the thread that owns the socket 20-40 ms (WebSocket receipt and
-// JSON.parse), a dropped frame or two each time while a log loads under a scrolling view; the
-// worker hands the page the parsed answer, which a page takes in under a millisecond (measured
-// in Chromium here: one 512 K-character slice every 150 ms under a 997 px-a-frame scroll left
-// 97 % of frames under 16 ms through the page's socket, 99.5-99.9 % through a worker).
+// Receiving such a frame (WebSocket receipt and JSON.parse) is a long task for the thread that
+// owns the socket, which drops frames while a log loads under a scrolling view; the worker hands
+// the page the parsed answer, which the page takes in at once.
 // Should the worker fail to start, its calls fall back to the page's own transport.
 
 import type { CallFrame, ConsoleApi, MethodName, ReplyFrame } from '../../src-main/shared/ipc';

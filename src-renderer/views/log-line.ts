@@ -1,9 +1,8 @@
 // One line element of the log viewer (LogViewer), built once and rewritten in place by hand, as
 // the requests list's rows are (request-row.ts): a scroll hands each screen slot another line and
-// only what differs is written, a plain line's text through the one text node it keeps. Svelte's
-// keyed {#each} did the same through its effects: under a 997 px-a-frame scroll (every line new
-// each frame) its flush cost 2.3 ms a frame, 4.5 ms on a freshly opened page (CPU profiles of the
-// UI bench); see the README for the figures with these elements.
+// only what differs is written, a plain line's text through the one text node it keeps. A keyed
+// Svelte {#each} would do the same through its effects, at a higher cost per frame when a fast
+// scroll makes every line on screen new each frame (the log's scroll figures: docs/benchmarks.md).
 // The markup and test ids are the viewer's; its CSS lives in LogViewer.svelte (:global rules
 // under .window, as these elements are not Svelte's); marks and ANSI colours are global styles.
 

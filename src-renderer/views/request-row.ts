@@ -1,8 +1,8 @@
 // One row element of the requests list (RequestsView), built once and rewritten in place by hand:
 // a scroll moves a row (moveTo) or gives it another request, and only the text and attributes
-// that differ are written. Svelte's template did the same through its effects; for 17 new rows a frame (600 px
-// steps on the UI bench) that cost 2.7-2.9 ms of script a frame, this ~1 ms (CPU profiles), and
-// the frames under 16 ms went from 74-89 % (6 runs) to 85-98 % (9 runs).
+// that differ are written. Svelte's template effects would do the same work for every new row of
+// every frame of a fling, at a higher script cost per frame (the list's scroll figures:
+// docs/benchmarks.md).
 // The markup and test ids are the list's; its CSS lives in RequestsView.svelte (:global rules
 // under .table, as these elements are not Svelte's).
 

@@ -94,8 +94,8 @@ export const MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   `,
 
-  // 2: log text is indexed in batches off the ingest path (one INSERT ... SELECT per batch is
-  // ~7x faster than a per-row trigger); the index's high-water mark is kept in fts_progress.
+  // 2: log text is indexed in batches off the ingest path (one INSERT ... SELECT per batch
+  // instead of a per-row trigger); the index's high-water mark is kept in fts_progress.
   // Everything stored under version 1 was indexed by the trigger.
   `
   DROP TRIGGER job_logs_text_insert;

@@ -1,6 +1,6 @@
-// A typed client for every endpoint of a 2017-protocol Request Manager (protocol.md §4), ours
-// and the original alike, over the shared transport (timeouts, retries, credentials). The
-// server's plain-text error body becomes the error's message, unchanged.
+// A typed client for every endpoint of a 2017-protocol Request Manager (docs/protocol/wire.md
+// §4), ours and the original alike, over the shared transport (timeouts, retries, credentials).
+// The server's plain-text error body becomes the error's message, unchanged.
 
 import {
   decodeJobChain,

@@ -1,5 +1,5 @@
-// buildChain: the worked examples of request-specs.md §7, the build rules of §3-4, every
-// RequestError text, determinism, and a 10,000-item each.
+// buildChain: the worked examples of docs/protocol/request-specs.md §7, the build rules of
+// §3-4, every RequestError text, determinism, and a 10,000-item each.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../shared/proto';
@@ -22,7 +22,7 @@ async function specs(yaml: string, factory: JobFactory): Promise<SpecSet> {
   return loadSpecs(dir, factory);
 }
 
-// ---- request-specs.md §7 ----------------------------------------------------------------------
+// ---- docs/protocol/request-specs.md §7 --------------------------------------------------------
 
 const RESTART_SERVICE = `
 noop-node:
@@ -149,7 +149,7 @@ const exampleFactory = (members: JsonObject[string] = ['web1', 'web2']) =>
     },
   );
 
-describe('buildChain: worked examples (request-specs.md §7)', () => {
+describe('buildChain: worked examples (docs/protocol/request-specs.md §7)', () => {
   it('7.1 linear chain with retry and an optional default', async () => {
     const f = exampleFactory();
     const s = await specs(RESTART_SERVICE, f);

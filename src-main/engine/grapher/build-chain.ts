@@ -1,6 +1,7 @@
-// Turns a request (type + args) into a job chain, following request-specs.md §3-4: scopes,
-// required/optional args, node args (renames and static values), sets, each fan-out with
-// repeat_ wrappers, sub-sequences between start/end noops named after the node, deps.
+// Turns a request (type + args) into a job chain, following docs/protocol/request-specs.md
+// §3-4: scopes, required/optional args, node args (renames and static values), sets, each
+// fan-out with repeat_ wrappers, sub-sequences between start/end noops named after the node,
+// deps.
 // Differences from the original, on purpose: job ids `<name>@<n>` count from 1 per request in
 // a fixed order (nodes in declaration order within each build pass), so the same spec and args
 // always give the same chain; an empty `each` list or an unknown sub-sequence is a clear
@@ -132,7 +133,8 @@ class ChainBuilder {
     return this.job(noop.type, base, this.remap(noop.args, scope, noop.type), NOOP_OPTIONS);
   }
 
-  /** A node is buildable once its each list and every `given` are in scope (§4 step 3). */
+  /** A node is buildable once its each list and every `given` are in scope
+   * (docs/protocol/request-specs.md §4, step 3). */
   private buildable(node: NodeSpec, scope: JsonObject): boolean {
     if (node.each && !has(scope, node.each.list)) return false;
     for (const a of node.args) {

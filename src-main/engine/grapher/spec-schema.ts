@@ -1,5 +1,6 @@
-// The in-memory form of request specs after loading and validation (request-specs.md §2 plus
-// our additions: static args and `timeout`), and the YAML keys each level accepts.
+// The in-memory form of request specs after loading and validation
+// (docs/protocol/request-specs.md §2 plus our additions: static args and `timeout`), and the
+// YAML keys each level accepts.
 
 import type { JsonValue } from '../../shared/proto';
 

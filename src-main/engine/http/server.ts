@@ -1,5 +1,5 @@
 // The engine's HTTP layer: a small router that answers like the original's labstack echo v2
-// (protocol.md §1): plain-text error bodies, 404 `Not Found` for unknown paths, 405
+// (docs/protocol/wire.md §1): plain-text error bodies, 404 `Not Found` for unknown paths, 405
 // `Method Not Allowed` for a known path with another method, JSON bodies only with an
 // application/json content type (415 otherwise), a size limit on bodies (413).
 // Hand-rolled on node:http rather than a framework: every status, header and error text must

@@ -1,6 +1,6 @@
-// The job interface (runner.md §1), as TypeScript: what a job type implements, and the
-// factory both the Request Manager (create, serialize) and the Job Runner (deserialize, run,
-// stop, status) make jobs with. Built-in types live beside this file; operators add their own
+// The job interface (docs/protocol/runner.md §1), as TypeScript: what a job type implements,
+// and the factory both the Request Manager (create, serialize) and the Job Runner (deserialize,
+// run, stop, status) make jobs with. Built-in types live beside this file; operators add their own
 // as JavaScript modules in a jobs folder (see load-job-modules.ts and the README).
 
 import type { JsonObject, State } from '../../shared/proto';
@@ -55,7 +55,7 @@ export interface JobType {
   make(id: string): Job;
 }
 
-/** The thrown error's text when a type is unknown (runner.md job/errors.go). */
+/** The thrown error's text when a type is unknown (docs/protocol/runner.md §1). */
 export const UNKNOWN_JOB_TYPE = 'unknown job type';
 
 export class JobFactory {

@@ -1,6 +1,7 @@
 // The `noop` job type: does nothing and succeeds. The grapher puts one at the start and end of
-// every sequence (request-specs.md), so it is on the dispatch hot path: it returns one shared,
-// frozen result directly (no promise), which the runner settles without allocating.
+// every sequence (docs/protocol/request-specs.md §4), so it is on the dispatch hot path: it
+// returns one shared, frozen result directly (no promise), which the runner settles without
+// allocating.
 
 import { STATE_COMPLETE } from '../../shared/proto';
 import type { Job, JobReturn, JobType } from './job';

@@ -13,7 +13,7 @@ const texts = (f: () => unknown): string => {
   return 'no error';
 };
 
-describe('planChain: validation (runner.md §2 texts, in order)', () => {
+describe('planChain: validation (docs/protocol/runner.md §2 texts, in order)', () => {
   it('two first jobs (fixture 180, which crashed the original)', () => {
     const chain = readWire(readExchange('180-jr-create-job-chain-invalid-crashes.txt').request.body, decodeJobChain);
     expect(texts(() => planChain(chain))).toBe('chain has 2 first job(s), should have one (first job(s) = [a@1 b@2])');

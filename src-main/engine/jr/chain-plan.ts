@@ -1,6 +1,6 @@
-// Checks a posted job chain (runner.md §2, the original's texts, in its order) and turns it
-// into the index form the traverser runs on: job ids sorted, parents/children as index lists,
-// in-degrees, computed once per chain so that dispatch never scans the chain.
+// Checks a posted job chain (docs/protocol/runner.md §2, the original's texts, in its order)
+// and turns it into the index form the traverser runs on: job ids sorted, parents/children as
+// index lists, in-degrees, computed once per chain so that dispatch never scans the chain.
 // The original crashed on any invalid chain (fixtures 180/181); here it is a 400 with the text.
 
 import type { Job as ProtoJob, JobChain } from '../../shared/proto';

@@ -1,6 +1,7 @@
-// The Job Runner's HTTP API (protocol.md §5): J1-J4 on a Router, answering exactly like the
-// original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1, plain-text
-// errors) — except that an invalid chain is a 400 with the validation text instead of a crash.
+// The Job Runner's HTTP API (docs/protocol/wire.md §5): J1-J4 on a Router, answering exactly
+// like the original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1,
+// plain-text errors) — except that an invalid chain is a 400 with the validation text instead
+// of a crash.
 
 import os from 'node:os';
 import { decodeJobChain, encodeJobChainStatus, encodeJobStatusList } from '../../shared/proto';

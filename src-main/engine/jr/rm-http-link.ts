@@ -1,5 +1,5 @@
 // RequestManagerLink over HTTP: how a stand-alone Job Runner reaches the Request Manager
-// (protocol.md R8 `POST /api/v1/requests/:id/log` expecting 201, R4
+// (docs/protocol/wire.md R8 `POST /api/v1/requests/:id/log` expecting 201, R4
 // `PUT /api/v1/requests/:id/finish` expecting 200). node:http(s) with a keep-alive Agent and
 // a bounded number of sockets (calls beyond it wait in the agent's queue), so the many job logs
 // a chain has in flight at once (log-delivery.ts) reuse a few warm connections. Every call has

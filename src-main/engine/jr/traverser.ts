@@ -1,4 +1,4 @@
-// Runs one job chain (runner.md §3-§7, with the upstream defects fixed): every job whose
+// Runs one job chain (docs/protocol/runner.md §3-§7, with the upstream defects fixed): every job whose
 // parents are all COMPLETE starts at once; each try leaves one job log; retries wait
 // `retryWait` ms; a try longer than Job.args.timeout ms is aborted and logged TIMEOUT; stop
 // aborts running tries (the whole process group for shell jobs), and a job that ignores it is
@@ -13,8 +13,8 @@
 // jobs that need them (timeout, retry wait, abandon). A try that returns its result directly
 // (noop) is queued by index and settled after the start loop, not through a promise: a
 // 10,000-child fan-out starts its children back to back with no promise, reaction or closure
-// per child (a `.then` per child doubled the loop's cost and filled the young generation, so
-// scavenges landed inside it: bench/engine.bench.ts). All jobs share the chain's stop
+// per child, leaving next to nothing for the garbage collector to collect in the middle of the
+// loop (dispatch figures: docs/benchmarks.md). All jobs share the chain's stop
 // AbortSignal. The clock (performance.now(), no bigint) is read when run() is called and when
 // it returns, once per job in a start loop (see `unstamped`); the readings serve the job log,
 // J4's runtime and the dispatch latency alike.

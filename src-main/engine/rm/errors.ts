@@ -1,6 +1,7 @@
-// The Request Manager's error answers: the original's texts (protocol.md §4.3) where it had
-// one, and ours for the cases it got wrong (409 duplicate log, 404 log for an unknown request,
-// 400 for a job that is not in the chain, 502 when the job runner fails us).
+// The Request Manager's error answers: the original's texts (docs/protocol/wire.md §4.3) where
+// it had one, and ours for the cases it got wrong (409 duplicate log, 404 log for an unknown
+// request, 400 for a job that is not in the chain, 502 when the job runner fails us; listed in
+// docs/compatibility.md).
 
 import { HttpError } from '../http/server';
 import { LinkError } from '../links';

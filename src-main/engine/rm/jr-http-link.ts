@@ -1,5 +1,5 @@
-// JobRunnerLink over HTTP: the RM's client of a Job Runner's API (protocol.md §5), ours or the
-// original. Global fetch (undici keeps connections alive), a timeout per call, and errors as
+// JobRunnerLink over HTTP: the RM's client of a Job Runner's API (docs/protocol/wire.md §5),
+// ours or the original. Global fetch (undici keeps connections alive), a timeout per call, and errors as
 // the original client words them: `unsuccessful status code: <n> (response body: <body>)`
 // with the status kept in LinkError.status; no status when the JR could not be reached.
 // A call whose kept-alive connection turns out to be closed by the JR (it restarted: undici's

@@ -1,9 +1,9 @@
-// The Request Manager's logic behind its twelve endpoints (protocol.md §4), independent of
-// HTTP: routes.ts maps requests onto these methods, in-process-link.ts lets a JR in the same
-// process call createJobLog/finishRequest directly. Errors are HttpErrors with the statuses
-// and texts the routes answer.
+// The Request Manager's logic behind its twelve endpoints (docs/protocol/wire.md §4),
+// independent of HTTP: routes.ts maps requests onto these methods, in-process-link.ts lets a JR
+// in the same process call createJobLog/finishRequest directly. Errors are HttpErrors with the
+// statuses and texts the routes answer.
 //
-// Decisions (README "Request Manager"):
+// Decisions (docs/compatibility.md):
 // - create = build + store + start; the answer is the request as it is after the JR took the
 //   chain (RUNNING, startedAt set; or already finished for a fast chain). If the JR does not
 //   take it, the request ends FAIL with a synthetic job log and create answers 502.

@@ -1,8 +1,8 @@
-// The Request Manager's HTTP API (protocol.md §4.1): twelve routes under /api/v1/ onto
+// The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
 // RequestManager, bodies encoded by proto's Go-exact encoders, and our extensions
 // (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
 // request read or created carries its args as an additive key. Statuses that differ from the
-// original are listed in the README ("Request Manager").
+// original are listed in docs/compatibility.md.
 
 import {
   decodeCreateRequestParams,

@@ -1,6 +1,7 @@
 // The job log the RM writes itself when it ends a request the JR cannot end (it refused the
 // chain, lost it, died with the engine, or does not know it on stop). Like the JR's entries for
-// jobs that never ran (runner.md §6) it has try 0, times 0 and exit 1; `error` says why.
+// jobs that never ran (docs/protocol/runner.md §6) it has try 0, times 0 and exit 1; `error`
+// says why.
 // It is filed under the job that was most likely about to run or running: the first (by id)
 // job without any log whose parents all completed; else the first job without a log; else the
 // first whose try-0 slot is free; else the pseudo job id `request-manager` (which cannot
