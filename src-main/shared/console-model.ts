@@ -14,6 +14,22 @@ export interface Context {
   envColor: string | null;
   /** The engine the console starts itself (its URL is filled in at start). */
   embedded: boolean;
+  /** How it proves who it is, when its server asks (none when absent). */
+  auth?: ContextAuth | null;
+}
+
+/**
+ * How a context proves who it is to its server: only what is not secret. The values of its
+ * headers are secrets, kept outside the cache (console/credentials.ts).
+ */
+export interface ContextAuth {
+  /** Names of headers sent with every call, e.g. `Authorization`. */
+  headers: string[];
+  /** A PEM file of certificate authorities to trust instead of the system's. */
+  caFile: string | null;
+  /** PEM files of a client certificate and its key (the key readable by its owner only). */
+  certFile: string | null;
+  keyFile: string | null;
 }
 
 /** Where a cached request came from. */
@@ -252,6 +268,13 @@ export const FINAL_STATES: ReadonlySet<number> = new Set([
   RequestState.FAIL,
   RequestState.TIMEOUT,
   RequestState.STOPPED,
+]);
+
+/** States of a request still to end (a suspended one waits to be resumed). */
+export const UNFINISHED_STATES: ReadonlySet<number> = new Set([
+  RequestState.PENDING,
+  RequestState.RUNNING,
+  RequestState.SUSPENDED,
 ]);
 
 /** Which protocol a context's server speaks. */

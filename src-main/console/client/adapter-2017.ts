@@ -89,7 +89,10 @@ export class Adapter2017 implements RmApi {
   }
 
   getRequest(id: string): Promise<RmRequest> {
-    return this.transport.call('GET', `/api/v1/requests/${segment(id)}`, { decode: (v) => decodeRequestAndArgs(v) });
+    return this.transport.call('GET', `/api/v1/requests/${segment(id)}`, {
+      decode: (v) => decodeRequestAndArgs(v),
+      object: 'a request',
+    });
   }
 
   stopRequest(id: string): Promise<void> {

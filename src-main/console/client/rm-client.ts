@@ -106,7 +106,7 @@ export class RmClient {
   // ---- transport ----
 
   private get<T>(path: string, decode: (v: unknown) => T): Promise<T> {
-    return this.transport.call('GET', path, { decode });
+    return this.transport.call('GET', path, { decode, object: OBJECTS.get(decode) });
   }
 
   /** Sends one call; returns the decoded body (undefined without a decoder). */
@@ -117,9 +117,17 @@ export class RmClient {
     expect = 200,
     decode?: (v: unknown) => T,
   ): Promise<T> {
-    return this.transport.call(method, path, { body, expect, decode });
+    return this.transport.call(method, path, { body, expect, decode, object: decode && OBJECTS.get(decode) });
   }
 }
+
+/** Answers that are one object: an empty or `null` one is refused, not read as a zero value. */
+const OBJECTS = new Map<unknown, string>([
+  [decodeRequest, 'a request'],
+  [decodeRequestStatus, 'a request status'],
+  [decodeJobChain, 'a job chain'],
+  [decodeJobLog, 'a job log'],
+]);
 
 /** A path segment: '@' and ':' are legal there, and job ids (`name@n`) are sent as the original's clients send them. */
 const id = segment;

@@ -156,21 +156,34 @@ export class Transport {
   async call<T = void>(
     method: string,
     path: string,
-    options: { body?: string | undefined; expect?: number | undefined; decode?: ((v: unknown) => T) | undefined } = {},
+    options: {
+      body?: string | undefined;
+      expect?: number | undefined;
+      decode?: ((v: unknown) => T) | undefined;
+      /** The answer must be a JSON object (one request, chain or log): empty or `null` is refused. */
+      object?: string | undefined;
+    } = {},
   ): Promise<T> {
     const reply = await this.send(method, path, options.body);
     if (reply.status !== (options.expect ?? 200)) throw this.refusal(method, path, reply);
-    return options.decode ? this.decode(method, path, reply.text, options.decode) : (undefined as T);
+    return options.decode ? this.decode(method, path, reply.text, options.decode, options.object) : (undefined as T);
   }
 
-  /** Parses and decodes an answer's text; what does not fit is a 'bad-response' naming the field. */
-  decode<T>(method: string, path: string, text: string, decode: (v: unknown) => T): T {
+  /**
+   * Parses and decodes an answer's text; what does not fit is a 'bad-response' naming the field.
+   * With `object` (what it should be, e.g. "a request"), an empty or `null` answer is refused
+   * rather than read as an empty one.
+   */
+  decode<T>(method: string, path: string, text: string, decode: (v: unknown) => T, object?: string): T {
     const url = this.shownUrl + path;
     let parsed: unknown;
     try {
       parsed = text === '' ? undefined : parseWire(text);
     } catch (err) {
       throw new RmClientError(`${method} ${url}: ${(err as Error).message}`, 'bad-response', url);
+    }
+    if (object !== undefined && (parsed === undefined || parsed === null)) {
+      throw new RmClientError(`${method} ${url}: the answer is empty, expected ${object}`, 'bad-response', url);
     }
     try {
       return decode(parsed);

@@ -53,12 +53,20 @@ export class V2Client {
   /** Create (and start) a request. v2 answers before it starts: PENDING, no startedAt. */
   createRequest(type: string, args: JsonObject, user = ''): Promise<V2Request> {
     const body = encodeCreateRequestParams({ Type: type, Args: args, User: user });
-    return this.transport.call('POST', '/api/v1/requests', { body, expect: 201, decode: decodeV2Request });
+    return this.transport.call('POST', '/api/v1/requests', {
+      body,
+      expect: 201,
+      decode: decodeV2Request,
+      object: 'a request',
+    });
   }
 
   /** A request with its args, its (stored) chain and its JR. */
   getRequest(requestId: string): Promise<V2Request> {
-    return this.transport.call('GET', `/api/v1/requests/${id(requestId)}`, { decode: decodeV2Request });
+    return this.transport.call('GET', `/api/v1/requests/${id(requestId)}`, {
+      decode: decodeV2Request,
+      object: 'a request',
+    });
   }
 
   /** Requests matching the filter, newest first. */
@@ -72,7 +80,10 @@ export class V2Client {
 
   /** The stored chain: every job's state stays 1 in it. */
   jobChain(requestId: string): Promise<V2JobChain> {
-    return this.transport.call('GET', `/api/v1/requests/${id(requestId)}/job-chain`, { decode: decodeV2JobChain });
+    return this.transport.call('GET', `/api/v1/requests/${id(requestId)}/job-chain`, {
+      decode: decodeV2JobChain,
+      object: 'a job chain',
+    });
   }
 
   /** Every try of every job, by job id then try. */
@@ -84,6 +95,7 @@ export class V2Client {
   jobLog(requestId: string, jobId: string): Promise<V2JobLog> {
     return this.transport.call('GET', `/api/v1/requests/${id(requestId)}/log/${id(jobId)}`, {
       decode: decodeV2JobLog,
+      object: 'a job log',
     });
   }
 

@@ -1,0 +1,88 @@
+// Which Request Manager a CLI command talks to, and with what credentials: `--addr URL` (with
+// SPINCYCLE_HEADERS and SPINCYCLE_CA_FILE / _CERT_FILE / _KEY_FILE from the environment), or
+// `--context NAME`, a context saved in the console (its header values from the owner-only
+// credentials file, SPINCYCLE_CREDENTIALS or <data dir>/credentials.json), or SPINCYCLE_ADDR.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ContextAuth } from '../../shared/console-model';
+import type { TransportOptions } from '../client/transport';
+import { CREDENTIALS_FILE, FileSecretStore, authFromEnv, headersFromEnv, resolveCredentials } from '../credentials';
+import { CACHE_FILE, defaultDataDir } from '../data-dir';
+
+/** Bad usage: the message says what to type instead (exit 2). */
+export class UsageError extends Error {}
+
+export interface SavedContext {
+  name: string;
+  url: string;
+  env_label: string | null;
+  auth: ContextAuth | null;
+}
+
+/** The contexts saved in the console (read-only; none when it has never run). */
+export function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
+  const file = path.join(defaultDataDir(env), CACHE_FILE);
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT * FROM contexts ORDER BY position, name').all() as Array<
+      Omit<SavedContext, 'auth'> & { auth?: string | null }
+    >;
+    return rows.map((r) => ({ name: r.name, url: r.url, env_label: r.env_label, auth: parseAuth(r.auth) }));
+  } catch {
+    return [];
+  } finally {
+    db.close();
+  }
+}
+
+function parseAuth(text: string | null | undefined): ContextAuth | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as ContextAuth;
+  } catch {
+    return null;
+  }
+}
+
+export function secretsFile(env: NodeJS.ProcessEnv): string {
+  return env.SPINCYCLE_CREDENTIALS || path.join(defaultDataDir(env), CREDENTIALS_FILE);
+}
+
+/** The transport options for the server a command names. */
+export function resolveTarget(
+  values: { addr?: string | undefined; context?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): TransportOptions {
+  const fromEnv = headersFromEnv(env);
+  if (values.context && !values.addr) {
+    const all = savedContexts(env);
+    const found = all.find((c) => c.name === values.context);
+    if (!found) {
+      const names = all.map((c) => c.name).join(', ') || 'none saved yet: add one in the console';
+      throw new UsageError(`no context named ${values.context} (contexts: ${names})`);
+    }
+    const store = new FileSecretStore(secretsFile(env));
+    const secrets = { ...store.get(found.name), ...fromEnv };
+    return {
+      baseUrl: found.url,
+      label: found.name,
+      timeoutMs,
+      credentials: resolveCredentials(`context ${found.name}`, found.auth, secrets, store),
+    };
+  }
+  const addr = values.addr || env.SPINCYCLE_ADDR || env.ADDR;
+  if (!addr) {
+    throw new UsageError(
+      'no Request Manager given: use --addr http://host:8888, --context NAME, or set SPINCYCLE_ADDR',
+    );
+  }
+  return {
+    baseUrl: addr,
+    timeoutMs,
+    credentials: resolveCredentials('the server given by --addr', authFromEnv(env), fromEnv, null),
+  };
+}
