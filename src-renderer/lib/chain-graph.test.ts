@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainJob, ChainView } from '../../src-main/shared/console-model';
 import type { JsonObject } from '../../src-main/shared/proto';
-import { GROUP_MIN_BRANCHES, buildGraph, isStructureNoop } from './chain-graph';
+import { GROUP_MIN_BRANCHES, buildGraph } from './chain-graph';
+import { isStructureNoop } from './job-names';
 import { eachValues } from './each-values';
 
 /** rolling-restart over `hosts`, numbered and wired as src-main/engine/grapher builds it. */
@@ -63,10 +64,10 @@ const labelled = (chain: ChainView, hideStructure: boolean) => {
 
 describe('the chain as drawn', () => {
   it('tells the grapher’s wrappers from the spec’s own noops', () => {
-    expect(isStructureNoop({ id: 'sequence_plan_start@3', type: 'noop' })).toBe(true);
-    expect(isStructureNoop({ id: 'repeat_check_end@34', type: 'noop' })).toBe(true);
-    expect(isStructureNoop({ id: 'done@24', type: 'noop' })).toBe(false);
-    expect(isStructureNoop({ id: 'sequence_x_start@3', type: 'shell' })).toBe(false);
+    expect(isStructureNoop({ id: 'sequence_plan_start@3', name: null, type: 'noop' })).toBe(true);
+    expect(isStructureNoop({ id: 'repeat_check_end@34', name: null, type: 'noop' })).toBe(true);
+    expect(isStructureNoop({ id: 'done@24', name: null, type: 'noop' })).toBe(false);
+    expect(isStructureNoop({ id: 'sequence_x_start@3', name: null, type: 'shell' })).toBe(false);
   });
 
   it('leaves out the wrappers and joins their edges through them', () => {
@@ -101,7 +102,8 @@ describe('the chain as drawn', () => {
   it('keeps a wrapper that joins many jobs to many others, rather than drawing every pair', () => {
     // two fan-outs in a row: the first one's end leads to the second one's start
     const chain: ChainView = { requestId: 'r', jobs: [], adjacencyList: {} };
-    const add = (id: string, type = 'shell') => chain.jobs.push({ id, name: null, type, retry: 0, retryWait: 0, args: null });
+    const add = (id: string, type = 'shell') =>
+      chain.jobs.push({ id, name: null, type, retry: 0, retryWait: 0, args: null });
     add('repeat_a_end@1', 'noop');
     add('repeat_b_start@2', 'noop');
     for (let i = 0; i < 8; i++) {
