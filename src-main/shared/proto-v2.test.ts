@@ -231,3 +231,17 @@ describe('parseGoDuration', () => {
 function V2StateName(state: number): string | undefined {
   return v2.V2_STATE_NAMES[state];
 }
+
+describe('nanosecond times', () => {
+  it('round-trip through RFC 3339 exactly', () => {
+    for (const t of [
+      '2026-12-02T18:08:29.173074209Z',
+      '1970-01-01T00:00:00.000000001Z',
+      '1969-12-31T23:59:59.999999999Z',
+    ]) {
+      expect(v2.nanosToTime(v2.timeToNanos(t) as bigint)).toBe(t);
+    }
+    expect(v2.timeToNanos('2026-12-02T18:08:29.1+01:00')).toBe(v2.timeToNanos('2026-12-02T17:08:29.100Z'));
+    expect(v2.timeToNanos('2026-12-02')).toBeNull();
+  });
+});

@@ -555,3 +555,11 @@ export function timeToNanos(time: string): bigint | null {
   if (Number.isNaN(seconds)) return null;
   return BigInt(seconds) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
+
+/** Unix nanoseconds as RFC 3339 in UTC with all 9 fraction digits (Go's RFC3339Nano, untrimmed). */
+export function nanosToTime(ns: bigint): string {
+  const ms = ns / 1_000_000n - (ns < 0n && ns % 1_000_000n !== 0n ? 1n : 0n);
+  const rest = ns - ms * 1_000_000n;
+  const base = new Date(Number(ms)).toISOString(); // …:SS.mmmZ
+  return `${base.slice(0, -1)}${rest.toString().padStart(6, '0')}Z`;
+}
