@@ -361,6 +361,13 @@ export interface RequestType {
   args: RequestTypeArg[];
 }
 
+/** A page of a server's requests, newest first. */
+export interface FoundRequests {
+  requests: RmRequest[];
+  /** How many match in all, when the server says (ours does; v2 does not). */
+  total: number | null;
+}
+
 /** A search of a server's requests (v2's `GET /api/v1/requests`). Newest first. */
 export interface FindQuery {
   type?: string;

@@ -292,11 +292,14 @@ export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise
         return 0;
       }
       case 'requests': {
-        const found = await rm.findRequests(query as FindQuery);
-        const text = json ? toJson(found) : formatRequests(found);
+        const { requests, total } = await rm.findRequests(query as FindQuery);
+        const text = json ? toJson(requests) : formatRequests(requests);
         if (text) io.out(text);
-        if (!json && found.length === query?.limit) {
-          io.err(`(the newest ${found.length}; --limit and --offset show more)`);
+        const from = query?.offset ?? 0;
+        const more = total === null ? requests.length === query?.limit : from + requests.length < total;
+        if (!json && more) {
+          const of = total === null ? '' : ` of ${total}`;
+          io.err(`(${from + 1}-${from + requests.length}${of}, newest first; --limit and --offset show more)`);
         }
         return 0;
       }

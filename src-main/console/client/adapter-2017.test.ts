@@ -158,14 +158,17 @@ describe('the 2017 adapter against our RM', () => {
     expect((await ended(a.id)).state).toBe(RequestState.COMPLETE);
     expect((await ended(b.id)).state).toBe(RequestState.COMPLETE);
     const found = await rm.findRequests({ type: 'hello', args: [['msg', 'from a']] });
-    expect(found.map((r) => [r.id, r.user, r.args])).toEqual([[a.id, 'alice', { msg: 'from a' }]]);
+    expect(found.requests.map((r) => [r.id, r.user, r.args])).toEqual([[a.id, 'alice', { msg: 'from a' }]]);
+    // Ours says how many match in all.
+    expect(found.total).toBe(1);
     // Not given: the default it ran with.
     expect((await rm.getRequest(b.id)).args).toEqual({ msg: 'hello from Spin Cycle' });
     const page = await rm.findRequests({ states: [RequestState.COMPLETE, RequestState.SUSPENDED], limit: 1 });
-    expect(page.map((r) => r.id)).toEqual([b.id]);
+    expect(page.requests.map((r) => r.id)).toEqual([b.id]);
+    expect(page.total).toBeGreaterThanOrEqual(2);
   });
 
   it('asks nothing for SUSPENDED alone, which a 2017 server never holds', async () => {
-    expect(await rm.findRequests({ states: [RequestState.SUSPENDED] })).toEqual([]);
+    expect(await rm.findRequests({ states: [RequestState.SUSPENDED] })).toEqual({ requests: [], total: 0 });
   });
 });

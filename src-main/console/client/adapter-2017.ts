@@ -9,6 +9,7 @@ import {
   stateLabel,
   type ChainView,
   type FindQuery,
+  type FoundRequests,
   type RequestType,
   type RmJobLog,
   type RmJobStatus,
@@ -135,7 +136,7 @@ export class Adapter2017 implements RmApi {
     };
   }
 
-  async findRequests(query: FindQuery): Promise<RmRequest[]> {
+  async findRequests(query: FindQuery): Promise<FoundRequests> {
     if (!this.server.canFind) {
       throw new RmClientError(
         `${this.shownUrl} cannot list its requests (a 2017-protocol server without GET /api/v1/requests): ` +
@@ -146,11 +147,14 @@ export class Adapter2017 implements RmApi {
     }
     const states = query.states?.filter((s) => STATES_2017.has(s));
     // Asked only for states a 2017 server never holds (SUSPENDED): nothing can match.
-    if (query.states?.length && !states?.length) return [];
+    if (query.states?.length && !states?.length) return { requests: [], total: 0 };
     const filter = { ...query, states: states?.map(stateLabel) };
-    return this.transport.call('GET', `/api/v1/requests${findQuery(filter)}`, {
+    const { value, headers } = await this.transport.callReply('GET', `/api/v1/requests${findQuery(filter)}`, {
       decode: (v) => decodeList(v, '[]Request', decodeRequestAndArgs) ?? [],
     });
+    // Ours says how many match in all (docs/protocol/extensions.md).
+    const total = Number(headers['x-total-count']);
+    return { requests: value, total: Number.isSafeInteger(total) && total >= 0 ? total : null };
   }
 
   close(): void {

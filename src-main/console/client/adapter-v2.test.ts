@@ -255,24 +255,27 @@ describe('the v2 adapter on the console model', () => {
 describe('finding requests on a v2 server', () => {
   it('every request, newest first, the suspended one included', async () => {
     const found = await (await world()).findRequests({});
-    expect(found.map((r) => r.id)).toContain(SUSPENDED);
-    const created = found.map((r) => Date.parse(r.createdAt));
+    expect(found.total).toBeNull();
+    expect(found.requests.map((r) => r.id)).toContain(SUSPENDED);
+    const created = found.requests.map((r) => Date.parse(r.createdAt));
     expect(created).toEqual([...created].sort((a, b) => b - a));
   });
 
   it('filters on the server, states by name, paging by limit and offset', async () => {
     const rm = await world();
-    expect((await rm.findRequests({ states: [RequestState.SUSPENDED] })).map((r) => r.id)).toEqual([SUSPENDED]);
-    expect((await rm.findRequests({ args: [['msg', 'world']] })).map((r) => r.id)).toEqual([DEMO]);
+    expect((await rm.findRequests({ states: [RequestState.SUSPENDED] })).requests.map((r) => r.id)).toEqual([
+      SUSPENDED,
+    ]);
+    expect((await rm.findRequests({ args: [['msg', 'world']] })).requests.map((r) => r.id)).toEqual([DEMO]);
     const page = await rm.findRequests({ limit: 2, offset: 2 });
-    expect(page).toHaveLength(2);
+    expect(page.requests).toHaveLength(2);
     expect(peer?.received.at(-1)?.path).toBe('/api/v1/requests?limit=2&offset=2');
   });
 
   it('asks nothing for TIMEOUT alone, which a v2 server never holds', async () => {
     const rm = await world();
     const before = peer?.received.length;
-    expect(await rm.findRequests({ states: [RequestState.TIMEOUT] })).toEqual([]);
+    expect(await rm.findRequests({ states: [RequestState.TIMEOUT] })).toEqual({ requests: [], total: 0 });
     expect(peer?.received.length).toBe(before);
   });
 

@@ -16,6 +16,7 @@ import {
   stateLabel,
   type ChainView,
   type FindQuery,
+  type FoundRequests,
   type RequestType,
   type RmJobLog,
   type RmJobStatus,
@@ -225,12 +226,12 @@ export class AdapterV2 implements RmApi {
     };
   }
 
-  async findRequests(query: FindQuery): Promise<RmRequest[]> {
+  async findRequests(query: FindQuery): Promise<FoundRequests> {
     const states = query.states?.filter((s) => V2_HELD.has(s));
     // Asked only for TIMEOUT, which a v2 server never holds: nothing can match.
-    if (query.states?.length && !states?.length) return [];
+    if (query.states?.length && !states?.length) return { requests: [], total: 0 };
     const found = await this.v2.findRequests({ ...query, states: states?.map(stateLabel) });
-    return found.map(toRmRequest);
+    return { requests: found.map(toRmRequest), total: null };
   }
 
   close(): void {

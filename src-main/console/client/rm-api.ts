@@ -5,6 +5,7 @@
 import type {
   ChainView,
   FindQuery,
+  FoundRequests,
   RequestType,
   RmJobLog,
   RmJobStatus,
@@ -47,7 +48,7 @@ export interface RmApi {
   /** Unfinished requests and their running jobs. */
   running(): Promise<RmRunning>;
   /** The server's requests matching `query`, newest first; an 'unsupported' error where it cannot list them. */
-  findRequests(query: FindQuery): Promise<RmRequest[]>;
+  findRequests(query: FindQuery): Promise<FoundRequests>;
   /** Closes kept-alive connections. */
   close(): void;
 }

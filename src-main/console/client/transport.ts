@@ -52,6 +52,15 @@ export interface TransportOptions {
   maxBodyBytes?: number;
 }
 
+export interface CallOptions<T> {
+  body?: string | undefined;
+  /** The status of a success (default 200). */
+  expect?: number | undefined;
+  decode?: ((v: unknown) => T) | undefined;
+  /** The answer must be a JSON object (one request, chain or log): empty or `null` is refused. */
+  object?: string | undefined;
+}
+
 export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -153,20 +162,22 @@ export class Transport {
    * refusal; a body that is not JSON, or does not fit `decode`, is a 'bad-response' naming the
    * field. Without a decoder the body is not read.
    */
-  async call<T = void>(
+  async call<T = void>(method: string, path: string, options: CallOptions<T> = {}): Promise<T> {
+    return (await this.callReply(method, path, options)).value;
+  }
+
+  /** Like call(), with the answer's headers. */
+  async callReply<T = void>(
     method: string,
     path: string,
-    options: {
-      body?: string | undefined;
-      expect?: number | undefined;
-      decode?: ((v: unknown) => T) | undefined;
-      /** The answer must be a JSON object (one request, chain or log): empty or `null` is refused. */
-      object?: string | undefined;
-    } = {},
-  ): Promise<T> {
+    options: CallOptions<T> = {},
+  ): Promise<{ value: T; headers: http.IncomingHttpHeaders }> {
     const reply = await this.send(method, path, options.body);
     if (reply.status !== (options.expect ?? 200)) throw this.refusal(method, path, reply);
-    return options.decode ? this.decode(method, path, reply.text, options.decode, options.object) : (undefined as T);
+    const value = options.decode
+      ? this.decode(method, path, reply.text, options.decode, options.object)
+      : (undefined as T);
+    return { value, headers: reply.headers };
   }
 
   /**

@@ -4,10 +4,10 @@
 // - an anchor: the first page is read as it is now, and every later page of the same list asks
 //   for requests created before the newest one then (`until`, on the server's own clock), so
 //   requests started meanwhile do not shift the pages; reading the first page again moves it;
-// - a total: v2 has no count, so it is found by asking for one request at an offset, doubling,
-//   then halving (about 2·log2(n) tiny calls; a list shorter than a page needs none), and kept
-//   while the filter stays: when only new requests can have arrived (no state or time filter)
-//   the new first page says how many;
+// - a total: ours says it with the first page; v2 has no count, so it is found by asking for one
+//   request at an offset, doubling, then halving (about 2·log2(n) tiny calls; a list shorter
+//   than a page needs none), and kept while the filter stays: when only new requests can have
+//   arrived (no state or time filter) the new first page says how many;
 // - "created since": v2's `since` means "finished after", so the console's time range (created
 //   at or after) is the prefix of the newest-first list before the first request created earlier.
 
@@ -63,7 +63,7 @@ export class RequestBrowser {
     const list = this.lists.get(key) as ListState;
     if (offset >= list.total) return { items: [], total: list.total, offset };
     const found = await this.api.findRequests(this.query(list.filter, list.anchor, { offset, limit }));
-    return { items: this.since(list.filter, found), total: list.total, offset };
+    return { items: this.since(list.filter, found.requests), total: list.total, offset };
   }
 
   /** Reads the first page as it is now: a new anchor, and the total (counted, or carried over). */
@@ -73,14 +73,16 @@ export class RequestBrowser {
     before: ListState | null,
     limit: number,
   ): Promise<ListState & { firstPage: RmRequest[] }> {
-    const first = this.since(filter, await this.api.findRequests(this.query(filter, null, { offset: 0, limit })));
+    const found = await this.api.findRequests(this.query(filter, null, { offset: 0, limit }));
+    const first = this.since(filter, found.requests);
     const top = first[0];
     const anchor = top ? justAfter(top.createdAt) : this.until(filter, null);
     let total: number;
     const arrived = before?.topId ? first.findIndex((r) => r.id === before.topId) : -1;
-    if (first.length < limit) total = first.length;
+    if (first.length < found.requests.length || found.requests.length < limit) total = first.length;
+    else if (found.total !== null && filter.createdSinceMs === undefined) total = found.total;
     else if (before && arrived >= 0 && immutable(filter)) total = before.total + arrived;
-    else total = await this.count(filter, anchor);
+    else total = await this.count(filter, anchor, found.total);
     const list = { filter, anchor, total, topId: top?.id ?? null };
     this.lists.delete(key);
     this.lists.set(key, list);
@@ -88,19 +90,26 @@ export class RequestBrowser {
     return { ...list, firstPage: first };
   }
 
-  /** How many requests match: the first offset with none, found by doubling then halving. */
-  private async count(filter: ServerFilter, anchor: string | null): Promise<number> {
+  /**
+   * How many requests match: the first offset with none, found by doubling then halving (only
+   * halving below `atMost`, when the server said how many match without the creation window).
+   */
+  private async count(filter: ServerFilter, anchor: string | null, atMost: number | null): Promise<number> {
     const inside = async (offset: number) => {
-      const [r] = await this.api.findRequests(this.query(filter, anchor, { offset, limit: 1 }));
+      const [r] = (await this.api.findRequests(this.query(filter, anchor, { offset, limit: 1 }))).requests;
       return r !== undefined && this.since(filter, [r]).length === 1;
     };
     let lo = -1; // known inside (or -1)
-    let hi = 1; // probe; on exit, `hi - 1` is known outside
-    while (await inside(hi - 1)) {
-      lo = hi - 1;
-      hi *= 2;
+    let outside: number; // known outside
+    if (atMost !== null) outside = atMost;
+    else {
+      let hi = 1;
+      while (await inside(hi - 1)) {
+        lo = hi - 1;
+        hi *= 2;
+      }
+      outside = hi - 1;
     }
-    let outside = hi - 1;
     while (outside - lo > 1) {
       const mid = Math.floor((lo + outside) / 2);
       if (await inside(mid)) lo = mid;

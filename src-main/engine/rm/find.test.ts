@@ -128,6 +128,9 @@ describe('GET /api/v1/requests and the args key, over HTTP', () => {
     );
     const all = await get('/api/v1/requests');
     expect(all.status).toBe(200);
+    expect(all.headers.get('x-total-count')).toBe('2');
+    expect((await get('/api/v1/requests?limit=1')).headers.get('x-total-count')).toBe('2');
+    expect((await get('/api/v1/requests?limit=1&offset=1')).headers.get('x-total-count')).toBeNull();
     const found = (parseWire(all.text) as unknown[]).map((v) => decodeV2Request(v));
     expect(found.map((r) => r.id)).toEqual([second.id, first.id]);
     expect(found[0]?.args).toEqual([

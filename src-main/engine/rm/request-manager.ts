@@ -218,6 +218,11 @@ export class RequestManager {
       .map((row) => ({ request: toWireRequest(row), args: this.argsOf(row.type, row.params) }));
   }
 
+  /** How many requests match `filter` in all. */
+  countRequests(filter: FindFilter): number {
+    return this.store.countRequests(filter);
+  }
+
   private argsOf(type: string, paramsJson: string): V2RequestArg[] {
     this.specs ??= new Map(this.builder.requestList().map((s) => [s.Name, s]));
     return requestArgs(this.specs.get(type), decodeCreateRequestParams(parseWire(paramsJson)));

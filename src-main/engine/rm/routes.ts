@@ -21,6 +21,8 @@ import { encodeRequestWithArgs } from './request-args';
 import type { RequestManager } from './request-manager';
 
 const API = '/api/v1';
+/** How many requests a find matches in all, on its first page (v2 has no count; its clients ignore the header). */
+export const TOTAL_HEADER = 'X-Total-Count';
 const location = (id: string) => `${API}/requests/${id}`;
 
 export function requestManagerRouter(rm: RequestManager, options: RouterOptions = {}): Router {
@@ -38,8 +40,11 @@ export function requestManagerRouter(rm: RequestManager, options: RouterOptions 
       }
     })
     .add('GET', `${API}/requests`, (req) => {
-      const found = rm.findRequests(parseFindQuery(req.query));
-      return jsonReply(200, `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`);
+      const filter = parseFindQuery(req.query);
+      const found = rm.findRequests(filter);
+      const body = `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`;
+      // The count is asked with the first page, where a client paging through starts.
+      return jsonReply(200, body, filter.offset === 0 ? { [TOTAL_HEADER]: String(rm.countRequests(filter)) } : {});
     })
     .add('GET', `${API}/requests/:reqId`, (req) => {
       const reqId = id(req.params);

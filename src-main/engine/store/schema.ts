@@ -40,9 +40,13 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (request_id, job_id, try)
   );
   `,
-  // 2: finding requests newest first (GET /api/v1/requests) without sorting the whole table.
+  // 2: finding requests newest first (GET /api/v1/requests) without sorting the whole table,
+  //    whole or of one type, state or user.
   `
   CREATE INDEX requests_by_created ON requests (created_at DESC, id DESC);
+  CREATE INDEX requests_by_type_created ON requests (type, created_at DESC, id DESC);
+  CREATE INDEX requests_by_state_created ON requests (state, created_at DESC, id DESC);
+  CREATE INDEX requests_by_user_created ON requests (user, created_at DESC, id DESC);
   `,
 ];
 

@@ -77,10 +77,7 @@ export class EngineStore {
   private readonly db: Database.Database;
   private readonly stmt;
   /** Find statements by their SQL (one per combination of filters). */
-  private readonly findStatements = new Map<
-    string,
-    Database.Statement<[Record<string, unknown>], RequestRowDb & { params: string }>
-  >();
+  private readonly findStatements = new Map<string, Database.Statement<[Record<string, unknown>], unknown>>();
 
   /** Opens (creating if needed) the database file at `file`, or an in-memory one for ':memory:'. */
   constructor(file: string) {
@@ -148,50 +145,38 @@ export class EngineStore {
 
   /** Requests matching `filter`, newest first, each with the params it was created with. */
   findRequests(filter: FindFilter): StoredRequestWithParams[] {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: filter.limit ?? -1, offset: filter.offset };
-    if (filter.type !== undefined) {
-      where.push('r.type = @type');
-      params.type = filter.type;
-    }
-    if (filter.user !== undefined) {
-      where.push('r.user = @user');
-      params.user = filter.user;
-    }
-    if (filter.states !== undefined) {
-      where.push(`r.state IN (${filter.states.map((_, i) => `@state${i}`).join(', ')})`);
-      filter.states.forEach((s, i) => (params[`state${i}`] = s));
-    }
-    filter.args.forEach(([name, value], i) => {
-      // A text arg matches its text; any other JSON value its JSON text (`["a","b"]`).
-      const at = `('$.Args.' || json_quote(@argName${i}))`;
-      where.push(
-        `CASE json_type(p.params, ${at}) WHEN 'text' THEN p.params ->> ${at} ELSE p.params -> ${at} END = @argValue${i}`,
-      );
-      params[`argName${i}`] = name;
-      params[`argValue${i}`] = value;
-    });
-    if (filter.finishedAfterMs !== undefined) {
-      where.push('(r.finished_at IS NULL OR r.finished_at > @finishedAfter)');
-      params.finishedAfter = filter.finishedAfterMs;
-    }
-    if (filter.createdBeforeMs !== undefined) {
-      where.push('r.created_at < @createdBefore');
-      params.createdBefore = filter.createdBeforeMs;
-    }
+    const { where, params, join } = findClause(filter);
+    // Paging runs on the index alone (the inner select reads no params but those its filter
+    // needs), then reads just the rows of the page: a deep offset stays cheap.
     const sql = `SELECT ${REQUEST_COLUMNS.split(', ')
       .map((c) => `r.${c}`)
       .join(', ')}, p.params
-                 FROM requests r JOIN raw_requests p ON p.request_id = r.id
-                 ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY r.created_at DESC, r.id DESC LIMIT @limit OFFSET @offset`;
+                 FROM (SELECT r.id, r.created_at FROM requests r ${join} ${where}
+                       ORDER BY r.created_at DESC, r.id DESC LIMIT @limit OFFSET @offset) AS page
+                 JOIN requests r ON r.id = page.id JOIN raw_requests p ON p.request_id = r.id
+                 ORDER BY page.created_at DESC, page.id DESC`;
+    const rows = this.findStatement<RequestRowDb & { params: string }>(sql).all({
+      ...params,
+      limit: filter.limit ?? -1,
+      offset: filter.offset,
+    });
+    return rows.map((row) => ({ ...toStoredRequest(row), params: row.params }));
+  }
+
+  /** How many requests match `filter` (its limit and offset aside). */
+  countRequests(filter: FindFilter): number {
+    const { where, params, join } = findClause(filter);
+    const sql = `SELECT COUNT(*) AS n FROM requests r ${join} ${where}`;
+    return (this.findStatement<{ n: number }>(sql).get(params) as { n: number }).n;
+  }
+
+  private findStatement<R>(sql: string): Database.Statement<[Record<string, unknown>], R> {
     let statement = this.findStatements.get(sql);
     if (!statement) {
-      statement = this.db.prepare<[Record<string, unknown>], RequestRowDb & { params: string }>(sql);
+      statement = this.db.prepare<[Record<string, unknown>], unknown>(sql);
       this.findStatements.set(sql, statement);
     }
-    const rows = statement.all(params);
-    return rows.map((row) => ({ ...toStoredRequest(row), params: row.params }));
+    return statement as Database.Statement<[Record<string, unknown>], R>;
   }
 
   requestIdsInState(state: State): string[] {
@@ -262,6 +247,46 @@ export class EngineStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The WHERE of a find (and the join to the params when an arg is asked for), with its parameters. */
+function findClause(filter: FindFilter): { where: string; params: Record<string, unknown>; join: string } {
+  const where: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.type !== undefined) {
+    where.push('r.type = @type');
+    params.type = filter.type;
+  }
+  if (filter.user !== undefined) {
+    where.push('r.user = @user');
+    params.user = filter.user;
+  }
+  if (filter.states !== undefined) {
+    where.push(`r.state IN (${filter.states.map((_, i) => `@state${i}`).join(', ')})`);
+    filter.states.forEach((s, i) => (params[`state${i}`] = s));
+  }
+  filter.args.forEach(([name, value], i) => {
+    // A text arg matches its text; any other JSON value its JSON text (`["a","b"]`).
+    const at = `('$.Args.' || json_quote(@argName${i}))`;
+    where.push(
+      `CASE json_type(p.params, ${at}) WHEN 'text' THEN p.params ->> ${at} ELSE p.params -> ${at} END = @argValue${i}`,
+    );
+    params[`argName${i}`] = name;
+    params[`argValue${i}`] = value;
+  });
+  if (filter.finishedAfterMs !== undefined) {
+    where.push('(r.finished_at IS NULL OR r.finished_at > @finishedAfter)');
+    params.finishedAfter = filter.finishedAfterMs;
+  }
+  if (filter.createdBeforeMs !== undefined) {
+    where.push('r.created_at < @createdBefore');
+    params.createdBefore = filter.createdBeforeMs;
+  }
+  return {
+    where: where.length > 0 ? `WHERE ${where.join(' AND ')}` : '',
+    params,
+    join: filter.args.length > 0 ? 'JOIN raw_requests p ON p.request_id = r.id' : '',
+  };
 }
 
 function toStoredRequest(r: RequestRowDb): StoredRequest {
