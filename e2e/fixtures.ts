@@ -1,8 +1,10 @@
 // Test fixtures for the web-served console: the bridge started by global setup, a clear
-// failure when no Chromium exists, and the console page object.
+// failure when no Chromium exists, the page objects, and for every test the check that its
+// pages had no page error and no console error (`problems.allow()` for one a test provokes).
 
-import { test as base } from '@playwright/test';
+import { test as base, expect } from '@playwright/test';
 import { findChromium, NO_CHROMIUM_MESSAGE } from './support/chromium';
+import { PageProblems } from './support/page-problems';
 import { readBridge, startBridgeProcess, type BridgeInfo, type BridgeOptions } from './support/web-bridge';
 import { ConsolePage } from './pages/console-page';
 import { AppShell } from './pages/app-shell';
@@ -11,6 +13,7 @@ import { RequestPage } from './pages/request-page';
 import { StartPage } from './pages/start-page';
 
 interface PageObjects {
+  problems: PageProblems;
   consolePage: ConsolePage;
   shell: AppShell;
   startPage: StartPage;
@@ -34,6 +37,15 @@ export const test = base.extend<PageObjects, { bridge: BridgeInfo; requireChromi
     },
     { scope: 'worker' },
   ],
+  problems: [
+    async ({ context }, use) => {
+      const problems = new PageProblems();
+      problems.watch(context);
+      await use(problems);
+      expect(problems.unexpected(), 'page errors and console errors').toEqual([]);
+    },
+    { auto: true },
+  ],
   consolePage: async ({ page, bridge }, use) => {
     await use(new ConsolePage(page, bridge));
   },
@@ -51,7 +63,7 @@ export const test = base.extend<PageObjects, { bridge: BridgeInfo; requireChromi
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
 
 /**
  * The same fixtures on a web bridge of the test file's own, started once per worker: for tests

@@ -11,8 +11,6 @@ export class AppShell {
   readonly offlineBanner: Locator;
   readonly cacheAge: Locator;
   readonly toasts: Locator;
-  /** Console errors and uncaught exceptions (CSP violations too). */
-  readonly problems: string[] = [];
 
   constructor(
     readonly page: Page,
@@ -23,10 +21,6 @@ export class AppShell {
     this.offlineBanner = page.getByTestId('offline-banner');
     this.cacheAge = page.getByTestId('cache-age');
     this.toasts = page.getByTestId('toasts');
-    page.on('console', (m) => {
-      if (m.type() === 'error') this.problems.push(m.text());
-    });
-    page.on('pageerror', (e) => this.problems.push(e.message));
   }
 
   /** Opens the console at a route (hash) and waits until the embedded context answers. */

@@ -19,8 +19,6 @@ export class ConsolePage {
   readonly statusEngine: Locator;
   readonly connectionError: Locator;
   readonly statusTime: Locator;
-  /** Console errors and uncaught exceptions seen since construction (CSP violations too). */
-  readonly problems: string[] = [];
 
   constructor(
     readonly page: Page,
@@ -35,10 +33,6 @@ export class ConsolePage {
     this.statusEngine = page.getByTestId('status-engine');
     this.connectionError = page.getByTestId('connection-error');
     this.statusTime = page.getByTestId('status-time');
-    page.on('console', (message) => {
-      if (message.type() === 'error') this.problems.push(message.text());
-    });
-    page.on('pageerror', (error) => this.problems.push(error.message));
   }
 
   /** Opens the URL printed by the bridge (with the token). */

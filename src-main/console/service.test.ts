@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContractEvents } from '../shared/ipc';
-import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, STATE_TIMEOUT } from '../shared/proto';
 import { EmbeddedEngine, freePort } from './embedded-engine';
 import { ConsoleService, type ConsoleEventName } from './service';
 
@@ -103,14 +103,76 @@ describe('console core with the real engine', () => {
     expect(again.s.request('local', created.id).request.state).toBe(STATE_COMPLETE);
   });
 
-  it('names the failed jobs when a watched request fails', async () => {
+  it('says which job failed and why: in the record, the list, and the one notification', async () => {
     const { url } = await engine();
     const { s, seen } = service(tmpCache(), url);
     const r = await s.createRequest('local', 'fail', {});
     const n = await until('failure notification', () => seen.notification.find((x) => x.requestId === r.id));
     expect(n.to).toBe(STATE_FAIL);
     expect(n.failedJobs.some((j) => j.startsWith('check-disk@'))).toBe(true);
-    expect(n.body).toMatch(/failed: check-disk@/);
+    expect(n.body).toMatch(/— check-disk@\d+ · exit 3 · error: \/data is 100% full, refusing to continue$/);
+    const failure = s.request('local', r.id).request.failure;
+    expect(failure).toMatchObject({ count: 1, timedOut: false });
+    expect(failure?.jobs[0]).toMatchObject({
+      state: STATE_FAIL,
+      try: 2,
+      tryState: STATE_FAIL,
+      exit: 3,
+      source: 'stderr',
+      lines: ['error: /data is 100% full, refusing to continue'],
+    });
+    // The list's record carries it too, and the change was announced with it.
+    expect(s.listRequests({ context: 'local' }).items.find((x) => x.id === r.id)?.failure).toEqual(failure);
+    await until('the change announced with its failure', () =>
+      seen.requestsChanged.some((c) => c.requests.some((x) => x.id === r.id && x.failure !== null)),
+    );
+  });
+
+  it('a timed-out job: the request is FAIL, its summary says timed out, and the TIMEOUT filter finds it', async () => {
+    const { url } = await engine();
+    const { s } = service(tmpCache(), url);
+    const timedOut = await s.createRequest('local', 'timeout', {});
+    const failed = await s.createRequest('local', 'fail', {});
+    // (A failed job's log may reach the RM after the request ended: the summary is read again then.)
+    const rec = await until('timeout summary', () => {
+      const failure = s.request('local', timedOut.id).request.failure;
+      return failure?.jobs[0]?.try ? failure : null;
+    });
+    await until('fail summary', () => s.request('local', failed.id).request.failure);
+    expect(s.request('local', timedOut.id).request.state).toBe(STATE_FAIL);
+    expect(rec.timedOut).toBe(true);
+    expect(rec.jobs[0]).toMatchObject({ state: STATE_TIMEOUT, tryState: STATE_TIMEOUT, source: 'error' });
+    expect(rec.jobs[0]?.lines).toEqual(['timeout after 1000ms']);
+    const ids = (states: number[]) => s.listRequests({ context: 'local', states }).items.map((x) => x.id);
+    expect(ids([STATE_TIMEOUT])).toEqual([timedOut.id]);
+    expect(ids([STATE_FAIL]).sort()).toEqual([timedOut.id, failed.id].sort());
+  });
+
+  it('a running job has a runtime that counts from when it started, not the 0 of its status', async () => {
+    const { url } = await engine();
+    const { s } = service(tmpCache(), url);
+    const r = await s.createRequest('local', 'long-job', { seconds: '60' });
+    await s.openRequest('local', r.id);
+    const startedBy = Date.now();
+    const since = await until('nap start known', () => {
+      const d = s.request('local', r.id);
+      const nap = d.statuses.find((x) => x.jobId.startsWith('nap@') && x.state === STATE_RUNNING);
+      return nap && d.runningSince[nap.jobId];
+    });
+    expect(since).toBeLessThanOrEqual(Date.now());
+    expect(since).toBeGreaterThan(startedBy - 5000);
+    await new Promise((res) => setTimeout(res, 1200));
+    const nap = s.jobStatuses('local', r.id)[0];
+    expect(nap?.jobId).toMatch(/^nap@/);
+    // As the running list would say it: seconds since it started, here at least the 1.2 s waited.
+    expect(nap?.runtime).toBeGreaterThanOrEqual(1.2);
+    expect(nap?.runtime).toBeLessThan((Date.now() - startedBy) / 1000 + 5);
+    await s.stopRequest('local', r.id);
+    const ended = await until('STOPPED', () => {
+      const d = s.request('local', r.id);
+      return d.request.state === STATE_STOPPED && d;
+    });
+    expect(ended.runningSince).toEqual({});
   });
 
   it('caches every try of a watched request that ends while nobody is viewing it', async () => {

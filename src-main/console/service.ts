@@ -21,6 +21,9 @@ import {
 } from '../shared/console-model';
 import {
   JobStatusByRuntime,
+  STATE_FAIL,
+  STATE_RUNNING,
+  STATE_TIMEOUT,
   decodeJobChain,
   parseWire,
   type JobStatus,
@@ -31,6 +34,7 @@ import type { ContractEvents } from '../shared/ipc';
 import { Cache } from './cache/cache';
 import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
 import { exportRequests, importRequests } from './export-import';
+import { summarizeFailure } from './failure';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { Notifier } from './sync/notifier';
 
@@ -221,21 +225,48 @@ export class ConsoleService {
     return this.cache.listRequests(filter, offset, limit);
   }
 
-  /** A request with its chain and job statuses, from the cache. */
+  /** A request with its chain, job statuses and running jobs' starts, from the cache. */
   request(context: string, id: string): RequestDetail {
     const request = this.cache.getRequest(context, id);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
     const chainText = this.cache.getChainText(context, id);
+    const statuses = this.cache.getStatuses(context, id);
+    if (request.failure === null && statuses.length > 0 && this.summarizeCachedFailure(context, id)) {
+      request.failure = this.cache.getRequest(context, id)?.failure ?? null;
+    }
     return {
       request,
       chain: chainText === null ? null : chainView(decodeJobChain(parseWire(chainText))),
-      statuses: this.cache.getStatuses(context, id),
+      statuses,
+      runningSince: this.runningSince(context, id, statuses),
     };
   }
 
-  /** Job statuses, longest-running first (JobStatusByRuntime). */
+  /** When each RUNNING job started, of those seen in the running list. */
+  private runningSince(context: string, id: string, statuses: readonly JobStatus[]): Record<string, number> {
+    const starts = this.cache.facts.jobStarts(context, id);
+    return Object.fromEntries(
+      statuses
+        .filter((s) => s.state === STATE_RUNNING && starts[s.jobId] !== undefined)
+        .map((s) => [s.jobId, starts[s.jobId] as number]),
+    );
+  }
+
+  /**
+   * Job statuses, longest-running first (JobStatusByRuntime). A RUNNING job seen in the running
+   * list carries its runtime as a running list would: until now while the RM answers, else
+   * until the last time it did (a cached figure).
+   */
   jobStatuses(context: string, id: string): JobStatus[] {
-    return this.cache.getStatuses(context, id).sort(JobStatusByRuntime);
+    const statuses = this.cache.getStatuses(context, id);
+    const since = this.runningSince(context, id, statuses);
+    const status = this.syncs.get(context)?.contextStatus;
+    const asOf = status?.online === false ? (status.lastOkMs ?? 0) : Date.now();
+    return statuses
+      .map((s) =>
+        since[s.jobId] === undefined ? s : { ...s, runtime: Math.max(0, asOf - (since[s.jobId] as number)) / 1000 },
+      )
+      .sort(JobStatusByRuntime);
   }
 
   jobLogs(context: string, id: string, offset = 0, limit = 500): Page<JobLogRecord> {
@@ -369,8 +400,20 @@ export class ConsoleService {
 
   importRequests(text: string): Array<{ context: string; id: string }> {
     const imported = importRequests(this.cache, text);
+    for (const { context, id } of imported) this.summarizeCachedFailure(context, id);
     this.notifier.refreshTray();
     return imported;
+  }
+
+  /**
+   * Stores why a cached failed request failed, from its cached statuses and tries (imports, and
+   * requests cached before the console kept failures). True if it was a failed request.
+   */
+  private summarizeCachedFailure(context: string, id: string): boolean {
+    const state = this.cache.getRequest(context, id)?.state;
+    if (state !== STATE_FAIL && state !== STATE_TIMEOUT) return false;
+    const lastTry = (jobId: string) => this.cache.jobLogsOfJob(context, id, jobId).at(-1) ?? null;
+    return this.cache.facts.setFailure(context, id, summarizeFailure(this.cache.getStatuses(context, id), lastTry));
   }
 
   // ---- settings ----

@@ -2,7 +2,15 @@
 // (main process), the contract and the renderer. Wire types (proto.ts) stay as they are; these
 // add where a record came from and how old it is.
 
-import type { JobChain, JobStatus, JsonObject, JsonValue, State, Time } from './proto';
+import {
+  STATE_TIMEOUT,
+  type JobChain,
+  type JobStatus,
+  type JsonObject,
+  type JsonValue,
+  type State,
+  type Time,
+} from './proto';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
 export interface Context {
@@ -52,6 +60,34 @@ export interface RequestRecord {
   origin: RequestOrigin;
   /** When the console last heard about it from its RM (ms since epoch). */
   syncedMs: number;
+  /** Why it failed (FAIL or TIMEOUT), once the console has read its failed jobs; else null. */
+  failure: FailureSummary | null;
+}
+
+/** One failed job of a request, as its last try left it. */
+export interface FailedJob {
+  jobId: string;
+  /** The job's state: FAIL or TIMEOUT. */
+  state: State;
+  /** Its last try (1..), or 0 when no try of it is known. */
+  try: number;
+  /** That try's state (TIMEOUT when it timed out), or null when no try is known. */
+  tryState: State | null;
+  /** That try's exit code, or null when no try is known. */
+  exit: number | null;
+  /** Where `lines` come from: the try's stderr, else its error field, else its stdout. */
+  source: 'stderr' | 'error' | 'stdout' | null;
+  /** The last non-empty lines of that source (ANSI escapes removed, long lines cut), oldest first. */
+  lines: string[];
+}
+
+/** Why a request failed: its failed jobs (the first few, by job id) and how many there were. */
+export interface FailureSummary {
+  jobs: FailedJob[];
+  /** Every failed job, including those not in `jobs`. */
+  count: number;
+  /** A failed job timed out (the request itself ends FAIL). */
+  timedOut: boolean;
 }
 
 /** One try of one job, as cached. Times are Unix ms (exact ns are kept as strings). */
@@ -146,6 +182,13 @@ export interface RequestDetail {
   request: RequestRecord;
   chain: ChainView | null;
   statuses: JobStatus[];
+  /**
+   * When each RUNNING job was marked running (ms since epoch, console main's clock), by job id,
+   * as the RM's running list last told it (its runtime then, counted back from when it was
+   * read). A request's own statuses carry runtime 0 in the 2017 protocol; only the running list
+   * has runtimes. A running job missing here has not been seen in the running list yet.
+   */
+  runningSince: Record<string, number>;
 }
 
 /** Console preferences, persisted in the cache. */
@@ -382,4 +425,25 @@ export interface FindQuery {
   until?: Time;
   limit?: number;
   offset?: number;
+}
+
+/**
+ * One failed job in a line: `check-disk@3 · exit 3 · error: /data is 100% full…` (a try that
+ * timed out reads `timed out` instead of its exit code, which is the kill's).
+ */
+export function failedJobLine(job: FailedJob): string {
+  const parts = [job.jobId];
+  if (job.tryState === STATE_TIMEOUT || (job.exit === null && job.state === STATE_TIMEOUT)) parts.push('timed out');
+  else if (job.exit !== null) parts.push(`exit ${job.exit}`);
+  const last = job.lines.at(-1);
+  if (last) parts.push(last.trim());
+  return parts.join(' · ');
+}
+
+/** A failure in one line: its first failed job, and how many more failed. */
+export function failureLine(failure: FailureSummary): string {
+  const [first] = failure.jobs;
+  if (!first) return 'no job failed';
+  const more = failure.count - 1;
+  return `${failedJobLine(first)}${more > 0 ? ` (+${more} more failed job${more === 1 ? '' : 's'})` : ''}`;
 }

@@ -1,7 +1,10 @@
 // ANSI escape sequences -> styled segments, through anser with CSS classes (the page's CSP
-// forbids inline styles). Only visible lines are converted, so cost follows the viewport.
+// forbids inline styles), in the log viewer; everywhere else text is shown plain, its escapes
+// removed (strip-ansi, as console main does). Only visible lines are converted, so cost follows
+// the viewport.
 
 import Anser from 'anser';
+import removeAnsi from 'strip-ansi';
 
 export interface AnsiSegment {
   readonly text: string;
@@ -24,7 +27,7 @@ export function ansiSegments(line: string): AnsiSegment[] {
   }));
 }
 
-/** The line without escape sequences (for search and copy). */
+/** The text without escape sequences (plain text outside the log viewer). */
 export function stripAnsi(text: string): string {
-  return hasAnsi(text) ? Anser.ansiToText(text) : text;
+  return hasAnsi(text) ? removeAnsi(text) : text;
 }

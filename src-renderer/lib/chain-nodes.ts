@@ -3,7 +3,7 @@
 // job rows (lib/job-rows.ts) and each values (lib/each-values.ts).
 
 import { STATE_RUNNING } from '../../src-main/shared/proto';
-import type { JobRow } from './job-rows';
+import { jobRuntime, type JobRow } from './job-rows';
 import { RETRYING, stateLook, type StateKey } from './states';
 import { formatDuration } from './time';
 
@@ -24,16 +24,18 @@ export function jobDetail(row: JobRow | undefined, each: string | undefined): No
   return { sub: each ?? null, badge: row && n > 1 ? `try ${n}/${row.retry + 1}` : null };
 }
 
-export function jobTooltip(id: string, row: JobRow | undefined, each: string | undefined): string[] {
+/** `asOf`: the time a running job's runtime is counted to (now, or the RM's last answer). */
+export function jobTooltip(id: string, row: JobRow | undefined, each: string | undefined, asOf: number): string[] {
   const lines = [each ? `${id} · ${each}` : id];
   if (!row) return [...lines, 'not started'];
   const look = row.retrying ? RETRYING : stateLook(row.state);
   const n = currentTry(row);
   lines.push(`${look.label} · ${n === 0 ? 'not tried yet' : `try ${n} of ${row.retry + 1}`}`);
   const running = row.state === STATE_RUNNING;
-  // No figure rather than a wrong one: a running job's runtime is known only once the RM says it.
-  const known = row.durationMs !== null && (!running || row.durationMs > 0);
-  const facts = known ? [`${running ? 'running for' : 'runtime'} ${formatDuration(row.durationMs)}`] : [];
+  // No figure rather than a wrong one: a running job's runtime is known only once the RM says when
+  // it started.
+  const runtime = jobRuntime(row, asOf);
+  const facts = runtime === null ? [] : [`${running ? 'running for' : 'runtime'} ${formatDuration(runtime)}`];
   if (row.lastExit !== null && !running) facts.push(`exit ${row.lastExit}`);
   if (facts.length) lines.push(facts.join(' · '));
   if (row.type) lines.push(`type ${row.type}`);

@@ -1,8 +1,16 @@
 // Joins a chain, its job statuses and its tries into one row per job (the Jobs table, the
-// chain colours, the Logs job list). Pure functions, no state.
+// chain colours, the Logs job list), and a job's runtime as an operator reads it. Pure
+// functions, no state.
 
 import type { ChainView, JobLogSummary } from '../../src-main/shared/console-model';
-import { STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT, type JobStatus, type State } from '../../src-main/shared/proto';
+import {
+  STATE_FAIL,
+  STATE_RUNNING,
+  STATE_TIMEOUT,
+  type JobStatus,
+  type JsonObject,
+  type State,
+} from '../../src-main/shared/proto';
 import { nsToMs } from './time';
 
 /** A try without its texts. */
@@ -14,13 +22,18 @@ export interface JobRow {
   readonly state: State;
   readonly retrying: boolean;
   readonly status: string;
-  readonly runtime: number;
   readonly tries: number;
   readonly retry: number;
   readonly retryWait: number;
+  /** The args the job was created with (from the chain), when the RM recorded them. */
+  readonly args: JsonObject | null;
   readonly lastExit: number | null;
   readonly lastTryState: State | null;
-  /** ms: runtime while running, else first start to last finish */
+  /** ms since epoch: when a RUNNING job was marked running (the RM's running list), else null */
+  readonly startedMs: number | null;
+  /** ms: how long its last finished try took */
+  readonly lastTryMs: number | null;
+  /** ms: first start to last finish, over every try and retry wait (null while running) */
   readonly durationMs: number | null;
 }
 
@@ -37,11 +50,22 @@ export function triesByJob(tries: readonly TrySummary[]): Map<string, TrySummary
   return map;
 }
 
-/** One row per job of the chain, joined with its status and tries. */
+/** How long a try took, in ms (null if it never ran). */
+export function tryMs(t: Pick<TrySummary, 'startedAt' | 'finishedAt'>): number | null {
+  const start = nsToMs(t.startedAt);
+  const end = nsToMs(t.finishedAt);
+  return start === null || end === null ? null : Math.max(0, end - start);
+}
+
+/**
+ * One row per job of the chain, joined with its status, its tries and, for a running job, when
+ * it started (`runningSince`, by job id, from RequestDetail).
+ */
 export function jobRows(
   chain: ChainView | null,
   statuses: readonly JobStatus[],
   tries: readonly TrySummary[],
+  runningSince: Readonly<Record<string, number>> = {},
 ): JobRow[] {
   const byJob = triesByJob(tries);
   const statusOf = new Map(statuses.map((s) => [s.jobId, s]));
@@ -53,6 +77,7 @@ export function jobRows(
     const list = byJob.get(id) ?? [];
     const last = list[list.length - 1] ?? null;
     const state = s?.state ?? last?.state ?? 0;
+    const running = state === STATE_RUNNING;
     const failedBefore = list.some((t) => t.state === STATE_FAIL || t.state === STATE_TIMEOUT);
     const first = list[0] ? nsToMs(list[0].startedAt) : null;
     const end = last ? nsToMs(last.finishedAt) : null;
@@ -60,16 +85,40 @@ export function jobRows(
       id,
       type: job?.type ?? last?.type ?? '',
       state,
-      retrying: state === STATE_RUNNING && failedBefore,
+      retrying: running && failedBefore,
       status: s?.status ?? '',
-      runtime: s?.runtime ?? 0,
       tries: list.length,
       retry: job?.retry ?? 0,
       retryWait: job?.retryWait ?? 0,
+      args: job?.args ?? null,
       lastExit: last ? last.exit : null,
       lastTryState: last ? last.state : null,
-      durationMs:
-        state === STATE_RUNNING ? (s?.runtime ?? 0) * 1000 : first !== null && end !== null ? end - first : null,
+      startedMs: running ? (runningSince[id] ?? null) : null,
+      lastTryMs: last ? tryMs(last) : null,
+      durationMs: !running && first !== null && end !== null ? end - first : null,
     };
   });
+}
+
+/**
+ * A job's runtime as shown: a running job's time since it started, as of `asOf` (now while
+ * its RM answers, the last contact while it does not); a finished job's last try's duration;
+ * null when not known (a running job not yet seen in the running list, a job that never ran).
+ */
+export function jobRuntime(row: JobRow, asOf: number): number | null {
+  if (row.state === STATE_RUNNING) return row.startedMs === null ? null : Math.max(0, asOf - row.startedMs);
+  return row.lastTryMs;
+}
+
+/**
+ * Longest-running first: running jobs before the rest, by runtime as of `asOf` (unknown ones
+ * last among them); then finished jobs by their last try's duration; then jobs that never ran.
+ * Ties by job id.
+ */
+export function byRuntime(asOf: number): (a: JobRow, b: JobRow) => number {
+  const rank = (r: JobRow) => (r.state === STATE_RUNNING ? 0 : r.lastTryMs !== null ? 1 : 2);
+  return (a, b) =>
+    rank(a) - rank(b) ||
+    (jobRuntime(b, asOf) ?? -1) - (jobRuntime(a, asOf) ?? -1) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

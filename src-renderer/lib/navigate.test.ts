@@ -4,18 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ContractEvents, EventListener, EventName } from '../../src-main/shared/ipc';
 import { followNavigate, navigateRoute } from './navigate';
-import { parseRoute, type Route } from './routes';
+import { parseRoute, requestRoute, type Route } from './routes';
 
 describe('navigateRoute', () => {
-  it("opens the request's page on its chain tab", () => {
-    expect(navigateRoute({ context: 'prod', requestId: 'b9uvdi8tk9kahl8ppvbg' }, parseRoute('#/requests'))).toEqual({
-      name: 'request',
-      context: 'prod',
-      id: 'b9uvdi8tk9kahl8ppvbg',
-      tab: 'chain',
-      job: null,
-      try: null,
-    });
+  it("opens the request's page on its default tab", () => {
+    expect(navigateRoute({ context: 'prod', requestId: 'b9uvdi8tk9kahl8ppvbg' }, parseRoute('#/requests'))).toEqual(
+      requestRoute('prod', 'b9uvdi8tk9kahl8ppvbg'),
+    );
     // Another request's page, or another view: go there.
     expect(navigateRoute({ context: 'local', requestId: 'r2' }, parseRoute('#/r/local/r1/logs'))).toMatchObject({
       id: 'r2',

@@ -1,9 +1,9 @@
 // Main's `navigate` event opens a request: the operator clicked it in the tray menu or in a
 // desktop notification, or opened a spincycle:// link. The renderer routes to that request's
-// page; a request already on screen keeps its tab, job and try.
+// page (a failed one opens on its failure); a request already on screen keeps its tab, job and try.
 
 import type { ConsoleApi, Unsubscribe } from '../../src-main/shared/ipc';
-import type { Route } from './routes';
+import { requestRoute, type Route } from './routes';
 
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
 
@@ -13,7 +13,7 @@ export function navigateRoute(payload: unknown, current: Route): Route | null {
   const { context, requestId } = payload as { context?: unknown; requestId?: unknown };
   if (!isName(context) || !isName(requestId)) return null;
   if (current.name === 'request' && current.context === context && current.id === requestId) return null;
-  return { name: 'request', context, id: requestId, tab: 'chain', job: null, try: null };
+  return requestRoute(context, requestId);
 }
 
 /** Follows `navigate` events for as long as the page lives. */

@@ -1,30 +1,70 @@
-// Routes of the console and their hash form: #/requests, #/r/<ctx>/<id>/<tab>?job=&try=,
+// Routes of the console and their hash form: #/requests, #/r/<ctx>/<id>[/<tab>]?job=&try=&stream=&line=&find=,
 // #/start[/<type>], #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
+// A request's route without a tab opens on what matters: a failed request on its failure.
+// `line` (1-based) is a log line's permalink; `find` opens a log searched for a term.
 
 export type RequestTab = 'chain' | 'jobs' | 'timeline' | 'logs';
 export const REQUEST_TABS: readonly RequestTab[] = ['chain', 'jobs', 'timeline', 'logs'];
+export type LogStream = 'stdout' | 'stderr';
+
+export interface RequestRoute {
+  name: 'request';
+  context: string;
+  id: string;
+  /** null: not chosen (the request page picks: its failure, else the chain) */
+  tab: RequestTab | null;
+  job: string | null;
+  try: number | null;
+  stream: LogStream | null;
+  /** a log line, 1-based */
+  line: number | null;
+  /** a term to search the log for */
+  find: string | null;
+}
 
 export type Route =
-  | { name: 'requests' }
-  | { name: 'request'; context: string; id: string; tab: RequestTab; job: string | null; try: number | null }
-  | { name: 'start'; type: string | null }
-  | { name: 'search'; q: string };
+  { name: 'requests' } | RequestRoute | { name: 'start'; type: string | null } | { name: 'search'; q: string };
+
+/** A request's route with nothing chosen but what is given. */
+export function requestRoute(
+  context: string,
+  id: string,
+  more: Partial<Omit<RequestRoute, 'name'>> = {},
+): RequestRoute {
+  return {
+    name: 'request',
+    context,
+    id,
+    tab: null,
+    job: null,
+    try: null,
+    stream: null,
+    line: null,
+    find: null,
+    ...more,
+  };
+}
+
+const positive = (v: string | null): number | null => {
+  const n = Number(v);
+  return v !== null && Number.isInteger(n) && n > 0 ? n : null;
+};
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const params = new URLSearchParams(query);
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'r' && parts[1] && parts[2]) {
-    const tab = (REQUEST_TABS as readonly string[]).includes(parts[3] ?? '') ? (parts[3] as RequestTab) : 'chain';
-    const t = Number(params.get('try'));
-    return {
-      name: 'request',
-      context: parts[1],
-      id: parts[2],
+    const tab = (REQUEST_TABS as readonly string[]).includes(parts[3] ?? '') ? (parts[3] as RequestTab) : null;
+    const stream = params.get('stream');
+    return requestRoute(parts[1], parts[2], {
       tab,
       job: params.get('job'),
-      try: Number.isInteger(t) && t > 0 ? t : null,
-    };
+      try: positive(params.get('try')),
+      stream: stream === 'stdout' || stream === 'stderr' ? stream : null,
+      line: positive(params.get('line')),
+      find: params.get('find') || null,
+    });
   }
   if (parts[0] === 'start') return { name: 'start', type: parts[1] ?? null };
   if (parts[0] === 'search') return { name: 'search', q: params.get('q') ?? '' };
@@ -44,8 +84,11 @@ export function routeHash(route: Route): string {
       const q = new URLSearchParams();
       if (route.job) q.set('job', route.job);
       if (route.try) q.set('try', String(route.try));
+      if (route.stream) q.set('stream', route.stream);
+      if (route.line) q.set('line', String(route.line));
+      if (route.find) q.set('find', route.find);
       const qs = q.toString();
-      return `#/r/${enc(route.context)}/${enc(route.id)}/${route.tab}${qs ? `?${qs}` : ''}`;
+      return `#/r/${enc(route.context)}/${enc(route.id)}${route.tab ? `/${route.tab}` : ''}${qs ? `?${qs}` : ''}`;
     }
   }
 }

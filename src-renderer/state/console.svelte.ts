@@ -6,6 +6,8 @@
 import type { ConsoleApi, StatusEvent } from '../../src-main/shared/ipc';
 import type { ConsoleSettings, Context, ContextStatus, RequestNotification } from '../../src-main/shared/console-model';
 import { call, errorText } from '../lib/call';
+import { requestRoute, routeHash } from '../lib/routes';
+import { router } from './router.svelte';
 import { toasts } from './toasts.svelte';
 
 const CURRENT_KEY = 'spincycle.context';
@@ -158,13 +160,17 @@ export class ConsoleState {
     const key = `${n.context}/${n.requestId}/${n.from}>${n.to}`;
     if (this.notified.has(key)) return; // exactly one per change, even if an event is replayed
     this.notified.add(key);
-    toasts.show(`${n.title} — ${n.body}`, n.failedJobs.length ? 'error' : 'info', 8000);
+    // A request on screen shows its change itself (its header; a stop, its dialog): no toast.
+    const route = router.route;
+    const onScreen = route.name === 'request' && route.context === n.context && route.id === n.requestId;
+    if (!onScreen || document.hidden)
+      toasts.show(`${n.title} — ${n.body}`, n.failedJobs.length ? 'error' : 'info', 8000);
     if (this.kind === 'web' && this.settings?.notifications && 'Notification' in window) {
       if (Notification.permission === 'granted') {
         const note = new Notification(n.title, { body: n.body, tag: key });
         note.onclick = () => {
           window.focus();
-          location.hash = `#/r/${encodeURIComponent(n.context)}/${encodeURIComponent(n.requestId)}/chain`;
+          location.hash = routeHash(requestRoute(n.context, n.requestId));
         };
       }
     }

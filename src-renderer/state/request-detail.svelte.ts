@@ -1,13 +1,13 @@
-// One open request: its record, chain and job statuses (openRequest, so console main syncs it
-// every second), per-try log summaries (jobLogSummaries: no texts), and live refreshes on
-// `requestUpdated` and `requestsChanged`. Log texts are not kept here (the Logs tab reads the one
-// stream it shows, in slices).
+// One open request: its record, chain, job statuses and running jobs' starts (openRequest, so
+// console main syncs it every second), per-try log summaries (jobLogSummaries: no texts), one
+// row per job joining them, and live refreshes on `requestUpdated` and `requestsChanged`. Log
+// texts are not kept here (the Logs tab reads the one stream it shows, in slices).
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import type { ChainView, RequestPart, RequestRecord } from '../../src-main/shared/console-model';
+import type { ChainView, RequestDetail, RequestPart, RequestRecord } from '../../src-main/shared/console-model';
 import { JobStatusByRuntime, type JobStatus } from '../../src-main/shared/proto';
 import { call, errorText } from '../lib/call';
-import type { TrySummary } from '../lib/job-rows';
+import { jobRows, type JobRow, type TrySummary } from '../lib/job-rows';
 
 export { jobRows, triesByJob, type JobRow, type TrySummary } from '../lib/job-rows';
 
@@ -18,6 +18,10 @@ export class RequestDetailState {
   chain = $state.raw<ChainView | null>(null);
   statuses = $state.raw<JobStatus[]>([]);
   tries = $state.raw<TrySummary[]>([]);
+  /** When each RUNNING job started, by job id (RequestDetail.runningSince). */
+  runningSince = $state.raw<Record<string, number>>({});
+  /** One row per job: chain, status, tries and start joined. */
+  readonly rows: JobRow[] = $derived(jobRows(this.chain, this.statuses, this.tries, this.runningSince));
   /** The try summaries have been read at least once. */
   triesLoaded = $state(false);
   error = $state<string | null>(null);
@@ -63,9 +67,7 @@ export class RequestDetailState {
       // Offline or an imported request of a context this console lacks: read the cache.
       const detail = opened.ok ? opened.value : await call(this.api.getRequest(this.context, this.id));
       if (this.closed) return;
-      this.request = detail.request;
-      this.chain = detail.chain;
-      this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
+      this.take(detail, true);
       await this.loadTries();
     } catch (e) {
       this.error = errorText(e);
@@ -98,14 +100,19 @@ export class RequestDetailState {
       if (parts.has('request') || parts.has('chain') || parts.has('statuses') || parts.size === 0) {
         const detail = await call(this.api.getRequest(this.context, this.id));
         if (this.closed) return;
-        this.request = detail.request;
-        if (detail.chain && (parts.has('chain') || !this.chain)) this.chain = detail.chain;
-        this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
+        this.take(detail, parts.has('chain'));
       }
       if (parts.has('logs') || parts.size === 0) await this.loadTries();
     } catch (e) {
       this.error = errorText(e);
     }
+  }
+
+  private take(detail: RequestDetail, chain: boolean): void {
+    this.request = detail.request;
+    if (detail.chain && (chain || !this.chain)) this.chain = detail.chain;
+    this.statuses = [...detail.statuses].sort(JobStatusByRuntime);
+    this.runningSince = detail.runningSince;
   }
 
   private async loadTries(): Promise<void> {

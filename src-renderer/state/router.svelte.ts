@@ -1,10 +1,16 @@
 // Hash routing: the URL names the view (so reload and back/forward work, and a request, tab,
-// job and try can be linked). Routes: #/requests, #/r/<ctx>/<id>/<tab>?job=&try=,
-// #/start[/<type>], #/search?q=.
+// job, try and log line can be linked). Routes: see lib/routes.ts.
 
-import { parseRoute, routeHash, type RequestTab, type Route } from '../lib/routes';
+import { parseRoute, requestRoute, routeHash, type RequestRoute, type Route } from '../lib/routes';
 
-export { REQUEST_TABS, type RequestTab, type Route } from '../lib/routes';
+export {
+  REQUEST_TABS,
+  requestRoute,
+  type LogStream,
+  type RequestRoute,
+  type RequestTab,
+  type Route,
+} from '../lib/routes';
 
 class Router {
   route = $state<Route>(parseRoute(location.hash));
@@ -20,14 +26,9 @@ class Router {
     this.route = parseRoute(hash);
   }
 
-  openRequest(
-    context: string,
-    id: string,
-    tab: RequestTab = 'chain',
-    job: string | null = null,
-    tryN: number | null = null,
-  ) {
-    this.go({ name: 'request', context, id, tab, job, try: tryN });
+  /** Opens a request: on what is given (a tab, a job's try, a log line), else on what matters. */
+  openRequest(context: string, id: string, more: Partial<Omit<RequestRoute, 'name'>> = {}) {
+    this.go(requestRoute(context, id, more));
   }
 }
 

@@ -1,5 +1,7 @@
 // Short-lived messages in the corner: outcomes of actions and errors.
 
+import { untrack } from 'svelte';
+
 export interface Toast {
   readonly id: number;
   readonly kind: 'info' | 'ok' | 'error';
@@ -10,9 +12,10 @@ class Toasts {
   list = $state<Toast[]>([]);
   private next = 1;
 
+  /** Shows a toast. Callable from an effect: it does not make the effect depend on the list it changes. */
   show(text: string, kind: Toast['kind'] = 'info', ms = 5000): void {
     const toast = { id: this.next++, kind, text };
-    this.list = [...this.list.slice(-3), toast];
+    this.list = [...untrack(() => this.list).slice(-3), toast];
     setTimeout(() => this.dismiss(toast.id), ms);
   }
 

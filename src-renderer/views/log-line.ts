@@ -19,6 +19,8 @@ export interface LineView {
   readonly current: LogMatch | undefined;
   /** Whether this is the line "First error" went to. */
   readonly error: boolean;
+  /** Whether this is the picked line (the address's `line`). */
+  readonly picked: boolean;
 }
 
 export class LogLine {
@@ -54,6 +56,7 @@ export class LogLine {
       this.el.dataset.line = String(line.n + 1);
     }
     if (was?.error !== line.error) this.el.classList.toggle('error-line', line.error);
+    if (was?.picked !== line.picked) this.el.classList.toggle('picked-line', line.picked);
     const sameBody =
       was !== null &&
       was.text === line.text &&

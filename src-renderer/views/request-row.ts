@@ -6,7 +6,8 @@
 // The markup and test ids are the list's; its CSS lives in RequestsView.svelte (:global rules
 // under .table, as these elements are not Svelte's).
 
-import type { RequestRecord } from '../../src-main/shared/console-model';
+import { failureLine, type RequestRecord } from '../../src-main/shared/console-model';
+import { requestRoute, routeHash } from '../lib/routes';
 import { elapsed, formatAbsolute, formatDuration, formatRelative, timeMs } from '../lib/time';
 import { isFinished, stateLook } from '../lib/states';
 
@@ -24,7 +25,7 @@ const MARKUP =
   '<input class="c-check" type="checkbox">' +
   '<span class="c-state"><span class="state-badge" data-testid="state-badge"></span></span>' +
   '<span class="c-id"><a class="mono" data-testid="request-link"></a></span>' +
-  '<span class="c-type" data-testid="request-type"></span>' +
+  '<span class="c-type"><span class="c-type-name" data-testid="request-type"></span></span>' +
   '<span class="c-user muted"></span>' +
   '<time class="c-created muted num"></time>' +
   '<span class="c-dur num"></span>' +
@@ -51,8 +52,12 @@ export class RequestRow {
   private readonly idCell: HTMLSpanElement;
   private readonly link: HTMLAnchorElement;
   private readonly linkText: Text;
+  private readonly typeCell: HTMLSpanElement;
   private readonly type: HTMLSpanElement;
   private readonly typeText: Text;
+  /** Why a failed request failed, under its type (made when first needed). */
+  private why: HTMLSpanElement | null = null;
+  private whyText: Text | null = null;
   private readonly user: HTMLSpanElement;
   private readonly userText: Text;
   private readonly time: HTMLTimeElement;
@@ -85,7 +90,8 @@ export class RequestRow {
     this.idCell = id as HTMLSpanElement;
     this.link = this.idCell.firstElementChild as HTMLAnchorElement;
     this.linkText = text(this.link);
-    this.type = type as HTMLSpanElement;
+    this.typeCell = type as HTMLSpanElement;
+    this.type = this.typeCell.firstElementChild as HTMLSpanElement;
     this.typeText = text(this.type);
     this.user = user as HTMLSpanElement;
     this.userText = text(this.user);
@@ -113,6 +119,8 @@ export class RequestRow {
     const shown = r !== null && !this.pending;
     const selected = shown && r.id === ctx.selectedId;
     this.set('display', this.index < 0, (v) => (this.el.style.display = v ? 'none' : ''));
+    // A row off screen names no request: only the row showing one carries its id.
+    this.attr('id', this.el, 'data-id', shown && this.index >= 0 ? r.id : null);
     if (this.index < 0) return;
     this.set('pending', !shown, (v) => {
       this.el.classList.toggle('pending', v);
@@ -122,7 +130,6 @@ export class RequestRow {
       this.el.classList.toggle('selected', v);
       this.el.setAttribute('aria-selected', String(v));
     });
-    this.attr('id', this.el, 'data-id', shown ? r.id : null);
     this.set('checked', r !== null && ctx.isChecked(r.id), (v) => (this.check.checked = v));
     this.attr('label', this.check, 'aria-label', r ? `Select ${r.id}` : null);
     if (!r) return;
@@ -136,7 +143,7 @@ export class RequestRow {
     this.attr('state', this.badge, 'data-state', look.label);
     this.attr('glyph', this.badge, 'data-glyph', look.glyph);
     this.data(this.badgeText, look.label);
-    this.attr('href', this.link, 'href', `#/r/${encodeURIComponent(r.context)}/${encodeURIComponent(r.id)}/chain`);
+    this.attr('href', this.link, 'href', routeHash(requestRoute(r.context, r.id)));
     this.data(this.linkText, r.id.slice(0, 12));
     this.set('imported', r.origin === 'imported', (v) => {
       this.tag = this.marker(this.tag, v, 'tag', 'Imported from a file: read-only', 'imported');
@@ -146,6 +153,7 @@ export class RequestRow {
     });
     this.data(this.typeText, r.type);
     this.set('clipType', !ctx.fitsType(r.type), (v) => this.type.classList.toggle('clip', v));
+    this.set('why', r.failure ? failureLine(r.failure) : null, (v) => this.showWhy(v));
     this.data(this.userText, r.user);
     this.set('clipUser', !ctx.fitsUser(r.user), (v) => this.user.classList.toggle('clip', v));
     const created = timeMs(r.createdAt);
@@ -160,6 +168,24 @@ export class RequestRow {
     this.set('pct', pct, (v) => this.progress.style.setProperty('--p', `${v}%`));
     this.attr('progressTitle', this.progress, 'title', `${r.finishedJobs} of ${r.totalJobs} jobs finished`);
     this.data(this.progressText, `${r.finishedJobs}/${r.totalJobs}`);
+  }
+
+  /** Shows (or hides) why the request failed, in a line under its type. */
+  private showWhy(line: string | null): void {
+    this.el.classList.toggle('failed', line !== null);
+    if (line === null) {
+      if (this.why) this.why.style.display = 'none';
+      return;
+    }
+    if (!this.why || !this.whyText) {
+      this.why = this.typeCell.appendChild(document.createElement('span'));
+      this.why.className = 'why';
+      this.why.dataset.testid = 'request-why';
+      this.whyText = text(this.why);
+    }
+    this.why.style.display = '';
+    this.whyText.data = line;
+    this.why.title = line;
   }
 
   /** Calls `write(value)` when `value` differs from the last one under `key`; true if it did. */

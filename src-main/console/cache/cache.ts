@@ -10,6 +10,7 @@
 import type Database from 'better-sqlite3';
 import type {
   Context,
+  FailureSummary,
   JobLogRecord,
   JobLogSummary,
   JobLogText,
@@ -32,6 +33,7 @@ import {
   type Request,
 } from '../../shared/proto';
 import { openCache, type OpenCacheOptions, type OpenedCache } from './open-cache';
+import { RequestFacts } from './request-facts';
 import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
 
 type Row = Record<string, unknown>;
@@ -51,6 +53,7 @@ const toRecord = (r: Row): RequestRecord => ({
   watched: r.watched === 1,
   origin: r.origin as RequestOrigin,
   syncedMs: r.synced_ms as number,
+  failure: r.failure ? (JSON.parse(r.failure as string) as FailureSummary) : null,
 });
 
 /** The fields a job-log row and its summary share. Rows are read with safeIntegers (bigints). */
@@ -138,6 +141,8 @@ export interface RequestUpdate {
 export class Cache {
   readonly db: Database.Database;
   readonly recovered: OpenedCache['recovered'];
+  /** Job starts from the running list, and why failed requests failed. */
+  readonly facts: RequestFacts;
   private readonly s;
 
   constructor(file: string, options: OpenCacheOptions = {}) {
@@ -145,6 +150,7 @@ export class Cache {
     this.db = opened.db;
     this.recovered = opened.recovered;
     const db = this.db;
+    this.facts = new RequestFacts(db);
     this.s = {
       contexts: db.prepare('SELECT * FROM contexts ORDER BY position, name'),
       putContext: db.prepare(
@@ -298,6 +304,7 @@ export class Cache {
         this.db.prepare('UPDATE chains SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_statuses SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_log_rows SET context = ? WHERE context = ?').run(ctx.name, previousName);
+        this.db.prepare('UPDATE job_starts SET context = ? WHERE context = ?').run(ctx.name, previousName);
       }
       this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0 });
       if (carried !== null) this.s.putLastContact.run(carried, ctx.name);
@@ -373,6 +380,12 @@ export class Cache {
       values.forEach((v, i) => (params[`${name}${i}`] = v));
     };
     inList('state', 'state', filter.states);
+    if (filter.states?.includes(STATE_TIMEOUT)) {
+      // A job that timed out fails its request (state FAIL): such requests count as TIMEOUT too.
+      where[where.length - 1] = `(${where.at(-1)} OR (state = ${STATE_FAIL} AND EXISTS (
+        SELECT 1 FROM job_statuses s WHERE s.context = requests.context AND s.request_id = requests.id
+          AND s.state = ${STATE_TIMEOUT})))`;
+    }
     inList('type', 'type', filter.types);
     inList('user', 'user', filter.users);
     if (filter.since !== undefined) {

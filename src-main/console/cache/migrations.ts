@@ -110,6 +110,19 @@ export const MIGRATIONS: readonly Migration[] = [
   // 4: when each context's Request Manager last answered, so an offline console still says how
   // old its cache is after a restart.
   `ALTER TABLE contexts ADD COLUMN last_ok_ms INTEGER;`,
+
+  // 5: why a request failed (a FailureSummary as JSON), and when each running job was marked
+  // running as the RM's running list told it (a request's own job statuses carry no runtime).
+  `
+  ALTER TABLE requests ADD COLUMN failure TEXT;
+  CREATE TABLE job_starts (
+    context    TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    started_ms REAL NOT NULL,
+    PRIMARY KEY (context, request_id, job_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

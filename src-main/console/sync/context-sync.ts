@@ -7,8 +7,17 @@
 //
 // The seed's RM has no "list all requests" endpoint: the console knows the requests it
 // created, the ones it saw running, and the ones opened by id.
+//
+// Runtimes: a request's job statuses carry runtime 0 (protocol); only the running list has
+// them. Each read of it records when each running job started (its runtime counted back from
+// the read), so the console can show a runtime that ticks between reads. A viewed request with a
+// running job not seen in the running list yet has it read in the viewed pass too.
+//
+// Failures: a request seen FAIL or TIMEOUT gets a failure summary (its failed jobs, each with
+// its last try's exit code and last stderr or error lines), read once: shown in the list and the
+// request header without opening a log.
 
-import type { Context, ContextStatus, RequestPart, RequestRecord } from '../../shared/console-model';
+import type { Context, ContextStatus, FailureSummary, RequestPart, RequestRecord } from '../../shared/console-model';
 import {
   STATE_COMPLETE,
   STATE_FAIL,
@@ -17,12 +26,15 @@ import {
   STATE_STOPPED,
   STATE_TIMEOUT,
   encodeJobChain,
+  type JobLog,
   type JobStatus,
   type Request,
+  type RunningStatus,
   type State,
 } from '../../shared/proto';
 import type { Cache } from '../cache/cache';
 import { RmClientError, type RmClient } from '../client/rm-client';
+import { DETAILED_JOBS, failedJobIds, summarizeFailure } from '../failure';
 
 export interface SyncIntervals {
   /** Requests the operator is looking at (default 1000 ms). */
@@ -41,6 +53,8 @@ export interface StateChange {
   from: State;
   /** Jobs that ended FAIL or TIMEOUT (filled when the request failed). */
   failedJobs: string[];
+  /** Why it failed, when it failed and the RM told. */
+  failure: FailureSummary | null;
 }
 
 export interface SyncListener {
@@ -55,6 +69,8 @@ const TERMINAL = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STAT
 const FAILED = new Set<State>([STATE_FAIL, STATE_TIMEOUT]);
 /** Above this many jobs needing logs in one pass, one full-log call is cheaper than one per job. */
 const PER_JOB_LOG_LIMIT = 20;
+/** Reads of a failure summary while a failed job's last try has not reached the RM. */
+const FAILURE_READS = 5;
 /** The last-contact time is written to the cache at most this often while the RM answers. */
 const PERSIST_CONTACT_MS = 10_000;
 
@@ -77,6 +93,13 @@ export class ContextSync {
   private generation = 0;
   /** The lastOkMs last written to the cache. */
   private persistedOkMs: number | null;
+  /** When the running list was last read (for job starts), ms since epoch. */
+  private startsReadMs = 0;
+  /**
+   * Failed requests whose summary lacks a failed job's last try (its log had not reached the RM
+   * when the request ended), with the reads left: read again on the next passes.
+   */
+  private readonly failureIncomplete = new Map<string, number>();
 
   constructor(
     readonly context: Context,
@@ -210,7 +233,7 @@ export class ContextSync {
 
   private syncOthers(): Promise<void> {
     return this.guarded(async () => {
-      const running = await this.client.running();
+      const running = await this.readRunning();
       const changed: RequestRecord[] = [];
       const seen = new Set<string>();
       for (const r of Object.values(running.requests ?? {})) {
@@ -225,8 +248,30 @@ export class ContextSync {
         const rec = r && (await this.absorb(r));
         if (rec) changed.push(rec);
       }
+      for (const id of [...this.failureIncomplete.keys()]) {
+        await this.readFailure(id);
+        const rec = this.cache.getRequest(this.context.name, id);
+        if (rec) changed.push(rec);
+      }
       if (changed.length > 0) this.listener.requestsChanged(this.context.name, changed);
     });
+  }
+
+  /**
+   * Reads the running list and records when each running job started: its runtime counted back
+   * from when the answer arrived (so a figure never runs ahead of the real one). Viewed
+   * requests that learn a start are announced.
+   */
+  private async readRunning(): Promise<RunningStatus> {
+    const running = await this.client.running();
+    const readMs = Date.now();
+    this.startsReadMs = readMs;
+    const starts = (running.jobs ?? [])
+      .filter((j) => j.requestId !== '' && j.runtime >= 0)
+      .map((j) => ({ requestId: j.requestId, jobId: j.jobId, startedMs: readMs - j.runtime * 1000 }));
+    const moved = this.cache.facts.putJobStarts(this.context.name, starts);
+    for (const id of moved) if (this.viewed.has(id)) this.listener.requestUpdated(this.context.name, id, ['statuses']);
+    return running;
   }
 
   private async readRequest(id: string): Promise<Request | null> {
@@ -238,14 +283,32 @@ export class ContextSync {
     }
   }
 
-  /** Stores a request as the RM reports it; announces a state change. Returns it if it changed. */
+  /**
+   * Stores a request as the RM reports it; reads why it failed (once) if it failed; announces a
+   * state change. Returns it if it changed.
+   */
   private async absorb(r: Request): Promise<RequestRecord | null> {
-    const update = this.cache.putRequest(this.context.name, r);
-    if (!update.changed) return null;
-    const rec = this.cache.getRequest(this.context.name, r.id) as RequestRecord;
+    const ctx = this.context.name;
+    const update = this.cache.putRequest(ctx, r);
+    let rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+    let failedJobs: string[] = [];
+    let failureLearned = false;
+    if (FAILED.has(r.state) && (rec.failure === null || update.previousState !== r.state)) {
+      const known = rec.failure !== null;
+      failedJobs = await this.readFailure(r.id);
+      rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+      failureLearned = !known && rec.failure !== null;
+    }
+    if (!update.changed && !failureLearned) return null;
+    if (TERMINAL.has(r.state)) this.cache.facts.clearJobStarts(ctx, r.id);
     if (update.previousState !== null && update.previousState !== r.state) {
-      const failedJobs = FAILED.has(r.state) ? await this.failedJobs(r.id) : [];
-      this.listener.stateChanged({ context: this.context.name, request: rec, from: update.previousState, failedJobs });
+      this.listener.stateChanged({
+        context: ctx,
+        request: rec,
+        from: update.previousState,
+        failedJobs,
+        failure: rec.failure,
+      });
     }
     // A request the operator opened or watches stays fully readable offline: once it has
     // ended, every try's log is fetched, whether or not it is on screen now.
@@ -270,13 +333,31 @@ export class ContextSync {
     this.listener.requestUpdated(ctx, requestId, parts);
   }
 
-  private async failedJobs(requestId: string): Promise<string[]> {
+  /**
+   * Reads why a failed request failed (its job statuses, and the last try of its first few
+   * failed jobs, both cached) and stores the summary. Returns the failed jobs' ids; none when
+   * the RM could not tell (the summary stays unknown, and is asked for again next time).
+   */
+  private async readFailure(requestId: string): Promise<string[]> {
+    const ctx = this.context.name;
     try {
-      const status = await this.client.requestStatus(requestId);
-      const statuses = status.jobChainStatus.jobStatuses ?? [];
-      this.cache.putStatuses(this.context.name, requestId, statuses);
-      return statuses.filter((s) => FAILED.has(s.state)).map((s) => s.jobId);
-    } catch {
+      const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
+      this.cache.putStatuses(ctx, requestId, statuses);
+      const failed = failedJobIds(statuses);
+      const tries = new Map<string, JobLog>();
+      for (const jobId of failed.slice(0, DETAILED_JOBS)) {
+        const last = await this.client.jobLog(requestId, jobId).catch(() => null);
+        if (last) tries.set(jobId, last);
+      }
+      this.cache.putJobLogs(ctx, [...tries.values()]);
+      const summary = summarizeFailure(statuses, (id) => tries.get(id) ?? null);
+      this.cache.facts.setFailure(ctx, requestId, summary);
+      const left = (this.failureIncomplete.get(requestId) ?? FAILURE_READS) - 1;
+      if (summary.jobs.some((j) => j.try === 0) && left > 0) this.failureIncomplete.set(requestId, left);
+      else this.failureIncomplete.delete(requestId);
+      return failed;
+    } catch (err) {
+      if (isOfflineError(err)) throw err;
       return [];
     }
   }
@@ -335,10 +416,22 @@ export class ContextSync {
         this.cache.putStatuses(ctx, requestId, statuses);
         parts.push('statuses');
       }
+      if (!ended && this.startUnknown(requestId, statuses)) await this.readRunning();
       if (await this.syncLogs(requestId, statuses, ended)) parts.push('logs');
     }
     if (parts.length > 0) this.listener.requestUpdated(ctx, requestId, parts);
     return parts;
+  }
+
+  /**
+   * A job runs whose start is not known, and the running list was not read within the viewed
+   * interval (a job that started since, or that the running list does not show: read at most
+   * that often).
+   */
+  private startUnknown(requestId: string, statuses: readonly JobStatus[]): boolean {
+    if (Date.now() - this.startsReadMs < this.intervals.viewedMs) return false;
+    const starts = this.cache.facts.jobStarts(this.context.name, requestId);
+    return statuses.some((s) => s.state === STATE_RUNNING && starts[s.jobId] === undefined);
   }
 
   private statusesChanged(requestId: string, next: readonly JobStatus[]): boolean {

@@ -3,7 +3,7 @@
 // it observes from an RM (never what was already cached), and each change is reported once
 // because the cache's previous state is replaced in the same synchronous step that detects it.
 
-import type { RequestNotification, TrayModel } from '../../shared/console-model';
+import { failureLine, type RequestNotification, type TrayModel } from '../../shared/console-model';
 import { stateName } from '../../shared/proto';
 import type { Cache } from '../cache/cache';
 import type { StateChange } from './context-sync';
@@ -14,10 +14,13 @@ export interface NotifierSink {
 }
 
 export function describeChange(change: StateChange): RequestNotification {
-  const { request: r, from, failedJobs } = change;
+  const { request: r, from, failedJobs, failure } = change;
   const to = r.state;
-  const jobs =
-    failedJobs.length > 0 ? ` — failed: ${failedJobs.slice(0, 5).join(', ')}${failedJobs.length > 5 ? ', …' : ''}` : '';
+  const jobs = failure?.jobs.length
+    ? ` — ${failureLine(failure)}`
+    : failedJobs.length > 0
+      ? ` — failed: ${failedJobs.slice(0, 5).join(', ')}${failedJobs.length > 5 ? ', …' : ''}`
+      : '';
   return {
     context: change.context,
     requestId: r.id,
