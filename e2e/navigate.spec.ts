@@ -71,5 +71,5 @@ test('a navigate event for a request the context does not know says so', async (
   await expect(page.getByTestId('request-error')).toContainText(
     'request nosuchrequest0000000 is not known in context local',
   );
-  expect(new URL(page.url()).hash).toBe('#/r/local/nosuchrequest0000000/chain');
+  expect(new URL(page.url()).hash).toBe('#/r/local/nosuchrequest0000000');
 });

@@ -349,7 +349,9 @@ export class ContextSync {
         const last = await this.client.jobLog(requestId, jobId).catch(() => null);
         if (last) tries.set(jobId, last);
       }
-      this.cache.putJobLogs(ctx, [...tries.values()]);
+      // The tries read here are cached here: say so, or an open page never learns of them
+      // (the pass's own log sync finds them already cached).
+      if (this.cache.putJobLogs(ctx, [...tries.values()]) > 0) this.listener.requestUpdated(ctx, requestId, ['logs']);
       const summary = summarizeFailure(statuses, (id) => tries.get(id) ?? null);
       this.cache.facts.setFailure(ctx, requestId, summary);
       const left = (this.failureIncomplete.get(requestId) ?? FAILURE_READS) - 1;
