@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bin/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'src-main/**/*.test.ts',
+      'src-renderer/**/*.test.ts',
+      'bin/**/*.test.ts',
+      'bench/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     environment: 'node',
     globalSetup: ['test/support/build-once.ts'],
     testTimeout: 60_000,

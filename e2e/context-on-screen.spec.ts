@@ -1,5 +1,5 @@
 // The context on screen is the one the top bar names, in Chromium against the real embedded
-// engine: a second context on the same engine (as "production"), a deep link and a log-search
+// engine: a second context on an engine of its own (as "production"), a deep link and a log-search
 // hit to one of its requests while another context is current, a context whose URL does not
 // answer (saved with a warning that says why, offline with the reason, its empty list saying
 // the RM cannot list requests), a link to a context this console does not have, and the
@@ -8,6 +8,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import type { AppShell } from './pages/app-shell';
+import { startEngine } from './support/engine';
 import { freePort } from './support/ports';
 import { snapScreens } from './support/screens';
 
@@ -19,18 +20,6 @@ const GREEN = 'rgb(46, 125, 50)';
 
 const switcher = (page: Page) => page.getByTestId('context-switcher');
 const leftBorder = (el: Locator) => el.evaluate((e) => getComputedStyle(e).borderLeftColor);
-
-/** The embedded engine's URL, as the contexts dialog shows it. */
-async function localUrl(page: Page): Promise<string> {
-  await switcher(page).click();
-  await page.getByTestId('manage-contexts').click();
-  const dialog = page.getByTestId('contexts-dialog');
-  const url = await dialog
-    .locator('[data-testid="context-row"][data-name="local"] [data-testid="context-url"]')
-    .textContent();
-  await dialog.getByRole('button', { name: 'Done' }).click();
-  return (url ?? '').trim();
-}
 
 async function expectTopBar(shell: AppShell, name: string, env: string, colour: string): Promise<void> {
   await expect(shell.contextName).toHaveText(name);
@@ -45,43 +34,48 @@ test('a request of another context, opened by link or log search, brings its con
   logSearch,
   page,
 }, testInfo) => {
-  await shell.open();
-  await expectTopBar(shell, 'local', 'embedded', GREEN);
-  const prod = `prod-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-  await shell.addContext(prod, await localUrl(page), 'production');
-  await expect(page.getByTestId('context-warning')).toHaveCount(0);
+  const engine = await startEngine();
+  try {
+    await shell.open();
+    await expectTopBar(shell, 'local', 'embedded', GREEN);
+    const prod = `prod-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.addContext(prod, engine.url, 'production');
+    await expect(page.getByTestId('context-warning')).toHaveCount(0);
 
-  // A request started in prod.
-  await shell.switchContext(prod);
-  await expectTopBar(shell, prod, 'production', RED);
-  const word = `prodword${Date.now().toString(36)}`;
-  await startPage.pickType('hello');
-  await startPage.arg('msg').fill(`deploying ${word}`);
-  const id = await startPage.submit();
-  await requestPage.expectState('COMPLETE');
+    // A request started in prod.
+    await shell.switchContext(prod);
+    await expectTopBar(shell, prod, 'production', RED);
+    const word = `prodword${Date.now().toString(36)}`;
+    await startPage.pickType('hello');
+    await startPage.arg('msg').fill(`deploying ${word}`);
+    const id = await startPage.submit();
+    await requestPage.expectState('COMPLETE');
 
-  // Back to local: switching away from a request shows the new context's requests.
-  await shell.switchContext('local');
-  await expect(page.getByTestId('requests-view')).toBeVisible();
-  await expectTopBar(shell, 'local', 'embedded', GREEN);
+    // Back to local: switching away from a request shows the new context's requests.
+    await shell.switchContext('local');
+    await expect(page.getByTestId('requests-view')).toBeVisible();
+    await expectTopBar(shell, 'local', 'embedded', GREEN);
 
-  // A deep link to prod's request: the top bar says prod, in red, beside prod's Stop and Watch.
-  await shell.goto(`#/r/${prod}/${id}/chain`);
-  await expect(page.getByTestId('request-id')).toHaveText(id);
-  await expectTopBar(shell, prod, 'production', RED);
-  await snapScreens(page, testInfo, 'deep-link-other-context');
-  // and the list it leads back to is prod's
-  await shell.goto('#/requests');
-  await expect(page.locator(`[data-testid="request-row"][data-id="${id}"]`)).toBeVisible();
-  await expectTopBar(shell, prod, 'production', RED);
+    // A deep link to prod's request: the top bar says prod, in red, beside prod's Stop and Watch.
+    await shell.goto(`#/r/${prod}/${id}/chain`);
+    await expect(page.getByTestId('request-id')).toHaveText(id);
+    await expectTopBar(shell, prod, 'production', RED);
+    await snapScreens(page, testInfo, 'deep-link-other-context');
+    // and the list it leads back to is prod's
+    await shell.goto('#/requests');
+    await expect(page.locator(`[data-testid="request-row"][data-id="${id}"]`)).toBeVisible();
+    await expectTopBar(shell, prod, 'production', RED);
 
-  // A log-search hit of prod's request, found while local is current.
-  await shell.switchContext('local');
-  await logSearch.searchUntilFound(word);
-  await expectTopBar(shell, 'local', 'embedded', GREEN);
-  await logSearch.hits.first().click();
-  await expect(page.getByTestId('request-id')).toHaveText(id);
-  await expectTopBar(shell, prod, 'production', RED);
+    // A log-search hit of prod's request, found while local is current.
+    await shell.switchContext('local');
+    await logSearch.searchUntilFound(word);
+    await expectTopBar(shell, 'local', 'embedded', GREEN);
+    await logSearch.hits.first().click();
+    await expect(page.getByTestId('request-id')).toHaveText(id);
+    await expectTopBar(shell, prod, 'production', RED);
+  } finally {
+    engine.child.kill('SIGKILL');
+  }
 });
 
 test('a context whose URL does not answer is saved with a warning that says why, and shows offline with the reason', async ({

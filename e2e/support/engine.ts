@@ -1,4 +1,6 @@
-// A second engine for tests that need a Request Manager of their own (one they can kill).
+// A Request Manager of its own for a test's second context (one it can kill): `spincycle server`
+// with the example specs on free loopback ports and a throwaway data folder. (The console's
+// embedded engine answers only the console's own `local` context, with its per-run secret.)
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';

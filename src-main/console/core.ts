@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CACHE_FILE } from './data-dir';
 import { EmbeddedEngine, type EngineLauncher } from './embedded-engine';
+import { createEngineSecret } from './engine-secret';
 import { EventHub } from './events';
 import { createHandlers, type ContractHandlers } from './handlers';
 import { ConsoleService } from './service';
@@ -55,11 +56,13 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventHub();
   const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
+  const cfg = options.embeddedEngine;
   const service = new ConsoleService({
     cacheFile: path.join(options.dataDir, CACHE_FILE),
     emit: (event, payload) => events.emit(event, payload),
     user: os.userInfo().username,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    ...(cfg ? { embeddedContext: EMBEDDED_CONTEXT } : {}),
   });
   if (service.cacheRecovery) {
     log(
@@ -70,39 +73,30 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   const handlers = createHandlers({ appVersion: options.appVersion, runtime: options.runtime, service });
 
   let engine: EmbeddedEngine | null = null;
-  const cfg = options.embeddedEngine;
   if (cfg) {
-    if (!service.contexts().some((c) => c.name === EMBEDDED_CONTEXT)) {
-      // The URL is a placeholder until the engine has its port.
-      service.putContext({
-        name: EMBEDDED_CONTEXT,
-        url: 'http://127.0.0.1:8888',
-        envLabel: 'embedded',
-        envColor: '#2e7d32',
-        embedded: true,
-      });
-    }
     if (!existsSync(cfg.cliPath)) {
       const why = `cannot start: ${cfg.cliPath} is missing`;
       status.setEmbeddedEngine('failed', why);
       log(`console: embedded engine ${why}`);
     } else {
-      engine = new EmbeddedEngine({
+      // The `local` context is reached only at this run's engine, with this run's secret: it
+      // is shown once the engine has its address, and synced once it answers there.
+      const apiSecret = createEngineSecret(options.dataDir);
+      const embedded = new EmbeddedEngine({
         ...cfg,
         dataDir: path.join(options.dataDir, 'engine'),
+        apiSecret,
         onState: (state, detail) => {
           status.setEmbeddedEngine(state, detail ?? null);
           if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
-          // Restarts keep the ports; the first answer gives the context its URL.
-          if (state === 'running' && detail) {
-            const ctx = service.contexts().find((c) => c.name === EMBEDDED_CONTEXT);
-            if (ctx && ctx.url !== detail) service.putContext({ ...ctx, url: detail }, EMBEDDED_CONTEXT);
-          }
+          if (state === 'starting' && embedded.rmUrl) service.connectEmbedded(embedded.rmUrl, null);
+          if (state === 'running' && embedded.rmUrl) service.connectEmbedded(embedded.rmUrl, apiSecret.secret);
         },
         onLog: (line) => log(`engine: ${line}`),
       });
+      engine = embedded;
       // A failure to start is reported through onState (status line and log).
-      engine.start().catch(() => undefined);
+      embedded.start().catch(() => undefined);
     }
   }
   service.start();

@@ -13,3 +13,6 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const CACHE_FILE = 'cache.db';
+
+/** The embedded engine's per-run API secret (engine-secret.ts), beside the cache: the CLI reads it for --context local. */
+export const ENGINE_SECRET_FILE = 'engine-secret';

@@ -2,16 +2,16 @@
 // to the contract handlers. Never throws: unknown methods and bad shapes become
 // 'bad-request' results, handler failures become 'internal' results.
 
+import { clip } from '../shared/clip';
 import { isMethodName } from '../shared/ipc';
 import { err, type Result } from '../shared/result';
 import type { ContractHandlers } from './handlers';
 
 /** Longest method name echoed back in an error message. */
-const MAX_ECHO = 80;
+const MAX_ECHO = 64;
 
 function echo(value: unknown): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text;
+  return clip(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)), MAX_ECHO);
 }
 
 export async function dispatch(handlers: ContractHandlers, method: unknown, args: unknown): Promise<Result<unknown>> {

@@ -29,6 +29,8 @@ export interface EmbeddedEngineOptions {
   startTimeoutMs?: number;
   /** When to restart a failed engine and when to give up (see restart-policy.ts). */
   restart?: RestartPolicyOptions;
+  /** The per-run API secret (engine-secret.ts): passed as its file, sent with the start probe. */
+  apiSecret?: { file: string; secret: string };
 }
 
 /** A running engine process, whoever started it (child_process, Electron's utilityProcess...). */
@@ -155,6 +157,7 @@ export class EmbeddedEngine {
       '--jr-addr',
       `127.0.0.1:${ports.jr}`,
       ...(o.jobsDir ? ['--jobs', o.jobsDir] : []),
+      ...(o.apiSecret ? ['--api-secret-file', o.apiSecret.file] : []),
     ];
     o.onState?.('starting');
     const startedAt = Date.now();
@@ -238,7 +241,10 @@ export class EmbeddedEngine {
     while (Date.now() < deadline) {
       if (this.child !== child || this.stopping) return 'ended';
       try {
-        const res = await fetch(`${url}/api/v1/request-list`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(`${url}/api/v1/request-list`, {
+          signal: AbortSignal.timeout(1000),
+          headers: this.options.apiSecret ? { Authorization: `Bearer ${this.options.apiSecret.secret}` } : {},
+        });
         if (res.ok && this.child === child) return 'answering';
       } catch {
         // not listening yet

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ContractEvents } from '../shared/ipc';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, STATE_TIMEOUT } from '../shared/proto';
 import { EmbeddedEngine, freePort } from './embedded-engine';
-import { ConsoleService, type ConsoleEventName } from './service';
+import { createEngineSecret } from './engine-secret';
+import { ConsoleService, type ConsoleError, type ConsoleEventName } from './service';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cliPath = path.join(root, 'bin/spincycle.js');
@@ -39,7 +40,7 @@ function service(cacheFile: string, url: string, intervals = { viewedMs: 100, ot
     client: { timeoutMs: 1000, getRetries: 0 },
   });
   s.updateSettings({ intervals });
-  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: true });
+  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
   s.start();
   cleanups.push(() => s.stop());
   return { s, seen };
@@ -356,5 +357,67 @@ describe('console core without an engine', () => {
     expect((await s.probeContext(other)).error).toBe(
       'it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave 404: 404 page not found',
     );
+  });
+});
+
+describe('the embedded context belongs to the console', () => {
+  it('is reached with the per-run secret; the contract cannot retarget, rename, remove or fake it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sc-embedded-'));
+    const apiSecret = createEngineSecret(dataDir);
+    const e = new EmbeddedEngine({ cliPath, specsDir, dataDir: path.join(dataDir, 'engine'), apiSecret });
+    const url = await e.start();
+    cleanups.push(() => e.stop());
+    // Without the secret the engine answers nobody.
+    expect((await fetch(`${url}/api/v1/request-list`)).status).toBe(401);
+
+    const s = new ConsoleService({
+      cacheFile: path.join(dataDir, 'cache.db'),
+      emit: () => {},
+      client: { timeoutMs: 2000, getRetries: 0 },
+      embeddedContext: 'local',
+    });
+    s.start();
+    cleanups.push(() => s.stop());
+    // Shown while the engine starts, never called before it answers with this run's secret.
+    s.connectEmbedded(url, null);
+    expect(s.contextStatuses()).toEqual([
+      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running' },
+    ]);
+    s.connectEmbedded(url, apiSecret.secret);
+    const created = await s.createRequest('local', 'hello', {});
+    expect(created.type).toBe('hello');
+
+    const local = s.contexts()[0]!;
+    const refused = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return [(err as ConsoleError).code, (err as Error).message];
+      }
+      return 'accepted';
+    };
+    const owned = "local is the context of the console's embedded engine";
+    expect(refused(() => s.putContext({ ...local, url: 'http://127.0.0.1:8888' }))).toEqual([
+      'bad-request',
+      `${owned}: only its label and colour can change`,
+    ]);
+    expect(refused(() => s.putContext({ ...local, name: 'mine' }, 'local'))).toEqual([
+      'bad-request',
+      `${owned}: only its label and colour can change`,
+    ]);
+    expect(refused(() => s.removeContext('local'))).toEqual(['bad-request', `${owned}: it cannot be removed`]);
+    expect(
+      refused(() =>
+        s.putContext({ name: 'evil', url: 'http://evil.example', envLabel: null, envColor: null, embedded: true }),
+      ),
+    ).toEqual(['bad-request', 'only the console marks a context embedded (the one of its own engine)']);
+    s.putContext({ name: 'prod', url: 'http://127.0.0.1:1', envLabel: null, envColor: null, embedded: false });
+    expect(refused(() => s.putContext({ ...s.contexts()[1]!, name: 'local' }, 'prod'))).toEqual([
+      'bad-request',
+      "local is the name of the console's embedded engine's context",
+    ]);
+    // Its label and colour are the operator's.
+    s.putContext({ ...local, envLabel: 'mine', envColor: '#123456' });
+    expect(s.contexts()[0]).toEqual({ ...local, envLabel: 'mine', envColor: '#123456' });
   });
 });

@@ -65,6 +65,12 @@ export interface ConsoleServiceOptions {
   /** Username sent with created requests. */
   user?: string;
   nativeBinding?: string;
+  /**
+   * The name of the context of the console's own embedded engine, when it runs one. That
+   * context belongs to the console: it is reached only at the address and with the secret the
+   * console gives (connectEmbedded), and the contract cannot retarget, rename or remove it.
+   */
+  embeddedContext?: string;
 }
 
 /** Longest wait for a Request Manager URL to answer when a context is saved. */
@@ -80,6 +86,8 @@ export class ConsoleService {
   private settingsValue: ConsoleSettings;
   private started = false;
   private indexer: ReturnType<typeof setInterval> | undefined;
+  /** The API secret of this run's embedded engine, once connectEmbedded gave it. */
+  private embeddedSecret: string | undefined;
 
   constructor(private readonly options: ConsoleServiceOptions) {
     this.cache = new Cache(options.cacheFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
@@ -99,10 +107,11 @@ export class ConsoleService {
     return this.cache.recovered;
   }
 
-  /** Starts syncing every context. */
+  /** Starts syncing every context (an embedded one once connectEmbedded gives its address). */
   start(): void {
     this.started = true;
-    for (const ctx of this.cache.listContexts()) this.startContext(ctx);
+    for (const ctx of this.cache.listContexts())
+      if (!ctx.embedded || this.isConnectedEmbedded(ctx)) this.startContext(ctx);
     this.notifier.refreshTray();
     // Newly cached log text joins the full-text index in the background, a batch at a time.
     this.indexer = setInterval(() => this.cache.indexPending(5000), 250);
@@ -130,12 +139,16 @@ export class ConsoleService {
           context: c.name,
           online: false,
           lastOkMs: null,
-          error: 'not started',
+          error: c.embedded ? 'the embedded engine is not running' : 'not started',
         },
     );
   }
 
-  /** Adds or edits a context (`previousName` to rename). An unreachable URL is accepted: it shows offline. */
+  /**
+   * Adds or edits a context (`previousName` to rename), for the contract. An unreachable URL is
+   * accepted: it shows offline. The embedded context is the console's: only its label and
+   * colour can change, and no other context can become embedded or take its name.
+   */
   putContext(ctx: Context, previousName?: string): Context {
     if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
       throw new ConsoleError(
@@ -144,7 +157,16 @@ export class ConsoleService {
       );
     }
     new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
-    const existing = this.contexts().find((c) => c.name === ctx.name);
+    const contexts = this.contexts();
+    const target = contexts.find((c) => c.name === (previousName ?? ctx.name));
+    if (target?.embedded) return this.relabelEmbedded(target, ctx);
+    if (ctx.embedded) {
+      throw new ConsoleError('bad-request', 'only the console marks a context embedded (the one of its own engine)');
+    }
+    const existing = contexts.find((c) => c.name === ctx.name);
+    if (existing?.embedded || ctx.name === this.options.embeddedContext) {
+      throw new ConsoleError('bad-request', `${ctx.name} is the name of the console's embedded engine's context`);
+    }
     if (existing && previousName !== ctx.name && previousName !== undefined) {
       throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
     }
@@ -154,9 +176,56 @@ export class ConsoleService {
     return ctx;
   }
 
+  /** The embedded context with a new label and colour; anything else about it is the console's. */
+  private relabelEmbedded(current: Context, wanted: Context): Context {
+    if (wanted.name !== current.name || wanted.url !== current.url || !wanted.embedded) {
+      throw new ConsoleError(
+        'bad-request',
+        `${current.name} is the context of the console's embedded engine: only its label and colour can change`,
+      );
+    }
+    const ctx = { ...current, envLabel: wanted.envLabel, envColor: wanted.envColor };
+    this.cache.putContext(ctx);
+    return ctx;
+  }
+
+  /** Removes a context: not the embedded engine's (one left embedded by a run with an engine can go when none runs). */
   removeContext(name: string): void {
+    if (name === this.options.embeddedContext) {
+      throw new ConsoleError(
+        'bad-request',
+        `${name} is the context of the console's embedded engine: it cannot be removed`,
+      );
+    }
     this.stopContext(name);
     if (!this.cache.removeContext(name)) throw new ConsoleError('not-found', `no context named ${name}`);
+  }
+
+  /**
+   * The embedded engine of this run listens at `url`: its context (created if needed, label and
+   * colour kept) points there. With `secret` (once the engine answers) it is synced from now
+   * on, every call carrying the secret; with null (while it starts) it is only shown.
+   */
+  connectEmbedded(url: string, secret: string | null): Context {
+    const name = this.options.embeddedContext;
+    if (name === undefined) throw new Error('this console runs no embedded engine');
+    const existing = this.contexts().find((c) => c.name === name);
+    const ctx: Context = {
+      name,
+      url,
+      envLabel: existing ? existing.envLabel : 'embedded',
+      envColor: existing ? existing.envColor : '#2e7d32',
+      embedded: true,
+    };
+    this.stopContext(name);
+    this.cache.putContext(ctx);
+    this.embeddedSecret = secret ?? undefined;
+    if (this.started && secret !== null) this.startContext(ctx);
+    return ctx;
+  }
+
+  private isConnectedEmbedded(ctx: Context): boolean {
+    return ctx.embedded && ctx.name === this.options.embeddedContext && this.embeddedSecret !== undefined;
   }
 
   /**
@@ -164,7 +233,15 @@ export class ConsoleService {
    * saving a context can say at once whether its URL answers, and why not.
    */
   async probeContext(url: string): Promise<ContextProbe> {
-    const client = new RmClient({ baseUrl: url, getRetries: 0, timeoutMs: PROBE_TIMEOUT_MS });
+    // This run's embedded engine answers only with its secret, which goes to its address alone.
+    const own = this.contexts().some((c) => this.isConnectedEmbedded(c) && c.url === url);
+    const secret = own ? this.embeddedSecret : undefined;
+    const client = new RmClient({
+      baseUrl: url,
+      getRetries: 0,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      ...(secret === undefined ? {} : { secret }),
+    });
     try {
       const specs = await client.requestList();
       return { answers: true, requestTypes: specs.length, error: null };
@@ -181,7 +258,12 @@ export class ConsoleService {
   }
 
   private startContext(ctx: Context): void {
-    const client = new RmClient({ ...this.options.client, baseUrl: ctx.url });
+    const secret = this.isConnectedEmbedded(ctx) ? this.embeddedSecret : undefined;
+    const client = new RmClient({
+      ...this.options.client,
+      baseUrl: ctx.url,
+      ...(secret === undefined ? {} : { secret }),
+    });
     this.clients.set(ctx.name, client);
     const emit = this.options.emit;
     const sync = new ContextSync(

@@ -1,13 +1,15 @@
 // The `spincycle` command line: `server` (RM + JR in one process), `rm`, `jr`, and --help.
 // Commands are a dispatch table so the console's client commands (ps, status, log, start,
 // stop, specs) can join it. Exit codes: 0 done, 1 failed while running, 2 bad usage or
-// configuration (unknown flag, missing folder, invalid specs, bad address).
+// configuration (unknown flag, missing folder, invalid specs, bad address, a secret file
+// others may read).
 
 import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SpecError } from './grapher';
 import { parseAddr } from './http/server';
 import { createLogger } from './log';
+import { readSecretFile } from './secret-file';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_JR_ADDR,
@@ -15,6 +17,7 @@ import {
   startEngine,
   startJobRunner,
   startRequestManager,
+  type EngineAccess,
 } from './server';
 
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -101,6 +104,45 @@ async function serveUntilSignal(component: string, close: () => Promise<void>): 
   return 0;
 }
 
+/** --allow-host, --api-secret-file, --peer-secret-file as the engine's access options. */
+function access(v: Values): EngineAccess {
+  const secret = (key: string): string | undefined => {
+    const file = str(v, key);
+    if (file === undefined) return undefined;
+    try {
+      return readSecretFile(file);
+    } catch (err) {
+      throw new UsageError(`--${key} ${(err as Error).message}`);
+    }
+  };
+  const hosts = ((v['allow-host'] ?? []) as string[]).flatMap((h) => h.split(',')).map((h) => h.trim());
+  if (hosts.some((h) => h === '' || /[\s/:@]/.test(h.replace(/^\[.*\]$/, '')))) {
+    throw new UsageError(
+      `--allow-host takes host names or addresses (e.g. rm.example.com), got ${JSON.stringify(hosts)}`,
+    );
+  }
+  const apiSecret = secret('api-secret-file');
+  const peerSecret = secret('peer-secret-file');
+  return {
+    allowHosts: hosts,
+    ...(apiSecret === undefined ? {} : { apiSecret }),
+    ...(peerSecret === undefined ? {} : { peerSecret }),
+  };
+}
+
+const ACCESS_OPTIONS = {
+  'allow-host': { type: 'string', multiple: true },
+  'api-secret-file': { type: 'string' },
+  'peer-secret-file': { type: 'string' },
+} as const;
+
+const ACCESS_USAGE = `  --peer-secret-file FILE  the RM and the JR send it to each other and refuse the other's calls
+                           without it (give both the same file: only this user may read it)
+  --api-secret-file FILE   every call must carry "Authorization: Bearer <secret>" (the console's
+                           embedded engine; spincycle --secret-file FILE sends it)
+  --allow-host NAME        a name clients use to reach this engine (repeatable); Host headers
+                           other than loopback names, the listen address and these are refused`;
+
 const COMMANDS: Record<string, Command> = {
   server: {
     summary: 'run the Request Manager and the Job Runner in one process',
@@ -111,6 +153,8 @@ const COMMANDS: Record<string, Command> = {
   --data DIR            where the database lives (default ${DEFAULT_DATA_DIR})
   --rm-addr HOST:PORT   Request Manager address (default ${DEFAULT_RM_ADDR})
   --jr-addr HOST:PORT   Job Runner address (default ${DEFAULT_JR_ADDR})
+  --require-specs       refuse to start when the specs define no request type (else a warning)
+${ACCESS_USAGE}
 
 Requests left RUNNING by a previous run end FAIL at start (chains are not resumed).`,
     options: {
@@ -119,6 +163,8 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
       data: { type: 'string' },
       'rm-addr': { type: 'string' },
       'jr-addr': { type: 'string' },
+      'require-specs': { type: 'boolean' },
+      ...ACCESS_OPTIONS,
       help,
     },
     async run(v) {
@@ -128,6 +174,8 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         rmAddr: address(v, 'rm-addr', DEFAULT_RM_ADDR),
         jrAddr: address(v, 'jr-addr', DEFAULT_JR_ADDR),
+        requireSpecs: v['require-specs'] === true,
+        access: access(v),
       });
       return serveUntilSignal('engine', engine.close);
     },
@@ -140,13 +188,20 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   --jr-url URL       the Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required
   --jobs DIR         job-type modules, as the Job Runner has them
   --data DIR         where the database lives (default ${DEFAULT_DATA_DIR})
-  --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})`,
+  --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})
+  --require-specs    refuse to start when the specs define no request type (else a warning)
+${ACCESS_USAGE}
+
+Without --peer-secret-file, a finish call is taken only once the JR says it is done with the
+chain (the original's JR works unchanged).`,
     options: {
       specs: { type: 'string' },
       'jr-url': { type: 'string' },
       jobs: { type: 'string' },
       data: { type: 'string' },
       addr: { type: 'string' },
+      'require-specs': { type: 'boolean' },
+      ...ACCESS_OPTIONS,
       help,
     },
     async run(v) {
@@ -156,6 +211,8 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         addr: address(v, 'addr', DEFAULT_RM_ADDR),
+        requireSpecs: v['require-specs'] === true,
+        access: access(v),
       });
       return serveUntilSignal('rm', rm.close);
     },
@@ -166,13 +223,21 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
 
   --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original), required
   --jobs DIR         job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
-  --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})`,
-    options: { 'rm-url': { type: 'string' }, jobs: { type: 'string' }, addr: { type: 'string' }, help },
+  --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})
+${ACCESS_USAGE}`,
+    options: {
+      'rm-url': { type: 'string' },
+      jobs: { type: 'string' },
+      addr: { type: 'string' },
+      ...ACCESS_OPTIONS,
+      help,
+    },
     async run(v) {
       const jr = await startJobRunner({
         rmUrl: url(v, 'rm-url'),
         ...optionalJobs(v),
         addr: address(v, 'addr', DEFAULT_JR_ADDR),
+        access: access(v),
       });
       return serveUntilSignal('jr', jr.close);
     },

@@ -12,8 +12,9 @@
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadSpecs } from './grapher';
-import { DEFAULT_MAX_BODY_BYTES, listen, type Listening } from './http/server';
+import { SpecError, loadSpecs, type SpecSet } from './grapher';
+import { exposureWarning, type AccessOptions, type Exposed } from './http/access';
+import { DEFAULT_MAX_BODY_BYTES, listen, parseAddr, type Listening, type Router } from './http/server';
 import { builtinJobTypes, type BuiltinJobOptions } from './jobs/builtins';
 import { JobFactory } from './jobs/job';
 import { loadJobModules } from './jobs/load-job-modules';
@@ -45,10 +46,19 @@ interface CommonOptions {
   maxBodyBytes?: number;
   /** JR only: records every dispatch latency (parent finished -> child started), for the bench. */
   dispatchLatency?: DispatchLatencyRecorder;
+  /** Who may call the listeners (Host names, API secret) and the RM <-> JR peer secret. */
+  access?: EngineAccess;
+}
+
+export interface EngineAccess extends AccessOptions {
+  /** The RM and the JR send it to each other and take the other's calls only with it (--peer-secret-file). */
+  peerSecret?: string;
 }
 
 interface RequestManagerOptions extends CommonOptions {
   specsDir: string;
+  /** Refuse to start when the specs define no request type (else: a warning). */
+  requireSpecs?: boolean;
   /** Folder of the SQLite file (created if needed), or ':memory:' for a throwaway database. */
   dataDir: string;
   reaper?: ReaperOptions;
@@ -86,6 +96,25 @@ async function jobFactory(opts: CommonOptions): Promise<JobFactory> {
   return new JobFactory([...builtinJobTypes(opts.jobOptions), ...extra]);
 }
 
+/** The request specs; none at all is a warning, or a SpecError with requireSpecs. */
+async function requestSpecs(opts: RequestManagerOptions, factory: JobFactory, logger: Logger): Promise<SpecSet> {
+  const specs = await loadSpecs(opts.specsDir, factory);
+  if (specs.sequences.size === 0) {
+    const why = 'no request types: the folder has no *.yaml file defining a sequence';
+    if (opts.requireSpecs) throw new SpecError([{ file: opts.specsDir, line: 0, detail: why }]);
+    logger.warn(`${why}; every create will be refused`, { specs: opts.specsDir });
+  }
+  return specs;
+}
+
+/** Listens, then warns when the listener is reachable beyond loopback without a peer secret. */
+async function listenWarning(router: Router, addr: string, access: EngineAccess, logger: Logger, what: Exposed) {
+  const listening = await listen(router, addr, access);
+  const warning = exposureWarning(parseAddr(addr).host, addr, what, access);
+  if (warning) logger.warn(warning, { url: listening.url });
+  return listening;
+}
+
 function openStore(dataDir: string): EngineStore {
   if (dataDir === ':memory:') return new EngineStore(':memory:');
   mkdirSync(dataDir, { recursive: true });
@@ -121,8 +150,9 @@ function closer(logger: Logger, steps: Array<[string, () => unknown]>): () => Pr
 /** RM + JR in one process, linked in-process, each on its own HTTP listener. */
 export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger('engine');
+  const access = opts.access ?? {};
   const factory = await jobFactory(opts);
-  const specs = await loadSpecs(opts.specsDir, factory);
+  const specs = await requestSpecs(opts, factory, logger);
   const store = openStore(opts.dataDir);
   const jrLink = lateJobRunnerLink();
   const rm = new RequestManager({ store, jobRunner: jrLink, builder: new GrapherChainBuilder(specs, factory), logger });
@@ -133,11 +163,13 @@ export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   jrLink.target = jr;
   const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
   const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
+  const rmRouter = requestManagerRouter(rm, { ...bodyLimit, jobRunnerCalls: 'in-process' });
+  const jrRouter = jobRunnerRouter(jr, peerSecretOption(access));
   let rmServer: Listening | undefined;
   let jrServer: Listening | undefined;
   try {
-    rmServer = await listen(requestManagerRouter(rm, bodyLimit), opts.rmAddr ?? DEFAULT_RM_ADDR);
-    jrServer = await listen(jobRunnerRouter(jr), opts.jrAddr ?? DEFAULT_JR_ADDR);
+    rmServer = await listenWarning(rmRouter, opts.rmAddr ?? DEFAULT_RM_ADDR, access, logger, 'rm-with-jr-in-process');
+    jrServer = await listenWarning(jrRouter, opts.jrAddr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
   } catch (err) {
     await rmServer?.close();
     await jr.close();
@@ -168,21 +200,21 @@ export async function startRequestManager(
   opts: RequestManagerOptions & { addr?: string; jrUrl: string },
 ): Promise<RunningRequestManager> {
   const logger = opts.logger ?? createLogger('rm');
+  const access = opts.access ?? {};
   const factory = await jobFactory(opts);
-  const specs = await loadSpecs(opts.specsDir, factory);
+  const specs = await requestSpecs(opts, factory, logger);
   const store = openStore(opts.dataDir);
-  const jr = new JobRunnerHttpLink(opts.jrUrl);
+  const jr = new JobRunnerHttpLink(opts.jrUrl, peerSecretOption(access));
   const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
   const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
   let server: Listening;
   try {
-    server = await listen(
-      requestManagerRouter(rm, {
-        maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-        onError: logUnexpected(logger),
-      }),
-      opts.addr ?? DEFAULT_RM_ADDR,
-    );
+    const router = requestManagerRouter(rm, {
+      maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      onError: logUnexpected(logger),
+      jobRunnerCalls: access.peerSecret === undefined ? 'unverified' : { peerSecret: access.peerSecret },
+    });
+    server = await listenWarning(router, opts.addr ?? DEFAULT_RM_ADDR, access, logger, 'rm');
   } catch (err) {
     store.close();
     throw err;
@@ -207,11 +239,19 @@ export async function startJobRunner(
   opts: CommonOptions & { addr?: string; rmUrl: string },
 ): Promise<RunningJobRunner> {
   const logger = opts.logger ?? createLogger('jr');
+  const access = opts.access ?? {};
   const factory = await jobFactory(opts);
-  const jr = createJobRunner({ factory, rm: new RequestManagerHttpLink(opts.rmUrl), logger, ...latencyOption(opts) });
+  const rm = new RequestManagerHttpLink(opts.rmUrl, peerSecretOption(access));
+  const jr = createJobRunner({ factory, rm, logger, ...latencyOption(opts) });
   let server: Listening;
   try {
-    server = await listen(jobRunnerRouter(jr), opts.addr ?? DEFAULT_JR_ADDR);
+    server = await listenWarning(
+      jobRunnerRouter(jr, peerSecretOption(access)),
+      opts.addr ?? DEFAULT_JR_ADDR,
+      access,
+      logger,
+      'jr',
+    );
   } catch (err) {
     await jr.close();
     throw err;
@@ -226,6 +266,9 @@ export async function startJobRunner(
     ]),
   };
 }
+
+const peerSecretOption = (access: EngineAccess) =>
+  access.peerSecret === undefined ? {} : { peerSecret: access.peerSecret };
 
 const latencyOption = (opts: CommonOptions) => (opts.dispatchLatency ? { dispatchLatency: opts.dispatchLatency } : {});
 

@@ -306,22 +306,54 @@ export class Fields {
     return bytes;
   }
 
+  /** A JSON object (Go's map[string]interface{}), every number in it finite. */
   object(key: string): JsonObject | null {
     const v = this.get(key);
     if (v == null) return null;
     if (typeof v !== 'object' || Array.isArray(v)) throw new WireError(this.at(key), 'an object', v);
+    checkFinite(v, this.at(key));
     return v as JsonObject;
   }
 
   record<T>(key: string, read: (value: unknown, path: string) => T): Record<string, T> {
     const obj = this.object(key) ?? {};
     const out: Record<string, T> = {};
-    for (const [k, v] of Object.entries(obj)) out[k] = read(v, `${this.at(key)}[${JSON.stringify(k)}]`);
+    for (const [k, v] of Object.entries(obj)) {
+      const value = read(v, `${this.at(key)}[${JSON.stringify(k)}]`);
+      // A "__proto__" key stays a key: assigning it would replace the prototype instead.
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+      else out[k] = value;
+    }
     return out;
   }
 
   list<T>(key: string, read: (value: unknown, path: string) => T): T[] | null {
     return decodeList(this.get(key), this.at(key), read);
+  }
+}
+
+/**
+ * Throws a WireError at the first number in `value` that is not finite: JSON.parse reads 1e400
+ * as Infinity, which no JSON can carry back (Go's decoder refuses it as out of range).
+ * Iterative, so any nesting JSON.parse accepted is walked without growing the stack; the path
+ * is only worked out for the error.
+ */
+function checkFinite(value: object, path: string): void {
+  const stack: unknown[] = [value];
+  let bad = false;
+  while (!bad && stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') bad = !Number.isFinite(v);
+    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push(x);
+  }
+  if (!bad) return;
+  const paths: Array<[unknown, string]> = [[value, path]];
+  for (let item = paths.pop(); item !== undefined; item = paths.pop()) {
+    const [v, at] = item;
+    if (typeof v === 'number' && !Number.isFinite(v)) throw new WireError(at, 'a finite number', v);
+    if (Array.isArray(v)) v.forEach((x, i) => paths.push([x, `${at}[${i}]`]));
+    else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths.push([x, `${at}.${k}`]);
   }
 }
 

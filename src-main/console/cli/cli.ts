@@ -2,8 +2,10 @@
 // (ours, the 2017 original, today's v2.x; the protocol is detected) given by --addr, or by
 // --context (a context saved in the console), and prints for people or, with --json, the
 // console model as JSON (the same shape whatever the server speaks). Exit codes: 0 ok, 1 the
-// command failed (the RM refused, or with --wait the request did not COMPLETE), 2 bad usage,
-// 3 the RM is unreachable.
+// command failed (the RM refused or answered nonsense, or with --wait the request did not
+// COMPLETE), 2 bad usage (a bad --addr too), 3 the RM is unreachable. Everything printed passes
+// through printable(): text a server sent cannot move the cursor, retitle the window or hide
+// lines in a terminal.
 
 import { parseArgs } from 'node:util';
 import {
@@ -18,7 +20,7 @@ import type { JsonObject, JsonValue } from '../../shared/proto';
 import { parseGoDuration, timeToNanos } from '../../shared/proto-v2';
 import { connectRm } from '../client/connect';
 import type { RmApi } from '../client/rm-api';
-import { RmClientError, parseBaseUrl } from '../client/transport';
+import { RmClientError } from '../client/transport';
 import { CredentialsError } from '../credentials';
 import { formatLogs, formatPs, formatRequest, formatRequests, formatSpecs, formatStatus, jobLabel } from './format';
 import { toJson } from './json';
@@ -69,6 +71,8 @@ Commands (against any Request Manager: ours, the 2017 original, or v2.x):
 Options:
   --addr URL        Request Manager base URL (or env SPINCYCLE_ADDR, or ADDR)
   --context NAME    use a context saved in the console (e.g. local, prod)
+  --secret-file F   send the secret in F as "Authorization: Bearer" (an engine started
+                    with --api-secret-file; --context local reads the console's own)
   --json            print the console model as JSON instead of text
   --timeout MS      per-call timeout (default 10000)
   --wait            with start: wait for the request to end
@@ -79,6 +83,21 @@ SPINCYCLE_CA_FILE, SPINCYCLE_CERT_FILE, SPINCYCLE_KEY_FILE; a saved context's he
 come from the owner-only file SPINCYCLE_CREDENTIALS (default <data dir>/credentials.json).
 
 Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable.`;
+
+const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+
+/**
+ * `text` safe to print on a terminal: control characters other than newline and tab (escape
+ * sequences, carriage returns, C1 controls, bidirectional overrides) are shown as \uXXXX,
+ * which also keeps JSON output valid JSON with the same value.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 /** key=value words into args; JSON lists/objects are sent as JSON, everything else as a string. */
 export function parseKeyValues(words: readonly string[]): JsonObject {
@@ -182,7 +201,8 @@ async function waitForEnd(rm: RmApi, id: string, timeoutMs: number): Promise<num
   }
 }
 
-export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promise<number> {
+  const io: CliIo = { out: (t) => raw.out(printable(t)), err: (t) => raw.err(printable(t)), env: raw.env };
   let parsed;
   try {
     parsed = parseArgs({
@@ -192,6 +212,7 @@ export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise
       options: {
         addr: { type: 'string' },
         context: { type: 'string' },
+        'secret-file': { type: 'string' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         wait: { type: 'boolean' },
@@ -232,17 +253,12 @@ export async function runConsoleCli(argv: readonly string[], io: CliIo): Promise
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
     const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-      throw new UsageError(`--timeout must be a positive number of milliseconds`);
+    // At most a day: past 2^31 ms a Node timer (the call's timeout) fires at once.
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
+      throw new UsageError(`--timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
     // Checked before any call: a bad filter is bad usage, whatever the server.
     const query = command === 'requests' ? findQueryOf(values) : null;
-    const target = resolveTarget(values, io.env, timeoutMs);
-    try {
-      parseBaseUrl(target.baseUrl);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    rm = await connectRm(target);
+    rm = await connectRm(resolveTarget(values, io.env, timeoutMs));
     const need = (what: string) => {
       const v = rest[0];
       if (!v) throw new UsageError(`usage: spincycle ${command} <${what}>`);

@@ -154,4 +154,33 @@ describe('RmClient failure handling', () => {
     expect(() => new RmClient({ baseUrl: 'ftp://x' })).toThrow(/only http and https/);
     expect(() => new RmClient({ baseUrl: 'not a url' })).toThrow(/invalid Request Manager URL/);
   });
+
+  it('stops reading an answer past maxResponseBytes, however it is sent', async () => {
+    let chunksSent = 0;
+    const endless = http.createServer((_req, res) => {
+      // Chunked, no length: a client that reads it all never ends.
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('[');
+      const more = () => {
+        chunksSent++;
+        if (res.write(`"${'x'.repeat(16_384)}",`)) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+      res.on('close', () => res.removeAllListeners('drain'));
+    });
+    await new Promise<void>((r) => endless.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(endless.address() as AddressInfo).port}`;
+    try {
+      const rm = client(url, { maxResponseBytes: 1_000_000, getRetries: 0 });
+      await expect(rm.jobLogs('x')).rejects.toMatchObject({
+        kind: 'bad-response',
+        message: expect.stringMatching(/the answer is larger than 1000000 bytes; not read$/),
+      });
+      expect(chunksSent).toBeLessThan(10_000);
+    } finally {
+      endless.closeAllConnections();
+      endless.close();
+    }
+  });
 });

@@ -1,6 +1,8 @@
 // A typed client for every endpoint of a 2017-protocol Request Manager (docs/protocol/wire.md
-// §4), ours and the original alike, over the shared transport (timeouts, retries, credentials).
-// The server's plain-text error body becomes the error's message, unchanged.
+// §4), ours and the original alike, over the shared transport (timeouts, retries, credentials,
+// no redirects, capped answers). The server's plain-text error body becomes the error's message
+// (cut to a readable length); an empty or `null` answer where a request, chain, log or status is
+// due is an error, not a zero value.
 
 import {
   decodeJobChain,
@@ -24,7 +26,7 @@ import {
 } from '../../shared/proto';
 import { Transport, segment, type TransportOptions } from './transport';
 
-export { RmClientError, type RmErrorKind } from './transport';
+export { RmClientError, checkRmUrl, redactUrl, type RmErrorKind } from './transport';
 
 export type RmClientOptions = TransportOptions;
 
@@ -127,6 +129,7 @@ const OBJECTS = new Map<unknown, string>([
   [decodeRequestStatus, 'a request status'],
   [decodeJobChain, 'a job chain'],
   [decodeJobLog, 'a job log'],
+  [decodeRunningStatus, 'the running status'],
 ]);
 
 /** A path segment: '@' and ':' are legal there, and job ids (`name@n`) are sent as the original's clients send them. */

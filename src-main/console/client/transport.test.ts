@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Transport, redact, serverMessage } from './transport';
+import { Transport, redactUrl, serverMessage } from './transport';
 
 async function serve(server: http.Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -43,19 +43,23 @@ describe('credentials', () => {
     }
   });
 
-  it('a password in the URL is used, and never shown', async () => {
+  it('refuses a user name and password in the URL, never showing the password', () => {
+    expect(() => new Transport({ baseUrl: 'http://ops:hunter2@127.0.0.1:1' })).toThrow(
+      'invalid Request Manager URL "http://***@127.0.0.1:1": a user name or password in the URL is not supported',
+    );
+  });
+
+  it('sends a secret as a bearer token', async () => {
     let auth: string | undefined;
     const server = http.createServer((req, res) => {
       auth = req.headers.authorization;
-      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('request not found');
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('[]');
     });
     const url = await serve(server);
-    const t = new Transport({ baseUrl: url.replace('http://', 'http://ops:hunter2@'), getRetries: 0 });
+    const t = new Transport({ baseUrl: url, secret: 's3cret-0123456789abcdef', getRetries: 0 });
     try {
-      const err = await t.call('GET', '/api/v1/requests/x', { decode: (v) => v }).catch((e: unknown) => e);
-      expect(auth).toBe(`Basic ${Buffer.from('ops:hunter2').toString('base64')}`);
-      expect(JSON.stringify(err)).not.toContain('hunter2');
-      expect(t.shownUrl).toBe(url.replace('http://', 'http://***@'));
+      await t.call('GET', '/api/v1/request-list', { decode: (v) => v });
+      expect(auth).toBe('Bearer s3cret-0123456789abcdef');
     } finally {
       t.close();
       await stop(server);
@@ -158,7 +162,7 @@ describe('answers', () => {
     try {
       await expect(t.call('GET', '/api/v1/request-list')).rejects.toMatchObject({
         status: 302,
-        message: expect.stringContaining('the server redirects to http://elsewhere/ (302)'),
+        message: expect.stringContaining('the server answered 302 (to http://elsewhere/); redirects are not followed'),
       });
     } finally {
       t.close();
@@ -172,7 +176,7 @@ describe('answers', () => {
       res.end(`"${'x'.repeat(100_000)}"`);
     });
     const url = await serve(server);
-    const t = new Transport({ baseUrl: url, maxBodyBytes: 10_000, getRetries: 0 });
+    const t = new Transport({ baseUrl: url, maxResponseBytes: 10_000, getRetries: 0 });
     try {
       await expect(t.send('GET', '/api/v1/request-list')).rejects.toMatchObject({
         kind: 'bad-response',
@@ -193,7 +197,22 @@ describe('answers', () => {
   });
 
   it('redacts a user and password in a URL', () => {
-    expect(redact('https://u:p@rm.example:32308/x')).toBe('https://***@rm.example:32308/x');
-    expect(redact('http://rm.example')).toBe('http://rm.example');
+    expect(redactUrl('https://u:p@rm.example:32308/x')).toBe('https://***@rm.example:32308/x');
+    expect(redactUrl('http://rm.example')).toBe('http://rm.example');
+  });
+
+  it("cuts a long refusal's text to a readable length", async () => {
+    const server = http.createServer((_req, res) =>
+      res.writeHead(400, { 'Content-Type': 'text/plain' }).end('x'.repeat(100_000)),
+    );
+    const url = await serve(server);
+    const t = new Transport({ baseUrl: url, getRetries: 0 });
+    try {
+      const err = (await t.call('GET', '/api/v1/request-list').catch((e: unknown) => e)) as Error;
+      expect(err.message).toBe(`${'x'.repeat(2000)}… (98000 more characters)`);
+    } finally {
+      t.close();
+      await stop(server);
+    }
   });
 });

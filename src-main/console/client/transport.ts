@@ -2,11 +2,13 @@
 // context's credentials (extra headers, a CA, a client certificate and key), a timeout per
 // attempt, retries with exponential backoff for GETs (safe to repeat) on network errors and
 // 502/503/504, no redirects followed, and a cap on the size of an answer. A refusal's message is
-// the server's own text: the body of a 2017 server, the `message` of a v2 server's JSON error.
-// Secrets never appear in a message: not the header values, not a password in the URL.
+// the server's own text (cut to a readable length): the body of a 2017 server, the `message` of a
+// v2 server's JSON error. Secrets never appear in a message: not the header values; a URL with a
+// user name or password is refused without showing the password.
 
 import http from 'node:http';
 import https from 'node:https';
+import { clip } from '../../shared/clip';
 import { parseWire } from '../../shared/proto';
 
 export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response' | 'unsupported';
@@ -42,14 +44,16 @@ export interface TransportOptions {
   /** What the server is called in messages that need it (the context's name). */
   label?: string;
   credentials?: Credentials;
+  /** Sent as `Authorization: Bearer <secret>` with every call (an engine started with --api-secret-file). */
+  secret?: string | undefined;
   /** Per-attempt timeout (default 10 s). */
   timeoutMs?: number;
   /** Extra tries for GETs after the first (default 2). */
   getRetries?: number;
   /** First backoff delay; doubles each retry (default 200 ms). */
   backoffMs?: number;
-  /** Largest answer read (default 256 MiB). */
-  maxBodyBytes?: number;
+  /** Largest answer read (default 1 GiB: a request's logs may be hundreds of MB). */
+  maxResponseBytes?: number;
 }
 
 export interface CallOptions<T> {
@@ -68,34 +72,36 @@ export interface Reply {
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
-const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 ** 3;
+/** Longest error text kept from a server's answer. */
+const MAX_ERROR_TEXT = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Checks a base URL; the message says what a good one looks like. */
-export function parseBaseUrl(baseUrl: string): URL {
+/** `text` with the user name and password of any URL in it replaced by `***`. */
+export function redactUrl(text: string): string {
+  return text.replace(/\/\/[^/@\s]*@/g, '//***@');
+}
+
+/** The Request Manager URL `baseUrl` is, or an Error saying why not (never showing a password). */
+export function checkRmUrl(baseUrl: string): URL {
+  const shown = JSON.stringify(clip(redactUrl(baseUrl), 200));
   let url: URL;
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new Error(
-      `invalid Request Manager URL ${JSON.stringify(redact(baseUrl))}: expected e.g. http://127.0.0.1:8888`,
-    );
+    throw new Error(`invalid Request Manager URL ${shown}: expected e.g. http://127.0.0.1:8888`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(
-      `invalid Request Manager URL ${JSON.stringify(redact(baseUrl))}: only http and https are supported`,
-    );
+    throw new Error(`invalid Request Manager URL ${shown}: only http and https are supported`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new Error(`invalid Request Manager URL ${shown}: a user name or password in the URL is not supported`);
   }
   return url;
 }
 
-/** A URL with any user and password in it hidden. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
-}
-
 export class Transport {
-  /** The base URL as given, without a trailing slash (it may hold a user and password). */
+  /** The base URL as given, without a trailing slash. */
   readonly baseUrl: string;
   /** The base URL as shown in messages. */
   readonly shownUrl: string;
@@ -103,22 +109,26 @@ export class Transport {
   readonly timeoutMs: number;
   private readonly getRetries: number;
   private readonly backoffMs: number;
-  private readonly maxBodyBytes: number;
+  private readonly maxResponseBytes: number;
   private readonly headers: Record<string, string>;
   private readonly agent: http.Agent;
 
   constructor(options: TransportOptions) {
-    const url = parseBaseUrl(options.baseUrl);
+    const url = checkRmUrl(options.baseUrl);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.shownUrl = redact(this.baseUrl);
+    this.shownUrl = this.baseUrl;
     this.label = options.label;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.getRetries = options.getRetries ?? 2;
     this.backoffMs = options.backoffMs ?? 200;
-    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const creds = options.credentials ?? {};
-    // The original's clients send this on every call, bodiless ones too.
-    this.headers = { ...creds.headers, 'Content-Type': 'application/json' };
+    // The original's clients send Content-Type on every call, bodiless ones too.
+    this.headers = {
+      ...creds.headers,
+      ...(options.secret === undefined ? {} : { Authorization: `Bearer ${options.secret}` }),
+      'Content-Type': 'application/json',
+    };
     this.agent =
       url.protocol === 'https:'
         ? new https.Agent({
@@ -194,7 +204,12 @@ export class Transport {
       throw new RmClientError(`${method} ${url}: ${(err as Error).message}`, 'bad-response', url);
     }
     if (object !== undefined && (parsed === undefined || parsed === null)) {
-      throw new RmClientError(`${method} ${url}: the answer is empty, expected ${object}`, 'bad-response', url);
+      const got = parsed === null ? 'null' : 'an empty body';
+      throw new RmClientError(
+        `${method} ${url}: unexpected answer: expected ${object}, got ${got}`,
+        'bad-response',
+        url,
+      );
     }
     try {
       return decode(parsed);
@@ -206,12 +221,12 @@ export class Transport {
   /** The error for an answer with an unexpected status: the server's own words. */
   refusal(method: string, path: string, reply: Reply): RmClientError {
     const url = this.shownUrl + path;
-    const said = serverMessage(reply);
+    const said = clip(serverMessage(reply), MAX_ERROR_TEXT);
     if (reply.status >= 300 && reply.status < 400) {
-      const to = reply.headers.location ? ` to ${redact(String(reply.headers.location))}` : '';
+      const to = reply.headers.location ? ` (to ${clip(redactUrl(String(reply.headers.location)), 200)})` : '';
       return new RmClientError(
-        `${method} ${url}: the server redirects${to} (${reply.status}); use that URL for the context`,
-        'http',
+        `${method} ${url}: the server answered ${reply.status}${to}; redirects are not followed`,
+        'bad-response',
         url,
         reply.status,
       );
@@ -252,19 +267,19 @@ export class Transport {
       const req = mod.request(target, { method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
+        const tooLarge = () =>
+          fail(
+            new RmClientError(
+              `${method} ${shown}: the answer is larger than ${this.maxResponseBytes} bytes; not read`,
+              'bad-response',
+              shown,
+              res.statusCode,
+            ),
+          );
+        if (Number(res.headers['content-length'] ?? 0) > this.maxResponseBytes) return tooLarge();
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > this.maxBodyBytes) {
-            fail(
-              new RmClientError(
-                `${method} ${shown}: the answer is larger than ${this.maxBodyBytes} bytes; not read`,
-                'bad-response',
-                shown,
-                res.statusCode,
-              ),
-            );
-            return;
-          }
+          if (size > this.maxResponseBytes) return tooLarge();
           chunks.push(chunk);
         });
         res.on('end', () => {

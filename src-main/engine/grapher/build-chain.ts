@@ -16,9 +16,14 @@ import {
   type JsonObject,
   type JsonValue,
 } from '../../shared/proto';
+import { clip } from '../../shared/clip';
 import type { JobFactory } from '../jobs/job';
 import { RequestError } from './errors';
 import type { NodeArg, NodeSpec, SequenceSpec, SpecSet } from './spec-schema';
+
+/** Longest piece of the request (a type, an arg name) echoed in an error, and most arg names listed. */
+const MAX_ECHO = 100;
+const MAX_NAMED = 20;
 
 /** The key of Job.args carrying a node's `timeout` in milliseconds (read by the JR). */
 export const TIMEOUT_ARG = 'timeout';
@@ -241,7 +246,9 @@ function undeclaredArgs(type: string, seq: SequenceSpec, args: JsonObject): stri
   const declared = [...seq.required, ...seq.optional].map((a) => a.name);
   const unknown = Object.keys(args).filter((k) => !declared.includes(k));
   if (unknown.length === 0) return null;
-  const names = unknown.map((k) => `"${k}"`).join(', ');
+  const listed = unknown.slice(0, MAX_NAMED).map((k) => `"${clip(k, MAX_ECHO)}"`);
+  if (unknown.length > MAX_NAMED) listed.push(`and ${unknown.length - MAX_NAMED} more`);
+  const names = listed.join(', ');
   return `unknown arg${unknown.length > 1 ? 's' : ''} ${names} for request type "${type}" (declared: ${declared.join(', ') || 'none'})`;
 }
 
@@ -257,7 +264,7 @@ export async function buildChain(
   requestId: string,
 ): Promise<{ chain: JobChain }> {
   const seq = specs.sequences.get(type);
-  if (!seq) throw new RequestError(`cannot find definition for request: ${type}`);
+  if (!seq) throw new RequestError(`cannot find definition for request: ${clip(type, MAX_ECHO)}`);
   const scope: JsonObject = { ...(args ?? {}) };
   const undeclared = undeclaredArgs(type, seq, scope);
   if (undeclared) throw new RequestError(undeclared);

@@ -117,12 +117,14 @@ function checkArgFlow(sequences: ReadonlyMap<string, SequenceSpec>, problems: Sp
 }
 
 /**
- * One SpecSet from parsed files (in load order). Throws SpecError with every problem found.
+ * One SpecSet from parsed files (in load order). Throws SpecError with every problem found: the
+ * files' own and those across files, in one list.
  * With `factory`, job types (nodes and noop-node) must be known to it.
  */
 export function checkSpecSet(files: readonly ParsedFile[], factory?: JobFactory, dir = '.'): SpecSet {
   const problems = files.flatMap((f) => f.problems);
-  if (problems.length > 0) throw new SpecError(problems); // cross-file checks would only add noise
+  // With part of a file unread, the checks that need every file would report what it left out.
+  const complete = files.every((f) => f.complete);
 
   const sequences = new Map<string, SequenceSpec>();
   let noop: NoopSpec | null = null;
@@ -150,7 +152,7 @@ export function checkSpecSet(files: readonly ParsedFile[], factory?: JobFactory,
       } else sequences.set(seq.name, seq);
     }
   }
-  if (!noop && sequences.size > 0) {
+  if (!noop && sequences.size > 0 && complete) {
     const first = sequences.values().next().value as SequenceSpec;
     problems.push({
       file: dir,
@@ -170,7 +172,9 @@ export function checkSpecSet(files: readonly ParsedFile[], factory?: JobFactory,
   const sequenceNames = [...sequences.keys()];
   for (const seq of sequences.values()) {
     for (const node of seq.nodes) {
+      if (node.type === '') continue; // reported by the file's own checks
       if (node.category === 'sequence' && !sequences.has(node.type)) {
+        if (!complete) continue;
         const guess = suggestKey(node.type, sequenceNames);
         problems.push({
           ...where(seq, node),
@@ -188,7 +192,7 @@ export function checkSpecSet(files: readonly ParsedFile[], factory?: JobFactory,
     }
   }
   checkRecursion(sequences, problems);
-  checkArgFlow(sequences, problems);
+  if (complete) checkArgFlow(sequences, problems);
   if (problems.length > 0) throw new SpecError(problems);
   return { noop, sequences, files: files.map((f) => f.file) };
 }

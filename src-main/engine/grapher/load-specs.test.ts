@@ -165,21 +165,50 @@ describe('loadSpecs', () => {
       'each "list:": each item name is empty',
     );
     expect(await failure({ 'e.yaml': node('        retry: -1\n') })).toContain(
-      'node "a": retry must be a non-negative whole number, got -1',
+      'node "a": retry must be a whole number from 0 to 1000, got -1',
     );
     expect(await failure({ 'e.yaml': node('        retryWait: 1.5\n') })).toContain(
-      'retryWait must be a non-negative whole number, got 1.5',
+      'retryWait (ms) must be a whole number from 0 to 31536000000, got 1.5',
     );
     expect(await failure({ 'e.yaml': node('        retry: "2"\n') })).toContain(
-      'retry must be a non-negative whole number, got the text "2"',
+      'retry must be a whole number from 0 to 1000, got the text "2"',
     );
     expect(await failure({ 'e.yaml': node('        timeout: 0\n') })).toContain(
-      'timeout must be a positive whole number, got 0',
+      'timeout (ms) must be a whole number from 1 to 31536000000, got 0',
     );
+    // Past what a timer can hold or anyone means: refused at load, all in one message.
+    const huge = await failure({
+      'e.yaml': node('        retry: 9007199254740991\n        retryWait: 1e300\n        timeout: 40000000000\n'),
+    });
+    expect(huge).toContain('retry must be a whole number from 0 to 1000, got 9007199254740991');
+    expect(huge).toContain('retryWait (ms) must be a whole number from 0 to 31536000000, got 1e+300');
+    expect(huge).toContain('timeout (ms) must be a whole number from 1 to 31536000000, got 40000000000');
     const subSeq = `${NOOP}sequences:\n  helper:\n    nodes: {}\n  s:\n    nodes:\n      a:\n        category: sequence\n        type: helper\n        retry: 1\n        timeout: 5\n`;
     const msg = await failure({ 'e.yaml': subSeq });
     expect(msg).toContain('node "a": retry only applies to job nodes, not sequence nodes');
     expect(msg).toContain('node "a": timeout only applies to job nodes, not sequence nodes');
+  });
+
+  it('reports a node error and an unknown job type elsewhere in one message', async () => {
+    const msg = await failure({
+      'a.yaml': seq(
+        '      a:\n        type: work\n        retry: -1\n      b:\n        type: wrok\n        deps: [a]\n',
+      ),
+      'b.yaml': `sequences:\n  t:\n    nodes:\n      c: {type: nope}\n      d: {category: sequence, type: s}\n`,
+    });
+    expect(msg.split('\n')).toEqual([
+      'specs/a.yaml: sequence "s", node "a": retry must be a whole number from 0 to 1000, got -1 (line 9)',
+      'specs/a.yaml: sequence "s", node "b": unknown job type "wrok" (did you mean "work"?) (line 10)',
+      'specs/b.yaml: sequence "t", node "c": unknown job type "nope" (did you mean "noop"?) (line 4)',
+    ]);
+    // A part that could not be read at all leaves out only the checks that would guess.
+    const broken = await failure({
+      'a.yaml': seq('      a: [not, a, map]\n      b:\n        type: wrok\n'),
+      'b.yaml': `sequences:\n  t:\n    nodes:\n      c: {category: sequence, type: gone}\n`,
+    });
+    expect(broken).toContain('node "a": must be a map');
+    expect(broken).toContain('node "b": unknown job type "wrok"');
+    expect(broken).not.toContain('gone');
   });
 
   it('rejects bad args, sets and names', async () => {

@@ -5,6 +5,7 @@
 
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { JsonValue } from '../../shared/proto';
+import { MAX_RETRY, MAX_WAIT_MS } from '../limits';
 import type { SpecProblem } from './errors';
 import {
   FILE_KEYS,
@@ -29,6 +30,13 @@ export interface ParsedFile {
   noop: NoopSpec | null;
   sequences: SequenceSpec[];
   problems: SpecProblem[];
+  /**
+   * Everything the file says made it into noop/sequences (its problems, if any, are about
+   * values, not missing parts). Checks that need every file (no noop-node anywhere, unknown
+   * sub-sequences, argument flow) run only when all files are complete: otherwise they would
+   * report what a broken part left out.
+   */
+  complete: boolean;
 }
 
 type Path = ReadonlyArray<string | number>;
@@ -60,6 +68,8 @@ function badName(name: string, what: string, extra = ''): string | null {
 
 class FileChecker {
   readonly problems: SpecProblem[] = [];
+  /** False once something in the file could not be read into the result (see ParsedFile.complete). */
+  complete = true;
 
   constructor(
     readonly file: string,
@@ -88,6 +98,12 @@ class FileChecker {
     this.problems.push({ file: this.file, line: this.line(path), ...where, detail });
   }
 
+  /** A problem that leaves part of the file out of what was parsed (so checks across files would guess). */
+  lost(where: Where, path: Path, detail: string): void {
+    this.complete = false;
+    this.problem(where, path, detail);
+  }
+
   /** Reports keys of `obj` outside `accepted`. */
   keys(obj: Obj, accepted: readonly string[], where: Where, path: Path): void {
     for (const key of Object.keys(obj)) {
@@ -99,7 +115,7 @@ class FileChecker {
   list(v: unknown, what: string, where: Where, path: Path): unknown[] {
     if (v === undefined || v === null) return [];
     if (Array.isArray(v)) return v;
-    this.problem(where, path, `${what} must be a list, got ${kindOf(v)}`);
+    this.lost(where, path, `${what} must be a list, got ${kindOf(v)}`);
     return [];
   }
 
@@ -108,11 +124,11 @@ class FileChecker {
     const out: string[] = [];
     this.list(v, what, where, path).forEach((item, i) => {
       if (typeof item !== 'string') {
-        this.problem(where, [...path, i], `${what} entries must be text, got ${kindOf(item)}`);
+        this.lost(where, [...path, i], `${what} entries must be text, got ${kindOf(item)}`);
         return;
       }
       const bad = badName(item, `${what} entry`);
-      if (bad) this.problem(where, [...path, i], bad);
+      if (bad) this.lost(where, [...path, i], bad);
       else out.push(item);
     });
     return out;
@@ -130,15 +146,11 @@ class FileChecker {
     return '';
   }
 
-  /** A non-negative integer (Go uint), or `positive` > 0. */
-  count(v: unknown, what: string, where: Where, path: Path, positive = false): number {
+  /** A whole number from `min` to `max` (limits.ts). */
+  count(v: unknown, what: string, where: Where, path: Path, min: number, max: number): number {
     if (v === undefined || v === null) return 0;
-    if (typeof v === 'number' && Number.isSafeInteger(v) && (positive ? v > 0 : v >= 0)) return v;
-    this.problem(
-      where,
-      path,
-      `${what} must be a ${positive ? 'positive' : 'non-negative'} whole number, got ${kindOf(v)}`,
-    );
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max) return v;
+    this.problem(where, path, `${what} must be a whole number from ${min} to ${max}, got ${kindOf(v)}`);
     return 0;
   }
 
@@ -148,26 +160,26 @@ class FileChecker {
     this.list(v, 'args', where, path).forEach((entry, i) => {
       const at = [...path, i];
       if (!isObj(entry)) {
-        this.problem(where, at, `args entries must be maps like {expected: k, given: k}, got ${kindOf(entry)}`);
+        this.lost(where, at, `args entries must be maps like {expected: k, given: k}, got ${kindOf(entry)}`);
         return;
       }
       this.keys(entry, NODE_ARG_KEYS, where, at);
       const { expected, given } = entry;
       if (typeof expected !== 'string') {
-        this.problem(where, at, `args entry needs "expected" (the key the node sees), got ${kindOf(expected)}`);
+        this.lost(where, at, `args entry needs "expected" (the key the node sees), got ${kindOf(expected)}`);
         return;
       }
       const bad = badName(expected, 'expected');
-      if (bad) return this.problem(where, [...at, 'expected'], bad);
+      if (bad) return this.lost(where, [...at, 'expected'], bad);
       if (seen.has(expected)) return this.problem(where, at, `args lists expected "${expected}" twice`);
       seen.add(expected);
       const hasValue = Object.hasOwn(entry, 'value');
       if (given !== undefined && hasValue) {
-        this.problem(where, at, `args entry "${expected}" has both "given" and "value"; use one`);
+        this.lost(where, at, `args entry "${expected}" has both "given" and "value"; use one`);
       } else if (hasValue) {
         out.push({ expected, value: entry.value as JsonValue });
       } else if (typeof given !== 'string') {
-        this.problem(
+        this.lost(
           where,
           at,
           `args entry "${expected}" needs "given" (a key of the sequence's scope) or "value" (a static value)` +
@@ -175,7 +187,7 @@ class FileChecker {
         );
       } else {
         const badGiven = badName(given, 'given');
-        if (badGiven) this.problem(where, [...at, 'given'], badGiven);
+        if (badGiven) this.lost(where, [...at, 'given'], badGiven);
         else out.push({ expected, given });
       }
     });
@@ -185,12 +197,12 @@ class FileChecker {
   each(v: unknown, where: Where, path: Path): EachSpec | null {
     if (v === undefined || v === null) return null;
     if (typeof v !== 'string') {
-      this.problem(where, path, `each must be text "list:item", got ${kindOf(v)}`);
+      this.lost(where, path, `each must be text "list:item", got ${kindOf(v)}`);
       return null;
     }
     const parts = v.split(':');
     if (parts.length !== 2) {
-      this.problem(
+      this.lost(
         where,
         path,
         `each "${v}" must be "<list arg>:<item name>" with exactly one ":" (split on ':' yielded ${parts.length} values, expected 2)`,
@@ -200,7 +212,7 @@ class FileChecker {
     const [list = '', item = ''] = parts;
     const bad = badName(list, 'each list name') ?? badName(item, 'each item name');
     if (bad) {
-      this.problem(where, path, `each "${v}": ${bad}`);
+      this.lost(where, path, `each "${v}": ${bad}`);
       return null;
     }
     return { text: v, list, item };
@@ -210,7 +222,7 @@ class FileChecker {
     const where = { noopNode: true };
     const path = ['noop-node'];
     if (!isObj(v)) {
-      this.problem(where, path, `must be a map with "type" (the job type of start/end nodes), got ${kindOf(v)}`);
+      this.lost(where, path, `must be a map with "type" (the job type of start/end nodes), got ${kindOf(v)}`);
       return null;
     }
     this.keys(v, NOOP_KEYS, where, path);
@@ -222,7 +234,7 @@ class FileChecker {
       this.problem(where, [...path, 'sets'], 'sets has no effect on noop-node; remove it');
     }
     if (typeof v.type !== 'string' || v.type === '') {
-      this.problem(where, [...path, 'type'], `type (a job type) is required, got ${kindOf(v.type)}`);
+      this.lost(where, [...path, 'type'], `type (a job type) is required, got ${kindOf(v.type)}`);
       return null;
     }
     return { type: v.type, args, file: this.file, line: this.line(path) };
@@ -233,7 +245,7 @@ class FileChecker {
     this.list(v, `args.${kind}`, where, path).forEach((entry, i) => {
       const at = [...path, i];
       if (!isObj(entry)) {
-        this.problem(where, at, `args.${kind} entries must be maps like {name: x, desc: ...}, got ${kindOf(entry)}`);
+        this.lost(where, at, `args.${kind} entries must be maps like {name: x, desc: ...}, got ${kindOf(entry)}`);
         return;
       }
       const accepted = kind === 'required' ? REQUIRED_ARG_KEYS : OPTIONAL_ARG_KEYS;
@@ -246,11 +258,11 @@ class FileChecker {
         this.problem(where, [...at, key], msg);
       }
       if (typeof entry.name !== 'string') {
-        this.problem(where, at, `args.${kind} entry needs a name, got ${kindOf(entry.name)}`);
+        this.lost(where, at, `args.${kind} entry needs a name, got ${kindOf(entry.name)}`);
         return;
       }
       const bad = badName(entry.name, 'arg name');
-      if (bad) return this.problem(where, [...at, 'name'], bad);
+      if (bad) return this.lost(where, [...at, 'name'], bad);
       if (seen.has(entry.name)) return this.problem(where, at, `arg "${entry.name}" is declared twice`);
       seen.add(entry.name);
       out.push({
@@ -267,7 +279,7 @@ class FileChecker {
     const bad = badName(name, 'node name', '@');
     if (bad) this.problem({ sequence }, path, bad);
     if (!isObj(v)) {
-      this.problem(where, path, `must be a map with category, type, args..., got ${kindOf(v)}`);
+      this.lost(where, path, `must be a map with category, type, args..., got ${kindOf(v)}`);
       return null;
     }
     this.keys(v, NODE_KEYS, where, path);
@@ -292,9 +304,10 @@ class FileChecker {
       sets: this.names(v.sets, 'sets', where, [...path, 'sets']),
       deps: this.names(v.deps, 'deps', where, [...path, 'deps']),
       each: this.each(v.each, where, [...path, 'each']),
-      retry: this.count(v.retry, 'retry', where, [...path, 'retry']),
-      retryWait: this.count(v.retryWait, 'retryWait', where, [...path, 'retryWait']),
-      timeout: v.timeout == null ? null : this.count(v.timeout, 'timeout', where, [...path, 'timeout'], true),
+      retry: this.count(v.retry, 'retry', where, [...path, 'retry'], 0, MAX_RETRY),
+      retryWait: this.count(v.retryWait, 'retryWait (ms)', where, [...path, 'retryWait'], 0, MAX_WAIT_MS),
+      timeout:
+        v.timeout == null ? null : this.count(v.timeout, 'timeout (ms)', where, [...path, 'timeout'], 1, MAX_WAIT_MS),
       line: this.line(path),
     };
     if (category === 'sequence') {
@@ -302,7 +315,7 @@ class FileChecker {
         if (v[key] != null) this.problem(where, [...path, key], `${key} only applies to job nodes, not sequence nodes`);
       }
     }
-    return bad ? null : node;
+    return node;
   }
 
   /** deps: unknown names, self, duplicates, cycles. */
@@ -353,7 +366,7 @@ class FileChecker {
     const bad = badName(name, 'sequence name', '@');
     if (bad) this.problem({}, path, bad);
     if (!isObj(v)) {
-      this.problem(where, path, `must be a map with args and nodes, got ${kindOf(v)}`);
+      this.lost(where, path, `must be a map with args and nodes, got ${kindOf(v)}`);
       return null;
     }
     this.keys(v, SEQUENCE_KEYS, where, path);
@@ -364,11 +377,7 @@ class FileChecker {
     let optional: ArgSpec[] = [];
     if (v.args != null) {
       if (!isObj(v.args)) {
-        this.problem(
-          where,
-          [...path, 'args'],
-          `args must be a map with required and/or optional, got ${kindOf(v.args)}`,
-        );
+        this.lost(where, [...path, 'args'], `args must be a map with required and/or optional, got ${kindOf(v.args)}`);
       } else {
         this.keys(v.args, SEQUENCE_ARGS_KEYS, where, [...path, 'args']);
         const seen = new Set<string>();
@@ -378,7 +387,7 @@ class FileChecker {
     }
     const nodes: NodeSpec[] = [];
     if (v.nodes != null && !isObj(v.nodes)) {
-      this.problem(where, [...path, 'nodes'], `nodes must be a map of node name to node, got ${kindOf(v.nodes)}`);
+      this.lost(where, [...path, 'nodes'], `nodes must be a map of node name to node, got ${kindOf(v.nodes)}`);
     } else if (v.nodes != null) {
       for (const [nodeName, nodeValue] of Object.entries(v.nodes)) {
         const node = this.node(nodeName, nodeValue, name, [...path, 'nodes', nodeName]);
@@ -387,7 +396,7 @@ class FileChecker {
     }
     const seq: SequenceSpec = { name, file: this.file, line: this.line(path), required, optional, nodes };
     this.deps(seq, path);
-    return bad ? null : seq;
+    return seq;
   }
 }
 
@@ -395,7 +404,7 @@ class FileChecker {
 export function parseSpecFile(text: string, file: string): ParsedFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
-  const result: ParsedFile = { file, noop: null, sequences: [], problems: [] };
+  const result: ParsedFile = { file, noop: null, sequences: [], problems: [], complete: false };
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const pos = lines.linePos(err.pos[0]);
@@ -412,16 +421,16 @@ export function parseSpecFile(text: string, file: string): ParsedFile {
     return result;
   }
   const check = new FileChecker(file, doc, lines);
-  if (root === null || root === undefined) return result; // an empty file defines nothing
+  if (root === null || root === undefined) return { ...result, complete: true }; // an empty file defines nothing
   if (!isObj(root)) {
-    check.problem({}, [], `expected a map with keys noop-node and sequences, got ${kindOf(root)}`);
-    return { ...result, problems: check.problems };
+    check.lost({}, [], `expected a map with keys noop-node and sequences, got ${kindOf(root)}`);
+    return { ...result, problems: check.problems, complete: check.complete };
   }
   check.keys(root, FILE_KEYS, {}, []);
   if (root['noop-node'] !== undefined) result.noop = check.noop(root['noop-node']);
   const sequences = root.sequences;
   if (sequences != null && !isObj(sequences)) {
-    check.problem({}, ['sequences'], `sequences must be a map of sequence name to sequence, got ${kindOf(sequences)}`);
+    check.lost({}, ['sequences'], `sequences must be a map of sequence name to sequence, got ${kindOf(sequences)}`);
   } else if (sequences != null) {
     for (const [name, value] of Object.entries(sequences)) {
       const seq = check.sequence(name, value);
@@ -429,5 +438,6 @@ export function parseSpecFile(text: string, file: string): ParsedFile {
     }
   }
   result.problems = check.problems;
+  result.complete = check.complete;
   return result;
 }

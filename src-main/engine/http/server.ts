@@ -8,7 +8,9 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { clip } from '../../shared/clip';
 import { WireError, WireSyntaxError, parseWire } from '../../shared/proto';
+import { accessCheck, type AccessOptions } from './access';
 
 /** An error that becomes a plain-text response: `status` and the message as the body. */
 export class HttpError extends Error {
@@ -71,6 +73,9 @@ export interface RouterOptions {
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 
+/** Longest error text answered (an error quoting the request is cut, never sent back whole). */
+const MAX_ERROR_TEXT = 4096;
+
 export class Router {
   private readonly routes: Route[] = [];
   constructor(private readonly options: RouterOptions = {}) {}
@@ -132,10 +137,13 @@ export class Router {
   }
 
   private errorReply(err: unknown, method: string, path: string): Reply {
-    if (err instanceof HttpError) return textReply(err.status, err.message);
-    if (err instanceof WireError || err instanceof WireSyntaxError) return textReply(400, err.message);
+    if (err instanceof HttpError) return textReply(err.status, clip(err.message, MAX_ERROR_TEXT));
+    if (err instanceof WireError || err instanceof WireSyntaxError) {
+      return textReply(400, clip(err.message, MAX_ERROR_TEXT));
+    }
     this.options.onError?.(err, { method, path });
-    return textReply(500, err instanceof Error && err.message ? err.message : 'Internal Server Error');
+    const text = err instanceof Error && err.message ? err.message : 'Internal Server Error';
+    return textReply(500, clip(text, MAX_ERROR_TEXT));
   }
 
   private routeRequest(
@@ -222,10 +230,19 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host, port: Number(m[2]) };
 }
 
-/** Serves `router` on `addr` (HOST:PORT). Resolves once listening. */
-export function listen(router: Router, addr: string): Promise<Listening> {
+/**
+ * Serves `router` on `addr` (HOST:PORT), answering only calls that pass the access check
+ * (access.ts: the Host header, and the API secret when given). Resolves once listening.
+ */
+export function listen(router: Router, addr: string, access: AccessOptions = {}): Promise<Listening> {
   const { host, port } = parseAddr(addr);
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, router.listener);
+  const check = accessCheck(host, access);
+  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    const refused = check(req.headers);
+    if (refused === null) return router.listener(req, res);
+    send(res, textReply(refused.status, refused.message));
+    req.resume();
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

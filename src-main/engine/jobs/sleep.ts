@@ -3,8 +3,18 @@
 // Handy for demos and for exercising stop, status and timeouts.
 
 import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, formatTime, type JsonObject } from '../../shared/proto';
+import { MAX_WAIT_MS } from '../limits';
+import { setLongTimeout } from '../long-timeout';
 import type { Job, JobReturn, JobType, RunContext } from './job';
 import { formatSeconds, jsonBytes, parseJsonBytes, requireNumberArg } from './job-args';
+
+/** `seconds` if it is a sleep the engine can do (0 up to one year), else throws saying why. */
+function checkedSeconds(seconds: number, where: string): number {
+  if (!(seconds * 1000 <= MAX_WAIT_MS)) {
+    throw new Error(`${where}: seconds ${seconds} is longer than the longest sleep allowed (${MAX_WAIT_MS / 1000} s)`);
+  }
+  return seconds;
+}
 
 class SleepJob implements Job {
   private seconds: number | null = null;
@@ -12,7 +22,7 @@ class SleepJob implements Job {
   private wake: (() => void) | null = null;
 
   create(args: JsonObject): void {
-    this.seconds = requireNumberArg(args, 'seconds');
+    this.seconds = checkedSeconds(requireNumberArg(args, 'seconds'), 'seconds in job args');
   }
 
   serialize(): Uint8Array {
@@ -25,7 +35,7 @@ class SleepJob implements Job {
     if (typeof v.seconds !== 'number' || !Number.isFinite(v.seconds) || v.seconds < 0) {
       throw new Error('sleep job bytes: seconds must be a non-negative number');
     }
-    this.seconds = v.seconds;
+    this.seconds = checkedSeconds(v.seconds, 'sleep job bytes');
   }
 
   async run(_data: JsonObject, ctx: RunContext): Promise<JobReturn> {
@@ -36,10 +46,10 @@ class SleepJob implements Job {
     this.sleepingSince = new Date();
     const completed = await new Promise<boolean>((resolve) => {
       if (ctx.signal.aborted) return resolve(false);
-      const timer = setTimeout(() => finish(true), seconds * 1000);
+      const timer = setLongTimeout(() => finish(true), seconds * 1000);
       const onAbort = (): void => finish(false);
       const finish = (ok: boolean): void => {
-        clearTimeout(timer);
+        timer.cancel();
         ctx.signal.removeEventListener('abort', onAbort);
         this.wake = null;
         resolve(ok);

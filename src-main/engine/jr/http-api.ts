@@ -2,15 +2,19 @@
 // like the original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1,
 // plain-text errors) — except that an invalid chain is a 400 with the validation text instead
 // of a crash.
+// With a peer secret, every route answers only a caller holding it (the RM).
 
 import os from 'node:os';
 import { decodeJobChain, encodeJobChainStatus, encodeJobStatusList } from '../../shared/proto';
-import { HttpError, Router, emptyReply, jsonReply, type RouterOptions } from '../http/server';
+import { peerOnly } from '../http/peer-only';
+import { HttpError, Router, emptyReply, jsonReply, type Handler, type RouterOptions } from '../http/server';
 import { LinkError, type JobRunnerLink } from '../links';
 
 export interface JobRunnerRouterOptions extends RouterOptions {
   /** The host name in J1's Location header (default: the OS host name, as the original). */
   hostname?: string;
+  /** When set, every call must carry it (peer-only.ts): the JR takes chains only from its RM. */
+  peerSecret?: string;
 }
 
 /** A LinkError with a status is the answer the original gave; anything else is a 500. */
@@ -25,25 +29,28 @@ async function answering<T>(call: () => Promise<T>): Promise<T> {
 
 export function jobRunnerRouter(jr: JobRunnerLink, options: JobRunnerRouterOptions = {}): Router {
   const hostname = options.hostname ?? os.hostname();
+  const secret = options.peerSecret;
   const router = new Router(options);
+  const add = (method: string, pattern: string, handler: Handler) =>
+    router.add(method, pattern, secret === undefined ? handler : peerOnly(secret, handler));
 
-  router.add('POST', '/api/v1/job-chains', async (req) => {
+  add('POST', '/api/v1/job-chains', async (req) => {
     const chain = await req.json(decodeJobChain);
     await answering(() => jr.createJobChain(chain));
     return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${chain.requestId}` });
   });
 
-  router.add('PUT', '/api/v1/job-chains/:requestId/stop', async (req) => {
+  add('PUT', '/api/v1/job-chains/:requestId/stop', async (req) => {
     await answering(() => jr.stopJobChain(req.params.requestId as string));
     return emptyReply(200);
   });
 
-  router.add('GET', '/api/v1/job-chains/:requestId/status', async (req) => {
+  add('GET', '/api/v1/job-chains/:requestId/status', async (req) => {
     const status = await answering(() => jr.jobChainStatus(req.params.requestId as string));
     return jsonReply(200, encodeJobChainStatus(status));
   });
 
-  router.add('GET', '/api/v1/status/running', async () => {
+  add('GET', '/api/v1/status/running', async () => {
     const running = await answering(() => jr.runningStatus());
     return jsonReply(200, encodeJobStatusList(running));
   });

@@ -11,6 +11,9 @@ export function returnFromError(err: unknown): JobReturn {
   return { state: STATE_FAIL, exit: 1, error: message, stdout: '', stderr: '' };
 }
 
+/** An exit code the RM accepts (a safe integer: JobLog.exit in proto.ts); beyond that it is clamped. */
+const safeExit = (n: number): number => Math.min(Number.MAX_SAFE_INTEGER, Math.max(Number.MIN_SAFE_INTEGER, n));
+
 export function normalizeReturn(ret: unknown): JobReturn {
   if (ret === null || typeof ret !== 'object') {
     return returnFromError(
@@ -31,12 +34,13 @@ export function normalizeReturn(ret: unknown): JobReturn {
     return ret as JobReturn; // the common case: already well-formed, no copy
   }
   const stateOk = typeof r.state === 'number' && Number.isInteger(r.state) && r.state >= 0 && r.state <= 255;
-  const exit =
+  const exit = safeExit(
     typeof r.exit === 'number' && Number.isFinite(r.exit)
       ? Math.trunc(r.exit)
       : typeof r.exit === 'bigint'
         ? Number(r.exit)
-        : 0;
+        : 0,
+  );
   const error = r.error instanceof Error ? r.error.message : text(r.error);
   if (!stateOk) {
     return {

@@ -6,13 +6,15 @@
 // `traverser not found`, 400 with the chain validation text).
 //
 // Unlike the original, a stopped chain stays registered until it has finished, so stop is
-// idempotent and J3 keeps answering while jobs wind down.
+// idempotent and J3 keeps answering while jobs wind down. Like the original, a finished chain
+// stays registered until its finish call to the RM was answered.
 
 import { JobStatusByRuntime, type JobChain, type JobChainStatus, type JobStatus, type State } from '../../shared/proto';
 import type { JobFactory } from '../jobs/job';
 import { LinkError, type JobRunnerLink, type RequestManagerLink } from '../links';
 import { createLogger, type Logger } from '../log';
-import { InvalidChainError, planChain, type ChainPlan } from './chain-plan';
+import { checkChain } from '../check-chain';
+import { InvalidChainError, type ChainPlan } from './chain-plan';
 import type { DispatchLatencyRecorder } from './dispatch-latency';
 import { ChainDelivery, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './log-delivery';
 import { Traverser } from './traverser';
@@ -63,7 +65,7 @@ export class JobRunner implements JobRunnerLink {
     if (this.closing) throw new LinkError('job runner is shutting down', 503);
     let plan: ChainPlan;
     try {
-      plan = planChain(chain);
+      plan = checkChain(chain, this.options.factory);
     } catch (err) {
       if (err instanceof InvalidChainError) throw new LinkError(err.message, 400);
       throw err;
@@ -78,15 +80,15 @@ export class JobRunner implements JobRunnerLink {
       logger: this.logger,
       abandonAfterMs: this.options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS,
       ...(this.options.dispatchLatency ? { latency: this.options.dispatchLatency } : {}),
-      onDone: (state) => {
-        if (this.traversers.get(requestId) === traverser) this.traversers.delete(requestId);
-        this.logger.info('job chain finished', { requestId, state });
-      },
+      onDone: (state) => this.logger.info('job chain finished', { requestId, state }),
     });
     this.traversers.set(requestId, traverser);
     this.deliveries.add(delivery);
     const settled = traverser.done.then(async (state) => {
       await delivery.finished;
+      // Known (J3: no running job) until the finish call was answered, as the original's JR:
+      // an RM that cannot tell its JR by a peer secret asks J3 before it takes a finish.
+      if (this.traversers.get(requestId) === traverser) this.traversers.delete(requestId);
       this.deliveries.delete(delivery);
       if (this.settled.get(requestId) === settled) this.settled.delete(requestId);
       return state;
@@ -118,7 +120,10 @@ export class JobRunner implements JobRunnerLink {
 
   /** Request ids of the chains still running (including those being stopped). */
   activeChains(): string[] {
-    return [...this.traversers.keys()].sort();
+    return [...this.traversers]
+      .filter(([, t]) => !t.isDone)
+      .map(([id]) => id)
+      .sort();
   }
 
   /**

@@ -10,6 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { encodeFinishRequestParams, encodeJobLog, type JobLog, type State } from '../../shared/proto';
+import { PEER_SECRET_HEADER } from '../http/peer-only';
 import { LinkError, type RequestManagerLink } from '../links';
 
 export interface RequestManagerHttpLinkOptions {
@@ -19,6 +20,8 @@ export interface RequestManagerHttpLinkOptions {
   maxSockets?: number;
   /** TLS options for an https RM URL (ca, cert, key, rejectUnauthorized, ...). */
   tls?: https.AgentOptions;
+  /** Sent with every call when set (the RM's --peer-secret-file). */
+  peerSecret?: string;
 }
 
 export const DEFAULT_RM_TIMEOUT_MS = 10_000;
@@ -34,8 +37,10 @@ export class RequestManagerHttpLink implements RequestManagerLink {
   private readonly hostname: string;
   private readonly port: number;
   private readonly pathPrefix: string;
+  private readonly secretHeader: Record<string, string>;
 
   constructor(baseUrl: string, options: RequestManagerHttpLinkOptions = {}) {
+    this.secretHeader = options.peerSecret === undefined ? {} : { [PEER_SECRET_HEADER]: options.peerSecret };
     this.base = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RM_TIMEOUT_MS;
     const url = new URL(this.base);
@@ -84,7 +89,7 @@ export class RequestManagerHttpLink implements RequestManagerLink {
           port: this.port,
           method,
           path: this.pathPrefix + path,
-          headers: { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body) },
+          headers: { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body), ...this.secretHeader },
           timeout: this.timeoutMs,
         },
         (res) => {

@@ -226,32 +226,24 @@ describe('traversal', () => {
     expect(Object.keys(runs.filter((r) => r.jobId === ids.at(-1)).at(-1)!.data)).toHaveLength(width - 1);
   });
 
-  it('an unknown job type or unusable bytes: a try-0 FAIL log when the job is reached', async () => {
+  it('refuses a chain with an unknown job type or bytes its type refuses (400), as the RM would', async () => {
     setup();
-    await jr.createJobChain(
-      chainOf('r6', { 'a@1': noop(), 'b@2': job('teleport'), 'c@3': noop() }, [
-        ['a@1', 'b@2'],
-        ['b@2', 'c@3'],
-      ]),
-    );
-    expect(await settle('r6')).toBe(STATE_FAIL);
-    // Fixture 214's shape.
-    expect(rm.logsOf('r6')[1]).toEqual({
-      requestId: 'r6',
-      jobId: 'b@2',
-      try: 0,
-      type: 'teleport',
-      startedAt: 0n,
-      finishedAt: 0n,
-      state: STATE_FAIL,
-      exit: 1,
-      error: 'unknown job type',
-      stdout: '',
-      stderr: '',
-    });
-    await jr.createJobChain(chainOf('r7', { s: job('shell', { notcmd: 1 }) }, []));
-    expect(await settle('r7')).toBe(STATE_FAIL);
-    expect(rm.logsOf('r7').map((l) => [l.try, l.error])).toEqual([[0, 'shell job bytes: cmd not set or not a string']]);
+    const refused = (chain: Parameters<JobRunner['createJobChain']>[0]) =>
+      jr.createJobChain(chain).then(
+        () => 'accepted',
+        (err: LinkError) => [err.status, err.message],
+      );
+    const teleport = chainOf('r6', { 'a@1': noop(), 'b@2': job('teleport'), 'c@3': noop() }, [
+      ['a@1', 'b@2'],
+      ['b@2', 'c@3'],
+    ]);
+    expect(await refused(teleport)).toEqual([400, 'job "b@2": unknown job type "teleport"']);
+    expect(await refused(chainOf('r7', { s: job('shell', { notcmd: 1 }) }, []))).toEqual([
+      400,
+      'job "s" (shell): shell job bytes: cmd not set or not a string',
+    ]);
+    expect(jr.activeChains()).toEqual([]);
+    expect(rm.logsOf('r6')).toEqual([]);
   });
 
   it('refuses a second chain with the same request id while the first runs, 404 once it finished', async () => {

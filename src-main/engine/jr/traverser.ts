@@ -34,8 +34,10 @@ import {
   type JsonObject,
   type State,
 } from '../../shared/proto';
+import { timeoutOf } from '../check-chain';
 import type { Job, JobFactory, JobReturn, RunContext } from '../jobs/job';
 import type { Logger } from '../log';
+import { setLongTimeout, type LongTimeout } from '../long-timeout';
 import type { ChainPlan } from './chain-plan';
 import { unixNanosAt } from './clock';
 import type { DispatchLatencyRecorder } from './dispatch-latency';
@@ -69,14 +71,14 @@ export const NOT_STARTED_AFTER_STOP = 'not starting job because the request was 
 class TryTimers {
   tryAbort: AbortController | null = null;
   unlinkTryAbort: (() => void) | null = null;
-  timeoutTimer: NodeJS.Timeout | null = null;
-  abandonTimer: NodeJS.Timeout | null = null;
-  retryTimer: NodeJS.Timeout | null = null;
+  timeoutTimer: LongTimeout | null = null;
+  abandonTimer: LongTimeout | null = null;
+  retryTimer: LongTimeout | null = null;
 
   clear(): void {
-    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
-    if (this.abandonTimer) clearTimeout(this.abandonTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timeoutTimer?.cancel();
+    this.abandonTimer?.cancel();
+    this.retryTimer?.cancel();
     this.timeoutTimer = this.abandonTimer = this.retryTimer = null;
     this.unlinkTryAbort?.();
     this.unlinkTryAbort = null;
@@ -91,13 +93,6 @@ const TRY_TIMED_OUT = 2;
 /** A job's run() result is a promise (or another thenable) rather than the result itself. */
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
-}
-
-/** Job.args.timeout as milliseconds (a positive number or numeric string), else 0 = none. */
-function timeoutOf(args: JsonObject | null): number {
-  const v = args?.timeout;
-  const ms = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 /** No own or inherited enumerable key (for...in: no keys array allocated). */
@@ -364,7 +359,7 @@ export class Traverser {
       chainSignal.addEventListener('abort', forward, { once: true });
       timers.tryAbort = tryAbort;
       timers.unlinkTryAbort = () => chainSignal.removeEventListener('abort', forward);
-      timers.timeoutTimer = setTimeout(() => this.onTimeout(i, tryNo), timeout);
+      timers.timeoutTimer = setLongTimeout(() => this.onTimeout(i, tryNo), timeout);
       signal = tryAbort.signal;
     }
     let ctx = this.firstTryContext[i]!;
@@ -477,7 +472,7 @@ export class Traverser {
     if (this.stopping) return this.finishJob(i, STATE_STOPPED, -1);
     if (tryNo < 1 + spec.retry) {
       const timers = this.timersOf(i);
-      timers.retryTimer = setTimeout(() => {
+      timers.retryTimer = setLongTimeout(() => {
         timers.retryTimer = null;
         this.startTry(i);
         this.stampReturn();
@@ -500,7 +495,7 @@ export class Traverser {
   private armAbandon(i: number, tryNo: number): void {
     const timers = this.timersOf(i);
     if (timers.abandonTimer || this.flags[i]! & TRY_SETTLED) return;
-    timers.abandonTimer = setTimeout(() => this.abandonTry(i, tryNo), this.options.abandonAfterMs);
+    timers.abandonTimer = setLongTimeout(() => this.abandonTry(i, tryNo), this.options.abandonAfterMs);
   }
 
   /** The try did not return after stop/timeout: log it and move on without it. */

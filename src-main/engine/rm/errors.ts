@@ -15,6 +15,14 @@ export const invalidRequestType = () => new HttpError(400, 'invalid request type
 export const notInState = (expected: State, actual: State) =>
   new HttpError(400, `request not in ${stateName(expected)} state (state = ${stateName(actual)})`);
 
+/** R4 names a state a request cannot end in. */
+export const notFinalState = (state: State) =>
+  new HttpError(400, `a request finishes COMPLETE, FAIL or STOPPED, not ${stateName(state)}`);
+
+/** R4 from a caller that is not the JR running the request (what the JR said about it). */
+export const notFinishedByJobRunner = (requestId: string, why: string) =>
+  new HttpError(409, `only the job runner running request ${requestId} may finish it, once it is done: ${why}`);
+
 export const duplicateJobLog = (requestId: string, jobId: string, tryN: number) =>
   new HttpError(409, `job log already exists (request ${requestId}, job ${jobId}, try ${tryN})`);
 

@@ -1,10 +1,13 @@
 // The grapher as the RM's ChainBuilder: its RequestError becomes an HTTP 400 with the message
-// as is (the original answered 500); the request list is computed once.
+// as is (the original answered 500), and so does a built chain the JR's own validation
+// (check-chain.ts) would refuse; the request list is computed once.
 
 import type { JobChain, JsonObject, RequestSpec } from '../../shared/proto';
+import { checkChain } from '../check-chain';
 import { RequestError, buildChain, requestList, type SpecSet } from '../grapher';
 import { HttpError } from '../http/server';
 import type { JobFactory } from '../jobs/job';
+import { InvalidChainError } from '../jr/chain-plan';
 import type { ChainBuilder } from './chain-builder';
 
 export class GrapherChainBuilder implements ChainBuilder {
@@ -17,9 +20,11 @@ export class GrapherChainBuilder implements ChainBuilder {
 
   async buildChain(type: string, args: JsonObject, requestId: string): Promise<JobChain> {
     try {
-      return (await buildChain(this.specs, this.factory, type, args, requestId)).chain;
+      const { chain } = await buildChain(this.specs, this.factory, type, args, requestId);
+      checkChain(chain, this.factory);
+      return chain;
     } catch (err) {
-      if (err instanceof RequestError) throw new HttpError(400, err.message);
+      if (err instanceof RequestError || err instanceof InvalidChainError) throw new HttpError(400, err.message);
       throw err;
     }
   }

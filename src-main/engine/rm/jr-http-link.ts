@@ -6,6 +6,7 @@
 // "other side closed", or a reset) is sent once more on a fresh connection: the JR never saw
 // it, so even a create is safe to resend.
 
+import { PEER_SECRET_HEADER } from '../http/peer-only';
 import { LinkError, type JobRunnerLink } from '../links';
 import {
   decodeJobChainStatus,
@@ -20,15 +21,23 @@ import {
 export interface HttpLinkOptions {
   /** Per-call timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /** Sent with every call when set (the JR's --peer-secret-file). */
+  peerSecret?: string;
 }
 
 export class JobRunnerHttpLink implements JobRunnerLink {
   private readonly base: string;
   private readonly timeoutMs: number;
+  private readonly headers: Record<string, string>;
 
   constructor(baseUrl: string, opts: HttpLinkOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    // The original client sends Content-Type on every call, bodiless ones included.
+    this.headers = {
+      'Content-Type': 'application/json',
+      ...(opts.peerSecret === undefined ? {} : { [PEER_SECRET_HEADER]: opts.peerSecret }),
+    };
   }
 
   async createJobChain(chain: JobChain): Promise<void> {
@@ -54,8 +63,7 @@ export class JobRunnerHttpLink implements JobRunnerLink {
     const send = () =>
       fetch(url, {
         method,
-        // The original client sends this on every call, bodiless ones included.
-        headers: { 'Content-Type': 'application/json' },
+        headers: this.headers,
         ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

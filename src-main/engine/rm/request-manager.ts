@@ -55,6 +55,8 @@ import {
   jobNotInChain,
   jobRunnerFailed,
   linkErrorText,
+  notFinalState,
+  notFinishedByJobRunner,
   notInState,
   requestNotFound,
 } from './errors';
@@ -89,6 +91,9 @@ export const REASONS = {
 } as const;
 
 const newRequestId = () => randomUUID().replace(/-/g, '');
+
+/** The states a request can end in (the JR's finish call names one). */
+const FINAL_STATES: ReadonlySet<State> = new Set([STATE_COMPLETE, STATE_FAIL, STATE_STOPPED]);
 
 export class RequestManager {
   readonly store: EngineStore;
@@ -230,12 +235,41 @@ export class RequestManager {
 
   // ---- R4 finish, R8 job log (the JR's calls) ---------------------------------------------------
 
-  /** R4: the JR ended the chain with `state`. */
+  /** R4 from the JR running the request (in-process, or holding the peer secret): it ended the chain with `state`. */
   finishRequest(id: string, state: State): void {
+    this.checkFinish(id, state);
     this.writer.flush(); // logs sent before the finish are stored before the state changes
     if (!this.store.markFinished(id, state, this.now())) throw this.stateError(id, STATE_RUNNING);
     this.forget(id);
     this.log.info('request finished', { request: id, state: stateName(state) });
+  }
+
+  /**
+   * R4 from a caller that has not proven it is the JR (no peer secret, as the original's JR):
+   * taken only when the JR says it holds the chain with none of its jobs running (a JR keeps a
+   * finished chain until its finish call was answered), or when a stop was asked and the JR
+   * has already forgotten the chain (the original's JR forgets a chain at stop).
+   */
+  async finishRequestUnverified(id: string, state: State): Promise<void> {
+    this.checkFinish(id, state);
+    let running: number;
+    try {
+      running = (await this.jr.jobChainStatus(id)).jobStatuses?.length ?? 0;
+    } catch (err) {
+      if (isChainUnknown(err) && this.stopRequested.has(id)) return this.finishRequest(id, state);
+      if (isChainUnknown(err)) throw notFinishedByJobRunner(id, 'the job runner does not know it');
+      throw jobRunnerFailed('cannot ask the job runner whether it finished the request', err);
+    }
+    if (running > 0) throw notFinishedByJobRunner(id, `the job runner is still running ${running} of its jobs`);
+    this.finishRequest(id, state);
+  }
+
+  /** 404 for an unknown request, 400 for a state no request ends in, 400 when it is not RUNNING. */
+  private checkFinish(id: string, state: State): void {
+    const row = this.store.getRequest(id);
+    if (!row) throw requestNotFound();
+    if (!FINAL_STATES.has(state)) throw notFinalState(state);
+    if (row.state !== STATE_RUNNING) throw notInState(STATE_RUNNING, row.state);
   }
 
   /** R8: store one try of one job. Resolves with the log as stored (type filled from the chain). */

@@ -197,25 +197,57 @@ describe('R8, R9, R10: job logs', () => {
       text(400, 'JobLog.state: expected an integer from 0 to 255, got "COMPLETE"'),
     );
     expect((await post(r.id, jobLog('nap@3', 2, STATE_COMPLETE))).status).toBe(201);
-    expect(rig.rm.getRequest(r.id).finishedJobs).toBe(3); // the JR's start job + our two tries
+    // finishedJobs counts jobs: the JR's start job and nap@3, whatever its tries.
+    expect(rig.rm.getRequest(r.id).finishedJobs).toBe(2);
     expect(rig.store.jobLogs('0'.repeat(32))).toEqual([]);
   });
 });
 
 describe('R4 finish, R5 stop', () => {
-  it('finish needs RUNNING and a JSON body; stop of COMPLETE is a no-op', async () => {
+  it('finish takes only a final state, and only from the JR once it is done with the chain', async () => {
     const r = await create();
+    await settled(r.id);
     const path = `/api/v1/requests/${r.id}`;
     expect((await call('PUT', `${path}/finish`)).status).toBe(415);
-    expect((await call('PUT', `${path}/finish`, '{"State":3}')).status).toBe(200);
-    expect(rig.rm.getRequest(r.id)).toMatchObject({ state: STATE_COMPLETE, finishedAt: expect.any(String) });
+    for (const [state, name] of [
+      [0, 'UNKNOWN'],
+      [1, 'PENDING'],
+      [2, 'RUNNING'],
+      [5, 'TIMEOUT'],
+      [99, 'STATE(99)'],
+    ] as const) {
+      expect(shape(await call('PUT', `${path}/finish`, `{"State":${state}}`))).toEqual(
+        text(400, `a request finishes COMPLETE, FAIL or STOPPED, not ${name}`),
+      );
+    }
+    // Not from the JR: it still runs nap@3.
     expect(shape(await call('PUT', `${path}/finish`, '{"State":3}'))).toEqual(
+      text(
+        409,
+        `only the job runner running request ${r.id} may finish it, once it is done: the job runner is still running 1 of its jobs`,
+      ),
+    );
+    expect(rig.rm.getRequest(r.id)).toMatchObject({ state: STATE_RUNNING, finishedAt: null });
+    expect((await rig.jrGet(`/api/v1/job-chains/${r.id}/status`)).status).toBe(200);
+    // A JR that does not know the chain did not finish it either (the reaper ends it).
+    await rig.restartJobRunner();
+    expect(shape(await call('PUT', `${path}/finish`, '{"State":4}'))).toEqual(
+      text(
+        409,
+        `only the job runner running request ${r.id} may finish it, once it is done: the job runner does not know it`,
+      ),
+    );
+    expect(rig.rm.getRequest(r.id).state).toBe(STATE_RUNNING);
+  });
+
+  it('stop of a COMPLETE request is a no-op; finish of it is refused', async () => {
+    const r = await create('{"type":"hello"}');
+    expect((await rig.client.waitDone(r.id)).state).toBe(STATE_COMPLETE);
+    const stop = await call('PUT', `/api/v1/requests/${r.id}/stop`);
+    expect([stop.status, stop.text, stop.headers.get('content-length')]).toEqual([200, '', '0']);
+    expect(shape(await call('PUT', `/api/v1/requests/${r.id}/finish`, '{"State":4}'))).toEqual(
       text(400, 'request not in RUNNING state (state = COMPLETE)'),
     );
-    const stop = await call('PUT', `${path}/stop`);
-    expect([stop.status, stop.text, stop.headers.get('content-length')]).toEqual([200, '', '0']);
-    // A no-op: the JR was not asked, it still runs the chain.
-    expect((await rig.jrGet(`/api/v1/job-chains/${r.id}/status`)).status).toBe(200);
   });
 
   it('stop asks the JR, which finishes the request STOPPED', async () => {

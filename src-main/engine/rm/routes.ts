@@ -14,7 +14,8 @@ import {
   encodeRequestStatus,
   encodeRunningStatus,
 } from '../../shared/proto';
-import { Router, emptyReply, jsonReply, textReply, type RouterOptions } from '../http/server';
+import { peerOnly } from '../http/peer-only';
+import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
 import { parseFindQuery } from './find-query';
 import { encodeRequestWithArgs } from './request-args';
@@ -25,8 +26,39 @@ const API = '/api/v1';
 export const TOTAL_HEADER = 'X-Total-Count';
 const location = (id: string) => `${API}/requests/${id}`;
 
-export function requestManagerRouter(rm: RequestManager, options: RouterOptions = {}): Router {
+/**
+ * Who may make the JR's calls, R4 finish and R8 job log, over HTTP:
+ * - 'in-process': nobody; the JR runs in this process and calls the RM directly (`server`);
+ * - `{ peerSecret }`: a JR holding the peer secret (`rm --peer-secret-file`);
+ * - 'unverified': anyone, as with the original; a finish is taken only once the JR says it is
+ *   done with the chain (RequestManager.finishRequestUnverified).
+ */
+export type JobRunnerCalls = 'in-process' | { peerSecret: string } | 'unverified';
+
+export interface RequestManagerRouterOptions extends RouterOptions {
+  /** Default 'unverified'. */
+  jobRunnerCalls?: JobRunnerCalls;
+}
+
+const inProcessOnly: Handler = () => {
+  throw new HttpError(
+    403,
+    "this request manager's job runner runs in its own process: only it logs jobs and finishes requests",
+  );
+};
+
+export function requestManagerRouter(rm: RequestManager, options: RequestManagerRouterOptions = {}): Router {
   const id = (params: Record<string, string>) => params.reqId as string;
+  const calls = options.jobRunnerCalls ?? 'unverified';
+  /** A route only the JR calls. */
+  const jrCall = (handler: Handler): Handler =>
+    calls === 'in-process' ? inProcessOnly : calls === 'unverified' ? handler : peerOnly(calls.peerSecret, handler);
+  const finish: Handler = async (req) => {
+    const params = await req.json(decodeFinishRequestParams);
+    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State);
+    else rm.finishRequest(id(req.params), params.State);
+    return emptyReply();
+  };
   return new Router(options)
     .add('POST', `${API}/requests`, async (req) => {
       const params = await req.json(decodeCreateRequestParams);
@@ -54,11 +86,7 @@ export function requestManagerRouter(rm: RequestManager, options: RouterOptions 
       await rm.startRequest(id(req.params));
       return emptyReply();
     })
-    .add('PUT', `${API}/requests/:reqId/finish`, async (req) => {
-      const params = await req.json(decodeFinishRequestParams);
-      rm.finishRequest(id(req.params), params.State);
-      return emptyReply();
-    })
+    .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
     .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
       await rm.stopRequest(id(req.params));
       return emptyReply();
@@ -67,10 +95,14 @@ export function requestManagerRouter(rm: RequestManager, options: RouterOptions 
       jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
     )
     .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
-    .add('POST', `${API}/requests/:reqId/log`, async (req) => {
-      const log = await req.json(decodeJobLog);
-      return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
-    })
+    .add(
+      'POST',
+      `${API}/requests/:reqId/log`,
+      jrCall(async (req) => {
+        const log = await req.json(decodeJobLog);
+        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
+      }),
+    )
     .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
     .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
       jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),

@@ -97,6 +97,9 @@ export class EngineStore {
       markStarted: db.prepare('UPDATE requests SET state = ?, started_at = ? WHERE id = ? AND state = ?'),
       markFinished: db.prepare('UPDATE requests SET state = ?, finished_at = ? WHERE id = ? AND state = ?'),
       addFinishedJobs: db.prepare('UPDATE requests SET finished_jobs = finished_jobs + ? WHERE id = ?'),
+      completedOtherTry: db.prepare<[string, string, number, number], { one: number }>(
+        'SELECT 1 AS one FROM job_logs WHERE request_id = ? AND job_id = ? AND state = ? AND try <> ? LIMIT 1',
+      ),
       chain: db.prepare<[string], { job_chain: string }>('SELECT job_chain FROM raw_requests WHERE request_id = ?'),
       params: db.prepare<[string], { params: string }>('SELECT params FROM raw_requests WHERE request_id = ?'),
       insertJobLog: db.prepare(
@@ -207,7 +210,8 @@ export class EngineStore {
 
   /**
    * Stores `logs` in one transaction. A log whose (request, job, try) exists is not written
-   * ('duplicate'). Every stored log with state COMPLETE adds one to its request's finishedJobs.
+   * ('duplicate'). A stored log with state COMPLETE adds one to its request's finishedJobs,
+   * unless another try of that job completed already: finishedJobs counts distinct jobs.
    * The caller has checked that each request exists.
    */
   insertJobLogs(logs: readonly JobLog[]): JobLogInsert[] {
@@ -215,7 +219,12 @@ export class EngineStore {
       const completed = new Map<string, number>();
       const results = logs.map((log): JobLogInsert => {
         if (this.stmt.insertJobLog.run(log).changes === 0) return 'duplicate';
-        if (log.state === STATE_COMPLETE) completed.set(log.requestId, (completed.get(log.requestId) ?? 0) + 1);
+        if (
+          log.state === STATE_COMPLETE &&
+          this.stmt.completedOtherTry.get(log.requestId, log.jobId, STATE_COMPLETE, log.try) === undefined
+        ) {
+          completed.set(log.requestId, (completed.get(log.requestId) ?? 0) + 1);
+        }
         return 'stored';
       });
       for (const [id, n] of completed) this.stmt.addFinishedJobs.run(n, id);
