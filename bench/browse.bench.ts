@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { RequestState } from '../src-main/shared/console-model';
 import { encodeCreateRequestParams, encodeJobChain } from '../src-main/shared/proto';
-import { connectRm } from '../src-main/console/client/connect';
+import { connectRm } from '../src-main/console/client/connection';
 import { RequestBrowser, type ServerFilter } from '../src-main/console/sync/request-browser';
 import { silentLogger } from '../src-main/engine/log';
 import { DATABASE_FILE, startEngine } from '../src-main/engine/server';

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, w
 import path from 'node:path';
 import type { ContextAuth } from '../shared/console-model';
 import type { Credentials } from './client/transport';
+import { defaultDataDir } from './data-dir';
 
 /** Where a context's secret header values are kept. */
 export interface SecretStore {
@@ -28,6 +29,11 @@ export class CredentialsError extends Error {
 }
 
 export const CREDENTIALS_FILE = 'credentials.json';
+
+/** The owner-only file of contexts' header values: SPINCYCLE_CREDENTIALS, else <data dir>/credentials.json. */
+export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SPINCYCLE_CREDENTIALS || path.join(defaultDataDir(env), CREDENTIALS_FILE);
+}
 
 /** Owner-only: no bit for the group or others (where the OS has such bits). */
 function checkOwnerOnly(file: string, what: string): void {
@@ -98,6 +104,44 @@ export class FileSecretStore implements SecretStore {
     all[to] = all[from];
     delete all[from];
     this.write(all);
+  }
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+/** Headers the transport sets itself. */
+const OWN_HEADERS = new Set(['host', 'content-type', 'content-length', 'transfer-encoding', 'connection']);
+
+/**
+ * Checks a context's auth as an operator gave it: header names a server can take (and not ones
+ * the console sets itself), their values one line each, and TLS files as absolute paths (a
+ * certificate with its key). Throws a CredentialsError naming what is wrong; never a value.
+ */
+export function checkAuth(auth: ContextAuth, values: Readonly<Record<string, string>> = {}): void {
+  const seen = new Set<string>();
+  for (const name of auth.headers) {
+    if (!HEADER_NAME.test(name)) throw new CredentialsError(`${JSON.stringify(name)} is not a header name`);
+    if (OWN_HEADERS.has(name.toLowerCase())) throw new CredentialsError(`the console sets the ${name} header itself`);
+    if (seen.has(name.toLowerCase())) throw new CredentialsError(`the ${name} header is given twice`);
+    seen.add(name.toLowerCase());
+  }
+  for (const [name, value] of Object.entries(values)) {
+    if (!seen.has(name.toLowerCase()))
+      throw new CredentialsError(`a value is given for ${name}, which is not one of the context's headers`);
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+      throw new CredentialsError(`the value of the ${name} header must be one line of text`);
+    }
+  }
+  for (const [what, file] of [
+    ['CA file', auth.caFile],
+    ['client certificate', auth.certFile],
+    ['client key', auth.keyFile],
+  ] as const) {
+    if (file !== null && !path.isAbsolute(file))
+      throw new CredentialsError(`the ${what} must be an absolute path, got ${JSON.stringify(file)}`);
+  }
+  if ((auth.certFile === null) !== (auth.keyFile === null)) {
+    throw new CredentialsError('a client certificate needs its key, and a key its certificate');
   }
 }
 

@@ -1,33 +1,61 @@
 // Export cached requests to one self-contained file, and import such a file on another machine.
-// The file keeps the wire encodings (exact nanosecond times, base64 job bytes), so nothing is
-// lost on the way. Imported requests are read-only: the console marks them origin 'imported'
-// and never sends an RM anything about them.
+// The file keeps exact encodings (nanosecond times, the 2017 wire's request and logs), so
+// nothing is lost on the way; chains and job statuses are the console model's (v2 jobs keep
+// their names and tries). Version 1 files (2017 wire chains and statuses) are read too.
+// Imported requests are read-only: the console marks them origin 'imported' and never sends an
+// RM anything about them.
 
-import type { JobChain, JobLog, JobStatus, Request } from '../shared/proto';
+import type { ChainView, JobStatusRecord } from '../shared/console-model';
+import type { JobLog, Request } from '../shared/proto';
 import {
-  decodeJobChain,
   decodeJobLogs,
-  decodeJobStatusList,
+  decodeJobStatus,
   decodeRequest,
-  encodeJobChain,
   encodeJobLogs,
-  encodeJobStatusList,
   encodeRequest,
   parseWire,
   type JsonObject,
 } from '../shared/proto';
-import type { Cache } from './cache/cache';
+import type { Cache, StatusToCache } from './cache/cache';
+import { chainFromJson } from './cache/chain-text';
 
 export const EXPORT_FORMAT = 'spincycle-console-export';
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
+/** Versions this console reads. */
+const READS = new Set([1, 2]);
 
 export interface ExportedRequest {
   context: string;
   request: Request;
   args: JsonObject | null;
-  chain: JobChain | null;
-  statuses: JobStatus[];
+  chain: ChainView | null;
+  statuses: StatusToCache[];
   logs: JobLog[];
+}
+
+/** A job status as exported: the 2017 status's keys (runtime, n) with the console's name and try. */
+const exportedStatus = (s: JobStatusRecord) => ({
+  requestId: s.requestId,
+  jobId: s.jobId,
+  name: s.name,
+  state: s.state,
+  status: s.status,
+  try: s.try,
+  runtime: s.runtime,
+  n: 0,
+});
+
+function decodeStatuses(v: unknown, at: string): StatusToCache[] {
+  if (v == null) return [];
+  if (!Array.isArray(v)) throw new ImportError(`${at}: expected a list`);
+  return v.map((item: unknown, i) => {
+    const base = decodeJobStatus(item, `${at}[${i}]`);
+    const { name = null, try: tryN = null } = item as { name?: unknown; try?: unknown };
+    if (name !== null && typeof name !== 'string') throw new ImportError(`${at}[${i}].name: expected text or null`);
+    if (tryN !== null && !Number.isSafeInteger(tryN))
+      throw new ImportError(`${at}[${i}].try: expected a number or null`);
+    return { ...base, name, try: tryN as number | null };
+  });
 }
 
 /** Thrown for a file that is not a usable export; the message says what is wrong. */
@@ -71,7 +99,7 @@ export function exportRequests(cache: Cache, refs: ReadonlyArray<{ context: stri
       `"request":${encodeRequest(request)}`,
       `"args":${JSON.stringify(args)}`,
       `"chain":${chain ?? 'null'}`,
-      `"statuses":${encodeJobStatusList(cache.getStatuses(context, id))}`,
+      `"statuses":${JSON.stringify(cache.getStatuses(context, id).map(exportedStatus))}`,
       `"logs":${encodeJobLogs(logs)}}`,
     ].join(',');
   });
@@ -90,8 +118,10 @@ export function parseExport(text: string): ExportedRequest[] {
   if (typeof doc !== 'object' || doc === null || d.format !== EXPORT_FORMAT) {
     throw new ImportError(`not an export file: expected "format": "${EXPORT_FORMAT}"`);
   }
-  if (d.version !== EXPORT_VERSION) {
-    throw new ImportError(`unsupported export version ${String(d.version)} (this console reads ${EXPORT_VERSION})`);
+  if (!READS.has(d.version as number)) {
+    throw new ImportError(
+      `unsupported export version ${String(d.version)} (this console reads ${[...READS].join(' and ')})`,
+    );
   }
   if (!Array.isArray(d.requests)) throw new ImportError('export file has no "requests" list');
   return d.requests.map((item: unknown, i) => {
@@ -106,8 +136,8 @@ export function parseExport(text: string): ExportedRequest[] {
         context: o.context,
         request,
         args: (o.args as JsonObject | null) ?? null,
-        chain: o.chain == null ? null : decodeJobChain(o.chain, `${at}.chain`),
-        statuses: decodeJobStatusList(o.statuses ?? []),
+        chain: o.chain == null ? null : chainFromJson(o.chain, `${at}.chain`),
+        statuses: decodeStatuses(o.statuses, `${at}.statuses`),
         logs: decodeJobLogs(o.logs ?? []),
       };
     } catch (err) {
@@ -129,7 +159,7 @@ export function importRequests(cache: Cache, text: string): Array<{ context: str
   cache.db.transaction(() => {
     for (const it of items) {
       cache.putRequest(it.context, it.request, { args: it.args, origin: 'imported', syncedMs: 0 });
-      if (it.chain) cache.putChain(it.context, it.chain, encodeJobChain);
+      if (it.chain) cache.putChain(it.context, it.chain);
       cache.putStatuses(it.context, it.request.id, it.statuses);
       cache.putJobLogs(it.context, it.logs);
     }

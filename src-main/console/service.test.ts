@@ -74,7 +74,7 @@ describe('console core with the real engine', () => {
     await s.openRequest('local', created.id);
 
     const done = await until('COMPLETE', () => {
-      const r = s.listRequests({ context: 'local' }).items.find((x) => x.id === created.id);
+      const r = s.cache.listRequests({ context: 'local' }).items.find((x) => x.id === created.id);
       return r?.state === STATE_COMPLETE && r;
     });
     expect(done.finishedJobs).toBe(done.totalJobs);
@@ -123,7 +123,7 @@ describe('console core with the real engine', () => {
       lines: ['error: /data is 100% full, refusing to continue'],
     });
     // The list's record carries it too, and the change was announced with it.
-    expect(s.listRequests({ context: 'local' }).items.find((x) => x.id === r.id)?.failure).toEqual(failure);
+    expect(s.cache.listRequests({ context: 'local' }).items.find((x) => x.id === r.id)?.failure).toEqual(failure);
     await until('the change announced with its failure', () =>
       seen.requestsChanged.some((c) => c.requests.some((x) => x.id === r.id && x.failure !== null)),
     );
@@ -144,7 +144,7 @@ describe('console core with the real engine', () => {
     expect(rec.timedOut).toBe(true);
     expect(rec.jobs[0]).toMatchObject({ state: STATE_TIMEOUT, tryState: STATE_TIMEOUT, source: 'error' });
     expect(rec.jobs[0]?.lines).toEqual(['timeout after 1000ms']);
-    const ids = (states: number[]) => s.listRequests({ context: 'local', states }).items.map((x) => x.id);
+    const ids = (states: number[]) => s.cache.listRequests({ context: 'local', states }).items.map((x) => x.id);
     expect(ids([STATE_TIMEOUT])).toEqual([timedOut.id]);
     expect(ids([STATE_FAIL]).sort()).toEqual([timedOut.id, failed.id].sort());
   });
@@ -346,12 +346,18 @@ describe('console core without an engine', () => {
     });
     cleanups.push(() => new Promise<void>((resolve) => notRm.close(() => resolve())));
     const { s } = service(tmpCache(), closed);
-    expect(await s.probeContext(url)).toEqual({ answers: true, requestTypes: expect.any(Number), error: null });
+    expect(await s.probeContext(url)).toEqual({
+      answers: true,
+      requestTypes: expect.any(Number),
+      error: null,
+      server: { generation: '2017', version: null, canFind: true },
+    });
     expect((await s.probeContext(url)).requestTypes).toBeGreaterThan(0);
     expect(await s.probeContext(closed)).toEqual({
       answers: false,
       requestTypes: null,
       error: expect.stringMatching(/cannot reach .*connection refused \(is the Request Manager running\?\)/),
+      server: null,
     });
     const other = `http://127.0.0.1:${(notRm.address() as AddressInfo).port}`;
     expect((await s.probeContext(other)).error).toBe(
@@ -381,7 +387,7 @@ describe('the embedded context belongs to the console', () => {
     // Shown while the engine starts, never called before it answers with this run's secret.
     s.connectEmbedded(url, null);
     expect(s.contextStatuses()).toEqual([
-      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running' },
+      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running', server: null },
     ]);
     s.connectEmbedded(url, apiSecret.secret);
     const created = await s.createRequest('local', 'hello', {});

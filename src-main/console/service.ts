@@ -1,42 +1,41 @@
-// The console core: contexts (Request Managers), one client and one sync per context, the
-// cache, notifications and the tray model, and every operation the contract and the CLI offer.
-// Reads come from the cache (so they work offline); writes (create, stop) go to the RM.
-// Plain Node: no electron, no transport.
+// The console core: contexts (Request Managers of any protocol generation), one connection and
+// one sync per context, the cache, notifications and the tray model, and every operation the
+// contract and the CLI offer. Reads come from the cache (so they work offline), but for the
+// requests list of a server that lists its requests; writes (create, stop) go to the RM. A
+// context's secret header values live in a SecretStore, never in the cache. Plain Node: no
+// electron, no transport.
 
 import {
-  chainView,
   type ConsoleSettings,
   type Context,
+  type ContextAuth,
   type ContextProbe,
   type ContextStatus,
   type JobLogRecord,
   type JobLogSummary,
   type JobLogText,
+  type JobStatusRecord,
   type LogSearchHit,
   type Page,
   type RequestDetail,
   type RequestFilter,
+  type RequestPage,
   type RequestPart,
   type RequestRecord,
+  type RequestType,
 } from '../shared/console-model';
-import {
-  JobStatusByRuntime,
-  STATE_FAIL,
-  STATE_RUNNING,
-  STATE_TIMEOUT,
-  decodeJobChain,
-  parseWire,
-  type JobStatus,
-  type JsonObject,
-  type RequestSpec,
-} from '../shared/proto';
+import { JobStatusByRuntime, STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT, type JsonObject } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
 import { Cache } from './cache/cache';
-import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
+import { chainFromText } from './cache/chain-text';
+import { Connection } from './client/connection';
+import { RmClientError, checkRmUrl, isOffline, type Credentials, type TransportOptions } from './client/transport';
+import { CredentialsError, checkAuth, resolveCredentials, type SecretStore } from './credentials';
 import { exportRequests, importRequests } from './export-import';
 import { summarizeFailure } from './failure';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { Notifier } from './sync/notifier';
+import { ServerPages } from './sync/server-pages';
 
 export const DEFAULT_SETTINGS: ConsoleSettings = { intervals: DEFAULT_INTERVALS, notifications: true, theme: 'system' };
 
@@ -61,7 +60,9 @@ export interface ConsoleServiceOptions {
   cacheFile: string;
   emit: ConsoleEmit;
   /** Client options for every context (timeouts, retries). */
-  client?: Omit<RmClientOptions, 'baseUrl'>;
+  client?: Omit<TransportOptions, 'baseUrl' | 'label' | 'credentials' | 'secret'>;
+  /** Where contexts' secret header values are kept (the OS keychain, an owner-only file); none: contexts cannot have them. */
+  secrets?: SecretStore;
   /** Username sent with created requests. */
   user?: string;
   nativeBinding?: string;
@@ -75,13 +76,14 @@ export interface ConsoleServiceOptions {
 
 /** Longest wait for a Request Manager URL to answer when a context is saved. */
 const PROBE_TIMEOUT_MS = 5000;
-const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
+const REQUEST_TYPES_KEY = (context: string) => `request-types:${context}`;
 const SETTINGS_KEY = 'settings';
 
 export class ConsoleService {
   readonly cache: Cache;
   private readonly syncs = new Map<string, ContextSync>();
-  private readonly clients = new Map<string, RmClient>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly pages = new Map<string, ServerPages>();
   private readonly notifier: Notifier;
   private settingsValue: ConsoleSettings;
   private started = false;
@@ -121,8 +123,7 @@ export class ConsoleService {
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.indexer);
-    for (const sync of this.syncs.values()) sync.stop();
-    this.syncs.clear();
+    for (const name of [...this.syncs.keys()]) this.stopContext(name);
     this.cache.close();
   }
 
@@ -140,6 +141,7 @@ export class ConsoleService {
           online: false,
           lastOkMs: null,
           error: c.embedded ? 'the embedded engine is not running' : 'not started',
+          server: this.cache.serverInfo(c.name),
         },
     );
   }
@@ -147,16 +149,22 @@ export class ConsoleService {
   /**
    * Adds or edits a context (`previousName` to rename), for the contract. An unreachable URL is
    * accepted: it shows offline. The embedded context is the console's: only its label and
-   * colour can change, and no other context can become embedded or take its name.
+   * colour can change, and no other context can become embedded or take its name. `headerValues`
+   * are the values of the context's auth headers (kept in the secret store, never in the cache);
+   * absent, the stored ones are kept.
    */
-  putContext(ctx: Context, previousName?: string): Context {
+  putContext(ctx: Context, previousName?: string, headerValues?: Record<string, string> | null): Context {
     if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
       throw new ConsoleError(
         'bad-request',
         `invalid context name ${JSON.stringify(ctx.name)}: use letters, digits, . _ -`,
       );
     }
-    new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
+    try {
+      checkRmUrl(ctx.url);
+    } catch (err) {
+      throw new ConsoleError('bad-request', (err as Error).message);
+    }
     const contexts = this.contexts();
     const target = contexts.find((c) => c.name === (previousName ?? ctx.name));
     if (target?.embedded) return this.relabelEmbedded(target, ctx);
@@ -170,10 +178,46 @@ export class ConsoleService {
     if (existing && previousName !== ctx.name && previousName !== undefined) {
       throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
     }
+    const saved: Context = { ...ctx, auth: normalAuth(ctx.auth) };
+    this.putSecrets(saved, previousName, headerValues ?? null);
     this.stopContext(previousName ?? ctx.name);
-    this.cache.putContext(ctx, previousName);
-    if (this.started) this.startContext(ctx);
-    return ctx;
+    this.cache.putContext(saved, previousName);
+    if (this.started) this.startContext(saved);
+    return saved;
+  }
+
+  /** Checks a context's auth and keeps its header values (renamed with it; only its own headers'). */
+  private putSecrets(ctx: Context, previousName: string | undefined, values: Record<string, string> | null): void {
+    const auth = ctx.auth ?? null;
+    const store = this.options.secrets;
+    try {
+      if (auth) checkAuth(auth, values ?? {});
+      if (!store) {
+        if (auth?.headers.length) {
+          throw new CredentialsError('this console has nowhere to keep header values: contexts cannot send headers');
+        }
+        return;
+      }
+      if (previousName !== undefined && previousName !== ctx.name) store.rename(previousName, ctx.name);
+      const kept = store.get(ctx.name);
+      const names = auth?.headers ?? [];
+      const next: Record<string, string> = {};
+      for (const name of names) {
+        const value = values?.[name] ?? kept[name];
+        if (value === undefined || value === '') throw new CredentialsError(`a value for the ${name} header is needed`);
+        next[name] = value;
+      }
+      if (JSON.stringify(next) !== JSON.stringify(kept)) store.set(ctx.name, next);
+    } catch (err) {
+      if (err instanceof CredentialsError) throw new ConsoleError('bad-request', `context ${ctx.name}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** What a context's calls carry: its header values and the text of its TLS files (read now). */
+  private credentials(ctx: Context): Credentials {
+    const store = this.options.secrets;
+    return resolveCredentials(`context ${ctx.name}`, ctx.auth ?? null, store?.get(ctx.name) ?? {}, store ?? null);
   }
 
   /** The embedded context with a new label and colour; anything else about it is the console's. */
@@ -199,6 +243,7 @@ export class ConsoleService {
     }
     this.stopContext(name);
     if (!this.cache.removeContext(name)) throw new ConsoleError('not-found', `no context named ${name}`);
+    this.options.secrets?.set(name, {});
   }
 
   /**
@@ -229,46 +274,62 @@ export class ConsoleService {
   }
 
   /**
-   * Asks the RM at `url` for its request types, once and without retries (5 s at most), so that
-   * saving a context can say at once whether its URL answers, and why not.
+   * Asks the RM at `url` what it speaks and for its request types, once and without retries (5 s
+   * at most), so that saving a context can say at once whether its URL answers, and why not.
+   * With `auth`, it is asked as the context would ask: header values given, else those kept for
+   * the context `name`.
    */
-  async probeContext(url: string): Promise<ContextProbe> {
+  async probeContext(
+    url: string,
+    auth: ContextAuth | null = null,
+    headerValues: Record<string, string> | null = null,
+    name: string | null = null,
+  ): Promise<ContextProbe> {
     // This run's embedded engine answers only with its secret, which goes to its address alone.
     const own = this.contexts().some((c) => this.isConnectedEmbedded(c) && c.url === url);
     const secret = own ? this.embeddedSecret : undefined;
-    const client = new RmClient({
-      baseUrl: url,
-      getRetries: 0,
-      timeoutMs: PROBE_TIMEOUT_MS,
-      ...(secret === undefined ? {} : { secret }),
-    });
+    let connection: Connection;
     try {
-      const specs = await client.requestList();
-      return { answers: true, requestTypes: specs.length, error: null };
+      if (auth) checkAuth(auth, headerValues ?? {});
+      const kept = name ? (this.options.secrets?.get(name) ?? {}) : {};
+      const credentials = resolveCredentials('the context', auth, { ...kept, ...headerValues }, null);
+      connection = new Connection({ baseUrl: url, getRetries: 0, timeoutMs: PROBE_TIMEOUT_MS, secret, credentials });
+    } catch (err) {
+      return { answers: false, requestTypes: null, error: (err as Error).message, server: null };
+    }
+    try {
+      const types = await connection.requestTypes();
+      return { answers: true, requestTypes: types.length, error: null, server: connection.server };
     } catch (err) {
       const e = err as RmClientError;
+      const path = e.url?.startsWith(connection.shownUrl) ? e.url.slice(connection.shownUrl.length) : e.url;
       const error =
         e.kind === 'http'
-          ? `it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave ${e.status}: ${e.message}`
+          ? `it answers, but not as a Spin Cycle Request Manager: GET ${path} gave ${e.status}: ${e.message}`
           : e.kind === 'bad-response'
             ? `it answers, but not as a Spin Cycle Request Manager: ${e.message}`
             : e.message;
-      return { answers: false, requestTypes: null, error };
+      return { answers: false, requestTypes: null, error, server: null };
+    } finally {
+      connection.close();
     }
   }
 
   private startContext(ctx: Context): void {
     const secret = this.isConnectedEmbedded(ctx) ? this.embeddedSecret : undefined;
-    const client = new RmClient({
-      ...this.options.client,
-      baseUrl: ctx.url,
-      ...(secret === undefined ? {} : { secret }),
-    });
-    this.clients.set(ctx.name, client);
+    const connection = new Connection(
+      { ...this.options.client, baseUrl: ctx.url, label: ctx.name, secret },
+      {
+        known: this.cache.serverInfo(ctx.name),
+        onServer: (server) => this.cache.putServerInfo(ctx.name, server),
+        credentials: () => this.credentials(ctx),
+      },
+    );
+    this.connections.set(ctx.name, connection);
     const emit = this.options.emit;
     const sync = new ContextSync(
       ctx,
-      client,
+      connection,
       this.cache,
       {
         contextStatus: (s) => emit('contextStatus', s),
@@ -280,17 +341,29 @@ export class ConsoleService {
       this.settingsValue.intervals,
     );
     this.syncs.set(ctx.name, sync);
+    this.pages.set(
+      ctx.name,
+      new ServerPages({
+        context: ctx.name,
+        connection,
+        cache: this.cache,
+        online: () => sync.contextStatus.online,
+        absorb: (requests) => sync.absorbFound(requests),
+      }),
+    );
     sync.start();
   }
 
   private stopContext(name: string): void {
     this.syncs.get(name)?.stop();
     this.syncs.delete(name);
-    this.clients.delete(name);
+    this.connections.get(name)?.close();
+    this.connections.delete(name);
+    this.pages.delete(name);
   }
 
-  private client(context: string): RmClient {
-    const c = this.clients.get(context);
+  private client(context: string): Connection {
+    const c = this.connections.get(context);
     if (!c) throw new ConsoleError('not-found', `no context named ${context}`);
     return c;
   }
@@ -303,29 +376,36 @@ export class ConsoleService {
 
   // ---- reading (from the cache; works offline) ----
 
-  listRequests(filter: RequestFilter, offset = 0, limit = 100): Page<RequestRecord> {
-    return this.cache.listRequests(filter, offset, limit);
+  /**
+   * A page of a context's requests, newest first: from its server when it lists its requests
+   * (every request it has run, filtered there, each cached as it is shown), else from the cache,
+   * saying why.
+   */
+  async listRequests(filter: RequestFilter, offset = 0, limit = 100): Promise<RequestPage> {
+    const pages = this.pages.get(filter.context);
+    if (pages) return pages.page(filter, offset, limit);
+    return { ...this.cache.listRequests(filter, offset, limit), source: 'cache', note: null };
   }
 
   /** A request with its chain, job statuses and running jobs' starts, from the cache. */
   request(context: string, id: string): RequestDetail {
     const request = this.cache.getRequest(context, id);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
-    const chainText = this.cache.getChainText(context, id);
+    const chain = this.cache.getChainText(context, id);
     const statuses = this.cache.getStatuses(context, id);
     if (request.failure === null && statuses.length > 0 && this.summarizeCachedFailure(context, id)) {
       request.failure = this.cache.getRequest(context, id)?.failure ?? null;
     }
     return {
       request,
-      chain: chainText === null ? null : chainView(decodeJobChain(parseWire(chainText))),
+      chain: chain === null ? null : chainFromText(chain),
       statuses,
       runningSince: this.runningSince(context, id, statuses),
     };
   }
 
   /** When each RUNNING job started, of those seen in the running list. */
-  private runningSince(context: string, id: string, statuses: readonly JobStatus[]): Record<string, number> {
+  private runningSince(context: string, id: string, statuses: readonly JobStatusRecord[]): Record<string, number> {
     const starts = this.cache.facts.jobStarts(context, id);
     return Object.fromEntries(
       statuses
@@ -339,7 +419,7 @@ export class ConsoleService {
    * list carries its runtime as a running list would: until now while the RM answers, else
    * until the last time it did (a cached figure).
    */
-  jobStatuses(context: string, id: string): JobStatus[] {
+  jobStatuses(context: string, id: string): JobStatusRecord[] {
     const statuses = this.cache.getStatuses(context, id);
     const since = this.runningSince(context, id, statuses);
     const status = this.syncs.get(context)?.contextStatus;
@@ -409,14 +489,14 @@ export class ConsoleService {
     this.syncs.get(context)?.setViewed(id, false);
   }
 
-  /** Request types of a context; the last answer is kept for offline use. */
-  async requestList(context: string): Promise<RequestSpec[]> {
+  /** Request types of a context, with their args; the last answer is kept for offline use. */
+  async requestList(context: string): Promise<RequestType[]> {
     try {
-      const specs = await this.client(context).requestList();
-      this.cache.putSetting(REQUEST_LIST_KEY(context), specs);
-      return specs;
+      const types = await this.client(context).requestTypes();
+      this.cache.putSetting(REQUEST_TYPES_KEY(context), types);
+      return types;
     } catch (err) {
-      const cached = this.cache.getSetting<RequestSpec[]>(REQUEST_LIST_KEY(context));
+      const cached = this.cache.getSetting<RequestType[]>(REQUEST_TYPES_KEY(context));
       if (cached) return cached;
       throw this.rmError(err, 'request types');
     }
@@ -467,11 +547,11 @@ export class ConsoleService {
   }
 
   private rmError(err: unknown, what: string): ConsoleError {
-    const e = err as { kind?: string; message?: string };
-    if (e.kind === 'unreachable' || e.kind === 'timeout')
-      return new ConsoleError('unreachable', e.message ?? String(err));
     if (err instanceof ConsoleError) return err;
-    return new ConsoleError('rm-error', `${what}: ${e.message ?? String(err)}`);
+    const message = (err as Error).message ?? String(err);
+    if (isOffline(err)) return new ConsoleError('unreachable', message);
+    if (err instanceof RmClientError) return new ConsoleError('rm-error', `${what}: ${message}`);
+    return new ConsoleError('rm-error', `${what}: ${message}`);
   }
 
   // ---- export / import ----
@@ -516,6 +596,20 @@ export class ConsoleService {
     }
     return this.settingsValue;
   }
+}
+
+/** An auth with nothing in it is no auth. */
+function normalAuth(auth: ContextAuth | null | undefined): ContextAuth | null {
+  if (!auth) return null;
+  const empty = auth.headers.length === 0 && !auth.caFile && !auth.certFile && !auth.keyFile;
+  return empty
+    ? null
+    : {
+        headers: [...auth.headers],
+        caFile: auth.caFile || null,
+        certFile: auth.certFile || null,
+        keyFile: auth.keyFile || null,
+      };
 }
 
 export type { ConsoleSettings };

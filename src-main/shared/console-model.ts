@@ -2,15 +2,7 @@
 // (main process), the contract and the renderer. Wire types (proto.ts) stay as they are; these
 // add where a record came from and how old it is.
 
-import {
-  STATE_TIMEOUT,
-  type JobChain,
-  type JobStatus,
-  type JsonObject,
-  type JsonValue,
-  type State,
-  type Time,
-} from './proto';
+import { STATE_TIMEOUT, type JobChain, type JsonObject, type JsonValue, type State, type Time } from './proto';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
 export interface Context {
@@ -67,6 +59,8 @@ export interface RequestRecord {
 /** One failed job of a request, as its last try left it. */
 export interface FailedJob {
   jobId: string;
+  /** The spec's node name (v2 servers); null or absent where the id is the only name. */
+  name?: string | null;
   /** The job's state: FAIL or TIMEOUT. */
   state: State;
   /** Its last try (1..), or 0 when no try of it is known. */
@@ -178,10 +172,25 @@ export function chainView(chain: JobChain): ChainView {
   };
 }
 
+/** A job's current state as the console keeps it, whatever protocol its server speaks. */
+export interface JobStatusRecord {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
+  state: State;
+  /** Live text of a running job; '' otherwise. */
+  status: string;
+  /** The try it is on or made last (v2 servers tell it), else null. */
+  try: number | null;
+  /** Seconds it has been running (jobStatuses(): as of now, for a running job whose start is known), else 0. */
+  runtime: number;
+}
+
 export interface RequestDetail {
   request: RequestRecord;
   chain: ChainView | null;
-  statuses: JobStatus[];
+  statuses: JobStatusRecord[];
   /**
    * When each RUNNING job was marked running (ms since epoch, console main's clock), by job id,
    * as the RM's running list last told it (its runtime then, counted back from when it was
@@ -218,6 +227,8 @@ export interface ContextStatus {
   lastOkMs: number | null;
   /** Why it is offline. */
   error: string | null;
+  /** What its server speaks, as last found out (kept while offline); null before it ever answered. */
+  server: ServerInfo | null;
 }
 
 /** Whether a Request Manager URL answers like one (asked once, when a context is saved). */
@@ -227,6 +238,19 @@ export interface ContextProbe {
   requestTypes: number | null;
   /** Why it does not answer (or not as a Request Manager). */
   error: string | null;
+  /** What it speaks, when it answers. */
+  server: ServerInfo | null;
+}
+
+/**
+ * A page of the requests list: from the server (ours and v2 servers list their whole history,
+ * filtered there; each row is cached as it is shown) or from the cache (what this console
+ * knows), with why when the server was not asked or could not answer.
+ */
+export interface RequestPage extends Page<RequestRecord> {
+  source: 'server' | 'cache';
+  /** Why the page comes from the cache although the context has a server; null when it needs no word. */
+  note: string | null;
 }
 
 /** A watched request changed state (one per change). */
@@ -432,7 +456,7 @@ export interface FindQuery {
  * timed out reads `timed out` instead of its exit code, which is the kill's).
  */
 export function failedJobLine(job: FailedJob): string {
-  const parts = [job.jobId];
+  const parts = [job.name ? `${job.name} · ${job.jobId}` : job.jobId];
   if (job.tryState === STATE_TIMEOUT || (job.exit === null && job.state === STATE_TIMEOUT)) parts.push('timed out');
   else if (job.exit !== null) parts.push(`exit ${job.exit}`);
   const last = job.lines.at(-1);

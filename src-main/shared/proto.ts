@@ -164,12 +164,15 @@ export interface FinishRequestParams {
 // ---- sort orders (proto/s2s.go sort helpers) --------------------------------------------------
 
 /** `JobStatuses`: by job id, ascending. Use as `list.sort(JobStatuses)`. */
-export function JobStatuses(a: JobStatus, b: JobStatus): number {
+export function JobStatuses(a: Pick<JobStatus, 'jobId'>, b: Pick<JobStatus, 'jobId'>): number {
   return a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0;
 }
 
 /** `JobStatusByRuntime`: longest-running first; ties by job id (the seed left ties random). */
-export function JobStatusByRuntime(a: JobStatus, b: JobStatus): number {
+export function JobStatusByRuntime(
+  a: Pick<JobStatus, 'jobId' | 'runtime'>,
+  b: Pick<JobStatus, 'jobId' | 'runtime'>,
+): number {
   return b.runtime - a.runtime || JobStatuses(a, b);
 }
 

@@ -70,7 +70,7 @@ describe('the embedded context through the contract', () => {
     );
     expect(c.service.contexts()).toEqual([
       { ...local, envLabel: 'mine', envColor: '#abcdef' },
-      { ...prod, envLabel: null },
+      { ...prod, envLabel: null, auth: null },
     ]);
 
     // The engine takes nobody's calls but the console's: the secret is in a file only this user reads.
@@ -118,7 +118,13 @@ describe('the embedded context through the contract', () => {
         expect(x.engine?.rmUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(x.engine?.rmUrl).not.toBe('http://127.0.0.1:8888');
         expect(x.service.contextStatuses()).toEqual([
-          { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running' },
+          {
+            context: 'local',
+            online: false,
+            lastOkMs: null,
+            error: 'the embedded engine is not running',
+            server: null,
+          },
         ]);
       }
       tally.count(2);

@@ -9,29 +9,33 @@
 
 import type Database from 'better-sqlite3';
 import type {
+  ChainView,
   Context,
+  ContextAuth,
   FailureSummary,
   JobLogRecord,
   JobLogSummary,
   JobLogText,
+  JobStatusRecord,
   LogSearchHit,
   Page,
   RequestFilter,
   RequestOrigin,
   RequestRecord,
+  RmRequest,
+  ServerInfo,
   TrayModel,
 } from '../../shared/console-model';
+import { RequestState } from '../../shared/console-model';
 import {
   STATE_FAIL,
   STATE_PENDING,
   STATE_RUNNING,
   STATE_TIMEOUT,
-  type JobChain,
   type JobLog,
-  type JobStatus,
   type JsonObject,
-  type Request,
 } from '../../shared/proto';
+import { chainText } from './chain-text';
 import { openCache, type OpenCacheOptions, type OpenedCache } from './open-cache';
 import { RequestFacts } from './request-facts';
 import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
@@ -132,6 +136,22 @@ const logParams = (context: string, l: JobLog, stdout = l.stdout, stderr = l.std
 
 const isLong = (l: JobLog) => l.stdout.length > CHUNK_UNITS || l.stderr.length > CHUNK_UNITS;
 
+/** What a server said of a request (2017 requests have no args: the caller gives them). */
+export type CachedRequest = Omit<RmRequest, 'args'> & { args?: JsonObject | null };
+
+/** A job status to cache: what any protocol tells (name and try where the server says them). */
+export type StatusToCache = Pick<JobStatusRecord, 'jobId' | 'state' | 'status'> &
+  Partial<Pick<JobStatusRecord, 'name' | 'try' | 'runtime'>>;
+
+const parseJson = <T>(text: unknown): T | null => {
+  if (typeof text !== 'string' || text === '') return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null;
+  }
+};
+
 export interface RequestUpdate {
   /** The request's state before this update, or null if it was not cached. */
   previousState: number | null;
@@ -154,11 +174,15 @@ export class Cache {
     this.s = {
       contexts: db.prepare('SELECT * FROM contexts ORDER BY position, name'),
       putContext: db.prepare(
-        `INSERT INTO contexts (name, url, env_label, env_color, embedded, position)
-         VALUES (@name, @url, @envLabel, @envColor, @embedded, COALESCE((SELECT MAX(position) + 1 FROM contexts), 0))
+        `INSERT INTO contexts (name, url, env_label, env_color, embedded, auth, position)
+         VALUES (@name, @url, @envLabel, @envColor, @embedded, @auth,
+                 COALESCE((SELECT MAX(position) + 1 FROM contexts), 0))
          ON CONFLICT (name) DO UPDATE SET url = @url, env_label = @envLabel, env_color = @envColor, embedded = @embedded,
-           last_ok_ms = CASE WHEN url = @url THEN last_ok_ms END`,
+           auth = @auth, last_ok_ms = CASE WHEN url = @url THEN last_ok_ms END,
+           server = CASE WHEN url = @url THEN server END`,
       ),
+      serverInfo: db.prepare('SELECT server FROM contexts WHERE name = ?').pluck(),
+      putServerInfo: db.prepare('UPDATE contexts SET server = ? WHERE name = ?'),
       lastContact: db.prepare('SELECT last_ok_ms FROM contexts WHERE name = ?').pluck(),
       putLastContact: db.prepare('UPDATE contexts SET last_ok_ms = ? WHERE name = ?'),
       removeContext: db.prepare('DELETE FROM contexts WHERE name = ?'),
@@ -183,8 +207,8 @@ export class Cache {
       getChain: db.prepare('SELECT chain FROM chains WHERE context = ? AND request_id = ?'),
       clearStatuses: db.prepare('DELETE FROM job_statuses WHERE context = ? AND request_id = ?'),
       putStatus: db.prepare(
-        `INSERT OR REPLACE INTO job_statuses (context, request_id, job_id, state, status, runtime, n)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO job_statuses (context, request_id, job_id, state, status, runtime, n, name, try)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
       ),
       getStatuses: db.prepare('SELECT * FROM job_statuses WHERE context = ? AND request_id = ? ORDER BY job_id'),
       putLog: db.prepare(insertLogs(1)),
@@ -244,7 +268,8 @@ export class Cache {
       },
       streamChunks: db.prepare('SELECT text FROM job_log_chunks WHERE seq = ? AND stream = ? ORDER BY start').pluck(),
       unfinished: db.prepare(
-        `SELECT id FROM requests WHERE context = ? AND state IN (${STATE_PENDING}, ${STATE_RUNNING})
+        `SELECT id FROM requests WHERE context = ?
+         AND state IN (${STATE_PENDING}, ${STATE_RUNNING}, ${RequestState.SUSPENDED})
          ORDER BY created_ms DESC LIMIT ?`,
       ),
       runningCount: db.prepare(`SELECT COUNT(*) AS n FROM requests WHERE state = ${STATE_RUNNING}`),
@@ -287,18 +312,30 @@ export class Cache {
       envLabel: (r.env_label as string | null) ?? null,
       envColor: (r.env_color as string | null) ?? null,
       embedded: r.embedded === 1,
+      auth: parseJson<ContextAuth>(r.auth),
     }));
+  }
+
+  /** What the context's server was last found to speak, or null if never. */
+  serverInfo(name: string): ServerInfo | null {
+    return parseJson<ServerInfo>(this.s.serverInfo.get(name));
+  }
+
+  putServerInfo(name: string, server: ServerInfo): void {
+    this.s.putServerInfo.run(JSON.stringify(server), name);
   }
 
   /** Adds or updates a context; renaming (`previousName`) carries its cached requests along. */
   putContext(ctx: Context, previousName?: string): void {
     this.db.transaction(() => {
       let carried: number | null = null;
+      let server: string | null = null;
       if (previousName && previousName !== ctx.name) {
-        // The last contact goes along only if the context still points at the same RM.
-        const old = this.db.prepare('SELECT url, last_ok_ms FROM contexts WHERE name = ?').get(previousName) as
-          { url: string; last_ok_ms: number | null } | undefined;
+        // The last contact and what the server speaks go along only if it still points at the same RM.
+        const old = this.db.prepare('SELECT url, last_ok_ms, server FROM contexts WHERE name = ?').get(previousName) as
+          { url: string; last_ok_ms: number | null; server: string | null } | undefined;
         carried = old?.url === ctx.url ? old.last_ok_ms : null;
+        server = old?.url === ctx.url ? old.server : null;
         this.s.removeContext.run(previousName);
         this.s.renameRequests.run({ from: previousName, to: ctx.name });
         this.db.prepare('UPDATE chains SET context = ? WHERE context = ?').run(ctx.name, previousName);
@@ -306,8 +343,10 @@ export class Cache {
         this.db.prepare('UPDATE job_log_rows SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_starts SET context = ? WHERE context = ?').run(ctx.name, previousName);
       }
-      this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0 });
+      const auth = ctx.auth ? JSON.stringify(ctx.auth) : null;
+      this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0, auth });
       if (carried !== null) this.s.putLastContact.run(carried, ctx.name);
+      if (server !== null) this.s.putServerInfo.run(server, ctx.name);
     })();
   }
 
@@ -330,7 +369,7 @@ export class Cache {
   /** Stores what the RM said of a request; tells whether its state or progress changed. */
   putRequest(
     context: string,
-    r: Request,
+    r: CachedRequest,
     extra: { args?: JsonObject | null; origin?: RequestOrigin; watched?: boolean; syncedMs?: number } = {},
   ): RequestUpdate {
     const before = this.s.stateOf.get(context, r.id) as { state: number; finished_jobs: number } | undefined;
@@ -346,7 +385,7 @@ export class Cache {
       createdMs: Date.parse(r.createdAt) || 0,
       totalJobs: r.totalJobs,
       finishedJobs: r.finishedJobs,
-      args: extra.args ? JSON.stringify(extra.args) : null,
+      args: (extra.args ?? r.args) ? JSON.stringify(extra.args ?? r.args) : null,
       origin: extra.origin ?? 'seen',
       watched: extra.watched ? 1 : 0,
       syncedMs: extra.syncedMs ?? Date.now(),
@@ -355,6 +394,13 @@ export class Cache {
       previousState: before?.state ?? null,
       changed: !before || before.state !== r.state || before.finished_jobs !== r.finishedJobs,
     };
+  }
+
+  /** Stores what the RM said of many requests at once (a page of its list), in one transaction. */
+  putRequests(context: string, requests: readonly CachedRequest[]): void {
+    this.db.transaction(() => {
+      for (const r of requests) this.putRequest(context, r);
+    })();
   }
 
   getRequest(context: string, id: string): RequestRecord | null {
@@ -449,8 +495,8 @@ export class Cache {
 
   // ---- chains and statuses ----
 
-  putChain(context: string, chain: JobChain, encode: (c: JobChain) => string): void {
-    this.s.putChain.run(context, chain.requestId, encode(chain));
+  putChain(context: string, chain: ChainView): void {
+    this.s.putChain.run(context, chain.requestId, chainText(chain));
   }
 
   getChainText(context: string, requestId: string): string | null {
@@ -459,23 +505,25 @@ export class Cache {
   }
 
   /** Replaces the cached job statuses of a request. */
-  putStatuses(context: string, requestId: string, statuses: readonly JobStatus[]): void {
+  putStatuses(context: string, requestId: string, statuses: readonly StatusToCache[]): void {
     this.db.transaction(() => {
       this.s.clearStatuses.run(context, requestId);
       for (const s of statuses) {
-        this.s.putStatus.run(context, requestId, s.jobId, s.state, s.status, s.runtime, s.n);
+        const { jobId, state, status, runtime = 0, name = null } = s;
+        this.s.putStatus.run(context, requestId, jobId, state, status, runtime, name, s.try ?? null);
       }
     })();
   }
 
-  getStatuses(context: string, requestId: string): JobStatus[] {
+  getStatuses(context: string, requestId: string): JobStatusRecord[] {
     return (this.s.getStatuses.all(context, requestId) as Row[]).map((r) => ({
       requestId,
       jobId: r.job_id as string,
+      name: (r.name as string | null) ?? null,
       state: r.state as number,
       status: r.status as string,
+      try: (r.try as number | null) ?? null,
       runtime: r.runtime as number,
-      n: r.n as number,
     }));
   }
 

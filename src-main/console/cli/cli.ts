@@ -18,7 +18,7 @@ import {
 } from '../../shared/console-model';
 import type { JsonObject, JsonValue } from '../../shared/proto';
 import { parseGoDuration, timeToNanos } from '../../shared/proto-v2';
-import { connectRm } from '../client/connect';
+import { connectRm } from '../client/connection';
 import type { RmApi } from '../client/rm-api';
 import { RmClientError } from '../client/transport';
 import { CredentialsError } from '../credentials';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ContextAuth } from '../../shared/console-model';
 import { checkRmUrl, type TransportOptions } from '../client/transport';
-import { CREDENTIALS_FILE, FileSecretStore, authFromEnv, headersFromEnv, resolveCredentials } from '../credentials';
+import { FileSecretStore, authFromEnv, credentialsFile, headersFromEnv, resolveCredentials } from '../credentials';
 import { CACHE_FILE, defaultDataDir } from '../data-dir';
 import { readEngineSecret } from '../engine-secret';
 
@@ -57,10 +57,6 @@ function parseAuth(text: string | null | undefined): ContextAuth | null {
   }
 }
 
-export function secretsFile(env: NodeJS.ProcessEnv): string {
-  return env.SPINCYCLE_CREDENTIALS || path.join(defaultDataDir(env), CREDENTIALS_FILE);
-}
-
 function secretFrom(file: string): string {
   let text: string;
   try {
@@ -101,7 +97,7 @@ function resolveServer(
       const names = all.map((c) => c.name).join(', ') || 'none saved yet: add one in the console';
       throw new UsageError(`no context named ${values.context} (contexts: ${names})`);
     }
-    const store = new FileSecretStore(secretsFile(env));
+    const store = new FileSecretStore(credentialsFile(env));
     const secrets = { ...store.get(found.name), ...fromEnv };
     // The console's own engine takes calls only with this run's secret, kept beside the cache.
     const secret = found.embedded ? (readEngineSecret(defaultDataDir(env)) ?? undefined) : undefined;

@@ -11,7 +11,7 @@ import { replayOriginal } from '../../../test/support/original-world';
 import type { ReplayServer } from '../../../test/support/replay-server';
 import { RequestState, stateLabel } from '../../shared/console-model';
 import { EmbeddedEngine } from '../embedded-engine';
-import { connectRm } from './connect';
+import { connectRm } from './connection';
 import type { RmApi } from './rm-api';
 import { RmClientError } from './transport';
 

@@ -55,8 +55,11 @@ function toRmJobLog(l: JobLog): RmJobLog {
   return { ...l, name: null };
 }
 
-/** A 2017 job status; its runtime (seconds, 0 when the server does not say) counted back from `readMs`. */
-function toRmJobStatus(s: JobStatus, readMs: number): RmJobStatus {
+/**
+ * A 2017 job status. Only the running list says how long a job has run (seconds, counted back
+ * from `readMs`, when the answer arrived); a request's own statuses carry runtime 0.
+ */
+function toRmJobStatus(s: JobStatus, readMs: number | null): RmJobStatus {
   return {
     requestId: s.requestId,
     jobId: s.jobId,
@@ -64,7 +67,7 @@ function toRmJobStatus(s: JobStatus, readMs: number): RmJobStatus {
     state: s.state,
     status: s.status,
     try: null,
-    startedMs: s.state === RequestState.RUNNING && s.runtime > 0 ? readMs - s.runtime * 1000 : null,
+    startedMs: readMs !== null && s.state === RequestState.RUNNING && s.runtime >= 0 ? readMs - s.runtime * 1000 : null,
   };
 }
 
@@ -106,8 +109,7 @@ export class Adapter2017 implements RmApi {
 
   async jobStatuses(id: string): Promise<JobStatuses> {
     const status = await this.rm.requestStatus(id);
-    const readMs = Date.now();
-    return { statuses: (status.jobChainStatus.jobStatuses ?? []).map((s) => toRmJobStatus(s, readMs)), logs: null };
+    return { statuses: (status.jobChainStatus.jobStatuses ?? []).map((s) => toRmJobStatus(s, null)), logs: null };
   }
 
   async jobLogs(id: string): Promise<RmJobLog[]> {

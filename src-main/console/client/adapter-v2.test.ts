@@ -12,7 +12,8 @@ import { RequestState, stateLabel } from '../../shared/console-model';
 import { parseWire } from '../../shared/proto';
 import { decodeV2Requests } from '../../shared/proto-v2';
 import { AdapterV2, fromV2State } from './adapter-v2';
-import { connectRm, detectServer } from './connect';
+import { detectServer } from './connect';
+import { connectRm } from './connection';
 import type { RmApi } from './rm-api';
 import { RmClientError, Transport } from './transport';
 

@@ -8,7 +8,7 @@ import type { ServerInfo } from '../../shared/console-model';
 import { AdapterV2 } from './adapter-v2';
 import { Adapter2017 } from './adapter-2017';
 import type { RmApi } from './rm-api';
-import { RmClientError, Transport, type TransportOptions } from './transport';
+import { type Transport } from './transport';
 
 /** Asks the server which generation it is. Unreachable, refused (401) or odd answers throw. */
 export async function detectServer(transport: Transport): Promise<ServerInfo> {
@@ -27,16 +27,4 @@ export async function detectServer(transport: Transport): Promise<ServerInfo> {
 /** The adapter for a server whose generation is known. */
 export function adapterFor(transport: Transport, server: ServerInfo): RmApi {
   return server.generation === 'v2' ? new AdapterV2(transport, server) : new Adapter2017(transport, server);
-}
-
-/** Connects to a server: detects its generation and returns the adapter that speaks it. */
-export async function connectRm(options: TransportOptions): Promise<RmApi> {
-  const transport = new Transport(options);
-  try {
-    return adapterFor(transport, await detectServer(transport));
-  } catch (err) {
-    transport.close();
-    if (err instanceof RmClientError) throw err;
-    throw new RmClientError(`${transport.shownUrl}: ${(err as Error).message}`, 'bad-response', transport.shownUrl);
-  }
 }

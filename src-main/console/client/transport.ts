@@ -11,7 +11,13 @@ import https from 'node:https';
 import { clip } from '../../shared/clip';
 import { parseWire } from '../../shared/proto';
 
-export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response' | 'unsupported';
+/**
+ * Why a call failed: the server refused it (`http`), could not be reached or did not answer in
+ * time, answered nonsense, cannot do what was asked (`unsupported`), or would not talk to the
+ * console at all (`refused`: a 401 or 403 to the first question, or credentials that cannot be
+ * read, so no call can work).
+ */
+export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response' | 'unsupported' | 'refused';
 
 /** A failed call. `message` is the server's own text for kind 'http'. */
 export class RmClientError extends Error {
@@ -25,6 +31,13 @@ export class RmClientError extends Error {
   ) {
     super(message);
   }
+}
+
+/** No call to the server can work now (it is away, or will not talk to the console): the context is offline. */
+export function isOffline(err: unknown): err is RmClientError {
+  return (
+    err instanceof RmClientError && (err.kind === 'unreachable' || err.kind === 'timeout' || err.kind === 'refused')
+  );
 }
 
 /** How a context proves who it is. Every value here is a secret except the header names. */

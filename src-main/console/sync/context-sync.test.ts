@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Cache } from '../cache/cache';
-import { RmClient } from '../client/rm-client';
+import { Connection } from '../client/connection';
 import { freePort } from '../embedded-engine';
 import { ContextSync, type SyncListener } from './context-sync';
 
@@ -28,7 +28,7 @@ describe('context status', () => {
       const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
       const sync = new ContextSync(
         { name: 'local', url, envLabel: null, envColor: null, embedded: false },
-        new RmClient({ baseUrl: url, getRetries: 0 }),
+        new Connection({ baseUrl: url, getRetries: 0 }),
         new Cache(':memory:'),
         quiet,
       );
@@ -50,7 +50,7 @@ describe('context status', () => {
     };
     const sync = new ContextSync(
       { name: 'local', url, envLabel: null, envColor: null, embedded: false },
-      new RmClient({ baseUrl: url, getRetries: 0 }),
+      new Connection({ baseUrl: url, getRetries: 0 }),
       new Cache(':memory:'),
       listener,
     );
@@ -72,7 +72,7 @@ describe('context status', () => {
     const cache = new Cache(path.join(dir, 'cache.db'));
     try {
       cache.putContext(ctx);
-      const first = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, quiet);
+      const first = new ContextSync(ctx, new Connection({ baseUrl: url, getRetries: 0 }), cache, quiet);
       expect(first.contextStatus.lastOkMs).toBeNull();
       await first.syncNow();
       const lastOk = first.contextStatus.lastOkMs;
@@ -83,7 +83,7 @@ describe('context status', () => {
       // A new sync (new poll intervals, or the console restarted) on the same cache file.
       cache.close();
       const reopened = new Cache(path.join(dir, 'cache.db'));
-      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, quiet);
+      const second = new ContextSync(ctx, new Connection({ baseUrl: url, getRetries: 0 }), reopened, quiet);
       expect(second.contextStatus.lastOkMs).toBe(lastOk);
       await second.syncNow();
       expect(second.contextStatus).toMatchObject({ online: false, lastOkMs: lastOk });
@@ -104,7 +104,7 @@ describe('context status', () => {
     const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
     const sync = new ContextSync(
       { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
-      new RmClient({ baseUrl: url, getRetries: 0 }),
+      new Connection({ baseUrl: url, getRetries: 0 }),
       new Cache(':memory:'),
       quiet,
       { viewedMs: 3_600_000, otherMs: 3_600_000, maxBackoffMs: 3_600_000 },

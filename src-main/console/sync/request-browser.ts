@@ -49,7 +49,7 @@ const MAX_LISTS = 20;
 export class RequestBrowser {
   private readonly lists = new Map<string, ListState>();
 
-  constructor(private readonly api: RmApi) {}
+  constructor(private readonly api: Pick<RmApi, 'findRequests'>) {}
 
   /** Requests [offset, offset + limit) of the filtered list, newest first, and its total. */
   async page(filter: ServerFilter, offset: number, limit: number): Promise<BrowsePage> {
