@@ -2,17 +2,55 @@
 // to its field (the texts are the RMs' own: ours and the original's, see test/fixtures/http/088).
 
 import { describe, expect, it } from 'vitest';
-import type { RequestSpec } from '../../src-main/shared/proto';
-import { argValue, rmArgProblem, validateArg, validateArgs } from './request-args';
+import type { RequestType } from '../../src-main/shared/console-model';
+import {
+  argValue,
+  buildArgs,
+  initialValues,
+  orderedArgs,
+  rmArgProblem,
+  validateArg,
+  validateArgs,
+} from './request-args';
 
-const spec: RequestSpec = {
-  Name: 'rolling-restart',
-  Args: [
-    { Name: 'hosts', Desc: 'Hosts', Required: true, Default: null },
-    { Name: 'service', Desc: 'Service', Required: false, Default: 'nginx' },
+const spec: RequestType = {
+  name: 'rolling-restart',
+  args: [
+    { name: 'hosts', desc: 'Hosts', kind: 'required', default: null },
+    { name: 'service', desc: 'Service', kind: 'optional', default: 'nginx' },
   ],
-} as RequestSpec;
-const hosts = spec.Args![0]!;
+};
+const hosts = spec.args[0]!;
+
+describe('the form of a v2 request type', () => {
+  const v2: RequestType = {
+    name: 'deploy',
+    args: [
+      { name: 'app', desc: '', kind: 'required', default: null },
+      { name: 'batch', desc: '', kind: 'optional', default: 5 },
+      { name: 'regions', desc: '', kind: 'optional', default: ['east', 'west'] },
+      { name: 'owner', desc: '', kind: 'static', default: 'sre' },
+    ],
+  };
+
+  it('hides static args and fills defaults of any JSON as the operator would type them', () => {
+    expect(orderedArgs(v2).map((a) => a.name)).toEqual(['app', 'batch', 'regions']);
+    expect(initialValues(v2)).toEqual({ app: '', batch: '5', regions: '["east","west"]' });
+  });
+
+  it('fills the args of a request run again, and sends what differs from the defaults', () => {
+    const values = initialValues(v2, { app: 'api', batch: 10, regions: ['east', 'west'], owner: 'me' });
+    expect(values).toEqual({ app: 'api', batch: '10', regions: '["east","west"]' });
+    // A default left as it is is not sent: the server applies it, as the JSON it is.
+    // A number where the default is one goes as a number.
+    expect(buildArgs(v2, values)).toEqual({ app: 'api', batch: 10 });
+    expect(buildArgs(v2, { ...values, batch: 'ten', regions: '["north"]' })).toEqual({
+      app: 'api',
+      batch: 'ten',
+      regions: ['north'],
+    });
+  });
+});
 
 describe('start form problems', () => {
   it('says where JSON breaks, counting from the first character typed', () => {

@@ -28,4 +28,10 @@ describe('request routes', () => {
       requestRoute('local', 'abc', { tab: 'logs' }),
     );
   });
+
+  it('a request run again carries its args to the start form', () => {
+    const route = { name: 'start' as const, type: 'deploy', args: { app: 'api', hosts: ['a', 'b'] } };
+    expect(parseRoute(routeHash(route))).toEqual(route);
+    expect(parseRoute('#/start/deploy?args=%5B1%5D')).toEqual({ name: 'start', type: 'deploy' });
+  });
 });
