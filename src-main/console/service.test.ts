@@ -78,6 +78,16 @@ describe('console core with the real engine', () => {
       return r?.state === STATE_COMPLETE && r;
     });
     expect(done.finishedJobs).toBe(done.totalJobs);
+    // Our engine lists its requests: the list comes from it, with what this console knows of each.
+    const listed = await s.listRequests({ context: 'local' }, 0, 50);
+    expect(listed).toMatchObject({ source: 'server', note: null, total: 1 });
+    expect(listed.items[0]).toMatchObject({
+      id: created.id,
+      state: STATE_COMPLETE,
+      origin: 'console',
+      watched: true,
+      args: { msg: 'hi from the test' },
+    });
     const logs = await until('logs cached', () => {
       const page = s.jobLogs('local', created.id);
       return page.total === done.totalJobs && page;

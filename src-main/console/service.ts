@@ -347,7 +347,7 @@ export class ConsoleService {
         context: ctx.name,
         connection,
         cache: this.cache,
-        online: () => sync.contextStatus.online,
+        status: () => sync.contextStatus,
         absorb: (requests) => sync.absorbFound(requests),
       }),
     );

@@ -2,6 +2,7 @@
 // state never depends on colour alone (colour-blind operators, monochrome screenshots).
 
 import { cssColours } from './css-colours';
+import { elapsed, timeMs } from './time';
 import { FINAL_STATES, RequestState, stateLabel } from '../../src-main/shared/console-model';
 
 /** A state in the console's vocabulary (console-model.ts RequestState). */
@@ -23,7 +24,7 @@ const LOOKS: Record<number, StateLook> = {
   [RequestState.FAIL]: { key: 'fail', label: 'FAIL', glyph: '✕' },
   [RequestState.TIMEOUT]: { key: 'timeout', label: 'TIMEOUT', glyph: '◔' },
   [RequestState.STOPPED]: { key: 'stopped', label: 'STOPPED', glyph: '■' },
-  [RequestState.SUSPENDED]: { key: 'suspended', label: 'SUSPENDED', glyph: '⏸' },
+  [RequestState.SUSPENDED]: { key: 'suspended', label: 'SUSPENDED', glyph: '‖' },
 };
 
 export const RETRYING: StateLook = { key: 'retrying', label: 'RETRYING', glyph: '↻' };
@@ -45,6 +46,24 @@ export const FILTER_STATES: readonly State[] = [
 
 export function isFinished(state: State): boolean {
   return FINAL_STATES.has(state);
+}
+
+/**
+ * How long a request has run, as shown: start to end, or to `now` while it runs; null when it
+ * has not started, or is suspended (v2: handed back by its JR, not running and not finished,
+ * since a moment no server tells).
+ */
+export function requestRunMs(
+  r: { state: State; startedAt: string | null; finishedAt: string | null },
+  now: number,
+): number | null {
+  if (r.state === RequestState.SUSPENDED) return null;
+  return elapsed(timeMs(r.startedAt), timeMs(r.finishedAt), now);
+}
+
+/** A request whose duration grows on screen: started, not finished, not suspended. */
+export function runsNow(state: State): boolean {
+  return !isFinished(state) && state !== RequestState.SUSPENDED;
 }
 
 /** Resolved colours of the state variables (canvas drawing needs concrete values). */

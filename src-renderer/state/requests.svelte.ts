@@ -91,12 +91,20 @@ export class RequestsList {
   private generation = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: () => void;
+  private unsubscribeStatus: () => void;
 
   constructor(api: ConsoleApi, context: string) {
     this.api = api;
     this.context = context;
     this.unsubscribe = api.on('requestsChanged', (ev) => {
       if (ev.context === this.context) this.patch(ev.requests);
+    });
+    // The context came back, or went away: the rows may now come from the other place.
+    this.unsubscribeStatus = api.on('contextStatus', (ev) => {
+      if (ev.context !== this.context) return;
+      const answering = ev.online && ev.lastOkMs !== null;
+      if ((answering && this.source === 'cache' && this.note !== null) || (!answering && this.source === 'server'))
+        void this.reload();
     });
     this.learnTypes();
   }
@@ -111,6 +119,7 @@ export class RequestsList {
 
   dispose(): void {
     this.unsubscribe();
+    this.unsubscribeStatus();
     this.listeners.clear();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     cancelAnimationFrame(this.settleFrame);

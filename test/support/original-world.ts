@@ -6,11 +6,12 @@
 import { readExchange, type Exchange } from './http-fixtures';
 import { replay, type RecordedAnswer, type ReplayServer } from './replay-server';
 
-export async function replayOriginal(exchanges: Exchange[]): Promise<ReplayServer> {
+export async function replayOriginal(exchanges: Exchange[], port?: number): Promise<ReplayServer> {
   const notFound = readExchange('098-rm-unknown-route.txt').response as RecordedAnswer;
   const noList = readExchange('102-rm-post-requests-get.txt').response as RecordedAnswer;
   return replay(exchanges, {
     sticky: true,
+    ...(port === undefined ? {} : { port }),
     fallback: ({ method, path }) => (method === 'GET' && /^\/api\/v1\/requests(\?|$)/.test(path) ? noList : notFound),
   });
 }

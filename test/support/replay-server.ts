@@ -21,6 +21,8 @@ export interface ReplayOptions {
   sticky?: boolean;
   /** Answers for calls no recording matches (a living server's behaviour); null to fall through. */
   fallback?: (req: { method: string; path: string; body: string }) => RecordedAnswer | null;
+  /** The loopback port to listen on (default: a free one). */
+  port?: number;
 }
 
 export interface RecordedAnswer {
@@ -80,7 +82,10 @@ export async function replay(exchanges: Exchange[], options: ReplayOptions = {})
       else res.writeHead(599, { 'Content-Type': 'text/plain' }).end(`no recorded exchange for ${method} ${path}`);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -115,13 +115,14 @@ export function findIn(requests: readonly V2Request[], query: URLSearchParams): 
 
 const argText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
-/** Starts the world on a loopback port. */
-export async function replayV2World(): Promise<ReplayServer> {
+/** Starts the world on a loopback port (a free one unless given). */
+export async function replayV2World(port?: number): Promise<ReplayServer> {
   const exchanges = v2RmExchanges();
   const requests = recordedRequests(exchanges);
   const creates = exchanges.filter(isCreate);
   return replay(exchanges.filter(replayable), {
     sticky: true,
+    ...(port === undefined ? {} : { port }),
     fallback: ({ method, path, body }) => {
       const [route = '', q = ''] = path.split('?');
       if (method === 'GET' && route === '/api/v1/requests') return findIn(requests, new URLSearchParams(q));

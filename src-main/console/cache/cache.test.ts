@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../../shared/proto';
 import { exportRequests, importRequests, parseExport } from '../export-import';
 import { Cache, ftsQuery } from './cache';
+import { chainFromText } from './chain-text';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { migrate } from './open-cache';
 import { CHUNK_UNITS } from './text-chunks';
@@ -474,5 +475,110 @@ describe('last contact', () => {
     cache.putLastContact('prod-west', 1_800_000_000_000);
     cache.putContext({ ...prod, name: 'prod-west', url: 'https://rm.other' });
     expect(cache.lastContact('prod-west')).toBeNull();
+  });
+});
+
+describe('servers of any protocol generation (migration 6)', () => {
+  it('keeps what a server speaks and a context auth with the context, and follows a rename only at the same URL', () => {
+    const cache = new Cache(':memory:');
+    const auth = { headers: ['Authorization'], caFile: '/etc/ca.pem', certFile: null, keyFile: null };
+    const prod = { name: 'prod', url: 'https://rm.prod', envLabel: null, envColor: null, embedded: false, auth };
+    cache.putContext(prod);
+    expect(cache.serverInfo('prod')).toBeNull();
+    cache.putServerInfo('prod', { generation: 'v2', version: '2.1.1', canFind: true });
+    expect(cache.listContexts()).toEqual([prod]);
+    cache.putContext({ ...prod, name: 'prod-east' }, 'prod');
+    expect(cache.serverInfo('prod-east')).toEqual({ generation: 'v2', version: '2.1.1', canFind: true });
+    cache.putContext({ ...prod, name: 'prod-east', url: 'https://rm.other', auth: null });
+    expect(cache.serverInfo('prod-east')).toBeNull(); // another server: not known what it speaks
+    expect(cache.listContexts()[0]?.auth).toBeNull();
+  });
+
+  it('keeps v2 job names and tries, and reads a chain cached before it as the console model', () => {
+    const file = path.join(dir, 'cache.db');
+    const v5 = new Database(file);
+    migrate(v5, MIGRATIONS.slice(0, 5));
+    v5.prepare(
+      `INSERT INTO chains (context, request_id, chain) VALUES ('local', 'r1',
+       '{"requestId":"r1","jobs":{"a@1":{"id":"a@1","type":"shell","bytes":null,"state":1,"args":null,"data":null,"retry":1,"retryWait":500}},"adjacencyList":{},"state":1}')`,
+    ).run();
+    v5.close();
+    const cache = new Cache(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(chainFromText(cache.getChainText('local', 'r1') as string)).toEqual({
+      requestId: 'r1',
+      jobs: [{ id: 'a@1', name: null, type: 'shell', retry: 1, retryWait: 500, args: null }],
+      adjacencyList: {},
+    });
+    const view = {
+      requestId: 'r2',
+      jobs: [{ id: 'y3dr', name: 'nap', type: 'sleep', retry: 0, retryWait: 0, args: { seconds: '6' } }],
+      adjacencyList: {},
+    };
+    cache.putChain('local', view);
+    expect(chainFromText(cache.getChainText('local', 'r2') as string)).toEqual(view);
+    cache.putStatuses('local', 'r2', [
+      { jobId: 'y3dr', name: 'nap', state: STATE_RUNNING, status: 'sleeping', try: 2 },
+    ]);
+    expect(cache.getStatuses('local', 'r2')).toEqual([
+      { requestId: 'r2', jobId: 'y3dr', name: 'nap', state: STATE_RUNNING, status: 'sleeping', try: 2, runtime: 0 },
+    ]);
+  });
+
+  it('exports v2 names and tries (format 2) and still imports a format 1 file', () => {
+    const from = new Cache(':memory:');
+    from.putRequest('prod', request('v2req', { state: 7 }), { args: { seconds: '6' } });
+    from.putChain('prod', {
+      requestId: 'v2req',
+      jobs: [{ id: 'eZeg', name: 'nap', type: 'sleep', retry: 0, retryWait: 0, args: null }],
+      adjacencyList: {},
+    });
+    from.putStatuses('prod', 'v2req', [{ jobId: 'eZeg', name: 'nap', state: STATE_COMPLETE, status: '', try: 1 }]);
+    const text = exportRequests(from, [{ context: 'prod', id: 'v2req' }]);
+    expect(JSON.parse(text)).toMatchObject({ version: 2 });
+    const to = new Cache(':memory:');
+    importRequests(to, text);
+    expect(to.getRequest('prod', 'v2req')).toMatchObject({ state: 7, origin: 'imported', args: { seconds: '6' } });
+    expect(to.getStatuses('prod', 'v2req')[0]).toMatchObject({ name: 'nap', try: 1 });
+    expect(chainFromText(to.getChainText('prod', 'v2req') as string).jobs[0]?.name).toBe('nap');
+
+    const v1 = {
+      format: 'spincycle-console-export',
+      version: 1,
+      requests: [
+        {
+          context: 'old',
+          request: request('r1', { state: STATE_COMPLETE }),
+          args: null,
+          chain: {
+            requestId: 'r1',
+            jobs: {
+              'a@1': {
+                id: 'a@1',
+                type: 'shell',
+                bytes: null,
+                state: 3,
+                args: null,
+                data: null,
+                retry: 0,
+                retryWait: 0,
+              },
+            },
+            adjacencyList: {},
+            state: 3,
+          },
+          statuses: [{ requestId: 'r1', jobId: 'a@1', state: 3, status: '', runtime: 1.5, n: 1 }],
+          logs: [],
+        },
+      ],
+    };
+    importRequests(to, JSON.stringify(v1));
+    expect(to.getStatuses('old', 'r1')).toEqual([
+      { requestId: 'r1', jobId: 'a@1', name: null, state: 3, status: '', try: null, runtime: 1.5 },
+    ]);
+    expect(chainFromText(to.getChainText('old', 'r1') as string).jobs[0]).toMatchObject({ id: 'a@1', name: null });
+    expect(() => parseExport(JSON.stringify({ ...v1, version: 3 }))).toThrow(
+      'unsupported export version 3 (this console reads 1 and 2)',
+    );
   });
 });

@@ -13,6 +13,8 @@ import { type Transport } from './transport';
 /** Asks the server which generation it is. Unreachable, refused (401) or odd answers throw. */
 export async function detectServer(transport: Transport): Promise<ServerInfo> {
   const version = await transport.send('GET', '/version');
+  // A server that will not say who it is to this console (credentials) tells nothing of its kind.
+  if (version.status === 401 || version.status === 403) throw transport.refusal('GET', '/version', version);
   const header = version.headers['x-spincycle-version'];
   if (version.status === 200 || typeof header === 'string') {
     const said = version.status === 200 ? version.text.trim() : '';

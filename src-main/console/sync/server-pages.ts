@@ -7,6 +7,7 @@
 
 import {
   RequestState,
+  type ContextStatus,
   type RequestFilter,
   type RequestPage,
   type RequestRecord,
@@ -14,7 +15,7 @@ import {
   type ServerInfo,
 } from '../../shared/console-model';
 import type { Connection } from '../client/connection';
-import { RmClientError } from '../client/transport';
+import { RmClientError, isOffline } from '../client/transport';
 import type { Cache } from '../cache/cache';
 import { RequestBrowser, type ServerFilter } from './request-browser';
 
@@ -50,8 +51,8 @@ export interface ServerPagesDeps {
   context: string;
   connection: Connection;
   cache: Cache;
-  /** Whether the context's server answered lately (an away server is not waited for). */
-  online: () => boolean;
+  /** Whether the context's server answers (one that is away, or has not answered yet, is not waited for). */
+  status: () => ContextStatus;
   /** Hands the requests a page showed to the sync (cached; changes announced). */
   absorb: (requests: readonly RmRequest[]) => Promise<void>;
 }
@@ -74,7 +75,10 @@ export class ServerPages {
     if (server && !server.canFind) return fromCache(cannotListNote(context, server));
     const wanted = serverFilter(filter);
     if (typeof wanted === 'string') return fromCache(wanted);
-    if (!this.deps.online()) return fromCache(`${context} does not answer: these are the requests cached here.`);
+    const status = this.deps.status();
+    if (!status.online) return fromCache(`${context} does not answer: these are the requests cached here.`);
+    if (status.lastOkMs === null)
+      return fromCache(`${context} has not answered yet: these are the requests cached here.`);
     try {
       const page = await this.browser.page(wanted, offset, limit);
       await this.deps.absorb(page.items);
@@ -86,6 +90,7 @@ export class ServerPages {
       if (err instanceof RmClientError && err.kind === 'unsupported' && connection.server) {
         return fromCache(cannotListNote(context, connection.server));
       }
+      if (isOffline(err)) return fromCache(`${context} does not answer: these are the requests cached here.`);
       return fromCache(
         `${context} did not list its requests (${(err as Error).message}): these are the ones cached here.`,
       );
