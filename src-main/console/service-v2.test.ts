@@ -12,9 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readExchange } from '../../test/support/http-fixtures';
+import { readExchange, readV2Exchange } from '../../test/support/http-fixtures';
 import { replayOriginal } from '../../test/support/original-world';
-import type { ReplayServer } from '../../test/support/replay-server';
+import { replay, type ReplayServer } from '../../test/support/replay-server';
 import { recordedRequests, replayV2World } from '../../test/support/v2-world';
 import { RequestState, type ContextStatus } from '../shared/console-model';
 import { timeToNanos } from '../shared/proto-v2';
@@ -212,6 +212,38 @@ describe('the console core on a v2 server', () => {
     expect(cached.items.map((r) => [r.id, r.state])).toEqual(shown.items.map((r) => [r.id, r.state]));
     expect(s.request(CTX, DEMO).chain?.jobs.some((j) => j.name === 'nap')).toBe(true);
     expect(s.jobLogs(CTX, DEMO, 0, 100).total).toBe(9);
+  });
+});
+
+describe('a running v2 request (the recorded moment its nap ran)', () => {
+  it('runs for as long as its try has run, ticking, longest first, with its try and live status', async () => {
+    const peer = await replay(
+      [
+        '010-rm-version.txt',
+        '014-rm-request-list.txt',
+        '021-rm-get-request-running.txt',
+        '022-rm-get-job-chain.txt',
+        '023-rm-status-running-busy.txt',
+        '024-rm-status-running-filtered.txt',
+        '027-rm-get-full-log-running.txt',
+      ].map(readV2Exchange),
+      { sticky: true },
+    );
+    cleanups.push(() => peer.close());
+    const { s } = console_(peer.url);
+    await online(s);
+    const detail = await s.openRequest(CTX, DEMO);
+    expect(detail.request.state).toBe(RequestState.RUNNING);
+    // The nap's try started at 1796234909214345802 ns (v2 says when, not for how long).
+    const startedMs = 1796234909214;
+    expect(detail.runningSince).toEqual({ y3dr: startedMs });
+    const before = Date.now();
+    const [first] = s.jobStatuses(CTX, DEMO);
+    const after = Date.now();
+    expect(first).toMatchObject({ jobId: 'y3dr', name: 'nap', state: RequestState.RUNNING, try: 1 });
+    expect(first?.status).toBe('sleeping 6s since 2026-12-02T18:08:29Z');
+    expect(first?.runtime).toBeGreaterThanOrEqual((before - startedMs) / 1000);
+    expect(first?.runtime).toBeLessThanOrEqual((after - startedMs) / 1000);
   });
 });
 
