@@ -47,17 +47,59 @@ function checkOwnerOnly(file: string, what: string): void {
 }
 
 /**
- * Secrets in a JSON file readable by its owner only: `{ "<context>": { "<Header>": "<value>" } }`.
- * A file others can read is refused (and never written to); it is written with mode 600.
+ * Secrets per context in one JSON file readable by its owner only (written with mode 600,
+ * replaced at once), each context's entry as the store keeps it: `seal` makes one of its header
+ * values, `unseal` gives them back.
  */
-export class FileSecretStore implements SecretStore {
+export abstract class JsonSecretStore<Entry> implements SecretStore {
   constructor(readonly file: string) {}
 
+  abstract get where(): string;
+  /** Every context's entry ({} when there is no file). */
+  protected abstract read(): Record<string, Entry>;
+  protected abstract seal(headers: Record<string, string>): Entry;
+  protected abstract unseal(context: string, entry: Entry): Record<string, string>;
+
+  private write(all: Record<string, Entry>): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, this.file);
+  }
+
+  get(context: string): Record<string, string> {
+    const entry = this.read()[context];
+    return entry === undefined ? {} : this.unseal(context, entry);
+  }
+
+  set(context: string, headers: Record<string, string>): void {
+    const all = this.read();
+    if (Object.keys(headers).length === 0) delete all[context];
+    else all[context] = this.seal(headers);
+    this.write(all);
+  }
+
+  rename(from: string, to: string): void {
+    const all = this.read();
+    const entry = all[from];
+    if (entry === undefined) return;
+    all[to] = entry;
+    delete all[from];
+    this.write(all);
+  }
+}
+
+/**
+ * Secrets in plain JSON readable by its owner only: `{ "<context>": { "<Header>": "<value>" } }`.
+ * A file others can read is refused (and never written to).
+ */
+export class FileSecretStore extends JsonSecretStore<Record<string, string>> {
   get where(): string {
     return this.file;
   }
 
-  private read(): Record<string, Record<string, string>> {
+  protected read(): Record<string, Record<string, string>> {
     if (!existsSync(this.file)) return {};
     checkOwnerOnly(this.file, 'the credentials file');
     let parsed: unknown;
@@ -79,31 +121,12 @@ export class FileSecretStore implements SecretStore {
     return out;
   }
 
-  private write(all: Record<string, Record<string, string>>): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+  protected seal(headers: Record<string, string>): Record<string, string> {
+    return headers;
   }
 
-  get(context: string): Record<string, string> {
-    return this.read()[context] ?? {};
-  }
-
-  set(context: string, headers: Record<string, string>): void {
-    const all = this.read();
-    if (Object.keys(headers).length === 0) delete all[context];
-    else all[context] = headers;
-    this.write(all);
-  }
-
-  rename(from: string, to: string): void {
-    const all = this.read();
-    if (!all[from]) return;
-    all[to] = all[from];
-    delete all[from];
-    this.write(all);
+  protected unseal(_context: string, entry: Record<string, string>): Record<string, string> {
+    return entry;
   }
 }
 

@@ -5,7 +5,7 @@
 // Imported requests are read-only: the console marks them origin 'imported' and never sends an
 // RM anything about them.
 
-import type { ChainView, JobStatusRecord } from '../shared/console-model';
+import { requestFields, type ChainView, type JobStatusRecord } from '../shared/console-model';
 import type { JobLog, Request } from '../shared/proto';
 import {
   decodeJobLogs,
@@ -66,17 +66,7 @@ export class ImportError extends Error {
 function toWireRequest(cache: Cache, context: string, id: string): Request {
   const r = cache.getRequest(context, id);
   if (!r) throw new ImportError(`request ${id} is not in the cache of context ${context}`);
-  return {
-    id: r.id,
-    type: r.type,
-    state: r.state,
-    user: r.user,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    totalJobs: r.totalJobs,
-    finishedJobs: r.finishedJobs,
-  };
+  return requestFields(r);
 }
 
 /** Every cached part of the given requests, as the text of one export file. */

@@ -20,6 +20,7 @@ import { RequestState, type ContextStatus } from '../shared/console-model';
 import { timeToNanos } from '../shared/proto-v2';
 import { FileSecretStore } from './credentials';
 import { ConsoleService } from './service';
+import { until } from '../../test/support/until';
 
 const DEMO = 'dc85t7b8di14qp6dp5tg';
 const FAILED = 'dc85t8r8di14qp6dp5u0';
@@ -60,16 +61,6 @@ function console_(url: string, more: { auth?: { headers: string[] }; values?: Re
   s.start();
   cleanups.push(() => s.stop());
   return { s, dir, statuses };
-}
-
-async function until<T>(what: string, check: () => T | undefined | null | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const status = (s: ConsoleService) => s.contextStatuses().find((c) => c.context === CTX);

@@ -4,9 +4,9 @@
 // safeStorage has no real keychain (Linux without one: its `basic_text` backend protects
 // nothing), the secrets go to the owner-only credentials file instead, and `where` says so.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CredentialsError, FileSecretStore, type SecretStore } from '../console/credentials';
+import { CredentialsError, FileSecretStore, JsonSecretStore, type SecretStore } from '../console/credentials';
 
 export const SECRETS_FILE = 'secrets.json';
 
@@ -23,15 +23,18 @@ export function keychainAvailable(safe: SafeStorageLike): boolean {
   return safe.isEncryptionAvailable() && safe.getSelectedStorageBackend?.() !== 'basic_text';
 }
 
-export class KeychainSecretStore implements SecretStore {
+/** Each context's header values as one string the keychain encrypted, in base64. */
+export class KeychainSecretStore extends JsonSecretStore<string> {
   readonly where = 'the OS keychain';
 
   constructor(
-    readonly file: string,
+    file: string,
     private readonly safe: SafeStorageLike,
-  ) {}
+  ) {
+    super(file);
+  }
 
-  private read(): Record<string, string> {
+  protected read(): Record<string, string> {
     if (!existsSync(this.file)) return {};
     try {
       const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as unknown;
@@ -42,17 +45,11 @@ export class KeychainSecretStore implements SecretStore {
     }
   }
 
-  private write(all: Record<string, string>): void {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    chmodSync(tmp, 0o600);
-    renameSync(tmp, this.file);
+  protected seal(headers: Record<string, string>): string {
+    return this.safe.encryptString(JSON.stringify(headers)).toString('base64');
   }
 
-  get(context: string): Record<string, string> {
-    const sealed = this.read()[context];
-    if (sealed === undefined) return {};
+  protected unseal(context: string, sealed: string): Record<string, string> {
     let text: string;
     try {
       text = this.safe.decryptString(Buffer.from(sealed, 'base64'));
@@ -62,21 +59,6 @@ export class KeychainSecretStore implements SecretStore {
       );
     }
     return JSON.parse(text) as Record<string, string>;
-  }
-
-  set(context: string, headers: Record<string, string>): void {
-    const all = this.read();
-    if (Object.keys(headers).length === 0) delete all[context];
-    else all[context] = this.safe.encryptString(JSON.stringify(headers)).toString('base64');
-    this.write(all);
-  }
-
-  rename(from: string, to: string): void {
-    const all = this.read();
-    if (all[from] === undefined) return;
-    all[to] = all[from];
-    delete all[from];
-    this.write(all);
   }
 }
 

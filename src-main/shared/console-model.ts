@@ -35,19 +35,9 @@ export interface ContextAuth {
 /** Where a cached request came from. */
 export type RequestOrigin = 'console' | 'seen' | 'imported';
 
-export interface RequestRecord {
+/** A request as the console keeps it: what its server said (`args` also when created here or imported), and more. */
+export interface RequestRecord extends RmRequest {
   context: string;
-  id: string;
-  type: string;
-  state: State;
-  user: string;
-  createdAt: Time;
-  startedAt: Time | null;
-  finishedAt: Time | null;
-  totalJobs: number;
-  finishedJobs: number;
-  /** The args it was created with, when known (requests created from this console, imports). */
-  args: JsonObject | null;
   watched: boolean;
   origin: RequestOrigin;
   /** When the console last heard about it from its RM (ms since epoch). */
@@ -369,6 +359,24 @@ export interface RmRequest {
   finishedJobs: number;
   /** The args a caller sets (required and optional, final values), when the server tells them. */
   args: JsonObject | null;
+}
+
+/** The fields every protocol's request has. */
+export type RequestFields = Omit<RmRequest, 'args'>;
+
+/** Those fields alone, out of a request of any shape (a wire request, a record). */
+export function requestFields(r: RequestFields): RequestFields {
+  return {
+    id: r.id,
+    type: r.type,
+    state: r.state,
+    user: r.user,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    totalJobs: r.totalJobs,
+    finishedJobs: r.finishedJobs,
+  };
 }
 
 /** One job's current state (a request's job statuses, or a running job). */

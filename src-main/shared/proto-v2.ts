@@ -13,7 +13,9 @@ import {
   Fields,
   WireError,
   decodeCreateRequestParams,
+  decodeJobLog,
   decodeList,
+  jobLogFields,
   stringList,
   type CreateRequestParams,
   type JsonObject,
@@ -288,22 +290,9 @@ export function decodeV2RequestSpecs(v: unknown): V2RequestSpec[] {
   return decodeList(v, '[]RequestSpec', decodeV2RequestSpec) ?? [];
 }
 
+/** 2017's JobLog and its `name`. */
 export function decodeV2JobLog(v: unknown, path = 'JobLog'): V2JobLog {
-  const f = new Fields(v, path);
-  return {
-    requestId: f.string('requestId'),
-    jobId: f.string('jobId'),
-    try: f.uint('try'),
-    name: f.string('name'),
-    type: f.string('type'),
-    startedAt: f.nanos('startedAt'),
-    finishedAt: f.nanos('finishedAt'),
-    state: f.state('state'),
-    exit: f.int('exit', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-    error: f.string('error'),
-    stdout: f.string('stdout'),
-    stderr: f.string('stderr'),
-  };
+  return { ...decodeJobLog(v, path), name: new Fields(v, path).string('name') };
 }
 
 export function decodeV2JobLogs(v: unknown): V2JobLog[] {
@@ -462,20 +451,9 @@ export function encodeV2RequestSpecs(specs: readonly V2RequestSpec[]): string {
 }
 
 export function encodeV2JobLog(l: V2JobLog): string {
-  return goStruct([
-    ['requestId', goString(l.requestId)],
-    ['jobId', goString(l.jobId)],
-    ['try', goNumber(l.try)],
-    ['name', goString(l.name)],
-    ['type', goString(l.type)],
-    ['startedAt', goNumber(l.startedAt)],
-    ['finishedAt', goNumber(l.finishedAt)],
-    ['state', goNumber(l.state)],
-    ['exit', goNumber(l.exit)],
-    ['error', goString(l.error)],
-    ['stdout', goString(l.stdout)],
-    ['stderr', goString(l.stderr)],
-  ]);
+  const fields = jobLogFields(l);
+  const after = fields.findIndex(([key]) => key === 'try') + 1;
+  return goStruct([...fields.slice(0, after), ['name', goString(l.name)], ...fields.slice(after)]);
 }
 
 export function encodeV2JobLogs(logs: readonly V2JobLog[] | null): string {

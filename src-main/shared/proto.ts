@@ -557,7 +557,12 @@ export function encodeRequestSpec(s: RequestSpec): string {
 }
 
 export function encodeJobLog(l: JobLog): string {
-  return goStruct([
+  return goStruct(jobLogFields(l));
+}
+
+/** A JobLog's keys and encoded values in Go's struct order (v2's JobLog adds `name` after `try`). */
+export function jobLogFields(l: JobLog): Array<readonly [string, string]> {
+  return [
     ['requestId', goString(l.requestId)],
     ['jobId', goString(l.jobId)],
     ['try', goNumber(l.try)],
@@ -569,7 +574,7 @@ export function encodeJobLog(l: JobLog): string {
     ['error', goString(l.error)],
     ['stdout', goString(l.stdout)],
     ['stderr', goString(l.stderr)],
-  ]);
+  ];
 }
 
 export function encodeJobStatus(s: JobStatus): string {

@@ -26,7 +26,7 @@ import type {
   ServerInfo,
   TrayModel,
 } from '../../shared/console-model';
-import { RequestState } from '../../shared/console-model';
+import { RequestState, requestFields } from '../../shared/console-model';
 import {
   STATE_FAIL,
   STATE_PENDING,
@@ -375,16 +375,8 @@ export class Cache {
     const before = this.s.stateOf.get(context, r.id) as { state: number; finished_jobs: number } | undefined;
     this.s.putRequest.run({
       context,
-      id: r.id,
-      type: r.type,
-      state: r.state,
-      user: r.user,
-      createdAt: r.createdAt,
-      startedAt: r.startedAt,
-      finishedAt: r.finishedAt,
+      ...requestFields(r),
       createdMs: Date.parse(r.createdAt) || 0,
-      totalJobs: r.totalJobs,
-      finishedJobs: r.finishedJobs,
       args: (extra.args ?? r.args) ? JSON.stringify(extra.args ?? r.args) : null,
       origin: extra.origin ?? 'seen',
       watched: extra.watched ? 1 : 0,

@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedAfterEach } from '../../../test/support/closing';
 import { readExchange } from '../../../test/support/http-fixtures';
 import { replayOriginal } from '../../../test/support/original-world';
 import type { ReplayServer } from '../../../test/support/replay-server';
@@ -17,18 +18,13 @@ import { RmClientError } from './transport';
 
 let peer: ReplayServer | undefined;
 let api: RmApi | undefined;
-afterEach(async () => {
-  api?.close();
-  api = undefined;
-  await peer?.close();
-  peer = undefined;
-});
+const closed = closedAfterEach();
 
 const DEMO = 'e9545fc149a84503b4ae49021ef7353c';
 
 async function original(...files: string[]): Promise<RmApi> {
-  peer = await replayOriginal(files.map(readExchange));
-  api = await connectRm({ baseUrl: peer.url, label: 'old', backoffMs: 5 });
+  peer = closed(await replayOriginal(files.map(readExchange)));
+  api = closed(await connectRm({ baseUrl: peer.url, label: 'old', backoffMs: 5 }));
   return api;
 }
 

@@ -6,6 +6,7 @@
 import {
   RequestState,
   chainView,
+  requestFields,
   stateLabel,
   type ChainView,
   type FindQuery,
@@ -29,7 +30,7 @@ import { findQuery } from './v2-client';
 import { additiveArgs, callerArgValues, requestTypeFrom2017 } from './request-args';
 import type { JobStatuses, RmApi } from './rm-api';
 import { RmClient } from './rm-client';
-import { RmClientError, segment, type Transport } from './transport';
+import { RmClientError, segment, unlessNotFound, type Transport } from './transport';
 
 /** A 2017 request and the additive args our RM puts beside it. */
 function decodeRequestAndArgs(v: unknown, path = 'Request'): RmRequest {
@@ -37,18 +38,7 @@ function decodeRequestAndArgs(v: unknown, path = 'Request'): RmRequest {
 }
 
 function toRmRequest(r: Request, args: JsonObject | null): RmRequest {
-  return {
-    id: r.id,
-    type: r.type,
-    state: r.state,
-    user: r.user,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    totalJobs: r.totalJobs,
-    finishedJobs: r.finishedJobs,
-    args,
-  };
+  return { ...requestFields(r), args };
 }
 
 function toRmJobLog(l: JobLog): RmJobLog {
@@ -117,12 +107,8 @@ export class Adapter2017 implements RmApi {
   }
 
   async jobLog(id: string, jobId: string): Promise<RmJobLog | null> {
-    try {
-      return toRmJobLog(await this.rm.jobLog(id, jobId));
-    } catch (err) {
-      if (err instanceof RmClientError && err.status === 404) return null;
-      throw err;
-    }
+    const log = await unlessNotFound(this.rm.jobLog(id, jobId));
+    return log && toRmJobLog(log);
   }
 
   async requestTypes(): Promise<RequestType[]> {

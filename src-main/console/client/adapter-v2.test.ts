@@ -4,7 +4,8 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { closedAfterEach } from '../../../test/support/closing';
 import { readV2Exchange } from '../../../test/support/http-fixtures';
 import { replay, type ReplayServer } from '../../../test/support/replay-server';
 import { findIn, recordedRequests, replayV2World, v2RmExchanges } from '../../../test/support/v2-world';
@@ -19,12 +20,7 @@ import { RmClientError, Transport } from './transport';
 
 let peer: ReplayServer | undefined;
 let api: RmApi | undefined;
-afterEach(async () => {
-  api?.close();
-  api = undefined;
-  await peer?.close();
-  peer = undefined;
-});
+const closed = closedAfterEach();
 
 const DEMO = 'dc85t7b8di14qp6dp5tg';
 const FAILED = 'dc85t8r8di14qp6dp5u0';
@@ -32,20 +28,20 @@ const SUSPENDED = 'dc85u6j8di154hhro860';
 const v2Server = { generation: 'v2', version: '2.1.1', canFind: true } as const;
 
 async function world(): Promise<RmApi> {
-  peer = await replayV2World();
-  api = await connectRm({ baseUrl: peer.url, label: 'v2-prod', backoffMs: 5 });
+  peer = closed(await replayV2World());
+  api = closed(await connectRm({ baseUrl: peer.url, label: 'v2-prod', backoffMs: 5 }));
   return api;
 }
 
 async function recorded(...files: string[]): Promise<RmApi> {
-  peer = await replay(files.map(readV2Exchange));
-  api = new AdapterV2(new Transport({ baseUrl: peer.url, label: 'v2-prod' }), v2Server);
+  peer = closed(await replay(files.map(readV2Exchange)));
+  api = closed(new AdapterV2(new Transport({ baseUrl: peer.url, label: 'v2-prod' }), v2Server));
   return api;
 }
 
 describe('detecting a v2 server', () => {
   it('reads GET /version: generation v2, version 2.1.1, can list its requests', async () => {
-    peer = await replay([readV2Exchange('010-rm-version.txt')]);
+    peer = closed(await replay([readV2Exchange('010-rm-version.txt')]));
     const transport = new Transport({ baseUrl: peer.url });
     try {
       expect(await detectServer(transport)).toEqual(v2Server);

@@ -13,6 +13,7 @@
 
 import {
   RequestState,
+  requestFields,
   stateLabel,
   type ChainView,
   type FindQuery,
@@ -35,7 +36,7 @@ import {
 } from '../../shared/proto-v2';
 import { callerArgValues, requestTypeFromV2 } from './request-args';
 import type { JobStatuses, RmApi } from './rm-api';
-import { RmClientError, type Transport } from './transport';
+import { unlessNotFound, type Transport } from './transport';
 import { V2Client } from './v2-client';
 
 /** A v2 state byte in the console's vocabulary. */
@@ -60,18 +61,7 @@ export function fromV2State(state: number): number {
 const V2_HELD = new Set<number>([0, 1, 2, 3, 4, 6, 7, 8]);
 
 function toRmRequest(r: V2Request): RmRequest {
-  return {
-    id: r.id,
-    type: r.type,
-    state: fromV2State(r.state),
-    user: r.user,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    totalJobs: r.totalJobs,
-    finishedJobs: r.finishedJobs,
-    args: callerArgValues(r.args),
-  };
+  return { ...requestFields(r), state: fromV2State(r.state), args: callerArgValues(r.args) };
 }
 
 function toRmJobLog(l: V2JobLog): RmJobLog {
@@ -205,13 +195,9 @@ export class AdapterV2 implements RmApi {
   }
 
   async jobLog(id: string, jobId: string): Promise<RmJobLog | null> {
-    try {
-      return toRmJobLog(await this.v2.jobLog(id, jobId));
-    } catch (err) {
-      // v2 answers 404 for a job with no try logged yet (it is running, or never ran).
-      if (err instanceof RmClientError && err.status === 404) return null;
-      throw err;
-    }
+    // v2 answers 404 for a job with no try logged yet (it is running, or never ran).
+    const log = await unlessNotFound(this.v2.jobLog(id, jobId));
+    return log && toRmJobLog(log);
   }
 
   async requestTypes(): Promise<RequestType[]> {

@@ -40,6 +40,16 @@ export function isOffline(err: unknown): err is RmClientError {
   );
 }
 
+/** What `call` gives, or null when the server answers 404 (no such request, no try logged yet). */
+export async function unlessNotFound<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof RmClientError && err.status === 404) return null;
+    throw err;
+  }
+}
+
 /** How a context proves who it is. Every value here is a secret except the header names. */
 export interface Credentials {
   /** Sent with every call, e.g. `{ Authorization: 'Bearer …' }`. */

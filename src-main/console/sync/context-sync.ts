@@ -31,7 +31,7 @@ import {
 import { STATE_FAIL, STATE_PENDING, STATE_RUNNING, STATE_TIMEOUT, type State } from '../../shared/proto';
 import type { Cache } from '../cache/cache';
 import type { Connection } from '../client/connection';
-import { RmClientError, isOffline as isOfflineError } from '../client/transport';
+import { RmClientError, isOffline as isOfflineError, unlessNotFound } from '../client/transport';
 import { DETAILED_JOBS, failedJobIds, summarizeFailure } from '../failure';
 
 export interface SyncIntervals {
@@ -280,13 +280,8 @@ export class ContextSync {
     for (const id of moved) if (this.viewed.has(id)) this.listener.requestUpdated(this.context.name, id, ['statuses']);
   }
 
-  private async readRequest(id: string): Promise<RmRequest | null> {
-    try {
-      return await this.client.getRequest(id);
-    } catch (err) {
-      if (err instanceof RmClientError && err.status === 404) return null;
-      throw err;
-    }
+  private readRequest(id: string): Promise<RmRequest | null> {
+    return unlessNotFound(this.client.getRequest(id));
   }
 
   /**
