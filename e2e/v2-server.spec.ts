@@ -159,3 +159,69 @@ test('the 2017 original cannot list its requests: the list says so and shows wha
   await expect(page.getByTestId('list-note')).toContainText('cannot list its requests');
   await snapLooks(page, testInfo, 'original-requests');
 });
+
+test('a v2 context with credentials: the header reaches the server, its value never the page; start and run again', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  const token = `Bearer e2e-${testInfo.workerIndex}-${Date.now().toString(36)}-0123456789`;
+  const name = `v2auth-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+  await shell.open();
+  await page.getByTestId('context-switcher').click();
+  await page.getByTestId('manage-contexts').click();
+  const dialog = page.getByTestId('contexts-dialog');
+  await dialog.getByTestId('add-context').click();
+  await dialog.getByTestId('context-form-name').fill(name);
+  await dialog.getByTestId('context-form-url').fill(v2.url);
+  await dialog.getByTestId('context-form-env').fill('production');
+  await dialog.getByText('Credentials').click();
+  await dialog.getByTestId('context-add-header').click();
+  await dialog.getByTestId('context-header-name').fill('Authorization');
+  await dialog.getByTestId('context-header-value').fill(token);
+  await snapLooks(page, testInfo, 'v2-credentials-form');
+  await dialog.getByTestId('context-form-save').click();
+  const row = dialog.locator(`[data-testid="context-row"][data-name="${name}"]`);
+  await expect(row.getByTestId('context-auth')).toHaveText('🔒 Authorization');
+  await expect(row.getByTestId('context-server')).toHaveText('v2 · 2.1.1');
+  // Edited again: the value is kept, not shown.
+  await row.getByRole('button', { name: 'Edit' }).click();
+  await expect(dialog.getByTestId('context-header-name')).toHaveValue('Authorization');
+  await expect(dialog.getByTestId('context-header-value')).toHaveValue('');
+  await expect(dialog.getByTestId('context-header-value')).toHaveAttribute('placeholder', '(stored: unchanged)');
+  await snapLooks(page, testInfo, 'v2-credentials-kept');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  expect(await page.content()).not.toContain(token);
+  await shell.switchContext(name);
+  await expect(page.getByTestId('list-source')).toHaveText('on the server');
+  const sent = v2.received.filter((r) => r.headers.authorization === token);
+  expect(sent.map((r) => r.path)).toEqual(expect.arrayContaining(['/version', '/api/v1/request-list']));
+
+  // Start from the v2 request list: the defaults filled in, a default left as it is left to the server.
+  await startPage.pickType('demo');
+  await expect(startPage.arg('sleepSeconds')).toHaveValue('3');
+  await expect(startPage.arg('failTimes')).toHaveValue('1');
+  await startPage.arg('msg').fill('world');
+  await startPage.arg('sleepSeconds').fill('6');
+  await expect(startPage.cli).toHaveText(`spincycle --context ${name} start demo msg=world sleepSeconds=6`);
+  await snapLooks(page, testInfo, 'v2-start');
+  const posted = v2.received.length;
+  await startPage.submit();
+  const create = v2.received.slice(posted).find((r) => r.method === 'POST');
+  expect(JSON.parse(create?.body ?? '{}')).toEqual({
+    Type: 'demo',
+    Args: { msg: 'world', sleepSeconds: '6' },
+    User: expect.any(String),
+  });
+  expect(create?.headers.authorization).toBe(token);
+  await expect(requestPage.header.getByTestId('request-type-title')).toHaveText('demo');
+
+  // Run again: the form with the request's type and args.
+  await page.getByTestId('rerun-request').click();
+  await expect(page.getByTestId('rerun-note')).toBeVisible();
+  await expect(startPage.arg('msg')).toHaveValue('world');
+  await expect(startPage.arg('sleepSeconds')).toHaveValue('6');
+  await snapLooks(page, testInfo, 'v2-run-again');
+});
