@@ -16,7 +16,7 @@ import { readExchange, readV2Exchange } from '../../test/support/http-fixtures';
 import { replayOriginal } from '../../test/support/original-world';
 import { replay, type ReplayServer } from '../../test/support/replay-server';
 import { recordedRequests, replayV2World } from '../../test/support/v2-world';
-import { RequestState, type ContextStatus } from '../shared/console-model';
+import { RequestState, type ContextStatus, type RequestNotification } from '../shared/console-model';
 import { timeToNanos } from '../shared/proto-v2';
 import { FileSecretStore } from './credentials';
 import { ConsoleService } from './service';
@@ -42,11 +42,13 @@ async function world(port?: number): Promise<ReplayServer> {
 function console_(url: string, more: { auth?: { headers: string[] }; values?: Record<string, string> } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'sc-v2-'));
   const statuses: ContextStatus[] = [];
+  const notifications: RequestNotification[] = [];
   const secrets = new FileSecretStore(path.join(dir, 'credentials.json'));
   const s = new ConsoleService({
     cacheFile: path.join(dir, 'cache.db'),
     emit: (event, payload) => {
       if (event === 'contextStatus') statuses.push(payload as ContextStatus);
+      if (event === 'notification') notifications.push(payload as RequestNotification);
     },
     client: { timeoutMs: 2000, getRetries: 0 },
     secrets,
@@ -60,7 +62,7 @@ function console_(url: string, more: { auth?: { headers: string[] }; values?: Re
   );
   s.start();
   cleanups.push(() => s.stop());
-  return { s, dir, statuses };
+  return { s, dir, statuses, notifications };
 }
 
 const status = (s: ConsoleService) => s.contextStatuses().find((c) => c.context === CTX);
@@ -164,6 +166,27 @@ describe('the console core on a v2 server', () => {
     const detail = await s.openRequest(CTX, SUSPENDED);
     expect(detail.request).toMatchObject({ state: RequestState.SUSPENDED, finishedAt: null });
     expect(s.cache.unfinishedIds(CTX)).toContain(SUSPENDED);
+  });
+
+  it('a watched request that ended on the server: one notification naming the failed job; the tray counts it', async () => {
+    const peer = await world();
+    const { s, notifications } = console_(peer.url);
+    // The console last saw it running, and watches it.
+    const failed = recordedRequests().find((r) => r.id === FAILED)!;
+    s.cache.putRequest(CTX, { ...failed, state: RequestState.RUNNING, finishedAt: null }, { watched: true });
+    await until('the notification', () => notifications.length > 0);
+    await new Promise((r) => setTimeout(r, 500)); // a few more passes: still one
+    expect(notifications).toEqual([
+      expect.objectContaining({
+        context: CTX,
+        requestId: FAILED,
+        from: RequestState.RUNNING,
+        to: RequestState.FAIL,
+        failedJobs: ['jEo3'],
+      }),
+    ]);
+    expect(notifications[0]?.body).toContain('doomed · jEo3 · exit 3 · fatal: simulated failure, exiting 3');
+    expect(s.cache.trayModel(Date.parse(failed.createdAt) + 60_000).failed).toBe(1);
   });
 
   it('starts from the request types and stops, through the server', async () => {
