@@ -16,7 +16,7 @@ import { readExchange, readV2Exchange } from '../../test/support/http-fixtures';
 import { replayOriginal } from '../../test/support/original-world';
 import { replay, type ReplayServer } from '../../test/support/replay-server';
 import { recordedRequests, replayV2World } from '../../test/support/v2-world';
-import { RequestState, type ContextStatus, type RequestNotification } from '../shared/console-model';
+import { RequestState, requestFields, type ContextStatus, type RequestNotification } from '../shared/console-model';
 import { timeToNanos } from '../shared/proto-v2';
 import { FileSecretStore } from './credentials';
 import { ConsoleService } from './service';
@@ -173,7 +173,11 @@ describe('the console core on a v2 server', () => {
     const { s, notifications } = console_(peer.url);
     // The console last saw it running, and watches it.
     const failed = recordedRequests().find((r) => r.id === FAILED)!;
-    s.cache.putRequest(CTX, { ...failed, state: RequestState.RUNNING, finishedAt: null }, { watched: true });
+    s.cache.putRequest(
+      CTX,
+      { ...requestFields(failed), state: RequestState.RUNNING, finishedAt: null },
+      { watched: true },
+    );
     await until('the notification', () => notifications.length > 0);
     await new Promise((r) => setTimeout(r, 500)); // a few more passes: still one
     expect(notifications).toEqual([

@@ -388,7 +388,14 @@ describe('the embedded context belongs to the console', () => {
     // Shown while the engine starts, never called before it answers with this run's secret.
     s.connectEmbedded(url, null);
     expect(s.contextStatuses()).toEqual([
-      { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running', server: null },
+      {
+        context: 'local',
+        online: false,
+        lastOkMs: null,
+        error: 'the embedded engine is not running',
+        server: null,
+        storage: null,
+      },
     ]);
     s.connectEmbedded(url, apiSecret.secret);
     const created = await s.createRequest('local', 'hello', {});

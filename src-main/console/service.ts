@@ -142,6 +142,7 @@ export class ConsoleService {
           lastOkMs: null,
           error: c.embedded ? 'the embedded engine is not running' : 'not started',
           server: this.cache.serverInfo(c.name),
+          storage: null,
         },
     );
   }

@@ -10,6 +10,7 @@ import { SpecError } from './grapher';
 import { parseAddr } from './http/server';
 import { createLogger } from './log';
 import { readSecretFile } from './secret-file';
+import { DAMAGED_DB_POLICIES, type DamagedDbPolicy } from './store/open-store';
 import {
   DEFAULT_DATA_DIR,
   DEFAULT_JR_ADDR,
@@ -143,10 +144,33 @@ const ACCESS_USAGE = `  --peer-secret-file FILE  the RM and the JR send it to ea
   --allow-host NAME        a name clients use to reach this engine (repeatable); Host headers
                            other than loopback names, the listen address and these are refused`;
 
+const ON_DAMAGED_DB_HELP = `  --on-damaged-db move-aside|refuse
+                        a database that fails its integrity check at start (or is empty):
+                        move it aside and start on an empty one (default), or do not start`;
+
+const JOB_CGROUPS_HELP = `  --job-cgroups auto|off
+                        auto (default): each shell try in its own cgroup where Linux allows,
+                        so that nothing it starts outlives it; off: process groups only`;
+
+function jobCgroups(v: Values): boolean {
+  const value = str(v, 'job-cgroups') ?? 'auto';
+  if (value !== 'auto' && value !== 'off') throw new UsageError(`--job-cgroups ${value}: expected auto or off`);
+  return value === 'auto';
+}
+
+function damagedDbPolicy(v: Values): DamagedDbPolicy {
+  const value = str(v, 'on-damaged-db') ?? 'move-aside';
+  if (!(DAMAGED_DB_POLICIES as readonly string[]).includes(value)) {
+    throw new UsageError(`--on-damaged-db ${value}: expected ${DAMAGED_DB_POLICIES.join(' or ')}`);
+  }
+  return value as DamagedDbPolicy;
+}
+
 const COMMANDS: Record<string, Command> = {
   server: {
     summary: 'run the Request Manager and the Job Runner in one process',
     usage: `spincycle server --specs DIR [--jobs DIR] [--data DIR] [--rm-addr HOST:PORT] [--jr-addr HOST:PORT]
+                        [--on-damaged-db move-aside|refuse] [--job-cgroups auto|off]
 
   --specs DIR           request specs (*.yaml), required
   --jobs DIR            job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
@@ -155,6 +179,8 @@ const COMMANDS: Record<string, Command> = {
   --jr-addr HOST:PORT   Job Runner address (default ${DEFAULT_JR_ADDR})
   --require-specs       refuse to start when the specs define no request type (else a warning)
 ${ACCESS_USAGE}
+${ON_DAMAGED_DB_HELP}
+${JOB_CGROUPS_HELP}
 
 Requests left RUNNING by a previous run end FAIL at start (chains are not resumed).`,
     options: {
@@ -165,13 +191,17 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
       'jr-addr': { type: 'string' },
       'require-specs': { type: 'boolean' },
       ...ACCESS_OPTIONS,
+      'on-damaged-db': { type: 'string' },
+      'job-cgroups': { type: 'string' },
       help,
     },
     async run(v) {
       const engine = await startEngine({
+        jobCgroups: jobCgroups(v),
         specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
+        onDamagedDb: damagedDbPolicy(v),
         rmAddr: address(v, 'rm-addr', DEFAULT_RM_ADDR),
         jrAddr: address(v, 'jr-addr', DEFAULT_JR_ADDR),
         requireSpecs: v['require-specs'] === true,
@@ -183,6 +213,7 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   rm: {
     summary: 'run the Request Manager alone, with a Job Runner at --jr-url',
     usage: `spincycle rm --specs DIR --jr-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT]
+                    [--on-damaged-db move-aside|refuse]
 
   --specs DIR        request specs (*.yaml), required
   --jr-url URL       the Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required
@@ -191,6 +222,7 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})
   --require-specs    refuse to start when the specs define no request type (else a warning)
 ${ACCESS_USAGE}
+${ON_DAMAGED_DB_HELP}
 
 Without --peer-secret-file, a finish call is taken only once the JR says it is done with the
 chain (the original's JR works unchanged).`,
@@ -202,6 +234,7 @@ chain (the original's JR works unchanged).`,
       addr: { type: 'string' },
       'require-specs': { type: 'boolean' },
       ...ACCESS_OPTIONS,
+      'on-damaged-db': { type: 'string' },
       help,
     },
     async run(v) {
@@ -210,6 +243,7 @@ chain (the original's JR works unchanged).`,
         jrUrl: url(v, 'jr-url'),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
+        onDamagedDb: damagedDbPolicy(v),
         addr: address(v, 'addr', DEFAULT_RM_ADDR),
         requireSpecs: v['require-specs'] === true,
         access: access(v),
@@ -219,23 +253,29 @@ chain (the original's JR works unchanged).`,
   },
   jr: {
     summary: 'run the Job Runner alone, reporting to a Request Manager at --rm-url',
-    usage: `spincycle jr --rm-url URL [--jobs DIR] [--addr HOST:PORT]
+    usage: `spincycle jr --rm-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT] [--job-cgroups auto|off]
 
   --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original), required
   --jobs DIR         job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
+  --data DIR         where the output of running shell tries is spooled (default ${DEFAULT_DATA_DIR})
   --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})
-${ACCESS_USAGE}`,
+${ACCESS_USAGE}
+${JOB_CGROUPS_HELP}`,
     options: {
       'rm-url': { type: 'string' },
       jobs: { type: 'string' },
+      data: { type: 'string' },
       addr: { type: 'string' },
+      'job-cgroups': { type: 'string' },
       ...ACCESS_OPTIONS,
       help,
     },
     async run(v) {
       const jr = await startJobRunner({
+        jobCgroups: jobCgroups(v),
         rmUrl: url(v, 'rm-url'),
         ...optionalJobs(v),
+        dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         addr: address(v, 'addr', DEFAULT_JR_ADDR),
         access: access(v),
       });

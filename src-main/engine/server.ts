@@ -4,21 +4,26 @@
 // - startEngine: RM + JR in one process (`spincycle server`, the console's embedded engine).
 //   The two call each other in-process (no HTTP between them: the fast path); both still serve
 //   HTTP, so clients and an external RM or JR can use either. RUNNING requests left by a
-//   previous run died with its JR: they are ended FAIL at start (we do not resume chains).
+//   previous run died with its JR: they are ended FAIL at start (we do not resume chains),
+//   after the logs of the tries that were running (their spooled output) are stored.
 // - startRequestManager: the RM alone, talking HTTP to a JR at jrUrl (`spincycle rm`).
 //   RUNNING requests from before are left to the reaper, which ends them once the JR has
 //   said for longer than the grace that it does not know them.
-// - startJobRunner: the JR alone, talking HTTP to an RM at rmUrl (`spincycle jr`).
+// - startJobRunner: the JR alone, talking HTTP to an RM at rmUrl (`spincycle jr`); at start it
+//   sends the RM the logs of the tries its last run left in the spool.
+// A JR kills what its last run's shell tries left running (jobs/try-keeper.ts) before it starts.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SpecError, loadSpecs, type SpecSet } from './grapher';
 import { exposureWarning, type AccessOptions, type Exposed } from './http/access';
-import { DEFAULT_MAX_BODY_BYTES, listen, parseAddr, type Listening, type Router } from './http/server';
+import { DEFAULT_MAX_BODY_BYTES, listen, parseAddr, type Router } from './http/server';
 import { builtinJobTypes, type BuiltinJobOptions } from './jobs/builtins';
 import { JobFactory } from './jobs/job';
 import { loadJobModules } from './jobs/load-job-modules';
+import { TryKeeper, spoolDirOf } from './jobs/try-keeper';
 import { createJobRunner, jobRunnerRouter, type DispatchLatencyRecorder } from './jr';
+import { RecoveredTryDelivery } from './jr/recovered-tries';
 import { RequestManagerHttpLink } from './jr/rm-http-link';
 import type { JobRunnerLink, RequestManagerLink } from './links';
 import { createLogger, type Logger } from './log';
@@ -28,6 +33,7 @@ import { JobRunnerHttpLink } from './rm/jr-http-link';
 import { RequestReaper, type ReaperOptions } from './rm/reaper';
 import { RequestManager } from './rm/request-manager';
 import { requestManagerRouter } from './rm/routes';
+import { openEngineStore, type DamagedDbPolicy } from './store/open-store';
 import { EngineStore } from './store/store';
 
 export const DEFAULT_RM_ADDR = '127.0.0.1:8888';
@@ -48,6 +54,8 @@ interface CommonOptions {
   dispatchLatency?: DispatchLatencyRecorder;
   /** Who may call the listeners (Host names, API secret) and the RM <-> JR peer secret. */
   access?: EngineAccess;
+  /** JR only: put each shell try in its own cgroup where the machine allows (default true). */
+  jobCgroups?: boolean;
 }
 
 export interface EngineAccess extends AccessOptions {
@@ -61,6 +69,8 @@ interface RequestManagerOptions extends CommonOptions {
   requireSpecs?: boolean;
   /** Folder of the SQLite file (created if needed), or ':memory:' for a throwaway database. */
   dataDir: string;
+  /** What to do when the database file is damaged (default: move it aside and start empty). */
+  onDamagedDb?: DamagedDbPolicy;
   reaper?: ReaperOptions;
 }
 
@@ -91,9 +101,9 @@ export interface RunningJobRunner {
   close(): Promise<void>;
 }
 
-async function jobFactory(opts: CommonOptions): Promise<JobFactory> {
+async function jobFactory(opts: CommonOptions, keeper?: TryKeeper): Promise<JobFactory> {
   const extra = opts.jobsDir ? await loadJobModules(opts.jobsDir) : [];
-  return new JobFactory([...builtinJobTypes(opts.jobOptions), ...extra]);
+  return new JobFactory([...builtinJobTypes({ ...opts.jobOptions, ...(keeper ? { keeper } : {}) }), ...extra]);
 }
 
 /** The request specs; none at all is a warning, or a SpecError with requireSpecs. */
@@ -115,10 +125,27 @@ async function listenWarning(router: Router, addr: string, access: EngineAccess,
   return listening;
 }
 
-function openStore(dataDir: string): EngineStore {
-  if (dataDir === ':memory:') return new EngineStore(':memory:');
-  mkdirSync(dataDir, { recursive: true });
-  return new EngineStore(path.join(dataDir, DATABASE_FILE));
+/** Contains and spools the JR's shell tries; the spool lives in the data folder (none for ':memory:'). */
+function openKeeper(dataDir: string, opts: CommonOptions, logger: Logger): TryKeeper {
+  return TryKeeper.open(dataDir === ':memory:' ? null : spoolDirOf(dataDir), logger, {
+    cgroups: opts.jobCgroups ?? true,
+  });
+}
+
+/**
+ * Start-up of a JR: what the last engine's tries left running is killed, and their logs (with
+ * the output spooled until then) go to the RM before anything else is decided about them.
+ */
+async function recoverTries(keeper: TryKeeper, rm: RequestManagerLink, logger: Logger): Promise<RecoveredTryDelivery> {
+  const delivery = new RecoveredTryDelivery(keeper.recover(), rm, logger);
+  await delivery.start();
+  return delivery;
+}
+
+function openStore(opts: RequestManagerOptions, logger: Logger): EngineStore {
+  if (opts.dataDir === ':memory:') return new EngineStore(':memory:');
+  mkdirSync(opts.dataDir, { recursive: true });
+  return openEngineStore(path.join(opts.dataDir, DATABASE_FILE), opts.onDamagedDb ?? 'move-aside', logger);
 }
 
 /** A JobRunnerLink whose target is set later (the RM and JR each need the other to exist). */
@@ -147,124 +174,168 @@ function closer(logger: Logger, steps: Array<[string, () => unknown]>): () => Pr
     })());
 }
 
-/** RM + JR in one process, linked in-process, each on its own HTTP listener. */
-export async function startEngine(opts: EngineOptions): Promise<RunningEngine> {
-  const logger = opts.logger ?? createLogger('engine');
-  const access = opts.access ?? {};
-  const factory = await jobFactory(opts);
-  const specs = await requestSpecs(opts, factory, logger);
-  const store = openStore(opts.dataDir);
-  const jrLink = lateJobRunnerLink();
-  const rm = new RequestManager({ store, jobRunner: jrLink, builder: new GrapherChainBuilder(specs, factory), logger });
-  const interrupted = rm.failInterruptedRequests();
-  if (interrupted > 0) logger.warn('ended requests interrupted by the last shutdown', { requests: interrupted });
-  const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
-  const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
-  jrLink.target = jr;
-  const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
-  const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
-  const rmRouter = requestManagerRouter(rm, { ...bodyLimit, jobRunnerCalls: 'in-process' });
-  const jrRouter = jobRunnerRouter(jr, peerSecretOption(access));
-  let rmServer: Listening | undefined;
-  let jrServer: Listening | undefined;
+/**
+ * Runs a start-up; if it fails, closes (newest first) what it had opened, registered through
+ * `opened`, so a failed start leaves no listener, database or job cgroup behind.
+ */
+async function startOrUnwind<T>(start: (opened: (close: () => unknown) => void) => Promise<T>): Promise<T> {
+  const closes: Array<() => unknown> = [];
   try {
-    rmServer = await listenWarning(rmRouter, opts.rmAddr ?? DEFAULT_RM_ADDR, access, logger, 'rm-with-jr-in-process');
-    jrServer = await listenWarning(jrRouter, opts.jrAddr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
+    return await start((close) => closes.push(close));
   } catch (err) {
-    await rmServer?.close();
-    await jr.close();
-    store.close();
+    for (const close of closes.reverse())
+      await Promise.resolve()
+        .then(close)
+        .catch(() => {});
     throw err;
   }
-  reaper.start();
-  logger.info('engine started', { rm: rmServer.url, jr: jrServer.url, specs: opts.specsDir, data: opts.dataDir });
-  const rmListening = rmServer;
-  const jrListening = jrServer;
-  return {
-    rmUrl: rmServer.url,
-    jrUrl: jrServer.url,
-    requestManager: rm,
-    close: closer(logger, [
-      ['reaper', () => reaper.stop()],
-      ['job runner listener', () => jrListening.close()],
-      ['job runner', () => jr.close()],
-      ['request manager listener', () => rmListening.close()],
-      ['database', () => (rm.flush(), store.close())],
-      ['log', () => logger.info('engine stopped')],
-    ]),
-  };
+}
+
+/** RM + JR in one process, linked in-process, each on its own HTTP listener. */
+export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
+  const logger = opts.logger ?? createLogger('engine');
+  const access = opts.access ?? {};
+  return startOrUnwind(async (opened) => {
+    const store = openStore(opts, logger);
+    opened(() => store.close());
+    const keeper = openKeeper(opts.dataDir, opts, logger);
+    opened(() => keeper.close());
+    const factory = await jobFactory(opts, keeper);
+    const specs = await requestSpecs(opts, factory, logger);
+    const jrLink = lateJobRunnerLink();
+    const rm = new RequestManager({
+      store,
+      jobRunner: jrLink,
+      builder: new GrapherChainBuilder(specs, factory),
+      logger,
+    });
+    const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
+    const recovery = await recoverTries(keeper, rmLink, logger);
+    opened(() => recovery.cancel());
+    endInterruptedRequests(rm, logger);
+    const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
+    opened(() => jr.close());
+    jrLink.target = jr;
+    const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
+    const rmRouter = requestManagerRouter(rm, { ...bodyLimit, jobRunnerCalls: 'in-process' });
+    const rmAddr = opts.rmAddr ?? DEFAULT_RM_ADDR;
+    const rmServer = await listenWarning(rmRouter, rmAddr, access, logger, 'rm-with-jr-in-process');
+    opened(() => rmServer.close());
+    const jrRouter = jobRunnerRouter(jr, peerSecretOption(access));
+    const jrServer = await listenWarning(jrRouter, opts.jrAddr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
+    const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+    reaper.start();
+    logger.info('engine started', {
+      rm: rmServer.url,
+      jr: jrServer.url,
+      specs: opts.specsDir,
+      data: opts.dataDir,
+      jobs: keeper.containment,
+    });
+    return {
+      rmUrl: rmServer.url,
+      jrUrl: jrServer.url,
+      requestManager: rm,
+      close: closer(logger, [
+        ['reaper', () => reaper.stop()],
+        ['job runner listener', () => jrServer.close()],
+        ['job runner', () => jr.close()],
+        ['job processes', () => (recovery.cancel(), keeper.close())],
+        ['request manager listener', () => rmServer.close()],
+        ['database', () => (rm.close(), store.close())],
+        ['log', () => logger.info('engine stopped')],
+      ]),
+    };
+  });
 }
 
 /** The RM alone, talking HTTP to the JR at `jrUrl`. */
-export async function startRequestManager(
+export function startRequestManager(
   opts: RequestManagerOptions & { addr?: string; jrUrl: string },
 ): Promise<RunningRequestManager> {
   const logger = opts.logger ?? createLogger('rm');
   const access = opts.access ?? {};
-  const factory = await jobFactory(opts);
-  const specs = await requestSpecs(opts, factory, logger);
-  const store = openStore(opts.dataDir);
-  const jr = new JobRunnerHttpLink(opts.jrUrl, peerSecretOption(access));
-  const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
-  const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
-  let server: Listening;
-  try {
+  return startOrUnwind(async (opened) => {
+    const store = openStore(opts, logger);
+    opened(() => store.close());
+    const factory = await jobFactory(opts);
+    const specs = await requestSpecs(opts, factory, logger);
+    const jr = new JobRunnerHttpLink(opts.jrUrl, peerSecretOption(access));
+    const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
     const router = requestManagerRouter(rm, {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       onError: logUnexpected(logger),
       jobRunnerCalls: access.peerSecret === undefined ? 'unverified' : { peerSecret: access.peerSecret },
     });
-    server = await listenWarning(router, opts.addr ?? DEFAULT_RM_ADDR, access, logger, 'rm');
-  } catch (err) {
-    store.close();
-    throw err;
-  }
-  reaper.start();
-  void reaper.sweep(); // requests left RUNNING by an earlier run start their grace now
-  logger.info('request manager started', { url: server.url, jr: opts.jrUrl, specs: opts.specsDir, data: opts.dataDir });
-  return {
-    url: server.url,
-    requestManager: rm,
-    close: closer(logger, [
-      ['reaper', () => reaper.stop()],
-      ['listener', () => server.close()],
-      ['database', () => (rm.flush(), store.close())],
-      ['log', () => logger.info('request manager stopped')],
-    ]),
-  };
+    const server = await listenWarning(router, opts.addr ?? DEFAULT_RM_ADDR, access, logger, 'rm');
+    const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+    reaper.start();
+    // Requests left RUNNING by an earlier run start their grace now.
+    reaper.sweep().catch((err: unknown) => logger.error('request reaper sweep failed', { error: String(err) }));
+    logger.info('request manager started', {
+      url: server.url,
+      jr: opts.jrUrl,
+      specs: opts.specsDir,
+      data: opts.dataDir,
+    });
+    return {
+      url: server.url,
+      requestManager: rm,
+      close: closer(logger, [
+        ['reaper', () => reaper.stop()],
+        ['listener', () => server.close()],
+        ['database', () => (rm.close(), store.close())],
+        ['log', () => logger.info('request manager stopped')],
+      ]),
+    };
+  });
 }
 
 /** The JR alone, talking HTTP to the RM at `rmUrl`. */
-export async function startJobRunner(
-  opts: CommonOptions & { addr?: string; rmUrl: string },
+export function startJobRunner(
+  opts: CommonOptions & {
+    addr?: string;
+    rmUrl: string;
+    /** Folder of the spool of running tries (default ./spincycle-data), ':memory:' for none. */
+    dataDir?: string;
+  },
 ): Promise<RunningJobRunner> {
   const logger = opts.logger ?? createLogger('jr');
   const access = opts.access ?? {};
-  const factory = await jobFactory(opts);
-  const rm = new RequestManagerHttpLink(opts.rmUrl, peerSecretOption(access));
-  const jr = createJobRunner({ factory, rm, logger, ...latencyOption(opts) });
-  let server: Listening;
+  return startOrUnwind(async (opened) => {
+    const keeper = openKeeper(opts.dataDir ?? DEFAULT_DATA_DIR, opts, logger);
+    opened(() => keeper.close());
+    const factory = await jobFactory(opts, keeper);
+    const rm = new RequestManagerHttpLink(opts.rmUrl, peerSecretOption(access));
+    const recovery = await recoverTries(keeper, rm, logger);
+    opened(() => recovery.cancel());
+    const jr = createJobRunner({ factory, rm, logger, ...latencyOption(opts) });
+    opened(() => jr.close());
+    const router = jobRunnerRouter(jr, peerSecretOption(access));
+    const server = await listenWarning(router, opts.addr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
+    logger.info('job runner started', { url: server.url, rm: opts.rmUrl, jobs: keeper.containment });
+    return {
+      url: server.url,
+      close: closer(logger, [
+        ['listener', () => server.close()],
+        ['job runner', () => jr.close()],
+        ['job processes', () => (recovery.cancel(), keeper.close())],
+        ['log', () => logger.info('job runner stopped')],
+      ]),
+    };
+  });
+}
+
+/** RUNNING requests died with the last engine: end them now, or (database not writable) leave them to the reaper. */
+function endInterruptedRequests(rm: RequestManager, logger: Logger): void {
   try {
-    server = await listenWarning(
-      jobRunnerRouter(jr, peerSecretOption(access)),
-      opts.addr ?? DEFAULT_JR_ADDR,
-      access,
-      logger,
-      'jr',
-    );
+    const interrupted = rm.failInterruptedRequests();
+    if (interrupted > 0) logger.warn('ended requests interrupted by the last shutdown', { requests: interrupted });
   } catch (err) {
-    await jr.close();
-    throw err;
+    logger.error('cannot end the requests interrupted by the last shutdown now; the reaper will retry', {
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
-  logger.info('job runner started', { url: server.url, rm: opts.rmUrl });
-  return {
-    url: server.url,
-    close: closer(logger, [
-      ['listener', () => server.close()],
-      ['job runner', () => jr.close()],
-      ['log', () => logger.info('job runner stopped')],
-    ]),
-  };
 }
 
 const peerSecretOption = (access: EngineAccess) =>

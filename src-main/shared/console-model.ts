@@ -3,6 +3,7 @@
 // add where a record came from and how old it is.
 
 import { STATE_TIMEOUT, type JobChain, type JsonObject, type JsonValue, type State, type Time } from './proto';
+import type { StorageStatus } from './storage-status';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
 export interface Context {
@@ -219,6 +220,11 @@ export interface ContextStatus {
   error: string | null;
   /** What its server speaks, as last found out (kept while offline); null before it ever answered. */
   server: ServerInfo | null;
+  /**
+   * What the RM said about its database at the last sync (GET /api/v1/status/storage), e.g.
+   * that its disk is full; null when it does not say (offline, or an original RM).
+   */
+  storage: StorageStatus | null;
 }
 
 /** Whether a Request Manager URL answers like one (asked once, when a context is saved). */

@@ -124,6 +124,7 @@ describe('the embedded context through the contract', () => {
             lastOkMs: null,
             error: 'the embedded engine is not running',
             server: null,
+            storage: null,
           },
         ]);
       }

@@ -26,6 +26,7 @@ import {
   type JsonObject,
   type Request,
 } from '../../shared/proto';
+import type { StorageStatus } from '../../shared/storage-status';
 import { findQuery } from './v2-client';
 import { additiveArgs, callerArgValues, requestTypeFrom2017 } from './request-args';
 import type { JobStatuses, RmApi } from './rm-api';
@@ -143,6 +144,10 @@ export class Adapter2017 implements RmApi {
     // Ours says how many match in all (docs/protocol/extensions.md).
     const total = Number(headers['x-total-count']);
     return { requests: value, total: Number.isSafeInteger(total) && total >= 0 ? total : null };
+  }
+
+  storageStatus(): Promise<StorageStatus | null> {
+    return this.rm.storageStatus();
   }
 
   close(): void {

@@ -34,6 +34,7 @@ import {
   type V2JobStatus,
   type V2Request,
 } from '../../shared/proto-v2';
+import type { StorageStatus } from '../../shared/storage-status';
 import { callerArgValues, requestTypeFromV2 } from './request-args';
 import type { JobStatuses, RmApi } from './rm-api';
 import { unlessNotFound, type Transport } from './transport';
@@ -218,6 +219,11 @@ export class AdapterV2 implements RmApi {
     if (query.states?.length && !states?.length) return { requests: [], total: 0 };
     const found = await this.v2.findRequests({ ...query, states: states?.map(stateLabel) });
     return { requests: found.map(toRmRequest), total: null };
+  }
+
+  /** v2 does not say (its RM has no such route). */
+  storageStatus(): Promise<StorageStatus | null> {
+    return Promise.resolve(null);
   }
 
   close(): void {

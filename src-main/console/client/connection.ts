@@ -17,6 +17,7 @@ import type {
   ServerInfo,
 } from '../../shared/console-model';
 import type { JsonObject } from '../../shared/proto';
+import type { StorageStatus } from '../../shared/storage-status';
 import { adapterFor, detectServer } from './connect';
 import type { JobStatuses, RmApi } from './rm-api';
 import { RmClientError, Transport, checkRmUrl, isOffline, type Credentials, type TransportOptions } from './transport';
@@ -136,6 +137,10 @@ export class Connection implements Omit<RmApi, 'server'> {
 
   findRequests(query: FindQuery): Promise<FoundRequests> {
     return this.call((rm) => rm.findRequests(query));
+  }
+
+  storageStatus(): Promise<StorageStatus | null> {
+    return this.call((rm) => rm.storageStatus());
   }
 
   close(): void {

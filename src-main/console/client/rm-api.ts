@@ -14,6 +14,7 @@ import type {
   ServerInfo,
 } from '../../shared/console-model';
 import type { JsonObject } from '../../shared/proto';
+import type { StorageStatus } from '../../shared/storage-status';
 
 /** Every job of a request with its current state. */
 export interface JobStatuses {
@@ -49,6 +50,8 @@ export interface RmApi {
   running(): Promise<RmRunning>;
   /** The server's requests matching `query`, newest first; an 'unsupported' error where it cannot list them. */
   findRequests(query: FindQuery): Promise<FoundRequests>;
+  /** Whether the server can write its database (ours says); null where it does not say. */
+  storageStatus(): Promise<StorageStatus | null>;
   /** Closes kept-alive connections. */
   close(): void;
 }

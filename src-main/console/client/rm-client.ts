@@ -24,7 +24,8 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
-import { Transport, segment, type TransportOptions } from './transport';
+import { STORAGE_STATUS_PATH, decodeStorageStatus, type StorageStatus } from '../../shared/storage-status';
+import { Transport, segment, unlessNotFound, type TransportOptions } from './transport';
 
 export { RmClientError, checkRmUrl, redactUrl, type RmErrorKind } from './transport';
 
@@ -105,6 +106,11 @@ export class RmClient {
     return this.get('/api/v1/status/running', decodeRunningStatus);
   }
 
+  /** Whether the RM can write its database (ours only); null from an RM without the route (404). */
+  storageStatus(): Promise<StorageStatus | null> {
+    return unlessNotFound(this.get(STORAGE_STATUS_PATH, decodeStorageStatus));
+  }
+
   // ---- transport ----
 
   private get<T>(path: string, decode: (v: unknown) => T): Promise<T> {
@@ -130,6 +136,7 @@ const OBJECTS = new Map<unknown, string>([
   [decodeJobChain, 'a job chain'],
   [decodeJobLog, 'a job log'],
   [decodeRunningStatus, 'the running status'],
+  [decodeStorageStatus, 'the storage status'],
 ]);
 
 /** A path segment: '@' and ':' are legal there, and job ids (`name@n`) are sent as the original's clients send them. */

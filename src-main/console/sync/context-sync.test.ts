@@ -8,6 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { readExchange } from '../../../test/support/http-fixtures';
+import { replayOriginal } from '../../../test/support/original-world';
+import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { Cache } from '../cache/cache';
 import { Connection } from '../client/connection';
 import { freePort } from '../embedded-engine';
@@ -121,6 +124,32 @@ describe('context status', () => {
     } finally {
       sync.stop();
       await new Promise((resolve) => rm.close(resolve));
+    }
+  });
+
+  it('asks the original RM (no storage route) once, and shows nothing about its storage', async () => {
+    // The original answers an unknown route 404 `Not Found` (fixture 098).
+    const rm = await replayOriginal([readExchange('011-rm-status-running-idle.txt')]);
+    const sync = new ContextSync(
+      { name: 'prod', url: rm.url, envLabel: null, envColor: null, embedded: false },
+      new Connection({ baseUrl: rm.url, getRetries: 0 }),
+      new Cache(':memory:'),
+      quiet,
+    );
+    try {
+      await sync.syncNow();
+      await sync.syncNow();
+      expect(rm.received.map((r) => r.path)).toEqual([
+        // What it speaks, asked once: the 2017 original (GET /version 404, no find).
+        '/version',
+        '/api/v1/requests?limit=1',
+        STORAGE_STATUS_PATH,
+        '/api/v1/status/running',
+        '/api/v1/status/running',
+      ]);
+      expect(sync.contextStatus).toMatchObject({ online: true, storage: null });
+    } finally {
+      await rm.close();
     }
   });
 });

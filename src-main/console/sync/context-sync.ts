@@ -4,7 +4,8 @@
 // finished) and everything else (default every 5 s: the running list, plus a final look at
 // cached requests that have left it). Only what changed is announced. When the RM stops
 // answering the context goes offline (reads come from the cache, with its age) and the loops
-// back off; they resume by themselves.
+// back off; they resume by themselves. With the running list the RM is asked whether it can
+// write its database (ours says so; a full disk shows in the status line).
 //
 // Runtimes: a 2017 request's job statuses carry runtime 0 (protocol); only the running list
 // has them, and a v2 server tells when a running job's try started. Each read records when each
@@ -87,6 +88,8 @@ export class ContextSync {
   /** Bumped on every stop: a pass still in flight from before must not schedule another. */
   private generation = 0;
   /** The lastOkMs last written to the cache. */
+  /** False once the RM answered 404 for its storage status (an original RM does not have it). */
+  private storageReported = true;
   private persistedOkMs: number | null;
   /** When the running list was last read (for job starts), ms since epoch. */
   private startsReadMs = 0;
@@ -111,6 +114,7 @@ export class ContextSync {
       lastOkMs: this.persistedOkMs,
       error: null,
       server: client.server,
+      storage: null,
     };
   }
 
@@ -201,7 +205,14 @@ export class ContextSync {
     this.failures = 0;
     const was = this.status;
     const server = this.client.server;
-    this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null, server };
+    this.status = {
+      context: this.context.name,
+      online: true,
+      lastOkMs: Date.now(),
+      error: null,
+      server,
+      storage: was.storage,
+    };
     if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
       this.persistContact();
     }
@@ -211,7 +222,14 @@ export class ContextSync {
   private setOffline(error: string): void {
     this.failures++;
     const was = this.status;
-    this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error, server: was.server };
+    this.status = {
+      context: this.context.name,
+      online: false,
+      lastOkMs: was.lastOkMs,
+      error,
+      server: was.server,
+      storage: null,
+    };
     this.persistContact();
     if (was.online || was.error !== error) this.announce();
   }
@@ -233,8 +251,20 @@ export class ContextSync {
 
   // ---- the running list and unfinished requests ----
 
+  /** What the RM says about its database; announced when it changes (e.g. its disk fills up). */
+  private async syncStorage(): Promise<void> {
+    if (!this.storageReported) return;
+    const storage = await this.client.storageStatus();
+    if (storage === null) this.storageReported = false; // an RM without the route (the original)
+    const was = this.status.storage;
+    if (was?.ok === storage?.ok && was?.full === storage?.full && was?.error === storage?.error) return;
+    this.status = { ...this.status, storage };
+    this.announce();
+  }
+
   private syncOthers(): Promise<void> {
     return this.guarded(async () => {
+      await this.syncStorage();
       const running = await this.readRunning();
       const changed: RequestRecord[] = [];
       const seen = new Set<string>();

@@ -6,6 +6,7 @@ import type { JobType } from './job';
 import { noopJobType } from './noop';
 import { shellJobType } from './shell';
 import { sleepJobType } from './sleep';
+import type { TryKeeper } from './try-keeper';
 
 export interface BuiltinJobOptions {
   /** Output kept per stream of a shell job (default 10 MiB); the rest is dropped with a marker. */
@@ -14,6 +15,8 @@ export interface BuiltinJobOptions {
   killGraceMs?: number;
   /** After a shell exits, how long its stdout/stderr may stay open (background children; default 1000 ms). */
   stdioDrainMs?: number;
+  /** Contains and spools shell tries (the engine's TryKeeper); none: process group, memory only. */
+  keeper?: TryKeeper;
 }
 
 export const DEFAULT_KILL_GRACE_MS = 5000;
@@ -26,6 +29,7 @@ export function builtinJobTypes(options: BuiltinJobOptions = {}): JobType[] {
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       stdioDrainMs: options.stdioDrainMs ?? DEFAULT_STDIO_DRAIN_MS,
+      ...(options.keeper ? { keeper: options.keeper } : {}),
     }),
     sleepJobType(),
   ];

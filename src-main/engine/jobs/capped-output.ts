@@ -1,5 +1,6 @@
 // Collects a stream's bytes up to a limit, keeping the head, and says how much it dropped:
-// a command that prints gigabytes must not take the Job Runner's memory with it.
+// a command that prints gigabytes must not take the Job Runner's memory with it. What is kept
+// may also go to a sink as it arrives (the try's spool file, try-spool.ts), under the same cap.
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 10 * 1024 * 1024;
 
@@ -8,25 +9,34 @@ export function truncationMarker(droppedBytes: number): string {
   return `\n[spincycle: output truncated, ${droppedBytes} more bytes not kept]\n`;
 }
 
+/** Where kept bytes go as they arrive, and the running count of dropped ones. */
+export interface OutputSink {
+  kept(chunk: Buffer): void;
+  dropped(totalBytes: number): void;
+}
+
 export class CappedOutput {
   private readonly chunks: Buffer[] = [];
   private kept = 0;
   private dropped = 0;
 
-  constructor(private readonly limit: number = DEFAULT_MAX_OUTPUT_BYTES) {}
+  constructor(
+    private readonly limit: number = DEFAULT_MAX_OUTPUT_BYTES,
+    private readonly sink: OutputSink | null = null,
+  ) {}
 
   write(chunk: Buffer): void {
     const room = this.limit - this.kept;
-    if (chunk.length <= room) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
-      return;
+    const keep = chunk.length <= room ? chunk : room > 0 ? chunk.subarray(0, room) : null;
+    if (keep) {
+      this.chunks.push(keep);
+      this.kept += keep.length;
+      this.sink?.kept(keep);
     }
-    if (room > 0) {
-      this.chunks.push(chunk.subarray(0, room));
-      this.kept += room;
+    if (keep !== chunk) {
+      this.dropped += chunk.length - (keep?.length ?? 0);
+      this.sink?.dropped(this.dropped);
     }
-    this.dropped += chunk.length - Math.max(room, 0);
   }
 
   get droppedBytes(): number {
@@ -35,11 +45,15 @@ export class CappedOutput {
 
   /** The kept text (UTF-8), plus the truncation marker when bytes were dropped. */
   text(): string {
-    const all = Buffer.concat(this.chunks, this.kept);
-    if (this.dropped === 0) return all.toString('utf8');
-    const end = utf8BoundaryAtOrBefore(all, all.length);
-    return all.subarray(0, end).toString('utf8') + truncationMarker(this.dropped + (all.length - end));
+    return cappedText(Buffer.concat(this.chunks, this.kept), this.dropped);
   }
+}
+
+/** Kept bytes as text; when `dropped` > 0, cut at a character boundary and marked. */
+export function cappedText(kept: Buffer, dropped: number): string {
+  if (dropped === 0) return kept.toString('utf8');
+  const end = utf8BoundaryAtOrBefore(kept, kept.length);
+  return kept.subarray(0, end).toString('utf8') + truncationMarker(dropped + (kept.length - end));
 }
 
 /** The largest index <= `end` that does not split a UTF-8 sequence. */

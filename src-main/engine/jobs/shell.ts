@@ -2,7 +2,8 @@
 // Every other arg is exported as ARG_<name> (strings as they are, anything else as JSON), plus
 // SPINCYCLE_REQUEST_ID, SPINCYCLE_JOB_ID and SPINCYCLE_TRY. The real exit code is kept
 // (the original's example job always reported 1); a signal becomes 128+n and `killed by SIGx`.
-// Stop (or the run's abort signal) terminates the whole process group.
+// Stop (or the run's abort signal) terminates the whole process group (and the try's cgroup);
+// what the command leaves running when it exits is terminated too (process-group.ts).
 //
 // Serialized bytes: {"cmd": string, "env": {name: string}} (what the original's peer job sent).
 
@@ -10,6 +11,7 @@ import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, type JsonObject } from '../.
 import type { Job, JobReturn, JobType, RunContext } from './job';
 import { argText, formatSeconds, jsonBytes, parseJsonBytes, requireStringArg } from './job-args';
 import { startProcessGroup, type RunningProcessGroup } from './process-group';
+import type { TryKeeper } from './try-keeper';
 
 export interface ShellJobOptions {
   /** Per stream (stdout, stderr). */
@@ -18,6 +20,8 @@ export interface ShellJobOptions {
   killGraceMs: number;
   /** How long to wait for stdout/stderr to close after the shell exits. */
   stdioDrainMs: number;
+  /** Contains and spools each try (cgroup, spool folder); none: process group, memory only. */
+  keeper?: TryKeeper;
 }
 
 interface ShellSpec {
@@ -87,6 +91,7 @@ class ShellJob implements Job {
       maxOutputBytes: this.options.maxOutputBytes,
       killGraceMs: this.options.killGraceMs,
       stdioDrainMs: this.options.stdioDrainMs,
+      ...(this.options.keeper ? { container: this.options.keeper.begin(ctx) } : {}),
     });
     this.current = { group, startedMs: performance.now() };
     const r = await group.result;

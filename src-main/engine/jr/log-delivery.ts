@@ -48,12 +48,12 @@ interface Sent {
 }
 
 /** The RM already stored this log (an earlier attempt got through, its answer did not). */
-function isAlreadyStored(err: unknown): boolean {
+export function isAlreadyStored(err: unknown): boolean {
   return err instanceof LinkError && err.status === 409 && err.message.includes('job log already exists');
 }
 
 /** Errors that retrying cannot fix: the RM understood and refused. */
-function isPermanent(err: unknown): boolean {
+export function isPermanent(err: unknown): boolean {
   if (!(err instanceof LinkError) || err.status === undefined) return false;
   return err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }

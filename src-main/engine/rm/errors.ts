@@ -5,6 +5,7 @@
 
 import { HttpError } from '../http/server';
 import { LinkError } from '../links';
+import { StorageError } from '../store/storage-error';
 import { stateName, type State } from '../../shared/proto';
 
 export const requestNotFound = () => new HttpError(404, 'request not found');
@@ -28,6 +29,10 @@ export const duplicateJobLog = (requestId: string, jobId: string, tryN: number) 
 
 export const jobNotInChain = (requestId: string, jobId: string) =>
   new HttpError(400, `job ${JSON.stringify(jobId)} is not in the job chain of request ${requestId}`);
+
+/** Finish must wait: logs of the request are held, not stored yet (507/503, as the failure). */
+export const logsNotStored = (requestId: string, cause: StorageError) =>
+  new StorageError(`job logs of request ${requestId} are not stored yet: ${cause.reason}`, cause.file, cause.full);
 
 /** The job runner failed a call the RM needed: 502 with what it said (or why it was unreachable). */
 export const jobRunnerFailed = (what: string, err: unknown) => new HttpError(502, `${what}: ${linkErrorText(err)}`);

@@ -5,7 +5,8 @@
 // the JR is still delivering (finish comes after the logs) and the clock does not start. A JR
 // that cannot be reached is no answer: nothing is ended while it is down, its requests are
 // checked again when it is back. So a JR restart or crash never leaves a request RUNNING for
-// ever.
+// ever. A request that cannot be ended now (the database cannot be written: disk full) is
+// tried again on the next sweep; nothing a sweep meets stops the timer or the process.
 
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
@@ -42,7 +43,9 @@ export class RequestReaper {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.sweep(), this.intervalMs);
+    this.timer ??= setInterval(() => {
+      this.sweep().catch((err: unknown) => this.log.error('request reaper sweep failed', { error: errorText(err) }));
+    }, this.intervalMs);
     this.timer.unref();
   }
 
@@ -62,6 +65,8 @@ export class RequestReaper {
     const running = this.rm.runningRequestIds();
     const stillRunning = new Set(running);
     for (const id of this.missingSince.keys()) if (!stillRunning.has(id)) this.missingSince.delete(id);
+    const unended: string[] = [];
+    let lastError = '';
     for (const id of running) {
       let known: boolean;
       try {
@@ -80,9 +85,24 @@ export class RequestReaper {
       const since = this.missingSince.get(id) ?? this.now();
       this.missingSince.set(id, since);
       if (this.now() - since >= this.graceMs) {
-        this.missingSince.delete(id);
-        if (this.rm.endLostRequest(id)) this.log.warn('job runner lost a request', { request: id });
+        try {
+          if (this.rm.endLostRequest(id)) this.log.warn('job runner lost a request', { request: id });
+          this.missingSince.delete(id);
+        } catch (err) {
+          // Still RUNNING and still unknown to the JR: the next sweep tries again.
+          unended.push(id);
+          lastError = errorText(err);
+        }
       }
+    }
+    if (unended.length > 0) {
+      this.log.error('cannot end requests the job runner lost; will retry', {
+        requests: unended.length,
+        first: unended[0],
+        error: lastError,
+      });
     }
   }
 }
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -4,9 +4,10 @@
 // statuses and texts the routes answer.
 //
 // Decisions (docs/compatibility.md):
-// - create = build + store + start; the answer is the request as it is after the JR took the
-//   chain (RUNNING, startedAt set; or already finished for a fast chain). If the JR does not
-//   take it, the request ends FAIL with a synthetic job log and create answers 502.
+// - create = build + store (RUNNING, in one write) + hand the chain to the JR; the answer is the
+//   request as it is after the JR took the chain (RUNNING, startedAt set; or already finished
+//   for a fast chain). If the JR does not take it, the request ends FAIL with a synthetic job
+//   log and create answers 502.
 // - User: the body's User when non-empty, else "admin" (the original forced "admin").
 // - stop: COMPLETE -> 200 no-op and other non-RUNNING -> 400, as the original. RUNNING: the
 //   JR is asked to stop; it ends the chain and finishes the request STOPPED. If the JR does
@@ -37,6 +38,7 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
+import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
 import { JobLogWriter } from '../store/job-log-writer';
@@ -57,6 +59,7 @@ import {
   linkErrorText,
   notFinalState,
   notFinishedByJobRunner,
+  logsNotStored,
   notInState,
   requestNotFound,
 } from './errors';
@@ -88,6 +91,7 @@ export const REASONS = {
   stopJrUnknown: 'stopped by the request manager: the job runner does not know the chain',
   stopJrUnreachable: 'stopped by the request manager: the job runner is unreachable',
   stoppedAndDropped: 'stopped: the job runner dropped the chain without finishing it',
+  logsMissing: 'the job runner finished the request COMPLETE, but job logs never arrived',
 } as const;
 
 const newRequestId = () => randomUUID().replace(/-/g, '');
@@ -134,20 +138,22 @@ export class RequestManager {
     const chain = await this.builder.buildChain(params.Type, params.Args ?? {}, id);
     chain.requestId = id;
     const user = params.User !== '' ? params.User : this.defaultUser;
+    const now = this.now();
+    // Stored RUNNING in one write: a create that cannot be stored (disk full) leaves nothing.
     const row: StoredRequest = {
       id,
       type: params.Type,
-      state: STATE_PENDING,
+      state: STATE_RUNNING,
       user,
-      createdAt: this.now(),
-      startedAt: null,
+      createdAt: now,
+      startedAt: now,
       finishedAt: null,
       totalJobs: Object.keys(chain.jobs).length,
       finishedJobs: 0,
     };
     this.store.insertRequest(row, encodeCreateRequestParams({ ...params, User: user }), encodeJobChain(chain));
     this.log.info('request created', { request: id, type: params.Type, user, jobs: row.totalJobs });
-    await this.start(id, chain);
+    await this.handOver(id, chain);
     return this.getRequest(id);
   }
 
@@ -155,11 +161,12 @@ export class RequestManager {
   async startRequest(id: string): Promise<void> {
     const chainJson = this.store.chainJson(id);
     if (chainJson === undefined) throw requestNotFound();
-    await this.start(id, decodeJobChain(parseWire(chainJson)));
+    if (!this.store.markStarted(id, this.now())) throw this.stateError(id, STATE_PENDING);
+    await this.handOver(id, decodeJobChain(parseWire(chainJson)));
   }
 
-  private async start(id: string, chain: JobChain): Promise<void> {
-    if (!this.store.markStarted(id, this.now())) throw this.stateError(id, STATE_PENDING);
+  /** Gives a RUNNING request's chain to the JR; one it does not take ends FAIL (502). */
+  private async handOver(id: string, chain: JobChain): Promise<void> {
     this.starting.add(id);
     try {
       await this.jr.createJobChain(chain);
@@ -236,9 +243,21 @@ export class RequestManager {
   // ---- R4 finish, R8 job log (the JR's calls) ---------------------------------------------------
 
   /** R4 from the JR running the request (in-process, or holding the peer secret): it ended the chain with `state`. */
+  /**
+   * R4: the JR ended the chain with `state`. Its logs are stored first: while some wait for
+   * space (disk full) the finish is refused with 507 and the JR sends it again. A request
+   * finished COMPLETE with logs missing ends FAIL, with a job log naming them.
+   */
   finishRequest(id: string, state: State): void {
     this.checkFinish(id, state);
     this.writer.flush(); // logs sent before the finish are stored before the state changes
+    const held = this.writer.holdError;
+    if (held && this.writer.holds(id)) throw logsNotStored(id, held);
+    const missing = state === STATE_COMPLETE ? this.missingLogs(id) : null;
+    if (missing) {
+      if (!this.endRequest(id, STATE_FAIL, missing)) throw this.stateError(id, STATE_RUNNING);
+      return;
+    }
     if (!this.store.markFinished(id, state, this.now())) throw this.stateError(id, STATE_RUNNING);
     this.forget(id);
     this.log.info('request finished', { request: id, state: stateName(state) });
@@ -285,11 +304,13 @@ export class RequestManager {
    * one transaction per event-loop turn. Everything that reads logs or changes the request
    * (status, log reads, finish) writes the queue first, so nobody sees a log missing; a crash
    * loses at most the last turn's logs, of a chain that died with the process anyway. A
-   * duplicate (which our JR never sends) is logged and dropped, as the JR drops a 409.
+   * duplicate (which our JR never sends) is logged and dropped, as the JR drops a 409. Logs
+   * that cannot be written are held and retried (JobLogWriter); while some are held, this
+   * throws the StorageError (507) and the JR keeps the log and sends it again.
    */
   queueJobLog(id: string, log: JobLog): void {
     const stored = this.checkedJobLog(id, log);
-    this.writer.write(stored).then(
+    this.writer.queue(stored).then(
       (result) => {
         if (result === 'duplicate') this.log.warn(duplicateJobLog(id, log.jobId, log.try).message);
       },
@@ -422,9 +443,38 @@ export class RequestManager {
     return ended;
   }
 
-  /** Writes queued job logs now (before shutting down). */
+  /** Writes queued job logs now (before shutting down); reports those that cannot be stored. */
   flush(): void {
     this.writer.flush();
+  }
+
+  /** Before closing the database: writes what is queued, gives up what cannot be stored. */
+  close(): void {
+    this.writer.flush();
+    const held = this.writer.holdError;
+    const dropped = this.writer.close();
+    if (dropped > 0) {
+      this.log.error('job logs could not be stored before shutting down; their requests end FAIL at the next start', {
+        logs: dropped,
+        error: held?.message,
+      });
+    }
+  }
+
+  /**
+   * Whether the database takes writes. While it does not, a one-page write is tried at most
+   * once a second (from here: the console asks every few seconds), so freeing space shows.
+   */
+  storageStatus(): StorageStatus {
+    this.writer.flush();
+    let failure = this.store.failure;
+    if (failure && this.writer.heldCount === 0 && this.now() - failure.lastTryMs >= 1000) {
+      this.store.probe();
+      failure = this.store.failure;
+    }
+    if (!failure) return STORAGE_OK;
+    const since = new Date(failure.sinceMs).toISOString();
+    return { ok: false, full: failure.full, error: failure.message, since, heldJobLogs: this.writer.heldCount };
   }
 
   /** Milliseconds since the request's last job log arrived (Infinity if none since start-up). */
@@ -445,6 +495,31 @@ export class RequestManager {
       this.now() < deadline &&
       this.store.getRequest(id)?.state === STATE_RUNNING
     );
+  }
+
+  /**
+   * Why a request the JR finished COMPLETE cannot be COMPLETE: a job whose latest logged try
+   * did not complete, or a try missing below it. Null when every log is there.
+   */
+  private missingLogs(id: string): string | null {
+    const facts = this.chains.get(id);
+    if (!facts) return null;
+    const latest = this.store.latestJobStates(id);
+    const tries = new Map<string, Set<number>>();
+    for (const t of this.store.loggedTries(id)) {
+      const set = tries.get(t.jobId) ?? new Set<number>();
+      set.add(t.try);
+      tries.set(t.jobId, set);
+    }
+    const missing = facts.sortedJobIds.filter((jobId) => {
+      if (latest.get(jobId) !== STATE_COMPLETE) return true;
+      const logged = tries.get(jobId) as Set<number>;
+      for (let n = 1; n < Math.max(...logged); n++) if (!logged.has(n)) return true;
+      return false;
+    });
+    if (missing.length === 0) return null;
+    const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? `, … (${missing.length - 5} more)` : '');
+    return `${REASONS.logsMissing}: ${missing.length} of ${facts.sortedJobIds.length} jobs (${shown})`;
   }
 
   private forget(id: string): void {

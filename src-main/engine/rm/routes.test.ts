@@ -240,6 +240,20 @@ describe('R4 finish, R5 stop', () => {
     expect(rig.rm.getRequest(r.id).state).toBe(STATE_RUNNING);
   });
 
+  it('a COMPLETE finish with job logs missing ends the request FAIL, saying why', async () => {
+    const r = await create();
+    await settled(r.id);
+    // The JR's own (in-process) finish while its jobs' logs have not all arrived.
+    rig.rm.finishRequest(r.id, STATE_COMPLETE);
+    expect(rig.rm.getRequest(r.id)).toMatchObject({ state: STATE_FAIL, finishedAt: expect.any(String) });
+    expect(rig.rm.jobLogs(r.id).find((l) => l.try === 0)?.error).toMatch(
+      /^the job runner finished the request COMPLETE, but job logs never arrived: [12] of 3 jobs/,
+    );
+    expect(shape(await call('PUT', `/api/v1/requests/${r.id}/finish`, '{"State":3}'))).toEqual(
+      text(400, 'request not in RUNNING state (state = FAIL)'),
+    );
+  });
+
   it('stop of a COMPLETE request is a no-op; finish of it is refused', async () => {
     const r = await create('{"type":"hello"}');
     expect((await rig.client.waitDone(r.id)).state).toBe(STATE_COMPLETE);

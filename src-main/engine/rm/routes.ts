@@ -14,6 +14,7 @@ import {
   encodeRequestStatus,
   encodeRunningStatus,
 } from '../../shared/proto';
+import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { peerOnly } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
@@ -108,5 +109,6 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
       jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
     )
     .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
-    .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())));
+    .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
+    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())));
 }

@@ -1,51 +1,161 @@
 // Groups job logs that arrive close together (one event-loop turn) into one transaction: one
 // commit per group instead of one per log is what lets the RM keep up with a JR finishing
-// thousands of noop jobs a second. Each caller still gets its own result.
+// thousands of noop jobs a second. Each caller still gets its own result. Two ways in:
+// - write(log): resolves once its group is committed; rejects when it could not be written
+//   (the HTTP R8 path: the JR still has the log and sends it again).
+// - queue(log): the caller hands the log over (the in-process JR does not wait for the commit).
+//   A group that cannot be written because the disk is full or failing is held here and
+//   retried, with a pause doubling up to retryMaxMs, until it is stored. While a group is
+//   held, both ways refuse new logs at once with the StorageError: the JR keeps those and
+//   retries them itself, and the logs held here stay one group (at most maxBatch logs, or
+//   maxBatchBytes plus the one log that crossed it).
 
 import type { JobLog } from '../../shared/proto';
 import type { EngineStore, JobLogInsert } from './store';
+import { StorageError } from './storage-error';
 
 interface Pending {
   log: JobLog;
+  /** queue(): held and retried on a storage failure; write(): rejected. */
+  handedOver: boolean;
   resolve: (result: JobLogInsert) => void;
   reject: (err: unknown) => void;
 }
 
+export interface JobLogWriterOptions {
+  /** Largest group written in one transaction (logs). */
+  maxBatch?: number;
+  /** A group is written as soon as its logs' text reaches this many bytes. */
+  maxBatchBytes?: number;
+  /** First pause before retrying a held group; it doubles up to retryMaxMs. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Roughly what a log weighs in memory (its texts, UTF-16 code units count as bytes). */
+const logBytes = (log: JobLog): number => 256 + log.stdout.length + log.stderr.length + log.error.length;
+
 export class JobLogWriter {
-  private queue: Pending[] = [];
+  private queued: Pending[] = [];
+  private queuedBytes = 0;
   private scheduled = false;
+  /** The group that could not be written, retried until it is. */
+  private held: Pending[] = [];
+  private heldError: StorageError | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay: number;
+  private readonly maxBatch: number;
+  private readonly maxBatchBytes: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
 
   constructor(
     private readonly store: EngineStore,
-    /** Largest group written in one transaction. */
-    private readonly maxBatch = 5000,
-  ) {}
-
-  /** Queues `log`; resolves once its group is committed. */
-  write(log: JobLog): Promise<JobLogInsert> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ log, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
+    options: JobLogWriterOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 5000;
+    this.maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
+    this.retryBaseMs = options.retryBaseMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 5000;
+    this.retryDelay = this.retryBaseMs;
   }
 
-  /** Writes everything queued now (synchronously). Call before reading or changing what logs affect. */
+  /** Queues `log`; resolves once its group is committed, rejects if it could not be. */
+  write(log: JobLog): Promise<JobLogInsert> {
+    return new Promise((resolve, reject) => this.add({ log, handedOver: false, resolve, reject }));
+  }
+
+  /**
+   * Takes `log` over: it is stored, now or after retries. Throws the StorageError at once while
+   * an earlier group is held (the caller keeps the log). Resolves once it is stored.
+   */
+  queue(log: JobLog): Promise<JobLogInsert> {
+    if (this.heldError) throw this.heldError;
+    return new Promise((resolve, reject) => this.add({ log, handedOver: true, resolve, reject }));
+  }
+
+  /** Logs held after a failed write, waiting for space. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Whether logs of this request are held (not stored yet). */
+  holds(requestId: string): boolean {
+    return this.held.some((p) => p.log.requestId === requestId);
+  }
+
+  /** The failure the held logs wait on (null when none is held). */
+  get holdError(): StorageError | null {
+    return this.heldError;
+  }
+
+  /**
+   * Writes what is held, then everything queued, now (synchronously). Call before reading or
+   * changing what logs affect. Does not throw: a failure is held or reported to the writers.
+   */
   flush(): void {
     this.scheduled = false;
-    const batch = this.queue;
+    if (this.held.length > 0) {
+      if (!this.writeGroup(this.held)) return;
+      this.held = [];
+      this.heldError = null;
+      this.retryDelay = this.retryBaseMs;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    const batch = this.queued;
     if (batch.length === 0) return;
-    this.queue = [];
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.writeGroup(batch);
+  }
+
+  /** Stops retrying; returns how many held logs are given up (the caller reports them). */
+  close(): number {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const dropped = this.held;
+    this.held = [];
+    for (const p of dropped) p.reject(this.heldError);
+    this.heldError = null;
+    return dropped.length;
+  }
+
+  private add(p: Pending): void {
+    if (this.heldError) return p.reject(this.heldError);
+    this.queued.push(p);
+    this.queuedBytes += logBytes(p.log);
+    if (this.queued.length >= this.maxBatch || this.queuedBytes >= this.maxBatchBytes) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes `batch` in one transaction; false when it failed (the handed-over logs are then held). */
+  private writeGroup(batch: Pending[]): boolean {
     let results: JobLogInsert[];
     try {
       results = this.store.insertJobLogs(batch.map((p) => p.log));
     } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
+      const keep = err instanceof StorageError ? batch.filter((p) => p.handedOver) : [];
+      for (const p of batch) if (!keep.includes(p)) p.reject(err);
+      if (keep.length > 0) this.hold(keep, err as StorageError);
+      return false;
     }
     batch.forEach((p, i) => p.resolve(results[i] as JobLogInsert));
+    return true;
+  }
+
+  private hold(group: Pending[], err: StorageError): void {
+    if (group !== this.held) this.held = group;
+    this.heldError = err;
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
+      this.flush();
+    }, this.retryDelay);
+    this.retryTimer.unref();
   }
 }

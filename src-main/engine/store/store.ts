@@ -3,10 +3,13 @@
 // crash of the OS may lose the last commits, never corrupt the file), or ':memory:' for tests.
 // Statements are prepared once. All methods are synchronous; callers group writes that arrive
 // together (job-log-writer.ts) so one transaction carries many logs.
+// A write that fails because the disk is full or unwritable throws a StorageError (507/503)
+// and is remembered (`failure`) until a write succeeds again; nothing half-written stays.
 
 import Database from 'better-sqlite3';
 import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../shared/proto';
 import { migrate } from './schema';
+import { DamagedDatabaseError, StorageError, isDamage, isStorageFailure } from './storage-error';
 
 /** A request row. Times are Unix milliseconds. */
 export interface StoredRequest {
@@ -40,6 +43,17 @@ export interface FindFilter {
 
 /** A request row with the CreateRequestParams JSON it was made from. */
 export type StoredRequestWithParams = StoredRequest & { params: string };
+
+/** The last write failed, and no write has succeeded since. */
+export interface StorageFailure {
+  /** The disk or database is full. */
+  full: boolean;
+  /** The StorageError's text (names the file). */
+  message: string;
+  /** When writes started failing, and when one was last tried (Unix ms). */
+  sinceMs: number;
+  lastTryMs: number;
+}
 
 /** What inserting one job log did. */
 export type JobLogInsert = 'stored' | 'duplicate';
@@ -78,14 +92,17 @@ export class EngineStore {
   private readonly stmt;
   /** Find statements by their SQL (one per combination of filters). */
   private readonly findStatements = new Map<string, Database.Statement<[Record<string, unknown>], unknown>>();
+  private failed: StorageFailure | null = null;
+  /** Nesting depth of write() (a transaction's statements run inside it). */
+  private writing = 0;
 
-  /** Opens (creating if needed) the database file at `file`, or an in-memory one for ':memory:'. */
-  constructor(file: string) {
-    this.db = new Database(file);
-    if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+  /**
+   * Opens (creating if needed) the database file at `file`, or an in-memory one for ':memory:'.
+   * A file whose integrity check fails, or that is not a database, throws DamagedDatabaseError;
+   * every other failure names the file too (see open-store.ts for what start-up does then).
+   */
+  constructor(readonly file: string) {
+    this.db = openDatabase(file);
     const db = this.db;
     this.stmt = {
       insertRequest: db.prepare(
@@ -128,7 +145,45 @@ export class EngineStore {
 
   /** Runs `fn` in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.write(() => this.db.transaction(fn)());
+  }
+
+  /** Set while writes fail (disk full, I/O error); null once one succeeds. */
+  get failure(): StorageFailure | null {
+    return this.failed;
+  }
+
+  /** Tries a one-page write (the header's user_version, rewritten as it is): can we write again? */
+  probe(): boolean {
+    try {
+      this.write(() => this.db.pragma(`user_version = ${this.db.pragma('user_version', { simple: true }) as number}`));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Runs a write: a storage failure becomes a StorageError and is remembered; a success clears it. */
+  private write<T>(fn: () => T): T {
+    this.writing++;
+    try {
+      const result = fn();
+      if (this.writing === 1) this.failed = null;
+      return result;
+    } catch (err) {
+      if (!(err instanceof StorageError) && !isStorageFailure(err)) throw err;
+      const failure = StorageError.from(err, this.file);
+      const now = Date.now();
+      this.failed = {
+        full: failure.full,
+        message: failure.message,
+        sinceMs: this.failed?.sinceMs ?? now,
+        lastTryMs: now,
+      };
+      throw failure;
+    } finally {
+      this.writing--;
+    }
   }
 
   // ---- requests --------------------------------------------------------------------------------
@@ -188,12 +243,12 @@ export class EngineStore {
 
   /** PENDING -> RUNNING with startedAt; false when the request is not PENDING (or absent). */
   markStarted(id: string, atMs: number): boolean {
-    return this.stmt.markStarted.run(STATE_RUNNING, atMs, id, STATE_PENDING).changes === 1;
+    return this.write(() => this.stmt.markStarted.run(STATE_RUNNING, atMs, id, STATE_PENDING).changes === 1);
   }
 
   /** RUNNING -> `state` with finishedAt; false when the request is not RUNNING (or absent). */
   markFinished(id: string, state: State, atMs: number): boolean {
-    return this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes === 1;
+    return this.write(() => this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes === 1);
   }
 
   /** The stored JobChain JSON, exactly as it was built. */
@@ -296,6 +351,34 @@ function findClause(filter: FindFilter): { where: string; params: Record<string,
     params,
     join: filter.args.length > 0 ? 'JOIN raw_requests p ON p.request_id = r.id' : '',
   };
+}
+
+/** Opens, sets the pragmas, checks integrity (PRAGMA quick_check) and migrates. */
+function openDatabase(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    if (file !== ':memory:') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    if (file !== ':memory:') {
+      const problems = db.pragma('quick_check', { simple: false }) as Array<{ quick_check: string }>;
+      const first = problems[0]?.quick_check ?? 'ok';
+      if (first !== 'ok') {
+        const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';
+        throw new DamagedDatabaseError(file, `integrity check failed: ${first}${more}`);
+      }
+    }
+    migrate(db);
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof DamagedDatabaseError) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    if (isDamage(err)) throw new DamagedDatabaseError(file, reason);
+    if (isStorageFailure(err)) throw StorageError.from(err, file);
+    throw new Error(`cannot open the engine database ${file}: ${reason}`, { cause: err });
+  }
 }
 
 function toStoredRequest(r: RequestRowDb): StoredRequest {

@@ -58,6 +58,22 @@ export const items = (n: number) => Array.from({ length: n }, (_, i) => `i${i}`)
 
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../bin/spincycle.js');
 
+/** The arguments of `spincycle server` on `specsDir` and `dataDir`, listening on free loopback ports. */
+export function serverArgs(specsDir: string, dataDir: string, ...extra: string[]): string[] {
+  return [
+    'server',
+    '--specs',
+    specsDir,
+    '--data',
+    dataDir,
+    '--rm-addr',
+    '127.0.0.1:0',
+    '--jr-addr',
+    '127.0.0.1:0',
+    ...extra,
+  ];
+}
+
 /** `spincycle <args>` as a child process; `started` resolves with the first match of `ready` on stderr. */
 export function spawnCli(args: string[], ready: RegExp): { child: ChildProcess; started: Promise<RegExpExecArray> } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
