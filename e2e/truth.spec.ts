@@ -273,7 +273,7 @@ test('long args fold: Watch and Stop stay on screen at 1024 px', async ({
   await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
 });
 
-test('a request created elsewhere: its jobs show their args from the chain; the command says its args are unknown', async ({
+test('a request created elsewhere: its args as the server tells them (ours does), in the header, the command and its jobs', async ({
   shell,
   requestPage,
   page,
@@ -296,10 +296,9 @@ test('a request created elsewhere: its jobs show their args from the chain; the 
       await expect.poll(state).toBe(4); // FAIL
       await shell.goto(`#/r/${name}/${id}`);
       await requestPage.expectState('FAIL');
-      await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
-      await expect(page.getByTestId('request-cli')).toHaveText(
-        `spincycle --context ${name} start fail  # args not known: the request was created elsewhere`,
-      );
+      // Our RM says what a request was created with (docs/protocol/extensions.md §2).
+      await expect(page.getByTestId('request-args')).toHaveText('exitCode=7');
+      await expect(page.getByTestId('request-cli')).toHaveText(`spincycle --context ${name} start fail exitCode=7`);
       // It opened on its failure; the failing job's args come from the chain.
       await expect(page.getByTestId('logs-tab')).toBeVisible();
       await expect(page.getByTestId('failed-job-exit')).toHaveText('exit 7');
