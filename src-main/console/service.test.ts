@@ -69,7 +69,9 @@ describe('console core with the real engine', () => {
       return r?.state === STATE_COMPLETE && r;
     });
     expect(done.finishedJobs).toBe(done.totalJobs);
-    // Our engine lists its requests: the list comes from it, with what this console knows of each.
+    // Our engine lists its requests: the list comes from it (once it has answered a sync pass),
+    // with what this console knows of each.
+    await until('a pass answered', () => s.contextStatuses()[0]?.lastOkMs);
     const listed = await s.listRequests({ context: 'local' }, 0, 50);
     expect(listed).toMatchObject({ source: 'server', note: null, total: 1 });
     expect(listed.items[0]).toMatchObject({
