@@ -39,12 +39,12 @@ async function world(port?: number): Promise<ReplayServer> {
   return peer;
 }
 
-function console_(url: string, more: { auth?: { headers: string[] }; values?: Record<string, string> } = {}) {
+async function console_(url: string, more: { auth?: { headers: string[] }; values?: Record<string, string> } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'sc-v2-'));
   const statuses: ContextStatus[] = [];
   const notifications: RequestNotification[] = [];
   const secrets = new FileSecretStore(path.join(dir, 'credentials.json'));
-  const s = new ConsoleService({
+  const s = await ConsoleService.open({
     cacheFile: path.join(dir, 'cache.db'),
     emit: (event, payload) => {
       if (event === 'contextStatus') statuses.push(payload as ContextStatus);
@@ -53,34 +53,38 @@ function console_(url: string, more: { auth?: { headers: string[] }; values?: Re
     client: { timeoutMs: 2000, getRetries: 0 },
     secrets,
   });
-  s.updateSettings({ intervals: { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 } });
+  cleanups.push(() => s.stop());
+  await s.updateSettings({ intervals: { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 } });
   const auth = more.auth ? { headers: more.auth.headers, caFile: null, certFile: null, keyFile: null } : null;
-  s.putContext(
+  await s.putContext(
     { name: CTX, url, envLabel: 'production', envColor: null, embedded: false, auth },
     undefined,
     more.values,
   );
-  s.start();
-  cleanups.push(() => s.stop());
+  await s.start();
   return { s, dir, statuses, notifications };
 }
 
-const status = (s: ConsoleService) => s.contextStatuses().find((c) => c.context === CTX);
-const online = (s: ConsoleService) => until('online', () => status(s)?.online && status(s)?.lastOkMs !== null);
+const status = async (s: ConsoleService) => (await s.contextStatuses()).find((c) => c.context === CTX);
+const online = (s: ConsoleService) =>
+  until('online', async () => {
+    const now = await status(s);
+    return now?.online && now.lastOkMs !== null;
+  });
 
 describe('the console core on a v2 server', () => {
   it('finds out what the server speaks, shows it, and keeps it for when it is away', async () => {
     const peer = await world();
-    const { s, statuses } = console_(peer.url);
+    const { s, statuses } = await console_(peer.url);
     await online(s);
-    expect(status(s)?.server).toEqual(V2);
+    expect((await status(s))?.server).toEqual(V2);
     expect(statuses.at(-1)?.server).toEqual(V2);
-    expect(s.cache.serverInfo(CTX)).toEqual(V2);
+    expect(await s.cache.contexts.serverInfo(CTX)).toEqual(V2);
   });
 
   it("lists the server's whole history, newest first, filtered there, each row cached", async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     const recorded = recordedRequests().sort((a, b) => Number(timeToNanos(b.createdAt)! - timeToNanos(a.createdAt)!));
     const page = await s.listRequests({ context: CTX }, 0, 200);
@@ -96,7 +100,7 @@ describe('the console core on a v2 server', () => {
       origin: 'seen',
     });
     // Cached as shown: readable offline.
-    expect(s.cache.listRequests({ context: CTX }, 0, 200).total).toBe(recorded.length);
+    expect((await s.cache.requests.list({ context: CTX }, 0, 200)).total).toBe(recorded.length);
     await s.openRequest(CTX, DEMO);
     expect((await s.listRequests({ context: CTX }, 0, 200)).items.find((r) => r.id === DEMO)?.args).toEqual({
       msg: 'world',
@@ -118,7 +122,7 @@ describe('the console core on a v2 server', () => {
 
   it('opens a finished request: job names, tries, exact times and every log, cached', async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     const detail = await s.openRequest(CTX, DEMO);
     expect(detail.request.state).toBe(RequestState.COMPLETE);
@@ -128,7 +132,7 @@ describe('the console core on a v2 server', () => {
       state: RequestState.COMPLETE,
       try: 2,
     });
-    const logs = s.jobLogs(CTX, DEMO, 0, 100);
+    const logs = await s.jobLogs(CTX, DEMO, 0, 100);
     expect(logs.total).toBe(9);
     const nap = logs.items.find((l) => l.jobId === 'y3dr');
     // Nanoseconds past 2^53, exact: a six-second nap.
@@ -138,16 +142,16 @@ describe('the console core on a v2 server', () => {
       [2, RequestState.COMPLETE],
     ]);
     // Longest-running first: the nap.
-    expect(s.jobStatuses(CTX, DEMO)[0]?.state).toBe(RequestState.COMPLETE);
-    expect(s.searchLogs('simulated').map((h) => [h.requestId, h.jobId, h.try])).toEqual([[DEMO, 'ZFmz', 1]]);
+    expect((await s.jobStatuses(CTX, DEMO))[0]?.state).toBe(RequestState.COMPLETE);
+    expect((await s.searchLogs('simulated')).map((h) => [h.requestId, h.jobId, h.try])).toEqual([[DEMO, 'ZFmz', 1]]);
   });
 
   it('a failed request says which job failed, by name, with its exit and last stderr line', async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     await s.openRequest(CTX, FAILED);
-    const failure = await until('its failure', () => s.request(CTX, FAILED).request.failure);
+    const failure = await until('its failure', async () => (await s.request(CTX, FAILED)).request.failure);
     expect(failure).toMatchObject({ count: 1, timedOut: false });
     expect(failure.jobs[0]).toMatchObject({
       jobId: 'jEo3',
@@ -161,19 +165,19 @@ describe('the console core on a v2 server', () => {
 
   it('a suspended request is SUSPENDED, still followed (not finished)', async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     const detail = await s.openRequest(CTX, SUSPENDED);
     expect(detail.request).toMatchObject({ state: RequestState.SUSPENDED, finishedAt: null });
-    expect(s.cache.unfinishedIds(CTX)).toContain(SUSPENDED);
+    expect(await s.cache.requests.unfinishedIds(CTX)).toContain(SUSPENDED);
   });
 
   it('a watched request that ended on the server: one notification naming the failed job; the tray counts it', async () => {
     const peer = await world();
-    const { s, notifications } = console_(peer.url);
+    const { s, notifications } = await console_(peer.url);
     // The console last saw it running, and watches it.
     const failed = recordedRequests().find((r) => r.id === FAILED)!;
-    s.cache.putRequest(
+    await s.cache.requests.put(
       CTX,
       { ...requestFields(failed), state: RequestState.RUNNING, finishedAt: null },
       { watched: true },
@@ -190,12 +194,12 @@ describe('the console core on a v2 server', () => {
       }),
     ]);
     expect(notifications[0]?.body).toContain('doomed · jEo3 · exit 3 · fatal: simulated failure, exiting 3');
-    expect(s.cache.trayModel(Date.parse(failed.createdAt) + 60_000).failed).toBe(1);
+    expect((await s.cache.requests.trayModel(Date.parse(failed.createdAt) + 60_000)).failed).toBe(1);
   });
 
   it('starts from the request types and stops, through the server', async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     const types = await s.requestList(CTX);
     expect(types.find((t) => t.name === 'demo')?.args.map((a) => [a.name, a.kind, a.default])).toEqual([
@@ -217,19 +221,19 @@ describe('the console core on a v2 server', () => {
 
   it('once the server is gone, everything shown stays readable: the list, the request, its logs', async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     const shown = await s.listRequests({ context: CTX }, 0, 200);
     await s.openRequest(CTX, DEMO);
     await peer.close();
-    await until('offline', () => status(s)?.online === false);
-    expect(status(s)?.server).toEqual(V2);
+    await until('offline', async () => (await status(s))?.online === false);
+    expect((await status(s))?.server).toEqual(V2);
     const cached = await s.listRequests({ context: CTX }, 0, 200);
     expect(cached).toMatchObject({ source: 'cache', total: shown.total });
     expect(cached.note).toMatch(/does not answer/);
     expect(cached.items.map((r) => [r.id, r.state])).toEqual(shown.items.map((r) => [r.id, r.state]));
-    expect(s.request(CTX, DEMO).chain?.jobs.some((j) => j.name === 'nap')).toBe(true);
-    expect(s.jobLogs(CTX, DEMO, 0, 100).total).toBe(9);
+    expect((await s.request(CTX, DEMO)).chain?.jobs.some((j) => j.name === 'nap')).toBe(true);
+    expect((await s.jobLogs(CTX, DEMO, 0, 100)).total).toBe(9);
   });
 });
 
@@ -248,7 +252,7 @@ describe('a running v2 request (the recorded moment its nap ran)', () => {
       { sticky: true },
     );
     cleanups.push(() => peer.close());
-    const { s } = console_(peer.url);
+    const { s } = await console_(peer.url);
     await online(s);
     const detail = await s.openRequest(CTX, DEMO);
     expect(detail.request.state).toBe(RequestState.RUNNING);
@@ -256,7 +260,7 @@ describe('a running v2 request (the recorded moment its nap ran)', () => {
     const startedMs = 1796234909214;
     expect(detail.runningSince).toEqual({ y3dr: startedMs });
     const before = Date.now();
-    const [first] = s.jobStatuses(CTX, DEMO);
+    const [first] = await s.jobStatuses(CTX, DEMO);
     const after = Date.now();
     expect(first).toMatchObject({ jobId: 'y3dr', name: 'nap', state: RequestState.RUNNING, try: 1 });
     expect(first?.status).toBe('sleeping 6s since 2026-12-02T18:08:29Z');
@@ -269,13 +273,21 @@ describe('credentials', () => {
   it('header values from the secret store reach the server, and never the cache', async () => {
     const secret = 'Bearer s3cr3t-0123456789abcdef';
     const peer = await world();
-    const { s, dir } = console_(peer.url, { auth: { headers: ['Authorization'] }, values: { Authorization: secret } });
+    const { s, dir } = await console_(peer.url, {
+      auth: { headers: ['Authorization'] },
+      values: { Authorization: secret },
+    });
     await online(s);
     await s.listRequests({ context: CTX }, 0, 200);
     await s.openRequest(CTX, DEMO);
     expect(peer.received.length).toBeGreaterThan(3);
     expect(peer.received.every((r) => r.headers.authorization === secret)).toBe(true);
-    expect(s.contexts()[0]?.auth).toEqual({ headers: ['Authorization'], caFile: null, certFile: null, keyFile: null });
+    expect((await s.contexts())[0]?.auth).toEqual({
+      headers: ['Authorization'],
+      caFile: null,
+      certFile: null,
+      keyFile: null,
+    });
     await s.stop();
     for (const file of readdirSync(dir).filter((f) => f.startsWith('cache.db'))) {
       expect(readFileSync(path.join(dir, file)).includes('s3cr3t')).toBe(false);
@@ -287,18 +299,18 @@ describe('credentials', () => {
 
   it('a context needs a value for each of its headers; one with a line break is refused', async () => {
     const peer = await world();
-    const { s } = console_(peer.url);
-    const ctx = s.contexts()[0]!;
+    const { s } = await console_(peer.url);
+    const ctx = (await s.contexts())[0]!;
     const auth = { headers: ['X-Token'], caFile: null, certFile: null, keyFile: null };
-    expect(() => s.putContext({ ...ctx, auth }, CTX)).toThrow(
+    await expect(s.putContext({ ...ctx, auth }, CTX)).rejects.toThrow(
       `context ${CTX}: a value for the X-Token header is needed`,
     );
-    expect(() => s.putContext({ ...ctx, auth }, CTX, { 'X-Token': 'a\r\nHost: evil' })).toThrow(
+    await expect(s.putContext({ ...ctx, auth }, CTX, { 'X-Token': 'a\r\nHost: evil' })).rejects.toThrow(
       'the value of the X-Token header must be one line of text',
     );
-    expect(() => s.putContext({ ...ctx, auth: { ...auth, caFile: 'relative.pem' } }, CTX, { 'X-Token': 'x' })).toThrow(
-      'the CA file must be an absolute path',
-    );
+    await expect(
+      s.putContext({ ...ctx, auth: { ...auth, caFile: 'relative.pem' } }, CTX, { 'X-Token': 'x' }),
+    ).rejects.toThrow('the CA file must be an absolute path');
   });
 
   it("a 401 to the first question: offline, saying which context and the server's words", async () => {
@@ -310,8 +322,11 @@ describe('credentials', () => {
     await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise<void>((r) => refusing.close(() => r())));
     const url = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
-    const { s } = console_(url);
-    const down = await until('refused', () => status(s)?.online === false && status(s));
+    const { s } = await console_(url);
+    const down = await until('refused', async () => {
+      const now = await status(s);
+      return now?.online === false && now;
+    });
     expect(down.error).toBe(`${CTX} (${url}) refused GET /version: 401 not authorized: no token given`);
   });
 });
@@ -322,17 +337,20 @@ describe('a server found anew', () => {
       ['010-rm-request-list.txt', '011-rm-status-running-idle.txt'].map(readExchange),
     );
     const port = Number(new URL(original.url).port);
-    const { s, statuses } = console_(original.url);
+    const { s, statuses } = await console_(original.url);
     await online(s);
-    expect(status(s)?.server).toEqual({ generation: '2017', version: null, canFind: false });
+    expect((await status(s))?.server).toEqual({ generation: '2017', version: null, canFind: false });
     const page = await s.listRequests({ context: CTX }, 0, 50);
     expect(page).toMatchObject({ source: 'cache', total: 0 });
     expect(page.note).toMatch(/the 2017 original\) cannot list its requests/);
 
     await original.close();
-    await until('offline', () => status(s)?.online === false);
+    await until('offline', async () => (await status(s))?.online === false);
     await world(port);
-    await until('v2 found', () => status(s)?.online && status(s)?.server?.generation === 'v2');
+    await until('v2 found', async () => {
+      const now = await status(s);
+      return now?.online && now.server?.generation === 'v2';
+    });
     expect(statuses.at(-1)?.server).toEqual(V2);
     expect((await s.listRequests({ context: CTX }, 0, 50)).source).toBe('server');
   });

@@ -33,6 +33,9 @@ export interface ContextAuth {
   keyFile: string | null;
 }
 
+/** The longest request id the console takes, in contract calls and imported files (an RM's are 20 characters). */
+export const MAX_REQUEST_ID = 200;
+
 /** Where a cached request came from. */
 export type RequestOrigin = 'console' | 'seen' | 'imported';
 
@@ -208,6 +211,13 @@ export interface ConsoleSettings {
 export interface RequestRef {
   context: string;
   id: string;
+}
+
+/** What an import did: the requests it stored, and how many it skipped as already imported. */
+export interface ImportResult {
+  imported: RequestRef[];
+  /** Requests the cache already held as imported, with the same state and logs. */
+  skipped: number;
 }
 
 /** Whether a context's RM answers. While offline everything is read from the cache. */

@@ -190,7 +190,7 @@ describe('credentials', () => {
   it("takes a saved context's header values from the owner-only credentials file, and refuses one others can read", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-creds-'));
     const cache = new Cache(path.join(dataDir, 'cache.db'));
-    cache.putContext({
+    cache.contexts.put({
       name: 'prod',
       url,
       envLabel: 'production',

@@ -16,7 +16,7 @@ import {
 } from '../../shared/console-model';
 import type { Connection } from '../client/connection';
 import { RmClientError, isOffline } from '../client/transport';
-import type { Cache } from '../cache/cache';
+import type { RemoteCache } from '../cache-api';
 import { RequestBrowser, type ServerFilter } from './request-browser';
 
 /** The filter as the server takes it, or why the server cannot apply it. */
@@ -50,7 +50,7 @@ export function cannotListNote(context: string, server: ServerInfo): string {
 export interface ServerPagesDeps {
   context: string;
   connection: Connection;
-  cache: Cache;
+  cache: RemoteCache;
   /** Whether the context's server answers (one that is away, or has not answered yet, is not waited for). */
   status: () => ContextStatus;
   /** Hands the requests a page showed to the sync (cached; changes announced). */
@@ -66,8 +66,8 @@ export class ServerPages {
 
   async page(filter: RequestFilter, offset: number, limit: number): Promise<RequestPage> {
     const { context, connection, cache } = this.deps;
-    const fromCache = (note: string | null): RequestPage => ({
-      ...cache.listRequests(filter, offset, limit),
+    const fromCache = async (note: string | null): Promise<RequestPage> => ({
+      ...(await cache.requests.list(filter, offset, limit)),
       source: 'cache',
       note,
     });
@@ -82,9 +82,12 @@ export class ServerPages {
     try {
       const page = await this.browser.page(wanted, offset, limit);
       await this.deps.absorb(page.items);
-      const items = page.items
-        .map((r) => cache.getRequest(context, r.id))
-        .filter((r): r is RequestRecord => r !== null);
+      const items = (
+        await cache.requests.getMany(
+          context,
+          page.items.map((r) => r.id),
+        )
+      ).filter((r): r is RequestRecord => r !== null);
       return { items, total: page.total, offset, source: 'server', note: null };
     } catch (err) {
       if (err instanceof RmClientError && err.kind === 'unsupported' && connection.server) {
