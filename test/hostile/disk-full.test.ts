@@ -21,7 +21,7 @@ import {
   type StorageStatus,
 } from '../../src-main/shared/storage-status';
 import { CacheHost } from '../../src-main/console/cache-host';
-import { RmClient as ConsoleRmClient } from '../../src-main/console/client/rm-client';
+import { Connection } from '../../src-main/console/client/connection';
 import { ContextSync } from '../../src-main/console/sync/context-sync';
 import { RmClient } from '../support/engine/integration/rm-client';
 import { tempDir } from '../support/engine/integration/test-engine';
@@ -255,7 +255,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       logger: silentLogger,
     });
     const announced: Array<StorageStatus | null> = [];
-    const client = new ConsoleRmClient({ baseUrl: engine.rmUrl, getRetries: 0 });
+    const client = new Connection({ baseUrl: engine.rmUrl, getRetries: 0 });
     const cache = await CacheHost.open({ file: ':memory:' });
     const sync = new ContextSync(
       { name: 'local', url: engine.rmUrl, envLabel: null, envColor: null, embedded: true },
@@ -274,7 +274,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       expect(sync.contextStatus.storage).toEqual(STORAGE_OK);
       const filler = fillUp(root);
       // The operator starts a request: it is refused, saying why.
-      await expect(client.createRequest('nap', {})).rejects.toMatchObject({
+      await expect(client.createRequest('nap', {}, '')).rejects.toMatchObject({
         status: 507,
         message: expect.stringContaining('database or disk is full'),
       });

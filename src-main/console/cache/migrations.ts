@@ -123,6 +123,18 @@ export const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (context, request_id, job_id)
   ) WITHOUT ROWID;
   `,
+
+  // 6: servers of any protocol generation. A context's auth (ContextAuth as JSON: header names
+  // and TLS file paths, never a secret) and what its server was found to speak (ServerInfo as
+  // JSON); a job status's node name and try (v2 servers tell them). Chains are kept as the console
+  // model's ChainView from now on; rows written before hold the 2017 wire JobChain and are read
+  // as such (chain-text.ts).
+  `
+  ALTER TABLE contexts ADD COLUMN auth TEXT;
+  ALTER TABLE contexts ADD COLUMN server TEXT;
+  ALTER TABLE job_statuses ADD COLUMN name TEXT;
+  ALTER TABLE job_statuses ADD COLUMN try INTEGER;
+  `,
 ];
 
 /**

@@ -29,6 +29,7 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_STOPPED,
+  decodeCreateRequestParams,
   decodeJobChain,
   encodeCreateRequestParams,
   encodeJobChain,
@@ -48,8 +49,9 @@ import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import { LinkError, type JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
 import { staleOwner } from '../ownership';
-import type { EngineStore, StoredRequest, StoredRun } from '../store/engine-store';
+import type { EngineStore, FindFilter, StoredRequest, StoredRun } from '../store/engine-store';
 import { JobLogWriter } from '../store/job-log-writer';
+import type { V2RequestArg } from '../../shared/proto-v2';
 import { ChainFactsCache, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
@@ -72,6 +74,7 @@ import {
 } from './errors';
 import type { JobRunnerPool } from './job-runner-pool';
 import { planResume } from './resume-plan';
+import { requestArgs } from './request-args';
 import { chooseSyntheticJobId, syntheticJobLog } from './synthetic-log';
 import { toWireRequest } from './wire-request';
 
@@ -128,6 +131,8 @@ export class RequestManager {
   private readonly lastLogAt = new Map<string, number>();
   /** Resumes under way on this RM. */
   private readonly resuming = new Map<string, Promise<void>>();
+  /** Request types by name, read once (the specs do not change while the RM runs). */
+  private specs: Map<string, RequestSpec> | undefined;
 
   constructor(opts: RequestManagerOptions) {
     this.store = opts.store;
@@ -284,6 +289,31 @@ export class RequestManager {
 
   requestList(): RequestSpec[] {
     return this.builder.requestList();
+  }
+
+  /** A request's args in v2's shape, with the values it ran with (the additive `args` key). */
+  async requestArgs(id: string): Promise<V2RequestArg[]> {
+    const [row, params] = await Promise.all([this.store.getRequest(id), this.store.paramsJson(id)]);
+    if (!row || params === undefined) throw requestNotFound();
+    return this.argsOf(row.type, params);
+  }
+
+  /** `GET /api/v1/requests`: requests matching `filter`, newest first, with their args. */
+  async findRequests(filter: FindFilter): Promise<Array<{ request: Request; args: V2RequestArg[] }>> {
+    return (await this.store.findRequests(filter)).map((row) => ({
+      request: toWireRequest(row),
+      args: this.argsOf(row.type, row.params),
+    }));
+  }
+
+  /** How many requests match `filter` in all. */
+  countRequests(filter: FindFilter): Promise<number> {
+    return this.store.countRequests(filter);
+  }
+
+  private argsOf(type: string, paramsJson: string): V2RequestArg[] {
+    this.specs ??= new Map(this.builder.requestList().map((s) => [s.Name, s]));
+    return requestArgs(this.specs.get(type), decodeCreateRequestParams(parseWire(paramsJson)));
   }
 
   // ---- R4 finish, R8 job log, suspend (the JR's calls) ------------------------------------------

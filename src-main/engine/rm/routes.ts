@@ -1,7 +1,9 @@
 // The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
-// RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
-// original are listed in docs/compatibility.md. Ours beyond them (ownership.ts): the JR's epoch
-// header on finish and job log, and `PUT /api/v1/requests/:id/suspend` (a JR handing back).
+// RequestManager, bodies encoded by proto's Go-exact encoders, and our extensions
+// (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
+// request read or created carries its args as an additive key; the JR's epoch header on finish
+// and job log, and `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts).
+// Statuses that differ from the original are listed in docs/compatibility.md.
 
 import {
   decodeCreateRequestParams,
@@ -9,7 +11,6 @@ import {
   decodeJobLog,
   encodeJobLog,
   encodeJobLogs,
-  encodeRequest,
   encodeRequestSpecs,
   encodeRequestStatus,
   encodeRunningStatus,
@@ -19,9 +20,13 @@ import { peerOnly } from '../http/peer-only';
 import { epochOf } from '../ownership';
 import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
+import { parseFindQuery } from './find-query';
+import { encodeRequestWithArgs } from './request-args';
 import type { RequestManager } from './request-manager';
 
 const API = '/api/v1';
+/** How many requests a find matches in all, on its first page (v2 has no count; its clients ignore the header). */
+export const TOTAL_HEADER = 'X-Total-Count';
 const location = (id: string) => `${API}/requests/${id}`;
 
 /**
@@ -63,15 +68,27 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
       const params = await req.json(decodeCreateRequestParams);
       try {
         const request = await rm.createRequest(params);
-        return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
+        const body = encodeRequestWithArgs(request, await rm.requestArgs(request.id));
+        return jsonReply(201, body, { Location: location(request.id) });
       } catch (err) {
         if (!(err instanceof StartFailedError)) throw err;
         return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
       }
     })
-    .add('GET', `${API}/requests/:reqId`, async (req) =>
-      jsonReply(200, encodeRequest(await rm.getRequest(id(req.params)))),
-    )
+    .add('GET', `${API}/requests`, async (req) => {
+      const filter = parseFindQuery(req.query);
+      const found = await rm.findRequests(filter);
+      const body = `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`;
+      // The count is asked with the first page, where a client paging through starts.
+      const total: Record<string, string> =
+        filter.offset === 0 ? { [TOTAL_HEADER]: String(await rm.countRequests(filter)) } : {};
+      return jsonReply(200, body, total);
+    })
+    .add('GET', `${API}/requests/:reqId`, async (req) => {
+      const reqId = id(req.params);
+      const [request, args] = await Promise.all([rm.getRequest(reqId), rm.requestArgs(reqId)]);
+      return jsonReply(200, encodeRequestWithArgs(request, args));
+    })
     .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
       await rm.startRequest(id(req.params));
       return emptyReply();

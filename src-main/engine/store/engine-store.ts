@@ -27,6 +27,26 @@ export interface StoredRequest {
   finishedJobs: number;
 }
 
+/** What `GET /api/v1/requests` asks for (rm/find-query.ts reads it from the query string). */
+export interface FindFilter {
+  type?: string;
+  /** Any of these states (a name our RM never holds, like v2's SUSPENDED, matches nothing). */
+  states?: number[];
+  user?: string;
+  /** Given args that must all have these values. */
+  args: Array<[string, string]>;
+  /** Finished after this (Unix ms, exclusive), or not finished. */
+  finishedAfterMs?: number;
+  /** Created before this (Unix ms, exclusive). */
+  createdBeforeMs?: number;
+  /** null: every one. */
+  limit: number | null;
+  offset: number;
+}
+
+/** A request row with the CreateRequestParams JSON it was made from. */
+export type StoredRequestWithParams = StoredRequest & { params: string };
+
 /** The last write failed, and no write has succeeded since. */
 export interface StorageFailure {
   /** The disk or database is full. */
@@ -89,6 +109,10 @@ export interface EngineStore {
   chainJson(id: string): Promise<string | undefined>;
   /** The stored CreateRequestParams JSON. */
   paramsJson(id: string): Promise<string | undefined>;
+  /** Requests matching `filter`, newest first, each with the params it was created with. */
+  findRequests(filter: FindFilter): Promise<StoredRequestWithParams[]>;
+  /** How many requests match `filter` (its limit and offset aside). */
+  countRequests(filter: FindFilter): Promise<number>;
   /**
    * In one transaction, when the request is RUNNING: stores `log` (the RM's own, explaining why;
    * kept out if its slot is taken) and ends the request with `state`. False (nothing written)

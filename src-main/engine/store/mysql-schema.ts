@@ -2,8 +2,8 @@
 // as the SQLite one (schema.ts). Table `spincycle_schema` holds how many migrations were
 // applied. Several RMs may start at once on one database: migrate() runs under the named lock
 // `spincycle_schema` (GET_LOCK), so one applies what is missing and the others then find it done.
-// Each statement is idempotent (IF NOT EXISTS: MySQL commits DDL at once, so a migration cut
-// short is finished by the next start).
+// Each statement is idempotent (IF NOT EXISTS, or an index found made already: MySQL commits
+// DDL at once, so a migration cut short is finished by the next start).
 // Texts are utf8mb4 with binary collation (ids compare bytewise, as in SQLite); chains, params
 // and log output are LONGTEXT (no 64 KB limit); job-log times are BIGINT Unix nanoseconds.
 
@@ -66,6 +66,13 @@ const MIGRATIONS: readonly (readonly string[])[] = [
       expires_at BIGINT NOT NULL
     ) ${TABLE}`,
   ],
+  // 3: finding requests newest first (GET /api/v1/requests), whole or of one type or user
+  // (requests_by_state serves one state). TEXT columns are indexed by a prefix.
+  [
+    'CREATE INDEX requests_by_created ON requests (created_at, id)',
+    'CREATE INDEX requests_by_type_created ON requests (type(100), created_at)',
+    'CREATE INDEX requests_by_user_created ON requests (`user`(100), created_at)',
+  ],
 ];
 
 export const MYSQL_SCHEMA_VERSION = MIGRATIONS.length;
@@ -97,10 +104,21 @@ export async function migrateMysql(conn: Connection): Promise<void> {
       );
     }
     for (let version = current; version < MIGRATIONS.length; version++) {
-      for (const statement of MIGRATIONS[version] as readonly string[]) await conn.query(statement);
+      for (const statement of MIGRATIONS[version] as readonly string[]) await idempotent(conn, statement);
       await conn.query('UPDATE spincycle_schema SET version = ?', [version + 1]);
     }
   } finally {
     await conn.query('SELECT RELEASE_LOCK(?)', [LOCK]);
+  }
+}
+
+const ER_DUP_KEYNAME = 1061;
+
+/** Runs a migration statement; an index that exists already (made by a run cut short) is done. */
+async function idempotent(conn: Connection, statement: string): Promise<void> {
+  try {
+    await conn.query(statement);
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== ER_DUP_KEYNAME) throw err;
   }
 }

@@ -19,13 +19,16 @@ import type { Logger } from '../log';
 import type { DatabaseLocation } from './database-url';
 import type {
   EngineStore,
+  FindFilter,
   JobLogInsert,
   RunAssignment,
   RunFinish,
   StorageFailure,
   StoredRequest,
+  StoredRequestWithParams,
   StoredRun,
 } from './engine-store';
+import { findSql } from './find-sql';
 import { migrateMysql } from './mysql-schema';
 import { columns, fromRow, type JobLogRow, type RequestRow, type RunRow } from './rows';
 import { FailureRecord, StorageError } from './storage-error';
@@ -262,6 +265,18 @@ export class MysqlStore implements EngineStore {
   async paramsJson(id: string): Promise<string | undefined> {
     const [row] = await this.read<RowDataPacket>('SELECT params FROM raw_requests WHERE request_id = ?', [id]);
     return row?.params as string | undefined;
+  }
+
+  async findRequests(filter: FindFilter): Promise<StoredRequestWithParams[]> {
+    const { sql, values } = findSql(filter, 'mysql').page;
+    const rows = await this.read<RequestPacket & { params: string }>(sql, values);
+    return rows.map((row) => ({ ...fromRow.request(row), params: row.params }));
+  }
+
+  async countRequests(filter: FindFilter): Promise<number> {
+    const { sql, values } = findSql(filter, 'mysql').count;
+    const [row] = await this.read<RowDataPacket>(sql, values);
+    return Number(row?.n ?? 0);
   }
 
   async endRequest(id: string, state: State, atMs: number, log: JobLog): Promise<boolean> {

@@ -59,6 +59,14 @@ const MIGRATIONS: readonly string[] = [
     expires_at INTEGER NOT NULL
   );
   `,
+  // 3: finding requests newest first (GET /api/v1/requests) without sorting the whole table,
+  //    whole or of one type, state or user.
+  `
+  CREATE INDEX requests_by_created ON requests (created_at DESC, id DESC);
+  CREATE INDEX requests_by_type_created ON requests (type, created_at DESC, id DESC);
+  CREATE INDEX requests_by_state_created ON requests (state, created_at DESC, id DESC);
+  CREATE INDEX requests_by_user_created ON requests (user, created_at DESC, id DESC);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,7 +10,16 @@
 
 import Database from 'better-sqlite3';
 import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../shared/proto';
-import type { EngineStore, JobLogInsert, RunAssignment, RunFinish, StoredRequest } from './engine-store';
+import type {
+  EngineStore,
+  FindFilter,
+  JobLogInsert,
+  RunAssignment,
+  RunFinish,
+  StoredRequest,
+  StoredRequestWithParams,
+} from './engine-store';
+import { findSql } from './find-sql';
 import { columns, fromRow, type JobLogRow, type RequestRow, type RunRow } from './rows';
 import { migrate } from './schema';
 import { DamagedDatabaseError, FailureRecord, StorageError, isDamage, isStorageFailure } from './storage-error';
@@ -20,6 +29,8 @@ export type { JobLogInsert, StorageFailure, StoredRequest } from './engine-store
 export class SqliteStore implements EngineStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  /** Find statements by their SQL (one per combination of filters). */
+  private readonly findStatements = new Map<string, Database.Statement<unknown[], unknown>>();
   private readonly failures = new FailureRecord();
   /** Nesting depth of write() (a transaction's statements run inside it). */
   private writing = 0;
@@ -152,6 +163,27 @@ export class SqliteStore implements EngineStore {
   async getRequest(id: string): Promise<StoredRequest | undefined> {
     const row = this.stmt.getRequest.get(id);
     return row && fromRow.request(row);
+  }
+
+  async findRequests(filter: FindFilter): Promise<StoredRequestWithParams[]> {
+    const { sql, values } = findSql(filter, 'sqlite').page;
+    const rows = this.findStatement<RequestRow & { params: string }>(sql).all(...values);
+    return rows.map((row) => ({ ...fromRow.request(row), params: row.params }));
+  }
+
+  async countRequests(filter: FindFilter): Promise<number> {
+    const { sql, values } = findSql(filter, 'sqlite').count;
+    return Number(this.findStatement<{ n: number }>(sql).get(...values)?.n ?? 0);
+  }
+
+  /** A find's statement, prepared once for each combination of filters. */
+  private findStatement<R>(sql: string): Database.Statement<unknown[], R> {
+    let statement = this.findStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], unknown>(sql);
+      this.findStatements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], R>;
   }
 
   async requestIdsInState(state: State): Promise<string[]> {

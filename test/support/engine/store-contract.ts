@@ -12,6 +12,7 @@ import {
 } from '../../../src-main/shared/proto';
 import type { EngineStore, StoredRequest } from '../../../src-main/engine/store/engine-store';
 import { JobLogWriter } from '../../../src-main/engine/store/job-log-writer';
+import { parseFindQuery } from '../../../src-main/engine/rm/find-query';
 import { wireJobLog } from '../wire-records';
 
 export const request = (id: string, over: Partial<StoredRequest> = {}): StoredRequest => ({
@@ -229,6 +230,57 @@ export function storeContract(name: string, open: () => Promise<EngineStore>): v
       const s = await open();
       expect(await s.probe()).toBe(true);
       expect(s.failure).toBeNull();
+    });
+
+    it("finds requests with v2's filters, newest first, paging by limit and offset", async () => {
+      const s = await open();
+      const T0 = Date.parse('2026-12-02T18:00:00Z');
+      const rows: Array<[string, Partial<StoredRequest>, Record<string, unknown>]> = [
+        ['a', { type: 'demo', state: STATE_COMPLETE, createdAt: T0, finishedAt: T0 + 5000 }, { msg: 'world' }],
+        ['b', { type: 'fail', state: STATE_FAIL, createdAt: T0 + 1000, finishedAt: T0 + 1500 }, { exitCode: '3' }],
+        ['c', { type: 'sleep', state: STATE_STOPPED, createdAt: T0 + 2000, finishedAt: T0 + 9000 }, { n: 5 }],
+        ['d', { type: 'demo', state: STATE_RUNNING, user: 'alice', createdAt: T0 + 3000 }, { msg: 'caps' }],
+        ['e', { type: 'fanout', state: STATE_PENDING, createdAt: T0 + 4000 }, { hosts: ['x', 'y'] }],
+      ];
+      for (const [id, over, args] of rows) {
+        const params = JSON.stringify({ Type: over.type, Args: args, User: over.user ?? 'admin' });
+        await s.insertRequest(request(id, over), params, '{}');
+      }
+      const find = async (q: string) => {
+        const filter = parseFindQuery(new URLSearchParams(q));
+        const found = await s.findRequests(filter);
+        if (filter.offset === 0 && filter.limit === null) expect(await s.countRequests(filter)).toBe(found.length);
+        return found.map((r) => r.id);
+      };
+      expect(await find('')).toEqual(['e', 'd', 'c', 'b', 'a']);
+      expect((await s.findRequests(parseFindQuery(new URLSearchParams('user=alice'))))[0]).toEqual({
+        ...request('d', rows[3]?.[1]),
+        params: '{"Type":"demo","Args":{"msg":"caps"},"User":"alice"}',
+      });
+      expect(await find('type=demo')).toEqual(['d', 'a']);
+      expect(await find('state=FAIL&state=STOPPED&state=PENDING')).toEqual(['e', 'c', 'b']);
+      expect(await find('user=alice')).toEqual(['d']);
+      // Args: a text arg by its text, any other value by its JSON.
+      expect(await find('arg=msg=world')).toEqual(['a']);
+      expect(await find('arg=msg=world&arg=msg=caps')).toEqual([]);
+      expect(await find('arg=hosts=["x","y"]')).toEqual(['e']);
+      expect(await find('arg=n=5')).toEqual(['c']);
+      expect(await find('arg=exitCode=3&type=fail')).toEqual(['b']);
+      expect(await find('arg=nope=1')).toEqual([]);
+      // since: finished after it, or not finished; until: created before it, to the nanosecond.
+      expect(await find('since=2026-12-02T18:00:04.999999999Z')).toEqual(['e', 'd', 'c', 'a']);
+      expect(await find('until=2026-12-02T18:00:02Z')).toEqual(['b', 'a']);
+      expect(await find('until=2026-12-02T18:00:02.000000001Z')).toEqual(['c', 'b', 'a']);
+      expect(await find('limit=2')).toEqual(['e', 'd']);
+      expect(await find('limit=2&offset=2')).toEqual(['c', 'b']);
+      expect(await find('offset=4')).toEqual(['a']);
+      expect(await find('limit=0')).toHaveLength(5);
+      expect(await s.countRequests(parseFindQuery(new URLSearchParams('type=demo&limit=1&offset=1')))).toBe(2);
+      // v2's SUSPENDED is a state name held by none of ours.
+      expect(await find('state=SUSPENDED')).toEqual([]);
+      expect(
+        await find('type=demo&state=COMPLETE&state=RUNNING&arg=msg=world&since=2026-12-02T17:00:00Z&limit=5'),
+      ).toEqual(['a']);
     });
   });
 }
