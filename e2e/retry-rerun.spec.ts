@@ -2,8 +2,9 @@
 // request fails because its file is missing; the file is made and the request retried from its
 // header (the confirmation lists the jobs that did not complete); it reads COMPLETE with its
 // check on try 2 and its first job run once. Re-run from the palette opens a new request linked
-// both ways. On an RM without our additions (a second engine behind a proxy that answers as the
-// original does), retry says it is not available there and re-run still works.
+// both ways. On an RM that looks like the 2017 original (a second engine behind a proxy that
+// answers as the original does), retry is not offered and re-run still works: with the args the
+// console cached, or, for a request it did not create, from the Start form filled from the chain.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -174,7 +175,7 @@ testFailed(
   },
 );
 
-test('on an RM without retry: it says so, and re-run still works', async ({
+test('on the 2017 original: retry is not offered; re-run uses the args the console cached', async ({
   shell,
   startPage,
   requestPage,
@@ -182,18 +183,25 @@ test('on an RM without retry: it says so, and re-run still works', async ({
 }, testInfo) => {
   await withLegacyContext(shell, testInfo, async (_url, name, g) => {
     const id = await failedNeedsFile(shell, startPage, requestPage, g.file);
-    await page.getByTestId('retry-request').click();
-    const dialog = page.getByTestId('retry-dialog');
-    await expect(dialog.getByTestId('retry-unsupported')).toContainText(
-      `Retry isn’t available on ${name}: its Request Manager has no retry`,
-    );
-    await snapLooks(page, testInfo, 'retry-unavailable');
-    await dialog.getByTestId('retry-rerun-instead').click();
+    await expect(page.getByTestId('rerun-request')).toBeVisible();
+    await expect(page.getByTestId('retry-request')).toHaveCount(0);
+    const palette = await shell.openPalette();
+    await page.getByTestId('palette-input').fill('re');
+    await expect(palette.getByTestId('palette-item').filter({ hasText: 'Re-run needs-file' })).toHaveCount(1);
+    await expect(palette.getByTestId('palette-item').filter({ hasText: 'Retry failed' })).toHaveCount(0);
+    await page.keyboard.press('Escape');
+    await snapLooks(page, testInfo, 'original-no-retry');
+
+    await page.getByTestId('rerun-request').click();
+    const dialog = page.getByTestId('rerun-dialog');
+    await expect(dialog.getByTestId('rerun-args')).toHaveText(`path=${g.file}`);
     g.fix();
-    await page.getByTestId('rerun-dialog').getByTestId('confirm-rerun').click();
+    await dialog.getByTestId('confirm-rerun').click();
     await expect(page.getByTestId('request-id')).not.toHaveText(id);
     await requestPage.expectState('COMPLETE');
+    await expect(page.getByTestId('request-args')).toHaveText(`path=${g.file}`);
     await expect(page.getByTestId('rerun-of')).toHaveText(id.slice(0, 12));
+    await expect(page.getByTestId('request-attempts')).toHaveCount(0); // the original keeps no history
   });
 });
 
@@ -213,15 +221,15 @@ test('re-run of a request the console did not create, on an RM that does not rec
     const { id } = (await res.json()) as { id: string };
     await shell.goto(`#/r/${name}/${id}`);
     await requestPage.expectState('FAIL');
-    await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
+    await expect(page.getByTestId('request-args')).toContainText('not known (created elsewhere');
     await expect(page.getByTestId('request-cli')).toHaveText(
-      `spincycle --context ${name} start needs-file  # args not known: the request was created elsewhere`,
+      `spincycle --context ${name} start needs-file  # args not known: created elsewhere, and its server does not tell them`,
     );
 
     await page.getByTestId('rerun-request').click();
     const dialog = page.getByTestId('rerun-dialog');
-    await expect(dialog.getByTestId('rerun-args-unknown')).toContainText('Its args were not recorded');
-    await dialog.getByTestId('confirm-rerun').click();
+    await expect(dialog.getByTestId('rerun-args-unknown')).toContainText('Its args are not known');
+    await dialog.getByTestId('rerun-form').click();
     await expect(startPage.form).toBeVisible();
     await expect(page.getByTestId('rerun-note')).toContainText(`Re-run of ${id.slice(0, 12)}`);
     await expect(startPage.arg('path')).toHaveValue(g.file);

@@ -2,7 +2,7 @@
 // (main process), the contract and the renderer. Wire types (proto.ts) stay as they are; these
 // add where a record came from and how old it is.
 
-import { STATE_TIMEOUT, type JobChain, type JobStatus, type JsonObject, type State, type Time } from './proto';
+import { STATE_TIMEOUT, type JobChain, type JsonObject, type JsonValue, type State, type Time } from './proto';
 import type { RequestAttempt } from './rm-extensions';
 import type { StorageStatus } from './storage-status';
 
@@ -18,6 +18,22 @@ export interface Context {
   envColor: string | null;
   /** The engine the console starts itself (its URL is filled in at start). */
   embedded: boolean;
+  /** How it proves who it is, when its server asks (none when absent). */
+  auth?: ContextAuth | null;
+}
+
+/**
+ * How a context proves who it is to its server: only what is not secret. The values of its
+ * headers are secrets, kept outside the cache (console/credentials.ts).
+ */
+export interface ContextAuth {
+  /** Names of headers sent with every call, e.g. `Authorization`. */
+  headers: string[];
+  /** A PEM file of certificate authorities to trust instead of the system's. */
+  caFile: string | null;
+  /** PEM files of a client certificate and its key (the key readable by its owner only). */
+  certFile: string | null;
+  keyFile: string | null;
 }
 
 /** The longest request id the console takes, in contract calls and imported files (an RM's are 20 characters). */
@@ -26,19 +42,9 @@ export const MAX_REQUEST_ID = 200;
 /** Where a cached request came from. */
 export type RequestOrigin = 'console' | 'seen' | 'imported';
 
-export interface RequestRecord {
+/** A request as the console keeps it: what its server said (`args` also when created here or imported), and more. */
+export interface RequestRecord extends RmRequest {
   context: string;
-  id: string;
-  type: string;
-  state: State;
-  user: string;
-  createdAt: Time;
-  startedAt: Time | null;
-  finishedAt: Time | null;
-  totalJobs: number;
-  finishedJobs: number;
-  /** The args it was created with, when known (requests created from this console, imports). */
-  args: JsonObject | null;
   watched: boolean;
   origin: RequestOrigin;
   /** When the console last heard about it from its RM (ms since epoch). */
@@ -50,6 +56,8 @@ export interface RequestRecord {
 /** One failed job of a request, as its last try left it. */
 export interface FailedJob {
   jobId: string;
+  /** The spec's node name (v2 servers); null or absent where the id is the only name. */
+  name?: string | null;
   /** The job's state: FAIL or TIMEOUT. */
   state: State;
   /** Its last try (1..), or 0 when no try of it is known. */
@@ -132,6 +140,8 @@ export interface LogSearchHit {
 /** A job of a chain as the renderer sees it (the serialized job bytes stay in main). */
 export interface ChainJob {
   id: string;
+  /** The spec's node name (v2 servers); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
   type: string;
   retry: number;
   /** milliseconds between tries */
@@ -153,38 +163,49 @@ export function chainView(chain: JobChain): ChainView {
   return {
     requestId: chain.requestId,
     jobs: Object.values(chain.jobs)
-      .map((j) => ({ id: j.id, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
+      .map((j) => ({ id: j.id, name: null, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     adjacencyList: chain.adjacencyList,
   };
 }
 
+/** A job's current state as the console keeps it, whatever protocol its server speaks. */
+export interface JobStatusRecord {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
+  state: State;
+  /** Live text of a running job; '' otherwise. */
+  status: string;
+  /** The try it is on or made last (v2 servers tell it), else null. */
+  try: number | null;
+  /** Seconds it has been running (jobStatuses(): as of now, for a running job whose start is known), else 0. */
+  runtime: number;
+}
+
 /** A request's runs and re-runs, as its RM told (ours) or this console recorded (any RM). */
 export interface RequestHistoryView {
-  /** Its start, then each retry, oldest first; [] when its RM keeps no history (the original). */
+  /** Its start, then each retry, oldest first; [] when its RM keeps no history (the original, v2). */
   attempts: RequestAttempt[];
   /** The request this one re-ran, or null. */
   rerunOf: string | null;
   /** The requests that re-ran this one, oldest first. */
   reruns: string[];
-  /** Whether its RM can retry: true (ours), false (an RM without it), null (not known yet). */
-  retry: boolean | null;
 }
 
-export const NO_HISTORY: RequestHistoryView = { attempts: [], rerunOf: null, reruns: [], retry: null };
+export const NO_HISTORY: RequestHistoryView = { attempts: [], rerunOf: null, reruns: [] };
 
 /** What a retry would run again, as its RM says. */
 export interface RetryPreview {
-  /** false: the RM has no retry (an original 2017 RM); re-run still works there. */
-  supported: boolean;
   /** The jobs that will run again (failed, timed out, stopped, never started), sorted. */
   jobs: string[];
 }
 
 /**
- * A re-run: started (a new request), or the Start form to fill — the RM does not record a
- * request's args and this console did not create it, so the args read from its chain's jobs
- * are offered for the operator to check.
+ * A re-run: started (a new request of the same type with the same args), or the Start form to
+ * fill, when nobody recorded the request's args (the 2017 original, a request this console did
+ * not create): its values are then read from the chain's jobs, for the operator to check.
  */
 export type RerunOutcome =
   { kind: 'started'; request: RequestRecord } | { kind: 'form'; context: string; requestId: string; type: string };
@@ -199,7 +220,7 @@ export interface RerunPrefill {
 export interface RequestDetail {
   request: RequestRecord;
   chain: ChainView | null;
-  statuses: JobStatus[];
+  statuses: JobStatusRecord[];
   /**
    * When each RUNNING job was marked running (ms since epoch, console main's clock), by job id,
    * as the RM's running list last told it (its runtime then, counted back from when it was
@@ -207,6 +228,7 @@ export interface RequestDetail {
    * has runtimes. A running job missing here has not been seen in the running list yet.
    */
   runningSince: Record<string, number>;
+  /** Its attempts (our RM) and re-run links. */
   history: RequestHistoryView;
 }
 
@@ -244,6 +266,8 @@ export interface ContextStatus {
   lastOkMs: number | null;
   /** Why it is offline. */
   error: string | null;
+  /** What its server speaks, as last found out (kept while offline); null before it ever answered. */
+  server: ServerInfo | null;
   /**
    * What the RM said about its database at the last sync (GET /api/v1/status/storage), e.g.
    * that its disk is full; null when it does not say (offline, or an original RM).
@@ -258,6 +282,19 @@ export interface ContextProbe {
   requestTypes: number | null;
   /** Why it does not answer (or not as a Request Manager). */
   error: string | null;
+  /** What it speaks, when it answers. */
+  server: ServerInfo | null;
+}
+
+/**
+ * A page of the requests list: from the server (ours and v2 servers list their whole history,
+ * filtered there; each row is cached as it is shown) or from the cache (what this console
+ * knows), with why when the server was not asked or could not answer.
+ */
+export interface RequestPage extends Page<RequestRecord> {
+  source: 'server' | 'cache';
+  /** Why the page comes from the cache although the context has a server; null when it needs no word. */
+  note: string | null;
 }
 
 /** A watched request changed state (one per change). */
@@ -296,12 +333,200 @@ export interface RequestsChanged {
   requests: RequestRecord[];
 }
 
+// ---- what a Request Manager says, whatever protocol it speaks --------------------------------
+// One adapter per protocol generation (console/client/) maps its server's wire onto these; the
+// cache, sync, renderer and CLI read only these.
+
+/**
+ * The console's state vocabulary, for requests, jobs and tries. 0–6 are the 2017 protocol's
+ * values, so what a 2017 server says (and every cache written before v2 servers were known) is
+ * kept as it came. SUSPENDED and RESERVED are v2's words (its 7 and 5): TIMEOUT is only ever what
+ * a 2017 server said, never a v2 5.
+ */
+export const RequestState = {
+  UNKNOWN: 0,
+  PENDING: 1,
+  RUNNING: 2,
+  COMPLETE: 3,
+  FAIL: 4,
+  TIMEOUT: 5,
+  STOPPED: 6,
+  /** v2: the JR handed the chain back at shutdown; not finished, waiting to be resumed. */
+  SUSPENDED: 7,
+  /** v2's 5, which upstream reserves and never sends. */
+  RESERVED: 8,
+} as const;
+
+export type RequestStateName = keyof typeof RequestState;
+
+const STATE_LABELS: Readonly<Record<number, RequestStateName>> = Object.fromEntries(
+  Object.entries(RequestState).map(([name, value]) => [value, name as RequestStateName]),
+);
+
+/** A state's name (`SUSPENDED`), or `STATE(<n>)` for a value the console does not name. */
+export function stateLabel(state: number): string {
+  return STATE_LABELS[state] ?? `STATE(${state})`;
+}
+
+/** A state by its name (`COMPLETE`, case-insensitive), or undefined. */
+export function stateByName(name: string): number | undefined {
+  return RequestState[name.toUpperCase() as RequestStateName];
+}
+
+/** States a request ends in: nothing more happens to it. */
+export const FINAL_STATES: ReadonlySet<number> = new Set([
+  RequestState.COMPLETE,
+  RequestState.FAIL,
+  RequestState.TIMEOUT,
+  RequestState.STOPPED,
+]);
+
+/** States of a request still to end (a suspended one waits to be resumed). */
+export const UNFINISHED_STATES: ReadonlySet<number> = new Set([
+  RequestState.PENDING,
+  RequestState.RUNNING,
+  RequestState.SUSPENDED,
+]);
+
+/** Which protocol a context's server speaks. */
+export type Generation = '2017' | 'v2';
+
+/** What the console found out about a context's server (when it was added, and on reconnect). */
+export interface ServerInfo {
+  generation: Generation;
+  /** Its version (`GET /version`); null for 2017-protocol servers, which have none. */
+  version: string | null;
+  /** It lists its requests (`GET /api/v1/requests`): v2 servers and ours; not the 2017 original. */
+  canFind: boolean;
+}
+
+/**
+ * The server retries what failed, in place: our RM (a 2017-protocol server that lists its
+ * requests; docs/protocol/extensions.md). Neither the 2017 original nor v2.x does.
+ */
+export function serverRetries(server: ServerInfo | null | undefined): boolean {
+  return server?.generation === '2017' && server.canFind;
+}
+
+/** A request as its Request Manager tells it. */
+export interface RmRequest {
+  id: string;
+  type: string;
+  state: number;
+  user: string;
+  createdAt: Time;
+  startedAt: Time | null;
+  finishedAt: Time | null;
+  totalJobs: number;
+  finishedJobs: number;
+  /** The args a caller sets (required and optional, final values), when the server tells them. */
+  args: JsonObject | null;
+}
+
+/** The fields every protocol's request has. */
+export type RequestFields = Omit<RmRequest, 'args'>;
+
+/** Those fields alone, out of a request of any shape (a wire request, a record). */
+export function requestFields(r: RequestFields): RequestFields {
+  return {
+    id: r.id,
+    type: r.type,
+    state: r.state,
+    user: r.user,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    totalJobs: r.totalJobs,
+    finishedJobs: r.finishedJobs,
+  };
+}
+
+/** One job's current state (a request's job statuses, or a running job). */
+export interface RmJobStatus {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
+  state: number;
+  /** Live text of a running job; '' otherwise. */
+  status: string;
+  /** The try it is on (v2), null when the server does not say. */
+  try: number | null;
+  /** When its current try started (ms since epoch), null when the server does not say. */
+  startedMs: number | null;
+}
+
+/** One try of one job. */
+export interface RmJobLog {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null for 2017 servers. */
+  name: string | null;
+  /** 1.. for real tries; 0 for a 2017 server's entry saying the job never ran. */
+  try: number;
+  type: string;
+  /** Unix nanoseconds, exact; 0n if the job never ran. */
+  startedAt: bigint;
+  finishedAt: bigint;
+  state: number;
+  exit: number;
+  error: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** The running list: unfinished requests and their running jobs (with when they started). */
+export interface RmRunning {
+  requests: RmRequest[];
+  jobs: RmJobStatus[];
+}
+
+/** How a request type's arg is set: by the caller (required, optional) or by the spec (static). */
+export type ArgKind = 'required' | 'optional' | 'static';
+
+export interface RequestTypeArg {
+  name: string;
+  desc: string;
+  kind: ArgKind;
+  /** The value used when none is given; any JSON on v2 servers, text on 2017 ones; null if none. */
+  default: JsonValue | null;
+}
+
+/** A request type a server can start, with the args a caller sets. */
+export interface RequestType {
+  name: string;
+  args: RequestTypeArg[];
+}
+
+/** A page of a server's requests, newest first. */
+export interface FoundRequests {
+  requests: RmRequest[];
+  /** How many match in all, when the server says (ours does; v2 does not). */
+  total: number | null;
+}
+
+/** A search of a server's requests (v2's `GET /api/v1/requests`). Newest first. */
+export interface FindQuery {
+  type?: string;
+  /** Any of these states. */
+  states?: number[];
+  user?: string;
+  /** Arg values that must all match: [name, value]. */
+  args?: Array<[string, string]>;
+  /** Finished after it, or not finished (RFC 3339). */
+  since?: Time;
+  /** Created before it (RFC 3339). */
+  until?: Time;
+  limit?: number;
+  offset?: number;
+}
+
 /**
  * One failed job in a line: `check-disk@3 · exit 3 · error: /data is 100% full…` (a try that
  * timed out reads `timed out` instead of its exit code, which is the kill's).
  */
 export function failedJobLine(job: FailedJob): string {
-  const parts = [job.jobId];
+  const parts = [job.name ? `${job.name} · ${job.jobId}` : job.jobId];
   if (job.tryState === STATE_TIMEOUT || (job.exit === null && job.state === STATE_TIMEOUT)) parts.push('timed out');
   else if (job.exit !== null) parts.push(`exit ${job.exit}`);
   const last = job.lines.at(-1);

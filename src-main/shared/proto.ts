@@ -170,12 +170,15 @@ export interface FinishRequestParams {
 // ---- sort orders (proto/s2s.go sort helpers) --------------------------------------------------
 
 /** `JobStatuses`: by job id, ascending. Use as `list.sort(JobStatuses)`. */
-export function JobStatuses(a: JobStatus, b: JobStatus): number {
+export function JobStatuses(a: Pick<JobStatus, 'jobId'>, b: Pick<JobStatus, 'jobId'>): number {
   return a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0;
 }
 
 /** `JobStatusByRuntime`: longest-running first; ties by job id (the seed left ties random). */
-export function JobStatusByRuntime(a: JobStatus, b: JobStatus): number {
+export function JobStatusByRuntime(
+  a: Pick<JobStatus, 'jobId' | 'runtime'>,
+  b: Pick<JobStatus, 'jobId' | 'runtime'>,
+): number {
   return b.runtime - a.runtime || JobStatuses(a, b);
 }
 
@@ -219,7 +222,7 @@ function describe(v: unknown): string {
 }
 
 /** Reads one JSON object's fields the way Go's decoder matches struct keys. */
-class Fields {
+export class Fields {
   private readonly byLowerKey = new Map<string, unknown>();
   constructor(
     value: unknown,
@@ -367,13 +370,13 @@ function checkFinite(value: object, path: string): void {
   }
 }
 
-function decodeList<T>(v: unknown, path: string, read: (value: unknown, path: string) => T): T[] | null {
+export function decodeList<T>(v: unknown, path: string, read: (value: unknown, path: string) => T): T[] | null {
   if (v == null) return null;
   if (!Array.isArray(v)) throw new WireError(path, 'an array', v);
   return v.map((item, i) => read(item, `${path}[${i}]`));
 }
 
-function stringList(v: unknown, path: string): string[] {
+export function stringList(v: unknown, path: string): string[] {
   return (
     decodeList(v, path, (s, p) => {
       if (typeof s !== 'string') throw new WireError(p, 'a string', s);
@@ -573,7 +576,14 @@ export function encodeRequestSpec(s: RequestSpec): string {
 }
 
 export function encodeJobLog(l: JobLog): string {
-  const fields: Array<readonly [string, string]> = [
+  const fields = jobLogFields(l);
+  if (l.data) fields.push(['data', goAny(l.data)]);
+  return goStruct(fields);
+}
+
+/** A JobLog's keys and encoded values in Go's struct order (v2's JobLog adds `name` after `try`). */
+export function jobLogFields(l: JobLog): Array<readonly [string, string]> {
+  return [
     ['requestId', goString(l.requestId)],
     ['jobId', goString(l.jobId)],
     ['try', goNumber(l.try)],
@@ -586,8 +596,6 @@ export function encodeJobLog(l: JobLog): string {
     ['stdout', goString(l.stdout)],
     ['stderr', goString(l.stderr)],
   ];
-  if (l.data) fields.push(['data', goAny(l.data)]);
-  return goStruct(fields);
 }
 
 export function encodeJobStatus(s: JobStatus): string {

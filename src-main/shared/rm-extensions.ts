@@ -8,7 +8,7 @@
 //   POST /api/v1/requests/:id/retry    RetryStarted (body {"User": …}, optional)
 //   POST /api/v1/requests/:id/rerun    201 Request, Location (body {"User": …}, optional)
 
-import { WireError, decodeRequest, encodeRequest, type JsonObject, type Request, type State, type Time } from './proto';
+import { WireError, decodeRequest, encodeRequest, type Request, type State, type Time } from './proto';
 
 const base = (id: string) => `/api/v1/requests/${encodeURIComponent(id)}`;
 export const historyPath = (id: string) => `${base(id)}/history`;
@@ -36,8 +36,6 @@ export interface RequestAttempt {
 export interface RequestHistory {
   requestId: string;
   type: string;
-  /** The args the request was created with, as recorded. */
-  args: JsonObject | null;
   /** The request this one re-ran, or null. */
   rerunOf: string | null;
   /** The requests that re-ran this one, oldest first. */
@@ -122,7 +120,6 @@ export function decodeRequestHistory(v: unknown): RequestHistory {
   return {
     requestId: o.requestId,
     type: o.type,
-    args: o.args === null || o.args === undefined ? null : (object(o.args, 'args') as JsonObject),
     rerunOf: o.rerunOf,
     reruns: strings(o.reruns, 'reruns'),
     attempts: o.attempts.map(decodeAttempt),

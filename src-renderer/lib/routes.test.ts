@@ -53,6 +53,12 @@ describe('routes and their hashes', () => {
     expect(parseRoute('#/r/local/abc/logs?job=&find=')).toEqual(requestRoute('local', 'abc', { tab: 'logs' }));
   });
 
+  it('a request run again carries its args to the start form', () => {
+    const route = { name: 'start' as const, type: 'deploy', args: { app: 'api', hosts: ['a', 'b'] } };
+    expect(parseRoute(routeHash(route))).toEqual(route);
+    expect(parseRoute('#/start/deploy?args=%5B1%5D')).toEqual({ name: 'start', type: 'deploy' });
+  });
+
   it('keeps a ? typed inside a search or a find', () => {
     expect(parseRoute('#/search?q=why?')).toEqual({ name: 'search', q: 'why?' });
     expect(parseRoute('#/r/local/abc/logs?find=who?')).toEqual(
@@ -69,11 +75,14 @@ describe('routes and their hashes', () => {
 });
 
 describe('start routes', () => {
-  it('the Start form of a re-run names the request it re-runs', () => {
+  it('the Start form of a re-run names the request it re-runs, with its args or without', () => {
     const route = { name: 'start', type: 'needs-file', rerun: 'abc123' } as const;
     expect(routeHash(route)).toBe('#/start/needs-file?rerun=abc123');
     expect(parseRoute('#/start/needs-file?rerun=abc123')).toEqual(route);
-    expect(parseRoute('#/start/hello')).toEqual({ name: 'start', type: 'hello', rerun: null });
+    const withArgs = { ...route, args: { path: '/tmp/x y' } };
+    expect(parseRoute(routeHash(withArgs))).toEqual(withArgs);
+    expect(parseRoute('#/start/hello')).toEqual({ name: 'start', type: 'hello' });
     expect(routeHash({ name: 'start', type: null, rerun: 'abc' })).toBe('#/start');
+    expect(parseRoute('#/start?rerun=abc')).toEqual({ name: 'start', type: null });
   });
 });

@@ -1,7 +1,10 @@
 // Routes of the console and their hash form: #/requests, #/r/<ctx>/<id>[/<tab>]?job=&try=&stream=&line=&find=,
-// #/start[/<type>][?rerun=<id>], #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
+// #/start[/<type>][?args=<JSON object>][&rerun=<id>] (a request re-run: its args fill the form; without
+// them, read from that request's chain), #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
 // A request's route without a tab opens on what matters: a failed request on its failure.
 // `line` (1-based) is a log line's permalink; `find` opens a log searched for a term.
+
+import type { JsonObject } from '../../src-main/shared/proto';
 
 export type RequestTab = 'chain' | 'jobs' | 'timeline' | 'logs';
 export const REQUEST_TABS: readonly RequestTab[] = ['chain', 'jobs', 'timeline', 'logs'];
@@ -22,14 +25,27 @@ export interface RequestRoute {
   find: string | null;
 }
 
-/** The Start form; `rerun`: the request it re-runs (its args read from that request's chain). */
 export interface StartRoute {
   name: 'start';
   type: string | null;
+  /** Values to fill the form with (a request re-run); absent: the type's defaults. */
+  args?: JsonObject | null;
+  /** The request this one re-runs (linked to it); without `args`, its args are read from its chain. */
   rerun?: string | null;
 }
 
 export type Route = { name: 'requests' } | RequestRoute | StartRoute | { name: 'search'; q: string };
+
+/** A JSON object from a query parameter, or null. */
+function jsonObject(text: string | null): JsonObject | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A request's route with nothing chosen but what is given. */
 export function requestRoute(
@@ -84,7 +100,16 @@ export function parseRoute(hash: string): Route {
       find: params.get('find') || null,
     });
   }
-  if (parts[0] === 'start') return { name: 'start', type: parts[1] ?? null, rerun: params.get('rerun') || null };
+  if (parts[0] === 'start') {
+    const args = jsonObject(params.get('args'));
+    const rerun = params.get('rerun');
+    return {
+      name: 'start',
+      type: parts[1] ?? null,
+      ...(args ? { args } : {}),
+      ...(rerun && parts[1] ? { rerun } : {}),
+    };
+  }
   if (parts[0] === 'search') return { name: 'search', q: params.get('q') ?? '' };
   return { name: 'requests' };
 }
@@ -95,8 +120,11 @@ export function routeHash(route: Route): string {
     case 'requests':
       return '#/requests';
     case 'start': {
-      const rerun = route.type && route.rerun ? `?rerun=${enc(route.rerun)}` : '';
-      return route.type ? `#/start/${enc(route.type)}${rerun}` : '#/start';
+      const path = route.type ? `#/start/${enc(route.type)}` : '#/start';
+      const q = new URLSearchParams();
+      if (route.args) q.set('args', JSON.stringify(route.args));
+      if (route.type && route.rerun) q.set('rerun', route.rerun);
+      return q.size > 0 ? `${path}?${q.toString()}` : path;
     }
     case 'search':
       return route.q ? `#/search?q=${enc(route.q)}` : '#/search';

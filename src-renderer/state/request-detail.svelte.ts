@@ -7,12 +7,13 @@ import type { ConsoleApi } from '../../src-main/shared/ipc';
 import {
   NO_HISTORY,
   type ChainView,
+  type JobStatusRecord,
   type RequestDetail,
   type RequestHistoryView,
   type RequestPart,
   type RequestRecord,
 } from '../../src-main/shared/console-model';
-import { JobStatusByRuntime, type JobStatus } from '../../src-main/shared/proto';
+import { JobStatusByRuntime } from '../../src-main/shared/proto';
 import { call, errorText } from '../lib/call';
 import { jobRows, type JobRow, type TrySummary } from '../lib/job-rows';
 
@@ -30,7 +31,7 @@ function latestRetry(history: RequestHistoryView): Record<string, number> {
 export class RequestDetailState {
   request = $state.raw<RequestRecord | null>(null);
   chain = $state.raw<ChainView | null>(null);
-  statuses = $state.raw<JobStatus[]>([]);
+  statuses = $state.raw<JobStatusRecord[]>([]);
   tries = $state.raw<TrySummary[]>([]);
   /** When each RUNNING job started, by job id (RequestDetail.runningSince). */
   runningSince = $state.raw<Record<string, number>>({});

@@ -1,9 +1,8 @@
-// Waiting in tests for something that happens in the background (a sync pass, a chain ending):
-// no fixed sleeps, a poll with a deadline that says what did not happen.
+// Waiting in a test for something that happens on its own (a sync pass, an event): the value
+// `check` gives once it is truthy, or an error naming what never came.
 
 type Maybe<T> = T | undefined | null | false;
 
-/** Polls `check` every 50 ms until it gives a truthy value, returned; throws naming `what` after `ms`. */
 export async function until<T>(what: string, check: () => Maybe<T> | Promise<Maybe<T>>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {

@@ -21,7 +21,7 @@ export class Cache {
   readonly requests: RequestStore;
   /** Job starts from the running list, and why failed requests failed. */
   readonly facts: RequestFacts;
-  /** Attempts and re-run links (migration 6). */
+  /** Attempts and re-run links (migration 7). */
   readonly history: RequestHistoryStore;
   readonly chains: ChainStore;
   readonly logs: JobLogStore;

@@ -124,8 +124,20 @@ export const MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   `,
 
-  // 6: re-run and retry (request-history.ts): a request's history as its RM answered it (ours:
-  // attempts, re-run links), and the re-runs this console made on an RM that records none.
+  // 6: servers of any protocol generation. A context's auth (ContextAuth as JSON: header names
+  // and TLS file paths, never a secret) and what its server was found to speak (ServerInfo as
+  // JSON); a job status's node name and try (v2 servers tell them). Chains are kept as the console
+  // model's ChainView from now on; rows written before hold the 2017 wire JobChain and are read
+  // as such (chain-text.ts).
+  `
+  ALTER TABLE contexts ADD COLUMN auth TEXT;
+  ALTER TABLE contexts ADD COLUMN server TEXT;
+  ALTER TABLE job_statuses ADD COLUMN name TEXT;
+  ALTER TABLE job_statuses ADD COLUMN try INTEGER;
+  `,
+
+  // 7: re-run and retry (request-history.ts): a request's history as its RM answered it (ours:
+  // attempts, re-run links), and the re-runs this console made on a server that records none.
   `
   CREATE TABLE request_history (
     context    TEXT NOT NULL,

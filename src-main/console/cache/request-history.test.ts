@@ -1,6 +1,5 @@
-// The cached history of requests (migration 6): the RM's answer read back, the args it recorded
-// filling what the console did not know, re-runs the console recorded itself merged in, and all
-// of it carried along when its context is renamed.
+// The cached history of requests (migration 7): the RM's answer read back, re-runs the console
+// recorded itself merged in, and all of it carried along when its context is renamed.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +24,6 @@ const open = () => {
 const history: RequestHistory = {
   requestId: 'r1',
   type: 'deploy',
-  args: { release: 'v9' },
   rerunOf: null,
   reruns: ['r2'],
   attempts: [
@@ -53,30 +51,18 @@ const history: RequestHistory = {
 };
 
 describe('cached request history', () => {
-  it('reads back the RM’s answer, fills in args the console did not know, merges its own re-runs', () => {
+  it('reads back the RM’s answer and merges the re-runs the console recorded', () => {
     const c = open();
     c.requests.put('prod', wireRequest('r1'));
-    expect(c.history.view('prod', 'r1', null)).toEqual({ attempts: [], rerunOf: null, reruns: [], retry: null });
-    expect(c.history.view('prod', 'r1', false).retry).toBe(false);
+    expect(c.history.get('prod', 'r1')).toBeNull();
+    expect(c.history.view('prod', 'r1')).toEqual({ attempts: [], rerunOf: null, reruns: [] });
 
     c.history.put('prod', history);
     expect(c.history.get('prod', 'r1')).toEqual(history);
-    expect(c.requests.get('prod', 'r1')?.args).toEqual({ release: 'v9' });
     c.history.putRerun('prod', 'r3', 'r1');
-    expect(c.history.view('prod', 'r1', null)).toEqual({
-      attempts: history.attempts,
-      rerunOf: null,
-      reruns: ['r2', 'r3'],
-      retry: true,
-    });
-    expect(c.history.view('prod', 'r3', false)).toMatchObject({ rerunOf: 'r1', retry: false });
-  });
-
-  it('keeps the args the console recorded over the RM’s', () => {
-    const c = open();
-    c.requests.put('prod', wireRequest('r1'), { args: { release: 'mine' }, origin: 'console' });
-    c.history.put('prod', history);
-    expect(c.requests.get('prod', 'r1')?.args).toEqual({ release: 'mine' });
+    c.history.putRerun('prod', 'r2', 'r1'); // the RM's own link, recorded here too: listed once
+    expect(c.history.view('prod', 'r1')).toEqual({ attempts: history.attempts, rerunOf: null, reruns: ['r2', 'r3'] });
+    expect(c.history.view('prod', 'r3')).toEqual({ attempts: [], rerunOf: 'r1', reruns: [] });
   });
 
   it('goes along when its context is renamed', () => {
@@ -90,7 +76,7 @@ describe('cached request history', () => {
       'prod',
     );
     expect(c.history.get('prod-east', 'r1')).toEqual(history);
-    expect(c.history.view('prod-east', 'r3', null).rerunOf).toBe('r1');
+    expect(c.history.view('prod-east', 'r3').rerunOf).toBe('r1');
     expect(c.history.get('prod', 'r1')).toBeNull();
   });
 });

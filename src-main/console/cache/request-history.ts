@@ -1,6 +1,6 @@
-// What the console keeps about a request's runs and re-runs (migration 6): the history its RM
-// answered (ours: its create args, attempts and re-run links; docs/protocol/extensions.md), and
-// the re-runs this console made on an RM that records none (the original), so both requests
+// What the console keeps about a request's runs and re-runs (migration 7): the history its RM
+// answered (ours: its attempts and re-run links; docs/protocol/extensions.md), and the re-runs
+// this console made on a server that records none (the 2017 original, v2), so both requests
 // still show the link. Read with the request, offline too.
 
 import type { Db } from './open-cache';
@@ -18,10 +18,6 @@ export class RequestHistoryStore {
       put: db.prepare<[string, string, string]>(
         'INSERT OR REPLACE INTO request_history (context, request_id, history) VALUES (?, ?, ?)',
       ),
-      // The RM's record of the args fills in what the console did not know (created elsewhere).
-      fillArgs: db.prepare<[string, string, string]>(
-        'UPDATE requests SET args = ? WHERE context = ? AND id = ? AND args IS NULL',
-      ),
       putRerun: db.prepare<[{ context: string; requestId: string; rerunOf: string }]>(
         'INSERT OR REPLACE INTO console_reruns (context, request_id, rerun_of) VALUES (@context, @requestId, @rerunOf)',
       ),
@@ -38,12 +34,9 @@ export class RequestHistoryStore {
     };
   }
 
-  /** Stores what the RM answered for a request's history (and the args it recorded, if new here). */
+  /** Stores what the RM answered for a request's history. */
   put(context: string, history: RequestHistory): void {
-    this.db.transaction(() => {
-      this.s.put.run(context, history.requestId, JSON.stringify(history));
-      if (history.args !== null) this.s.fillArgs.run(JSON.stringify(history.args), context, history.requestId);
-    })();
+    this.s.put.run(context, history.requestId, JSON.stringify(history));
   }
 
   /** The RM's last answer, or null when it was never read (or the RM keeps none). */
@@ -57,15 +50,14 @@ export class RequestHistoryStore {
     this.s.putRerun.run({ context, requestId, rerunOf });
   }
 
-  /** The RM's history merged with the re-runs this console recorded; `retry` as the caller knows it. */
-  view(context: string, requestId: string, retry: boolean | null): RequestHistoryView {
+  /** The RM's history merged with the re-runs this console recorded. */
+  view(context: string, requestId: string): RequestHistoryView {
     const h = this.get(context, requestId);
     const mine = this.s.reruns.all(context, requestId);
     return {
       attempts: h?.attempts ?? [],
       rerunOf: h?.rerunOf ?? this.s.rerunOf.get(context, requestId) ?? null,
       reruns: [...new Set([...(h?.reruns ?? []), ...mine])],
-      retry: h !== null ? true : retry,
     };
   }
 }

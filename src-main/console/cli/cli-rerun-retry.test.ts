@@ -1,12 +1,14 @@
 // `spincycle rerun` and `spincycle retry` against the real engine (a `spincycle server` child
-// process), and against it behind a proxy without our additions (as an original RM).
+// process), and against it behind a proxy that makes it look like the 2017 original (no
+// additions, no args on its requests). --json prints the console model.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeRequest, parseWire, STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
-import { decodeRetryStarted } from '../../shared/rm-extensions';
+import type { RmRequest } from '../../shared/console-model';
+import { STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
+import type { RetryStart } from '../client/rm-api';
 import { rmWithoutExtensions, type ProxiedRm } from '../../../test/support/rm-without-extensions';
 import { Cache } from '../cache/cache';
 import { RmClient } from '../client/rm-client';
@@ -39,7 +41,7 @@ const gatePath = () => path.join(mkdtempSync(path.join(tmpdir(), 'sc-gate-')), '
 async function failedRequest(addr: string, file: string): Promise<string> {
   const started = await cli('--addr', addr, '--json', '--wait', 'start', 'needs-file', `path=${file}`);
   expect(started.code).toBe(1);
-  const r = decodeRequest(parseWire(started.out));
+  const r = JSON.parse(started.out) as RmRequest;
   expect(r.state).toBe(STATE_FAIL);
   return r.id;
 }
@@ -56,7 +58,7 @@ describe('spincycle retry', () => {
     expect(again).toMatchObject({ code: 1, err: expect.stringContaining('completed: nothing to retry') as unknown });
   });
 
-  it('says what it runs again; --json prints the RM’s answer', async () => {
+  it('says what it runs again; --json prints the request, the attempt and the jobs', async () => {
     const id = await failedRequest(url, gatePath());
     const text = await cli('--addr', url, 'retry', id);
     expect(text.code).toBe(0);
@@ -68,18 +70,21 @@ describe('spincycle retry', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const json = await cli('--addr', url, '--json', 'retry', id);
-    const started = decodeRetryStarted(parseWire(json.out));
-    expect(started).toMatchObject({ attempt: 3, request: { id } });
+    const started = JSON.parse(json.out) as RetryStart;
+    expect(started).toMatchObject({ attempt: 3, request: { id, type: 'needs-file' } });
     expect(started.jobs).toHaveLength(3);
   });
 
-  it('on an RM without retry: says so, and that rerun starts it again (exit 1)', async () => {
+  it('on an RM without retry: says so, and that a re-run starts it again (exit 1)', async () => {
     const id = await failedRequest(proxy.url, gatePath());
     expect(await cli('--addr', proxy.url, 'retry', id)).toEqual({
       code: 1,
       out: '',
-      err: `spincycle: retry is not available there: this Request Manager has no retry (an original Spin Cycle RM); \`spincycle rerun ${id}\` starts the request again instead\n`,
+      err:
+        `spincycle: ${proxy.url} cannot retry a request: its Request Manager has no retry (an original Spin Cycle ` +
+        'RM, or an older spincycle); re-run starts the request again instead\n',
     });
+    expect(proxy.refused.filter((p) => p.includes(id))).toEqual([]); // known not to have it: not asked
   });
 });
 
@@ -90,8 +95,8 @@ describe('spincycle rerun', () => {
     writeFileSync(file, '');
     const rerun = await cli('--addr', url, '--json', '--wait', 'rerun', id);
     expect(rerun.code).toBe(0);
-    const r = decodeRequest(parseWire(rerun.out));
-    expect(r).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE, user: 'tester' });
+    const r = JSON.parse(rerun.out) as RmRequest;
+    expect(r).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE, user: 'tester', args: { path: file } });
     expect(r.id).not.toBe(id);
     const text = await cli('--addr', url, 'rerun', id);
     expect(text.out).toMatch(new RegExp(`^OK, re-ran ${id} as needs-file request [0-9a-f]{32}\\n`));
@@ -119,6 +124,6 @@ describe('spincycle rerun', () => {
     cache.close();
     const rerun = await cli('--context', 'old', '--json', '--wait', 'rerun', id);
     expect(rerun.code).toBe(0);
-    expect(decodeRequest(parseWire(rerun.out))).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE });
+    expect(JSON.parse(rerun.out)).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE });
   });
 });

@@ -7,7 +7,7 @@
 // left FAIL by an engine that was killed, retried after the restart, and one whose spec changed
 // meanwhile, refused.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, type JobLog } from '../../shared/proto';
@@ -16,58 +16,21 @@ import { REASONS } from '../rm/request-manager';
 import { startEngine, startJobRunner, startRequestManager } from '../server';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import { crash, freePort, serverArgs, spawnCli, tempDir } from '../../../test/support/engine/integration/test-engine';
+import {
+  GATED,
+  PROBE_MODULE,
+  probe,
+  runs,
+  sequence,
+  shell,
+  waitsFor,
+} from '../../../test/support/engine/integration/retry-specs';
 import { until } from '../../../test/support/until';
-
-/** A job type that appends {try, data} to <dir>/<name>.runs each time it runs, then adds `set` to the data. */
-const PROBE_MODULE = `import { appendFileSync } from 'node:fs';
-import path from 'node:path';
-export default {
-  type: 'probe',
-  make() {
-    let a = {};
-    return {
-      create(args) { a = { dir: args.dir, name: args.name, set: args.set ?? {} }; },
-      serialize: () => new TextEncoder().encode(JSON.stringify(a)),
-      deserialize(bytes) { a = JSON.parse(new TextDecoder().decode(bytes)); },
-      run(data, ctx) {
-        appendFileSync(path.join(a.dir, a.name + '.runs'), JSON.stringify({ try: ctx.try, data }) + '\\n');
-        Object.assign(data, a.set);
-        return { state: 3, exit: 0, error: '', stdout: 'ran ' + a.name + '\\n', stderr: '' };
-      },
-      stop() {},
-      status: () => '',
-    };
-  },
-};
-`;
-
-/** migrate's command: fails (exit 3) while <dir>/gate is missing. */
-const GATED = `echo "try $SPINCYCLE_TRY" >> "$ARG_dir/migrate.runs"; if [ -f "$ARG_dir/gate" ]; then echo migrated; else echo "gate closed" >&2; exit 3; fi`;
-
-/** A probe job node named `name` (it appends to <dir>/<name>.runs), adding `set` to the job data. */
-const probe = (name: string, deps: string[], set = '{}') =>
-  `      ${name}: {category: job, type: probe, deps: [${deps.join(', ')}], args: [{expected: dir, given: dir}, ` +
-  `{expected: name, value: ${name}}, {expected: set, value: ${set}}]}`;
-
-/** A shell job node running `cmd`, with the dir arg. */
-const shell = (name: string, deps: string[], cmd: string, more = '') =>
-  `      ${name}: {category: job, type: shell, deps: [${deps.join(', ')}]${more}, args: [` +
-  `{expected: cmd, value: ${JSON.stringify(cmd)}}, {expected: dir, given: dir}]}`;
 
 /**
  * deploy: prepare -> copy -> migrate (shell, 2 tries, needs the gate) -> announce.
  * hang: first -> wait (until the gate exists) -> last.
  */
-/** A request type taking the `dir` arg (and `optional` ones), made of `nodes`. */
-const sequence = (name: string, nodes: string[], optional = '') => [
-  `  ${name}:`,
-  '    args:',
-  '      required: [{name: dir, desc: where the jobs leave their marks}]',
-  ...(optional ? [`      optional: [${optional}]`] : []),
-  '    nodes:',
-  ...nodes,
-];
-
 const specs = (migrateCmd: string) =>
   [
     'noop-node: {category: job, type: noop}',
@@ -84,11 +47,12 @@ const specs = (migrateCmd: string) =>
     ),
     ...sequence('hang', [
       probe('first', [], '{first: done}'),
-      shell('wait', ['first'], 'echo waiting; while [ ! -f "$ARG_dir/gate" ]; do sleep 0.05; done; echo through'),
+      shell('wait', ['first'], waitsFor('wait', 'gate')),
       probe('last', ['wait']),
     ]),
     '',
   ].join('\n');
+
 /** `spincycle server` on free loopback ports, quiet. */
 const LOOPBACK = { rmAddr: '127.0.0.1:0', jrAddr: '127.0.0.1:0', logger: silentLogger } as const;
 
@@ -107,12 +71,6 @@ function workDir(): string {
   const dir = path.join(root.dir, `work-${++workN}`);
   mkdirSync(dir);
   return dir;
-}
-
-/** The runs a probe (or migrate) recorded in `dir`, one per line. */
-function runs(dir: string, name: string): string[] {
-  const file = path.join(dir, `${name}.runs`);
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
 
 const jobId = (logs: JobLog[], node: string) => logs.find((l) => l.jobId.startsWith(`${node}@`))?.jobId ?? '';
@@ -135,7 +93,7 @@ const shapes: Array<[string, () => Promise<{ rm: RmClient; close(): Promise<void
         jobsDir,
         dataDir: ':memory:',
         addr: `127.0.0.1:${jrPort}`,
-        rmUrl: `http://127.0.0.1:${rmPort}`,
+        rmUrls: [`http://127.0.0.1:${rmPort}`],
         logger: silentLogger,
       });
       const rm = await startRequestManager({
@@ -143,7 +101,7 @@ const shapes: Array<[string, () => Promise<{ rm: RmClient; close(): Promise<void
         jobsDir,
         dataDir: ':memory:',
         addr: `127.0.0.1:${rmPort}`,
-        jrUrl: jr.url,
+        jrUrls: [jr.url],
         logger: silentLogger,
       });
       return {
@@ -241,8 +199,8 @@ describe.each(shapes)('retry and re-run: %s', (_name, start) => {
     expect(runs(dir, 'prepare')).toHaveLength(2);
 
     const [was, now] = [await rm.history(original.id), await rm.history(rerun.id)];
-    expect(now.args).toEqual({ dir, release: 'v9' });
-    expect(now.args).toEqual(was.args);
+    expect(await rm.args(rerun.id)).toEqual({ dir, release: 'v9' });
+    expect(await rm.args(rerun.id)).toEqual(await rm.args(original.id));
     expect(now).toMatchObject({ rerunOf: original.id, reruns: [] });
     expect(was).toMatchObject({ rerunOf: null, reruns: [rerun.id] });
     expect(await rm.chain(rerun.id)).toEqual({ ...(await rm.chain(original.id)), requestId: rerun.id });

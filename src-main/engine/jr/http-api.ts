@@ -1,15 +1,18 @@
 // The Job Runner's HTTP API (docs/protocol/wire.md §5): J1-J4 on a Router, answering exactly
 // like the original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1,
 // plain-text errors) — except that an invalid chain is a 400 with the validation text instead
-// of a crash. Plus our retry (POST /api/v1/job-chains/retry).
+// of a crash.
 // With a peer secret, every route answers only a caller holding it (the RM).
+// Ours beyond the 2017 protocol (links.ts): the epoch header on J1, POST
+// /api/v1/job-chains/resume, GET /api/v1/job-runner (cluster-wire.ts).
 
 import os from 'node:os';
 import { decodeJobChain, encodeJobChainStatus, encodeJobStatusList } from '../../shared/proto';
 import { peerOnly } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, type Handler, type RouterOptions } from '../http/server';
 import { LinkError, type JobRunnerLink } from '../links';
-import { RETRY_CHAIN_PATH, decodeRetryJobChain } from '../retry-chain';
+import { epochOf } from '../ownership';
+import { decodeResumedChain, encodeRunnerInfo } from './cluster-wire';
 
 export interface JobRunnerRouterOptions extends RouterOptions {
   /** The host name in J1's Location header (default: the OS host name, as the original). */
@@ -36,17 +39,23 @@ export function jobRunnerRouter(jr: JobRunnerLink, options: JobRunnerRouterOptio
     router.add(method, pattern, secret === undefined ? handler : peerOnly(secret, handler));
 
   add('POST', '/api/v1/job-chains', async (req) => {
+    const epoch = epochOf(req.headers);
     const chain = await req.json(decodeJobChain);
-    await answering(() => jr.createJobChain(chain));
+    await answering(() => jr.createJobChain(chain, epoch));
     return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${chain.requestId}` });
   });
 
-  // Ours (docs/protocol/extensions.md): run a finished chain again in place.
-  add('POST', RETRY_CHAIN_PATH, async (req) => {
-    const retry = await req.json(decodeRetryJobChain);
-    await answering(() => jr.retryJobChain(retry));
-    return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${retry.jobChain.requestId}` });
-  });
+  const { resumeJobChain, describe } = jr;
+  if (resumeJobChain) {
+    add('POST', '/api/v1/job-chains/resume', async (req) => {
+      const resumed = await req.json(decodeResumedChain);
+      await answering(() => resumeJobChain.call(jr, resumed));
+      return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${resumed.chain.requestId}` });
+    });
+  }
+  if (describe) {
+    add('GET', '/api/v1/job-runner', async () => jsonReply(200, encodeRunnerInfo(await describe.call(jr))));
+  }
 
   add('PUT', '/api/v1/job-chains/:requestId/stop', async (req) => {
     await answering(() => jr.stopJobChain(req.params.requestId as string));

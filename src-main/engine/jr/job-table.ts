@@ -26,7 +26,7 @@ export class JobTable {
   readonly waitingOn: Uint32Array;
   /** The current try (1-based; 0 = not started). */
   readonly tryNo: Uint32Array;
-  /** A retry's: the highest try the job had before this run; its tries here count on from it (0 otherwise). */
+  /** A resumed chain's: the highest try the job had before this run; its tries here count on from it (0 otherwise). */
   readonly tryBase: Uint32Array;
   /** The job was the Nth of the chain to start (J4's n). */
   readonly startN: Uint32Array;
@@ -96,13 +96,13 @@ export class JobTable {
     }
   }
 
-  /** A retry: job i's tries count on from `base`, the highest it logged before. */
+  /** A resumed chain: job i's tries count on from `base`, the highest it logged before. */
   continueTries(i: number, base: number): void {
     this.tryNo[i] = this.tryBase[i] = base;
     this.firstTryContext[i]!.try = base + 1;
   }
 
-  /** A retry: job i completed before, leaving `data` (what its children start with). */
+  /** A resumed chain: job i completed before, leaving `data` (what its children start with). */
   completedBefore(i: number, data: JsonObject): void {
     this.data[i] = data;
   }

@@ -506,43 +506,57 @@ describe('a job that cannot be made at the runner', () => {
   });
 });
 
-describe('retry: a chain run again in place', () => {
-  /** a -> {b, c} -> d, with a and c marked completed, as the RM sends a retry of a chain whose b failed. */
-  function retried(requestId: string, b: ReturnType<typeof job>) {
-    const chain = chainOf(requestId, { a: job('scripted'), b, c: job('scripted'), d: job('scripted') }, [
+describe('a chain run where it was (a retry, a resume)', () => {
+  /** a -> {b, c} -> d. */
+  const diamond = (requestId: string, b: ReturnType<typeof job>) =>
+    chainOf(requestId, { a: job('scripted'), b, c: job('scripted'), d: job('scripted') }, [
       ['a', 'b'],
       ['a', 'c'],
       ['b', 'd'],
       ['c', 'd'],
     ]);
-    chain.jobs.a = { ...chain.jobs.a!, state: STATE_COMPLETE, data: { a: 1 } };
-    chain.jobs.c = { ...chain.jobs.c!, state: STATE_COMPLETE, data: { c: 3, shared: 'c' } };
-    return chain;
-  }
+  /** As the RM sends a retry of a diamond whose b failed twice: a and c completed, leaving data. */
+  const retried = (requestId: string, b: ReturnType<typeof job>) => ({
+    chain: diamond(requestId, b),
+    epoch: 2,
+    completed: ['a', 'c'],
+    nextTry: { b: 3, d: 1 },
+    data: { a: { a: 1 }, c: { c: 3, shared: 'c' } },
+  });
 
   it('runs only the jobs that did not complete, tries numbered on, children getting the completed jobs data', async () => {
     setup();
     const b = job('scripted', script({ state: STATE_FAIL }, { state: STATE_FAIL }, { set: { b: 2, shared: 'b' } }), {
       retry: 1,
     });
-    await jr.retryJobChain({ jobChain: retried('r-retry', b), tries: { b: 2, d: 0 } });
+    await jr.resumeJobChain(retried('r-retry', b));
     expect(await settle('r-retry')).toBe(STATE_COMPLETE);
     expect(runs.map((r) => [r.jobId, r.try, r.data])).toEqual([
       ['b', 3, { a: 1 }],
       ['d', 1, { a: 1, b: 2, c: 3, shared: 'c' }],
     ]);
     expect(summary(rm.logsOf('r-retry'))).toEqual(['b#3:3', 'd#1:3']);
-    // A completed try carries the data it left (what a later retry hands to its children).
+    // A completed try carries the data it left (what a later retry or resume hands to its children).
     expect(rm.logsOf('r-retry').find((l) => l.jobId === 'b')?.data).toEqual({ a: 1, b: 2, shared: 'b' });
     expect(rm.finishes).toEqual([{ requestId: 'r-retry', state: STATE_COMPLETE }]);
   });
 
-  it('gives each job its full tries again: 1 + retry, counted from the highest it had', async () => {
+  it('gives each job 1 + retry tries, counted from the highest it had', async () => {
     setup();
     const b = job('scripted', script({ state: STATE_FAIL, exit: 4 }), { retry: 1 });
-    await jr.retryJobChain({ jobChain: retried('r-again', b), tries: { b: 2 } });
+    await jr.resumeJobChain({ ...retried('r-again', b), nextTry: { b: 3 } });
     expect(await settle('r-again')).toBe(STATE_FAIL);
     expect(summary(rm.logsOf('r-again'))).toEqual(['b#3:4', 'b#4:4']);
+  });
+
+  it("a completed job that left no data: its children start from the others' data", async () => {
+    setup();
+    await jr.resumeJobChain({ ...retried('r-nodata', job('scripted')), data: { c: { c: 3 } } });
+    expect(await settle('r-nodata')).toBe(STATE_COMPLETE);
+    expect(runs.map((r) => [r.jobId, r.data])).toEqual([
+      ['b', {}],
+      ['d', { c: 3 }],
+    ]);
   });
 
   it('stopped again: a job that never started gets a never-ran entry only if it has no log yet', async () => {
@@ -556,8 +570,7 @@ describe('retry: a chain run again in place', () => {
         ['c', 'd'],
       ],
     );
-    chain.jobs.a = { ...chain.jobs.a!, state: STATE_COMPLETE };
-    await jr.retryJobChain({ jobChain: chain, tries: { b: 1, c: 0 } });
+    await jr.resumeJobChain({ chain, epoch: 2, completed: ['a'], nextTry: { b: 2, c: 1 } });
     await jr.stopJobChain('r-stop');
     expect(await settle('r-stop')).toBe(STATE_STOPPED);
     expect(summary(rm.logsOf('r-stop'))).toEqual(['b#2:6', 'd#0:6']);
@@ -583,7 +596,13 @@ describe('retry: a chain run again in place', () => {
     });
     const slow = job('scripted', script({ delayMs: 5000 }));
     await jr.createJobChain(chainOf('r-busy', { a: slow }, []));
-    await expect(jr.retryJobChain({ jobChain: chainOf('r-busy', { a: slow }, []), tries: {} })).rejects.toMatchObject({
+    const again = (a: ReturnType<typeof job>) => ({
+      chain: chainOf('r-busy', { a }, []),
+      epoch: 2,
+      completed: [],
+      nextTry: { a: 2 },
+    });
+    await expect(jr.resumeJobChain(again(slow))).rejects.toMatchObject({
       status: 400,
       message: 'traverser already exists',
     });
@@ -592,7 +611,7 @@ describe('retry: a chain run again in place', () => {
       await vi.advanceTimersByTimeAsync(10);
     }
     expect(jr.activeChains()).toEqual([]); // finished, still known: its finish call waits
-    await jr.retryJobChain({ jobChain: chainOf('r-busy', { a: job('scripted') }, []), tries: { a: 1 } });
+    await jr.resumeJobChain(again(job('scripted')));
     expect(await settle('r-busy')).toBe(STATE_COMPLETE);
     answerFinish();
     expect(summary(rm.logsOf('r-busy'))).toEqual(['a#1:6', 'a#2:3']);

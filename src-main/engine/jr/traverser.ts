@@ -26,9 +26,10 @@
 //
 // Stop and timeout are events; the chain ends when no job is in flight or waiting any more.
 //
-// A retry (TraverserRetry) runs a chain that ran before again: its completed jobs start
-// COMPLETE with the data they left (their children get it), every other job's tries count on
-// from the highest it logged, and the jobs whose parents all completed are ready at once.
+// A resumed chain (TraverserResume: a resume after its JR was lost, or a retry of what failed)
+// runs where it was: its completed jobs start COMPLETE with the data they left (their children
+// get it), every other job's tries count on from the highest it logged, and the jobs whose
+// parents all completed are ready at once.
 //
 // The speed lives in three helpers, so this file reads as the state machine: the per-job state
 // is a JobTable of typed arrays (job-table.ts), tries that return their result directly are
@@ -82,21 +83,21 @@ export interface TraverserOptions {
   latency?: DispatchLatencyRecorder;
   /** Called synchronously when the chain has finished (before output.finish is delivered). */
   onDone?: (state: State) => void;
-  /** Runs the chain again in place (a retry): see TraverserRetry. */
-  retry?: TraverserRetry;
+  /** Runs the chain where it was (a resume, a retry): see TraverserResume. */
+  resume?: TraverserResume;
 }
 
 /**
- * A retry of a chain that ran before (docs/protocol/extensions.md): the jobs that completed are
- * not run again, and their children start with the data they left; the others run, their tries
- * numbered on from the highest each logged, each with its full tries again (1 + retry). A job
+ * A chain that ran before, run where it was: the jobs that completed are not run again, and
+ * their children start with the data they left; the others run, their tries numbered on from
+ * the highest each logged, each with 1 + retry tries (the RM lowers `retry` for a resume). A job
  * a stop keeps from starting gets a never-ran entry only if it has no log at all.
  */
-export interface TraverserRetry {
+export interface TraverserResume {
   /** The completed jobs, each with the job data it left. */
-  done: ReadonlyMap<string, JsonObject>;
+  completed: ReadonlyMap<string, JsonObject>;
   /** Job id -> the highest try it logged (0: a never-ran entry only); jobs without a log are absent. */
-  tries: Readonly<Record<string, number>>;
+  triesBefore: Readonly<Record<string, number>>;
 }
 
 export const NOT_STARTED_AFTER_STOP = 'not starting job because the request was stopped';
@@ -150,8 +151,8 @@ export class Traverser {
     setMaxListeners(Infinity, this.stopSignal.signal);
     // Every job is made up front; one that cannot be made fails when it is reached.
     this.jobs = new JobTable(plan, options.factory, this.stopSignal.signal);
-    if (options.retry) {
-      const tries = options.retry.tries;
+    if (options.resume) {
+      const tries = options.resume.triesBefore;
       plan.ids.forEach((id, i) => {
         const base = tries[id];
         if (base !== undefined) this.jobs.continueTries(i, base);
@@ -169,22 +170,23 @@ export class Traverser {
   }
 
   start(): void {
-    if (this.options.retry) this.startRetry(this.options.retry);
+    if (this.options.resume) this.startResumed(this.options.resume);
     else this.onReady(this.plan.first);
     this.returns.stamp();
     this.returns.drain();
   }
 
   /**
-   * A retry's start: its completed jobs are COMPLETE with their data, then every other job whose
-   * parents all completed is ready. The start loop counts as an active job, so a job that fails
-   * unrun cannot end the chain before its siblings started; nothing left to run ends it COMPLETE.
+   * A resumed chain's start: its completed jobs are COMPLETE with their data, then every other
+   * job whose parents all completed is ready. The start loop counts as an active job, so a job
+   * that fails unrun cannot end the chain before its siblings started; nothing left to run ends
+   * it COMPLETE.
    */
-  private startRetry(retry: TraverserRetry): void {
+  private startResumed(resume: TraverserResume): void {
     const { ids, children } = this.plan;
     const jobs = this.jobs;
     for (let i = 0; i < ids.length; i++) {
-      const data = retry.done.get(ids[i]!);
+      const data = resume.completed.get(ids[i]!);
       if (data === undefined) continue;
       jobs.phase[i] = Phase.Complete;
       jobs.completedBefore(i, data);
@@ -394,7 +396,7 @@ export class Traverser {
       stdout: ret.stdout,
       stderr: ret.stderr,
     };
-    // The data a completed job leaves goes with its log, so that a retry can hand it to its children again.
+    // The data a completed job leaves goes with its log: a resume or a retry hands it to its children again.
     if (state === STATE_COMPLETE) {
       const data = jobs.dataCopy(i);
       if (data) log.data = data;
@@ -450,7 +452,7 @@ export class Traverser {
       this.completeCount === this.plan.ids.length ? STATE_COMPLETE : this.stopping ? STATE_STOPPED : STATE_FAIL;
     if (this.stopping) {
       const phase = this.jobs.phase;
-      const logged = this.options.retry?.tries;
+      const logged = this.options.resume?.triesBefore;
       for (let i = 0; i < phase.length; i++) {
         if (phase[i] !== Phase.Pending) continue;
         phase[i] = Phase.Stopped;

@@ -24,6 +24,10 @@ export const notFinalState = (state: State) =>
 export const notFinishedByJobRunner = (requestId: string, why: string) =>
   new HttpError(409, `only the job runner running request ${requestId} may finish it, once it is done: ${why}`);
 
+/** Suspend from a caller that is not the JR running the request, shutting down. */
+export const notHandedBack = (requestId: string) =>
+  new HttpError(409, `only the job runner running request ${requestId} may hand it back, while it shuts down`);
+
 export const duplicateJobLog = (requestId: string, jobId: string, tryN: number) =>
   new HttpError(409, `job log already exists (request ${requestId}, job ${jobId}, try ${tryN})`);
 
@@ -85,6 +89,9 @@ export const specChanged = (requestId: string, type: string, why: string) =>
       `matches (${why}); re-run it to start it with the current spec`,
   );
 
-/** The JR answered our retry call 404/405: it is not ours (an original JR). */
+/** No JR can run the chain where it was: none is ours (an original answers our call 404). */
 export const retryNotSupported = () =>
-  new HttpError(501, 'the job runner does not support retry: it is not a spincycle job runner (an original one?)');
+  new HttpError(
+    501,
+    'no job runner here can retry a request: a retry needs a spincycle job runner (an original one cannot run a chain where it was)',
+  );

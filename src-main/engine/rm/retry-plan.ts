@@ -4,15 +4,15 @@
 // its spec builds today is still the one it ran (a retry of a chain its spec no longer makes
 // would mix two versions of a request).
 
-import { STATE_COMPLETE, encodeJob, type JobChain, type JsonObject, type State } from '../../shared/proto';
+import { STATE_COMPLETE, encodeJob, type JobChain, type State } from '../../shared/proto';
 
 export interface RetryJobs {
   /** The jobs to run again, sorted. */
   jobs: string[];
   /** Each of them -> the highest try it logged (0 when it has no log, or only a never-ran entry). */
   bases: Record<string, number>;
-  /** The same, only for the jobs that have a log (what the JR is told). */
-  logged: Record<string, number>;
+  /** The next try of each of them that has a log (ResumedChain.nextTry). */
+  nextTry: Record<string, number>;
 }
 
 /** The highest try each job has logged. */
@@ -30,25 +30,12 @@ export function retryJobs(
   const highest = highestTries(loggedTries);
   const jobs = sortedJobIds.filter((id) => latest.get(id) !== STATE_COMPLETE);
   const bases: Record<string, number> = {};
-  const logged: Record<string, number> = {};
+  const nextTry: Record<string, number> = {};
   for (const id of jobs) {
     bases[id] = highest.get(id) ?? 0;
-    if (highest.has(id)) logged[id] = bases[id];
+    if (highest.has(id)) nextTry[id] = bases[id] + 1;
   }
-  return { jobs, bases, logged };
-}
-
-/** The stored chain with its completed jobs marked COMPLETE, carrying the data they left. */
-export function chainToRetry(
-  chain: JobChain,
-  rerun: ReadonlySet<string>,
-  data: ReadonlyMap<string, JsonObject>,
-): JobChain {
-  const jobs: JobChain['jobs'] = {};
-  for (const [id, job] of Object.entries(chain.jobs)) {
-    jobs[id] = rerun.has(id) ? job : { ...job, state: STATE_COMPLETE, data: data.get(id) ?? null };
-  }
-  return { ...chain, jobs };
+  return { jobs, bases, nextTry };
 }
 
 const MAX_NAMED = 5;

@@ -69,7 +69,7 @@ describe('retry through the RM', () => {
 
     const answer = await rig.client.call('POST', `/api/v1/requests/${id}/retry`);
     expect(answer.status).toBe(501);
-    expect(answer.text).toContain('the job runner does not support retry');
+    expect(answer.text).toContain('a retry needs a spincycle job runner');
     expect(await rig.client.get(id)).toEqual(failed);
     expect((await rig.client.history(id)).attempts).toHaveLength(1);
     // What it would run is still answered (the plan does not ask the JR).

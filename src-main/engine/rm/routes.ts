@@ -1,7 +1,10 @@
 // The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
-// RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
-// original are listed in docs/compatibility.md. Plus our extensions (docs/protocol/extensions.md):
-// the storage status, a request's history, retry and re-run.
+// RequestManager, bodies encoded by proto's Go-exact encoders, and our extensions
+// (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
+// request read or created carries its args as an additive key; the JR's epoch header on finish
+// and job log, and `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts); a
+// request's history, its retry and its re-run (retry-routes.ts).
+// Statuses that differ from the original are listed in docs/compatibility.md.
 
 import {
   decodeCreateRequestParams,
@@ -9,20 +12,14 @@ import {
   decodeJobLog,
   encodeJobLog,
   encodeJobLogs,
-  encodeRequest,
   encodeRequestSpecs,
   encodeRequestStatus,
   encodeRunningStatus,
   type Request,
 } from '../../shared/proto';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
-import {
-  decodeActorParams,
-  encodeRequestHistory,
-  encodeRetryPlan,
-  encodeRetryStarted,
-} from '../../shared/rm-extensions';
 import { peerOnly } from '../http/peer-only';
+import { epochOf } from '../ownership';
 import {
   HttpError,
   Router,
@@ -30,13 +27,18 @@ import {
   jsonReply,
   textReply,
   type Handler,
-  type RouteRequest,
+  type Reply,
   type RouterOptions,
 } from '../http/server';
 import { StartFailedError } from './errors';
+import { parseFindQuery } from './find-query';
+import { encodeRequestWithArgs } from './request-args';
 import type { RequestManager } from './request-manager';
+import { addRetryRoutes } from './retry-routes';
 
 const API = '/api/v1';
+/** How many requests a find matches in all, on its first page (v2 has no count; its clients ignore the header). */
+export const TOTAL_HEADER = 'X-Total-Count';
 const location = (id: string) => `${API}/requests/${id}`;
 
 /**
@@ -51,12 +53,6 @@ export type JobRunnerCalls = 'in-process' | { peerSecret: string } | 'unverified
 export interface RequestManagerRouterOptions extends RouterOptions {
   /** Default 'unverified'. */
   jobRunnerCalls?: JobRunnerCalls;
-}
-
-/** Who asks for a retry or re-run: the body's User ({"User": …}); an empty body names no one. */
-async function actor(req: RouteRequest): Promise<string> {
-  if ((await req.text()).trim() === '') return '';
-  return (await req.json(decodeActorParams)).User;
 }
 
 const inProcessOnly: Handler = () => {
@@ -74,31 +70,45 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     calls === 'in-process' ? inProcessOnly : calls === 'unverified' ? handler : peerOnly(calls.peerSecret, handler);
   const finish: Handler = async (req) => {
     const params = await req.json(decodeFinishRequestParams);
-    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State);
-    else rm.finishRequest(id(req.params), params.State);
+    const epoch = epochOf(req.headers);
+    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State, epoch);
+    else await rm.finishRequest(id(req.params), params.State, epoch);
     return emptyReply();
   };
-  /** R1's answers for a request made now: 201 with its Location, or 502 (it ended FAIL) with it. */
-  const created = async (make: () => Promise<Request>) => {
-    try {
-      const request = await make();
-      return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
-    } catch (err) {
-      if (!(err instanceof StartFailedError)) throw err;
-      return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
-    }
-  };
-  return new Router(options)
+  const router = new Router(options)
     .add('POST', `${API}/requests`, async (req) => {
       const params = await req.json(decodeCreateRequestParams);
-      return created(() => rm.createRequest(params));
+      return created(rm, () => rm.createRequest(params));
     })
-    .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
+    .add('GET', `${API}/requests`, async (req) => {
+      const filter = parseFindQuery(req.query);
+      const found = await rm.findRequests(filter);
+      const body = `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`;
+      // The count is asked with the first page, where a client paging through starts.
+      const total: Record<string, string> =
+        filter.offset === 0 ? { [TOTAL_HEADER]: String(await rm.countRequests(filter)) } : {};
+      return jsonReply(200, body, total);
+    })
+    .add('GET', `${API}/requests/:reqId`, async (req) => {
+      const reqId = id(req.params);
+      const [request, args] = await Promise.all([rm.getRequest(reqId), rm.requestArgs(reqId)]);
+      return jsonReply(200, encodeRequestWithArgs(request, args));
+    })
     .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
       await rm.startRequest(id(req.params));
       return emptyReply();
     })
     .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
+    .add(
+      'PUT',
+      `${API}/requests/:reqId/suspend`,
+      jrCall(async (req) => {
+        const epoch = epochOf(req.headers);
+        if (epoch === undefined) throw new HttpError(400, 'suspend needs the X-Spincycle-Epoch of the run');
+        await rm.suspendRequest(id(req.params), epoch, calls === 'unverified');
+        return emptyReply();
+      }),
+    )
     .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
       await rm.stopRequest(id(req.params));
       return emptyReply();
@@ -106,34 +116,38 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     .add('GET', `${API}/requests/:reqId/status`, async (req) =>
       jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
     )
-    .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
+    .add('GET', `${API}/requests/:reqId/job-chain`, async (req) =>
+      jsonReply(200, await rm.jobChainJson(id(req.params))),
+    )
     .add(
       'POST',
       `${API}/requests/:reqId/log`,
       jrCall(async (req) => {
+        const epoch = epochOf(req.headers);
         const log = await req.json(decodeJobLog);
-        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
+        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log, epoch)));
       }),
     )
-    .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
-    .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
-      jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
+    .add('GET', `${API}/requests/:reqId/log`, async (req) =>
+      jsonReply(200, encodeJobLogs(await rm.jobLogs(id(req.params)))),
+    )
+    .add('GET', `${API}/requests/:reqId/log/:jobId`, async (req) =>
+      jsonReply(200, encodeJobLog(await rm.latestJobLog(id(req.params), req.params.jobId as string))),
     )
     .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
     .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
-    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())))
-    .add('GET', `${API}/requests/:reqId/history`, (req) =>
-      jsonReply(200, encodeRequestHistory(rm.history(id(req.params)))),
-    )
-    .add('GET', `${API}/requests/:reqId/retry`, async (req) =>
-      jsonReply(200, encodeRetryPlan(await rm.retryPlan(id(req.params)))),
-    )
-    .add('POST', `${API}/requests/:reqId/retry`, async (req) => {
-      const user = await actor(req);
-      return jsonReply(200, encodeRetryStarted(await rm.retryRequest(id(req.params), user)));
-    })
-    .add('POST', `${API}/requests/:reqId/rerun`, async (req) => {
-      const user = await actor(req);
-      return created(() => rm.rerunRequest(id(req.params), user));
-    });
+    .add('GET', STORAGE_STATUS_PATH, async () => jsonReply(200, JSON.stringify(await rm.storageStatus())));
+  return addRetryRoutes(router, rm, created);
+}
+
+/** R1's answers for a request made now: 201 with its args and Location, or 502 (it ended FAIL) with it. */
+async function created(rm: RequestManager, make: () => Promise<Request>): Promise<Reply> {
+  try {
+    const request = await make();
+    const body = encodeRequestWithArgs(request, await rm.requestArgs(request.id));
+    return jsonReply(201, body, { Location: location(request.id) });
+  } catch (err) {
+    if (!(err instanceof StartFailedError)) throw err;
+    return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
+  }
 }

@@ -1,5 +1,6 @@
-// The engine database's schema, as an ordered list of migrations. PRAGMA user_version holds
-// how many have been applied; opening a database applies the rest, each in a transaction.
+// The SQLite engine database's schema, as an ordered list of migrations (mysql-schema.ts holds
+// the same for MariaDB/MySQL, with the same numbers). PRAGMA user_version holds how many have
+// been applied; opening a database applies the rest, each in a transaction.
 // Times of requests are Unix milliseconds (the wire shows them as RFC 3339 with ms precision);
 // job-log times are the JR's exact Unix nanoseconds (int64, read back as bigint).
 
@@ -40,11 +41,37 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (request_id, job_id, try)
   );
   `,
-  // 2: retry and re-run (docs/protocol/extensions.md). A request's attempts: rows exist once it
-  // was retried (attempt 1 is then written from the request row as it was); `jobs` is the JSON
-  // object {job id: the highest try it had logged} of the jobs the attempt ran again. The job
-  // data COMPLETE tries left (only when not empty), which a retry hands to their children again.
-  // Which request a request re-ran.
+  // 2: who runs each request's chain (the JR, an epoch raised at every hand-over), and leases
+  // for background work done by one Request Manager at a time (engine-store.ts).
+  `
+  CREATE TABLE request_runs (
+    request_id     TEXT PRIMARY KEY REFERENCES requests (id),
+    epoch          INTEGER NOT NULL,
+    jr_url         TEXT,
+    resumable      INTEGER NOT NULL DEFAULT 0,
+    suspended      INTEGER NOT NULL DEFAULT 0,
+    stop_requested INTEGER NOT NULL DEFAULT 0,
+    assigned_at    INTEGER NOT NULL
+  );
+  CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
+  // 3: finding requests newest first (GET /api/v1/requests) without sorting the whole table,
+  //    whole or of one type, state or user.
+  `
+  CREATE INDEX requests_by_created ON requests (created_at DESC, id DESC);
+  CREATE INDEX requests_by_type_created ON requests (type, created_at DESC, id DESC);
+  CREATE INDEX requests_by_state_created ON requests (state, created_at DESC, id DESC);
+  CREATE INDEX requests_by_user_created ON requests (user, created_at DESC, id DESC);
+  `,
+  // 4: retry and re-run (docs/protocol/extensions.md). A request's attempts, recorded once it is
+  //    retried (its start first, from the row as it was); `jobs` is the JSON object {job id: the
+  //    highest try it had logged} of the jobs an attempt ran again. The job data COMPLETE tries
+  //    left (when not empty), which a retry or a resume hands to their children. Which request
+  //    a request re-ran.
   `
   CREATE TABLE request_attempts (
     request_id  TEXT NOT NULL REFERENCES requests (id),
@@ -57,8 +84,13 @@ const MIGRATIONS: readonly string[] = [
     jobs        TEXT NOT NULL,
     PRIMARY KEY (request_id, attempt)
   );
-  CREATE TABLE job_data (request_id TEXT NOT NULL, job_id TEXT NOT NULL, try INTEGER NOT NULL, data TEXT NOT NULL,
-                         PRIMARY KEY (request_id, job_id, try));
+  CREATE TABLE job_data (
+    request_id TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    try        INTEGER NOT NULL,
+    data       TEXT NOT NULL,
+    PRIMARY KEY (request_id, job_id, try)
+  );
   CREATE TABLE request_reruns (
     request_id TEXT PRIMARY KEY REFERENCES requests (id),
     rerun_of   TEXT NOT NULL

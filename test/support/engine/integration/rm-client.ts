@@ -13,6 +13,7 @@ import {
   type JobChain,
   type JobLog,
   type JsonObject,
+  type JsonValue,
   type Request,
   type RequestStatus,
 } from '../../../../src-main/shared/proto';
@@ -47,6 +48,13 @@ export class RmClient {
 
   async get(id: string): Promise<Request> {
     return decodeRequest(parseWire(await this.ok('GET', `/api/v1/requests/${id}`, 200)));
+  }
+
+  /** The args our RM says a request runs with (its additive `args` key): name -> value. */
+  async args(id: string): Promise<JsonObject> {
+    const body = parseWire(await this.ok('GET', `/api/v1/requests/${id}`, 200)) as { args?: unknown };
+    const args = Array.isArray(body.args) ? (body.args as Array<{ Name: string; Value: JsonValue }>) : [];
+    return Object.fromEntries(args.map((a) => [a.Name, a.Value]));
   }
 
   async status(id: string): Promise<RequestStatus> {

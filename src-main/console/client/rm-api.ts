@@ -1,0 +1,78 @@
+// What the console asks of a Request Manager, in the console model, whatever protocol the server
+// speaks: one adapter per generation implements it (adapter-2017.ts, adapter-v2.ts), and
+// connect.ts picks the one the server answers to. Nothing outside console/client/ sees a wire.
+
+import type {
+  ChainView,
+  FindQuery,
+  FoundRequests,
+  RequestType,
+  RmJobLog,
+  RmJobStatus,
+  RmRequest,
+  RmRunning,
+  ServerInfo,
+} from '../../shared/console-model';
+import type { JsonObject } from '../../shared/proto';
+import type { RequestHistory } from '../../shared/rm-extensions';
+import type { StorageStatus } from '../../shared/storage-status';
+
+/** Every job of a request with its current state. */
+export interface JobStatuses {
+  /** Running jobs carry their try and start where the server tells them. */
+  statuses: RmJobStatus[];
+  /**
+   * Every try of every job, when working out the states took them (v2 servers have no status
+   * endpoint: the states come from the logs); null when they were not read.
+   */
+  logs: RmJobLog[] | null;
+}
+
+/** A retry the server started. */
+export interface RetryStart {
+  /** The request, RUNNING again. */
+  request: RmRequest;
+  /** 2 for the first retry, then 3, … */
+  attempt: number;
+  /** The jobs that run again, sorted. */
+  jobs: string[];
+}
+
+export interface RmApi {
+  /** Which protocol and version the server speaks, and whether it lists its requests. */
+  readonly server: ServerInfo;
+  /** The base URL as shown to people (no password). */
+  readonly shownUrl: string;
+
+  /** Creates and starts a request. */
+  createRequest(type: string, args: JsonObject, user: string): Promise<RmRequest>;
+  getRequest(id: string): Promise<RmRequest>;
+  stopRequest(id: string): Promise<void>;
+  jobChain(id: string): Promise<ChainView>;
+  /** Every job of the request with its current state. */
+  jobStatuses(id: string): Promise<JobStatuses>;
+  /** Every try of every job, by job id then try. */
+  jobLogs(id: string): Promise<RmJobLog[]>;
+  /** The latest try of one job, or null when it has none. */
+  jobLog(id: string, jobId: string): Promise<RmJobLog | null>;
+  /** The request types a caller can start, with their args. */
+  requestTypes(): Promise<RequestType[]>;
+  /** Unfinished requests and their running jobs. */
+  running(): Promise<RmRunning>;
+  /** The server's requests matching `query`, newest first; an 'unsupported' error where it cannot list them. */
+  findRequests(query: FindQuery): Promise<FoundRequests>;
+  /** Whether the server can write its database (ours says); null where it does not say. */
+  storageStatus(): Promise<StorageStatus | null>;
+
+  // Our RM's day-2 extensions (docs/protocol/extensions.md); the 2017 original and v2 have none.
+  /** A request's attempts and re-run links; null where the server keeps none. */
+  history(id: string): Promise<RequestHistory | null>;
+  /** The jobs a retry would run again; an 'unsupported' error where the server cannot retry. */
+  retryPlan(id: string): Promise<string[]>;
+  /** Runs again, in place, what did not complete, as `user`; 'unsupported' where it cannot. */
+  retry(id: string, user: string): Promise<RetryStart>;
+  /** A new request of the same type and args, made and linked by the server; null where it cannot. */
+  rerun(id: string, user: string): Promise<RmRequest | null>;
+  /** Closes kept-alive connections. */
+  close(): void;
+}
