@@ -12,7 +12,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, type JobLog } from '../../shared/proto';
-import { startCluster, type Cluster } from '../../../test/support/engine/integration/cluster';
+import { runRecord, startCluster, type Cluster } from '../../../test/support/engine/integration/cluster';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import { items, tempDir, wideNoopSpec } from '../../../test/support/engine/integration/test-engine';
 import { startMariadb, type TestMariadb } from '../../../test/support/mariadb';
@@ -63,13 +63,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 }
 
 /** The run record of a request, read from the database the RMs share. */
-async function run(dbName: string, id: string): Promise<{ jr_url: string; epoch: number }> {
-  const rows = await db.query<Array<{ jr_url: string; epoch: number }>>(
-    `SELECT jr_url, epoch FROM \`${dbName}\`.request_runs WHERE request_id = ?`,
-    [id],
-  );
-  return rows[0] as { jr_url: string; epoch: number };
-}
+const run = (dbName: string, id: string) => runRecord(db, dbName, id);
 
 /** Every job of the chain has exactly one COMPLETE try. */
 function completeOnce(logs: JobLog[], jobIds: string[]): void {

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, type JobLog } from '../../shared/proto';
-import { startCluster, type Cluster } from '../../../test/support/engine/integration/cluster';
+import { runRecord, startCluster, type Cluster } from '../../../test/support/engine/integration/cluster';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import {
   PROBE_MODULE,
@@ -67,13 +67,7 @@ afterAll(async () => {
 });
 
 /** The run record of a request, read from the database the RMs share. */
-async function run(dbName: string, id: string): Promise<{ jr_url: string | null; epoch: number }> {
-  const rows = await db.query<Array<{ jr_url: string | null; epoch: number }>>(
-    `SELECT jr_url, epoch FROM \`${dbName}\`.request_runs WHERE request_id = ?`,
-    [id],
-  );
-  return rows[0] as { jr_url: string | null; epoch: number };
-}
+const run = (dbName: string, id: string) => runRecord(db, dbName, id);
 
 const triesOf = (logs: JobLog[], node: string) =>
   logs.filter((l) => l.jobId.startsWith(`${node}@`)).map((l) => [l.try, l.state]);

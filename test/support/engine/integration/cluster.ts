@@ -4,6 +4,7 @@
 // frozen and thawed (SIGSTOP/SIGCONT: a JR that stops answering and comes back late).
 
 import type { ChildProcess } from 'node:child_process';
+import type { TestMariadb } from '../../mariadb';
 import { crash, freePort, spawnCli } from './test-engine';
 
 export interface ClusterProcess {
@@ -115,4 +116,17 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     await close();
     throw err;
   }
+}
+
+/** The run record of request `id` (who runs it, at which epoch), read from the database `dbName` the RMs share. */
+export async function runRecord(
+  db: TestMariadb,
+  dbName: string,
+  id: string,
+): Promise<{ jr_url: string | null; epoch: number }> {
+  const rows = await db.query<Array<{ jr_url: string | null; epoch: number }>>(
+    `SELECT jr_url, epoch FROM \`${dbName}\`.request_runs WHERE request_id = ?`,
+    [id],
+  );
+  return rows[0] as { jr_url: string | null; epoch: number };
 }
