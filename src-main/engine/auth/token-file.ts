@@ -151,21 +151,19 @@ export class TokenFile implements Authenticator {
     this.entries = TokenFile.read(this.file);
   }
 
-  authenticate(req: AuthRequest): Promise<Caller> {
+  async authenticate(req: AuthRequest): Promise<Caller> {
     const given = createHash('sha256').update(bearerToken(req), 'utf8').digest();
     // Every entry is compared, whichever matches: the time taken says nothing of which.
     let found: Entry | undefined;
     for (const entry of this.entries) if (timingSafeEqual(entry.hash, given) && !found) found = entry;
-    if (!found) return Promise.reject(new AuthError('unauthenticated', 'unknown token', 'invalid_token'));
+    if (!found) throw new AuthError('unauthenticated', 'unknown token', 'invalid_token');
     if (found.expiresMs !== null && this.now() >= found.expiresMs) {
-      return Promise.reject(
-        new AuthError(
-          'unauthenticated',
-          `the token of ${found.caller.user} expired at ${found.expires}: ask for a new one`,
-          'invalid_token',
-        ),
+      throw new AuthError(
+        'unauthenticated',
+        `the token of ${found.caller.user} expired at ${found.expires}: ask for a new one`,
+        'invalid_token',
       );
     }
-    return Promise.resolve({ user: found.caller.user, roles: [...found.caller.roles] });
+    return { user: found.caller.user, roles: [...found.caller.roles] };
   }
 }

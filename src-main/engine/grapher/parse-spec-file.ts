@@ -297,13 +297,17 @@ class FileChecker {
         this.problem(where, at, `${which} must be a map like {role: eng, ops: [start]}, got ${kindOf(entry)}`);
         return;
       }
-      this.keys(entry, ACL_KEYS, where, at);
       const { role, admin, ops } = entry;
+      const named = typeof role === 'string' && role.trim() !== '' ? `${which} (role "${role}")` : which;
+      for (const key of Object.keys(entry)) {
+        if (!(ACL_KEYS as readonly string[]).includes(key)) {
+          this.problem(where, [...at, key], `${named}: ${unknownKeyMessage(key, ACL_KEYS)}`);
+        }
+      }
       if (typeof role !== 'string' || role.trim() === '') {
         this.problem(where, at, `${which} needs a role (text), got ${kindOf(role)}`);
         return;
       }
-      const named = `${which} (role "${role}")`;
       if (roles.has(role)) this.problem(where, [...at, 'role'], `${named}: the role is listed twice`);
       roles.add(role);
       if (admin !== undefined && typeof admin !== 'boolean') {
