@@ -156,7 +156,8 @@ export class Router<Op extends string = string> {
       else if (!route) reply = textReply(405, 'Method Not Allowed');
       else {
         const routeReq = this.routeRequest(req, method, path, found.params, query);
-        routeReq.caller = await this.guard(route.op, routeReq);
+        const caller = this.guard(route.op, routeReq);
+        routeReq.caller = caller instanceof Promise ? await caller : caller;
         reply = await route.handler(routeReq);
       }
     } catch (err) {

@@ -57,13 +57,7 @@ async function newSubject(req: RouteRequest, caller: Caller): Promise<AuthSubjec
 
 export function requestManagerGuard(options: RequestManagerGuardOptions): Guard<RequestManagerOp> {
   const { access, jobRunnerCalls } = options;
-  return async (op, req) => {
-    if (op === 'job-runner') {
-      if (jobRunnerCalls === 'in-process') throw inProcessOnly();
-      if (jobRunnerCalls !== 'unverified') checkPeerToken(jobRunnerCalls.peerSecret, req.headers);
-      return null;
-    }
-    if (access === null) return null;
+  const authorized = async (access: AccessControl, op: RequestManagerOp, req: RouteRequest): Promise<Caller> => {
     try {
       const caller = await access.authenticate(authRequest(req));
       if (op === 'read') return caller;
@@ -74,5 +68,14 @@ export function requestManagerGuard(options: RequestManagerGuardOptions): Guard<
     } catch (err) {
       throw err instanceof AuthError ? authRefusal(err) : err;
     }
+  };
+  // Synchronous where nothing is to be awaited: the JR's job logs are the engine's hot path.
+  return (op, req) => {
+    if (op === 'job-runner') {
+      if (jobRunnerCalls === 'in-process') throw inProcessOnly();
+      if (jobRunnerCalls !== 'unverified') checkPeerToken(jobRunnerCalls.peerSecret, req.headers);
+      return null;
+    }
+    return access === null ? null : authorized(access, op, req);
   };
 }
