@@ -1,32 +1,35 @@
-// The console core against our RM with auth (an engine in this process, a real token file, a
-// real SQLite cache and an owner-only secrets file): with its token the context is online, the
+// The console core against our RM with auth (a `spincycle server --auth` process, a real token
+// file, a real SQLite cache and an owner-only secrets file): with its token the context is online, the
 // request types its roles may not start say why, and a request it starts is its user's; a
 // token revoked while the console runs (the file reloaded) makes the context refused (offline,
 // asking for credentials), and a new one brings it back. An ACL refusal of one start is that
 // call's error and leaves the context online.
 
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { until } from '../../test/support/until';
-import { newToken } from '../engine/auth/new-token';
-import { TokenFile, hashToken } from '../engine/auth/token-file';
-import { silentLogger } from '../engine/log';
-import { startEngine, type RunningEngine } from '../engine/server';
 import { FileSecretStore } from './credentials';
 import { ConsoleService } from './service';
 
 const CTX = 'team';
+const BIN = fileURLToPath(new URL('../../bin/spincycle.js', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'sc-auth-'));
 const callers = path.join(dir, 'callers.yaml');
+const newToken = () => randomBytes(32).toString('base64url');
 const first = newToken();
 const second = newToken();
-let engine: RunningEngine;
+let engine: ChildProcess;
 let s: ConsoleService;
 
+/** The --auth file with one caller, holding `token`'s hash (as `spincycle token` writes it). */
 function writeCallers(token: string): void {
-  writeFileSync(callers, `callers:\n  - user: ops-bot\n    roles: [ops]\n    token: ${hashToken(token)}\n`);
+  const hash = createHash('sha256').update(token).digest('hex');
+  writeFileSync(callers, `callers:\n  - user: ops-bot\n    roles: [ops]\n    token: sha256:${hash}\n`);
   chmodSync(callers, 0o600);
 }
 
@@ -45,13 +48,32 @@ sequences:
 `,
   );
   writeCallers(first);
-  engine = await startEngine({
-    specsDir: specs,
-    dataDir: ':memory:',
-    rmAddr: '127.0.0.1:0',
-    jrAddr: '127.0.0.1:0',
-    logger: silentLogger,
-    auth: { authenticator: new TokenFile(callers), adminRoles: [], strict: false },
+  engine = spawn(
+    process.execPath,
+    [
+      BIN,
+      'server',
+      '--specs',
+      specs,
+      '--data',
+      path.join(dir, 'data'),
+      '--rm-addr',
+      '127.0.0.1:0',
+      '--jr-addr',
+      '127.0.0.1:0',
+      '--auth',
+      callers,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  const rmUrl = await new Promise<string>((resolve, reject) => {
+    engine.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+      const m = / engine started rm=(\S+) /.exec(log);
+      if (m) resolve(m[1] as string);
+    });
+    engine.on('exit', () => reject(new Error(`spincycle server exited:\n${log}`)));
   });
   s = await ConsoleService.open({
     cacheFile: path.join(dir, 'cache.db'),
@@ -62,19 +84,15 @@ sequences:
   });
   await s.updateSettings({ intervals: { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 } });
   const auth = { headers: ['Authorization'], caFile: null, certFile: null, keyFile: null };
-  await s.putContext(
-    { name: CTX, url: engine.rmUrl, envLabel: null, envColor: null, embedded: false, auth },
-    undefined,
-    {
-      Authorization: `Bearer ${first}`,
-    },
-  );
+  await s.putContext({ name: CTX, url: rmUrl, envLabel: null, envColor: null, embedded: false, auth }, undefined, {
+    Authorization: `Bearer ${first}`,
+  });
   await s.start();
 });
 
 afterAll(async () => {
   await s?.stop();
-  await engine?.close();
+  engine?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -98,7 +116,7 @@ describe('the console core on an RM with auth', () => {
 
   it('goes refused when its token is revoked while it runs, and comes back with a new one', async () => {
     writeCallers(second);
-    await engine.reload({});
+    engine.kill('SIGHUP');
     const refused = await until('refused', async () => {
       const now = await status();
       return now?.online === false && now;

@@ -392,12 +392,17 @@ describe('TLS', () => {
         send(url, { path: '/api/v1/status/running', ca: readFileSync(pki.otherCa, 'utf8') }),
       ).rejects.toThrow(/self[- ]signed certificate in certificate chain|unable to verify/);
     }
-    const cli = (caFile: string) =>
+    const cli = (caFile: string, token: string | null = tokens.carol) =>
       runSpincycle(['--addr', rm.rmUrl, '--ca', caFile, 'specs'], {
-        SPINCYCLE_HEADERS: `Authorization: Bearer ${tokens.carol}`,
+        SPINCYCLE_HEADERS: token === null ? '' : `Authorization: Bearer ${token}`,
       });
-    const [wrong, right] = await Promise.all([cli(pki.otherCa), cli(pki.ca)]);
-    tally.count(2);
+    const [wrong, right, anonymous] = await Promise.all([cli(pki.otherCa), cli(pki.ca), cli(pki.ca, null)]);
+    tally.count(3);
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toContain(
+      'refused GET /api/v1/requests: 401 not authorized: this Request Manager needs a token',
+    );
+    expect(anonymous.stderr).toContain('It wants a token: --secret-file FILE');
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/TLS: .*certificate.*\(check the context's CA file/);
     expect(right.code, right.stderr).toBe(0);
