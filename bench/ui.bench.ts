@@ -6,11 +6,13 @@
 //     time of each frame while panning the unfolded graph (95 % of frames < 16 ms);
 //   - a 100 MB stdout: open (navigation -> first lines on screen) and search;
 //   - 100,000 requests, in a Chromium of its own (see benchList): first rows, frame intervals
-//     while scrolling by steps (600 and 120 px) and by long jumps, and how soon a jump shows data.
-// Scrolls (the log's and the list's) run twice, in a Chromium of their own each time (see PACES):
+//     while scrolling by steps (600 and 120 px) and by long jumps, and how soon a jump shows data;
+//   - the 10,000-job chain's job table, in a Chromium of its own (see benchJobs): first rows, and
+//     frame intervals while scrolling it by steps (600 px) and by jumps anywhere.
+// Scrolls (the log's, the list's and the job table's) run twice, in a Chromium of their own each time (see PACES):
 // without the 60 Hz cap, where a rAF interval is what a frame cost (frames < 16 ms), and at 60 Hz
 // like a display, where what counts is whether each frame made its vsync (frames on time).
-// BENCH_PARTS=chain,log,list picks parts (default all). Prints figures and the ratio to each
+// BENCH_PARTS=chain,log,list,jobs picks parts (default all). Prints figures and the ratio to each
 // target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
 // frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE write CPU profiles and
 // BENCH_LIST_TRACE a DevTools trace (see benchLog and benchList).
@@ -34,8 +36,8 @@ const CTX = 'bench';
 const HOSTS = 2_500;
 const LIST_SIZE = 100_000;
 const LOG_BYTES = 100 * 1024 * 1024;
-/** BENCH_PARTS=chain,log,list selects parts (all by default). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'chain,log,list').split(',').map((p) => p.trim()));
+/** BENCH_PARTS=chain,log,list,jobs selects parts (all by default). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'chain,log,list,jobs').split(',').map((p) => p.trim()));
 
 interface Row {
   what: string;
@@ -288,6 +290,8 @@ async function main(): Promise<void> {
     if (PARTS.has('log')) await benchLog(page, logId);
     if (PARTS.has('list'))
       for (const pace of Object.keys(PACES) as Pace[]) await benchList(server.url, found.path, pace);
+    if (PARTS.has('jobs'))
+      for (const pace of Object.keys(PACES) as Pace[]) await benchJobs(server.url, found.path, pace, chainId);
   } finally {
     await browser.close();
     server.stop();
@@ -638,6 +642,84 @@ async function benchList(url: string, executablePath: string, pace: Pace): Promi
     );
     const final = await onScreen();
     console.log(`  at the end: ${final.loaded} of ${final.rows} rows on screen show data`);
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * The job table of the 10,000-job chain, in a Chromium of its own paced by `pace`: first rows
+ * (navigation → rows on screen), then frame intervals while scrolling it 600 px a frame (~19 new
+ * rows; 360 frames, turning back at the ends) and by jumps anywhere (120 frames).
+ */
+async function benchJobs(url: string, executablePath: string, pace: Pace, chainId: string): Promise<void> {
+  console.log(`job table (10,002 jobs), ${pace}`);
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...PACES[pace]] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+    page.on('console', (m) => m.type() === 'error' && console.log(`  [page error] ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
+    await page.addInitScript('globalThis.__name = (f) => f;');
+    await page.addInitScript((ctx) => localStorage.setItem('spincycle.context', ctx), CTX);
+    const base = new URL(url);
+    base.hash = '#/start';
+    await page.goto(base.toString());
+    await page.getByTestId('start-view').waitFor();
+    const first = await page.evaluate(
+      (hash) =>
+        new Promise<number>((resolve) => {
+          const t0 = performance.now();
+          const done = () => document.querySelectorAll('[data-testid="job-row"]').length > 10;
+          const seen = new MutationObserver(() => {
+            if (!done()) return;
+            seen.disconnect();
+            requestAnimationFrame(() => resolve(performance.now() - t0));
+          });
+          seen.observe(document.body, { childList: true, subtree: true });
+          location.hash = hash;
+        }),
+      `#/r/${CTX}/${chainId}/jobs`,
+    );
+    record(`job table first rows (10,002 jobs, ${pace})`, first, 'ms', 1000);
+    await page.waitForTimeout(500);
+    /** rAF intervals while the table scrolls `by` px a frame (or, by 0, to anywhere). */
+    const scroll = (by: number, frames: number) =>
+      page.evaluate(
+        ([by, frames]) =>
+          new Promise<number[]>((resolve) => {
+            // The element of the table that scrolls, whatever the list is made of.
+            const el = [...document.querySelectorAll<HTMLElement>('[data-testid="jobs-tab"] *')].find(
+              (e) => e.scrollHeight > e.clientHeight + 1000,
+            ) as HTMLElement;
+            const out: number[] = [];
+            let last = performance.now();
+            let dir = 1;
+            let n = 0;
+            const step = () => {
+              const now = performance.now();
+              out.push(now - last);
+              last = now;
+              const max = el.scrollHeight - el.clientHeight;
+              if (by === 0) el.scrollTop = Math.round((((n * 7919) % 1000) / 1000) * max);
+              else {
+                let to = el.scrollTop + dir * by;
+                if (to > max || to < 0) {
+                  dir = -dir;
+                  to = el.scrollTop + dir * by;
+                }
+                el.scrollTop = to;
+              }
+              if (++n <= frames) requestAnimationFrame(step);
+              else resolve(out.slice(1));
+            };
+            requestAnimationFrame(step);
+          }),
+        [by, frames] as const,
+      );
+    const report = (name: string, frames: number[]) =>
+      recordFrames(`scroll the job table (${pace}), ${name}`, frames, pace);
+    report('600 px steps', await scroll(600, 360));
+    report('jumps anywhere', await scroll(0, 120));
   } finally {
     await browser.close();
   }
