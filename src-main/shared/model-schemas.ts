@@ -94,9 +94,12 @@ export const settingsPatch = z
 /** One request of one context. */
 export const requestRef = z.strictObject({ context: name, id: requestId });
 
-/** What an import did: the requests it stored, and how many it skipped as already imported. */
+/**
+ * What an import did: the requests it stored (in contexts named after their source, which no
+ * context the contract takes may be), and how many it skipped as already imported.
+ */
 export const importResult = z.strictObject({
-  imported: z.array(requestRef),
+  imported: z.array(z.strictObject({ context: z.string(), id: z.string() })),
   /** Requests the cache already held as imported, with the same state and logs. */
   skipped: z.number().int().min(0),
 });
