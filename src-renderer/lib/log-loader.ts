@@ -53,7 +53,17 @@ export function loadLog(
   /** One slice; each read is a `log:slice` measure and each append a `log:append` one (benches read them). */
   const read = async (offset: number, length: number) => {
     const t0 = performance.now();
-    const slice = await call(api.jobLogText(ref.context, ref.id, ref.jobId, ref.tryN, ref.stream, offset, length));
+    const slice = await call(
+      api.call('jobLogText', {
+        context: ref.context,
+        id: ref.id,
+        jobId: ref.jobId,
+        try: ref.tryN,
+        stream: ref.stream,
+        offset,
+        length,
+      }),
+    );
     performance.measure('log:slice', { start: t0, end: performance.now() });
     return slice;
   };

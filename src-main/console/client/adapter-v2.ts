@@ -221,7 +221,6 @@ export class AdapterV2 implements RmApi {
     return { requests: found.map(toRmRequest), total: null };
   }
 
-  /** v2 does not say (its RM has no such route). */
   // Our RM's extensions: v2.x has none (its requests carry their args: a re-run is a create).
   async history(): Promise<null> {
     return null;
@@ -247,6 +246,7 @@ export class AdapterV2 implements RmApi {
     );
   }
 
+  /** v2 does not say (its RM has no such route). */
   storageStatus(): Promise<StorageStatus | null> {
     return Promise.resolve(null);
   }
