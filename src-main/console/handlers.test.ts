@@ -131,6 +131,23 @@ describe('putContext', () => {
   });
 });
 
+describe('re-run and retry', () => {
+  it('take one request by context and id, and a re-run link only as a request id', async () => {
+    expect(await handlers.retryPlan({ context: 'local' })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'retryPlan(): id is missing' },
+    });
+    expect(await handlers.rerunRequest({ context: 'local', id: 'abc', user: 'me' })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'rerunRequest(): unknown field: user' },
+    });
+    expect(await handlers.createRequest({ context: 'local', type: 't', args: {}, rerunOf: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringMatching(/^createRequest\(\): rerunOf: /) },
+    });
+  });
+});
+
 describe('job log summaries and slices', () => {
   it('reads summaries and text slices from the cache, and refuses bad slices', async () => {
     const service = await ConsoleService.open({ cacheFile: ':memory:', emit: () => {} });

@@ -7,10 +7,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL } from '../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../shared/proto';
 import { rmWithoutExtensions } from '../../test/support/rm-without-extensions';
 import { RmClient } from './client/rm-client';
 import { EmbeddedEngine } from './embedded-engine';
+import { CacheHost } from './cache-host';
+import { Connection } from './client/connection';
+import { createHandlers } from './handlers';
+import { ContextSync } from './sync/context-sync';
 import { ConsoleService, type ConsoleError } from './service';
 import { until } from '../../test/support/until';
 
@@ -67,9 +71,9 @@ describe('retry and re-run through the console, on our RM', () => {
     await s.openRequest('local', created.id);
     await until('FAIL', async () => (await stateOf(s, created.id)) === STATE_FAIL);
     await until('the failure summary', async () => (await s.request('local', created.id)).request.failure);
-    const failed = await until('its history, read again once it failed', async () => {
+    const failed = await until('its history, read again once it failed, and its chain', async () => {
       const d = await s.request('local', created.id);
-      return d.history.attempts.length === 1 && d.history.attempts[0]?.state === STATE_FAIL && d;
+      return d.history.attempts.length === 1 && d.history.attempts[0]?.state === STATE_FAIL && d.chain && d;
     });
     expect(failed.history).toMatchObject({ rerunOf: null, reruns: [] });
     expect(failed.history.attempts[0]).toMatchObject({ attempt: 1, kind: 'start', user: 'tester', state: STATE_FAIL });
@@ -128,6 +132,70 @@ describe('retry and re-run through the console, on our RM', () => {
   });
 });
 
+describe('a retry another client made, over between two reads of the console', () => {
+  it('is seen: its history, the new tries of the jobs it ran again, its failure, a notification', async () => {
+    const url = await engine();
+    const g = gate();
+    const host = await CacheHost.open({ file: ':memory:' });
+    cleanups.push(() => host.close());
+    const changes: Array<[from: number, to: number]> = [];
+    const sync = new ContextSync(
+      { name: 'local', url, envLabel: null, envColor: null, embedded: false },
+      new Connection({ baseUrl: url, getRetries: 0 }),
+      host.cache,
+      null,
+      {
+        contextStatus: () => {},
+        requestsChanged: () => {},
+        requestUpdated: () => {},
+        stateChanged: (c) => changes.push([c.from, c.request.state]),
+      },
+    );
+    // Another client (the CLI, a colleague's console): the console reads only when told here.
+    const other = new Connection({ baseUrl: url, getRetries: 0 });
+    const rmState = async (id: string) => (await other.getRequest(id)).state;
+    const cachedTries = async (id: string, node: string) =>
+      [...(await host.cache.logs.tries('local', id))].filter((k) => k.startsWith(`${node}@`)).sort();
+    const created = await other.createRequest('needs-file', { path: g.path }, 'tester');
+    await until('FAIL', async () => (await rmState(created.id)) === STATE_FAIL);
+    await sync.syncRequest(created.id);
+    const [check] = await cachedTries(created.id, 'check');
+    expect(check).toMatch(/#1$/);
+    expect((await host.cache.requests.get('local', created.id))?.failure).not.toBeNull();
+
+    // Retried and failed again before the console read it again: FAIL, then FAIL.
+    await other.retry(created.id, 'colleague');
+    await until('FAIL again', async () => {
+      const r = await other.getRequest(created.id);
+      return r.state === STATE_FAIL && r.finishedAt !== null;
+    });
+    await sync.syncRequest(created.id);
+    const checkJob = (check ?? '').slice(0, (check ?? '').lastIndexOf('#'));
+    expect(await cachedTries(created.id, 'check')).toEqual([`${checkJob}#1`, `${checkJob}#2`]);
+    expect((await host.cache.history.get('local', created.id))?.attempts.map((a) => [a.user, a.state])).toEqual([
+      ['tester', STATE_FAIL],
+      ['colleague', STATE_FAIL],
+    ]);
+    expect(changes).toEqual([[STATE_RUNNING, STATE_FAIL]]);
+
+    // Fixed, retried and over, again between two reads: FAIL, then COMPLETE.
+    g.fix();
+    await other.retry(created.id, 'colleague');
+    await until('COMPLETE', async () => (await rmState(created.id)) === STATE_COMPLETE);
+    // A page of the requests list shows it first.
+    await sync.absorbFound([await other.getRequest(created.id)]);
+    await sync.syncRequest(created.id);
+    expect(await cachedTries(created.id, 'release')).toHaveLength(1);
+    expect(await cachedTries(created.id, 'check')).toHaveLength(3);
+    expect((await host.cache.requests.get('local', created.id))?.failure).toBeNull();
+    expect((await host.cache.history.get('local', created.id))?.attempts.at(-1)?.state).toBe(STATE_COMPLETE);
+    expect(changes).toEqual([
+      [STATE_RUNNING, STATE_FAIL],
+      [STATE_RUNNING, STATE_COMPLETE],
+    ]);
+  });
+});
+
 describe('on an RM without our additions (as the original)', () => {
   it('says retry is not available; re-runs with the args it cached, keeping the link itself', async () => {
     const proxy = await rmWithoutExtensions(await engine());
@@ -168,16 +236,23 @@ describe('on an RM without our additions (as the original)', () => {
     const detail = await s.openRequest('local', elsewhere.id);
     expect(detail.request.args).toBeNull();
 
-    expect(await s.rerunRequest('local', elsewhere.id)).toEqual({
-      kind: 'form',
-      context: 'local',
-      requestId: elsewhere.id,
-      type: 'needs-file',
+    // As the renderer asks: through the contract, its arguments checked.
+    const api = createHandlers({ appVersion: '1', runtime: 'node', service: s });
+    const ref = { context: 'local', id: elsewhere.id };
+    expect(await api.rerunRequest(ref)).toEqual({
+      ok: true,
+      value: { kind: 'form', context: 'local', requestId: elsewhere.id, type: 'needs-file' },
     });
-    expect(await s.rerunPrefill('local', elsewhere.id)).toEqual({ type: 'needs-file', args: { path: g.path } });
+    expect(await api.rerunPrefill(ref)).toEqual({ ok: true, value: { type: 'needs-file', args: { path: g.path } } });
     // The form's start records the link (the RM does not).
-    const rerun = await s.createRequest('local', 'needs-file', { path: g.path }, elsewhere.id);
-    expect((await s.request('local', rerun.id)).history.rerunOf).toBe(elsewhere.id);
+    const started = await api.createRequest({
+      context: 'local',
+      type: 'needs-file',
+      args: { path: g.path },
+      rerunOf: elsewhere.id,
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    expect((await s.request('local', started.value.id)).history.rerunOf).toBe(elsewhere.id);
     expect(existsSync(g.path)).toBe(false);
   });
 });

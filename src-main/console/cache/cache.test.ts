@@ -199,11 +199,14 @@ describe('requests', () => {
   it('reports state changes and keeps args, origin and watch flags across updates', () => {
     const cache = new Cache(':memory:');
     const first = cache.requests.put('local', request('a'), { args: { msg: 'hi' }, origin: 'console', watched: true });
-    expect(first).toEqual({ previousState: null, changed: true });
+    expect(first).toEqual({ previousState: null, previousFinishedAt: null, changed: true });
     const same = cache.requests.put('local', request('a'));
-    expect(same).toEqual({ previousState: STATE_RUNNING, changed: false });
+    expect(same).toEqual({ previousState: STATE_RUNNING, previousFinishedAt: null, changed: false });
     const done = cache.requests.put('local', request('a', { state: STATE_FAIL, finishedAt: '2026-11-27T10:01:00Z' }));
-    expect(done).toEqual({ previousState: STATE_RUNNING, changed: true });
+    expect(done).toEqual({ previousState: STATE_RUNNING, previousFinishedAt: null, changed: true });
+    // Retried and ended again: the end it had is told, for the sync to see it ran again.
+    const again = cache.requests.put('local', request('a', { state: STATE_FAIL, finishedAt: '2026-11-27T10:05:00Z' }));
+    expect(again).toEqual({ previousState: STATE_FAIL, previousFinishedAt: '2026-11-27T10:01:00Z', changed: false });
     expect(cache.requests.get('local', 'a')).toMatchObject({
       state: STATE_FAIL,
       args: { msg: 'hi' },

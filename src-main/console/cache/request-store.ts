@@ -78,6 +78,8 @@ export interface RequestExtra {
 export interface RequestUpdate {
   /** The request's state before this update, or null if it was not cached. */
   previousState: number | null;
+  /** When it had finished before this update (null: not cached, or not finished). */
+  previousFinishedAt: string | null;
   changed: boolean;
 }
 
@@ -131,8 +133,8 @@ export class RequestStore {
 
   constructor(private readonly db: Db) {
     this.s = {
-      before: db.prepare<[string, string], Pick<RequestRow, 'state' | 'finished_jobs'>>(
-        'SELECT state, finished_jobs FROM requests WHERE context = ? AND id = ?',
+      before: db.prepare<[string, string], Pick<RequestRow, 'state' | 'finished_jobs' | 'finished_at'>>(
+        'SELECT state, finished_jobs, finished_at FROM requests WHERE context = ? AND id = ?',
       ),
       put: db.prepare<[Omit<RequestRow, 'failure'>]>(
         `INSERT INTO requests (context, id, type, state, user, created_at, started_at, finished_at, created_ms,
@@ -213,6 +215,7 @@ export class RequestStore {
     });
     return {
       previousState: before?.state ?? null,
+      previousFinishedAt: before?.finished_at ?? null,
       changed: !before || before.state !== r.state || before.finished_jobs !== r.finishedJobs,
     };
   }

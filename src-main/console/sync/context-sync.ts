@@ -19,8 +19,9 @@
 //
 // Retries and re-runs (docs/protocol/extensions.md): a viewed request's history (attempts,
 // re-run links) is read from our RM when it is opened and whenever its state changes. A request
-// retried (it runs again after it ended) loses its failure summary and is read whole again when
-// it ends; while it runs, a job the retry runs again has its new tries read as they finish.
+// retried (it runs again after it ended, or it ended at another time than the cache had: a retry
+// over between two reads) loses its failure summary and is read whole again when it ends; while
+// it runs, a job the retry runs again has its new tries read as they finish.
 
 import {
   FINAL_STATES,
@@ -83,8 +84,12 @@ export class ContextSync {
   private readonly viewed = new Set<string>();
   /** Requests opened at some point: when they end, their logs are fetched even if no longer viewed. */
   private readonly opened = new Set<string>();
-  /** Viewed requests whose every try is cached (fetched once after they ended). */
-  private readonly fullyLogged = new Set<string>();
+  /**
+   * Viewed requests whose every try is cached (fetched once after they ended): the end it was
+   * fetched after (its finish time). A read that began before a retry cannot take a later end
+   * for logged.
+   */
+  private readonly fullyLogged = new Map<string, string | null>();
   private status: ContextStatus;
   private failures = 0;
   private timers: Array<ReturnType<typeof setTimeout>> = [];
@@ -337,12 +342,18 @@ export class ContextSync {
   private async absorb(r: RmRequest): Promise<RequestRecord | null> {
     const ctx = this.context.name;
     const update = await this.cache.requests.put(ctx, r);
-    if (update.previousState !== null && TERMINAL.has(update.previousState) && !TERMINAL.has(r.state)) {
-      // Retried: it runs again; its end is read whole again.
+    const before =
+      update.previousState === null ? null : { state: update.previousState, finishedAt: update.previousFinishedAt };
+    const ranAgain = retriedSince(before, r);
+    if (ranAgain) {
+      // Retried: its end (this one or the next) is read whole again, and its history.
       this.fullyLogged.delete(r.id);
       this.failureIncomplete.delete(r.id);
+      this.historyReadAt.delete(r.id);
     }
-    if (!update.changed && !FAILED.has(r.state)) return null;
+    /** A whole retry came and went between two reads: it ended again. */
+    const endedAgain = ranAgain && TERMINAL.has(r.state);
+    if (!update.changed && !endedAgain && !FAILED.has(r.state)) return null;
     let rec = await this.cache.requests.get(ctx, r.id);
     if (!rec) return null;
     if (rec.failure !== null && !FAILED.has(r.state)) {
@@ -351,19 +362,20 @@ export class ContextSync {
     }
     let failedJobs: string[] = [];
     let failureLearned = false;
-    if (FAILED.has(r.state) && (rec.failure === null || update.previousState !== r.state)) {
+    if (FAILED.has(r.state) && (rec.failure === null || update.previousState !== r.state || endedAgain)) {
       const known = rec.failure !== null;
       failedJobs = await this.readFailure(r.id);
       rec = (await this.cache.requests.get(ctx, r.id)) ?? rec;
       failureLearned = !known && rec.failure !== null;
     }
-    if (!update.changed && !failureLearned) return null;
+    if (!update.changed && !endedAgain && !failureLearned) return null;
     if (TERMINAL.has(r.state)) await this.cache.facts.clearJobStarts(ctx, r.id);
-    if (update.previousState !== null && update.previousState !== r.state) {
+    if (update.previousState !== null && (update.previousState !== r.state || endedAgain)) {
       this.listener.stateChanged({
         context: ctx,
         request: rec,
-        from: update.previousState,
+        // It ended again from running, whether or not a read saw it run.
+        from: endedAgain ? STATE_RUNNING : update.previousState,
         failedJobs,
         failure: rec.failure,
       });
@@ -371,15 +383,16 @@ export class ContextSync {
     // A request the operator opened or watches stays fully readable offline: once it has
     // ended, every try's log is fetched, whether or not it is on screen now.
     if (TERMINAL.has(r.state) && !this.viewed.has(r.id) && (rec.watched || this.opened.has(r.id))) {
-      await this.fetchEverything(r.id);
+      await this.fetchEverything(r);
     }
     return rec;
   }
 
   /**
    * Requests a page of the server's list showed: cached as they are shown (new ones as seen). One
-   * the cache had unfinished that has moved on is taken as the running list's would be (its change
-   * announced, why it failed read), so the sync misses no change of a request it followed.
+   * the cache had unfinished that has moved on, or had ended and was retried since, is taken as
+   * the running list's would be (its change announced, why it failed read), so the sync misses no
+   * change of a request it followed.
    */
   async absorbFound(found: readonly RmRequest[]): Promise<void> {
     const ctx = this.context.name;
@@ -391,7 +404,7 @@ export class ContextSync {
     );
     for (const [i, r] of found.entries()) {
       const cached = before[i];
-      if (cached && !TERMINAL.has(cached.state) && cached.state !== r.state) {
+      if (cached && ((!TERMINAL.has(cached.state) && cached.state !== r.state) || retriedSince(cached, r))) {
         const rec = await this.absorb(r);
         if (rec) changed.push(rec);
       } else plain.push(r);
@@ -400,8 +413,9 @@ export class ContextSync {
     if (changed.length > 0) this.listener.requestsChanged(ctx, changed);
   }
 
-  private async fetchEverything(requestId: string): Promise<void> {
+  private async fetchEverything(r: RmRequest): Promise<void> {
     const ctx = this.context.name;
+    const requestId = r.id;
     const parts: RequestPart[] = [];
     if (!(await this.cache.chains.hasChain(ctx, requestId))) {
       await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
@@ -411,7 +425,7 @@ export class ContextSync {
     await this.cache.chains.putStatuses(ctx, requestId, statuses);
     parts.push('statuses');
     if ((await this.storeLogs(requestId, logs)) > 0) parts.push('logs');
-    this.fullyLogged.add(requestId);
+    this.fullyLogged.set(requestId, r.finishedAt);
     this.listener.requestUpdated(ctx, requestId, parts);
   }
 
@@ -502,7 +516,7 @@ export class ContextSync {
       parts.push('chain');
     }
     const ended = TERMINAL.has(r.state);
-    if (!ended || !this.fullyLogged.has(requestId)) {
+    if (!ended || !this.fullyLogged.has(requestId) || this.fullyLogged.get(requestId) !== r.finishedAt) {
       const { statuses, logs } = await this.client.jobStatuses(requestId);
       if (await this.statusesChanged(requestId, statuses)) {
         await this.cache.chains.putStatuses(ctx, requestId, statuses);
@@ -510,7 +524,7 @@ export class ContextSync {
       }
       await this.putStarts(statuses);
       if (!ended && (await this.startUnknown(requestId, statuses))) await this.readRunning();
-      if (await this.syncLogs(requestId, statuses, ended, logs)) parts.push('logs');
+      if (await this.syncLogs(requestId, statuses, ended ? r : null, logs)) parts.push('logs');
     }
     if (parts.length > 0) this.listener.requestUpdated(ctx, requestId, parts);
     return parts;
@@ -574,23 +588,24 @@ export class ContextSync {
 
   /**
    * Fetches the logs of tries that finished and are not cached yet (`read`: every try, when
-   * working out the statuses read them already). True if any were added.
+   * working out the statuses read them already; `ended`: the request as read, once it ended).
+   * True if any were added.
    */
   private async syncLogs(
     requestId: string,
     statuses: readonly RmJobStatus[],
-    ended: boolean,
+    ended: RmRequest | null,
     read: RmJobLog[] | null,
   ): Promise<boolean> {
     const ctx = this.context.name;
     if (read) {
-      if (ended) this.fullyLogged.add(requestId);
+      if (ended) this.fullyLogged.set(requestId, ended.finishedAt);
       return (await this.storeLogs(requestId, read)) > 0;
     }
     if (ended) {
-      // Every try of every job, once: the request is over, nothing more will be logged.
+      // Every try of every job, once: this end is over, nothing more will be logged.
       const added = await this.storeLogs(requestId);
-      this.fullyLogged.add(requestId);
+      this.fullyLogged.set(requestId, ended.finishedAt);
       return added > 0;
     }
     const cachedTries = new Map<string, Set<number>>();
@@ -644,4 +659,13 @@ export class ContextSync {
     const read = seen.jobs;
     return { pending: new Set(last.jobs.filter((j) => !read.has(j))), read };
   }
+}
+
+/**
+ * Whether a request the cache had ended has run again since (a retry): it runs now, or it ended
+ * at another time than the cache had.
+ */
+function retriedSince(before: { state: State; finishedAt: string | null } | null, r: RmRequest): boolean {
+  if (before === null || !TERMINAL.has(before.state)) return false;
+  return !TERMINAL.has(r.state) || before.finishedAt !== r.finishedAt;
 }
