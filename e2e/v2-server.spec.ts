@@ -229,5 +229,5 @@ test('a v2 context with credentials: the header reaches the server, its value ne
   await expect(page.getByTestId('rerun-note')).toContainText('filled with its args');
   await expect(startPage.arg('msg')).toHaveValue('world');
   await expect(startPage.arg('sleepSeconds')).toHaveValue('6');
-  await snapLooks(page, testInfo, 'v2-run-again');
+  await snapLooks(page, testInfo, 'v2-rerun-form');
 });

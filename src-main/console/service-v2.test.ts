@@ -221,6 +221,28 @@ describe('the console core on a v2 server', () => {
     expect(peer.received.some((r) => r.method === 'PUT' && r.path === `/api/v1/requests/${DEMO}/stop`)).toBe(true);
   });
 
+  it('re-runs as any server does: a create with the args v2 tells, linked here; retry says v2 has none', async () => {
+    const peer = await world();
+    const { s } = await console_(peer.url);
+    await online(s);
+    // Not created here: its args are v2's (its caller-given ones; static args stay the spec's).
+    await s.openRequest(CTX, SUSPENDED);
+    const outcome = await s.rerunRequest(CTX, SUSPENDED);
+    if (outcome.kind !== 'started') throw new Error('expected a started re-run');
+    expect(JSON.parse(peer.received.find((r) => r.method === 'POST')?.body ?? '')).toEqual({
+      Type: 'sleep',
+      Args: { seconds: '6' },
+      User: '',
+    });
+    // The recording of a create of `sleep` answers: another request than the one re-run.
+    expect(outcome.request).toMatchObject({ type: 'sleep', origin: 'console', watched: true });
+    expect(outcome.request.id).not.toBe(SUSPENDED);
+    expect((await s.request(CTX, outcome.request.id)).history.rerunOf).toBe(SUSPENDED);
+    expect((await s.request(CTX, SUSPENDED)).history.reruns).toEqual([outcome.request.id]);
+    await expect(s.retryPlan(CTX, FAILED)).rejects.toThrow(/v2\.x Request Managers have no retry/);
+    expect(peer.received.some((r) => r.path.includes('/retry') || r.path.includes('/history'))).toBe(false);
+  });
+
   it('once the server is gone, everything shown stays readable: the list, the request, its logs', async () => {
     const peer = await world();
     const { s } = await console_(peer.url);

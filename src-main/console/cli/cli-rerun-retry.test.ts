@@ -14,6 +14,7 @@ import { Cache } from '../cache/cache';
 import { RmClient } from '../client/rm-client';
 import type { EmbeddedEngine } from '../embedded-engine';
 import { cliIn, exampleEngine } from '../../../test/support/console-cli';
+import { replayV2World } from '../../../test/support/v2-world';
 
 let engine: EmbeddedEngine;
 let url: string;
@@ -125,5 +126,23 @@ describe('spincycle rerun', () => {
     const rerun = await cli('--context', 'old', '--json', '--wait', 'rerun', id);
     expect(rerun.code).toBe(0);
     expect(JSON.parse(rerun.out)).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE });
+  });
+
+  it('on a v2 server: a create with the args it tells; retry says v2 has none', async () => {
+    const v2 = await replayV2World();
+    try {
+      const suspended = 'dc85u6j8di154hhro860'; // a `sleep` given seconds=6 (recorded)
+      const rerun = await cli('--addr', v2.url, 'rerun', suspended);
+      expect(rerun).toMatchObject({ code: 0, err: '' });
+      expect(rerun.out).toMatch(/^OK, re-ran dc85u6j8di154hhro860 as sleep request (\w{20})\n/);
+      expect(rerun.out).not.toContain(`request ${suspended}`);
+      const posted = v2.received.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as unknown);
+      expect(posted).toEqual([{ Type: 'sleep', Args: { seconds: '6' }, User: 'tester' }]);
+      const retry = await cli('--addr', v2.url, 'retry', suspended);
+      expect(retry.code).toBe(1);
+      expect(retry.err).toContain('v2.x Request Managers have no retry');
+    } finally {
+      await v2.close();
+    }
   });
 });
