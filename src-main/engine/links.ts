@@ -3,7 +3,11 @@
 // jr/rm-http-link.ts), or in-process when `spincycle server` runs both in one process.
 // A failed call throws LinkError carrying the peer's status and plain-text message.
 
+import type { JobOutput, OutputQuery } from '../shared/live-output';
 import type { JobChain, JobChainStatus, JobLog, JobStatus, State } from '../shared/proto';
+
+/** The JR's 404 text when a job runs no try (live output). */
+export const JOB_NOT_RUNNING = 'job not running';
 
 export class LinkError extends Error {
   override name = 'LinkError';
@@ -34,4 +38,10 @@ export interface JobRunnerLink {
   jobChainStatus(requestId: string): Promise<JobChainStatus>;
   /** GET /api/v1/status/running */
   runningStatus(): Promise<JobStatus[]>;
+  /**
+   * GET /api/v1/job-chains/:id/output/:jobId (ours only, docs/protocol/extensions.md): the
+   * running try's output; null when the JR runs no such try. A JR without the endpoint (the
+   * original) throws LinkError 404 or 405.
+   */
+  jobOutput?(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null>;
 }

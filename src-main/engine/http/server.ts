@@ -47,6 +47,8 @@ export interface RouteRequest {
   method: string;
   path: string;
   params: Record<string, string>;
+  /** The query string's parameters (our additions read them; the 2017 routes never do). */
+  query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   /** The body as text, read on first call (size-limited). */
   text(): Promise<string>;
@@ -115,14 +117,14 @@ export class Router {
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0] as string;
+    const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
     let reply: Reply;
     try {
       const found = this.match(path);
       const route = found?.byMethod.get(method);
       if (!found) reply = textReply(404, 'Not Found');
       else if (!route) reply = textReply(405, 'Method Not Allowed');
-      else reply = await route.handler(this.routeRequest(req, method, path, found.params));
+      else reply = await route.handler(this.routeRequest(req, method, path, found.params, search));
     } catch (err) {
       reply = this.errorReply(err, method, path);
     }
@@ -146,6 +148,7 @@ export class Router {
     method: string,
     path: string,
     params: Record<string, string>,
+    search: string,
   ): RouteRequest {
     const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     let body: Promise<string> | undefined;
@@ -154,6 +157,7 @@ export class Router {
       method,
       path,
       params,
+      query: new URLSearchParams(search),
       headers: req.headers,
       text,
       async json<T>(decode: (v: unknown) => T): Promise<T> {

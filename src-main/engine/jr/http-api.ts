@@ -1,14 +1,16 @@
 // The Job Runner's HTTP API (docs/protocol/wire.md §5): J1-J4 on a Router, answering exactly
 // like the original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1,
 // plain-text errors) — except that an invalid chain is a 400 with the validation text instead
-// of a crash.
+// of a crash — and, ours, a running job's live output.
 // With a peer secret, every route answers only a caller holding it (the RM).
 
 import os from 'node:os';
+import { encodeJobOutput } from '../../shared/live-output';
 import { decodeJobChain, encodeJobChainStatus, encodeJobStatusList } from '../../shared/proto';
+import { outputQuery } from '../http/output-query';
 import { peerOnly } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, type Handler, type RouterOptions } from '../http/server';
-import { LinkError, type JobRunnerLink } from '../links';
+import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink } from '../links';
 
 export interface JobRunnerRouterOptions extends RouterOptions {
   /** The host name in J1's Location header (default: the OS host name, as the original). */
@@ -48,6 +50,16 @@ export function jobRunnerRouter(jr: JobRunnerLink, options: JobRunnerRouterOptio
   add('GET', '/api/v1/job-chains/:requestId/status', async (req) => {
     const status = await answering(() => jr.jobChainStatus(req.params.requestId as string));
     return jsonReply(200, encodeJobChainStatus(status));
+  });
+
+  // Ours (docs/protocol/extensions.md): the running try's output, from the offsets asked for.
+  add('GET', '/api/v1/job-chains/:requestId/output/:jobId', async (req) => {
+    const query = outputQuery(req.query);
+    const output = await answering(
+      async () => (await jr.jobOutput?.(req.params.requestId as string, req.params.jobId as string, query)) ?? null,
+    );
+    if (output === null) throw new HttpError(404, JOB_NOT_RUNNING);
+    return jsonReply(200, encodeJobOutput(output));
   });
 
   add('GET', '/api/v1/status/running', async () => {

@@ -18,6 +18,8 @@
 // AbortSignal. The clock (performance.now(), no bigint) is read when run() is called and when
 // it returns, once per job in a start loop (see `unstamped`); the readings serve the job log,
 // J4's runtime and the dispatch latency alike.
+// Live output: runningTry() finds a job's running try and what it printed so far (Job.output),
+// off the hot path; a try abandoned after stop or timeout is logged with what it printed.
 
 import { setMaxListeners } from 'node:events';
 import {
@@ -35,7 +37,8 @@ import {
   type State,
 } from '../../shared/proto';
 import { timeoutOf } from '../check-chain';
-import type { Job, JobFactory, JobReturn, RunContext } from '../jobs/job';
+import { readerText } from '../jobs/capped-output';
+import type { Job, JobFactory, JobReturn, RunContext, TryOutput } from '../jobs/job';
 import type { Logger } from '../log';
 import { setLongTimeout, type LongTimeout } from '../long-timeout';
 import type { ChainPlan } from './chain-plan';
@@ -66,6 +69,13 @@ export interface TraverserOptions {
 }
 
 export const NOT_STARTED_AFTER_STOP = 'not starting job because the request was stopped';
+
+/** A job's running try, for live output. */
+export interface RunningTry {
+  try: number;
+  status: string;
+  output: TryOutput | null;
+}
 
 /** Timers and the try's own AbortController: only for jobs with a timeout, a retry or an abandon. */
 class TryTimers {
@@ -243,17 +253,53 @@ export class Traverser {
     return { requestId: this.requestId, jobStatuses: list.length > 0 ? list : null };
   }
 
-  /** J4 entries for this chain's running jobs, appended to `out`. */
+  /** J4 entries for this chain's running jobs, appended to `out` (with their status text: ours only). */
   collectRunning(out: JobStatus[], nowMs: number): void {
     for (const i of this.liveJobs()) {
       out.push({
         requestId: this.requestId,
         jobId: this.plan.ids[i]!,
         state: STATE_RUNNING,
-        status: '',
+        status: this.statusText(i),
         runtime: (nowMs - this.startedMs[i]!) / 1000,
         n: this.startN[i]!,
       });
+    }
+  }
+
+  /**
+   * The try job `jobId` is running now, its status and what it printed so far (null for job
+   * types that do not capture output); null when the job runs no try (not started, waiting to
+   * retry, finished, or not in the chain).
+   */
+  runningTry(jobId: string): RunningTry | null {
+    const i = this.indexOf(jobId);
+    if (i < 0 || this.states[i] !== STATE_RUNNING || this.flags[i]! & TRY_SETTLED || this.timers[i]?.retryTimer) {
+      return null;
+    }
+    return { try: this.tries[i]!, status: this.statusText(i), output: this.outputOf(i) };
+  }
+
+  /** The index of a job id (ids are sorted), or -1. */
+  private indexOf(jobId: string): number {
+    const ids = this.plan.ids;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const id = ids[mid]!;
+      if (id === jobId) return mid;
+      if (id < jobId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private outputOf(i: number): TryOutput | null {
+    try {
+      return this.instances[i]!.output?.() ?? null;
+    } catch {
+      return null;
     }
   }
 
@@ -511,7 +557,11 @@ export class Traverser {
       try: tryNo,
     });
     const state = this.stopping ? STATE_STOPPED : STATE_FAIL;
-    this.settleTry(i, { state, exit: 1, error, stdout: '', stderr: '' }, true, performance.now());
+    // Its log keeps what it printed until now: what a follower of its live output has read.
+    const output = this.outputOf(i);
+    const stdout = output ? readerText(output.stdout) : '';
+    const stderr = output ? readerText(output.stderr) : '';
+    this.settleTry(i, { state, exit: 1, error, stdout, stderr }, true, performance.now());
     this.drain();
   }
 

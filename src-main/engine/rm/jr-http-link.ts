@@ -7,7 +7,15 @@
 // it, so even a create is safe to resend.
 
 import { PEER_SECRET_HEADER } from '../http/peer-only';
-import { LinkError, type JobRunnerLink } from '../links';
+import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink } from '../links';
+import { TRAVERSER_NOT_FOUND } from '../jr/job-runner';
+import {
+  chainOutputPath,
+  decodeJobOutput,
+  outputQueryString,
+  type JobOutput,
+  type OutputQuery,
+} from '../../shared/live-output';
 import {
   decodeJobChainStatus,
   decodeJobStatusList,
@@ -17,6 +25,9 @@ import {
   type JobChainStatus,
   type JobStatus,
 } from '../../shared/proto';
+
+/** Our JR's 404 texts for "no such running try" (any other 404 is a JR without the endpoint). */
+const NOT_RUNNING = [JOB_NOT_RUNNING, TRAVERSER_NOT_FOUND];
 
 export interface HttpLinkOptions {
   /** Per-call timeout in ms (default 30 s). */
@@ -55,6 +66,23 @@ export class JobRunnerHttpLink implements JobRunnerLink {
 
   async runningStatus(): Promise<JobStatus[]> {
     return decodeJobStatusList(parseWire(await this.call('GET', '/api/v1/status/running')));
+  }
+
+  /** Ours: null when the JR runs no such try (404 with its texts); an original JR's 404/405 throws. */
+  async jobOutput(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    try {
+      const text = await this.call('GET', `${chainOutputPath(requestId, jobId)}?${outputQueryString(query)}`);
+      return decodeJobOutput(parseWire(text));
+    } catch (err) {
+      if (
+        err instanceof LinkError &&
+        err.status === 404 &&
+        NOT_RUNNING.some((t) => err.message.endsWith(`(response body: ${t})`))
+      ) {
+        return null;
+      }
+      throw err;
+    }
   }
 
   /** One call; resolves with the body text of a 200, throws LinkError otherwise. */

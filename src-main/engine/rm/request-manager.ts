@@ -37,6 +37,7 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import type { JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
@@ -61,6 +62,7 @@ import {
   notInState,
   requestNotFound,
 } from './errors';
+import { readJobOutput } from './job-output';
 import { chooseSyntheticJobId, syntheticJobLog } from './synthetic-log';
 import { toWireRequest } from './wire-request';
 
@@ -370,6 +372,18 @@ export class RequestManager {
       if (row) requests[id] = toWireRequest(row);
     }
     return { jobs, requests };
+  }
+
+  // ---- live output (ours) -----------------------------------------------------------------------
+
+  /** One job's output from the byte offsets asked for: the running try's, else its log's (job-output.ts). */
+  async jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput> {
+    return readJobOutput(
+      { store: this.store, jr: this.jr, chainFacts: (rid) => this.chainFacts(rid), flush: () => this.writer.flush() },
+      id,
+      jobId,
+      query,
+    );
   }
 
   // ---- ending requests the JR cannot end --------------------------------------------------------

@@ -1,6 +1,7 @@
 // The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
-// RequestManager, bodies encoded by proto's Go-exact encoders. Statuses that differ from the
-// original are listed in docs/compatibility.md.
+// RequestManager, bodies encoded by proto's Go-exact encoders, and our additions (storage
+// status, live output: docs/protocol/extensions.md). Statuses that differ from the original
+// are listed in docs/compatibility.md.
 
 import {
   decodeCreateRequestParams,
@@ -13,7 +14,9 @@ import {
   encodeRequestStatus,
   encodeRunningStatus,
 } from '../../shared/proto';
+import { encodeJobOutput } from '../../shared/live-output';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
+import { outputQuery } from '../http/output-query';
 import { peerOnly } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
@@ -55,44 +58,53 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     else rm.finishRequest(id(req.params), params.State);
     return emptyReply();
   };
-  return new Router(options)
-    .add('POST', `${API}/requests`, async (req) => {
-      const params = await req.json(decodeCreateRequestParams);
-      try {
-        const request = await rm.createRequest(params);
-        return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
-      } catch (err) {
-        if (!(err instanceof StartFailedError)) throw err;
-        return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
-      }
-    })
-    .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
-    .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
-      await rm.startRequest(id(req.params));
-      return emptyReply();
-    })
-    .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
-    .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
-      await rm.stopRequest(id(req.params));
-      return emptyReply();
-    })
-    .add('GET', `${API}/requests/:reqId/status`, async (req) =>
-      jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
-    )
-    .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
-    .add(
-      'POST',
-      `${API}/requests/:reqId/log`,
-      jrCall(async (req) => {
-        const log = await req.json(decodeJobLog);
-        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
-      }),
-    )
-    .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
-    .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
-      jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
-    )
-    .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
-    .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
-    .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())));
+  return (
+    new Router(options)
+      .add('POST', `${API}/requests`, async (req) => {
+        const params = await req.json(decodeCreateRequestParams);
+        try {
+          const request = await rm.createRequest(params);
+          return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
+        } catch (err) {
+          if (!(err instanceof StartFailedError)) throw err;
+          return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
+        }
+      })
+      .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
+      .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
+        await rm.startRequest(id(req.params));
+        return emptyReply();
+      })
+      .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
+      .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
+        await rm.stopRequest(id(req.params));
+        return emptyReply();
+      })
+      .add('GET', `${API}/requests/:reqId/status`, async (req) =>
+        jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
+      )
+      .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
+      .add(
+        'POST',
+        `${API}/requests/:reqId/log`,
+        jrCall(async (req) => {
+          const log = await req.json(decodeJobLog);
+          return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
+        }),
+      )
+      .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
+      .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
+        jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
+      )
+      .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
+      .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
+      .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())))
+      // Ours (docs/protocol/extensions.md): a job's output while it runs, then its log's.
+      .add('GET', `${API}/requests/:reqId/output/:jobId`, async (req) =>
+        jsonReply(
+          200,
+          encodeJobOutput(await rm.jobOutput(id(req.params), req.params.jobId as string, outputQuery(req.query))),
+        ),
+      )
+  );
 }

@@ -111,6 +111,11 @@ export class EngineStore {
           `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1`,
         )
         .safeIntegers(true),
+      jobLog: db
+        .prepare<[string, string, number], JobLogRowDb>(
+          `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? AND job_id = ? AND try = ?`,
+        )
+        .safeIntegers(true),
       // SQLite returns the bare columns of the row holding max(try).
       latestStates: db.prepare<[string], { job_id: string; state: number; try: number }>(
         'SELECT job_id, state, max(try) AS try FROM job_logs WHERE request_id = ? GROUP BY job_id',
@@ -237,6 +242,12 @@ export class EngineStore {
   /** The highest try of one job. */
   latestJobLog(requestId: string, jobId: string): JobLog | undefined {
     const row = this.stmt.latestJobLog.get(requestId, jobId);
+    return row && toJobLog(row);
+  }
+
+  /** One try of one job. */
+  jobLog(requestId: string, jobId: string, tryN: number): JobLog | undefined {
+    const row = this.stmt.jobLog.get(requestId, jobId, tryN);
     return row && toJobLog(row);
   }
 
