@@ -12,6 +12,8 @@ import {
   type JobLogRecord,
   type JobLogSummary,
   type JobLogText,
+  type LiveOutputState,
+  type LiveOutputText,
   type LogSearchHit,
   type Page,
   type RequestDetail,
@@ -22,6 +24,7 @@ import {
 import {
   JobStatusByRuntime,
   STATE_FAIL,
+  STATE_PENDING,
   STATE_RUNNING,
   STATE_TIMEOUT,
   decodeJobChain,
@@ -36,12 +39,14 @@ import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-
 import { exportRequests, importRequests } from './export-import';
 import { summarizeFailure } from './failure';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
+import { LiveFollows } from './sync/live-follows';
 import { Notifier } from './sync/notifier';
 
 export const DEFAULT_SETTINGS: ConsoleSettings = { intervals: DEFAULT_INTERVALS, notifications: true, theme: 'system' };
 
 /** Everything the service announces (contract events); the host forwards it to the renderer and the tray. */
-export type ConsoleEventName = 'contextStatus' | 'requestsChanged' | 'requestUpdated' | 'notification' | 'tray';
+export type ConsoleEventName =
+  'contextStatus' | 'requestsChanged' | 'requestUpdated' | 'liveOutput' | 'notification' | 'tray';
 
 export type ConsoleEmit = <E extends ConsoleEventName>(event: E, payload: ContractEvents[E]) => void;
 
@@ -71,6 +76,8 @@ export interface ConsoleServiceOptions {
    * console gives (connectEmbedded), and the contract cannot retarget, rename or remove it.
    */
   embeddedContext?: string;
+  /** Between two reads of a followed job's output (default FOLLOW_MS). */
+  followMs?: number;
 }
 
 /** Longest wait for a Request Manager URL to answer when a context is saved. */
@@ -83,6 +90,7 @@ export class ConsoleService {
   private readonly syncs = new Map<string, ContextSync>();
   private readonly clients = new Map<string, RmClient>();
   private readonly notifier: Notifier;
+  private readonly live: LiveFollows;
   private settingsValue: ConsoleSettings;
   private started = false;
   private indexer: ReturnType<typeof setInterval> | undefined;
@@ -91,6 +99,7 @@ export class ConsoleService {
 
   constructor(private readonly options: ConsoleServiceOptions) {
     this.cache = new Cache(options.cacheFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+    this.live = new LiveFollows(this.cache, options.emit, options.followMs);
     this.settingsValue = { ...DEFAULT_SETTINGS, ...this.cache.getSetting<Partial<ConsoleSettings>>(SETTINGS_KEY) };
     this.notifier = new Notifier(
       this.cache,
@@ -121,6 +130,7 @@ export class ConsoleService {
   async stop(): Promise<void> {
     this.started = false;
     clearInterval(this.indexer);
+    this.live.stopAll();
     for (const sync of this.syncs.values()) sync.stop();
     this.syncs.clear();
     this.cache.close();
@@ -285,6 +295,7 @@ export class ConsoleService {
   }
 
   private stopContext(name: string): void {
+    this.live.stopContext(name);
     this.syncs.get(name)?.stop();
     this.syncs.delete(name);
     this.clients.delete(name);
@@ -376,6 +387,37 @@ export class ConsoleService {
 
   jobLogsOfJob(context: string, id: string, jobId: string): JobLogRecord[] {
     return this.cache.jobLogsOfJob(context, id, jobId);
+  }
+
+  /**
+   * Follows a job's live output (or lets go of it: `following` false). A request that has
+   * ended, was imported, or whose context is not synced is not asked for: what was followed
+   * before is returned, readable offline.
+   */
+  followJob(context: string, id: string, jobId: string, following: boolean): LiveOutputState | null {
+    if (!following) {
+      this.live.unfollow(context, id, jobId);
+      return null;
+    }
+    const request = this.cache.getRequest(context, id);
+    if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
+    const asks = request.origin !== 'imported' && (request.state === STATE_RUNNING || request.state === STATE_PENDING);
+    return this.live.follow(context, asks ? (this.clients.get(context) ?? null) : null, id, jobId);
+  }
+
+  liveOutputText(
+    context: string,
+    id: string,
+    jobId: string,
+    tryN: number,
+    stream: 'stdout' | 'stderr',
+    offset: number,
+    length: number,
+  ): LiveOutputText {
+    const slice = this.live.text(context, id, jobId, tryN, stream, offset, length);
+    if (!slice)
+      throw new ConsoleError('not-found', `no output of try ${tryN} of job ${jobId} in request ${id} (${context})`);
+    return slice;
   }
 
   searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {

@@ -93,6 +93,47 @@ export interface JobLogText {
   total: number;
 }
 
+/**
+ * A running try's output as the console follows it (live output, docs/console.md): where it
+ * stands, and how much text there is to read (liveOutputText).
+ */
+export interface LiveOutputState {
+  context: string;
+  requestId: string;
+  jobId: string;
+  /** The try followed; 0 while the job has not started one. */
+  try: number;
+  /** RUNNING while the try runs (PENDING before it starts), then the try's state. */
+  state: State;
+  exit: number | null;
+  /** The try is over: what is read from now on is its job log's text. */
+  done: boolean;
+  /**
+   * 'live': the output comes as the job prints it. 'status-only': the Request Manager (an
+   * original, without the endpoint) or its job runner does not serve it: only the status text
+   * tells what the job does, and the output arrives with the job log when the try ends.
+   */
+  source: 'live' | 'status-only';
+  /** The job's status text (a shell job's last output line). */
+  status: string;
+  /** Characters of each stream read so far. */
+  stdoutChars: number;
+  stderrChars: number;
+  /** Bytes the job printed past the output cap and that were not kept. */
+  stdoutDropped: number;
+  stderrDropped: number;
+  /** When the Request Manager last answered for this try (ms since epoch); 0 never. */
+  seenMs: number;
+  /** Why the last read failed (the Request Manager is unreachable…), else null. */
+  error: string | null;
+}
+
+/** A slice of a followed try's stream: from what was followed, or from its job log once cached. */
+export interface LiveOutputText extends JobLogText {
+  /** The text comes from the try's job log: `total` is final. */
+  final: boolean;
+}
+
 export interface RequestFilter {
   context: string;
   states?: State[];

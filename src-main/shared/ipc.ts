@@ -11,6 +11,8 @@ import type {
   JobLogRecord,
   JobLogSummary,
   JobLogText,
+  LiveOutputState,
+  LiveOutputText,
   LogSearchHit,
   Page,
   RequestDetail,
@@ -102,6 +104,27 @@ export interface ContractMethods {
   };
   /** Every try of one job. */
   jobLogsOfJob: { args: [context: string, id: string, jobId: string]; value: JobLogRecord[] };
+  /**
+   * Follows (or stops following) a running job's output: while followed, `liveOutput` events
+   * say how far it has come. Returns where it stands (what was followed before, offline).
+   */
+  followJob: {
+    args: [context: string, id: string, jobId: string, following: boolean];
+    value: LiveOutputState | null;
+  };
+  /** A slice of a followed try's stream: characters [offset, offset + length). */
+  liveOutputText: {
+    args: [
+      context: string,
+      id: string,
+      jobId: string,
+      tryN: number,
+      stream: 'stdout' | 'stderr',
+      offset: number,
+      length: number,
+    ];
+    value: LiveOutputText;
+  };
   /** Full-text search over every cached log, newest first. */
   searchLogs: { args: [text: string, offset: number, limit: number]; value: LogSearchHit[] };
   /** The context's request types (the last answer is kept for offline use). */
@@ -133,6 +156,8 @@ export interface ContractEvents {
   requestsChanged: RequestsChanged;
   /** Parts of a request the operator has open were refreshed in the cache. */
   requestUpdated: RequestUpdated;
+  /** A followed job's try moved on: more output, a new status, its end. */
+  liveOutput: LiveOutputState;
   /** A watched request changed state: exactly one per change. */
   notification: RequestNotification;
   tray: TrayModel;
@@ -163,6 +188,8 @@ const METHOD_TABLE: Record<MethodName, true> = {
   jobLogsOfJob: true,
   jobLogSummaries: true,
   jobLogText: true,
+  followJob: true,
+  liveOutputText: true,
   searchLogs: true,
   requestList: true,
   createRequest: true,
@@ -179,6 +206,7 @@ const EVENT_TABLE: Record<EventName, true> = {
   contextStatus: true,
   requestsChanged: true,
   requestUpdated: true,
+  liveOutput: true,
   notification: true,
   tray: true,
   navigate: true,
@@ -189,6 +217,7 @@ export const TRANSIENT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
   'notification',
   'requestsChanged',
   'requestUpdated',
+  'liveOutput',
   'navigate',
 ]);
 

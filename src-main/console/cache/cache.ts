@@ -33,6 +33,7 @@ import {
   type Request,
 } from '../../shared/proto';
 import { openCache, type OpenCacheOptions, type OpenedCache } from './open-cache';
+import { LiveOutputs } from './live-output';
 import { RequestFacts } from './request-facts';
 import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
 
@@ -143,6 +144,8 @@ export class Cache {
   readonly recovered: OpenedCache['recovered'];
   /** Job starts from the running list, and why failed requests failed. */
   readonly facts: RequestFacts;
+  /** Live output of the running tries the console followed. */
+  readonly live: LiveOutputs;
   private readonly s;
 
   constructor(file: string, options: OpenCacheOptions = {}) {
@@ -151,6 +154,7 @@ export class Cache {
     this.recovered = opened.recovered;
     const db = this.db;
     this.facts = new RequestFacts(db);
+    this.live = new LiveOutputs(db);
     this.s = {
       contexts: db.prepare('SELECT * FROM contexts ORDER BY position, name'),
       putContext: db.prepare(
@@ -305,6 +309,8 @@ export class Cache {
         this.db.prepare('UPDATE job_statuses SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_log_rows SET context = ? WHERE context = ?').run(ctx.name, previousName);
         this.db.prepare('UPDATE job_starts SET context = ? WHERE context = ?').run(ctx.name, previousName);
+        this.db.prepare('UPDATE live_tries SET context = ? WHERE context = ?').run(ctx.name, previousName);
+        this.db.prepare('UPDATE live_text SET context = ? WHERE context = ?').run(ctx.name, previousName);
       }
       this.s.putContext.run({ ...ctx, embedded: ctx.embedded ? 1 : 0 });
       if (carried !== null) this.s.putLastContact.run(carried, ctx.name);

@@ -28,6 +28,13 @@ import {
   type State,
 } from '../../shared/proto';
 import { clip } from '../../shared/clip';
+import {
+  decodeJobOutput,
+  outputQueryString,
+  requestOutputPath,
+  type JobOutput,
+  type OutputQuery,
+} from '../../shared/live-output';
 import { STORAGE_STATUS_PATH, decodeStorageStatus, type StorageStatus } from '../../shared/storage-status';
 
 export type RmErrorKind = 'http' | 'unreachable' | 'timeout' | 'bad-response';
@@ -188,6 +195,26 @@ export class RmClient {
       return await this.get(STORAGE_STATUS_PATH, answer(decodeStorageStatus, 'the storage status'));
     } catch (err) {
       if (err instanceof RmClientError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * A job's output from the byte offsets asked for (ours only, docs/protocol/extensions.md):
+   * the running try's, then its log's. Null from an RM without the route (404 other than
+   * `request not found`, or 405: the original).
+   */
+  async jobOutput(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    try {
+      return await this.get(
+        `${requestOutputPath(requestId, jobId)}?${outputQueryString(query)}`,
+        answer(decodeJobOutput, 'a job output'),
+      );
+    } catch (err) {
+      const missing =
+        err instanceof RmClientError &&
+        (err.status === 405 || (err.status === 404 && err.message !== 'request not found'));
+      if (missing && err.kind === 'http') return null;
       throw err;
     }
   }

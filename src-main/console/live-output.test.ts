@@ -1,0 +1,167 @@
+// Following a running job's output from the console core, against a real engine (a `spincycle
+// server` child process on loopback): the output reaches the console while the job still runs
+// (it waits for a file the test creates afterwards), the try's log then equals what was read;
+// what was followed stays readable after a restart with the engine gone; an RM without the
+// endpoint (the original: a proxy answering 404 there) is said to give the status only.
+
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LiveOutputState } from '../shared/console-model';
+import { STATE_COMPLETE, STATE_RUNNING } from '../shared/proto';
+import { hidingProxy } from '../../test/support/hiding-proxy';
+import { EmbeddedEngine } from './embedded-engine';
+import { ConsoleService } from './service';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SPEC = `noop-node: {category: job, type: noop}
+sequences:
+  live:
+    args:
+      required:
+        - {name: script, desc: the shell command the job runs}
+    nodes:
+      run:
+        category: job
+        type: shell
+        args:
+          - {expected: cmd, given: script}
+`;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
+
+async function engine(): Promise<{ url: string; stop(): Promise<void> }> {
+  const specsDir = tmp('sc-live-specs-');
+  writeFileSync(path.join(specsDir, 'live.yaml'), SPEC);
+  const e = new EmbeddedEngine({
+    cliPath: path.join(root, 'bin/spincycle.js'),
+    specsDir,
+    dataDir: tmp('sc-live-engine-'),
+  });
+  const url = await e.start();
+  cleanups.push(() => e.stop());
+  return { url, stop: () => e.stop() };
+}
+
+function service(cacheFile: string, url: string) {
+  const live: LiveOutputState[] = [];
+  const s = new ConsoleService({
+    cacheFile,
+    emit: (event, payload) => {
+      if (event === 'liveOutput') live.push(payload as LiveOutputState);
+    },
+    client: { timeoutMs: 2000, getRetries: 0 },
+    followMs: 100,
+  });
+  s.updateSettings({ intervals: { viewedMs: 200, otherMs: 300, maxBackoffMs: 1000 } });
+  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
+  s.start();
+  cleanups.push(() => s.stop());
+  return { s, live };
+}
+
+async function until<T>(what: string, check: () => T | undefined | null | false, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function gate(): { file: string; wait: string; open(): void } {
+  const file = path.join(tmp('sc-live-gate-'), 'go');
+  return { file, wait: `while [ ! -e '${file}' ]; do sleep 0.02; done`, open: () => writeFileSync(file, '') };
+}
+
+const jobOf = (s: ConsoleService, id: string) => s.request('local', id).chain?.jobs[0]?.id as string;
+
+describe('following a running job from the console', () => {
+  it('shows the output while the job runs; the try ends with its log equal to what was followed', async () => {
+    const { url } = await engine();
+    const { s, live } = service(path.join(tmp('sc-live-cache-'), 'cache.db'), url);
+    const end = gate();
+    const r = await s.createRequest('local', 'live', { script: `echo one; echo two >&2; ${end.wait}; echo three` });
+    await s.openRequest('local', r.id);
+    const jobId = await until('the chain', () => jobOf(s, r.id));
+    s.followJob('local', r.id, jobId, true);
+
+    const running = await until('both streams', () =>
+      live.find((l) => l.stdoutChars === 4 && l.stderrChars === 4 && l.status !== ''),
+    );
+    expect(existsSync(end.file)).toBe(false); // still running: it waits for this file
+    expect(running).toMatchObject({ try: 1, state: STATE_RUNNING, done: false, source: 'live' });
+    expect(s.liveOutputText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
+      text: 'one\n',
+      total: 4,
+      final: false,
+    });
+    expect(s.liveOutputText('local', r.id, jobId, 1, 'stderr', 0, 100).text).toBe('two\n');
+
+    end.open();
+    const done = await until('the end of the try', () => live.find((l) => l.done));
+    expect(done).toMatchObject({ try: 1, state: STATE_COMPLETE, exit: 0 });
+    const log = await until('its log in the cache', () => s.jobLogsOfJob('local', r.id, jobId)[0]);
+    expect(log.stdout).toBe('one\nthree\n');
+    // The live text made way for the log, which reads on from where following left off.
+    expect(s.liveOutputText('local', r.id, jobId, 1, 'stdout', 4, 100)).toEqual({
+      text: 'three\n',
+      total: 10,
+      final: true,
+    });
+    s.followJob('local', r.id, jobId, false);
+  });
+
+  it('what was followed stays readable after a restart with the engine gone', async () => {
+    const e = await engine();
+    const cacheFile = path.join(tmp('sc-live-cache-'), 'cache.db');
+    const first = service(cacheFile, e.url);
+    const end = gate();
+    const r = await first.s.createRequest('local', 'live', { script: `printf 'seen before\\n'; ${end.wait}` });
+    await first.s.openRequest('local', r.id);
+    const jobId = await until('the chain', () => jobOf(first.s, r.id));
+    first.s.followJob('local', r.id, jobId, true);
+    await until('the first line', () => first.live.find((l) => l.stdoutChars === 12));
+    await first.s.stop();
+    await e.stop();
+
+    const second = service(cacheFile, e.url);
+    const state = second.s.followJob('local', r.id, jobId, true);
+    expect(state).toMatchObject({ try: 1, state: STATE_RUNNING, stdoutChars: 12, done: false });
+    expect(second.s.liveOutputText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
+      text: 'seen before\n',
+      total: 12,
+      final: false,
+    });
+    // It tries to read on, and says why it cannot.
+    const failing = await until('the error', () => second.live.find((l) => l.error !== null));
+    expect(failing.error).toMatch(/cannot reach/);
+    expect(second.s.liveOutputText('local', r.id, jobId, 1, 'stdout', 0, 100).text).toBe('seen before\n');
+  });
+
+  it('an RM without the endpoint (the original) gives the status only', async () => {
+    const e = await engine();
+    const proxy = await hidingProxy(e.url, /\/output\//);
+    cleanups.push(() => proxy.close());
+    const { s, live } = service(path.join(tmp('sc-live-cache-'), 'cache.db'), proxy.url);
+    const end = gate();
+    const r = await s.createRequest('local', 'live', { script: `echo working; ${end.wait}` });
+    await s.openRequest('local', r.id);
+    const jobId = await until('the chain', () => jobOf(s, r.id));
+    s.followJob('local', r.id, jobId, true);
+    const said = await until('status only', () => live.find((l) => l.source === 'status-only'));
+    expect(said.error).toBeNull();
+    expect(proxy.hidden.length).toBeGreaterThan(0);
+    // The standard status call still shows what the job is doing.
+    await until('the status text', () => s.jobStatuses('local', r.id).find((j) => j.status === 'working'));
+    end.open();
+  });
+});

@@ -1,0 +1,140 @@
+// Follows one job's live output for the console (docs/console.md "Following a running job"):
+// asks the Request Manager for what the job's running try printed since the last answer (every
+// FOLLOW_MS, and again at once while more is waiting), stores it in the cache (LiveOutputs) and
+// announces where the try stands. When a try ends, its log is cached (then the log is what is
+// read: the same text, and the rest), and the job's next try, if it retries, is followed in turn.
+// An RM without the endpoint (the original) is said once: the output then comes with the log.
+// Unreachable, it tries again less and less often; what was read stays readable from the cache.
+
+import type { LiveOutputState } from '../../shared/console-model';
+import { DEFAULT_OUTPUT_MAX, type JobOutput, type OutputQuery } from '../../shared/live-output';
+import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, STATE_TIMEOUT, type State } from '../../shared/proto';
+import { liveStateWithout } from '../cache/live-output';
+import type { Cache } from '../cache/cache';
+import type { RmClient } from '../client/rm-client';
+
+/** Between two reads while nothing more is waiting: new lines show within about this long. */
+export const FOLLOW_MS = 300;
+/** Longest wait between reads while the RM does not answer. */
+const MAX_BACKOFF_MS = 5000;
+
+const ENDED = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STATE_STOPPED]);
+
+export interface FollowerDeps {
+  context: string;
+  client: RmClient;
+  cache: Cache;
+  /** Where the followed try stands (after every answer that changed it). */
+  announce(state: LiveOutputState): void;
+  /** A try ended: its log is cached now if the RM has it (the request's logs changed). */
+  tryEnded(requestId: string, jobId: string, tryN: number): Promise<void>;
+  intervalMs?: number;
+}
+
+export class JobFollower {
+  private state: LiveOutputState;
+  /** The try being read; 0 while looking for one. */
+  private following = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(
+    private readonly deps: FollowerDeps,
+    readonly requestId: string,
+    readonly jobId: string,
+  ) {
+    const seen = deps.cache.live.latest(deps.context, requestId, jobId);
+    this.state = seen ?? liveStateWithout(deps.context, requestId, jobId, {});
+    if (seen && !seen.done) this.following = seen.try;
+  }
+
+  get current(): LiveOutputState {
+    return this.state;
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.poll();
+    }, ms);
+  }
+
+  private async poll(): Promise<void> {
+    const interval = this.deps.intervalMs ?? FOLLOW_MS;
+    let out: JobOutput | null;
+    const query = this.query();
+    try {
+      out = await this.deps.client.jobOutput(this.requestId, this.jobId, query);
+    } catch (err) {
+      if (this.stopped) return;
+      this.failures++;
+      this.publish({ ...this.state, error: (err as Error).message });
+      return this.schedule(Math.min(interval * 2 ** this.failures, MAX_BACKOFF_MS));
+    }
+    if (this.stopped) return;
+    this.failures = 0;
+    if (out === null) {
+      // The RM has no such endpoint: its answer will not change.
+      return this.publish({ ...this.state, source: 'status-only', error: null });
+    }
+    const more = await this.take(out, query.try === undefined);
+    if (this.stopped) return;
+    const requestEnded = ENDED.has(this.deps.cache.getRequest(this.deps.context, this.requestId)?.state ?? 0);
+    if (out.done && requestEnded && this.following === 0) return this.stop();
+    this.schedule(more ? 0 : interval);
+  }
+
+  /** The next read: on from where the followed try's text ends, or the job's current try. */
+  private query(): OutputQuery {
+    const max = DEFAULT_OUTPUT_MAX;
+    if (this.following === 0) return { stdout: 0, stderr: 0, max };
+    const at = this.deps.cache.live.position(this.deps.context, this.requestId, this.jobId, this.following);
+    return { try: this.following, stdout: at?.stdout ?? 0, stderr: at?.stderr ?? 0, max };
+  }
+
+  /** Takes one answer in; true when more is waiting to be read at once. */
+  private async take(out: JobOutput, looking: boolean): Promise<boolean> {
+    const { context, cache } = this.deps;
+    if (looking) {
+      if (out.try === 0 || (out.done && out.try <= this.state.try)) {
+        // Not started yet, or still the try that ended last: nothing new.
+        this.publish({ ...this.state, state: out.state, status: out.status, source: sourceOf(out), error: null });
+        return false;
+      }
+      this.following = out.try;
+      // A try the cache holds some of already: read on from there.
+      if (cache.live.position(context, this.requestId, this.jobId, out.try)) return true;
+    }
+    const state = cache.live.put(context, out, Date.now());
+    this.publish({ ...state, source: sourceOf(out) });
+    if (out.done) {
+      this.following = 0;
+      await this.deps.tryEnded(this.requestId, this.jobId, out.try).catch(() => undefined);
+      return false;
+    }
+    return out.stdout.next < out.stdout.size || out.stderr.next < out.stderr.size;
+  }
+
+  private publish(next: LiveOutputState): void {
+    const was = this.state;
+    this.state = next;
+    const changed = (Object.keys(next) as Array<keyof LiveOutputState>).some(
+      (k) => k !== 'seenMs' && next[k] !== was[k],
+    );
+    if (changed) this.deps.announce(next);
+  }
+}
+
+const sourceOf = (out: JobOutput): LiveOutputState['source'] => (out.live ? 'live' : 'status-only');
