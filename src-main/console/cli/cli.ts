@@ -26,11 +26,14 @@ import {
 import { RmClient, RmClientError, checkRmUrl } from '../client/rm-client';
 import { CACHE_FILE, defaultDataDir } from '../data-dir';
 import { readEngineSecret } from '../engine-secret';
+import { followJobOutput } from './follow';
 import { formatLogs, formatPs, formatRequest, formatSpecs, formatStatus } from './format';
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Writes text as it is, no newline added (log --follow); without it, out/err are used. */
+  write?(stream: 'stdout' | 'stderr', text: string): void;
   env: NodeJS.ProcessEnv;
 }
 
@@ -42,6 +45,8 @@ Commands (against any Request Manager):
   ps                        running jobs, longest-running first
   status <id>               a request's state, progress and job states
   log <id> [job]            every try of every job (or of one job)
+  log <id> <job> --follow   the job's output as it comes; exits with the job's
+                            exit code when its try ends
   start <type> [k=v ...]    start a request; a value that is a JSON list or object
                             is sent as JSON (hosts=["web1","web2"]); --wait waits
                             for the end and exits 0 only if it COMPLETEs
@@ -58,9 +63,11 @@ Options:
   --json            print the wire JSON instead of text
   --timeout MS      per-call timeout (default 10000)
   --wait            with start: wait for the request to end
+  -f, --follow      with log: follow a running job's output
   -h, --help        this help
 
-Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable.`;
+Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable;
+log --follow: the job's exit code (1 when it failed without one).`;
 
 class UsageError extends Error {}
 
@@ -191,7 +198,13 @@ async function waitForEnd(rm: RmClient, id: string, timeoutMs: number): Promise<
 }
 
 export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promise<number> {
-  const io: CliIo = { out: (t) => raw.out(printable(t)), err: (t) => raw.err(printable(t)), env: raw.env };
+  const io: CliIo = {
+    out: (t) => raw.out(printable(t)),
+    err: (t) => raw.err(printable(t)),
+    write: (stream, t) =>
+      raw.write ? raw.write(stream, printable(t)) : (stream === 'stdout' ? raw.out : raw.err)(printable(t)),
+    env: raw.env,
+  };
   let parsed;
   try {
     parsed = parseArgs({
@@ -205,6 +218,7 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         wait: { type: 'boolean' },
+        follow: { type: 'boolean', short: 'f' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -259,6 +273,11 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
       case 'log': {
         const id = need('id');
         const job = rest[1];
+        if (values.follow) {
+          if (!job) throw new UsageError('usage: spincycle log <id> <job> --follow');
+          if (json) throw new UsageError('log --follow prints the output as it comes; it does not take --json');
+          return await followJobOutput(rm, id, job, { write: (s, t) => io.write?.(s, t), note: (t) => io.err(t) });
+        }
         const logs = (await rm.jobLogs(id)).filter((l) => !job || l.jobId === job);
         if (job && logs.length === 0) {
           io.err(`spincycle: no log for job ${job} of request ${id}`);
