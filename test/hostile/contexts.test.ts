@@ -118,7 +118,13 @@ describe('the embedded context through the contract', () => {
         expect(x.engine?.rmUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(x.engine?.rmUrl).not.toBe('http://127.0.0.1:8888');
         expect(x.service.contextStatuses()).toEqual([
-          { context: 'local', online: false, lastOkMs: null, error: 'the embedded engine is not running' },
+          {
+            context: 'local',
+            online: false,
+            lastOkMs: null,
+            error: 'the embedded engine is not running',
+            storage: null,
+          },
         ]);
       }
       tally.count(2);
