@@ -1,0 +1,173 @@
+// Following a running job's output in Chromium: the Logs tab shows the running try as it
+// prints (the lines an operator reads, growing while the request is still RUNNING), keeps the
+// end in view until the operator scrolls up, and follows again with the Follow button; the
+// Jobs tab and the chain panel show the job's status text (its last line). Against a Request
+// Manager without the live-output route (the 2017 original answers 404 there: a proxy in
+// front of a second engine), the Logs tab shows the status text and says the output arrives
+// when the try ends. Screenshots at 1024 px and 1920 px, light and dark.
+
+import { expect, test } from './fixtures';
+import { snapLooks } from './support/flows';
+import { startEngine } from './support/engine';
+import { hidingProxy } from '../test/support/hiding-proxy';
+import type { Page } from '@playwright/test';
+
+test.describe.configure({ timeout: 120_000 });
+
+/** The job's status: its last line, on stdout (every step) or stderr (every tenth). */
+const STATUS = /^step \d+( of 400)?: shard \d+ (migrated|was slow to answer)$/;
+
+/** "123 lines" in the viewer's bar, as a number. */
+async function linesShown(page: Page): Promise<number> {
+  const text = (await page.getByTestId('log-line-count').textContent()) ?? '';
+  return Number(text.replace(/[^0-9]/g, ''));
+}
+
+/** The line numbers of the log lines on screen, first and last. */
+async function visibleLineNumbers(page: Page): Promise<{ first: number; last: number }> {
+  const numbers = await page
+    .locator('[data-testid="log-line"]:visible')
+    .evaluateAll((els) => els.map((el) => Number((el as HTMLElement).dataset.line)));
+  return { first: Math.min(...numbers), last: Math.max(...numbers) };
+}
+
+test('follow a running job: lines appear as printed, the view keeps up until scrolled up', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+  await startPage.pickType('live-progress');
+  await startPage.arg('steps').fill('400');
+  await startPage.arg('pause').fill('0.1');
+  await startPage.submit();
+  await requestPage.expectState('RUNNING');
+
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('migrate-shards');
+  const jobId = (await page.locator('[data-testid="log-job"][data-job^="migrate-shards"]').getAttribute('data-job'))!;
+  const liveTab = page.locator('[data-testid="try-tab"][data-live="true"]');
+  await expect(liveTab).toHaveAttribute('aria-selected', 'true');
+  await expect(liveTab).toContainText('Try 1');
+  await expect(page.getByTestId('live-badge')).toHaveText('live');
+  // Every line on screen reads as the job printed it: line n is step n.
+  const readsRight = async () => {
+    const lines = await page
+      .locator('[data-testid="log-line"]:visible')
+      .evaluateAll((els) => els.map((el) => [Number((el as HTMLElement).dataset.line), el.textContent ?? '']));
+    return (
+      lines.length > 0 && lines.every(([n, text]) => (text as string).endsWith(`step ${n} of 400: shard ${n} migrated`))
+    );
+  };
+  await expect.poll(readsRight).toBe(true);
+
+  // The lines grow while the request still runs, and the view stays at the end.
+  const before = await linesShown(page);
+  await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(before + 5);
+  await requestPage.expectState('RUNNING', 1000);
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'true');
+  await expect
+    .poll(async () => (await visibleLineNumbers(page)).last - (await linesShown(page)), { timeout: 5000 })
+    .toBeGreaterThanOrEqual(-2);
+  const lastLine = page.locator('[data-testid="log-line"]:visible').last();
+  await expect(lastLine).toContainText(/step \d+ of 400: shard \d+ migrated/);
+  // The status is the last line printed.
+  await expect(page.getByTestId('live-status')).toHaveText(STATUS);
+  await snapLooks(page, testInfo, 'live-following');
+
+  // Scrolling up stops following: new lines come, the view stays where the operator put it.
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await page.getByTestId('log-viewport').hover();
+  await page.mouse.wheel(0, -2000);
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('log-follow')).toHaveText('⤓ Follow');
+  const readingAt = await visibleLineNumbers(page);
+  const count = await linesShown(page);
+  await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(count + 5);
+  expect((await visibleLineNumbers(page)).first).toBe(readingAt.first);
+
+  // Follow again: back to the end, and it keeps up.
+  await page.getByTestId('log-follow').click();
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'true');
+  const resumed = await linesShown(page);
+  await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(resumed + 3);
+  await expect
+    .poll(async () => (await visibleLineNumbers(page)).last - (await linesShown(page)), { timeout: 5000 })
+    .toBeGreaterThanOrEqual(-2);
+
+  // The Jobs tab and the chain panel show the running job's status text.
+  await requestPage.tab('jobs');
+  const row = page.locator('[data-testid="job-row"]').filter({ hasText: jobId });
+  await expect(row.getByTestId('job-status')).toHaveText(STATUS);
+  const status = row.getByTestId('job-status');
+  const first = await status.textContent();
+  await expect.poll(() => status.textContent()).not.toBe(first);
+  await snapLooks(page, testInfo, 'live-jobs-tab');
+  await requestPage.tab('chain');
+  await page.getByTestId('chain-find').fill(jobId);
+  await page.getByTestId('chain-find').press('Enter');
+  await expect(page.getByTestId('job-panel-id')).toHaveText(jobId);
+  await expect(page.getByTestId('job-panel')).toContainText(
+    /Status\s*step \d+(: shard \d+ was slow to answer| of 400: shard \d+ migrated)/,
+  );
+  await snapLooks(page, testInfo, 'live-chain-panel');
+  // From the panel, straight to the running try's output.
+  await page.getByTestId('job-panel-follow').click();
+  await expect(page.getByTestId('logs-tab')).toBeVisible();
+  await expect(page.locator('[data-testid="try-tab"][data-live="true"]')).toHaveAttribute('aria-selected', 'true');
+
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await requestPage.stop();
+  await page.getByTestId('confirm-stop').click();
+  await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
+  await page.getByTestId('stop-dialog').getByRole('button', { name: 'Close', exact: true }).click();
+  await requestPage.expectState('STOPPED');
+  // The stopped try's log holds what was followed: its first and last lines are there.
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('migrate-shards');
+  await expect(requestPage.tryTab(1)).not.toHaveAttribute('data-live', 'true');
+  await expect(requestPage.logLines.first()).toContainText('step 1 of 400: shard 1 migrated');
+});
+
+test('a Request Manager without live output: the status text, and the output when the try ends', async ({
+  shell,
+  startPage,
+  requestPage,
+  page,
+}, testInfo) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  const engine = await startEngine();
+  const proxy = await hidingProxy(engine.url, /\/output\//);
+  try {
+    const name = `original-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.open();
+    await shell.addContext(name, proxy.url, 'staging');
+    await shell.switchContext(name);
+    await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
+    await startPage.pickType('live-progress');
+    await startPage.arg('steps').fill('20');
+    await startPage.arg('pause').fill('1');
+    await startPage.submit();
+    await requestPage.expectState('RUNNING');
+    await requestPage.tab('logs');
+    await requestPage.selectJobStartingWith('migrate-shards');
+    const note = page.getByTestId('log-status-only');
+    await expect(note).toContainText('does not serve live output');
+    await expect(note).toContainText('arrives when it ends');
+    await expect(page.getByTestId('log-status-text')).toHaveText(/^step \d+ of 20: shard \d+ migrated$/);
+    expect(proxy.hidden.some((p) => p.includes('/output/'))).toBe(true);
+    await snapLooks(page, testInfo, 'live-status-only');
+
+    // The try ends: its whole output is there.
+    await requestPage.expectState('COMPLETE', 30_000);
+    await expect(note).toBeHidden();
+    await expect(requestPage.tryTab(1)).toBeVisible();
+    await expect(requestPage.logLines.first()).toContainText('step 1 of 20: shard 1 migrated');
+    await expect(requestPage.logLines.last()).toContainText('all 20 shards migrated');
+  } finally {
+    await proxy.close();
+    engine.child.kill('SIGKILL');
+  }
+});
