@@ -6,6 +6,10 @@
 //   deep 10000    one chain: 10,000 jobs one after the other
 //   100 x 300     100 concurrent requests of a ~300-wide fan-out/fan-in each
 //   stages 40x25  one chain: 40 stages one after the other, each a fan-out/fan-in of 25
+//   live          the cost of live output (live-output.ts): a job printing 100,000 lines while
+//                 the console follows it: print -> readable latency (p99 target <= 1 s), and the
+//                 wide chain's rate beside it, followed or not, against the wide chain alone
+//                 (target: following costs at most 10 %)
 // Each scenario runs ROUNDS times; jobs/s is the median with the range (min-max).
 //
 // Dispatch figures, per dispatch (a job started because its parents completed):
@@ -18,7 +22,7 @@
 // readings: JobLog.startedAt = run() called, finishedAt = run() returned, both from the JR).
 // Targets: >= 10,000 noop jobs/s and dispatch p99 < 2 ms.
 //
-// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages BENCH_ROUNDS=3 select;
+// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages,live BENCH_ROUNDS=3 select;
 // --write-docs puts the figures in docs/benchmarks.md.
 
 import { STATE_COMPLETE, stateName } from '../src-main/shared/proto';
@@ -35,6 +39,7 @@ import {
   wideNoopSpec,
 } from '../test/support/engine/integration/test-engine';
 import { writeBenchDocs, writeDocsRequested } from './docs-writer';
+import { LIVE_LINES, LIVE_SPEC, printerBeside, printerScript, wallNow } from './live-output';
 
 const WIDE_JOBS = 10_000;
 const DEEP_JOBS = 10_000;
@@ -50,7 +55,9 @@ type Mode = 'server' | 'http';
 const envList = (name: string, all: string[]): string[] =>
   (process.env[name] ?? all.join(',')).split(',').filter((x) => all.includes(x));
 const MODES = envList('BENCH_MODES', ['server', 'http']) as Mode[];
-const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages']);
+const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages', 'live']);
+const TARGET_LIVE_P99_MS = 1000;
+const TARGET_LIVE_DROP = 0.1;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 
 interface Engine {
@@ -208,7 +215,74 @@ const specs = tempDir({
   'wide.yaml': wideNoopSpec('wide'),
   'deep.yaml': deepNoopSpec('deep', DEEP_JOBS - 2),
   'stages.yaml': stagesSpec('stages', STAGES),
+  'live.yaml': LIVE_SPEC,
 });
+const printer = printerScript(specs.dir);
+
+interface LiveRow {
+  mode: Mode;
+  lines: number;
+  /** Print -> readable (ms) of the lines printed while the engine had nothing else to do. */
+  quiet: number[];
+  /** …and of those printed while the wide chain ran. */
+  busy: number[];
+  /** Wide-chain jobs/s (median of the rounds): alone, beside the printing job unfollowed, and followed. */
+  alone: number;
+  unfollowed: number;
+  followed: number;
+}
+const liveRows: LiveRow[] = [];
+
+/** The wide chain's median rate over ROUNDS rounds. */
+async function wideRate(engine: Engine): Promise<number> {
+  const rates: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const r = await run(engine, 'wide', [{ items: items(WIDE_JOBS - 4) }]);
+    rates.push(r.jobs / r.seconds);
+  }
+  return median(rates);
+}
+
+/** How long the printing job is followed on its own before the wide chain runs beside it. */
+const QUIET_MS = 8000;
+
+/**
+ * The live scenario on one engine: the wide chain alone; then the printing job, first on its
+ * own for QUIET_MS, then with the wide chain beside it, unfollowed and then followed.
+ */
+async function liveScenario(engine: Engine, mode: Mode): Promise<LiveRow> {
+  const alone = await wideRate(engine);
+  let busyFrom = 0;
+  let busyTo = 0;
+  const beside = async (): Promise<number> => {
+    await new Promise((r) => setTimeout(r, QUIET_MS));
+    busyFrom = wallNow();
+    const rate = await wideRate(engine);
+    busyTo = wallNow();
+    return rate;
+  };
+  let unfollowed = 0;
+  await printerBeside(engine.rmUrl, printer, false, async () => {
+    unfollowed = await beside();
+  });
+  let followed = 0;
+  const r = await printerBeside(engine.rmUrl, printer, true, async () => {
+    followed = await beside();
+  });
+  const quiet: number[] = [];
+  const busy: number[] = [];
+  r.latencies.forEach((ms, i) => {
+    const at = r.printed[i] as number;
+    (at >= busyFrom && at <= busyTo ? busy : quiet).push(ms);
+  });
+  const lastPrinted = r.printed.reduce((a, b) => Math.max(a, b), 0);
+  if (busyTo > lastPrinted) {
+    process.stderr.write(
+      `${mode} live: the wide chain ran on after the job stopped printing; its rate "beside" is flattered\n`,
+    );
+  }
+  return { mode, lines: r.lines, quiet, busy, alone, unfollowed, followed };
+}
 
 const allScenarios: Array<{ key: string; name: string; type: string; args: () => object[] }> = [
   { key: 'wide', name: `wide ${WIDE_JOBS}`, type: 'wide', args: () => [{ items: items(WIDE_JOBS - 4) }] },
@@ -227,6 +301,7 @@ const allScenarios: Array<{ key: string; name: string; type: string; args: () =>
   },
 ];
 const scenarios = allScenarios.filter((s) => SCENARIOS.includes(s.key));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const rows: Row[] = [];
 const benchStart = performance.now();
@@ -256,6 +331,15 @@ try {
             `latency p99 by round ${row.roundP99.map((x) => x.toFixed(2)).join(', ')} ms\n`,
         );
       }
+      if (SCENARIOS.includes('live')) {
+        const live = await liveScenario(engine, mode);
+        liveRows.push(live);
+        process.stderr.write(
+          `${mode} live: ${live.lines} lines, p99 ${percentile(live.quiet, 99).toFixed(0)} ms ` +
+            `(${percentile(live.busy, 99).toFixed(0)} ms beside the wide chain); wide ` +
+            `${Math.round(live.alone)} alone, ${Math.round(live.unfollowed)} unfollowed, ${Math.round(live.followed)} followed\n`,
+        );
+      }
     } finally {
       await engine.close();
       data.remove();
@@ -267,7 +351,6 @@ try {
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const table = [
   [
     'scenario',
@@ -319,6 +402,48 @@ console.log(
 for (const row of table)
   console.log(row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
 
+/** A rate against another, signed: "-3.1 %" is slower. */
+const change = (rate: number, base: number) =>
+  `${rate >= base ? '+' : '−'}${fmt(Math.abs(rate / base - 1) * 100, 1)} %`;
+const liveTable = [
+  [
+    'mode',
+    'lines read',
+    'print -> readable p50 / p99 / max',
+    'vs 1 s',
+    'p99 beside the wide chain',
+    'wide jobs/s alone',
+    'beside the job',
+    'beside it, followed',
+    'followed vs not (vs alone)',
+  ],
+  ...liveRows.map((r) => {
+    const p99 = percentile(r.quiet, 99);
+    return [
+      r.mode,
+      `${fmt(r.lines)} of ${fmt(LIVE_LINES)}`,
+      `${fmt(percentile(r.quiet, 50))} / ${fmt(p99)} / ${fmt(percentile(r.quiet, 100))} ms`,
+      `${fmt(TARGET_LIVE_P99_MS / p99, 1)}x`,
+      `${fmt(percentile(r.busy, 99))} ms`,
+      fmt(r.alone),
+      fmt(r.unfollowed),
+      fmt(r.followed),
+      `${change(r.followed, r.unfollowed)} (${change(r.followed, r.alone)})`,
+    ];
+  }),
+];
+if (liveRows.length > 0) {
+  console.log(
+    `\nLive output: a job printing ${fmt(LIVE_LINES)} lines (5,000 a second) followed by the console while the wide chain runs.`,
+  );
+  console.log(
+    `Targets: p99 print -> readable <= ${TARGET_LIVE_P99_MS} ms; the wide chain followed loses <= ${TARGET_LIVE_DROP * 100} % against the same job unfollowed.\n`,
+  );
+  const w = liveTable[0]!.map((_, c) => Math.max(...liveTable.map((row) => row[c]!.length)));
+  for (const row of liveTable)
+    console.log(row.map((cell, c) => (c < 1 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  '));
+}
+
 if (writeDocsRequested()) {
   await writeBenchDocs({
     id: 'engine',
@@ -333,4 +458,12 @@ if (writeDocsRequested()) {
       `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
     ]),
   });
+  if (liveRows.length > 0) {
+    await writeBenchDocs({
+      id: 'engine-live',
+      command: 'npm run bench:engine',
+      columns: liveTable[0] as string[],
+      rows: liveTable.slice(1),
+    });
+  }
 }
