@@ -21,14 +21,16 @@ const TRUNCATED = /\n\[spincycle: output truncated, (\d+) more bytes not kept\]\
 
 /** A stored log's stream as a reader; `droppedBytes` is read from its truncation marker. */
 export function storedText(text: string): OutputReader {
-  const bytes = Buffer.from(text, 'utf8');
+  const size = Buffer.byteLength(text, 'utf8');
   const dropped = Number(TRUNCATED.exec(text.slice(-120))?.[1] ?? 0);
   return {
-    size: bytes.length,
+    size,
     droppedBytes: dropped,
     read(offset, max) {
-      const from = Math.max(0, Math.min(offset, bytes.length));
-      const to = Math.min(bytes.length, from + max);
+      const from = Math.max(0, Math.min(offset, size));
+      const to = Math.min(size, from + max);
+      if (to <= from) return Buffer.alloc(0);
+      const bytes = Buffer.from(text, 'utf8');
       return bytes.subarray(from, utf8BoundaryAtOrBefore(bytes, to));
     },
   };

@@ -91,15 +91,25 @@ export class JobFollower {
     }
     const more = await this.take(out, query.try === undefined);
     if (this.stopped) return;
-    const requestEnded = ENDED.has(this.deps.cache.getRequest(this.deps.context, this.requestId)?.state ?? 0);
-    if (out.done && requestEnded && this.following === 0) return this.stop();
+    if (out.done && this.following === 0 && this.nothingMoreToCome()) return this.stop();
     this.schedule(more ? 0 : interval);
   }
 
-  /** The next read: on from where the followed try's text ends, or the job's current try. */
+  /** The request has ended, or the job has (it is neither pending nor running, as last synced). */
+  private nothingMoreToCome(): boolean {
+    const { cache, context } = this.deps;
+    if (ENDED.has(cache.getRequest(context, this.requestId)?.state ?? 0)) return true;
+    const job = cache.getStatuses(context, this.requestId).find((s) => s.jobId === this.jobId);
+    return job !== undefined && ENDED.has(job.state);
+  }
+
+  /**
+   * The next read: on from where the followed try's text ends; or, looking for the job's
+   * current try, from past any end (no text comes: a try found is then read from its start).
+   */
   private query(): OutputQuery {
     const max = DEFAULT_OUTPUT_MAX;
-    if (this.following === 0) return { stdout: 0, stderr: 0, max };
+    if (this.following === 0) return { stdout: Number.MAX_SAFE_INTEGER, stderr: Number.MAX_SAFE_INTEGER, max };
     const at = this.deps.cache.live.position(this.deps.context, this.requestId, this.jobId, this.following);
     return { try: this.following, stdout: at?.stdout ?? 0, stderr: at?.stderr ?? 0, max };
   }
@@ -108,14 +118,16 @@ export class JobFollower {
   private async take(out: JobOutput, looking: boolean): Promise<boolean> {
     const { context, cache } = this.deps;
     if (looking) {
-      if (out.try === 0 || (out.done && out.try <= this.state.try)) {
+      const logged = out.done && cache.loggedTries(context, this.requestId).has(`${this.jobId}#${out.try}`);
+      if (out.try === 0 || logged || (out.done && out.try <= this.state.try)) {
         // Not started yet, or still the try that ended last: nothing new.
-        this.publish({ ...this.state, state: out.state, status: out.status, source: sourceOf(out), error: null });
+        const { state, exit, done, status } = out;
+        this.publish({ ...this.state, try: out.try, state, exit, done, status, source: sourceOf(out), error: null });
         return false;
       }
+      // A try to read: from where the cache has it, or from its start.
       this.following = out.try;
-      // A try the cache holds some of already: read on from there.
-      if (cache.live.position(context, this.requestId, this.jobId, out.try)) return true;
+      return true;
     }
     const state = cache.live.put(context, out, Date.now());
     this.publish({ ...state, source: sourceOf(out) });
