@@ -43,7 +43,7 @@ const everyLine = new Promise<void>((resolve) => (allRead = resolve));
 /** Reads what has come since the last read, as the Logs tab's loader does on each announcement. */
 const readOn = () => {
   for (;;) {
-    const slice = service.liveOutputText('bench', id, jobId, tryN, 'stdout', offset, 1024 * 1024);
+    const slice = service.jobLogText('bench', id, jobId, tryN, 'stdout', offset, 1024 * 1024);
     if (slice.text === '') break;
     const arrived = now();
     offset += slice.text.length; // the printer prints ASCII: characters = UTF-16 units

@@ -12,25 +12,12 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
+export { SCRIPT_SPEC as LIVE_SPEC } from '../test/support/live-jobs';
+
 export const LIVE_LINES = 100_000;
 /** Lines per batch and ms between batches: 5,000 lines a second, for 20 s. */
 const BATCH = 50;
 const EVERY_MS = 10;
-
-/** The request type whose job runs `script` (a shell command). */
-export const LIVE_SPEC = `noop-node: {category: job, type: noop}
-sequences:
-  live:
-    args:
-      required:
-        - {name: script, desc: the shell command the job runs}
-    nodes:
-      run:
-        category: job
-        type: shell
-        args:
-          - {expected: cmd, given: script}
-`;
 
 /** Prints `lines` lines "<n> <print time, Unix ms>" in batches: write(2) on a pipe is synchronous in Node on Linux. */
 const PRINTER = `const total = Number(process.argv[2]);

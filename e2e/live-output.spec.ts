@@ -11,11 +11,24 @@ import { snapLooks } from './support/flows';
 import { startEngine } from './support/engine';
 import { hidingProxy } from '../test/support/hiding-proxy';
 import type { Page } from '@playwright/test';
+import type { RequestPage } from './pages/request-page';
+import type { StartPage } from './pages/start-page';
 
 test.describe.configure({ timeout: 120_000 });
 
 /** The job's status: its last line, on stdout (every step) or stderr (every tenth). */
 const STATUS = /^step \d+( of 400)?: shard \d+ (migrated|was slow to answer)$/;
+
+/** Starts a live-progress request from the form and opens its running job's logs. */
+async function startProgressLogs(startPage: StartPage, requestPage: RequestPage, steps: number, pause: number) {
+  await startPage.pickType('live-progress');
+  await startPage.arg('steps').fill(String(steps));
+  await startPage.arg('pause').fill(String(pause));
+  await startPage.submit();
+  await requestPage.expectState('RUNNING');
+  await requestPage.tab('logs');
+  await requestPage.selectJobStartingWith('migrate-shards');
+}
 
 /** "123 lines" in the viewer's bar, as a number. */
 async function linesShown(page: Page): Promise<number> {
@@ -39,14 +52,7 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
 }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
   await shell.open();
-  await startPage.pickType('live-progress');
-  await startPage.arg('steps').fill('400');
-  await startPage.arg('pause').fill('0.1');
-  await startPage.submit();
-  await requestPage.expectState('RUNNING');
-
-  await requestPage.tab('logs');
-  await requestPage.selectJobStartingWith('migrate-shards');
+  await startProgressLogs(startPage, requestPage, 400, 0.1);
   const jobId = (await page.locator('[data-testid="log-job"][data-job^="migrate-shards"]').getAttribute('data-job'))!;
   const liveTab = page.locator('[data-testid="try-tab"][data-live="true"]');
   await expect(liveTab).toHaveAttribute('aria-selected', 'true');
@@ -146,13 +152,7 @@ test('a Request Manager without live output: the status text, and the output whe
     await shell.addContext(name, proxy.url, 'staging');
     await shell.switchContext(name);
     await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
-    await startPage.pickType('live-progress');
-    await startPage.arg('steps').fill('20');
-    await startPage.arg('pause').fill('1');
-    await startPage.submit();
-    await requestPage.expectState('RUNNING');
-    await requestPage.tab('logs');
-    await requestPage.selectJobStartingWith('migrate-shards');
+    await startProgressLogs(startPage, requestPage, 20, 1);
     const note = page.getByTestId('log-status-only');
     await expect(note).toContainText('does not serve live output');
     await expect(note).toContainText('arrives when it ends');

@@ -12,24 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveOutputState } from '../shared/console-model';
 import { STATE_COMPLETE, STATE_RUNNING } from '../shared/proto';
 import { hidingProxy } from '../../test/support/hiding-proxy';
+import { SCRIPT_SPEC, gate, until } from '../../test/support/live-jobs';
 import { EmbeddedEngine } from './embedded-engine';
 import { ConsoleService } from './service';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SPEC = `noop-node: {category: job, type: noop}
-sequences:
-  live:
-    args:
-      required:
-        - {name: script, desc: the shell command the job runs}
-    nodes:
-      run:
-        category: job
-        type: shell
-        args:
-          - {expected: cmd, given: script}
-`;
-
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -39,7 +26,7 @@ const tmp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
 
 async function engine(): Promise<{ url: string; stop(): Promise<void> }> {
   const specsDir = tmp('sc-live-specs-');
-  writeFileSync(path.join(specsDir, 'live.yaml'), SPEC);
+  writeFileSync(path.join(specsDir, 'live.yaml'), SCRIPT_SPEC);
   const e = new EmbeddedEngine({
     cliPath: path.join(root, 'bin/spincycle.js'),
     specsDir,
@@ -67,21 +54,6 @@ function service(cacheFile: string, url: string) {
   return { s, live };
 }
 
-async function until<T>(what: string, check: () => T | undefined | null | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function gate(): { file: string; wait: string; open(): void } {
-  const file = path.join(tmp('sc-live-gate-'), 'go');
-  return { file, wait: `while [ ! -e '${file}' ]; do sleep 0.02; done`, open: () => writeFileSync(file, '') };
-}
-
 const jobOf = (s: ConsoleService, id: string) => s.request('local', id).chain?.jobs[0]?.id as string;
 
 describe('following a running job from the console', () => {
@@ -99,12 +71,12 @@ describe('following a running job from the console', () => {
     );
     expect(existsSync(end.file)).toBe(false); // still running: it waits for this file
     expect(running).toMatchObject({ try: 1, state: STATE_RUNNING, done: false, source: 'live' });
-    expect(s.liveOutputText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
+    expect(s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
       text: 'one\n',
       total: 4,
-      final: false,
+      live: true,
     });
-    expect(s.liveOutputText('local', r.id, jobId, 1, 'stderr', 0, 100).text).toBe('two\n');
+    expect(s.jobLogText('local', r.id, jobId, 1, 'stderr', 0, 100).text).toBe('two\n');
 
     end.open();
     const done = await until('the end of the try', () => live.find((l) => l.done));
@@ -112,10 +84,9 @@ describe('following a running job from the console', () => {
     const log = await until('its log in the cache', () => s.jobLogsOfJob('local', r.id, jobId)[0]);
     expect(log.stdout).toBe('one\nthree\n');
     // The live text made way for the log, which reads on from where following left off.
-    expect(s.liveOutputText('local', r.id, jobId, 1, 'stdout', 4, 100)).toEqual({
+    expect(s.jobLogText('local', r.id, jobId, 1, 'stdout', 4, 100)).toEqual({
       text: 'three\n',
       total: 10,
-      final: true,
     });
     s.followJob('local', r.id, jobId, false);
   });
@@ -136,15 +107,15 @@ describe('following a running job from the console', () => {
     const second = service(cacheFile, e.url);
     const state = second.s.followJob('local', r.id, jobId, true);
     expect(state).toMatchObject({ try: 1, state: STATE_RUNNING, stdoutChars: 12, done: false });
-    expect(second.s.liveOutputText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
+    expect(second.s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
       text: 'seen before\n',
       total: 12,
-      final: false,
+      live: true,
     });
     // It tries to read on, and says why it cannot.
     const failing = await until('the error', () => second.live.find((l) => l.error !== null));
     expect(failing.error).toMatch(/cannot reach/);
-    expect(second.s.liveOutputText('local', r.id, jobId, 1, 'stdout', 0, 100).text).toBe('seen before\n');
+    expect(second.s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100).text).toBe('seen before\n');
   });
 
   it('an RM without the endpoint (the original) gives the status only', async () => {

@@ -14,6 +14,7 @@ import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED, STATE_TIMEOUT
 import { EmbeddedEngine, freePort } from './embedded-engine';
 import { createEngineSecret } from './engine-secret';
 import { ConsoleService, type ConsoleError, type ConsoleEventName } from './service';
+import { until } from '../../test/support/live-jobs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cliPath = path.join(root, 'bin/spincycle.js');
@@ -51,16 +52,6 @@ function service(cacheFile: string, url: string, intervals = { viewedMs: 100, ot
   s.start();
   cleanups.push(() => s.stop());
   return { s, seen };
-}
-
-async function until<T>(what: string, check: () => T | undefined | null | false, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const tmpCache = () => path.join(mkdtempSync(path.join(tmpdir(), 'sc-console-')), 'cache.db');

@@ -13,7 +13,6 @@ import {
   type JobLogSummary,
   type JobLogText,
   type LiveOutputState,
-  type LiveOutputText,
   type LogSearchHit,
   type Page,
   type RequestDetail,
@@ -380,7 +379,9 @@ export class ConsoleService {
     offset: number,
     length: number,
   ): JobLogText {
-    const slice = this.cache.jobLogText(context, id, jobId, tryN, stream, offset, length);
+    const slice =
+      this.cache.jobLogText(context, id, jobId, tryN, stream, offset, length) ??
+      this.cache.live.text(context, id, jobId, tryN, stream, offset, length);
     if (!slice) throw new ConsoleError('not-found', `no try ${tryN} of job ${jobId} in request ${id} (${context})`);
     return slice;
   }
@@ -405,20 +406,6 @@ export class ConsoleService {
     return this.live.follow(context, asks ? (this.clients.get(context) ?? null) : null, id, jobId);
   }
 
-  liveOutputText(
-    context: string,
-    id: string,
-    jobId: string,
-    tryN: number,
-    stream: 'stdout' | 'stderr',
-    offset: number,
-    length: number,
-  ): LiveOutputText {
-    const slice = this.live.text(context, id, jobId, tryN, stream, offset, length);
-    if (!slice)
-      throw new ConsoleError('not-found', `no output of try ${tryN} of job ${jobId} in request ${id} (${context})`);
-    return slice;
-  }
 
   searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {
     return this.cache.searchLogs(text, offset, limit);

@@ -3,6 +3,7 @@
 // add where a record came from and how old it is.
 
 import { STATE_TIMEOUT, type JobChain, type JobStatus, type JsonObject, type State, type Time } from './proto';
+import type { JobOutput } from './live-output';
 import type { StorageStatus } from './storage-status';
 
 /** A Request Manager the console talks to (like a kubeconfig context). */
@@ -91,31 +92,27 @@ export interface JobLogText {
   text: string;
   /** the stream's whole length in characters */
   total: number;
+  /**
+   * The try's log is not cached: this is its output as far as it was followed (live output),
+   * and `total` grows as more comes; once the log is cached the same offsets read on from it.
+   */
+  live?: true;
 }
 
 /**
  * A running try's output as the console follows it (live output, docs/console.md): where it
- * stands, and how much text there is to read (liveOutputText).
+ * stands (as the RM's live-output answer says: shared/live-output.ts), and how much text there
+ * is to read (jobLogText).
  */
-export interface LiveOutputState {
+export interface LiveOutputState
+  extends Pick<JobOutput, 'requestId' | 'jobId' | 'try' | 'state' | 'exit' | 'done' | 'status'> {
   context: string;
-  requestId: string;
-  jobId: string;
-  /** The try followed; 0 while the job has not started one. */
-  try: number;
-  /** RUNNING while the try runs (PENDING before it starts), then the try's state. */
-  state: State;
-  exit: number | null;
-  /** The try is over: what is read from now on is its job log's text. */
-  done: boolean;
   /**
    * 'live': the output comes as the job prints it. 'status-only': the Request Manager (an
    * original, without the endpoint) or its job runner does not serve it: only the status text
    * tells what the job does, and the output arrives with the job log when the try ends.
    */
   source: 'live' | 'status-only';
-  /** The job's status text (a shell job's last output line). */
-  status: string;
   /** Characters of each stream read so far. */
   stdoutChars: number;
   stderrChars: number;
@@ -126,12 +123,6 @@ export interface LiveOutputState {
   seenMs: number;
   /** Why the last read failed (the Request Manager is unreachable…), else null. */
   error: string | null;
-}
-
-/** A slice of a followed try's stream: from what was followed, or from its job log once cached. */
-export interface LiveOutputText extends JobLogText {
-  /** The text comes from the try's job log: `total` is final. */
-  final: boolean;
 }
 
 export interface RequestFilter {

@@ -12,7 +12,6 @@ import type {
   JobLogSummary,
   JobLogText,
   LiveOutputState,
-  LiveOutputText,
   LogSearchHit,
   Page,
   RequestDetail,
@@ -89,7 +88,10 @@ export interface ContractMethods {
     args: [context: string, id: string, offset: number, limit: number];
     value: Page<JobLogSummary>;
   };
-  /** A slice of one stream of one try: characters [offset, offset + length). */
+  /**
+   * A slice of one stream of one try: characters [offset, offset + length). A try whose log is
+   * not cached yet reads as far as it was followed (`live`: the total grows).
+   */
   jobLogText: {
     args: [
       context: string,
@@ -106,24 +108,12 @@ export interface ContractMethods {
   jobLogsOfJob: { args: [context: string, id: string, jobId: string]; value: JobLogRecord[] };
   /**
    * Follows (or stops following) a running job's output: while followed, `liveOutput` events
-   * say how far it has come. Returns where it stands (what was followed before, offline).
+   * say how far it has come (jobLogText reads it). Returns where it stands (what was followed
+   * before, offline).
    */
   followJob: {
     args: [context: string, id: string, jobId: string, following: boolean];
     value: LiveOutputState | null;
-  };
-  /** A slice of a followed try's stream: characters [offset, offset + length). */
-  liveOutputText: {
-    args: [
-      context: string,
-      id: string,
-      jobId: string,
-      tryN: number,
-      stream: 'stdout' | 'stderr',
-      offset: number,
-      length: number,
-    ];
-    value: LiveOutputText;
   };
   /** Full-text search over every cached log, newest first. */
   searchLogs: { args: [text: string, offset: number, limit: number]; value: LogSearchHit[] };
@@ -189,7 +179,6 @@ const METHOD_TABLE: Record<MethodName, true> = {
   jobLogSummaries: true,
   jobLogText: true,
   followJob: true,
-  liveOutputText: true,
   searchLogs: true,
   requestList: true,
   createRequest: true,

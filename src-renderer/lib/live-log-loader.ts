@@ -1,7 +1,8 @@
-// Reads a followed try's stream as it grows (liveOutputText) into one LogIndex: what is there
-// now, then more each time console main says the try moved on (`poke`), or every second in case
-// a word was missed. Once the try's log is cached the same call reads on from the log (`final`):
-// the rest, then the index is finished. Offsets count characters (code points), as main's do.
+// Reads a followed try's stream as it grows (jobLogText: `live` while the try's log is not
+// cached) into one LogIndex: what is there now, then more each time console main says the try
+// moved on (`poke`), or every second in case a word was missed. Once the try's log is cached the
+// same call reads on from the log: the rest, then the index is finished. Offsets count
+// characters (code points), as main's do.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
 import { call } from './call';
@@ -55,14 +56,12 @@ export function followLog(
       for (;;) {
         again = false;
         const t0 = performance.now();
-        const slice = await call(
-          api.liveOutputText(ref.context, ref.id, ref.jobId, ref.tryN, ref.stream, offset, SLICE),
-        );
+        const slice = await call(api.jobLogText(ref.context, ref.id, ref.jobId, ref.tryN, ref.stream, offset, SLICE));
         performance.measure('log:live-slice', { start: t0, end: performance.now() });
         if (cancelled) return;
         offset += codePoints(slice.text);
         index.append(slice.text);
-        const done = slice.final && offset >= slice.total;
+        const done = !slice.live && offset >= slice.total;
         if (done) index.finish();
         if (slice.text !== '' || done) onslice(index, { loaded: offset, done });
         if (done) return;

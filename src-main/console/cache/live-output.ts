@@ -127,7 +127,7 @@ export class LiveOutputs {
     })();
   }
 
-  /** Characters [offset, offset + length) of one stream of a followed try; null if none is stored. */
+  /** Characters [offset, offset + length) of one stream of a followed try (`live`); null if none is stored. */
   text(
     context: string,
     requestId: string,
@@ -146,7 +146,7 @@ export class LiveOutputs {
       text: string;
     }>;
     const text = pieces.map((p) => sliceChars(p.text, offset - p.start, end - p.start)).join('');
-    return { text, total: r[`${stream}_chars`] as number };
+    return { text, total: r[`${stream}_chars`] as number, live: true };
   }
 }
 

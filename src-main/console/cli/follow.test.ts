@@ -11,33 +11,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hidingProxy, type HidingProxy } from '../../../test/support/hiding-proxy';
+import { SCRIPT_SPEC, gate } from '../../../test/support/live-jobs';
 import { RmClient } from '../client/rm-client';
 import { EmbeddedEngine } from '../embedded-engine';
 import { exitCodeOf } from './follow';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const BIN = path.join(root, 'bin/spincycle.js');
-const SPEC = `noop-node: {category: job, type: noop}
-sequences:
-  live:
-    args:
-      required:
-        - {name: script, desc: the shell command the job runs}
-    nodes:
-      run:
-        category: job
-        type: shell
-        args:
-          - {expected: cmd, given: script}
-`;
-
 let engine: EmbeddedEngine;
 let url: string;
 let proxy: HidingProxy;
 
 beforeAll(async () => {
   const specsDir = mkdtempSync(path.join(tmpdir(), 'sc-follow-specs-'));
-  writeFileSync(path.join(specsDir, 'live.yaml'), SPEC);
+  writeFileSync(path.join(specsDir, 'live.yaml'), SCRIPT_SPEC);
   engine = new EmbeddedEngine({ cliPath: BIN, specsDir, dataDir: mkdtempSync(path.join(tmpdir(), 'sc-follow-')) });
   url = await engine.start();
   proxy = await hidingProxy(url, /\/output\//);
@@ -46,11 +33,6 @@ afterAll(async () => {
   await proxy.close();
   await engine.stop();
 });
-
-function gate(): { file: string; wait: string; open(): void } {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'sc-follow-gate-')), 'go');
-  return { file, wait: `while [ ! -e '${file}' ]; do sleep 0.02; done`, open: () => writeFileSync(file, '') };
-}
 
 async function start(script: string): Promise<{ id: string; jobId: string }> {
   const rm = new RmClient({ baseUrl: url });

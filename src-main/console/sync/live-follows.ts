@@ -1,9 +1,7 @@
-// The jobs the console follows live (one JobFollower per job, shared by every view that shows
-// it, stopped when the last one lets go), and reading what was followed: from the cached live
-// text while the try's log is not cached, then from the log (the same text, and the rest).
+// The jobs the console follows live: one JobFollower per job, shared by every view that shows
+// it, stopped when the last one lets go.
 
-import type { LiveOutputState, LiveOutputText } from '../../shared/console-model';
-import type { OutputStream } from '../../shared/live-output';
+import type { LiveOutputState } from '../../shared/console-model';
 import type { ContractEvents } from '../../shared/ipc';
 import type { Cache } from '../cache/cache';
 import { liveStateWithout } from '../cache/live-output';
@@ -76,22 +74,6 @@ export class LiveFollows {
   stopAll(): void {
     for (const held of this.follows.values()) held.follower.stop();
     this.follows.clear();
-  }
-
-  /** Characters of a followed try's stream: its live text while its log is not cached, then the log's. */
-  text(
-    context: string,
-    requestId: string,
-    jobId: string,
-    tryN: number,
-    stream: OutputStream,
-    offset: number,
-    length: number,
-  ): LiveOutputText | null {
-    const live = this.cache.live.text(context, requestId, jobId, tryN, stream, offset, length);
-    if (live) return { ...live, final: false };
-    const logged = this.cache.jobLogText(context, requestId, jobId, tryN, stream, offset, length);
-    return logged ? { ...logged, final: true } : null;
   }
 
   /** A followed try ended: its log goes into the cache (the job's logs, if it has moved on). */

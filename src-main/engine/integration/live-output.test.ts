@@ -5,8 +5,7 @@
 // and what a follower read, end to end, is exactly the job log stored. An RM whose JR has no
 // such endpoint (the original's) answers with the status text only.
 
-import { existsSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobOutput } from '../../shared/live-output';
 import { STATE_FAIL, STATE_PENDING, STATE_RUNNING, decodeRunningStatus, parseWire } from '../../shared/proto';
@@ -16,20 +15,7 @@ import { startEngine, startJobRunner, startRequestManager } from '../server';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import { freePort, tempDir } from '../../../test/support/engine/integration/test-engine';
 import { hidingProxy } from '../../../test/support/hiding-proxy';
-
-const SPEC = `noop-node: {category: job, type: noop}
-sequences:
-  live:
-    args:
-      required:
-        - {name: script, desc: the shell command the job runs}
-    nodes:
-      run:
-        category: job
-        type: shell
-        args:
-          - {expected: cmd, given: script}
-`;
+import { SCRIPT_SPEC, gate as makeGate, type Gate } from '../../../test/support/live-jobs';
 
 type Shape = 'server' | 'split';
 const closers: Array<() => Promise<void> | void> = [];
@@ -39,7 +25,7 @@ afterEach(async () => {
 
 /** An engine with the `live` request type, in one of its shapes; `hideJrOutput` puts a JR without the endpoint behind the RM. */
 async function engine(shape: Shape, hideJrOutput = false): Promise<RmClient> {
-  const specs = tempDir({ 'live.yaml': SPEC });
+  const specs = tempDir({ 'live.yaml': SCRIPT_SPEC });
   closers.push(() => specs.remove());
   if (shape === 'server') {
     const e = await startEngine({
@@ -74,12 +60,11 @@ async function engine(shape: Shape, hideJrOutput = false): Promise<RmClient> {
   return new RmClient(rm.url);
 }
 
-/** A file the job waits for: until the test creates it, the job is provably still running. */
-function gate(name: string): { path: string; wait: string; open(): void } {
-  const dir = tempDir();
-  closers.push(() => dir.remove());
-  const file = path.join(dir.dir, name);
-  return { path: file, wait: `while [ ! -e '${file}' ]; do sleep 0.02; done`, open: () => writeFileSync(file, '') };
+/** A file the job waits for (removed after the test). */
+function gate(name: string): Gate {
+  const g = makeGate(name);
+  closers.push(() => g.remove());
+  return g;
 }
 
 /** Reads a job's output from where it left off, as a follower does. */
@@ -138,12 +123,12 @@ describe.each(['server', 'split'] as const)('live output through the RM (%s)', (
 
     const first = await f.until((_, x) => x.stdout === 'step 1\n' && x.stderr === 'step 2\n');
     expect(first).toMatchObject({ try: 1, state: STATE_RUNNING, done: false, live: true, exit: null });
-    expect(existsSync(end.path)).toBe(false);
+    expect(existsSync(end.file)).toBe(false);
 
     second.open();
     const running = await f.until((o, x) => x.stdout === 'step 1\nstep 3\n' && o.status === 'step 3');
     expect(running.done).toBe(false);
-    expect(existsSync(end.path)).toBe(false); // the job is still running: it waits for this file
+    expect(existsSync(end.file)).toBe(false); // the job is still running: it waits for this file
     // The standard calls show the last line too: R6 (J3's status) and R12 (J4's, ours).
     const status = (await rm.status(id)).jobChainStatus.jobStatuses?.find((s) => s.jobId === jobId);
     expect(status).toMatchObject({ state: STATE_RUNNING, status: 'step 3' });
@@ -167,7 +152,7 @@ describe.each(['server', 'split'] as const)('live output through the RM (%s)', (
     const { id, jobId } = await startLive(rm, `seq 1 ${lines}; ${end.wait}`);
     const f = new Follower(rm, id, jobId);
     const capped = await f.until((o, x) => o.stdout.dropped > 0 && x.stdout.length === o.stdout.size);
-    expect(existsSync(end.path)).toBe(false);
+    expect(existsSync(end.file)).toBe(false);
     const printed = Array.from({ length: lines }, (_, i) => `${i + 1}\n`).join('');
     expect(capped.stdout.size).toBe(DEFAULT_MAX_OUTPUT_BYTES);
     expect(capped.stdout.dropped).toBe(printed.length - DEFAULT_MAX_OUTPUT_BYTES);
