@@ -406,7 +406,6 @@ export class ConsoleService {
     return this.live.follow(context, asks ? (this.clients.get(context) ?? null) : null, id, jobId);
   }
 
-
   searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {
     return this.cache.searchLogs(text, offset, limit);
   }

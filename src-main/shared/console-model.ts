@@ -104,8 +104,10 @@ export interface JobLogText {
  * stands (as the RM's live-output answer says: shared/live-output.ts), and how much text there
  * is to read (jobLogText).
  */
-export interface LiveOutputState
-  extends Pick<JobOutput, 'requestId' | 'jobId' | 'try' | 'state' | 'exit' | 'done' | 'status'> {
+export interface LiveOutputState extends Pick<
+  JobOutput,
+  'requestId' | 'jobId' | 'try' | 'state' | 'exit' | 'done' | 'status'
+> {
   context: string;
   /**
    * 'live': the output comes as the job prints it. 'status-only': the Request Manager (an
