@@ -22,6 +22,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/desktop/main.ts'),
           spincycle: resolve(root, 'src-main/spincycle.ts'),
           serve: resolve(root, 'src-main/web/serve.ts'),
+          // The console core's cache worker (started by cache-host.ts, which looks for it here).
+          'cache-worker': resolve(root, 'src-main/console/cache-worker.ts'),
         },
         // Shared chunks beside the entries: a path relative to import.meta.url means the same
         // in every file of out/main.

@@ -1,5 +1,6 @@
-// Unit and integration tests (vitest): *.test.ts next to the code they test, run under Node,
-// after one build (test/support/build-once.ts) for the tests that run the compiled entries.
+// Unit and integration tests (vitest): *.test.ts next to the code they test, and suites that
+// cut across it (test/, e.g. test/hostile/), run under Node, after one build
+// (test/support/build-once.ts) for the tests that run the compiled entries.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -17,21 +17,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = tempDir();
 const listeners: Array<(s: LiveOutputState) => void> = [];
-const service = new ConsoleService({
+const service = await ConsoleService.open({
   cacheFile: path.join(dir.dir, 'cache.db'),
   emit: (event, payload) => {
     if (event === 'liveOutput') for (const l of listeners) l(payload as LiveOutputState);
   },
   client: { timeoutMs: 30_000 },
 });
-service.putContext({ name: 'bench', url: rmUrl, envLabel: null, envColor: null, embedded: false });
-service.start();
+await service.putContext({ name: 'bench', url: rmUrl, envLabel: null, envColor: null, embedded: false });
+await service.start();
 
 const { id } = await service.createRequest('bench', 'live', { script });
 await service.openRequest('bench', id);
 // Its chain comes with the first sync of the opened request.
-while (!service.request('bench', id).chain) await sleep(20);
-const jobId = service.request('bench', id).chain?.jobs[0]?.id as string;
+while (!(await service.request('bench', id)).chain) await sleep(20);
+const jobId = (await service.request('bench', id)).chain?.jobs[0]?.id as string;
 
 const latencies: number[] = [];
 const printed: number[] = [];
@@ -40,10 +40,25 @@ let partial = '';
 let tryN = 0;
 let allRead: () => void = () => {};
 const everyLine = new Promise<void>((resolve) => (allRead = resolve));
+let reading = false;
+let again = false;
 /** Reads what has come since the last read, as the Logs tab's loader does on each announcement. */
-const readOn = () => {
+const readOn = async (): Promise<void> => {
+  if (reading) {
+    again = true;
+    return;
+  }
+  reading = true;
+  do {
+    again = false;
+    await readSlices();
+  } while (again);
+  reading = false;
+  if (latencies.length >= expected) allRead();
+};
+const readSlices = async (): Promise<void> => {
   for (;;) {
-    const slice = service.jobLogText('bench', id, jobId, tryN, 'stdout', offset, 1024 * 1024);
+    const slice = await service.jobLogText('bench', id, jobId, tryN, 'stdout', offset, 1024 * 1024);
     if (slice.text === '') break;
     const arrived = now();
     offset += slice.text.length; // the printer prints ASCII: characters = UTF-16 units
@@ -56,29 +71,28 @@ const readOn = () => {
       latencies.push(arrived - at);
     }
   }
-  if (latencies.length >= expected) allRead();
 };
 if (mode === 'follow') {
   listeners.push((s) => {
     if (s.requestId !== id || s.try === 0) return;
     tryN = s.try;
-    readOn();
+    void readOn();
   });
-  service.followJob('bench', id, jobId, true);
+  await service.followJob('bench', id, jobId, true);
 }
 
 // Running: its status (the console syncs the open request every second) is no longer empty.
-while (service.jobStatuses('bench', id).every((s) => s.status === '')) await sleep(20);
+while ((await service.jobStatuses('bench', id)).every((s) => s.status === '')) await sleep(20);
 process.stdout.write('printing\n');
 
 if (mode === 'follow') await everyLine;
 for (;;) {
   await service.openRequest('bench', id);
-  const state = service.request('bench', id).request.state;
+  const state = (await service.request('bench', id)).request.state;
   if (state !== 1 && state !== 2) break;
   await sleep(200);
 }
-if (mode === 'follow') service.followJob('bench', id, jobId, false);
+if (mode === 'follow') await service.followJob('bench', id, jobId, false);
 await service.stop();
 dir.remove();
 const result: FollowResult = { lines: latencies.length, latencies, printed };

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { Cache } from '../src-main/console/cache/cache';
-import { encodeJobChain, type Job, type JobChain, type Request } from '../src-main/shared/proto';
+import type { Job, JobChain, Request } from '../src-main/shared/proto';
 import { CHROMIUM_ARGS, findChromium } from '../e2e/support/chromium';
 import { writeBenchDocs, writeDocsRequested } from './docs-writer';
 
@@ -74,19 +74,19 @@ function job(id: string, type: string): Job {
 
 function seed(dir: string): { chainId: string; logId: string } {
   const cache = new Cache(path.join(dir, 'cache.db'));
-  cache.putContext({ name: CTX, url: 'http://127.0.0.1:9', envLabel: 'bench', envColor: '#6a1b9a', embedded: false });
+  cache.contexts.put({ name: CTX, url: 'http://127.0.0.1:9', envLabel: 'bench', envColor: '#6a1b9a', embedded: false });
   const now = Date.now();
   const t = performance.now();
-  cache.db.transaction(() => {
+  cache.transaction(() => {
     for (let i = 0; i < LIST_SIZE; i++) {
       const id = `req${String(i).padStart(8, '0')}${'0'.repeat(12)}`;
       const state = [3, 3, 3, 4, 6, 2][i % 6] as number;
-      cache.putRequest(
+      cache.requests.put(
         CTX,
         request(id, ['deploy', 'hello', 'rolling-restart', 'backup'][i % 4] as string, now - i * 60_000, 12, state),
       );
     }
-  })();
+  });
   console.log(`  seeded ${LIST_SIZE.toLocaleString()} requests in ${(performance.now() - t).toFixed(0)} ms`);
 
   // 10,000-job chain: start -> plan -> 2,500 x (drain -> restart -> check -> done) -> report
@@ -112,9 +112,9 @@ function seed(dir: string): { chainId: string; logId: string } {
     (adjacency[prev] ??= []).push(report);
   }
   const chain: JobChain = { requestId: chainId, jobs, adjacencyList: adjacency, state: 3 };
-  cache.putRequest(CTX, request(chainId, 'rolling-restart', now + 1000, n - 1));
-  cache.putChain(CTX, chain, encodeJobChain);
-  cache.putStatuses(
+  cache.requests.put(CTX, request(chainId, 'rolling-restart', now + 1000, n - 1));
+  cache.chains.putChain(CTX, chainId, chain);
+  cache.chains.putStatuses(
     CTX,
     chainId,
     Object.keys(jobs).map((id, i) => ({
@@ -142,9 +142,9 @@ function seed(dir: string): { chainId: string; logId: string } {
     i++;
   }
   const stdout = parts.join('');
-  cache.putRequest(CTX, request(logId, 'backup', now + 2000, 1));
+  cache.requests.put(CTX, request(logId, 'backup', now + 2000, 1));
   const t2 = performance.now();
-  cache.putJobLogs(CTX, [
+  cache.logs.put(CTX, [
     {
       requestId: logId,
       jobId: 'dump@1',

@@ -48,17 +48,17 @@ const test = consoleTest.extend<object, { bridge: RunningBridge }>({
       const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-e2e-list-'));
       const cache = new Cache(path.join(dir, 'cache.db'));
       // The embedded context as the console creates it; it puts the engine's address in at start.
-      cache.putContext({
+      cache.contexts.put({
         name: 'local',
         url: 'http://127.0.0.1:1',
         envLabel: 'embedded',
         envColor: null,
         embedded: true,
       });
-      cache.db.transaction(() => {
+      cache.transaction(() => {
         for (let i = 0; i < COUNT; i++)
-          cache.putRequest('local', seeded(i), i === IMPORTED ? { origin: 'imported' } : {});
-      })();
+          cache.requests.put('local', seeded(i), i === IMPORTED ? { origin: 'imported' } : {});
+      });
       cache.close();
       const saved = { dir: process.env.SPINCYCLE_DATA_DIR, token: process.env.SPINCYCLE_WEB_TOKEN };
       process.env.SPINCYCLE_DATA_DIR = dir;

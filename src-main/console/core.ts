@@ -1,6 +1,7 @@
 // Console main's runtime-neutral core, shared by the Electron shell and the web bridge:
 // the console service (cache, contexts, sync, notifications), the contract handlers, the event
 // hub, and the embedded engine. Both hosts build one of these and hand it to their transport.
+// The cache runs on a worker thread the core owns (cache-host.ts), the same in both hosts.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
@@ -51,55 +52,72 @@ export interface ConsoleCore {
   stop(): Promise<void>;
 }
 
-export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
+/** Starts the core: resolves once the cache is open (rebuilt if it was unreadable) and syncing has begun. */
+export async function startConsoleCore(options: ConsoleCoreOptions): Promise<ConsoleCore> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   mkdirSync(options.dataDir, { recursive: true });
   const events = new EventHub();
-  const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
   const cfg = options.embeddedEngine;
-  const service = new ConsoleService({
+  const service = await ConsoleService.open({
     cacheFile: path.join(options.dataDir, CACHE_FILE),
     emit: (event, payload) => events.emit(event, payload),
     user: os.userInfo().username,
+    log,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     ...(cfg ? { embeddedContext: EMBEDDED_CONTEXT } : {}),
   });
-  if (service.cacheRecovery) {
-    log(
-      `console: the cache could not be read (${service.cacheRecovery.reason}); it was moved to ` +
-        `${service.cacheRecovery.movedTo} and a new one was started`,
-    );
-  }
+  const status = new StatusSource(events, { heartbeatMs: options.heartbeatMs });
   const handlers = createHandlers({ appVersion: options.appVersion, runtime: options.runtime, service });
-
   let engine: EmbeddedEngine | null = null;
-  if (cfg) {
+  const stop = async () => {
+    status.stop();
+    await service.stop();
+    await engine?.stop();
+  };
+  try {
+    if (cfg) engine = startEmbedded(cfg);
+    await service.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  /** Points the embedded context at the engine (and syncs it, once `secret` is given). */
+  async function connect(url: string, secret: string | null): Promise<void> {
+    try {
+      await service.connectEmbedded(url, secret);
+    } catch (err) {
+      log(`console: cannot point ${EMBEDDED_CONTEXT} at the embedded engine: ${(err as Error).message}`);
+    }
+  }
+
+  /** The embedded engine; null if it cannot be started. */
+  function startEmbedded(cfg: EmbeddedEngineConfig): EmbeddedEngine | null {
     if (!existsSync(cfg.cliPath)) {
       const why = `cannot start: ${cfg.cliPath} is missing`;
       status.setEmbeddedEngine('failed', why);
       log(`console: embedded engine ${why}`);
-    } else {
-      // The `local` context is reached only at this run's engine, with this run's secret: it
-      // is shown once the engine has its address, and synced once it answers there.
-      const apiSecret = createEngineSecret(options.dataDir);
-      const embedded = new EmbeddedEngine({
-        ...cfg,
-        dataDir: path.join(options.dataDir, 'engine'),
-        apiSecret,
-        onState: (state, detail) => {
-          status.setEmbeddedEngine(state, detail ?? null);
-          if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
-          if (state === 'starting' && embedded.rmUrl) service.connectEmbedded(embedded.rmUrl, null);
-          if (state === 'running' && embedded.rmUrl) service.connectEmbedded(embedded.rmUrl, apiSecret.secret);
-        },
-        onLog: (line) => log(`engine: ${line}`),
-      });
-      engine = embedded;
-      // A failure to start is reported through onState (status line and log).
-      embedded.start().catch(() => undefined);
+      return null;
     }
+    // The `local` context is reached only at this run's engine, with this run's secret: it
+    // is shown once the engine has its address, and synced once it answers there.
+    const apiSecret = createEngineSecret(options.dataDir);
+    const embedded = new EmbeddedEngine({
+      ...cfg,
+      dataDir: path.join(options.dataDir, 'engine'),
+      apiSecret,
+      onState: (state, detail) => {
+        status.setEmbeddedEngine(state, detail ?? null);
+        if (detail && state === 'failed') log(`console: embedded engine ${detail}`);
+        if (state === 'starting' && embedded.rmUrl) void connect(embedded.rmUrl, null);
+        if (state === 'running' && embedded.rmUrl) void connect(embedded.rmUrl, apiSecret.secret);
+      },
+      onLog: (line) => log(`engine: ${line}`),
+    });
+    // A failure to start is reported through onState (status line and log).
+    embedded.start().catch(() => undefined);
+    return embedded;
   }
-  service.start();
 
   return {
     handlers,
@@ -107,10 +125,6 @@ export function startConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     status,
     service,
     engine,
-    async stop() {
-      status.stop();
-      await service.stop();
-      await engine?.stop();
-    },
+    stop,
   };
 }

@@ -69,8 +69,7 @@ describe('EmbeddedEngine with a launcher', () => {
     expect(launched[0]?.launch.args.slice(0, 3)).toEqual(['server', '--specs', '/app/resources/specs']);
     expect(engine.pid).toBe(4242);
     launched[0]?.stderr.write('level=info msg=hello\npartial');
-    await new Promise((r) => setTimeout(r, 10));
-    expect(logs).toEqual(['level=info msg=hello']);
+    await expect.poll(() => logs).toEqual(['level=info msg=hello']); // 'partial' waits for its newline
 
     launched[0]?.crash();
     await expect.poll(() => states.includes('failed')).toBe(true);
@@ -167,7 +166,7 @@ describe('the console core with an engine that cannot start', () => {
     writeFileSync(path.join(dataDir, 'engine'), 'not a folder');
     const statuses: StatusEvent[] = [];
     const logs: string[] = [];
-    const core = startConsoleCore({
+    const core = await startConsoleCore({
       appVersion: '0.0.0',
       runtime: 'node',
       heartbeatMs: 0,

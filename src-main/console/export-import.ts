@@ -1,27 +1,38 @@
 // Export cached requests to one self-contained file, and import such a file on another machine.
 // The file keeps the wire encodings (exact nanosecond times, base64 job bytes), so nothing is
-// lost on the way. Imported requests are read-only: the console marks them origin 'imported'
-// and never sends an RM anything about them.
+// lost on the way, and names the machine it was exported on. Imported requests are read-only
+// (origin 'imported'; the console never sends an RM anything about them) and are kept in a
+// context of their own, named after their source: `local (imported from build-7)`. Live
+// context names cannot hold a space, so an import never lands in a live context.
+// Runs in the cache worker, beside the cache.
 
-import type { JobChain, JobLog, JobStatus, Request } from '../shared/proto';
+import { hostname } from 'node:os';
+import { clip } from '../shared/clip';
+import { MAX_REQUEST_ID, type ImportResult, type RequestRef } from '../shared/console-model';
 import {
   decodeJobChain,
-  decodeJobLogs,
-  decodeJobStatusList,
+  decodeJobLog,
+  decodeJobStatus,
+  decodeJsonObject,
   decodeRequest,
-  encodeJobChain,
   encodeJobLogs,
   encodeJobStatusList,
   encodeRequest,
   parseWire,
+  type JobChain,
+  type JobLog,
+  type JobStatus,
   type JsonObject,
+  type Request,
 } from '../shared/proto';
 import type { Cache } from './cache/cache';
+import { summarizeCachedFailure } from './cached-failure';
 
 export const EXPORT_FORMAT = 'spincycle-console-export';
 export const EXPORT_VERSION = 1;
 
 export interface ExportedRequest {
+  /** The context it was cached in where it was exported. */
   context: string;
   request: Request;
   args: JsonObject | null;
@@ -30,13 +41,36 @@ export interface ExportedRequest {
   logs: JobLog[];
 }
 
+export interface ExportFile {
+  /** The machine the file was exported on; null in files written before it was recorded. */
+  exportedFrom: string | null;
+  requests: ExportedRequest[];
+}
+
 /** Thrown for a file that is not a usable export; the message says what is wrong. */
 export class ImportError extends Error {
   override name = 'ImportError';
 }
 
+const CONTEXT_NAME = /^[\w.-]{1,64}$/;
+const HOST_NAME = /^[\w.-]{1,100}$/;
+/** A context an import made; a request exported from one keeps it (its source is unchanged). */
+const IMPORTED_CONTEXT = /^[\w.-]{1,64} \(imported(?: from [\w.-]{1,100})?\)$/;
+/**
+ * The deepest nesting a file may have. Its own structure takes 7 levels (a job's args sit at
+ * requests[i].chain.jobs.<id>.args); the rest is for args. Deeper JSON cannot be stored: writing
+ * it back out recurses.
+ */
+const MAX_NESTING = 100;
+
+/** The context imported requests of `source` are kept in. */
+export function importedContextName(source: string, exportedFrom: string | null): string {
+  if (IMPORTED_CONTEXT.test(source)) return source;
+  return exportedFrom ? `${source} (imported from ${exportedFrom})` : `${source} (imported)`;
+}
+
 function toWireRequest(cache: Cache, context: string, id: string): Request {
-  const r = cache.getRequest(context, id);
+  const r = cache.requests.get(context, id);
   if (!r) throw new ImportError(`request ${id} is not in the cache of context ${context}`);
   return {
     id: r.id,
@@ -52,87 +86,212 @@ function toWireRequest(cache: Cache, context: string, id: string): Request {
 }
 
 /** Every cached part of the given requests, as the text of one export file. */
-export function exportRequests(cache: Cache, refs: ReadonlyArray<{ context: string; id: string }>): string {
+export function exportRequests(cache: Cache, refs: readonly RequestRef[], exportedFrom = hostname()): string {
   const parts = refs.map(({ context, id }) => {
     const request = toWireRequest(cache, context, id);
     const logs: JobLog[] = [];
     for (let offset = 0; ;) {
-      const page = cache.jobLogs(context, id, offset, 1000);
+      const page = cache.logs.page(context, id, offset, 1000);
       for (const l of page.items) {
         logs.push({ ...l, startedAt: BigInt(l.startedAt), finishedAt: BigInt(l.finishedAt) });
       }
       offset += page.items.length;
       if (page.items.length === 0 || offset >= page.total) break;
     }
-    const chain = cache.getChainText(context, id);
-    const args = cache.getRequest(context, id)?.args ?? null;
+    const chain = cache.chains.chainText(context, id);
+    const args = cache.requests.get(context, id)?.args ?? null;
     return [
       `{"context":${JSON.stringify(context)}`,
       `"request":${encodeRequest(request)}`,
       `"args":${JSON.stringify(args)}`,
       `"chain":${chain ?? 'null'}`,
-      `"statuses":${encodeJobStatusList(cache.getStatuses(context, id))}`,
+      `"statuses":${encodeJobStatusList(cache.chains.statuses(context, id))}`,
       `"logs":${encodeJobLogs(logs)}}`,
     ].join(',');
   });
-  return `{"format":"${EXPORT_FORMAT}","version":${EXPORT_VERSION},"exportedAt":"${new Date().toISOString()}","requests":[${parts.join(',')}]}\n`;
+  const head = [
+    `"format":"${EXPORT_FORMAT}"`,
+    `"version":${EXPORT_VERSION}`,
+    `"exportedAt":"${new Date().toISOString()}"`,
+    `"exportedFrom":${JSON.stringify(exportedFrom)}`,
+  ];
+  return `{${head.join(',')},"requests":[${parts.join(',')}]}\n`;
+}
+
+/** A value from the file, quoted in a message: cut, so a huge field never comes back whole. */
+const quote = (v: unknown) => clip(JSON.stringify(v) ?? String(v), 100);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Refuses a document nested deeper than MAX_NESTING, naming where (walked without recursion). */
+function checkNesting(doc: unknown): void {
+  const stack: Array<[object, string, number]> = typeof doc === 'object' && doc !== null ? [[doc, '', 1]] : [];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, at, depth] = top;
+    if (depth > MAX_NESTING) throw new ImportError(`${clip(at, 80)}: nested deeper than ${MAX_NESTING} levels`);
+    const entries = Array.isArray(value)
+      ? value.map((x: unknown, i) => [`${at}[${i}]`, x] as const)
+      : Object.entries(value).map(([k, x]) => [at ? `${at}.${k}` : k, x] as const);
+    for (const [path, x] of entries) if (typeof x === 'object' && x !== null) stack.push([x, path, depth + 1]);
+  }
+}
+
+function list<T>(v: unknown, at: string, decode: (item: unknown, path: string) => T): T[] {
+  if (v == null) return [];
+  if (!Array.isArray(v)) throw new ImportError(`${at}: expected a list`);
+  return v.map((item, i) => decode(item, `${at}[${i}]`));
+}
+
+/**
+ * Checks that every part of an item is a part of that item's request, once: the chain, each
+ * job status and each log name its request id, and (when the chain is there) one of its jobs,
+ * as does every edge of the chain; a job has one status and each try one log. A file whose
+ * parts point elsewhere would write into another request's cache; a part said twice would
+ * keep one of the two, silently.
+ */
+function checkBelongs(it: ExportedRequest, at: string): void {
+  const id = it.request.id;
+  const mine = (what: string, requestId: string) => {
+    if (requestId !== id) {
+      throw new ImportError(`${what}.requestId: ${quote(requestId)} is not this item's request (${id})`);
+    }
+  };
+  const jobs = it.chain ? new Set(Object.keys(it.chain.jobs)) : null;
+  const inChain = (field: string, jobId: string) => {
+    if (jobs && !jobs.has(jobId)) {
+      throw new ImportError(`${field}: ${quote(jobId)} is not a job of request ${id}'s chain`);
+    }
+  };
+  const once = (what: string, seen: Map<string, number>, key: string, i: number, said: string) => {
+    const first = seen.get(key);
+    if (first !== undefined) throw new ImportError(`${at}.${what}[${i}]: ${said} is also ${what}[${first}]`);
+    seen.set(key, i);
+  };
+  if (it.chain) {
+    mine(`${at}.chain`, it.chain.requestId);
+    for (const [key, job] of Object.entries(it.chain.jobs)) {
+      if (job.id !== key) throw new ImportError(`${at}.chain.jobs[${quote(key)}]: holds job ${quote(job.id)}`);
+    }
+    for (const [from, next] of Object.entries(it.chain.adjacencyList)) {
+      inChain(`${at}.chain.adjacencyList`, from);
+      next.forEach((to, i) => inChain(`${at}.chain.adjacencyList[${quote(from)}][${i}]`, to));
+    }
+  }
+  const statusOf = new Map<string, number>();
+  it.statuses.forEach((s, i) => {
+    mine(`${at}.statuses[${i}]`, s.requestId);
+    inChain(`${at}.statuses[${i}].jobId`, s.jobId);
+    once('statuses', statusOf, s.jobId, i, `the status of job ${quote(s.jobId)}`);
+  });
+  const logOf = new Map<string, number>();
+  it.logs.forEach((l, i) => {
+    mine(`${at}.logs[${i}]`, l.requestId);
+    inChain(`${at}.logs[${i}].jobId`, l.jobId);
+    once('logs', logOf, `${l.jobId}#${l.try}`, i, `try ${l.try} of job ${quote(l.jobId)}`);
+  });
+}
+
+function parseItem(item: unknown, at: string): ExportedRequest {
+  if (!isObject(item)) throw new ImportError(`${at}: expected an object`);
+  const { context } = item;
+  if (typeof context !== 'string' || !(CONTEXT_NAME.test(context) || IMPORTED_CONTEXT.test(context))) {
+    throw new ImportError(`${at}.context: expected a context name, got ${quote(context)}`);
+  }
+  try {
+    const request = decodeRequest(item.request, `${at}.request`);
+    if (request.id === '' || request.id.length > MAX_REQUEST_ID) {
+      throw new ImportError(`${at}.request.id: expected a request id of 1 to ${MAX_REQUEST_ID} characters`);
+    }
+    const parsed: ExportedRequest = {
+      context,
+      request,
+      args: decodeJsonObject(item.args, `${at}.args`),
+      chain: item.chain == null ? null : decodeJobChain(item.chain, `${at}.chain`),
+      statuses: list(item.statuses, `${at}.statuses`, decodeJobStatus),
+      logs: list(item.logs, `${at}.logs`, decodeJobLog),
+    };
+    checkBelongs(parsed, at);
+    return parsed;
+  } catch (err) {
+    if (err instanceof ImportError) throw err;
+    throw new ImportError((err as Error).message);
+  }
 }
 
 /** Reads an export file, validating every part before anything is written. */
-export function parseExport(text: string): ExportedRequest[] {
+export function parseExport(text: string): ExportFile {
   let doc: unknown;
   try {
     doc = parseWire(text);
   } catch (err) {
     throw new ImportError(`not an export file: ${(err as Error).message}`);
   }
-  const d = doc as { format?: unknown; version?: unknown; requests?: unknown };
-  if (typeof doc !== 'object' || doc === null || d.format !== EXPORT_FORMAT) {
+  if (!isObject(doc) || doc.format !== EXPORT_FORMAT) {
     throw new ImportError(`not an export file: expected "format": "${EXPORT_FORMAT}"`);
   }
-  if (d.version !== EXPORT_VERSION) {
-    throw new ImportError(`unsupported export version ${String(d.version)} (this console reads ${EXPORT_VERSION})`);
+  if (doc.version !== EXPORT_VERSION) {
+    throw new ImportError(`unsupported export version ${String(doc.version)} (this console reads ${EXPORT_VERSION})`);
   }
-  if (!Array.isArray(d.requests)) throw new ImportError('export file has no "requests" list');
-  return d.requests.map((item: unknown, i) => {
-    const at = `requests[${i}]`;
-    const o = item as Record<string, unknown>;
-    if (typeof o !== 'object' || o === null) throw new ImportError(`${at}: expected an object`);
-    if (typeof o.context !== 'string' || o.context === '') throw new ImportError(`${at}.context: expected a name`);
-    try {
-      const request = decodeRequest(o.request, `${at}.request`);
-      if (request.id === '') throw new ImportError(`${at}.request.id: expected a request id`);
-      return {
-        context: o.context,
-        request,
-        args: (o.args as JsonObject | null) ?? null,
-        chain: o.chain == null ? null : decodeJobChain(o.chain, `${at}.chain`),
-        statuses: decodeJobStatusList(o.statuses ?? []),
-        logs: decodeJobLogs(o.logs ?? []),
-      };
-    } catch (err) {
-      if (err instanceof ImportError) throw err;
-      throw new ImportError(`${(err as Error).message}`);
+  checkNesting(doc);
+  const from = doc.exportedFrom ?? null;
+  if (from !== null && (typeof from !== 'string' || !HOST_NAME.test(from))) {
+    throw new ImportError(`exportedFrom: expected a host name, got ${quote(from)}`);
+  }
+  if (!Array.isArray(doc.requests)) throw new ImportError('export file has no "requests" list');
+  const seen = new Map<string, number>();
+  const requests = doc.requests.map((item: unknown, i) => {
+    const parsed = parseItem(item, `requests[${i}]`);
+    const key = `${parsed.context}\n${parsed.request.id}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new ImportError(
+        `requests[${i}]: request ${parsed.request.id} of context ${parsed.context} is also requests[${first}]`,
+      );
     }
+    seen.set(key, i);
+    return parsed;
   });
+  return { exportedFrom: from, requests };
+}
+
+/** True when the cache already holds everything the item has: the same request state and every try's log. */
+function isDuplicate(cache: Cache, context: string, it: ExportedRequest): boolean {
+  const cached = cache.requests.get(context, it.request.id);
+  if (!cached) return false;
+  const r = it.request;
+  if (cached.state !== r.state || cached.finishedJobs !== r.finishedJobs || cached.finishedAt !== r.finishedAt) {
+    return false;
+  }
+  const tries = cache.logs.tries(context, r.id);
+  return it.logs.every((l) => tries.has(`${l.jobId}#${l.try}`));
 }
 
 /**
- * Imports an export file into the cache in one transaction: all of it, or nothing. A request
- * the cache already holds from a live RM is left as it is (the live copy is newer).
+ * Imports an export file into the cache in one transaction: all of it, or nothing. Each
+ * request goes into the context named after its source (importedContextName). One already
+ * imported with the same state and logs is skipped as a duplicate; a newer export of it
+ * (further along, more tries) brings the cached copy up to date. A failed request gets its
+ * failure summary from what was imported.
  */
-export function importRequests(cache: Cache, text: string): Array<{ context: string; id: string }> {
-  const items = parseExport(text).filter((it) => {
-    const existing = cache.getRequest(it.context, it.request.id);
-    return !existing || existing.origin === 'imported';
-  });
-  cache.db.transaction(() => {
-    for (const it of items) {
-      cache.putRequest(it.context, it.request, { args: it.args, origin: 'imported', syncedMs: 0 });
-      if (it.chain) cache.putChain(it.context, it.chain, encodeJobChain);
-      cache.putStatuses(it.context, it.request.id, it.statuses);
-      cache.putJobLogs(it.context, it.logs);
+export function importRequests(cache: Cache, text: string): ImportResult {
+  const file = parseExport(text);
+  const imported: RequestRef[] = [];
+  let skipped = 0;
+  cache.transaction(() => {
+    for (const it of file.requests) {
+      const context = importedContextName(it.context, file.exportedFrom);
+      const id = it.request.id;
+      if (isDuplicate(cache, context, it)) {
+        skipped++;
+        continue;
+      }
+      cache.requests.put(context, it.request, { args: it.args, origin: 'imported', syncedMs: 0 });
+      if (it.chain) cache.chains.putChain(context, id, it.chain);
+      cache.chains.putStatuses(context, id, it.statuses);
+      cache.logs.put(context, it.logs);
+      summarizeCachedFailure(cache, context, id);
+      imported.push({ context, id });
     }
-  })();
-  return items.map((it) => ({ context: it.context, id: it.request.id }));
+  });
+  return { imported, skipped };
 }

@@ -88,7 +88,7 @@ describe('describeRuntime', () => {
 
 describe('putContext over a JSON transport', () => {
   it('takes null for the absent previous name, as JSON sends it', async () => {
-    const service = new ConsoleService({ cacheFile: ':memory:', emit: () => {} });
+    const service = await ConsoleService.open({ cacheFile: ':memory:', emit: () => {} });
     const h = createHandlers({ appVersion: '1', runtime: 'node', service });
     const ctx = {
       name: 'prod',
@@ -108,9 +108,9 @@ describe('putContext over a JSON transport', () => {
 
 describe('job log summaries and slices', () => {
   it('reads summaries and text slices from the cache, and refuses bad slices', async () => {
-    const service = new ConsoleService({ cacheFile: ':memory:', emit: () => {} });
+    const service = await ConsoleService.open({ cacheFile: ':memory:', emit: () => {} });
     const h = createHandlers({ appVersion: '1', runtime: 'node', service });
-    service.cache.putJobLogs('local', [
+    await service.cache.logs.put('local', [
       {
         requestId: 'r1',
         jobId: 'j@1',

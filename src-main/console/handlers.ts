@@ -3,6 +3,7 @@
 // Result; transports (desktop/, web/) only route calls here via dispatch.ts.
 
 import { z } from 'zod';
+import { MAX_REQUEST_ID } from '../shared/console-model';
 import type { MethodArgs, MethodName, MethodValue, VersionInfo } from '../shared/ipc';
 import { err, ok, type Result } from '../shared/result';
 import { PROTOCOL_REVISION } from './runtime-info';
@@ -25,7 +26,7 @@ export interface HandlerDeps {
 }
 
 const name = z.string().min(1).max(200);
-const requestId = z.string().min(1).max(200);
+const requestId = z.string().min(1).max(MAX_REQUEST_ID);
 const offset = z.number().int().min(0);
 const limit = z.number().int().min(1).max(10_000);
 /** Longest slice of log text one jobLogText() call returns (characters). */
@@ -135,7 +136,7 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     contexts: () => service.contexts(),
     contextStatuses: () => service.contextStatuses(),
     putContext: (ctx, previousName) => service.putContext(ctx, previousName ?? undefined),
-    removeContext: (n) => (service.removeContext(n), null),
+    removeContext: async (n) => (await service.removeContext(n), null),
     probeContext: (url) => service.probeContext(url),
     listRequests: (f, o, l) => service.listRequests(f, o, l),
     openRequest: (c, id) => service.openRequest(c, id),
@@ -151,12 +152,12 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     requestList: (c) => service.requestList(c),
     createRequest: (c, type, args) => service.createRequest(c, type, args),
     stopRequest: (c, id) => service.stopRequest(c, id),
-    watch: (c, id, w) => (service.setWatched(c, id, w), null),
+    watch: async (c, id, w) => (await service.setWatched(c, id, w), null),
     exportRequests: (refs) => service.exportRequests(refs),
     importRequests: (text) => service.importRequests(text),
     settings: () => service.settings(),
     updateSettings: (patch) => service.updateSettings(patch),
-    trayModel: () => service.cache.trayModel(),
+    trayModel: () => service.trayModel(),
   };
 }
 

@@ -37,9 +37,9 @@ async function engine(): Promise<{ url: string; stop(): Promise<void> }> {
   return { url, stop: () => e.stop() };
 }
 
-function service(cacheFile: string, url: string) {
+async function service(cacheFile: string, url: string) {
   const live: LiveOutputState[] = [];
-  const s = new ConsoleService({
+  const s = await ConsoleService.open({
     cacheFile,
     emit: (event, payload) => {
       if (event === 'liveOutput') live.push(payload as LiveOutputState);
@@ -47,67 +47,67 @@ function service(cacheFile: string, url: string) {
     client: { timeoutMs: 2000, getRetries: 0 },
     followMs: 100,
   });
-  s.updateSettings({ intervals: { viewedMs: 200, otherMs: 300, maxBackoffMs: 1000 } });
-  s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
-  s.start();
+  await s.updateSettings({ intervals: { viewedMs: 200, otherMs: 300, maxBackoffMs: 1000 } });
+  await s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
+  await s.start();
   cleanups.push(() => s.stop());
   return { s, live };
 }
 
-const jobOf = (s: ConsoleService, id: string) => s.request('local', id).chain?.jobs[0]?.id as string;
+const jobOf = async (s: ConsoleService, id: string) => (await s.request('local', id)).chain?.jobs[0]?.id;
 
 describe('following a running job from the console', () => {
   it('shows the output while the job runs; the try ends with its log equal to what was followed', async () => {
     const { url } = await engine();
-    const { s, live } = service(path.join(tmp('sc-live-cache-'), 'cache.db'), url);
+    const { s, live } = await service(path.join(tmp('sc-live-cache-'), 'cache.db'), url);
     const end = gate();
     const r = await s.createRequest('local', 'live', { script: `echo one; echo two >&2; ${end.wait}; echo three` });
     await s.openRequest('local', r.id);
     const jobId = await until('the chain', () => jobOf(s, r.id));
-    s.followJob('local', r.id, jobId, true);
+    await s.followJob('local', r.id, jobId, true);
 
     const running = await until('both streams', () =>
       live.find((l) => l.stdoutChars === 4 && l.stderrChars === 4 && l.status !== ''),
     );
     expect(existsSync(end.file)).toBe(false); // still running: it waits for this file
     expect(running).toMatchObject({ try: 1, state: STATE_RUNNING, done: false, source: 'live' });
-    expect(s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
+    expect(await s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
       text: 'one\n',
       total: 4,
       live: true,
     });
-    expect(s.jobLogText('local', r.id, jobId, 1, 'stderr', 0, 100).text).toBe('two\n');
+    expect((await s.jobLogText('local', r.id, jobId, 1, 'stderr', 0, 100)).text).toBe('two\n');
 
     end.open();
     const done = await until('the end of the try', () => live.find((l) => l.done));
     expect(done).toMatchObject({ try: 1, state: STATE_COMPLETE, exit: 0 });
-    const log = await until('its log in the cache', () => s.jobLogsOfJob('local', r.id, jobId)[0]);
+    const log = await until('its log in the cache', async () => (await s.jobLogsOfJob('local', r.id, jobId))[0]);
     expect(log.stdout).toBe('one\nthree\n');
     // The live text made way for the log, which reads on from where following left off.
-    expect(s.jobLogText('local', r.id, jobId, 1, 'stdout', 4, 100)).toEqual({
+    expect(await s.jobLogText('local', r.id, jobId, 1, 'stdout', 4, 100)).toEqual({
       text: 'three\n',
       total: 10,
     });
-    s.followJob('local', r.id, jobId, false);
+    await s.followJob('local', r.id, jobId, false);
   });
 
   it('what was followed stays readable after a restart with the engine gone', async () => {
     const e = await engine();
     const cacheFile = path.join(tmp('sc-live-cache-'), 'cache.db');
-    const first = service(cacheFile, e.url);
+    const first = await service(cacheFile, e.url);
     const end = gate();
     const r = await first.s.createRequest('local', 'live', { script: `printf 'seen before\\n'; ${end.wait}` });
     await first.s.openRequest('local', r.id);
     const jobId = await until('the chain', () => jobOf(first.s, r.id));
-    first.s.followJob('local', r.id, jobId, true);
+    await first.s.followJob('local', r.id, jobId, true);
     await until('the first line', () => first.live.find((l) => l.stdoutChars === 12));
     await first.s.stop();
     await e.stop();
 
-    const second = service(cacheFile, e.url);
-    const state = second.s.followJob('local', r.id, jobId, true);
+    const second = await service(cacheFile, e.url);
+    const state = await second.s.followJob('local', r.id, jobId, true);
     expect(state).toMatchObject({ try: 1, state: STATE_RUNNING, stdoutChars: 12, done: false });
-    expect(second.s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
+    expect(await second.s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
       text: 'seen before\n',
       total: 12,
       live: true,
@@ -115,24 +115,26 @@ describe('following a running job from the console', () => {
     // It tries to read on, and says why it cannot.
     const failing = await until('the error', () => second.live.find((l) => l.error !== null));
     expect(failing.error).toMatch(/cannot reach/);
-    expect(second.s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100).text).toBe('seen before\n');
+    expect((await second.s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).text).toBe('seen before\n');
   });
 
   it('an RM without the endpoint (the original) gives the status only', async () => {
     const e = await engine();
     const proxy = await hidingProxy(e.url, /\/output\//);
     cleanups.push(() => proxy.close());
-    const { s, live } = service(path.join(tmp('sc-live-cache-'), 'cache.db'), proxy.url);
+    const { s, live } = await service(path.join(tmp('sc-live-cache-'), 'cache.db'), proxy.url);
     const end = gate();
     const r = await s.createRequest('local', 'live', { script: `echo working; ${end.wait}` });
     await s.openRequest('local', r.id);
     const jobId = await until('the chain', () => jobOf(s, r.id));
-    s.followJob('local', r.id, jobId, true);
+    await s.followJob('local', r.id, jobId, true);
     const said = await until('status only', () => live.find((l) => l.source === 'status-only'));
     expect(said.error).toBeNull();
     expect(proxy.hidden.length).toBeGreaterThan(0);
     // The standard status call still shows what the job is doing.
-    await until('the status text', () => s.jobStatuses('local', r.id).find((j) => j.status === 'working'));
+    await until('the status text', async () =>
+      (await s.jobStatuses('local', r.id)).find((j) => j.status === 'working'),
+    );
     end.open();
   });
 });

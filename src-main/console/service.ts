@@ -1,24 +1,27 @@
 // The console core: contexts (Request Managers), one client and one sync per context, the
 // cache, notifications and the tray model, and every operation the contract and the CLI offer.
-// Reads come from the cache (so they work offline); writes (create, stop) go to the RM.
-// Plain Node: no electron, no transport.
+// Reads come from the cache (so they work offline); writes (create, stop) go to the RM. The
+// cache lives on a worker thread (cache-host.ts): every cache call is a promise, and none runs
+// on this event loop. Plain Node: no electron, no transport.
 
-import {
-  chainView,
-  type ConsoleSettings,
-  type Context,
-  type ContextProbe,
-  type ContextStatus,
-  type JobLogRecord,
-  type JobLogSummary,
-  type JobLogText,
-  type LiveOutputState,
-  type LogSearchHit,
-  type Page,
-  type RequestDetail,
-  type RequestFilter,
-  type RequestPart,
-  type RequestRecord,
+import type {
+  ConsoleSettings,
+  Context,
+  ContextProbe,
+  ContextStatus,
+  ImportResult,
+  JobLogRecord,
+  JobLogSummary,
+  JobLogText,
+  LiveOutputState,
+  LogSearchHit,
+  Page,
+  RequestDetail,
+  RequestFilter,
+  RequestPart,
+  RequestRecord,
+  RequestRef,
+  TrayModel,
 } from '../shared/console-model';
 import {
   JobStatusByRuntime,
@@ -26,17 +29,15 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_TIMEOUT,
-  decodeJobChain,
-  parseWire,
+  decodeRequestSpecs,
   type JobStatus,
   type JsonObject,
   type RequestSpec,
 } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
-import { Cache } from './cache/cache';
+import type { RemoteCache } from './cache-api';
+import { CacheHost } from './cache-host';
 import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
-import { exportRequests, importRequests } from './export-import';
-import { summarizeFailure } from './failure';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { LiveFollows } from './sync/live-follows';
 import { Notifier } from './sync/notifier';
@@ -69,6 +70,8 @@ export interface ConsoleServiceOptions {
   /** Username sent with created requests. */
   user?: string;
   nativeBinding?: string;
+  /** Where cache trouble nobody asked about is reported (a rebuilt file, a lost worker). */
+  log?: (line: string) => void;
   /**
    * The name of the context of the console's own embedded engine, when it runs one. That
    * context belongs to the console: it is reached only at the address and with the secret the
@@ -84,22 +87,27 @@ const PROBE_TIMEOUT_MS = 5000;
 const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
 const SETTINGS_KEY = 'settings';
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 export class ConsoleService {
-  readonly cache: Cache;
+  readonly cache: RemoteCache;
   private readonly syncs = new Map<string, ContextSync>();
   private readonly clients = new Map<string, RmClient>();
   private readonly notifier: Notifier;
   private readonly live: LiveFollows;
-  private settingsValue: ConsoleSettings;
   private started = false;
-  private indexer: ReturnType<typeof setInterval> | undefined;
+  /** Context changes (add, edit, remove, start), one at a time: a context never gets two syncs. */
+  private contextChanges: Promise<unknown> = Promise.resolve();
   /** The API secret of this run's embedded engine, once connectEmbedded gave it. */
   private embeddedSecret: string | undefined;
 
-  constructor(private readonly options: ConsoleServiceOptions) {
-    this.cache = new Cache(options.cacheFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  private constructor(
+    private readonly options: ConsoleServiceOptions,
+    private readonly host: CacheHost,
+    private settingsValue: ConsoleSettings,
+  ) {
+    this.cache = host.cache;
     this.live = new LiveFollows(this.cache, options.emit, options.followMs);
-    this.settingsValue = { ...DEFAULT_SETTINGS, ...this.cache.getSetting<Partial<ConsoleSettings>>(SETTINGS_KEY) };
     this.notifier = new Notifier(
       this.cache,
       {
@@ -110,39 +118,58 @@ export class ConsoleService {
     );
   }
 
+  /** Opens the cache (on its worker) and the saved settings; start() then syncs the contexts. */
+  static async open(options: ConsoleServiceOptions): Promise<ConsoleService> {
+    const host = await CacheHost.open({
+      file: options.cacheFile,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      ...(options.log ? { onProblem: options.log } : {}),
+    });
+    const stored = await host.cache.settings.get(SETTINGS_KEY).catch(() => undefined);
+    const saved = isObject(stored) ? (stored as Partial<ConsoleSettings>) : {};
+    return new ConsoleService(options, host, { ...DEFAULT_SETTINGS, ...saved });
+  }
+
   /** Why the cache had to be rebuilt at start, if it had to. */
-  get cacheRecovery(): Cache['recovered'] {
-    return this.cache.recovered;
+  get cacheRecovery(): CacheHost['recovered'] {
+    return this.host.recovered;
   }
 
   /** Starts syncing every context (an embedded one once connectEmbedded gives its address). */
-  start(): void {
-    this.started = true;
-    for (const ctx of this.cache.listContexts())
-      if (!ctx.embedded || this.isConnectedEmbedded(ctx)) this.startContext(ctx);
-    this.notifier.refreshTray();
-    // Newly cached log text joins the full-text index in the background, a batch at a time.
-    this.indexer = setInterval(() => this.cache.indexPending(5000), 250);
-    this.indexer.unref();
+  async start(): Promise<void> {
+    await this.serially(async () => {
+      this.started = true;
+      for (const ctx of await this.contexts()) {
+        if (!ctx.embedded || this.isConnectedEmbedded(ctx)) await this.startContext(ctx);
+      }
+    });
+    await this.notifier.refreshTray();
   }
 
   async stop(): Promise<void> {
-    this.started = false;
-    clearInterval(this.indexer);
-    this.live.stopAll();
-    for (const sync of this.syncs.values()) sync.stop();
-    this.syncs.clear();
-    this.cache.close();
+    await this.serially(async () => {
+      this.started = false;
+      this.live.stopAll();
+      await Promise.all([...this.syncs.values()].map((sync) => sync.stop()));
+      this.syncs.clear();
+    });
+    await this.host.close();
+  }
+
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.contextChanges.then(change);
+    this.contextChanges = run.catch(() => undefined);
+    return run;
   }
 
   // ---- contexts ----
 
-  contexts(): Context[] {
-    return this.cache.listContexts();
+  contexts(): Promise<Context[]> {
+    return this.cache.contexts.list();
   }
 
-  contextStatuses(): ContextStatus[] {
-    return this.contexts().map(
+  async contextStatuses(): Promise<ContextStatus[]> {
+    return (await this.contexts()).map(
       (c) =>
         this.syncs.get(c.name)?.contextStatus ?? {
           context: c.name,
@@ -159,7 +186,7 @@ export class ConsoleService {
    * accepted: it shows offline. The embedded context is the console's: only its label and
    * colour can change, and no other context can become embedded or take its name.
    */
-  putContext(ctx: Context, previousName?: string): Context {
+  async putContext(ctx: Context, previousName?: string): Promise<Context> {
     if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
       throw new ConsoleError(
         'bad-request',
@@ -167,27 +194,29 @@ export class ConsoleService {
       );
     }
     new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
-    const contexts = this.contexts();
-    const target = contexts.find((c) => c.name === (previousName ?? ctx.name));
-    if (target?.embedded) return this.relabelEmbedded(target, ctx);
-    if (ctx.embedded) {
-      throw new ConsoleError('bad-request', 'only the console marks a context embedded (the one of its own engine)');
-    }
-    const existing = contexts.find((c) => c.name === ctx.name);
-    if (existing?.embedded || ctx.name === this.options.embeddedContext) {
-      throw new ConsoleError('bad-request', `${ctx.name} is the name of the console's embedded engine's context`);
-    }
-    if (existing && previousName !== ctx.name && previousName !== undefined) {
-      throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
-    }
-    this.stopContext(previousName ?? ctx.name);
-    this.cache.putContext(ctx, previousName);
-    if (this.started) this.startContext(ctx);
-    return ctx;
+    return this.serially(async () => {
+      const contexts = await this.contexts();
+      const target = contexts.find((c) => c.name === (previousName ?? ctx.name));
+      if (target?.embedded) return this.relabelEmbedded(target, ctx);
+      if (ctx.embedded) {
+        throw new ConsoleError('bad-request', 'only the console marks a context embedded (the one of its own engine)');
+      }
+      const existing = contexts.find((c) => c.name === ctx.name);
+      if (existing?.embedded || ctx.name === this.options.embeddedContext) {
+        throw new ConsoleError('bad-request', `${ctx.name} is the name of the console's embedded engine's context`);
+      }
+      if (existing && previousName !== ctx.name && previousName !== undefined) {
+        throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
+      }
+      await this.stopContext(previousName ?? ctx.name);
+      await this.cache.contexts.put(ctx, previousName);
+      if (this.started) await this.startContext(ctx);
+      return ctx;
+    });
   }
 
   /** The embedded context with a new label and colour; anything else about it is the console's. */
-  private relabelEmbedded(current: Context, wanted: Context): Context {
+  private async relabelEmbedded(current: Context, wanted: Context): Promise<Context> {
     if (wanted.name !== current.name || wanted.url !== current.url || !wanted.embedded) {
       throw new ConsoleError(
         'bad-request',
@@ -195,20 +224,24 @@ export class ConsoleService {
       );
     }
     const ctx = { ...current, envLabel: wanted.envLabel, envColor: wanted.envColor };
-    this.cache.putContext(ctx);
+    await this.cache.contexts.put(ctx);
     return ctx;
   }
 
   /** Removes a context: not the embedded engine's (one left embedded by a run with an engine can go when none runs). */
-  removeContext(name: string): void {
+  removeContext(name: string): Promise<void> {
     if (name === this.options.embeddedContext) {
-      throw new ConsoleError(
-        'bad-request',
-        `${name} is the context of the console's embedded engine: it cannot be removed`,
+      return Promise.reject(
+        new ConsoleError(
+          'bad-request',
+          `${name} is the context of the console's embedded engine: it cannot be removed`,
+        ),
       );
     }
-    this.stopContext(name);
-    if (!this.cache.removeContext(name)) throw new ConsoleError('not-found', `no context named ${name}`);
+    return this.serially(async () => {
+      await this.stopContext(name);
+      if (!(await this.cache.contexts.remove(name))) throw new ConsoleError('not-found', `no context named ${name}`);
+    });
   }
 
   /**
@@ -216,22 +249,24 @@ export class ConsoleService {
    * colour kept) points there. With `secret` (once the engine answers) it is synced from now
    * on, every call carrying the secret; with null (while it starts) it is only shown.
    */
-  connectEmbedded(url: string, secret: string | null): Context {
+  connectEmbedded(url: string, secret: string | null): Promise<Context> {
     const name = this.options.embeddedContext;
-    if (name === undefined) throw new Error('this console runs no embedded engine');
-    const existing = this.contexts().find((c) => c.name === name);
-    const ctx: Context = {
-      name,
-      url,
-      envLabel: existing ? existing.envLabel : 'embedded',
-      envColor: existing ? existing.envColor : '#2e7d32',
-      embedded: true,
-    };
-    this.stopContext(name);
-    this.cache.putContext(ctx);
-    this.embeddedSecret = secret ?? undefined;
-    if (this.started && secret !== null) this.startContext(ctx);
-    return ctx;
+    if (name === undefined) return Promise.reject(new Error('this console runs no embedded engine'));
+    return this.serially(async () => {
+      const existing = (await this.contexts()).find((c) => c.name === name);
+      const ctx: Context = {
+        name,
+        url,
+        envLabel: existing ? existing.envLabel : 'embedded',
+        envColor: existing ? existing.envColor : '#2e7d32',
+        embedded: true,
+      };
+      await this.stopContext(name);
+      await this.cache.contexts.put(ctx);
+      this.embeddedSecret = secret ?? undefined;
+      if (this.started && secret !== null) await this.startContext(ctx);
+      return ctx;
+    });
   }
 
   private isConnectedEmbedded(ctx: Context): boolean {
@@ -244,7 +279,7 @@ export class ConsoleService {
    */
   async probeContext(url: string): Promise<ContextProbe> {
     // This run's embedded engine answers only with its secret, which goes to its address alone.
-    const own = this.contexts().some((c) => this.isConnectedEmbedded(c) && c.url === url);
+    const own = (await this.contexts()).some((c) => this.isConnectedEmbedded(c) && c.url === url);
     const secret = own ? this.embeddedSecret : undefined;
     const client = new RmClient({
       baseUrl: url,
@@ -267,19 +302,21 @@ export class ConsoleService {
     }
   }
 
-  private startContext(ctx: Context): void {
+  private async startContext(ctx: Context): Promise<void> {
     const secret = this.isConnectedEmbedded(ctx) ? this.embeddedSecret : undefined;
     const client = new RmClient({
       ...this.options.client,
       baseUrl: ctx.url,
       ...(secret === undefined ? {} : { secret }),
     });
+    const lastContact = await this.cache.contexts.lastContact(ctx.name);
     this.clients.set(ctx.name, client);
     const emit = this.options.emit;
     const sync = new ContextSync(
       ctx,
       client,
       this.cache,
+      lastContact,
       {
         contextStatus: (s) => emit('contextStatus', s),
         requestsChanged: (context, requests) => emit('requestsChanged', { context, requests }),
@@ -293,11 +330,12 @@ export class ConsoleService {
     sync.start();
   }
 
-  private stopContext(name: string): void {
+  private async stopContext(name: string): Promise<void> {
     this.live.stopContext(name);
-    this.syncs.get(name)?.stop();
+    const sync = this.syncs.get(name);
     this.syncs.delete(name);
     this.clients.delete(name);
+    await sync?.stop();
   }
 
   private client(context: string): RmClient {
@@ -314,35 +352,30 @@ export class ConsoleService {
 
   // ---- reading (from the cache; works offline) ----
 
-  listRequests(filter: RequestFilter, offset = 0, limit = 100): Page<RequestRecord> {
-    return this.cache.listRequests(filter, offset, limit);
+  listRequests(filter: RequestFilter, offset = 0, limit = 100): Promise<Page<RequestRecord>> {
+    return this.cache.requests.list(filter, offset, limit);
   }
 
-  /** A request with its chain, job statuses and running jobs' starts, from the cache. */
-  request(context: string, id: string): RequestDetail {
-    const request = this.cache.getRequest(context, id);
+  /**
+   * A request with its chain, job statuses and running jobs' starts, from the cache. A failed
+   * request cached without its failure summary (before the console kept them) gets one now.
+   */
+  async request(context: string, id: string): Promise<RequestDetail> {
+    const [request, chain, statuses, starts] = await Promise.all([
+      this.cache.requests.get(context, id),
+      this.cache.chains.chainView(context, id),
+      this.cache.chains.statuses(context, id),
+      this.cache.facts.jobStarts(context, id),
+    ]);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
-    const chainText = this.cache.getChainText(context, id);
-    const statuses = this.cache.getStatuses(context, id);
-    if (request.failure === null && statuses.length > 0 && this.summarizeCachedFailure(context, id)) {
-      request.failure = this.cache.getRequest(context, id)?.failure ?? null;
+    if (
+      request.failure === null &&
+      statuses.length > 0 &&
+      (request.state === STATE_FAIL || request.state === STATE_TIMEOUT)
+    ) {
+      request.failure = await this.cache.failures.summarizeCached(context, id);
     }
-    return {
-      request,
-      chain: chainText === null ? null : chainView(decodeJobChain(parseWire(chainText))),
-      statuses,
-      runningSince: this.runningSince(context, id, statuses),
-    };
-  }
-
-  /** When each RUNNING job started, of those seen in the running list. */
-  private runningSince(context: string, id: string, statuses: readonly JobStatus[]): Record<string, number> {
-    const starts = this.cache.facts.jobStarts(context, id);
-    return Object.fromEntries(
-      statuses
-        .filter((s) => s.state === STATE_RUNNING && starts[s.jobId] !== undefined)
-        .map((s) => [s.jobId, starts[s.jobId] as number]),
-    );
+    return { request, chain, statuses, runningSince: runningSince(statuses, starts) };
   }
 
   /**
@@ -350,9 +383,12 @@ export class ConsoleService {
    * list carries its runtime as a running list would: until now while the RM answers, else
    * until the last time it did (a cached figure).
    */
-  jobStatuses(context: string, id: string): JobStatus[] {
-    const statuses = this.cache.getStatuses(context, id);
-    const since = this.runningSince(context, id, statuses);
+  async jobStatuses(context: string, id: string): Promise<JobStatus[]> {
+    const [statuses, starts] = await Promise.all([
+      this.cache.chains.statuses(context, id),
+      this.cache.facts.jobStarts(context, id),
+    ]);
+    const since = runningSince(statuses, starts);
     const status = this.syncs.get(context)?.contextStatus;
     const asOf = status?.online === false ? (status.lastOkMs ?? 0) : Date.now();
     return statuses
@@ -362,15 +398,15 @@ export class ConsoleService {
       .sort(JobStatusByRuntime);
   }
 
-  jobLogs(context: string, id: string, offset = 0, limit = 500): Page<JobLogRecord> {
-    return this.cache.jobLogs(context, id, offset, limit);
+  jobLogs(context: string, id: string, offset = 0, limit = 500): Promise<Page<JobLogRecord>> {
+    return this.cache.logs.page(context, id, offset, limit);
   }
 
-  jobLogSummaries(context: string, id: string, offset = 0, limit = 500): Page<JobLogSummary> {
-    return this.cache.jobLogSummaries(context, id, offset, limit);
+  jobLogSummaries(context: string, id: string, offset = 0, limit = 500): Promise<Page<JobLogSummary>> {
+    return this.cache.logs.summaries(context, id, offset, limit);
   }
 
-  jobLogText(
+  async jobLogText(
     context: string,
     id: string,
     jobId: string,
@@ -378,16 +414,12 @@ export class ConsoleService {
     stream: 'stdout' | 'stderr',
     offset: number,
     length: number,
-  ): JobLogText {
+  ): Promise<JobLogText> {
     const slice =
-      this.cache.jobLogText(context, id, jobId, tryN, stream, offset, length) ??
-      this.cache.live.text(context, id, jobId, tryN, stream, offset, length);
+      (await this.cache.logs.text(context, id, jobId, tryN, stream, offset, length)) ??
+      (await this.cache.live.text(context, id, jobId, tryN, stream, offset, length));
     if (!slice) throw new ConsoleError('not-found', `no try ${tryN} of job ${jobId} in request ${id} (${context})`);
     return slice;
-  }
-
-  jobLogsOfJob(context: string, id: string, jobId: string): JobLogRecord[] {
-    return this.cache.jobLogsOfJob(context, id, jobId);
   }
 
   /**
@@ -395,19 +427,23 @@ export class ConsoleService {
    * ended, was imported, or whose context is not synced is not asked for: what was followed
    * before is returned, readable offline.
    */
-  followJob(context: string, id: string, jobId: string, following: boolean): LiveOutputState | null {
+  async followJob(context: string, id: string, jobId: string, following: boolean): Promise<LiveOutputState | null> {
     if (!following) {
       this.live.unfollow(context, id, jobId);
       return null;
     }
-    const request = this.cache.getRequest(context, id);
+    const request = await this.cache.requests.get(context, id);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
     const asks = request.origin !== 'imported' && (request.state === STATE_RUNNING || request.state === STATE_PENDING);
     return this.live.follow(context, asks ? (this.clients.get(context) ?? null) : null, id, jobId);
   }
 
-  searchLogs(text: string, offset = 0, limit = 50): LogSearchHit[] {
-    return this.cache.searchLogs(text, offset, limit);
+  jobLogsOfJob(context: string, id: string, jobId: string): Promise<JobLogRecord[]> {
+    return this.cache.logs.ofJob(context, id, jobId);
+  }
+
+  searchLogs(text: string, offset = 0, limit = 50): Promise<LogSearchHit[]> {
+    return this.cache.search.search(text, offset, limit);
   }
 
   /**
@@ -421,7 +457,7 @@ export class ConsoleService {
   async openRequest(context: string, id: string): Promise<RequestDetail> {
     const sync = this.sync(context);
     sync.setViewed(id, true);
-    const cached = this.cache.getRequest(context, id);
+    const cached = await this.cache.requests.get(context, id);
     const { online, lastOkMs } = sync.contextStatus;
     const answering = online && lastOkMs !== null;
     if (cached?.origin !== 'imported' && !(cached && !answering)) {
@@ -442,11 +478,11 @@ export class ConsoleService {
   async requestList(context: string): Promise<RequestSpec[]> {
     try {
       const specs = await this.client(context).requestList();
-      this.cache.putSetting(REQUEST_LIST_KEY(context), specs);
+      await this.cache.settings.put(REQUEST_LIST_KEY(context), specs);
       return specs;
     } catch (err) {
-      const cached = this.cache.getSetting<RequestSpec[]>(REQUEST_LIST_KEY(context));
-      if (cached) return cached;
+      const cached = await this.cache.settings.get(REQUEST_LIST_KEY(context)).catch(() => undefined);
+      if (cached !== undefined) return decodeRequestSpecs(cached);
       throw this.rmError(err, 'request types');
     }
   }
@@ -461,15 +497,16 @@ export class ConsoleService {
     } catch (err) {
       throw this.rmError(err, `creating a ${type} request`);
     }
-    this.cache.putRequest(context, created, { args, origin: 'console', watched: true });
-    this.notifier.refreshTray();
-    const rec = this.cache.getRequest(context, created.id) as RequestRecord;
+    await this.cache.requests.put(context, created, { args, origin: 'console', watched: true });
+    const rec = await this.cache.requests.get(context, created.id);
+    if (!rec) throw new ConsoleError('rm-error', `request ${created.id} was created but could not be cached`);
+    await this.notifier.refreshTray();
     this.options.emit('requestsChanged', { context, requests: [rec] });
     return rec;
   }
 
   async stopRequest(context: string, id: string): Promise<RequestRecord | null> {
-    this.refuseImported(context, id);
+    await this.refuseImported(context, id);
     try {
       await this.client(context).stopRequest(id);
     } catch (err) {
@@ -478,19 +515,19 @@ export class ConsoleService {
     await this.sync(context)
       .syncRequest(id)
       .catch(() => undefined);
-    return this.cache.getRequest(context, id);
+    return this.cache.requests.get(context, id);
   }
 
-  setWatched(context: string, id: string, watched: boolean): void {
-    this.refuseImported(context, id);
-    if (!this.cache.setWatched(context, id, watched)) {
+  async setWatched(context: string, id: string, watched: boolean): Promise<void> {
+    await this.refuseImported(context, id);
+    if (!(await this.cache.requests.setWatched(context, id, watched))) {
       throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
     }
-    this.notifier.refreshTray();
+    await this.notifier.refreshTray();
   }
 
-  private refuseImported(context: string, id: string): void {
-    if (this.cache.getRequest(context, id)?.origin === 'imported') {
+  private async refuseImported(context: string, id: string): Promise<void> {
+    if ((await this.cache.requests.get(context, id))?.origin === 'imported') {
       throw new ConsoleError('read-only', `request ${id} was imported from a file: it is read-only`);
     }
   }
@@ -505,46 +542,48 @@ export class ConsoleService {
 
   // ---- export / import ----
 
-  exportRequests(refs: ReadonlyArray<{ context: string; id: string }>): string {
-    return exportRequests(this.cache, refs);
+  exportRequests(refs: readonly RequestRef[]): Promise<string> {
+    return this.cache.transfer.exportRequests(refs);
   }
 
-  importRequests(text: string): Array<{ context: string; id: string }> {
-    const imported = importRequests(this.cache, text);
-    for (const { context, id } of imported) this.summarizeCachedFailure(context, id);
-    this.notifier.refreshTray();
-    return imported;
+  /** Imports an export file (see export-import.ts): all of it or, with a clear error, nothing. */
+  async importRequests(text: string): Promise<ImportResult> {
+    const result = await this.cache.transfer.importRequests(text);
+    await this.notifier.refreshTray();
+    return result;
   }
 
-  /**
-   * Stores why a cached failed request failed, from its cached statuses and tries (imports, and
-   * requests cached before the console kept failures). True if it was a failed request.
-   */
-  private summarizeCachedFailure(context: string, id: string): boolean {
-    const state = this.cache.getRequest(context, id)?.state;
-    if (state !== STATE_FAIL && state !== STATE_TIMEOUT) return false;
-    const lastTry = (jobId: string) => this.cache.jobLogsOfJob(context, id, jobId).at(-1) ?? null;
-    return this.cache.facts.setFailure(context, id, summarizeFailure(this.cache.getStatuses(context, id), lastTry));
-  }
-
-  // ---- settings ----
+  // ---- settings and tray ----
 
   settings(): ConsoleSettings {
     return this.settingsValue;
   }
 
-  updateSettings(patch: Partial<ConsoleSettings>): ConsoleSettings {
+  trayModel(): Promise<TrayModel> {
+    return this.cache.requests.trayModel();
+  }
+
+  async updateSettings(patch: Partial<ConsoleSettings>): Promise<ConsoleSettings> {
     this.settingsValue = {
       ...this.settingsValue,
       ...patch,
       intervals: { ...this.settingsValue.intervals, ...patch.intervals },
     };
-    this.cache.putSetting(SETTINGS_KEY, this.settingsValue);
+    await this.cache.settings.put(SETTINGS_KEY, this.settingsValue);
     if (patch.intervals) {
       for (const sync of this.syncs.values()) sync.setIntervals(this.settingsValue.intervals);
     }
     return this.settingsValue;
   }
+}
+
+/** When each RUNNING job started, of those seen in the running list (`starts`, by job id). */
+function runningSince(statuses: readonly JobStatus[], starts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    statuses
+      .filter((s) => s.state === STATE_RUNNING && starts[s.jobId] !== undefined)
+      .map((s) => [s.jobId, starts[s.jobId] as number]),
+  );
 }
 
 export type { ConsoleSettings };

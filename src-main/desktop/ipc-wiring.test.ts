@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { describe, expect, it } from 'vitest';
-import { startConsoleCore } from '../console/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startConsoleCore, type ConsoleCore } from '../console/core';
 import { CONTRACT_METHODS, eventChannel, methodChannel } from '../shared/ipc';
 import { forwardEvents, wireContract } from './ipc-wiring';
 
@@ -26,13 +26,17 @@ const trusted = { id: 'trusted' } as unknown as IpcMainInvokeEvent;
 const stranger = { id: 'stranger' } as unknown as IpcMainInvokeEvent;
 
 describe('wireContract', () => {
-  const core = startConsoleCore({
-    appVersion: '1.0.0',
-    runtime: 'electron test',
-    heartbeatMs: 0,
-    dataDir: mkdtempSync(path.join(tmpdir(), 'sc-core-')),
-    embeddedEngine: null,
+  let core: ConsoleCore;
+  beforeAll(async () => {
+    core = await startConsoleCore({
+      appVersion: '1.0.0',
+      runtime: 'electron test',
+      heartbeatMs: 0,
+      dataDir: mkdtempSync(path.join(tmpdir(), 'sc-core-')),
+      embeddedEngine: null,
+    });
   });
+  afterAll(() => core.stop());
 
   it('registers exactly one channel per contract method and removes them', () => {
     const { ipcMain, handlers } = fakeIpcMain();
@@ -59,8 +63,8 @@ describe('wireContract', () => {
 });
 
 describe('forwardEvents', () => {
-  it('sends events to the renderer and replays the retained ones after each load', () => {
-    const core = startConsoleCore({
+  it('sends events to the renderer and replays the retained ones after each load', async () => {
+    const core = await startConsoleCore({
       appVersion: '1.0.0',
       runtime: 'test',
       heartbeatMs: 0,
@@ -91,5 +95,6 @@ describe('forwardEvents', () => {
     core.status.setEmbeddedEngine('stopped');
     expect(sent).toHaveLength(before);
     expect(loadListeners).toHaveLength(0);
+    await core.stop();
   });
 });

@@ -256,7 +256,7 @@ function startTray(): void {
   });
 }
 
-function start(): void {
+async function start(): Promise<void> {
   serveRenderer(here('../renderer'), () => desktopLog.folder);
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
@@ -281,7 +281,8 @@ function start(): void {
   if (runtime) log(`desktop: embedded engine runtime: ${runtime.why}`);
   const launcher =
     runtime?.kind === 'node' ? nodeLauncher(runtime.nodePath) : runtime?.kind === 'utility' ? utilityLauncher() : null;
-  core = startConsoleCore({
+  // A core that cannot start (its cache cannot be opened even afresh) fails the startup: guardStartup.
+  const started = await startConsoleCore({
     appVersion: app.getVersion(),
     runtime: describeRuntime(process.versions),
     dataDir,
@@ -295,7 +296,8 @@ function start(): void {
         }
       : null,
   });
-  if (runtime?.kind === 'none') core.status.setEmbeddedEngine('failed', runtime.why);
+  core = started;
+  if (runtime?.kind === 'none') started.status.setEmbeddedEngine('failed', runtime.why);
 
   const ports = electronNotificationPorts({ iconPath: appIconFile(iconsDir), open: (t) => opener.open(t) });
   const center = new NotificationCenter({
@@ -307,7 +309,7 @@ function start(): void {
     },
   });
   startTray();
-  routeCoreEvents(core.events, {
+  routeCoreEvents(started.events, {
     tray: (model) => {
       lastTray = model;
       refreshTray();
@@ -315,7 +317,7 @@ function start(): void {
     notification: (n) => center.notify(n),
   });
 
-  window = openWindow(core);
+  window = openWindow(started);
   installE2eHooks(process.env, {
     trayMenuObject: () => tray?.menu ?? null,
     clickTrayIcon: () => tray?.emitClick(),

@@ -45,7 +45,14 @@ describe('guardStartup', () => {
     const dataDir = blockedDataDir();
     const { ports, calls } = recordingPorts('/home/op/.local/share/spincycle-console/logs/spincycle-desktop.log');
     await guardStartup(
-      () => void startConsoleCore({ appVersion: '0', runtime: 'test', dataDir, embeddedEngine: null, heartbeatMs: 0 }),
+      async () =>
+        void (await startConsoleCore({
+          appVersion: '0',
+          runtime: 'test',
+          dataDir,
+          embeddedEngine: null,
+          heartbeatMs: 0,
+        })),
       ports,
     );
     expect(calls[0]).toMatch(/^log desktop: start-up failed: Error: ENOTDIR/);

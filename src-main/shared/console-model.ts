@@ -2,7 +2,15 @@
 // (main process), the contract and the renderer. Wire types (proto.ts) stay as they are; these
 // add where a record came from and how old it is.
 
-import { STATE_TIMEOUT, type JobChain, type JobStatus, type JsonObject, type State, type Time } from './proto';
+import {
+  STATE_RUNNING,
+  STATE_TIMEOUT,
+  type JobChain,
+  type JobStatus,
+  type JsonObject,
+  type State,
+  type Time,
+} from './proto';
 import type { JobOutput } from './live-output';
 import type { StorageStatus } from './storage-status';
 
@@ -17,6 +25,9 @@ export interface Context {
   /** The engine the console starts itself (its URL is filled in at start). */
   embedded: boolean;
 }
+
+/** The longest request id the console takes, in contract calls and imported files (an RM's are 20 characters). */
+export const MAX_REQUEST_ID = 200;
 
 /** Where a cached request came from. */
 export type RequestOrigin = 'console' | 'seen' | 'imported';
@@ -127,6 +138,33 @@ export interface LiveOutputState extends Pick<
   error: string | null;
 }
 
+/** A followed try's state before any answer (pending, or the RM does not serve live output). */
+export function liveStateWithout(
+  context: string,
+  requestId: string,
+  jobId: string,
+  fields: Partial<LiveOutputState>,
+): LiveOutputState {
+  return {
+    context,
+    requestId,
+    jobId,
+    try: 0,
+    state: STATE_RUNNING,
+    exit: null,
+    done: false,
+    source: 'live',
+    status: '',
+    stdoutChars: 0,
+    stderrChars: 0,
+    stdoutDropped: 0,
+    stderrDropped: 0,
+    seenMs: 0,
+    error: null,
+    ...fields,
+  };
+}
+
 export interface RequestFilter {
   context: string;
   states?: State[];
@@ -217,6 +255,13 @@ export interface ConsoleSettings {
 export interface RequestRef {
   context: string;
   id: string;
+}
+
+/** What an import did: the requests it stored, and how many it skipped as already imported. */
+export interface ImportResult {
+  imported: RequestRef[];
+  /** Requests the cache already held as imported, with the same state and logs. */
+  skipped: number;
 }
 
 /** Whether a context's RM answers. While offline everything is read from the cache. */

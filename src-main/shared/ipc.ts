@@ -8,6 +8,7 @@ import type {
   Context,
   ContextProbe,
   ContextStatus,
+  ImportResult,
   JobLogRecord,
   JobLogSummary,
   JobLogText,
@@ -128,8 +129,8 @@ export interface ContractMethods {
   // export / import
   /** The text of one export file holding the given requests. */
   exportRequests: { args: [refs: RequestRef[]]; value: string };
-  /** Imports an export file's text; the imported requests are read-only. */
-  importRequests: { args: [text: string]; value: RequestRef[] };
+  /** Imports an export file's text into contexts named after their source; the requests are read-only. */
+  importRequests: { args: [text: string]; value: ImportResult };
 
   // settings and tray
   settings: { args: []; value: ConsoleSettings };

@@ -308,11 +308,7 @@ class Fields {
 
   /** A JSON object (Go's map[string]interface{}), every number in it finite. */
   object(key: string): JsonObject | null {
-    const v = this.get(key);
-    if (v == null) return null;
-    if (typeof v !== 'object' || Array.isArray(v)) throw new WireError(this.at(key), 'an object', v);
-    checkFinite(v, this.at(key));
-    return v as JsonObject;
+    return decodeJsonObject(this.get(key), this.at(key));
   }
 
   record<T>(key: string, read: (value: unknown, path: string) => T): Record<string, T> {
@@ -331,6 +327,14 @@ class Fields {
   list<T>(key: string, read: (value: unknown, path: string) => T): T[] | null {
     return decodeList(this.get(key), this.at(key), read);
   }
+}
+
+/** A JSON object (Go's map[string]interface{}), every number in it finite; null for null. */
+export function decodeJsonObject(v: unknown, path: string): JsonObject | null {
+  if (v == null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new WireError(path, 'an object', v);
+  checkFinite(v, path);
+  return v as JsonObject;
 }
 
 /**

@@ -38,6 +38,9 @@ export function parseWire(text: string): unknown {
       return Number.isSafeInteger(value) ? value : BigInt(exact);
     });
   } catch (err) {
+    // The reviver walks the document recursively: JSON nested tens of thousands deep exhausts the stack.
+    if (err instanceof RangeError && /call stack/i.test(err.message))
+      throw new WireSyntaxError('JSON nested too deep to read');
     const why = err instanceof Error ? err.message : String(err);
     throw new WireSyntaxError(text.trim() === '' ? 'empty body: expected JSON' : `malformed JSON: ${why}`);
   }

@@ -29,7 +29,7 @@ function parsePort(raw: string | undefined): number {
 }
 
 async function main(): Promise<void> {
-  const core = startConsoleCore({
+  const core = await startConsoleCore({
     appVersion: readAppVersion(),
     runtime: describeRuntime(process.versions),
     dataDir: defaultDataDir(),

@@ -27,7 +27,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'assets', 'app.js'), 'console.log(1)');
   // A file beside the served folder that path tricks must not reach.
   await writeFile(join(dir, '..', 'spincycle-secret.txt'), 'secret');
-  core = startConsoleCore({
+  core = await startConsoleCore({
     appVersion: '9.9.9',
     runtime: 'node test',
     heartbeatMs: 0,

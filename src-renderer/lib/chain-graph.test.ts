@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainJob, ChainView } from '../../src-main/shared/console-model';
 import type { JsonObject } from '../../src-main/shared/proto';
-import { GROUP_MIN_BRANCHES, buildGraph, isStructureNoop } from './chain-graph';
+import { GROUP_MIN_BRANCHES, baseName, buildGraph, isStructureNoop } from './chain-graph';
 import { eachValues } from './each-values';
 
 /** rolling-restart over `hosts`, numbered and wired as src-main/engine/grapher builds it. */
@@ -115,6 +115,83 @@ describe('the chain as drawn', () => {
     expect(g.nodes.map((n) => n.id)).toContain('repeat_a_end@1');
     expect(g.nodes.map((n) => n.id)).not.toContain('repeat_b_start@2');
     expect(g.edges).toHaveLength(8 + 8);
+  });
+});
+
+describe('folded fan-outs', () => {
+  const many = Array.from({ length: GROUP_MIN_BRANCHES }, (_, i) => `web${i + 1}`);
+  const chain = rollingRestart(many);
+  const drains = chain.jobs.filter((j) => j.id.startsWith('drain@')).map((j) => j.id);
+
+  it('one node per step of the branches, standing for every job of that step, in one group', () => {
+    const g = buildGraph(chain, new Set(), { hideStructure: true });
+    const drain = g.nodes.find((n) => n.label === `drain ×${GROUP_MIN_BRANCHES}`)!;
+    expect([...drain.jobs].sort()).toEqual([...drains].sort());
+    expect(drain.id).toMatch(/^group:announce@5:.+#0$/);
+    const group = drain.group!;
+    expect(g.groups).toEqual(new Map([[group, GROUP_MIN_BRANCHES]]));
+    expect(
+      g.nodes
+        .filter((n) => n.group === group)
+        .map((n) => n.id)
+        .sort(),
+    ).toEqual([`${group}#0`, `${group}#1`, `${group}#2`]);
+    const label = (i: number) => g.nodes[i]!.label;
+    expect(g.edges.map(([a, b]) => `${label(a)} -> ${label(b)}`).sort()).toEqual(
+      [
+        `announce@5 -> drain ×${GROUP_MIN_BRANCHES}`,
+        `drain ×${GROUP_MIN_BRANCHES} -> restart ×${GROUP_MIN_BRANCHES}`,
+        `restart ×${GROUP_MIN_BRANCHES} -> check ×${GROUP_MIN_BRANCHES}`,
+        `check ×${GROUP_MIN_BRANCHES} -> report@${5 * GROUP_MIN_BRANCHES + 8}`,
+      ].sort(),
+    );
+  });
+
+  it('an expanded group, or all, draws every job; the group is still known', () => {
+    const folded = buildGraph(chain, new Set(), { hideStructure: true });
+    const group = [...folded.groups.keys()][0]!;
+    for (const expanded of [new Set([group]), 'all' as const]) {
+      const g = buildGraph(chain, expanded, { hideStructure: true });
+      expect(g.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(drains));
+      expect(g.nodes.every((n) => n.group === null && n.jobs.length === 1)).toBe(true);
+      expect(g.edges).toHaveLength(GROUP_MIN_BRANCHES * 4);
+    }
+    expect(buildGraph(chain, new Set([group]), { hideStructure: true }).groups).toEqual(folded.groups);
+  });
+
+  it('folds only the branches of one shape; a branch of another shape stays drawn', () => {
+    const odd = rollingRestart([...many, 'db1']);
+    // The last host's branch: drain -> restart -> check -> a fourth job.
+    const lastCheck = odd.jobs
+      .filter((j) => j.id.startsWith('check@'))
+      .map((j) => j.id)
+      .at(-1)!;
+    const [, toEnd] = Object.entries(odd.adjacencyList).find(([from]) => from === lastCheck)!;
+    odd.jobs.push({ id: 'verify@99', type: 'shell', retry: 0, retryWait: 0, args: null });
+    odd.adjacencyList[lastCheck] = ['verify@99'];
+    odd.adjacencyList['verify@99'] = toEnd;
+    const labels = buildGraph(odd, new Set(), { hideStructure: true }).nodes.map((n) => n.label);
+    expect(labels).toContain(`drain ×${GROUP_MIN_BRANCHES}`);
+    expect(labels).toContain(lastCheck);
+    expect(labels).toContain('verify@99');
+  });
+
+  it('ignores edges to jobs the chain does not have, and draws each edge once', () => {
+    const small: ChainView = {
+      requestId: 'r',
+      jobs: ['a@1', 'b@2'].map((id) => ({ id, type: 'shell', retry: 0, retryWait: 0, args: null })),
+      adjacencyList: { 'a@1': ['b@2', 'b@2', 'ghost@9'], 'ghost@8': ['a@1'] },
+    };
+    const g = buildGraph(small, new Set());
+    expect(g.nodes.map((n) => n.id)).toEqual(['a@1', 'b@2']);
+    expect(g.edges).toEqual([[0, 1]]);
+  });
+
+  it('names a repeated node by the part before its @n', () => {
+    expect(baseName('restart@14')).toBe('restart');
+    expect(baseName('user@host@3')).toBe('user@host');
+    expect(baseName('plain')).toBe('plain');
+    expect(baseName('@5')).toBe('@5');
   });
 });
 

@@ -22,6 +22,7 @@ export interface Layout {
 
 export function layoutGraph(graph: Graph): Layout {
   const n = graph.nodes.length;
+  if (n === 0) return { x: new Float64Array(0), y: new Float64Array(0), width: 0, height: 0, layers: [] };
   const out: number[][] = Array.from({ length: n }, () => []);
   const inc: number[][] = Array.from({ length: n }, () => []);
   for (const [a, b] of graph.edges) {
@@ -47,10 +48,11 @@ export function layoutGraph(graph: Graph): Layout {
     }
   }
   let maxLayer = 0;
-  for (let i = 0; i < n; i++) maxLayer = Math.max(maxLayer, layer[i] ?? 0);
-  if (visited < n) for (let i = 0; i < n; i++) if ((indeg[i] ?? 0) > 0) layer[i] = maxLayer + 1;
-  maxLayer = 0;
-  for (let i = 0; i < n; i++) maxLayer = Math.max(maxLayer, layer[i] ?? 0);
+  for (const v of queue) maxLayer = Math.max(maxLayer, layer[v] ?? 0);
+  if (visited < n) {
+    maxLayer++;
+    for (let i = 0; i < n; i++) if ((indeg[i] ?? 0) > 0) layer[i] = maxLayer;
+  }
 
   // Initial order: topological (queue) order, which keeps a parent's children together.
   const layers: number[][] = Array.from({ length: maxLayer + 1 }, () => []);

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { RequestSpec } from '../../src-main/shared/proto';
-import { argValue, rmArgProblem, validateArg, validateArgs } from './request-args';
+import { argValue, buildArgs, cliStart, orderedArgs, rmArgProblem, validateArg, validateArgs } from './request-args';
 
 const spec: RequestSpec = {
   Name: 'rolling-restart',
@@ -13,6 +13,55 @@ const spec: RequestSpec = {
   ],
 } as RequestSpec;
 const hosts = spec.Args![0]!;
+const service = spec.Args![1]!;
+
+describe('the value rule', () => {
+  it('sends a JSON list or object as JSON, everything else as the text typed', () => {
+    expect(argValue('["web1","web2"]')).toEqual(['web1', 'web2']);
+    expect(argValue('  {"a": [1, 2]}  ')).toEqual({ a: [1, 2] });
+    expect(argValue('[]')).toEqual([]);
+    for (const text of ['nginx', ' nginx ', '42', 'true', 'null', '"quoted"', '[web1', '[WARN] disk full', '{a:1}', ''])
+      expect(argValue(text)).toBe(text);
+  });
+
+  it('builds the args sent: empty values left out for the RM’s defaults, JSON as JSON', () => {
+    expect(buildArgs(spec, { hosts: '["web1"]', service: '  ' })).toEqual({ hosts: ['web1'] });
+    expect(buildArgs(spec, { hosts: 'web1', service: 'nginx', other: 'not in the spec' })).toEqual({
+      hosts: 'web1',
+      service: 'nginx',
+    });
+    expect(buildArgs({ Name: 'none' } as RequestSpec, { x: '1' })).toEqual({});
+  });
+
+  it('lists required args first, each group in spec order', () => {
+    const mixed = {
+      Name: 'm',
+      Args: [
+        { Name: 'a', Desc: '', Required: false, Default: '1' },
+        { Name: 'b', Desc: '', Required: true, Default: null },
+        { Name: 'c', Desc: '', Required: false, Default: null },
+        { Name: 'd', Desc: '', Required: true, Default: null },
+      ],
+    } as RequestSpec;
+    expect(orderedArgs(mixed).map((a) => a.Name)).toEqual(['b', 'd', 'a', 'c']);
+    expect(orderedArgs({ Name: 'none' } as RequestSpec)).toEqual([]);
+  });
+
+  it('writes the CLI command a terminal reads back the same, quoting only what needs it', () => {
+    expect(cliStart('local', 'hello', null)).toBe('spincycle --context local start hello');
+    expect(
+      cliStart('prod east', 'rolling-restart', {
+        hosts: ['web1', 'web2'],
+        msg: "it's",
+        n: 'a b',
+        x: 'plain',
+        o: { a: 1 },
+      }),
+    ).toBe(
+      `spincycle --context 'prod east' start rolling-restart 'hosts=["web1","web2"]' 'msg=it'\\''s' 'n=a b' x=plain 'o={"a":1}'`,
+    );
+  });
+});
 
 describe('start form problems', () => {
   it('says where JSON breaks, counting from the first character typed', () => {
@@ -29,11 +78,38 @@ describe('start form problems', () => {
     );
     expect(validateArg(hosts, '["web1",]')?.message).toMatch(/a value expected at character 9/);
     expect(validateArg(hosts, '["web1","web2"]')).toBeNull();
-    expect(argValue('["web1","web2"]')).toEqual(['web1', 'web2']);
+  });
+
+  it.each([
+    ['[1 2]', 'a comma expected at character 4'],
+    ['{"a" 1}', 'a colon expected at character 6'],
+    ['{"a":1,}', 'a key in double quotes expected at character 8'],
+    ['{a:1}', 'a is not in double quotes (text in JSON is written "a") at character 2'],
+    ['["a', 'a string without its closing " at character 2'],
+    ['[/* c */ 1]', 'a comment (JSON has none) at character 2'],
+    ['[1] [2]', 'nothing more expected at character 5'],
+    ['[1e]', 'a number cut off at character 2'],
+    ['[+1]', 'unexpected +1 at character 2'],
+    ['{', 'a closing } expected at character 2'],
+  ])('%s: %s', (text, words) => {
+    expect(validateArg(service, text)).toEqual({
+      name: 'service',
+      message: `service is not valid JSON: ${words}`,
+      at: Number(/character (\d+)$/.exec(words)![1]) - 1,
+    });
+  });
+
+  it('takes anything else as text, and an optional value may be empty', () => {
+    expect(validateArg(service, '')).toBeNull();
+    expect(validateArg(service, 'nginx')).toBeNull();
+    expect(validateArg(service, '{"a": 1}')).toBeNull();
   });
 
   it('checks required values', () => {
     expect(validateArgs(spec, { hosts: ' ', service: '' })).toEqual([{ name: 'hosts', message: 'hosts is required' }]);
+    expect(validateArgs(spec, {})).toEqual([{ name: 'hosts', message: 'hosts is required' }]);
+    expect(validateArgs(spec, { hosts: '[web1]', service: '{' }).map((p) => p.name)).toEqual(['hosts', 'service']);
+    expect(validateArgs(spec, { hosts: 'web1' })).toEqual([]);
   });
 
   it('maps the RM’s refusal of an arg to that field, in words', () => {
@@ -59,6 +135,18 @@ describe('start form problems', () => {
     expect(rmArgProblem(spec, 'sequence rolling-restart missing arg hosts')?.message).toBe(
       'hosts is required by the Request Manager',
     );
+    expect(rmArgProblem(spec, 'arg hosts is a float64, expected a slice')?.message).toMatch(
+      /^hosts must be a list, but the Request Manager got a number:/,
+    );
+    expect(rmArgProblem(spec, 'arg hosts is a bool, expected a slice')?.message).toMatch(/got true or false:/);
+    expect(rmArgProblem(spec, 'each:hosts:host: arg hosts is null, expected a slice')?.message).toBe(
+      'hosts must be a list, but the Request Manager got none: write it as a JSON list, e.g. ["web1","web2"]',
+    );
+    expect(rmArgProblem(spec, 'job restart@3: missing service from job args')).toEqual({
+      name: 'service',
+      message: 'service is required by the Request Manager',
+      rm: 'job restart@3: missing service from job args',
+    });
     // an arg the form does not have stays a general error
     expect(rmArgProblem(spec, 'sequence restart-host missing arg host')).toBeNull();
     expect(rmArgProblem(spec, 'cannot find definition for request: nope')).toBeNull();

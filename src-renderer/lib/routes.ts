@@ -50,16 +50,28 @@ const positive = (v: string | null): number | null => {
   return v !== null && Number.isInteger(n) && n > 0 ? n : null;
 };
 
+/** The path's parts, decoded; null when one is not valid percent-encoding (a mistyped link). */
+function pathParts(path: string): string[] | null {
+  try {
+    return path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
+/** The route a hash names; the request list for one that names none or cannot be read. */
 export function parseRoute(hash: string): Route {
-  const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
-  const params = new URLSearchParams(query);
-  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const text = hash.replace(/^#/, '');
+  const q = text.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : text.slice(q + 1));
+  const parts = pathParts(q < 0 ? text : text.slice(0, q));
+  if (!parts) return { name: 'requests' };
   if (parts[0] === 'r' && parts[1] && parts[2]) {
     const tab = (REQUEST_TABS as readonly string[]).includes(parts[3] ?? '') ? (parts[3] as RequestTab) : null;
     const stream = params.get('stream');
     return requestRoute(parts[1], parts[2], {
       tab,
-      job: params.get('job'),
+      job: params.get('job') || null,
       try: positive(params.get('try')),
       stream: stream === 'stdout' || stream === 'stderr' ? stream : null,
       line: positive(params.get('line')),

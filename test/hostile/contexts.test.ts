@@ -26,8 +26,8 @@ afterAll(async () => {
   console.log(tally.line());
 });
 
-function core(dataDir: string, cliPath = BIN): ConsoleCore {
-  const c = startConsoleCore({
+async function core(dataDir: string, cliPath = BIN): Promise<ConsoleCore> {
+  const c = await startConsoleCore({
     appVersion: 'test',
     runtime: 'node',
     dataDir,
@@ -48,11 +48,11 @@ describe('the embedded context through the contract', () => {
   it('cannot be retargeted, renamed, removed or faked; its label can change', async () => {
     const dir = tempDir();
     temps.push(dir);
-    const c = core(dir.dir);
-    await until('the engine answering', () =>
-      c.service.contextStatuses().some((s) => s.context === 'local' && s.online),
+    const c = await core(dir.dir);
+    await until('the engine answering', async () =>
+      (await c.service.contextStatuses()).some((s) => s.context === 'local' && s.online),
     );
-    const local = c.service.contexts().find((x) => x.name === 'local')!;
+    const local = (await c.service.contexts()).find((x) => x.name === 'local')!;
     const bad = (r: Awaited<ReturnType<typeof contract>>) => (r.ok ? 'accepted' : r.error.code);
     expect(bad(await contract(c, 'putContext', { ...local, url: 'http://127.0.0.1:8888' }, null))).toBe('bad-request');
     expect(bad(await contract(c, 'putContext', { ...local, url: 'http://evil.example' }, 'local'))).toBe('bad-request');
@@ -68,7 +68,7 @@ describe('the embedded context through the contract', () => {
     expect(bad(await contract(c, 'putContext', { ...local, envLabel: 'mine', envColor: '#abcdef' }, null))).toBe(
       'accepted',
     );
-    expect(c.service.contexts()).toEqual([
+    expect(await c.service.contexts()).toEqual([
       { ...local, envLabel: 'mine', envColor: '#abcdef' },
       { ...prod, envLabel: null },
     ]);
@@ -98,26 +98,26 @@ describe('the embedded context through the contract', () => {
     const withNone = tempDir();
     temps.push(withOld, withNone);
     const cache = new Cache(path.join(withOld.dir, 'cache.db'));
-    cache.putContext({ name: 'local', url: oldUrl, envLabel: 'embedded', envColor: null, embedded: true });
+    cache.contexts.put({ name: 'local', url: oldUrl, envLabel: 'embedded', envColor: null, embedded: true });
     cache.close();
     // An engine that cannot start.
     const broken = path.join(withNone.dir, 'broken-engine.js');
     writeFileSync(broken, 'process.exit(1);\n');
     try {
-      const a = core(withOld.dir, broken);
-      const b = core(withNone.dir, broken);
+      const a = await core(withOld.dir, broken);
+      const b = await core(withNone.dir, broken);
       await until('the engine failed', () => a.status.current().embeddedEngine === 'failed');
       await until('the engine failed', () => b.status.current().embeddedEngine === 'failed');
       await new Promise((r) => setTimeout(r, 1500)); // a sync would have polled by now
       expect(seen).toEqual([]);
       // `local` names this run's engine's own address (where it was to listen), shown as not running.
       for (const x of [a, b]) {
-        expect(x.service.contexts()).toEqual([
+        expect(await x.service.contexts()).toEqual([
           expect.objectContaining({ name: 'local', url: x.engine?.rmUrl, embedded: true }),
         ]);
         expect(x.engine?.rmUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(x.engine?.rmUrl).not.toBe('http://127.0.0.1:8888');
-        expect(x.service.contextStatuses()).toEqual([
+        expect(await x.service.contextStatuses()).toEqual([
           {
             context: 'local',
             online: false,

@@ -20,7 +20,7 @@ import {
   storageProblem,
   type StorageStatus,
 } from '../../src-main/shared/storage-status';
-import { Cache } from '../../src-main/console/cache/cache';
+import { CacheHost } from '../../src-main/console/cache-host';
 import { RmClient as ConsoleRmClient } from '../../src-main/console/client/rm-client';
 import { ContextSync } from '../../src-main/console/sync/context-sync';
 import { RmClient } from '../support/engine/integration/rm-client';
@@ -255,10 +255,12 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
     });
     const announced: Array<StorageStatus | null> = [];
     const client = new ConsoleRmClient({ baseUrl: engine.rmUrl, getRetries: 0 });
+    const cache = await CacheHost.open({ file: ':memory:' });
     const sync = new ContextSync(
       { name: 'local', url: engine.rmUrl, envLabel: null, envColor: null, embedded: true },
       client,
-      new Cache(':memory:'),
+      cache.cache,
+      null,
       {
         contextStatus: (s) => announced.push(s.storage),
         requestsChanged: () => {},
@@ -286,7 +288,8 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       });
       expect(announced.at(-1)).toEqual(STORAGE_OK);
     } finally {
-      sync.stop();
+      await sync.stop();
+      await cache.close();
       await engine.close();
       rmSync(dataDir, { recursive: true });
     }

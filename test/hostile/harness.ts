@@ -8,6 +8,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Result } from '../../src-main/shared/result';
 import { freePort } from '../support/engine/integration/test-engine';
 
 export { freePort, tempDir } from '../support/engine/integration/test-engine';
@@ -217,6 +218,28 @@ export class Tally {
   /** A case that is not one HTTP call (a process run, a contract call). */
   count(n = 1): void {
     this.totals.cases += n;
+  }
+
+  /**
+   * One contract call (a case), as a page makes it: an 'internal' error is its 5xx (a handler
+   * failed instead of refusing the input clearly), no answer within `ms` a hang.
+   */
+  async contract<T extends Result<unknown>>(answer: Promise<T>, ms = 30_000): Promise<T> {
+    this.totals.cases++;
+    let timer: NodeJS.Timeout | undefined;
+    const hang = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HangError(`a contract call: no answer in ${ms} ms`)), ms);
+    });
+    try {
+      const result = await Promise.race([answer, hang]);
+      if (!result.ok && result.error.code === 'internal') this.totals.serverErrors++;
+      return result;
+    } catch (err) {
+      if (err instanceof HangError) this.totals.hangs++;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Counts every process in `procs` that has died. */

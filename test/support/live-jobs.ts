@@ -41,11 +41,13 @@ export function gate(name = 'go'): Gate {
   };
 }
 
+type Maybe<T> = T | undefined | null | false;
+
 /** Polls `check` every 50 ms until it gives a truthy value; fails naming `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | undefined | null | false, ms = 20_000): Promise<T> {
+export async function until<T>(what: string, check: () => Maybe<T> | Promise<Maybe<T>>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -6,29 +6,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, type JobLog, type Request } from '../../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT } from '../../shared/proto';
 import { exportRequests, importRequests, parseExport } from '../export-import';
-import { Cache, ftsQuery } from './cache';
+import { Cache } from './cache';
+import { ftsQuery } from './search-store';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { migrate } from './open-cache';
 import { CHUNK_UNITS } from './text-chunks';
+import { wireJobLog as log, wireJobStatus, wireRequest as request } from '../../../test/support/wire-records';
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'sc-cache-'));
-});
-
-const request = (id: string, over: Partial<Request> = {}): Request => ({
-  id,
-  type: 'demo',
-  state: STATE_RUNNING,
-  user: 'alice',
-  createdAt: '2026-11-27T10:00:00Z',
-  startedAt: '2026-11-27T10:00:00Z',
-  finishedAt: null,
-  totalJobs: 6,
-  finishedJobs: 0,
-  ...over,
 });
 
 /** About `chars` characters of numbered lines, with accents and emoji (two UTF-16 units each), and `word` near the end. */
@@ -44,31 +33,22 @@ function bigText(chars: number, word: string): string {
   return lines.join('');
 }
 
-/** A stream read back through jobLogText in slices of `size` characters. */
-function readAll(cache: Cache, requestId: string, stream: 'stdout' | 'stderr', size: number): string {
+/** A stream read back through logs.text() in slices of `size` characters. */
+function readAll(
+  cache: Cache,
+  requestId: string,
+  stream: 'stdout' | 'stderr',
+  size: number,
+  context = 'local',
+): string {
   let out = '';
   for (let o = 0; ; o += size) {
-    const slice = cache.jobLogText('local', requestId, 'a@1', 1, stream, o, size);
+    const slice = cache.logs.text(context, requestId, 'a@1', 1, stream, o, size);
     if (!slice) throw new Error('no such try');
     out += slice.text;
     if (o + size >= slice.total) return out;
   }
 }
-
-const log = (requestId: string, jobId: string, tryNo: number, over: Partial<JobLog> = {}): JobLog => ({
-  requestId,
-  jobId,
-  try: tryNo,
-  type: 'shell',
-  startedAt: 1795816285172551555n,
-  finishedAt: 1795816285172554769n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout: '',
-  stderr: '',
-  ...over,
-});
 
 describe('opening the cache', () => {
   it('creates a new file at the current schema version', () => {
@@ -107,15 +87,15 @@ describe('opening the cache', () => {
     v1.close();
     const cache = new Cache(file);
     expect(cache.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(cache.pendingIndexCount()).toBe(0);
-    cache.putJobLogs('local', [log('new', 'b@1', 1, { stdout: 'written by version two' })]);
-    expect(cache.pendingIndexCount()).toBe(1);
-    expect(cache.searchLogs('written').map((h) => h.requestId)).toEqual(['new', 'old']);
-    expect(cache.pendingIndexCount()).toBe(0);
-    cache.putJobLogs('local', [log('n2', 'c@1', 1), log('n3', 'd@1', 1)]);
-    expect(cache.indexPending(1)).toBe(1);
-    expect(cache.indexPending()).toBe(1);
-    expect(cache.indexPending()).toBe(0);
+    expect(cache.search.pendingCount()).toBe(0);
+    cache.logs.put('local', [log('new', 'b@1', 1, { stdout: 'written by version two' })]);
+    expect(cache.search.pendingCount()).toBe(1);
+    expect(cache.search.search('written').map((h) => h.requestId)).toEqual(['new', 'old']);
+    expect(cache.search.pendingCount()).toBe(0);
+    cache.logs.put('local', [log('n2', 'c@1', 1), log('n3', 'd@1', 1)]);
+    expect(cache.search.indexPending(1)).toBe(1);
+    expect(cache.search.indexPending()).toBe(1);
+    expect(cache.search.indexPending()).toBe(0);
     cache.close();
   });
 
@@ -157,21 +137,21 @@ describe('opening the cache', () => {
       { stream: 'stderr', n: 1 },
     ]);
     // Whole texts and slices read back as they were.
-    expect(cache.jobLogs('local', 'long').items[0]).toMatchObject({ stdout: long, stderr: longErr });
+    expect(cache.logs.page('local', 'long').items[0]).toMatchObject({ stdout: long, stderr: longErr });
     expect(readAll(cache, 'long', 'stdout', 100_003)).toBe(long);
     // Only the log stored after version 2's indexing is indexed now; then FTS5 compares every
     // content row (the job_logs view's whole texts) with the index: what version 2 indexed
     // still matches, without having been indexed again.
-    expect(cache.pendingIndexCount()).toBe(1);
-    expect(cache.indexPending()).toBe(1);
+    expect(cache.search.pendingCount()).toBe(1);
+    expect(cache.search.indexPending()).toBe(1);
     expect(() =>
       cache.db.prepare("INSERT INTO job_logs_text (job_logs_text, rank) VALUES ('integrity-check', 1)").run(),
     ).not.toThrow();
-    expect(cache.searchLogs('zebrafinch')).toMatchObject([{ requestId: 'long', stream: 'stdout' }]);
-    expect(cache.searchLogs('zebrafinch')[0]?.snippet).toContain('\u0001zebrafinch\u0002');
-    expect(cache.searchLogs('kingfisher')).toMatchObject([{ requestId: 'long', stream: 'stderr' }]);
-    expect(cache.searchLogs('sandpiper')).toMatchObject([{ requestId: 'pending', stream: 'stderr' }]);
-    expect(cache.searchLogs('herons')).toMatchObject([{ requestId: 'short' }]);
+    expect(cache.search.search('zebrafinch')).toMatchObject([{ requestId: 'long', stream: 'stdout' }]);
+    expect(cache.search.search('zebrafinch')[0]?.snippet).toContain('\u0001zebrafinch\u0002');
+    expect(cache.search.search('kingfisher')).toMatchObject([{ requestId: 'long', stream: 'stderr' }]);
+    expect(cache.search.search('sandpiper')).toMatchObject([{ requestId: 'pending', stream: 'stderr' }]);
+    expect(cache.search.search('herons')).toMatchObject([{ requestId: 'short' }]);
     cache.close();
   });
 
@@ -199,8 +179,8 @@ describe('opening the cache', () => {
     expect(cache.recovered?.reason).toMatch(/not a database/);
     expect(path.basename(cache.recovered?.movedTo ?? '')).toMatch(/^cache\.db\.unreadable-/);
     expect(readdirSync(dir).some((f) => f.startsWith('cache.db.unreadable-'))).toBe(true);
-    cache.putRequest('local', request('a'));
-    expect(cache.getRequest('local', 'a')?.type).toBe('demo');
+    cache.requests.put('local', request('a'));
+    expect(cache.requests.get('local', 'a')?.type).toBe('deploy');
     cache.close();
   });
 
@@ -218,13 +198,13 @@ describe('opening the cache', () => {
 describe('requests', () => {
   it('reports state changes and keeps args, origin and watch flags across updates', () => {
     const cache = new Cache(':memory:');
-    const first = cache.putRequest('local', request('a'), { args: { msg: 'hi' }, origin: 'console', watched: true });
+    const first = cache.requests.put('local', request('a'), { args: { msg: 'hi' }, origin: 'console', watched: true });
     expect(first).toEqual({ previousState: null, changed: true });
-    const same = cache.putRequest('local', request('a'));
+    const same = cache.requests.put('local', request('a'));
     expect(same).toEqual({ previousState: STATE_RUNNING, changed: false });
-    const done = cache.putRequest('local', request('a', { state: STATE_FAIL, finishedAt: '2026-11-27T10:01:00Z' }));
+    const done = cache.requests.put('local', request('a', { state: STATE_FAIL, finishedAt: '2026-11-27T10:01:00Z' }));
     expect(done).toEqual({ previousState: STATE_RUNNING, changed: true });
-    expect(cache.getRequest('local', 'a')).toMatchObject({
+    expect(cache.requests.get('local', 'a')).toMatchObject({
       state: STATE_FAIL,
       args: { msg: 'hi' },
       origin: 'console',
@@ -235,7 +215,7 @@ describe('requests', () => {
   it('lists newest first with state, type, user, time and text filters and paging', () => {
     const cache = new Cache(':memory:');
     for (let i = 0; i < 30; i++) {
-      cache.putRequest(
+      cache.requests.put(
         'local',
         request(`r${String(i).padStart(2, '0')}`, {
           state: i % 3 === 0 ? STATE_FAIL : STATE_COMPLETE,
@@ -245,19 +225,19 @@ describe('requests', () => {
         }),
       );
     }
-    cache.putRequest('other', request('elsewhere'));
-    const all = cache.listRequests({ context: 'local' }, 0, 10);
+    cache.requests.put('other', request('elsewhere'));
+    const all = cache.requests.list({ context: 'local' }, 0, 10);
     expect(all.total).toBe(30);
     expect(all.items.map((r) => r.id).slice(0, 3)).toEqual(['r29', 'r28', 'r27']);
-    const failed = cache.listRequests({ context: 'local', states: [STATE_FAIL] });
+    const failed = cache.requests.list({ context: 'local', states: [STATE_FAIL] });
     expect(failed.total).toBe(10);
     expect(failed.items.every((r) => r.state === STATE_FAIL)).toBe(true);
-    expect(cache.listRequests({ context: 'local', types: ['restart'], users: ['bob'] }).total).toBe(5);
+    expect(cache.requests.list({ context: 'local', types: ['restart'], users: ['bob'] }).total).toBe(5);
     const since = Date.UTC(2026, 10, 1, 0, 25);
-    expect(cache.listRequests({ context: 'local', since }).total).toBe(5);
-    expect(cache.listRequests({ context: 'local', text: 'r1' }).total).toBe(10);
-    expect(cache.listRequests({ context: 'local', text: '100%_' }).total).toBe(0);
-    const page2 = cache.listRequests({ context: 'local' }, 10, 10);
+    expect(cache.requests.list({ context: 'local', since }).total).toBe(5);
+    expect(cache.requests.list({ context: 'local', text: 'r1' }).total).toBe(10);
+    expect(cache.requests.list({ context: 'local', text: '100%_' }).total).toBe(0);
+    const page2 = cache.requests.list({ context: 'local' }, 10, 10);
     expect(page2.items[0]?.id).toBe('r19');
   });
 });
@@ -265,10 +245,10 @@ describe('requests', () => {
 describe('job logs', () => {
   it('keeps nanosecond times exact and skips tries already cached', () => {
     const cache = new Cache(':memory:');
-    expect(cache.putJobLogs('local', [log('a', 'j@1', 1), log('a', 'j@1', 2)])).toBe(2);
-    expect(cache.putJobLogs('local', [log('a', 'j@1', 2), log('a', 'k@2', 1)])).toBe(1);
-    expect([...cache.loggedTries('local', 'a')].sort()).toEqual(['j@1#1', 'j@1#2', 'k@2#1']);
-    const page = cache.jobLogs('local', 'a');
+    expect(cache.logs.put('local', [log('a', 'j@1', 1), log('a', 'j@1', 2)])).toBe(2);
+    expect(cache.logs.put('local', [log('a', 'j@1', 2), log('a', 'k@2', 1)])).toBe(1);
+    expect([...cache.logs.tries('local', 'a')].sort()).toEqual(['j@1#1', 'j@1#2', 'k@2#1']);
+    const page = cache.logs.page('local', 'a');
     expect(page.total).toBe(3);
     expect(page.items[0]).toMatchObject({ jobId: 'j@1', try: 1, startedAt: '1795816285172551555' });
   });
@@ -277,27 +257,27 @@ describe('job logs', () => {
     const cache = new Cache(':memory:');
     const batch = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, i) => log('big', `j@${from + i}`, 1, { stdout: `line ${from + i}` }));
-    expect(cache.putJobLogs('local', batch(0, 10))).toBe(10);
-    expect(cache.putJobLogs('local', batch(0, 63))).toBe(53);
-    const page = cache.jobLogs('local', 'big', 0, 100);
+    expect(cache.logs.put('local', batch(0, 10))).toBe(10);
+    expect(cache.logs.put('local', batch(0, 63))).toBe(53);
+    const page = cache.logs.page('local', 'big', 0, 100);
     expect(page.total).toBe(63);
     expect(new Set(page.items.map((l) => l.stdout)).size).toBe(63);
   });
 
   it("summarizes tries without their texts, giving each stream's size in bytes", () => {
     const cache = new Cache(':memory:');
-    cache.putJobLogs('local', [
+    cache.logs.put('local', [
       log('a', 'j@1', 1, { stdout: 'héllo\n', stderr: '' }),
       log('a', 'j@1', 2, { stdout: '', stderr: 'boom' }),
       log('a', 'k@2', 1, { stdout: 'x'.repeat(1000) }),
     ]);
-    const page = cache.jobLogSummaries('local', 'a', 0, 2);
+    const page = cache.logs.summaries('local', 'a', 0, 2);
     expect(page.total).toBe(3);
     expect(page.items).toHaveLength(2);
     expect(page.items[0]).toMatchObject({ jobId: 'j@1', try: 1, startedAt: '1795816285172551555', stdoutBytes: 7 });
     expect(page.items[1]).toMatchObject({ jobId: 'j@1', try: 2, stdoutBytes: 0, stderrBytes: 4 });
     expect(page.items[0]).not.toHaveProperty('stdout');
-    expect(cache.jobLogSummaries('local', 'a', 2, 10).items.map((l) => [l.jobId, l.stdoutBytes])).toEqual([
+    expect(cache.logs.summaries('local', 'a', 2, 10).items.map((l) => [l.jobId, l.stdoutBytes])).toEqual([
       ['k@2', 1000],
     ]);
   });
@@ -305,20 +285,20 @@ describe('job logs', () => {
   it("reads a slice of one stream by character offset, with the stream's length", () => {
     const cache = new Cache(':memory:');
     const text = Array.from({ length: 5000 }, (_, i) => `line ${i} é\n`).join('');
-    cache.putJobLogs('local', [log('a', 'j@1', 1, { stdout: text, stderr: 'err' })]);
-    const first = cache.jobLogText('local', 'a', 'j@1', 1, 'stdout', 0, 10);
+    cache.logs.put('local', [log('a', 'j@1', 1, { stdout: text, stderr: 'err' })]);
+    const first = cache.logs.text('local', 'a', 'j@1', 1, 'stdout', 0, 10);
     expect(first).toEqual({ text: text.slice(0, 10), total: text.length });
     // chunks put together give the whole text back (multi-byte characters counted as one)
     let joined = '';
     for (let o = 0; o < text.length; o += 777)
-      joined += cache.jobLogText('local', 'a', 'j@1', 1, 'stdout', o, 777)?.text;
+      joined += cache.logs.text('local', 'a', 'j@1', 1, 'stdout', o, 777)?.text;
     expect(joined).toBe(text);
-    expect(cache.jobLogText('local', 'a', 'j@1', 1, 'stdout', text.length + 5, 10)).toEqual({
+    expect(cache.logs.text('local', 'a', 'j@1', 1, 'stdout', text.length + 5, 10)).toEqual({
       text: '',
       total: text.length,
     });
-    expect(cache.jobLogText('local', 'a', 'j@1', 1, 'stderr', 1, 100)).toEqual({ text: 'rr', total: 3 });
-    expect(cache.jobLogText('local', 'a', 'j@1', 2, 'stdout', 0, 10)).toBeNull();
+    expect(cache.logs.text('local', 'a', 'j@1', 1, 'stderr', 1, 100)).toEqual({ text: 'rr', total: 3 });
+    expect(cache.logs.text('local', 'a', 'j@1', 2, 'stdout', 0, 10)).toBeNull();
   });
 
   it('stores a long stream in chunks and reads any slice of it by characters', () => {
@@ -326,8 +306,8 @@ describe('job logs', () => {
     const text = bigText(3 * CHUNK_UNITS + 1234, 'zebrafinch');
     const chars = [...text];
     const stderr = 'e'.repeat(CHUNK_UNITS); // exactly one piece: no chunks
-    expect(cache.putJobLogs('local', [log('a', 'a@1', 1, { stdout: text, stderr })])).toBe(1);
-    expect(cache.putJobLogs('local', [log('a', 'a@1', 1, { stdout: text })])).toBe(0); // already cached
+    expect(cache.logs.put('local', [log('a', 'a@1', 1, { stdout: text, stderr })])).toBe(1);
+    expect(cache.logs.put('local', [log('a', 'a@1', 1, { stdout: text })])).toBe(0); // already cached
     const chunks = cache.db.prepare('SELECT stream, start, chars FROM job_log_chunks ORDER BY start').all() as Array<{
       stream: string;
       start: number;
@@ -344,54 +324,57 @@ describe('job logs', () => {
       [chunks[1]!.start - 3, 2 * CHUNK_UNITS + 7],
       [chars.length - 4, 100],
     ] as const) {
-      expect(cache.jobLogText('local', 'a', 'a@1', 1, 'stdout', o, n)).toEqual({
+      expect(cache.logs.text('local', 'a', 'a@1', 1, 'stdout', o, n)).toEqual({
         text: chars.slice(o, o + n).join(''),
         total: chars.length,
       });
     }
-    expect(cache.jobLogText('local', 'a', 'a@1', 1, 'stdout', chars.length + 5, 10)).toEqual({
+    expect(cache.logs.text('local', 'a', 'a@1', 1, 'stdout', chars.length + 5, 10)).toEqual({
       text: '',
       total: chars.length,
     });
-    expect(cache.jobLogText('local', 'a', 'a@1', 1, 'stderr', CHUNK_UNITS - 2, 10)).toEqual({
+    expect(cache.logs.text('local', 'a', 'a@1', 1, 'stderr', CHUNK_UNITS - 2, 10)).toEqual({
       text: 'ee',
       total: CHUNK_UNITS,
     });
-    expect(cache.jobLogs('local', 'a').items[0]).toMatchObject({ stdout: text, stderr });
-    expect(cache.jobLogsOfJob('local', 'a', 'a@1')[0]?.stdout).toBe(text);
-    expect(cache.jobLogSummaries('local', 'a').items[0]).toMatchObject({
+    expect(cache.logs.page('local', 'a').items[0]).toMatchObject({ stdout: text, stderr });
+    expect(cache.logs.ofJob('local', 'a', 'a@1')[0]?.stdout).toBe(text);
+    expect(cache.logs.summaries('local', 'a').items[0]).toMatchObject({
       stdoutBytes: Buffer.byteLength(text),
       stderrBytes: CHUNK_UNITS,
     });
     // A long log's snippet is made from its chunks (snippet() would tokenize all of it again).
-    const [hit] = cache.searchLogs('zebrafinch');
+    const [hit] = cache.search.search('zebrafinch');
     expect(hit).toMatchObject({ requestId: 'a', stream: 'stdout' });
     expect(hit?.snippet.startsWith('…')).toBe(true);
     expect(hit?.snippet.endsWith('then \u0001zebrafinch\u0002 at the end\n')).toBe(true);
-    expect(cache.searchLogs('line 1 café')[0]?.snippet.startsWith('\u0001line\u0002 0 \u0001café\u0002 ')).toBe(true);
+    expect(cache.search.search('line 1 café')[0]?.snippet.startsWith('\u0001line\u0002 0 \u0001café\u0002 ')).toBe(
+      true,
+    );
     // FTS5 folds diacritics ("cafe" finds "café"), the snippet maker does not: the log's start.
-    expect(cache.searchLogs('cafe')[0]?.snippet).toMatch(/^line 0 café/);
+    expect(cache.search.search('cafe')[0]?.snippet).toMatch(/^line 0 café/);
     expect(() =>
       cache.db.prepare("INSERT INTO job_logs_text (job_logs_text, rank) VALUES ('integrity-check', 1)").run(),
     ).not.toThrow();
     // A deleted log takes its chunks and its index entry with it.
     cache.db.prepare('DELETE FROM job_log_rows').run();
     expect(cache.db.prepare('SELECT COUNT(*) FROM job_log_chunks').pluck().get()).toBe(0);
-    expect(cache.searchLogs('zebrafinch')).toEqual([]);
+    expect(cache.search.search('zebrafinch')).toEqual([]);
   });
 
   it('exports a long log whole and imports it back into chunks', () => {
     const from = new Cache(':memory:');
     const text = bigText(2 * CHUNK_UNITS + 99, 'zebrafinch');
-    from.putRequest('local', request('a', { state: STATE_COMPLETE }));
-    from.putJobLogs('local', [log('a', 'a@1', 1, { stdout: text, stderr: 'warning\n' })]);
-    const file = exportRequests(from, [{ context: 'local', id: 'a' }]);
-    expect(parseExport(file)[0]?.logs[0]).toMatchObject({ stdout: text, stderr: 'warning\n' }); // the format is unchanged
+    from.requests.put('local', request('a', { state: STATE_COMPLETE }));
+    from.logs.put('local', [log('a', 'a@1', 1, { stdout: text, stderr: 'warning\n' })]);
+    const file = exportRequests(from, [{ context: 'local', id: 'a' }], 'build-7');
+    expect(parseExport(file).requests[0]?.logs[0]).toMatchObject({ stdout: text, stderr: 'warning\n' }); // the format is unchanged
     const to = new Cache(':memory:');
-    expect(importRequests(to, file)).toEqual([{ context: 'local', id: 'a' }]);
+    const context = 'local (imported from build-7)';
+    expect(importRequests(to, file)).toEqual({ imported: [{ context, id: 'a' }], skipped: 0 });
     expect(to.db.prepare('SELECT COUNT(*) FROM job_log_chunks').pluck().get()).toBe(2);
-    expect(readAll(to, 'a', 'stdout', 300_001)).toBe(text);
-    expect(to.searchLogs('zebrafinch')).toMatchObject([{ requestId: 'a' }]);
+    expect(readAll(to, 'a', 'stdout', 300_001, context)).toBe(text);
+    expect(to.search.search('zebrafinch')).toMatchObject([{ requestId: 'a' }]);
   });
 
   it('keeps the order logs were given in when long and short ones are mixed', () => {
@@ -401,30 +384,30 @@ describe('job logs', () => {
         stdout: i % 20 === 7 ? bigText(CHUNK_UNITS + 100, `word${i}`) : `word${i}`,
       }),
     );
-    expect(cache.putJobLogs('local', logs)).toBe(60);
+    expect(cache.logs.put('local', logs)).toBe(60);
     const order = cache.db.prepare('SELECT job_id FROM job_log_rows ORDER BY seq').pluck().all();
     expect(order).toEqual(logs.map((l) => l.jobId));
-    expect(cache.searchLogs('word27')).toMatchObject([{ jobId: 'j@27' }]);
+    expect(cache.search.search('word27')).toMatchObject([{ jobId: 'j@27' }]);
   });
 
   it('finds text across every cached log, newest first, naming the stream', () => {
     const cache = new Cache(':memory:');
-    cache.putRequest('local', request('a', { type: 'restart' }));
-    cache.putJobLogs('local', [
+    cache.requests.put('local', request('a', { type: 'restart' }));
+    cache.logs.put('local', [
       log('a', 'drain@3', 1, { stdout: 'draining web1\nconnection refused by upstream\n' }),
       log('a', 'check@4', 1, { stderr: 'fatal: Connection refused (port 443)' }),
       log('b', 'noise@1', 1, { stdout: 'all good' }),
     ]);
-    const hits = cache.searchLogs('connection refused');
+    const hits = cache.search.search('connection refused');
     expect(hits.map((h) => [h.jobId, h.stream])).toEqual([
       ['check@4', 'stderr'],
       ['drain@3', 'stdout'],
     ]);
     expect(hits[1]?.requestType).toBe('restart');
     expect(hits[1]?.snippet).toContain('\u0001connection\u0002');
-    expect(cache.searchLogs('refus').length).toBe(2); // prefix on the last word
-    expect(cache.searchLogs('"); DROP TABLE job_logs; --')).toEqual([]);
-    expect(cache.searchLogs('   ')).toEqual([]);
+    expect(cache.search.search('refus').length).toBe(2); // prefix on the last word
+    expect(cache.search.search('"); DROP TABLE job_logs; --')).toEqual([]);
+    expect(cache.search.search('   ')).toEqual([]);
   });
 
   it('turns any text into a safe FTS5 query', () => {
@@ -436,25 +419,64 @@ describe('job logs', () => {
 describe('contexts and settings', () => {
   it('keeps contexts in order, renames them with their cache, and removes them', () => {
     const cache = new Cache(':memory:');
-    cache.putContext({ name: 'local', url: 'http://127.0.0.1:8888', envLabel: null, envColor: null, embedded: true });
-    cache.putContext({
+    cache.contexts.put({ name: 'local', url: 'http://127.0.0.1:8888', envLabel: null, envColor: null, embedded: true });
+    cache.contexts.put({
       name: 'prod',
       url: 'https://rm.prod',
       envLabel: 'production',
       envColor: '#d32f2f',
       embedded: false,
     });
-    cache.putRequest('prod', request('p1'));
-    cache.putContext(
+    cache.requests.put('prod', request('p1'));
+    cache.contexts.put(
       { name: 'prod-east', url: 'https://rm.prod', envLabel: 'production', envColor: '#d32f2f', embedded: false },
       'prod',
     );
-    expect(cache.listContexts().map((c) => c.name)).toEqual(['local', 'prod-east']);
-    expect(cache.getRequest('prod-east', 'p1')).not.toBeNull();
-    expect(cache.removeContext('prod-east')).toBe(true);
-    expect(cache.getRequest('prod-east', 'p1')).not.toBeNull(); // still readable offline
-    cache.putSetting('pollMs', { viewed: 1000 });
-    expect(cache.getSetting('pollMs')).toEqual({ viewed: 1000 });
+    expect(cache.contexts.list().map((c) => c.name)).toEqual(['local', 'prod-east']);
+    expect(cache.requests.get('prod-east', 'p1')).not.toBeNull();
+    expect(cache.contexts.remove('prod-east')).toBe(true);
+    expect(cache.requests.get('prod-east', 'p1')).not.toBeNull(); // still readable offline
+    cache.settings.put('pollMs', { viewed: 1000 });
+    expect(cache.settings.get('pollMs')).toEqual({ viewed: 1000 });
+  });
+});
+
+describe('request facts', () => {
+  it('keeps job starts steady within the slack, moves them past it, and carries them through a rename', () => {
+    const cache = new Cache(':memory:');
+    const prod = { name: 'prod', url: 'https://rm.prod', envLabel: null, envColor: null, embedded: false };
+    cache.contexts.put(prod);
+    cache.requests.put('prod', request('r1'));
+    expect(cache.facts.putJobStarts('prod', [{ requestId: 'r1', jobId: 'a@1', startedMs: 10_000 }])).toEqual(['r1']);
+    // Read again a little later: the same start, said again, moves nothing.
+    expect(cache.facts.putJobStarts('prod', [{ requestId: 'r1', jobId: 'a@1', startedMs: 11_500 }])).toEqual([]);
+    expect(cache.facts.putJobStarts('prod', [{ requestId: 'r1', jobId: 'a@1', startedMs: 20_000 }])).toEqual(['r1']);
+    cache.contexts.put({ ...prod, name: 'prod-east' }, 'prod');
+    expect(cache.facts.jobStarts('prod-east', 'r1')).toEqual({ 'a@1': 20_000 });
+    expect(cache.facts.jobStarts('prod', 'r1')).toEqual({});
+    cache.facts.clearJobStarts('prod-east', 'r1');
+    expect(cache.facts.jobStarts('prod-east', 'r1')).toEqual({});
+  });
+
+  it('reads a failure with its request, in a record and in a list; TIMEOUT lists FAIL requests with a timed-out job', () => {
+    const cache = new Cache(':memory:');
+    cache.requests.put('local', request('timed', { state: STATE_FAIL }));
+    cache.requests.put('local', request('failed', { state: STATE_FAIL, createdAt: '2026-11-27T09:00:00Z' }));
+    cache.requests.put('local', request('old', { state: STATE_TIMEOUT, createdAt: '2026-11-27T08:00:00Z' }));
+    cache.chains.putStatuses('local', 'timed', [wireJobStatus('timed', 'a@1', { state: STATE_TIMEOUT })]);
+    cache.chains.putStatuses('local', 'failed', [wireJobStatus('failed', 'a@1', { state: STATE_FAIL })]);
+    const failure = { jobs: [], count: 1, timedOut: true };
+    expect(cache.facts.setFailure('local', 'timed', failure)).toBe(true);
+    expect(cache.facts.setFailure('local', 'unknown', failure)).toBe(false);
+    expect(cache.requests.get('local', 'timed')?.failure).toEqual(failure);
+    expect(cache.requests.get('local', 'failed')?.failure).toBeNull();
+    const listed = (states: number[]) => cache.requests.list({ context: 'local', states });
+    expect(listed([STATE_TIMEOUT]).items.map((r) => [r.id, r.failure])).toEqual([
+      ['timed', failure],
+      ['old', null],
+    ]);
+    expect(listed([STATE_TIMEOUT]).total).toBe(2);
+    expect(listed([STATE_FAIL]).items.map((r) => r.id)).toEqual(['timed', 'failed']);
   });
 });
 
@@ -462,17 +484,17 @@ describe('last contact', () => {
   it('is kept per context, follows a rename, and is forgotten when the URL changes', () => {
     const cache = new Cache(':memory:');
     const prod = { name: 'prod', url: 'https://rm.prod', envLabel: 'production', envColor: null, embedded: false };
-    cache.putContext(prod);
-    expect(cache.lastContact('prod')).toBeNull();
-    cache.putLastContact('prod', 1_700_000_000_000);
-    cache.putContext({ ...prod, envLabel: 'prod' }); // a new label: same RM
-    expect(cache.lastContact('prod')).toBe(1_700_000_000_000);
-    cache.putContext({ ...prod, name: 'prod-east' }, 'prod');
-    expect(cache.lastContact('prod-east')).toBe(1_700_000_000_000);
-    cache.putContext({ ...prod, name: 'prod-west', url: 'https://rm.west' }, 'prod-east');
-    expect(cache.lastContact('prod-west')).toBeNull(); // another RM: its cache age is unknown
-    cache.putLastContact('prod-west', 1_800_000_000_000);
-    cache.putContext({ ...prod, name: 'prod-west', url: 'https://rm.other' });
-    expect(cache.lastContact('prod-west')).toBeNull();
+    cache.contexts.put(prod);
+    expect(cache.contexts.lastContact('prod')).toBeNull();
+    cache.contexts.putLastContact('prod', 1_700_000_000_000);
+    cache.contexts.put({ ...prod, envLabel: 'prod' }); // a new label: same RM
+    expect(cache.contexts.lastContact('prod')).toBe(1_700_000_000_000);
+    cache.contexts.put({ ...prod, name: 'prod-east' }, 'prod');
+    expect(cache.contexts.lastContact('prod-east')).toBe(1_700_000_000_000);
+    cache.contexts.put({ ...prod, name: 'prod-west', url: 'https://rm.west' }, 'prod-east');
+    expect(cache.contexts.lastContact('prod-west')).toBeNull(); // another RM: its cache age is unknown
+    cache.contexts.putLastContact('prod-west', 1_800_000_000_000);
+    cache.contexts.put({ ...prod, name: 'prod-west', url: 'https://rm.other' });
+    expect(cache.contexts.lastContact('prod-west')).toBeNull();
   });
 });

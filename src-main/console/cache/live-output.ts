@@ -5,10 +5,9 @@
 // the log holds the same text, and the rest. Offsets and lengths count characters, as the job
 // log texts do (jobLogText).
 
-import type Database from 'better-sqlite3';
-import type { JobLogText, LiveOutputState } from '../../shared/console-model';
+import { liveStateWithout, type JobLogText, type LiveOutputState } from '../../shared/console-model';
 import type { JobOutput, OutputStream } from '../../shared/live-output';
-import { STATE_RUNNING } from '../../shared/proto';
+import type { Db } from './open-cache';
 import { charCount, sliceChars } from './text-chunks';
 
 /** Where the follower reads on from (RM byte offsets). */
@@ -41,7 +40,7 @@ const toState = (context: string, r: Row): LiveOutputState => ({
 export class LiveOutputs {
   private readonly s;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: Db) {
     const key = 'context = ? AND request_id = ? AND job_id = ?';
     this.s = {
       get: db.prepare(`SELECT * FROM live_tries WHERE ${key} AND try = ?`),
@@ -148,31 +147,4 @@ export class LiveOutputs {
     const text = pieces.map((p) => sliceChars(p.text, offset - p.start, end - p.start)).join('');
     return { text, total: r[`${stream}_chars`] as number, live: true };
   }
-}
-
-/** A running try's state before any answer (pending, or the RM does not serve live output). */
-export function liveStateWithout(
-  context: string,
-  requestId: string,
-  jobId: string,
-  fields: Partial<LiveOutputState>,
-): LiveOutputState {
-  return {
-    context,
-    requestId,
-    jobId,
-    try: 0,
-    state: STATE_RUNNING,
-    exit: null,
-    done: false,
-    source: 'live',
-    status: '',
-    stdoutChars: 0,
-    stderrChars: 0,
-    stdoutDropped: 0,
-    stderrDropped: 0,
-    seenMs: 0,
-    error: null,
-    ...fields,
-  };
 }

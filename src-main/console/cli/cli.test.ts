@@ -26,7 +26,7 @@ beforeAll(async () => {
   // A console data folder with a saved context, for --context.
   dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-console-'));
   const cache = new Cache(path.join(dataDir, 'cache.db'));
-  cache.putContext({ name: 'staging', url, envLabel: 'staging', envColor: '#f9a825', embedded: false });
+  cache.contexts.put({ name: 'staging', url, envLabel: 'staging', envColor: '#f9a825', embedded: false });
   cache.close();
 });
 afterAll(() => engine.stop());

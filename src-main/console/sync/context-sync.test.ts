@@ -1,20 +1,44 @@
-// ContextSync's view of whether a Request Manager answers, against a closed loopback port and a
-// real HTTP server that answers every call with an error: the context's status follows what the
-// RM really did.
+// ContextSync against a closed loopback port and real HTTP servers: the context's status follows
+// what the RM really did, and what an RM says of one request is cached for that request only
+// (a failed one's summary read included) and announced.
 
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readExchange } from '../../../test/support/http-fixtures';
 import { replay } from '../../../test/support/replay-server';
+import {
+  STATE_COMPLETE,
+  STATE_FAIL,
+  encodeJobChain,
+  encodeJobLog,
+  encodeJobLogs,
+  encodeRequest,
+  encodeRequestStatus,
+  type JobLog,
+} from '../../shared/proto';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
-import { Cache } from '../cache/cache';
+import { CacheHost } from '../cache-host';
 import { RmClient } from '../client/rm-client';
 import { freePort } from '../embedded-engine';
+import { wireJobLog, wireJobStatus, wireRequest } from '../../../test/support/wire-records';
 import { ContextSync, type SyncListener } from './context-sync';
+import type { RequestPart } from '../../shared/console-model';
+
+const hosts: CacheHost[] = [];
+afterEach(async () => {
+  for (const host of hosts.splice(0)) await host.close();
+});
+
+/** The cache on its worker, as the console core has it. */
+async function openCache(file = ':memory:') {
+  const host = await CacheHost.open({ file });
+  hosts.push(host);
+  return host.cache;
+}
 
 const quiet: SyncListener = {
   contextStatus: () => {},
@@ -32,7 +56,8 @@ describe('context status', () => {
       const sync = new ContextSync(
         { name: 'local', url, envLabel: null, envColor: null, embedded: false },
         new RmClient({ baseUrl: url, getRetries: 0 }),
-        new Cache(':memory:'),
+        await openCache(),
+        null,
         quiet,
       );
       await expect(sync.syncRequest('gone')).rejects.toThrow(/no such thing/);
@@ -54,7 +79,8 @@ describe('context status', () => {
     const sync = new ContextSync(
       { name: 'local', url, envLabel: null, envColor: null, embedded: false },
       new RmClient({ baseUrl: url, getRetries: 0 }),
-      new Cache(':memory:'),
+      await openCache(),
+      null,
       listener,
     );
     await sync.syncNow(); // the running list (unreachable), then the viewed requests (none)
@@ -72,26 +98,27 @@ describe('context status', () => {
     await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
     const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
-    const cache = new Cache(path.join(dir, 'cache.db'));
+    const first = await CacheHost.open({ file: path.join(dir, 'cache.db') });
     try {
-      cache.putContext(ctx);
-      const first = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, quiet);
-      expect(first.contextStatus.lastOkMs).toBeNull();
-      await first.syncNow();
-      const lastOk = first.contextStatus.lastOkMs;
+      await first.cache.contexts.put(ctx);
+      const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), first.cache, null, quiet);
+      expect(sync.contextStatus.lastOkMs).toBeNull();
+      await sync.syncNow();
+      const lastOk = sync.contextStatus.lastOkMs;
       expect(lastOk).toEqual(expect.any(Number));
-      first.stop();
+      await sync.stop();
       await new Promise((resolve) => rm.close(resolve));
 
       // A new sync (new poll intervals, or the console restarted) on the same cache file.
-      cache.close();
-      const reopened = new Cache(path.join(dir, 'cache.db'));
-      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, quiet);
-      expect(second.contextStatus.lastOkMs).toBe(lastOk);
+      await first.close();
+      const reopened = await openCache(path.join(dir, 'cache.db'));
+      const remembered = await reopened.contexts.lastContact('prod');
+      expect(remembered).toBe(lastOk);
+      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, remembered, quiet);
       await second.syncNow();
       expect(second.contextStatus).toMatchObject({ online: false, lastOkMs: lastOk });
-      reopened.close();
     } finally {
+      await first.close();
       rm.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -108,7 +135,8 @@ describe('context status', () => {
     const sync = new ContextSync(
       { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
       new RmClient({ baseUrl: url, getRetries: 0 }),
-      new Cache(':memory:'),
+      await openCache(),
+      null,
       quiet,
       { viewedMs: 3_600_000, otherMs: 3_600_000, maxBackoffMs: 3_600_000 },
     );
@@ -122,7 +150,7 @@ describe('context status', () => {
       const running = asked.filter((u) => u === '/api/v1/status/running').length;
       expect(running).toBe(2); // once per start: the old loop did not carry on beside the new one
     } finally {
-      sync.stop();
+      await sync.stop();
       await new Promise((resolve) => rm.close(resolve));
     }
   });
@@ -135,7 +163,8 @@ describe('context status', () => {
     const sync = new ContextSync(
       { name: 'prod', url: rm.url, envLabel: null, envColor: null, embedded: false },
       new RmClient({ baseUrl: rm.url, getRetries: 0 }),
-      new Cache(':memory:'),
+      await openCache(),
+      null,
       quiet,
     );
     try {
@@ -150,5 +179,87 @@ describe('context status', () => {
     } finally {
       await rm.close();
     }
+  });
+});
+
+/**
+ * Opens request r1 once against an RM that answers `replies` (by path; anything else is a 404),
+ * with a cache on its worker; what the cache then holds, and the parts announced.
+ */
+async function openOnce(replies: Record<string, string>) {
+  const rm = createServer((req, res) => {
+    const body = replies[req.url ?? ''];
+    if (body) res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+    else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
+  });
+  await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+    const cache = await openCache();
+    const updated: RequestPart[][] = [];
+    const listener = {
+      ...quiet,
+      requestUpdated: (_c: string, _id: string, parts: RequestPart[]) => updated.push(parts),
+    };
+    const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
+    const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, listener);
+    await sync.syncRequest('r1');
+    await sync.stop();
+    return { cache, updated };
+  } finally {
+    await new Promise((resolve) => rm.close(resolve));
+  }
+}
+
+describe('what an RM says of a request', () => {
+  it('is cached for that request only, whatever request its parts name', async () => {
+    const request = wireRequest('r1', { state: STATE_COMPLETE, finishedAt: '2026-11-27T10:00:05Z', finishedJobs: 1 });
+    const log = (requestId: string, tryN: number) =>
+      wireJobLog(requestId, 'a@1', tryN, { stdout: `try ${tryN} of ${requestId}` });
+    // An RM whose chain and logs for r1 also name r2.
+    const { cache } = await openOnce({
+      '/api/v1/requests/r1': encodeRequest(request),
+      '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r2', jobs: {}, adjacencyList: {}, state: 3 }),
+      '/api/v1/requests/r1/status': encodeRequestStatus({
+        request,
+        jobChainStatus: { requestId: 'r1', jobStatuses: [] },
+      }),
+      '/api/v1/requests/r1/log': encodeJobLogs([log('r1', 1), log('r2', 7)]),
+    });
+    expect(await cache.chains.hasChain('prod', 'r1')).toBe(true);
+    expect(await cache.chains.hasChain('prod', 'r2')).toBe(false);
+    expect(await cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
+    expect(await cache.logs.tries('prod', 'r2')).toEqual(new Set());
+  });
+
+  it('of a failed request: the try its summary reads is cached, said to open pages, and kept to that request', async () => {
+    const request = wireRequest('r1', { state: STATE_FAIL, finishedAt: '2026-11-27T10:00:05Z' });
+    const failedTry = (requestId: string) =>
+      wireJobLog(requestId, 'a@1', 1, { state: STATE_FAIL, exit: 3, stderr: `error: ${requestId}'s disk is full\n` });
+    /** The RM of a request whose one job failed, its last try `lastTry`. */
+    const replies = (lastTry: JobLog) => ({
+      '/api/v1/requests/r1': encodeRequest(request),
+      '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r1', jobs: {}, adjacencyList: {}, state: 4 }),
+      '/api/v1/requests/r1/status': encodeRequestStatus({
+        request,
+        jobChainStatus: { requestId: 'r1', jobStatuses: [wireJobStatus('r1', 'a@1', { state: STATE_FAIL })] },
+      }),
+      '/api/v1/requests/r1/log/a@1': encodeJobLog(lastTry),
+      '/api/v1/requests/r1/log': encodeJobLogs([lastTry].filter((l) => l.requestId === 'r1')),
+    });
+
+    const own = await openOnce(replies(failedTry('r1')));
+    expect(await own.cache.logs.tries('prod', 'r1')).toEqual(new Set(['a@1#1']));
+    // The pass's own log sync finds it cached: only the summary's read can say so.
+    expect(own.updated.filter((parts) => parts.includes('logs'))).toHaveLength(1);
+    expect((await own.cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({
+      exit: 3,
+      lines: ["error: r1's disk is full"],
+    });
+    // A reply for r1 that is r2's try: not cached, not summarized as r1's.
+    const stray = await openOnce(replies(failedTry('r2')));
+    expect(await stray.cache.logs.tries('prod', 'r2')).toEqual(new Set());
+    expect(stray.updated.filter((parts) => parts.includes('logs'))).toEqual([]);
+    expect((await stray.cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({ try: 0, exit: null });
   });
 });

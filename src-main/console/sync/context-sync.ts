@@ -26,14 +26,13 @@ import {
   STATE_RUNNING,
   STATE_STOPPED,
   STATE_TIMEOUT,
-  encodeJobChain,
   type JobLog,
   type JobStatus,
   type Request,
   type RunningStatus,
   type State,
 } from '../../shared/proto';
-import type { Cache } from '../cache/cache';
+import type { RemoteCache } from '../cache-api';
 import { RmClientError, type RmClient } from '../client/rm-client';
 import { DETAILED_JOBS, failedJobIds, summarizeFailure } from '../failure';
 
@@ -92,9 +91,9 @@ export class ContextSync {
   private retired = false;
   /** Bumped on every stop: a pass still in flight from before must not schedule another. */
   private generation = 0;
-  /** The lastOkMs last written to the cache. */
   /** False once the RM answered 404 for its storage status (an original RM does not have it). */
   private storageReported = true;
+  /** The lastOkMs last written to the cache. */
   private persistedOkMs: number | null;
   /** When the running list was last read (for job starts), ms since epoch. */
   private startsReadMs = 0;
@@ -107,12 +106,13 @@ export class ContextSync {
   constructor(
     readonly context: Context,
     private readonly client: RmClient,
-    private readonly cache: Cache,
+    private readonly cache: RemoteCache,
+    /** When the RM last answered, as the cache remembers it (it survives restarts). */
+    lastContact: number | null,
     private readonly listener: SyncListener,
     private intervals: SyncIntervals = DEFAULT_INTERVALS,
   ) {
-    // The last contact survives restarts (of the console, or of this sync for new intervals).
-    this.persistedOkMs = cache.lastContact(context.name);
+    this.persistedOkMs = lastContact;
     this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null, storage: null };
   }
 
@@ -134,10 +134,11 @@ export class ContextSync {
     );
   }
 
-  stop(): void {
+  /** Stops both loops; resolves once the last contact is saved. */
+  stop(): Promise<void> {
     this.halt();
     this.retired = true;
-    this.persistContact();
+    return this.persistContact();
   }
 
   /** New poll intervals, applied now; what the sync knows (viewed requests, status) is kept. */
@@ -204,7 +205,7 @@ export class ContextSync {
     const was = this.status;
     this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null, storage: was.storage };
     if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
-      this.persistContact();
+      void this.persistContact();
     }
     if (!was.online || was.lastOkMs === null) this.announce();
   }
@@ -213,7 +214,7 @@ export class ContextSync {
     this.failures++;
     const was = this.status;
     this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error, storage: null };
-    this.persistContact();
+    void this.persistContact();
     if (was.online || was.error !== error) this.announce();
   }
 
@@ -221,14 +222,14 @@ export class ContextSync {
     if (!this.retired) this.listener.contextStatus(this.status);
   }
 
-  private persistContact(): void {
+  private async persistContact(): Promise<void> {
     const ms = this.status.lastOkMs;
     if (ms === null || ms === this.persistedOkMs) return;
     this.persistedOkMs = ms;
     try {
-      this.cache.putLastContact(this.context.name, ms);
+      await this.cache.contexts.putLastContact(this.context.name, ms);
     } catch {
-      // A closed or read-only cache: the in-memory status is still right.
+      // A closed or full cache: the in-memory status is still right.
     }
   }
 
@@ -257,7 +258,7 @@ export class ContextSync {
         if (rec) changed.push(rec);
       }
       // Requests the cache thinks are unfinished but are no longer running: read their end.
-      for (const id of this.cache.unfinishedIds(this.context.name)) {
+      for (const id of await this.cache.requests.unfinishedIds(this.context.name)) {
         if (seen.has(id) || this.viewed.has(id)) continue;
         const r = await this.readRequest(id);
         const rec = r && (await this.absorb(r));
@@ -265,7 +266,7 @@ export class ContextSync {
       }
       for (const id of [...this.failureIncomplete.keys()]) {
         await this.readFailure(id);
-        const rec = this.cache.getRequest(this.context.name, id);
+        const rec = await this.cache.requests.get(this.context.name, id);
         if (rec) changed.push(rec);
       }
       if (changed.length > 0) this.listener.requestsChanged(this.context.name, changed);
@@ -284,7 +285,7 @@ export class ContextSync {
     const starts = (running.jobs ?? [])
       .filter((j) => j.requestId !== '' && j.runtime >= 0)
       .map((j) => ({ requestId: j.requestId, jobId: j.jobId, startedMs: readMs - j.runtime * 1000 }));
-    const moved = this.cache.facts.putJobStarts(this.context.name, starts);
+    const moved = starts.length === 0 ? [] : await this.cache.facts.putJobStarts(this.context.name, starts);
     for (const id of moved) if (this.viewed.has(id)) this.listener.requestUpdated(this.context.name, id, ['statuses']);
     return running;
   }
@@ -304,18 +305,20 @@ export class ContextSync {
    */
   private async absorb(r: Request): Promise<RequestRecord | null> {
     const ctx = this.context.name;
-    const update = this.cache.putRequest(ctx, r);
-    let rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+    const update = await this.cache.requests.put(ctx, r);
+    if (!update.changed && !FAILED.has(r.state)) return null;
+    let rec = await this.cache.requests.get(ctx, r.id);
+    if (!rec) return null;
     let failedJobs: string[] = [];
     let failureLearned = false;
     if (FAILED.has(r.state) && (rec.failure === null || update.previousState !== r.state)) {
       const known = rec.failure !== null;
       failedJobs = await this.readFailure(r.id);
-      rec = this.cache.getRequest(ctx, r.id) as RequestRecord;
+      rec = (await this.cache.requests.get(ctx, r.id)) ?? rec;
       failureLearned = !known && rec.failure !== null;
     }
     if (!update.changed && !failureLearned) return null;
-    if (TERMINAL.has(r.state)) this.cache.facts.clearJobStarts(ctx, r.id);
+    if (TERMINAL.has(r.state)) await this.cache.facts.clearJobStarts(ctx, r.id);
     if (update.previousState !== null && update.previousState !== r.state) {
       this.listener.stateChanged({
         context: ctx,
@@ -336,14 +339,14 @@ export class ContextSync {
   private async fetchEverything(requestId: string): Promise<void> {
     const ctx = this.context.name;
     const parts: RequestPart[] = [];
-    if (this.cache.getChainText(ctx, requestId) === null) {
-      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+    if (!(await this.cache.chains.hasChain(ctx, requestId))) {
+      await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
     const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-    this.cache.putStatuses(ctx, requestId, statuses);
+    await this.cache.chains.putStatuses(ctx, requestId, statuses);
     parts.push('statuses');
-    if (this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0) parts.push('logs');
+    if ((await this.storeAllLogs(requestId)) > 0) parts.push('logs');
     this.fullyLogged.add(requestId);
     this.listener.requestUpdated(ctx, requestId, parts);
   }
@@ -357,18 +360,20 @@ export class ContextSync {
     const ctx = this.context.name;
     try {
       const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-      this.cache.putStatuses(ctx, requestId, statuses);
+      await this.cache.chains.putStatuses(ctx, requestId, statuses);
       const failed = failedJobIds(statuses);
       const tries = new Map<string, JobLog>();
       for (const jobId of failed.slice(0, DETAILED_JOBS)) {
         const last = await this.client.jobLog(requestId, jobId).catch(() => null);
-        if (last) tries.set(jobId, last);
+        if (last?.requestId === requestId) tries.set(jobId, last);
       }
       // The tries read here are cached here: say so, or an open page never learns of them
       // (the pass's own log sync finds them already cached).
-      if (this.cache.putJobLogs(ctx, [...tries.values()]) > 0) this.listener.requestUpdated(ctx, requestId, ['logs']);
+      if ((await this.cache.logs.put(ctx, [...tries.values()])) > 0) {
+        this.listener.requestUpdated(ctx, requestId, ['logs']);
+      }
       const summary = summarizeFailure(statuses, (id) => tries.get(id) ?? null);
-      this.cache.facts.setFailure(ctx, requestId, summary);
+      await this.cache.facts.setFailure(ctx, requestId, summary);
       const left = (this.failureIncomplete.get(requestId) ?? FAILURE_READS) - 1;
       if (summary.jobs.some((j) => j.try === 0) && left > 0) this.failureIncomplete.set(requestId, left);
       else this.failureIncomplete.delete(requestId);
@@ -422,18 +427,18 @@ export class ContextSync {
       parts.push('request');
       this.listener.requestsChanged(ctx, [rec]);
     }
-    if (this.cache.getChainText(ctx, requestId) === null) {
-      this.cache.putChain(ctx, await this.client.jobChain(requestId), encodeJobChain);
+    if (!(await this.cache.chains.hasChain(ctx, requestId))) {
+      await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
     const ended = TERMINAL.has(r.state);
     if (!ended || !this.fullyLogged.has(requestId)) {
       const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
-      if (this.statusesChanged(requestId, statuses)) {
-        this.cache.putStatuses(ctx, requestId, statuses);
+      if (await this.statusesChanged(requestId, statuses)) {
+        await this.cache.chains.putStatuses(ctx, requestId, statuses);
         parts.push('statuses');
       }
-      if (!ended && this.startUnknown(requestId, statuses)) await this.readRunning();
+      if (!ended && (await this.startUnknown(requestId, statuses))) await this.readRunning();
       if (await this.syncLogs(requestId, statuses, ended)) parts.push('logs');
     }
     if (parts.length > 0) this.listener.requestUpdated(ctx, requestId, parts);
@@ -441,18 +446,31 @@ export class ContextSync {
   }
 
   /**
+   * Fetches every try's log of a request and stores the ones not cached yet; returns how many.
+   * Only logs naming that request are kept: a reply must not write into another one's cache.
+   */
+  private async storeAllLogs(requestId: string): Promise<number> {
+    const logs = await this.client.jobLogs(requestId);
+    return this.cache.logs.put(
+      this.context.name,
+      logs.filter((l) => l.requestId === requestId),
+    );
+  }
+
+  /**
    * A job runs whose start is not known, and the running list was not read within the viewed
    * interval (a job that started since, or that the running list does not show: read at most
    * that often).
    */
-  private startUnknown(requestId: string, statuses: readonly JobStatus[]): boolean {
+  private async startUnknown(requestId: string, statuses: readonly JobStatus[]): Promise<boolean> {
     if (Date.now() - this.startsReadMs < this.intervals.viewedMs) return false;
-    const starts = this.cache.facts.jobStarts(this.context.name, requestId);
+    if (!statuses.some((s) => s.state === STATE_RUNNING)) return false;
+    const starts = await this.cache.facts.jobStarts(this.context.name, requestId);
     return statuses.some((s) => s.state === STATE_RUNNING && starts[s.jobId] === undefined);
   }
 
-  private statusesChanged(requestId: string, next: readonly JobStatus[]): boolean {
-    const before = this.cache.getStatuses(this.context.name, requestId);
+  private async statusesChanged(requestId: string, next: readonly JobStatus[]): Promise<boolean> {
+    const before = await this.cache.chains.statuses(this.context.name, requestId);
     if (before.length !== next.length) return true;
     const key = (s: JobStatus) => `${s.jobId}|${s.state}|${s.status}`;
     const had = new Set(before.map(key));
@@ -464,27 +482,28 @@ export class ContextSync {
     const ctx = this.context.name;
     if (ended) {
       // Every try of every job, once: the request is over, nothing more will be logged.
-      const added = this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId));
+      const added = await this.storeAllLogs(requestId);
       this.fullyLogged.add(requestId);
       return added > 0;
     }
-    const cachedJobs = new Set([...this.cache.loggedTries(ctx, requestId)].map((k) => k.slice(0, k.lastIndexOf('#'))));
+    const tries = await this.cache.logs.tries(ctx, requestId);
+    const cachedJobs = new Set([...tries].map((k) => k.slice(0, k.lastIndexOf('#'))));
     const missing = statuses.filter(
       (s) => s.state !== STATE_PENDING && s.state !== STATE_RUNNING && !cachedJobs.has(s.jobId),
     );
     if (missing.length === 0) return false;
     if (missing.length > PER_JOB_LOG_LIMIT) {
-      return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0;
+      return (await this.storeAllLogs(requestId)) > 0;
     }
     let added = 0;
     for (const s of missing) {
       const latest = await this.client.jobLog(requestId, s.jobId).catch(() => null);
-      if (!latest) continue;
+      if (latest?.requestId !== requestId) continue;
       if (latest.try > 1) {
         // Earlier tries are only in the full log.
-        return this.cache.putJobLogs(ctx, await this.client.jobLogs(requestId)) > 0 || added > 0;
+        return (await this.storeAllLogs(requestId)) > 0 || added > 0;
       }
-      added += this.cache.putJobLogs(ctx, [latest]);
+      added += await this.cache.logs.put(ctx, [latest]);
     }
     return added > 0;
   }

@@ -6,11 +6,10 @@
 // An RM without the endpoint (the original) is said once: the output then comes with the log.
 // Unreachable, it tries again less and less often; what was read stays readable from the cache.
 
-import type { LiveOutputState } from '../../shared/console-model';
+import { liveStateWithout, type LiveOutputState } from '../../shared/console-model';
 import { DEFAULT_OUTPUT_MAX, type JobOutput, type OutputQuery } from '../../shared/live-output';
 import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, STATE_TIMEOUT, type State } from '../../shared/proto';
-import { liveStateWithout } from '../cache/live-output';
-import type { Cache } from '../cache/cache';
+import type { RemoteCache } from '../cache-api';
 import type { RmClient } from '../client/rm-client';
 
 /** Between two reads while nothing more is waiting: new lines show within about this long. */
@@ -23,7 +22,7 @@ const ENDED = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STATE_S
 export interface FollowerDeps {
   context: string;
   client: RmClient;
-  cache: Cache;
+  cache: RemoteCache;
   /** Where the followed try stands (after every answer that changed it). */
   announce(state: LiveOutputState): void;
   /** A try ended: its log is cached now if the RM has it (the request's logs changed). */
@@ -44,17 +43,20 @@ export class JobFollower {
     readonly requestId: string,
     readonly jobId: string,
   ) {
-    const seen = deps.cache.live.latest(deps.context, requestId, jobId);
-    this.state = seen ?? liveStateWithout(deps.context, requestId, jobId, {});
-    if (seen && !seen.done) this.following = seen.try;
+    this.state = liveStateWithout(deps.context, requestId, jobId, {});
   }
 
   get current(): LiveOutputState {
     return this.state;
   }
 
-  start(): void {
+  /** Starts from what the cache holds of the job's last followed try; resolves with where it stands. */
+  async start(): Promise<LiveOutputState> {
+    const seen = await this.deps.cache.live.latest(this.deps.context, this.requestId, this.jobId);
+    if (seen) this.state = seen;
+    if (seen && !seen.done) this.following = seen.try;
     this.schedule(0);
+    return this.state;
   }
 
   stop(): void {
@@ -74,7 +76,7 @@ export class JobFollower {
   private async poll(): Promise<void> {
     const interval = this.deps.intervalMs ?? FOLLOW_MS;
     let out: JobOutput | null;
-    const query = this.query();
+    const query = await this.query();
     try {
       out = await this.deps.client.jobOutput(this.requestId, this.jobId, query);
     } catch (err) {
@@ -91,15 +93,15 @@ export class JobFollower {
     }
     const more = await this.take(out, query.try === undefined);
     if (this.stopped) return;
-    if (out.done && this.following === 0 && this.nothingMoreToCome()) return this.stop();
+    if (out.done && this.following === 0 && (await this.nothingMoreToCome())) return this.stop();
     this.schedule(more ? 0 : interval);
   }
 
   /** The request has ended, or the job has (it is neither pending nor running, as last synced). */
-  private nothingMoreToCome(): boolean {
+  private async nothingMoreToCome(): Promise<boolean> {
     const { cache, context } = this.deps;
-    if (ENDED.has(cache.getRequest(context, this.requestId)?.state ?? 0)) return true;
-    const job = cache.getStatuses(context, this.requestId).find((s) => s.jobId === this.jobId);
+    if (ENDED.has((await cache.requests.get(context, this.requestId))?.state ?? 0)) return true;
+    const job = (await cache.chains.statuses(context, this.requestId)).find((s) => s.jobId === this.jobId);
     return job !== undefined && ENDED.has(job.state);
   }
 
@@ -107,10 +109,10 @@ export class JobFollower {
    * The next read: on from where the followed try's text ends; or, looking for the job's
    * current try, from past any end (no text comes: a try found is then read from its start).
    */
-  private query(): OutputQuery {
+  private async query(): Promise<OutputQuery> {
     const max = DEFAULT_OUTPUT_MAX;
     if (this.following === 0) return { stdout: Number.MAX_SAFE_INTEGER, stderr: Number.MAX_SAFE_INTEGER, max };
-    const at = this.deps.cache.live.position(this.deps.context, this.requestId, this.jobId, this.following);
+    const at = await this.deps.cache.live.position(this.deps.context, this.requestId, this.jobId, this.following);
     return { try: this.following, stdout: at?.stdout ?? 0, stderr: at?.stderr ?? 0, max };
   }
 
@@ -118,7 +120,7 @@ export class JobFollower {
   private async take(out: JobOutput, looking: boolean): Promise<boolean> {
     const { context, cache } = this.deps;
     if (looking) {
-      const logged = out.done && cache.loggedTries(context, this.requestId).has(`${this.jobId}#${out.try}`);
+      const logged = out.done && (await cache.logs.tries(context, this.requestId)).has(`${this.jobId}#${out.try}`);
       if (out.try === 0 || logged || (out.done && out.try <= this.state.try)) {
         // Not started yet, or still the try that ended last: nothing new.
         const { state, exit, done, status } = out;
@@ -129,7 +131,7 @@ export class JobFollower {
       this.following = out.try;
       return true;
     }
-    const state = cache.live.put(context, out, Date.now());
+    const state = await cache.live.put(context, out, Date.now());
     this.publish({ ...state, source: sourceOf(out) });
     if (out.done) {
       this.following = 0;

@@ -1,10 +1,9 @@
 // The jobs the console follows live: one JobFollower per job, shared by every view that shows
 // it, stopped when the last one lets go.
 
-import type { LiveOutputState } from '../../shared/console-model';
+import { liveStateWithout, type LiveOutputState } from '../../shared/console-model';
 import type { ContractEvents } from '../../shared/ipc';
-import type { Cache } from '../cache/cache';
-import { liveStateWithout } from '../cache/live-output';
+import type { RemoteCache } from '../cache-api';
 import type { RmClient } from '../client/rm-client';
 import { JobFollower } from './job-follower';
 
@@ -16,7 +15,7 @@ export class LiveFollows {
   private readonly follows = new Map<string, { follower: JobFollower; context: string; holders: number }>();
 
   constructor(
-    private readonly cache: Cache,
+    private readonly cache: RemoteCache,
     private readonly emit: LiveEmit,
     private readonly intervalMs?: number,
   ) {}
@@ -26,7 +25,7 @@ export class LiveFollows {
    * Without a client (offline context, an ended or imported request) nothing is asked: what
    * was followed before is what there is.
    */
-  follow(context: string, client: RmClient | null, requestId: string, jobId: string): LiveOutputState {
+  async follow(context: string, client: RmClient | null, requestId: string, jobId: string): Promise<LiveOutputState> {
     const k = key(context, requestId, jobId);
     const held = this.follows.get(k);
     if (held) {
@@ -34,7 +33,9 @@ export class LiveFollows {
       return held.follower.current;
     }
     if (!client) {
-      return this.cache.live.latest(context, requestId, jobId) ?? liveStateWithout(context, requestId, jobId, {});
+      return (
+        (await this.cache.live.latest(context, requestId, jobId)) ?? liveStateWithout(context, requestId, jobId, {})
+      );
     }
     const follower = new JobFollower(
       {
@@ -49,8 +50,7 @@ export class LiveFollows {
       jobId,
     );
     this.follows.set(k, { follower, context, holders: 1 });
-    follower.start();
-    return follower.current;
+    return follower.start();
   }
 
   /** One holder lets go; the last one stops the follower. */
@@ -80,6 +80,7 @@ export class LiveFollows {
   private async cacheLog(context: string, client: RmClient, requestId: string, jobId: string, tryN: number) {
     const latest = await client.jobLog(requestId, jobId);
     const logs = latest.try === tryN ? [latest] : (await client.jobLogs(requestId)).filter((l) => l.jobId === jobId);
-    if (this.cache.putJobLogs(context, logs) > 0) this.emit('requestUpdated', { context, requestId, parts: ['logs'] });
+    if ((await this.cache.logs.put(context, logs)) > 0)
+      this.emit('requestUpdated', { context, requestId, parts: ['logs'] });
   }
 }

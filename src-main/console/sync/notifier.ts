@@ -1,11 +1,11 @@
 // Turns state changes seen by the sync into operator notifications and keeps the tray model
 // current. One notification per change of a watched request: the sync only reports changes
 // it observes from an RM (never what was already cached), and each change is reported once
-// because the cache's previous state is replaced in the same synchronous step that detects it.
+// because the cache's previous state is replaced in the same cache call that detects it.
 
 import { failureLine, type RequestNotification, type TrayModel } from '../../shared/console-model';
 import { stateName } from '../../shared/proto';
-import type { Cache } from '../cache/cache';
+import type { RemoteCache } from '../cache-api';
 import type { StateChange } from './context-sync';
 
 export interface NotifierSink {
@@ -37,7 +37,7 @@ export class Notifier {
   private lastTray = '';
 
   constructor(
-    private readonly cache: Cache,
+    private readonly cache: RemoteCache,
     private readonly sink: NotifierSink,
     /** Whether notifications are on (a setting). */
     private readonly enabled: () => boolean = () => true,
@@ -45,12 +45,12 @@ export class Notifier {
 
   stateChanged(change: StateChange): void {
     if (change.request.watched && this.enabled()) this.sink.notification(describeChange(change));
-    this.refreshTray();
+    this.refreshTray().catch(() => undefined); // a closed cache: the next change refreshes it
   }
 
   /** Recomputes the tray model from the cache; announces it only when it differs. */
-  refreshTray(): TrayModel {
-    const model = this.cache.trayModel();
+  async refreshTray(): Promise<TrayModel> {
+    const model = await this.cache.requests.trayModel();
     const key = JSON.stringify(model);
     if (key !== this.lastTray) {
       this.lastTray = key;

@@ -199,6 +199,6 @@ describe('live output: the other answers', () => {
     end.open();
     await f.until((o) => o.done);
     expect(f.stdout).toBe('working on it\nall done\n');
-    expect(f.last).toMatchObject({ done: true, exit: 0, live: false });
+    expect(f.last).toMatchObject({ done: true, exit: 0 });
   });
 });

@@ -2,7 +2,7 @@
 // only over HTTP (JobRunnerHttpLink, RequestManagerHttpLink), running chains to the end, a stop,
 // and a JR that goes away under a running request (the reaper ends it).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../shared/proto';
 import { silentLogger } from '../log';
 import { REASONS } from '../rm/request-manager';
@@ -47,7 +47,13 @@ describe('separate RM and JR over HTTP', () => {
   it('stops a running request: the JR ends it STOPPED', async () => {
     const rm = await start();
     const { id } = await rm.create('long-job', { seconds: '300' });
-    await new Promise((r) => setTimeout(r, 200));
+    await vi.waitUntil(
+      async () =>
+        (await rm.status(id)).jobChainStatus.jobStatuses?.some(
+          (s) => s.jobId.startsWith('nap@') && s.state === STATE_RUNNING,
+        ),
+      { timeout: 15_000, interval: 20 },
+    );
     await rm.stop(id);
     expect((await rm.waitDone(id, 3000)).state).toBe(STATE_STOPPED);
   });

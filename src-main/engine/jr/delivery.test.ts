@@ -2,7 +2,7 @@
 // with backoff, several logs of a chain in flight at once (a bounded window), nothing lost,
 // nothing duplicated (a 409 `job log already exists` to a retry counts as delivered); finish
 // goes out only after every log was acknowledged.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, type JobLog } from '../../shared/proto';
 import { builtinJobTypes } from '../jobs/builtins';
 import { JobFactory } from '../jobs/job';
@@ -61,8 +61,8 @@ describe('delivery to a real HTTP RM', () => {
         ]),
       ),
     );
-    await new Promise((r) => setTimeout(r, 300)); // the chain is done; the RM still down
-    expect(jr.activeChains()).toEqual([]);
+    // The chain is done while the RM is still down: its logs wait in the JR.
+    await vi.waitUntil(() => jr.activeChains().length === 0, { timeout: 15_000, interval: 10 });
     expect(rm.logs).toEqual([]);
     await rm.start();
     expect(await rm.waitForFinish('down-1')).toBe(STATE_COMPLETE);
@@ -274,7 +274,7 @@ describe('ChainDelivery', () => {
     const d = new ChainDelivery('r', rm, silentLogger, { ...fast, window: 4 });
     for (let i = 0; i < 20; i++) d.log(log(`j${String(i).padStart(2, '0')}`));
     d.finish(STATE_COMPLETE);
-    while ((attempts.get('j00') ?? 0) < 4) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitUntil(() => (attempts.get('j00') ?? 0) >= 4, { timeout: 15_000, interval: 5 });
     expect(maxInFlight).toBe(4);
     // The first window failed; since then only j00 was retried, one call at a time.
     expect([...attempts.keys()]).toEqual(['j00', 'j01', 'j02', 'j03']);

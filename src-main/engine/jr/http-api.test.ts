@@ -1,6 +1,6 @@
 // The JR's HTTP API over real loopback HTTP, compared with the original's recorded exchanges;
 // job logs go to a real HTTP RM (RecordingRm) through RequestManagerHttpLink.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { STATE_COMPLETE, STATE_STOPPED, encodeJobChain } from '../../shared/proto';
 import { readExchange, type Exchange } from '../../../test/support/http-fixtures';
 import { builtinJobTypes } from '../jobs/builtins';
@@ -72,15 +72,21 @@ function recorded(ex: Exchange): Answer {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const CHAIN = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01';
+const statusPath = `/api/v1/job-chains/${CHAIN}/status`;
+/** Real processes and HTTP: poll the condition, with room for a busy machine. */
+const polling = { timeout: 15_000, interval: 20 };
 
 describe('JR HTTP API against the recorded original', () => {
   it('J1, J3, duplicate J1, J4, J2 like fixtures 120-127; the chain then ends STOPPED with every job logged', async () => {
     const create = readExchange('120-jr-create-job-chain.txt');
     expect(await replay(create)).toEqual(recorded(create));
 
-    await sleep(300); // echo@2 ran, nap@3 (4 s) is sleeping
-    const status = await send('GET', '/api/v1/job-chains/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01/status');
+    // echo@2 ran, nap@3 (4 s) is sleeping.
+    const status = await vi.waitUntil(async () => {
+      const s = await send('GET', statusPath);
+      return s.body.includes('"nap@3"') && s;
+    }, polling);
     const rec121 = recorded(readExchange('121-jr-job-chain-status.txt'));
     const since = (s: string) => s.replace(/since [0-9TZ:-]+/, 'since <time>');
     expect({ ...status, body: since(status.body) }).toEqual({ ...rec121, body: since(rec121.body) });
@@ -101,11 +107,11 @@ describe('JR HTTP API against the recorded original', () => {
     expect(JSON.parse(running.body)[0].status).toMatch(/^sleeping 4s since /);
 
     const stop = readExchange('127-jr-stop-job-chain.txt');
-    const stopAnswer = await send('PUT', '/api/v1/job-chains/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01/stop');
+    const stopAnswer = await send('PUT', `/api/v1/job-chains/${CHAIN}/stop`);
     expect(stopAnswer).toEqual(recorded(stop));
 
-    expect(await rm.waitForFinish('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01')).toBe(STATE_STOPPED);
-    const logs = rm.logsOf('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01');
+    expect(await rm.waitForFinish(CHAIN)).toBe(STATE_STOPPED);
+    const logs = rm.logsOf(CHAIN);
     expect(logs.map((l) => [l.jobId, l.try, l.type, l.state])).toEqual([
       ['start@1', 1, 'noop', STATE_COMPLETE],
       ['echo@2', 1, 'shell', STATE_COMPLETE],
@@ -116,11 +122,10 @@ describe('JR HTTP API against the recorded original', () => {
     expect(logs[3]?.error).toBe(NOT_STARTED_AFTER_STOP);
 
     // Once its finish call was answered, the chain is forgotten (fixtures 035, 059).
-    const statusPath = '/api/v1/job-chains/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01/status';
-    for (let i = 0; i < 100 && (await send('GET', statusPath)).status === 200; i++) await sleep(20);
+    await vi.waitUntil(async () => (await send('GET', statusPath)).status === 404, polling);
     for (const file of ['035-jr-job-chain-status-after-done.txt', '059-jr-stop-job-chain-gone.txt']) {
       const ex = readExchange(file);
-      const answer = await send(ex.method, ex.path.replace(/[0-9a-f]{32}/, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01'));
+      const answer = await send(ex.method, ex.path.replace(/[0-9a-f]{32}/, CHAIN));
       expect(answer).toEqual(recorded(ex));
     }
     const idle = readExchange('012-jr-status-running-idle.txt');

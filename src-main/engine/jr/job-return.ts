@@ -4,6 +4,9 @@
 import { STATE_FAIL } from '../../shared/proto';
 import type { JobReturn } from '../jobs/job';
 
+/** An error's message, or whatever was thrown as text. */
+export const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 
 export function returnFromError(err: unknown): JobReturn {

@@ -20,6 +20,7 @@
 import type { JobLog, State } from '../../shared/proto';
 import { LinkError, type RequestManagerLink } from '../links';
 import type { Logger } from '../log';
+import { errorText } from './job-return';
 
 export interface DeliveryPolicy {
   /** First retry delay; doubles on every failure up to maxDelayMs. */
@@ -57,8 +58,6 @@ export function isPermanent(err: unknown): boolean {
   if (!(err instanceof LinkError) || err.status === undefined) return false;
   return err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 }
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 const FINISH = 'finish';
 

@@ -9,8 +9,7 @@ import type { RequestManagerLink } from '../links';
 import type { Logger } from '../log';
 import type { RecoveredTry } from '../jobs/try-keeper';
 import { isAlreadyStored, isPermanent } from './log-delivery';
-
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+import { errorText } from './job-return';
 
 export class RecoveredTryDelivery {
   private pending: RecoveredTry[];

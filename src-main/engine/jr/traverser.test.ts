@@ -1,6 +1,9 @@
 // Traversal semantics through the JobRunner API with an in-process RM link (the wire is
-// covered by http-api.test.ts and delivery.test.ts).
-import { afterEach, describe, expect, it } from 'vitest';
+// covered by http-api.test.ts and delivery.test.ts). Time is vitest's fake clock (timers,
+// performance.now, Date): waits, timeouts and abandons fire exactly when due, and the job logs'
+// clock readings are exact, so the tests assert the figures themselves and never race a real
+// timer on a busy machine.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   STATE_COMPLETE,
   STATE_FAIL,
@@ -8,42 +11,72 @@ import {
   STATE_STOPPED,
   STATE_TIMEOUT,
   type JobLog,
+  type State,
 } from '../../shared/proto';
 import { builtinJobTypes } from '../jobs/builtins';
-import { JobFactory } from '../jobs/job';
+import { JobFactory, type JobType } from '../jobs/job';
 import { LinkError } from '../links';
-import { silentLogger } from '../log';
+import type { Logger } from '../log';
+import { planChain } from './chain-plan';
 import { JobRunner } from './job-runner';
 import { MemoryRm } from '../../../test/support/engine/jr/memory-rm';
 import { script, scriptedJobType, type ScriptedRun } from '../../../test/support/engine/jr/scripted-job';
 import { chainOf, job, noop, wideChain } from '../../../test/support/engine/jr/test-chains';
-import { NOT_STARTED_AFTER_STOP } from './traverser';
+import { NOT_STARTED_AFTER_STOP, Traverser } from './traverser';
 
 let runs: ScriptedRun[];
 let rm: MemoryRm;
 let jr: JobRunner;
+/** The runner's warnings: `message (jobId#try)`. */
+let warnings: string[];
+
+const recordingLogger = (): Logger => ({
+  info() {},
+  warn: (message, fields) => warnings.push(`${message} (${fields?.jobId}#${fields?.try})`),
+  error() {},
+});
 
 function setup(abandonAfterMs = 10_000): void {
   runs = [];
+  warnings = [];
   rm = new MemoryRm();
   jr = new JobRunner({
     factory: new JobFactory([...builtinJobTypes(), scriptedJobType(runs)]),
     rm,
-    logger: silentLogger,
+    logger: recordingLogger(),
     abandonAfterMs,
   });
 }
 
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
 afterEach(async () => {
-  await jr.close({ drainMs: 100 });
+  const closed = jr.close({ drainMs: 100 });
+  await vi.runAllTimersAsync();
+  await closed;
+  vi.useRealTimers();
 });
 
 const summary = (logs: JobLog[]) => logs.map((l) => `${l.jobId}#${l.try}:${l.state}`).sort();
 
-async function settle(requestId: string): Promise<number> {
+/** Milliseconds between two job-log clock readings (Unix ns). */
+const msBetween = (from: bigint, to: bigint): number => Number(to - from) / 1e6;
+
+/** Runs the fake clock until the chain has finished and its finish was delivered. */
+async function settle(requestId: string): Promise<State> {
   const p = jr.whenSettled(requestId);
   if (!p) throw new Error(`not running: ${requestId}`);
+  await vi.runAllTimersAsync();
   return p;
+}
+
+/** Whether the chain has finished and its finish was delivered, without moving the clock. */
+async function isSettled(requestId: string): Promise<boolean> {
+  const p = jr.whenSettled(requestId);
+  if (!p) return true;
+  return Promise.race([p.then(() => true), vi.advanceTimersByTimeAsync(0).then(() => false)]);
 }
 
 describe('traversal', () => {
@@ -79,8 +112,9 @@ describe('traversal', () => {
       c: 3,
     });
     expect(runs.find((r) => r.jobId === 'a')?.data).toEqual({ fromStart: true, shared: 'start' });
-    const joinStart = runs.find((r) => r.jobId === 'join')!.startedMs;
-    expect(joinStart).toBeGreaterThanOrEqual(runs.find((r) => r.jobId === 'a')!.startedMs + 75);
+    // join started the moment a (the slowest parent, 80 ms) returned.
+    const startedAt = (id: string) => runs.find((r) => r.jobId === id)!.startedMs;
+    expect(startedAt('join') - startedAt('a')).toBe(80);
     expect(summary(rm.logs)).toEqual(['a#1:3', 'b#1:3', 'c#1:3', 'join#1:3', 'start#1:3']);
     expect(rm.finishes).toEqual([{ requestId: 'r1', state: STATE_COMPLETE }]);
     expect(jr.activeChains()).toEqual([]);
@@ -100,13 +134,17 @@ describe('traversal', () => {
       [],
     );
     await jr.createJobChain(chain);
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.advanceTimersByTimeAsync(100);
     expect(await jr.jobChainStatus('r2')).toEqual({
       requestId: 'r2',
       jobStatuses: [
         { requestId: '', jobId: 'flaky', state: STATE_RUNNING, status: 'scripted flaky', runtime: 0, n: 0 },
       ],
     });
+    await vi.advanceTimersByTimeAsync(99);
+    expect(runs.map((r) => r.try)).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runs.map((r) => r.try)).toEqual([1, 2]);
     expect(await settle('r2')).toBe(STATE_COMPLETE);
     const logs = rm.logsOf('r2');
     expect(logs.map((l) => [l.try, l.state, l.exit, l.error, l.type])).toEqual([
@@ -114,15 +152,12 @@ describe('traversal', () => {
       [2, STATE_FAIL, 2, 'boom 2', 'scripted'],
       [3, STATE_COMPLETE, 0, '', 'scripted'],
     ]);
-    for (let i = 1; i < logs.length; i++) {
-      const gapMs = Number(logs[i]!.startedAt - logs[i - 1]!.finishedAt) / 1e6;
-      expect(gapMs).toBeGreaterThanOrEqual(195);
-    }
+    for (let i = 1; i < logs.length; i++) expect(msBetween(logs[i - 1]!.finishedAt, logs[i]!.startedAt)).toBe(200);
     expect(logs[0]!.startedAt).toBeGreaterThan(1_700_000_000_000_000_000n);
     expect(logs[0]!.finishedAt).toBeGreaterThanOrEqual(logs[0]!.startedAt);
   });
 
-  it('a job failing all its tries fails the chain; its successors never run', async () => {
+  it('a job failing all its tries fails the chain; its successors never run and get no log', async () => {
     setup();
     const chain = chainOf(
       'r3',
@@ -145,14 +180,54 @@ describe('traversal', () => {
       },
       [],
     );
-    const t0 = performance.now();
     await jr.createJobChain(chain);
     expect(await settle('r4')).toBe(STATE_COMPLETE);
-    expect(performance.now() - t0).toBeLessThan(5000); // far below the 10 s the try would take
-    expect(rm.logs.map((l) => [l.try, l.state, l.error])).toEqual([
+    const logs = rm.logs;
+    expect(logs.map((l) => [l.try, l.state, l.error])).toEqual([
       [1, STATE_TIMEOUT, 'timeout after 100ms'],
       [2, STATE_COMPLETE, ''],
     ]);
+    // Aborted when due, not after the 10 s the try would take.
+    expect(msBetween(logs[0]!.startedAt, logs[0]!.finishedAt)).toBe(100);
+  });
+
+  it('a try that ignores its timeout is abandoned after the grace and the next try runs; its late return is ignored', async () => {
+    setup(300);
+    const chain = chainOf(
+      'r4a',
+      {
+        deaf: job('scripted', script({ delayMs: 1000, ignoreStop: true, state: STATE_FAIL }, {}), {
+          retry: 1,
+          args: { timeout: 100 },
+        }),
+      },
+      [],
+    );
+    await jr.createJobChain(chain);
+    expect(await settle('r4a')).toBe(STATE_COMPLETE);
+    const logs = rm.logs;
+    expect(logs.map((l) => [l.try, l.state, l.exit, l.error])).toEqual([
+      [1, STATE_TIMEOUT, 1, 'timeout after 100ms; the job did not return within 300ms of timing out; abandoned'],
+      [2, STATE_COMPLETE, 0, ''],
+    ]);
+    expect(msBetween(logs[0]!.startedAt, logs[0]!.finishedAt)).toBe(400);
+    expect(warnings).toEqual([
+      'abandoning a job that does not return (deaf#1)',
+      'a job returned after it was abandoned; its result is ignored (deaf#1)',
+    ]);
+  });
+
+  it('a try that completes after its timeout fired is COMPLETE', async () => {
+    setup();
+    await jr.createJobChain(
+      chainOf(
+        'r4c',
+        { late: job('scripted', script({ delayMs: 150, ignoreStop: true }), { args: { timeout: 100 } }) },
+        [],
+      ),
+    );
+    expect(await settle('r4c')).toBe(STATE_COMPLETE);
+    expect(rm.logs.map((l) => [l.try, l.state, l.error])).toEqual([[1, STATE_COMPLETE, '']]);
   });
 
   it('a job whose run throws fails with the error; nothing hangs', async () => {
@@ -194,6 +269,8 @@ describe('traversal', () => {
     expect(summary(rm.logs)).toEqual(['a#1:3', 'b#1:3', 'flaky#1:4', 'flaky#2:3', 'join#1:3', 'start#1:3']);
     // Every log of a direct return has real clock readings, finished >= started.
     for (const l of rm.logs) expect(l.finishedAt).toBeGreaterThanOrEqual(l.startedAt);
+    const flaky = rm.logs.filter((l) => l.jobId === 'flaky');
+    expect(msBetween(flaky[0]!.finishedAt, flaky[1]!.startedAt)).toBe(20);
 
     await jr.createJobChain(
       chainOf('r5t', { a: job('scripted', script({ sync: true, throws: 'kaboom now' })), b: noop() }, [['a', 'b']]),
@@ -256,19 +333,19 @@ describe('traversal', () => {
     await expect(jr.stopJobChain('r8')).rejects.toEqual(new LinkError('traverser not found', 404));
   });
 
-  it('lists running jobs of all chains longest-running first, with n and their status', async () => {
+  it('lists running jobs of all chains longest-running first, with n, their runtime and status', async () => {
     setup();
     await jr.createJobChain(
       chainOf('r9', { s: noop(), long: job('scripted', script({ delayMs: 400 })) }, [['s', 'long']]),
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await vi.advanceTimersByTimeAsync(100);
     await jr.createJobChain(chainOf('r10', { only: job('scripted', script({ delayMs: 400 })) }, []));
+    await vi.advanceTimersByTimeAsync(50);
     const running = await jr.runningStatus();
-    expect(running.map((s) => [s.requestId, s.jobId, s.state, s.status, s.n])).toEqual([
-      ['r9', 'long', STATE_RUNNING, 'scripted long', 2],
-      ['r10', 'only', STATE_RUNNING, 'scripted only', 1],
+    expect(running.map((s) => [s.requestId, s.jobId, s.state, s.status, s.n, s.runtime])).toEqual([
+      ['r9', 'long', STATE_RUNNING, 'scripted long', 2, 0.15],
+      ['r10', 'only', STATE_RUNNING, 'scripted only', 1, 0.05],
     ]);
-    expect(running[0]!.runtime).toBeGreaterThan(running[1]!.runtime);
     await Promise.all([settle('r9'), settle('r10')]);
     expect(await jr.runningStatus()).toEqual([]);
   });
@@ -284,7 +361,7 @@ describe('stop', () => {
         ['after', 'end'],
       ]),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.advanceTimersByTimeAsync(50);
     await jr.stopJobChain('s1');
     await jr.stopJobChain('s1').catch(() => undefined); // may already be finished: 200 or 404, never an error otherwise
     expect(await settle('s1')).toBe(STATE_STOPPED);
@@ -294,20 +371,28 @@ describe('stop', () => {
       ['after', 0, STATE_STOPPED, NOT_STARTED_AFTER_STOP],
       ['end', 0, STATE_STOPPED, NOT_STARTED_AFTER_STOP],
     ]);
+    expect(msBetween(rm.logs[1]!.startedAt, rm.logs[1]!.finishedAt)).toBe(50);
     expect(rm.finishes).toEqual([{ requestId: 's1', state: STATE_STOPPED }]);
   });
 
-  it('cuts a retry wait short', async () => {
+  it('cuts a retry wait short: the chain ends at once, no timer left', async () => {
     setup();
     await jr.createJobChain(
-      chainOf('s2', { f: job('scripted', script({ state: STATE_FAIL }), { retry: 5, retryWait: 10_000 }) }, []),
+      chainOf(
+        's2',
+        { f: job('scripted', script({ state: STATE_FAIL }), { retry: 5, retryWait: 10_000 }), after: noop() },
+        [['f', 'after']],
+      ),
     );
-    await new Promise((r) => setTimeout(r, 50));
-    const t0 = performance.now();
+    await vi.advanceTimersByTimeAsync(50);
     await jr.stopJobChain('s2');
-    expect(await settle('s2')).toBe(STATE_STOPPED);
-    expect(performance.now() - t0).toBeLessThan(5000); // not the 10 s wait
-    expect(rm.logs.map((l) => [l.try, l.state])).toEqual([[1, STATE_FAIL]]);
+    expect(await isSettled('s2')).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(rm.logs.map((l) => [l.jobId, l.try, l.state])).toEqual([
+      ['f', 1, STATE_FAIL],
+      ['after', 0, STATE_STOPPED],
+    ]);
+    expect(rm.finishes).toEqual([{ requestId: 's2', state: STATE_STOPPED }]);
   });
 
   it('abandons a job that ignores stop after the grace; the chain still ends STOPPED', async () => {
@@ -315,14 +400,54 @@ describe('stop', () => {
     await jr.createJobChain(
       chainOf('s3', { stubborn: job('scripted', script({ hang: true })), next: noop() }, [['stubborn', 'next']]),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.advanceTimersByTimeAsync(30);
     await jr.stopJobChain('s3');
     expect((await jr.jobChainStatus('s3')).jobStatuses?.map((s) => s.jobId)).toEqual(['stubborn']);
-    expect(await settle('s3')).toBe(STATE_STOPPED);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(await isSettled('s3')).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await isSettled('s3')).toBe(true);
     expect(rm.logs.map((l) => [l.jobId, l.try, l.state, l.error])).toEqual([
       ['stubborn', 1, STATE_STOPPED, 'the job did not return within 200ms of being stopped; abandoned'],
       ['next', 0, STATE_STOPPED, NOT_STARTED_AFTER_STOP],
     ]);
+    expect(rm.finishes).toEqual([{ requestId: 's3', state: STATE_STOPPED }]);
+  });
+
+  it('a try that timed out and is then stopped is logged TIMEOUT; the grace runs from the timeout', async () => {
+    setup(1000);
+    await jr.createJobChain(
+      chainOf('s4', { deaf: job('scripted', script({ hang: true }), { retry: 3, args: { timeout: 100 } }) }, []),
+    );
+    await vi.advanceTimersByTimeAsync(150);
+    await jr.stopJobChain('s4');
+    expect(await settle('s4')).toBe(STATE_STOPPED);
+    expect(rm.logs.map((l) => [l.try, l.state, l.error])).toEqual([
+      [1, STATE_TIMEOUT, 'timeout after 100ms; the job did not return within 1000ms of being stopped; abandoned'],
+    ]);
+    expect(msBetween(rm.logs[0]!.startedAt, rm.logs[0]!.finishedAt)).toBe(1100);
+  });
+
+  it('a try stopped and then past its timeout is logged TIMEOUT when it returns; no retry', async () => {
+    setup();
+    const late = { delayMs: 500, ignoreStop: true, state: STATE_FAIL, error: 'late' };
+    await jr.createJobChain(
+      chainOf('s5', { deaf: job('scripted', script(late), { retry: 3, args: { timeout: 100 } }) }, []),
+    );
+    await vi.advanceTimersByTimeAsync(50);
+    await jr.stopJobChain('s5');
+    expect(await settle('s5')).toBe(STATE_STOPPED);
+    expect(rm.logs.map((l) => [l.try, l.state, l.error])).toEqual([[1, STATE_TIMEOUT, 'timeout after 100ms']]);
+    expect(msBetween(rm.logs[0]!.startedAt, rm.logs[0]!.finishedAt)).toBe(500);
+  });
+
+  it('a chain whose every job completed is COMPLETE, even when stop came first', async () => {
+    setup();
+    await jr.createJobChain(chainOf('s6', { only: job('scripted', script({ delayMs: 100, ignoreStop: true })) }, []));
+    await vi.advanceTimersByTimeAsync(10);
+    await jr.stopJobChain('s6');
+    expect(await settle('s6')).toBe(STATE_COMPLETE);
+    expect(rm.logs.map((l) => [l.try, l.state])).toEqual([[1, STATE_COMPLETE]]);
   });
 
   it("serves a running try's output; an abandoned try is logged with what it printed", async () => {
@@ -349,11 +474,56 @@ describe('stop', () => {
 
   it('close() stops every chain', async () => {
     setup(200);
-    await jr.createJobChain(chainOf('s4', { nap: job('sleep', { seconds: 60 }) }, []));
-    await jr.createJobChain(chainOf('s5', { nap: job('sleep', { seconds: 60 }) }, []));
-    expect(jr.activeChains()).toEqual(['s4', 's5']);
-    await jr.close();
+    await jr.createJobChain(chainOf('s7', { nap: job('sleep', { seconds: 60 }) }, []));
+    await jr.createJobChain(chainOf('s8', { nap: job('sleep', { seconds: 60 }) }, []));
+    expect(jr.activeChains()).toEqual(['s7', 's8']);
+    const closed = jr.close();
+    await vi.runAllTimersAsync();
+    await closed;
     expect(rm.finishes.map((f) => f.state)).toEqual([STATE_STOPPED, STATE_STOPPED]);
-    await expect(jr.createJobChain(chainOf('s6', { a: noop() }, []))).rejects.toThrow('shutting down');
+    await expect(jr.createJobChain(chainOf('s9', { a: noop() }, []))).rejects.toThrow('shutting down');
+  });
+});
+
+describe('a job that cannot be made at the runner', () => {
+  it('fails unrun with the reason when reached; the chain fails and its successors get no log', async () => {
+    setup(); // for afterEach
+    const broken: JobType = {
+      type: 'broken',
+      make: () => ({
+        create() {},
+        serialize: () => null,
+        deserialize() {
+          throw new Error('bad bytes');
+        },
+        run: () => ({ state: STATE_COMPLETE, exit: 0, error: '', stdout: '', stderr: '' }),
+        stop() {},
+        status: () => '',
+      }),
+    };
+    const logs: JobLog[] = [];
+    const finishes: State[] = [];
+    const t = new Traverser(
+      planChain(
+        chainOf('u1', { a: noop(), b: job('broken'), c: noop() }, [
+          ['a', 'b'],
+          ['b', 'c'],
+        ]),
+      ),
+      {
+        factory: new JobFactory([...builtinJobTypes(), broken]),
+        output: { log: (l) => logs.push(l), finish: (s) => finishes.push(s) },
+        logger: recordingLogger(),
+        abandonAfterMs: 1000,
+      },
+    );
+    t.start();
+    expect(await t.done).toBe(STATE_FAIL);
+    expect(logs.map((l) => [l.jobId, l.try, l.state, l.exit, l.error, l.startedAt])).toEqual([
+      ['a', 1, STATE_COMPLETE, 0, '', logs[0]!.startedAt],
+      ['b', 0, STATE_FAIL, 1, 'bad bytes', 0n],
+    ]);
+    expect(finishes).toEqual([STATE_FAIL]);
+    expect(t.isDone).toBe(true);
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING, type JobLog } from '../../shared/proto';
+import { wireJobLog } from '../../../test/support/wire-records';
 import { JobLogWriter } from './job-log-writer';
 import { EngineStore, type StoredRequest } from './store';
 import { SCHEMA_VERSION } from './schema';
@@ -23,20 +24,8 @@ const request = (id: string, over: Partial<StoredRequest> = {}): StoredRequest =
   ...over,
 });
 
-const log = (requestId: string, jobId: string, tryN: number, over: Partial<JobLog> = {}): JobLog => ({
-  requestId,
-  jobId,
-  try: tryN,
-  type: 'noop',
-  startedAt: 1795816438786592835n,
-  finishedAt: 1795816438787759215n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout: '',
-  stderr: '',
-  ...over,
-});
+const log = (requestId: string, jobId: string, tryN: number, over: Partial<JobLog> = {}) =>
+  wireJobLog(requestId, jobId, tryN, { type: 'noop', ...over });
 
 let stores: EngineStore[] = [];
 const open = (file = ':memory:') => {
