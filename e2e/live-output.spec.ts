@@ -14,10 +14,10 @@ import type { Page } from '@playwright/test';
 import type { RequestPage } from './pages/request-page';
 import type { StartPage } from './pages/start-page';
 
-test.describe.configure({ timeout: 120_000 });
+test.describe.configure({ timeout: 180_000 });
 
 /** The job's status: its last line, on stdout (every step) or stderr (every tenth). */
-const STATUS = /^step \d+( of 400)?: shard \d+ (migrated|was slow to answer)$/;
+const STATUS = /^step \d+( of 3000)?: shard \d+ (migrated|was slow to answer)$/;
 
 /** Starts a live-progress request from the form and opens its running job's logs. */
 async function startProgressLogs(startPage: StartPage, requestPage: RequestPage, steps: number, pause: number) {
@@ -52,7 +52,7 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
 }, testInfo) => {
   await page.setViewportSize({ width: 1360, height: 820 });
   await shell.open();
-  await startProgressLogs(startPage, requestPage, 400, 0.1);
+  await startProgressLogs(startPage, requestPage, 3000, 0.1);
   const jobId = (await page.locator('[data-testid="log-job"][data-job^="migrate-shards"]').getAttribute('data-job'))!;
   const liveTab = page.locator('[data-testid="try-tab"][data-live="true"]');
   await expect(liveTab).toHaveAttribute('aria-selected', 'true');
@@ -64,7 +64,8 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
       .locator('[data-testid="log-line"]:visible')
       .evaluateAll((els) => els.map((el) => [Number((el as HTMLElement).dataset.line), el.textContent ?? '']));
     return (
-      lines.length > 0 && lines.every(([n, text]) => (text as string).endsWith(`step ${n} of 400: shard ${n} migrated`))
+      lines.length > 0 &&
+      lines.every(([n, text]) => (text as string).endsWith(`step ${n} of 3000: shard ${n} migrated`))
     );
   };
   await expect.poll(readsRight).toBe(true);
@@ -78,7 +79,7 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
     .poll(async () => (await visibleLineNumbers(page)).last - (await linesShown(page)), { timeout: 5000 })
     .toBeGreaterThanOrEqual(-2);
   const lastLine = page.locator('[data-testid="log-line"]:visible').last();
-  await expect(lastLine).toContainText(/step \d+ of 400: shard \d+ migrated/);
+  await expect(lastLine).toContainText(/step \d+ of 3000: shard \d+ migrated/);
   // The status is the last line printed.
   await expect(page.getByTestId('live-status')).toHaveText(STATUS);
   await snapLooks(page, testInfo, 'live-following');
@@ -116,7 +117,7 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
   await page.getByTestId('chain-find').press('Enter');
   await expect(page.getByTestId('job-panel-id')).toHaveText(jobId);
   await expect(page.getByTestId('job-panel')).toContainText(
-    /Status\s*step \d+(: shard \d+ was slow to answer| of 400: shard \d+ migrated)/,
+    /Status\s*step \d+(: shard \d+ was slow to answer| of 3000: shard \d+ migrated)/,
   );
   await snapLooks(page, testInfo, 'live-chain-panel');
   // From the panel, straight to the running try's output.
@@ -134,7 +135,7 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
   await requestPage.tab('logs');
   await requestPage.selectJobStartingWith('migrate-shards');
   await expect(requestPage.tryTab(1)).not.toHaveAttribute('data-live', 'true');
-  await expect(requestPage.logLines.first()).toContainText('step 1 of 400: shard 1 migrated');
+  await expect(requestPage.logLines.first()).toContainText('step 1 of 3000: shard 1 migrated');
 });
 
 test('a Request Manager without live output: the status text, and the output when the try ends', async ({
