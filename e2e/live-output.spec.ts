@@ -44,14 +44,16 @@ async function visibleLineNumbers(page: Page): Promise<{ first: number; last: nu
   return { first: Math.min(...numbers), last: Math.max(...numbers) };
 }
 
+test.beforeEach(async ({ page, shell }) => {
+  await page.setViewportSize({ width: 1360, height: 820 });
+  await shell.open();
+});
+
 test('follow a running job: lines appear as printed, the view keeps up until scrolled up', async ({
-  shell,
   startPage,
   requestPage,
   page,
 }, testInfo) => {
-  await page.setViewportSize({ width: 1360, height: 820 });
-  await shell.open();
   await startProgressLogs(startPage, requestPage, 3000, 0.1);
   const jobId = (await page.locator('[data-testid="log-job"][data-job^="migrate-shards"]').getAttribute('data-job'))!;
   const liveTab = page.locator('[data-testid="try-tab"][data-live="true"]');
@@ -144,12 +146,10 @@ test('a Request Manager without live output: the status text, and the output whe
   requestPage,
   page,
 }, testInfo) => {
-  await page.setViewportSize({ width: 1360, height: 820 });
   const engine = await startEngine();
   const proxy = await hidingProxy(engine.url, /\/output\//);
   try {
     const name = `original-${testInfo.workerIndex}-${Date.now().toString(36)}`;
-    await shell.open();
     await shell.addContext(name, proxy.url, 'staging');
     await shell.switchContext(name);
     await expect(shell.offlineBanner).toBeHidden({ timeout: 20_000 });
