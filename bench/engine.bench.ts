@@ -77,7 +77,7 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
   }
   // `spincycle rm` here, `spincycle jr` in a child process: HTTP both ways, one core each.
   const jrPort = await freePort();
-  const rm = await startRequestManager({ ...common, addr: '127.0.0.1:0', jrUrl: `http://127.0.0.1:${jrPort}` });
+  const rm = await startRequestManager({ ...common, addr: '127.0.0.1:0', jrUrls: [`http://127.0.0.1:${jrPort}`] });
   const jr = spawnCli(['jr', '--rm-url', rm.url, '--addr', `127.0.0.1:${jrPort}`], /job runner started/);
   await jr.started;
   return {
@@ -93,9 +93,14 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
 }
 
 /** Dispatch latency and overhead (ms) from the stored logs, as the JR's recorder defines them. */
-function dispatchFromLogs(rm: RequestManager, requestId: string, latency: number[], overhead: number[]): void {
-  const chain = JSON.parse(rm.jobChainJson(requestId)) as { adjacencyList: Record<string, string[]> };
-  const logs = new Map(rm.jobLogs(requestId).map((l) => [l.jobId, l]));
+async function dispatchFromLogs(
+  rm: RequestManager,
+  requestId: string,
+  latency: number[],
+  overhead: number[],
+): Promise<void> {
+  const chain = JSON.parse(await rm.jobChainJson(requestId)) as { adjacencyList: Record<string, string[]> };
+  const logs = new Map((await rm.jobLogs(requestId)).map((l) => [l.jobId, l]));
   const parents = new Map<string, string[]>();
   for (const [from, tos] of Object.entries(chain.adjacencyList))
     for (const to of tos) parents.set(to, [...(parents.get(to) ?? []), from]);
@@ -153,7 +158,7 @@ async function run(
   const pending = new Set(created.map((r) => r.id));
   while (pending.size > 0) {
     for (const id of pending) {
-      const r = engine.rm.getRequest(id);
+      const r = await engine.rm.getRequest(id);
       if (r.finishedAt !== null) {
         if (r.state !== STATE_COMPLETE) throw new Error(`request ${id} ended ${stateName(r.state)}`);
         pending.delete(id);
@@ -166,9 +171,9 @@ async function run(
   const latency: number[] = [];
   const overhead: number[] = [];
   for (const r of created) {
-    if (!engine.latency) dispatchFromLogs(engine.rm, r.id, latency, overhead);
-    const stored = engine.rm.jobLogs(r.id).length;
-    const { finishedJobs } = engine.rm.getRequest(r.id);
+    if (!engine.latency) await dispatchFromLogs(engine.rm, r.id, latency, overhead);
+    const stored = (await engine.rm.jobLogs(r.id)).length;
+    const { finishedJobs } = await engine.rm.getRequest(r.id);
     if (stored !== r.totalJobs || finishedJobs !== r.totalJobs) {
       throw new Error(`request ${r.id}: ${stored} logs, ${finishedJobs} finished of ${r.totalJobs} jobs`);
     }

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { Cache } from '../src-main/console/cache/cache';
+import { chainView } from '../src-main/shared/console-model';
 import type { Job, JobChain, Request } from '../src-main/shared/proto';
 import { CHROMIUM_ARGS, findChromium } from '../e2e/support/chromium';
 import { writeBenchDocs, writeDocsRequested } from './docs-writer';
@@ -113,7 +114,7 @@ function seed(dir: string): { chainId: string; logId: string } {
   }
   const chain: JobChain = { requestId: chainId, jobs, adjacencyList: adjacency, state: 3 };
   cache.requests.put(CTX, request(chainId, 'rolling-restart', now + 1000, n - 1));
-  cache.chains.putChain(CTX, chainId, chain);
+  cache.chains.putChain(CTX, chainId, chainView(chain));
   cache.chains.putStatuses(
     CTX,
     chainId,

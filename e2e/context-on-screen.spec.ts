@@ -98,7 +98,7 @@ test('a context whose URL does not answer is saved with a warning that says why,
   await dialog.getByTestId('context-form-env').fill('staging');
   await dialog.getByTestId('context-form-save').click();
   await expect(dialog.getByTestId('context-warning')).toHaveText(
-    `Saved ${down}, but ${url} does not answer: cannot reach ${url}/api/v1/request-list: ` +
+    `Saved ${down}, but ${url} does not answer: cannot reach ${url}/version: ` +
       'connection refused (is the Request Manager running?). It shows offline until it does.',
   );
   const row = dialog.locator(`[data-testid="context-row"][data-name="${down}"]`);
@@ -114,8 +114,7 @@ test('a context whose URL does not answer is saved with a warning that says why,
   await expect(page.getByTestId('offline-why')).toContainText('connection refused');
   await expect(page.getByTestId('requests-empty')).toContainText(`No request of ${down} is known to this console yet.`);
   await expect(page.getByTestId('requests-empty-why')).toHaveText(
-    'A Spin Cycle Request Manager cannot list its requests (its API has no such call), so this list holds only ' +
-      'the requests this console started, saw running, opened by id or imported. There may be others.',
+    `${down} does not answer: these are the requests cached here.`,
   );
   await snapScreens(page, testInfo, 'offline-empty-list');
 

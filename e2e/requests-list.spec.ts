@@ -1,16 +1,26 @@
-// The requests list over a big cache, in Chromium against its own web bridge: the real serve.ts
-// with the embedded engine, on a data folder whose cache was seeded with 3,000 finished
-// requests in the embedded context. Keyboard selection and opening, a long jump that shows the
-// rows of where it lands, state filter and search, and a new request arriving while the
-// operator is scrolled down: the rows on screen and the selection stay where they were.
+// The requests list over a big history, in Chromium against its own web bridge: the real
+// serve.ts with the embedded engine, on a data folder whose engine was seeded with 3,000
+// finished requests (the list pages through them from the engine, which lists its requests),
+// which the console's cache had seen before. Keyboard selection and opening, a long jump that
+// shows the rows of where it lands, the state filter (on the server) and text search (among
+// the requests cached here), and a new request arriving while the operator is scrolled down:
+// the rows on screen and the selection stay where they were.
 /// <reference lib="dom" /> — page.evaluate callbacks run in the browser
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { Cache } from '../src-main/console/cache/cache';
-import { STATE_COMPLETE, STATE_FAIL, type Request } from '../src-main/shared/proto';
+import { DATABASE_FILE } from '../src-main/engine/server';
+import { SqliteStore } from '../src-main/engine/store/store';
+import {
+  STATE_COMPLETE,
+  STATE_FAIL,
+  encodeCreateRequestParams,
+  encodeJobChain,
+  type Request,
+} from '../src-main/shared/proto';
 import { expect, test as consoleTest } from './fixtures';
 import { AppShell } from './pages/app-shell';
 import { StartPage } from './pages/start-page';
@@ -46,6 +56,19 @@ const test = consoleTest.extend<object, { bridge: RunningBridge }>({
     // eslint-disable-next-line no-empty-pattern -- Playwright requires the destructuring form
     async ({}, use) => {
       const dir = mkdtempSync(path.join(tmpdir(), 'spincycle-e2e-list-'));
+      // The embedded engine's history (serve.ts runs it in <data>/engine).
+      mkdirSync(path.join(dir, 'engine'));
+      const store = new SqliteStore(path.join(dir, 'engine', DATABASE_FILE));
+      for (let i = 0; i < COUNT; i++) {
+        const r = seeded(i);
+        const ms = (t: string | null) => (t === null ? null : Date.parse(t));
+        await store.insertRequest(
+          { ...r, createdAt: Date.parse(r.createdAt), startedAt: ms(r.startedAt), finishedAt: ms(r.finishedAt) },
+          encodeCreateRequestParams({ Type: r.type, Args: {}, User: r.user }),
+          encodeJobChain({ requestId: r.id, jobs: {}, adjacencyList: {}, state: r.state }),
+        );
+      }
+      await store.close();
       const cache = new Cache(path.join(dir, 'cache.db'));
       // The embedded context as the console creates it; it puts the engine's address in at start.
       cache.contexts.put({
@@ -202,8 +225,12 @@ test('the state filter and the search narrow the list', async ({ shell, page }) 
   await page.getByTestId('state-filter-FAIL').click();
   await expect(page.getByTestId('request-count')).toHaveText(`${COUNT.toLocaleString('en-US')} requests`);
 
+  await expect(page.getByTestId('list-source')).toHaveText('on the server');
+  // Text is looked for among the requests cached here, and the list says so.
   await page.getByTestId('request-search').fill('seed0123');
   await expect(page.getByTestId('request-count')).toHaveText('10 requests');
+  await expect(page.getByTestId('list-source')).toHaveText('known here');
+  await expect(page.getByTestId('list-note')).toContainText('the server cannot search by text');
   await expect(row(page, 1234)).toBeVisible();
   await expect(row(page, 1240)).toHaveCount(0);
 });

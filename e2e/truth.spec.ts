@@ -161,7 +161,9 @@ test('TIMEOUT finds a request whose job timed out (the request is FAIL); First e
   await page.getByTestId('state-filter-TIMEOUT').click();
 
   // Its log: stdout has no error line, stderr is empty; First error says so and gives the error.
-  await row.getByTestId('request-type').click();
+  // (Opened by its route: other tests start requests in this context, and a row at the top of
+  // the list can move under the pointer as they arrive.)
+  await shell.goto(`#/r/local/${id}`);
   await expect(page.getByTestId('stream-stdout')).toHaveAttribute('aria-selected', 'true');
   await expect(requestPage.logLines.first()).toContainText('waiting for /var/lock/deploy');
   await page.getByTestId('log-jump-error').click();
@@ -273,7 +275,7 @@ test('long args fold: Watch and Stop stay on screen at 1024 px', async ({
   await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
 });
 
-test('a request created elsewhere: its jobs show their args from the chain; the command says its args are unknown', async ({
+test('a request created elsewhere: its args as the server tells them (ours does), in the header, the command and its jobs', async ({
   shell,
   requestPage,
   page,
@@ -296,10 +298,9 @@ test('a request created elsewhere: its jobs show their args from the chain; the 
       await expect.poll(state).toBe(4); // FAIL
       await shell.goto(`#/r/${name}/${id}`);
       await requestPage.expectState('FAIL');
-      await expect(page.getByTestId('request-args')).toContainText('not recorded (created elsewhere)');
-      await expect(page.getByTestId('request-cli')).toHaveText(
-        `spincycle --context ${name} start fail  # args not known: the request was created elsewhere`,
-      );
+      // Our RM says what a request was created with (docs/protocol/extensions.md §2).
+      await expect(page.getByTestId('request-args')).toHaveText('exitCode=7');
+      await expect(page.getByTestId('request-cli')).toHaveText(`spincycle --context ${name} start fail exitCode=7`);
       // It opened on its failure; the failing job's args come from the chain.
       await expect(page.getByTestId('logs-tab')).toBeVisible();
       await expect(page.getByTestId('failed-job-exit')).toHaveText('exit 7');

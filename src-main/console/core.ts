@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CACHE_FILE } from './data-dir';
 import { EmbeddedEngine, type EngineLauncher } from './embedded-engine';
 import { createEngineSecret } from './engine-secret';
+import type { SecretStore } from './credentials';
 import { EventHub } from './events';
 import { createHandlers, type ContractHandlers } from './handlers';
 import { ConsoleService } from './service';
@@ -40,6 +41,8 @@ export interface ConsoleCoreOptions {
   readonly nativeBinding?: string;
   /** Where engine and console problems are reported (stderr by default). */
   readonly log?: (line: string) => void;
+  /** Where contexts' secret header values are kept (the desktop's keychain, an owner-only file). */
+  readonly secrets?: SecretStore;
 }
 
 export interface ConsoleCore {
@@ -62,6 +65,7 @@ export async function startConsoleCore(options: ConsoleCoreOptions): Promise<Con
     cacheFile: path.join(options.dataDir, CACHE_FILE),
     emit: (event, payload) => events.emit(event, payload),
     user: os.userInfo().username,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
     log,
     ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     ...(cfg ? { embeddedContext: EMBEDDED_CONTEXT } : {}),

@@ -69,6 +69,7 @@ describe('importing an export file', () => {
       jobs: [
         {
           jobId: 'check@2',
+          name: null,
           state: STATE_FAIL,
           try: 2,
           tryState: STATE_FAIL,

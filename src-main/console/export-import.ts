@@ -1,6 +1,8 @@
 // Export cached requests to one self-contained file, and import such a file on another machine.
-// The file keeps the wire encodings (exact nanosecond times, base64 job bytes), so nothing is
-// lost on the way, and names the machine it was exported on. Imported requests are read-only
+// The file keeps exact encodings (nanosecond times, the 2017 wire's request and logs), so
+// nothing is lost on the way, and names the machine it was exported on. Chains and job statuses
+// are the console model's (format 2: v2 jobs keep their names and tries); format 1 files (2017
+// wire chains and statuses) are read too. Imported requests are read-only
 // (origin 'imported'; the console never sends an RM anything about them) and are kept in a
 // context of their own, named after their source: `local (imported from build-7)`. Live
 // context names cannot hold a space, so an import never lands in a live context.
@@ -8,7 +10,15 @@
 
 import { hostname } from 'node:os';
 import { clip } from '../shared/clip';
-import { MAX_REQUEST_ID, type ImportResult, type RequestRef } from '../shared/console-model';
+import {
+  MAX_REQUEST_ID,
+  chainView,
+  requestFields,
+  type ChainView,
+  type ImportResult,
+  type JobStatusRecord,
+  type RequestRef,
+} from '../shared/console-model';
 import {
   decodeJobChain,
   decodeJobLog,
@@ -16,28 +26,29 @@ import {
   decodeJsonObject,
   decodeRequest,
   encodeJobLogs,
-  encodeJobStatusList,
   encodeRequest,
   parseWire,
-  type JobChain,
   type JobLog,
-  type JobStatus,
   type JsonObject,
   type Request,
 } from '../shared/proto';
 import type { Cache } from './cache/cache';
+import type { StatusToCache } from './cache/chain-store';
+import { chainFromJson } from './cache/chain-text';
 import { summarizeCachedFailure } from './cached-failure';
 
 export const EXPORT_FORMAT = 'spincycle-console-export';
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
+/** Versions this console reads. */
+const READS = new Set([1, 2]);
 
 export interface ExportedRequest {
   /** The context it was cached in where it was exported. */
   context: string;
   request: Request;
   args: JsonObject | null;
-  chain: JobChain | null;
-  statuses: JobStatus[];
+  chain: ChainView | null;
+  statuses: Array<StatusToCache & { requestId: string }>;
   logs: JobLog[];
 }
 
@@ -72,17 +83,30 @@ export function importedContextName(source: string, exportedFrom: string | null)
 function toWireRequest(cache: Cache, context: string, id: string): Request {
   const r = cache.requests.get(context, id);
   if (!r) throw new ImportError(`request ${id} is not in the cache of context ${context}`);
-  return {
-    id: r.id,
-    type: r.type,
-    state: r.state,
-    user: r.user,
-    createdAt: r.createdAt,
-    startedAt: r.startedAt,
-    finishedAt: r.finishedAt,
-    totalJobs: r.totalJobs,
-    finishedJobs: r.finishedJobs,
-  };
+  return requestFields(r);
+}
+
+/** A job status as exported: the 2017 status's keys (runtime, n) with the console's name and try. */
+const exportedStatus = (s: JobStatusRecord) => ({
+  requestId: s.requestId,
+  jobId: s.jobId,
+  name: s.name,
+  state: s.state,
+  status: s.status,
+  try: s.try,
+  runtime: s.runtime,
+  n: 0,
+});
+
+/** A job status of a file: 2017's keys, and the name and try of format 2 (absent in format 1). */
+function decodeStatus(item: unknown, at: string): StatusToCache & { requestId: string } {
+  const base = decodeJobStatus(item, at);
+  const { name = null, try: tryN = null } = item as { name?: unknown; try?: unknown };
+  if (name !== null && typeof name !== 'string') throw new ImportError(`${at}.name: expected text or null`);
+  if (tryN !== null && !(typeof tryN === 'number' && Number.isSafeInteger(tryN) && tryN >= 0)) {
+    throw new ImportError(`${at}.try: expected a count or null`);
+  }
+  return { ...base, name, try: tryN };
 }
 
 /** Every cached part of the given requests, as the text of one export file. */
@@ -105,7 +129,7 @@ export function exportRequests(cache: Cache, refs: readonly RequestRef[], export
       `"request":${encodeRequest(request)}`,
       `"args":${JSON.stringify(args)}`,
       `"chain":${chain ?? 'null'}`,
-      `"statuses":${encodeJobStatusList(cache.chains.statuses(context, id))}`,
+      `"statuses":${JSON.stringify(cache.chains.statuses(context, id).map(exportedStatus))}`,
       `"logs":${encodeJobLogs(logs)}}`,
     ].join(',');
   });
@@ -156,7 +180,7 @@ function checkBelongs(it: ExportedRequest, at: string): void {
       throw new ImportError(`${what}.requestId: ${quote(requestId)} is not this item's request (${id})`);
     }
   };
-  const jobs = it.chain ? new Set(Object.keys(it.chain.jobs)) : null;
+  const jobs = it.chain ? new Set(it.chain.jobs.map((j) => j.id)) : null;
   const inChain = (field: string, jobId: string) => {
     if (jobs && !jobs.has(jobId)) {
       throw new ImportError(`${field}: ${quote(jobId)} is not a job of request ${id}'s chain`);
@@ -169,9 +193,8 @@ function checkBelongs(it: ExportedRequest, at: string): void {
   };
   if (it.chain) {
     mine(`${at}.chain`, it.chain.requestId);
-    for (const [key, job] of Object.entries(it.chain.jobs)) {
-      if (job.id !== key) throw new ImportError(`${at}.chain.jobs[${quote(key)}]: holds job ${quote(job.id)}`);
-    }
+    const jobAt = new Map<string, number>();
+    it.chain.jobs.forEach((job, i) => once('chain.jobs', jobAt, job.id, i, `job ${quote(job.id)}`));
     for (const [from, next] of Object.entries(it.chain.adjacencyList)) {
       inChain(`${at}.chain.adjacencyList`, from);
       next.forEach((to, i) => inChain(`${at}.chain.adjacencyList[${quote(from)}][${i}]`, to));
@@ -191,6 +214,21 @@ function checkBelongs(it: ExportedRequest, at: string): void {
   });
 }
 
+/**
+ * An item's chain: the console model's (format 2), or a 2017 wire chain (format 1) whose map
+ * holds each job under its own id.
+ */
+function itemChain(v: unknown, at: string): ChainView {
+  if (isObject(v) && isObject(v.jobs)) {
+    const wire = decodeJobChain(v, at);
+    for (const [key, job] of Object.entries(wire.jobs)) {
+      if (job.id !== key) throw new ImportError(`${at}.jobs[${quote(key)}]: holds job ${quote(job.id)}`);
+    }
+    return chainView(wire);
+  }
+  return chainFromJson(v, at);
+}
+
 function parseItem(item: unknown, at: string): ExportedRequest {
   if (!isObject(item)) throw new ImportError(`${at}: expected an object`);
   const { context } = item;
@@ -206,8 +244,8 @@ function parseItem(item: unknown, at: string): ExportedRequest {
       context,
       request,
       args: decodeJsonObject(item.args, `${at}.args`),
-      chain: item.chain == null ? null : decodeJobChain(item.chain, `${at}.chain`),
-      statuses: list(item.statuses, `${at}.statuses`, decodeJobStatus),
+      chain: item.chain == null ? null : itemChain(item.chain, `${at}.chain`),
+      statuses: list(item.statuses, `${at}.statuses`, decodeStatus),
       logs: list(item.logs, `${at}.logs`, decodeJobLog),
     };
     checkBelongs(parsed, at);
@@ -229,8 +267,10 @@ export function parseExport(text: string): ExportFile {
   if (!isObject(doc) || doc.format !== EXPORT_FORMAT) {
     throw new ImportError(`not an export file: expected "format": "${EXPORT_FORMAT}"`);
   }
-  if (doc.version !== EXPORT_VERSION) {
-    throw new ImportError(`unsupported export version ${String(doc.version)} (this console reads ${EXPORT_VERSION})`);
+  if (!READS.has(doc.version as number)) {
+    throw new ImportError(
+      `unsupported export version ${String(doc.version)} (this console reads ${[...READS].join(' and ')})`,
+    );
   }
   checkNesting(doc);
   const from = doc.exportedFrom ?? null;

@@ -40,6 +40,7 @@ describe('failure summary', () => {
       jobs: [
         {
           jobId: 'check-disk@3',
+          name: null,
           state: STATE_FAIL,
           try: 2,
           tryState: STATE_FAIL,
@@ -76,7 +77,7 @@ describe('failure summary', () => {
   it('a failed job with no known try, and a request with no failed job', () => {
     const unknown = summarizeFailure([status('x@1', STATE_FAIL), status('y@2', STATE_PENDING)], () => null);
     expect(unknown.jobs).toEqual([
-      { jobId: 'x@1', state: STATE_FAIL, try: 0, tryState: null, exit: null, source: null, lines: [] },
+      { jobId: 'x@1', name: null, state: STATE_FAIL, try: 0, tryState: null, exit: null, source: null, lines: [] },
     ]);
     expect(failureLine(unknown)).toBe('x@1');
     expect(failureLine(summarizeFailure([], () => null))).toBe('no job failed');

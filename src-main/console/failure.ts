@@ -5,8 +5,11 @@
 // the request header, notifications).
 
 import stripAnsi from 'strip-ansi';
-import type { FailedJob, FailureSummary } from '../shared/console-model';
-import { JobStatuses, STATE_FAIL, STATE_TIMEOUT, type JobLog, type JobStatus } from '../shared/proto';
+import type { FailedJob, FailureSummary, JobStatusRecord } from '../shared/console-model';
+import { JobStatuses, STATE_FAIL, STATE_TIMEOUT, type JobLog } from '../shared/proto';
+
+/** What the summary reads of a job status (any protocol's; a v2 job has a name beside its id). */
+type JobStatus = Pick<JobStatusRecord, 'jobId' | 'state'> & { name?: string | null };
 
 /** The fields of a try the summary reads (a wire JobLog and a cached JobLogRecord both have them). */
 export type TryText = Pick<JobLog, 'try' | 'state' | 'exit' | 'error' | 'stdout' | 'stderr'>;
@@ -43,8 +46,8 @@ export function lastLines(text: string, n = LINES): string[] {
 }
 
 function describeJob(status: JobStatus, last: TryText | null): FailedJob {
-  if (!last)
-    return { jobId: status.jobId, state: status.state, try: 0, tryState: null, exit: null, source: null, lines: [] };
+  const job = { jobId: status.jobId, name: status.name ?? null, state: status.state };
+  if (!last) return { ...job, try: 0, tryState: null, exit: null, source: null, lines: [] };
   const stderr = lastLines(last.stderr);
   const error = lastLines(last.error);
   const [source, lines]: [FailedJob['source'], string[]] =
@@ -56,8 +59,7 @@ function describeJob(status: JobStatus, last: TryText | null): FailedJob {
           ? ['error', error]
           : ['stdout', lastLines(last.stdout)];
   return {
-    jobId: status.jobId,
-    state: status.state,
+    ...job,
     try: last.try,
     tryState: last.state,
     exit: last.exit,

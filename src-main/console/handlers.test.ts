@@ -97,7 +97,7 @@ describe('putContext over a JSON transport', () => {
       envColor: '#d32f2f',
       embedded: false,
     };
-    expect(await h.putContext([ctx, null])).toEqual({ ok: true, value: ctx });
+    expect(await h.putContext([ctx, null])).toEqual({ ok: true, value: { ...ctx, auth: null } });
     expect(await h.putContext([{ ...ctx, url: 'ftp://x' }])).toMatchObject({
       ok: false,
       error: { code: 'bad-request' },

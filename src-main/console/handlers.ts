@@ -32,6 +32,16 @@ const limit = z.number().int().min(1).max(10_000);
 /** Longest slice of log text one jobLogText() call returns (characters). */
 export const MAX_LOG_SLICE = 8 * 1024 * 1024;
 const jsonObject = z.record(z.string(), z.unknown());
+const filePath = z.string().min(1).max(4096).nullable();
+const auth = z
+  .object({
+    headers: z.array(z.string().min(1).max(100)).max(20),
+    caFile: filePath,
+    certFile: filePath,
+    keyFile: filePath,
+  })
+  .strict();
+const headerValues = z.record(z.string().min(1).max(100), z.string().max(16_384)).nullish();
 const context = z.object({
   name: z.string().regex(/^[\w.-]{1,64}$/, 'a context name uses letters, digits, . _ - (at most 64)'),
   url: z.url({ protocol: /^https?$/ }),
@@ -41,6 +51,7 @@ const context = z.object({
     .regex(/^#[0-9a-fA-F]{3,8}$/, 'a colour like #d32f2f')
     .nullable(),
   embedded: z.boolean(),
+  auth: auth.nullish(),
 });
 const filter = z.object({
   context: name,
@@ -72,9 +83,9 @@ const ARGS = {
   contexts: z.tuple([]),
   contextStatuses: z.tuple([]),
   // JSON carries an absent trailing argument as null
-  putContext: z.tuple([context, name.nullish()]),
+  putContext: z.tuple([context, name.nullish(), headerValues]),
   removeContext: z.tuple([name]),
-  probeContext: z.tuple([z.url({ protocol: /^https?$/ })]),
+  probeContext: z.tuple([z.url({ protocol: /^https?$/ }), auth.nullish(), headerValues, name.nullish()]),
   listRequests: z.tuple([filter, offset, limit]),
   openRequest: z.tuple([name, requestId]),
   closeRequest: z.tuple([name, requestId]),
@@ -135,9 +146,10 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     version: () => info,
     contexts: () => service.contexts(),
     contextStatuses: () => service.contextStatuses(),
-    putContext: (ctx, previousName) => service.putContext(ctx, previousName ?? undefined),
+    putContext: (ctx, previousName, values) => service.putContext(ctx, previousName ?? undefined, values ?? null),
     removeContext: async (n) => (await service.removeContext(n), null),
-    probeContext: (url) => service.probeContext(url),
+    probeContext: (url, auth, values, ctxName) =>
+      service.probeContext(url, auth ?? null, values ?? null, ctxName ?? null),
     listRequests: (f, o, l) => service.listRequests(f, o, l),
     openRequest: (c, id) => service.openRequest(c, id),
     closeRequest: (c, id) => (service.closeRequest(c, id), null),

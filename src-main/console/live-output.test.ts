@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveOutputState } from '../shared/console-model';
 import { STATE_COMPLETE, STATE_RUNNING } from '../shared/proto';
 import { hidingProxy } from '../../test/support/hiding-proxy';
-import { SCRIPT_SPEC, gate, until } from '../../test/support/live-jobs';
+import { SCRIPT_SPEC, gate } from '../../test/support/live-jobs';
+import { until } from '../../test/support/until';
 import { EmbeddedEngine } from './embedded-engine';
 import { ConsoleService } from './service';
 

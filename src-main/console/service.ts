@@ -1,26 +1,32 @@
-// The console core: contexts (Request Managers), one client and one sync per context, the
-// cache, notifications and the tray model, and every operation the contract and the CLI offer.
-// Reads come from the cache (so they work offline); writes (create, stop) go to the RM. The
+// The console core: contexts (Request Managers of any protocol generation), one connection and
+// one sync per context, the cache, notifications and the tray model, and every operation the
+// contract and the CLI offer. Reads come from the cache (so they work offline), but for the
+// requests list of a server that lists its requests; writes (create, stop) go to the RM. The
 // cache lives on a worker thread (cache-host.ts): every cache call is a promise, and none runs
-// on this event loop. Plain Node: no electron, no transport.
+// on this event loop. A context's secret header values live in a SecretStore, never in the
+// cache. Plain Node: no electron, no transport.
 
 import type {
   ConsoleSettings,
   Context,
+  ContextAuth,
   ContextProbe,
   ContextStatus,
   ImportResult,
   JobLogRecord,
   JobLogSummary,
   JobLogText,
+  JobStatusRecord,
   LiveOutputState,
   LogSearchHit,
   Page,
   RequestDetail,
   RequestFilter,
+  RequestPage,
   RequestPart,
   RequestRecord,
   RequestRef,
+  RequestType,
   TrayModel,
 } from '../shared/console-model';
 import {
@@ -29,18 +35,18 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_TIMEOUT,
-  decodeRequestSpecs,
-  type JobStatus,
   type JsonObject,
-  type RequestSpec,
 } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
 import type { RemoteCache } from './cache-api';
 import { CacheHost } from './cache-host';
-import { RmClient, type RmClientError, type RmClientOptions } from './client/rm-client';
+import { Connection } from './client/connection';
+import { checkRmUrl, isOffline, type Credentials, type RmClientError, type TransportOptions } from './client/transport';
+import { CredentialsError, checkAuth, resolveCredentials, type SecretStore } from './credentials';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
 import { LiveFollows } from './sync/live-follows';
 import { Notifier } from './sync/notifier';
+import { ServerPages } from './sync/server-pages';
 
 export const DEFAULT_SETTINGS: ConsoleSettings = { intervals: DEFAULT_INTERVALS, notifications: true, theme: 'system' };
 
@@ -66,7 +72,9 @@ export interface ConsoleServiceOptions {
   cacheFile: string;
   emit: ConsoleEmit;
   /** Client options for every context (timeouts, retries). */
-  client?: Omit<RmClientOptions, 'baseUrl'>;
+  client?: Omit<TransportOptions, 'baseUrl' | 'label' | 'credentials' | 'secret'>;
+  /** Where contexts' secret header values are kept (the OS keychain, an owner-only file); none: contexts cannot have them. */
+  secrets?: SecretStore;
   /** Username sent with created requests. */
   user?: string;
   nativeBinding?: string;
@@ -84,7 +92,7 @@ export interface ConsoleServiceOptions {
 
 /** Longest wait for a Request Manager URL to answer when a context is saved. */
 const PROBE_TIMEOUT_MS = 5000;
-const REQUEST_LIST_KEY = (context: string) => `request-list:${context}`;
+const REQUEST_TYPES_KEY = (context: string) => `request-types:${context}`;
 const SETTINGS_KEY = 'settings';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -92,7 +100,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export class ConsoleService {
   readonly cache: RemoteCache;
   private readonly syncs = new Map<string, ContextSync>();
-  private readonly clients = new Map<string, RmClient>();
+  private readonly connections = new Map<string, Connection>();
+  private readonly pages = new Map<string, ServerPages>();
   private readonly notifier: Notifier;
   private readonly live: LiveFollows;
   private started = false;
@@ -150,8 +159,7 @@ export class ConsoleService {
     await this.serially(async () => {
       this.started = false;
       this.live.stopAll();
-      await Promise.all([...this.syncs.values()].map((sync) => sync.stop()));
-      this.syncs.clear();
+      await Promise.all([...this.syncs.keys()].map((name) => this.stopContext(name)));
     });
     await this.host.close();
   }
@@ -169,31 +177,44 @@ export class ConsoleService {
   }
 
   async contextStatuses(): Promise<ContextStatus[]> {
-    return (await this.contexts()).map(
-      (c) =>
-        this.syncs.get(c.name)?.contextStatus ?? {
-          context: c.name,
-          online: false,
-          lastOkMs: null,
-          error: c.embedded ? 'the embedded engine is not running' : 'not started',
-          storage: null,
-        },
+    return Promise.all(
+      (await this.contexts()).map(
+        async (c) =>
+          this.syncs.get(c.name)?.contextStatus ?? {
+            context: c.name,
+            online: false,
+            lastOkMs: null,
+            error: c.embedded ? 'the embedded engine is not running' : 'not started',
+            server: await this.cache.contexts.serverInfo(c.name),
+            storage: null,
+          },
+      ),
     );
   }
 
   /**
    * Adds or edits a context (`previousName` to rename), for the contract. An unreachable URL is
    * accepted: it shows offline. The embedded context is the console's: only its label and
-   * colour can change, and no other context can become embedded or take its name.
+   * colour can change, and no other context can become embedded or take its name. `headerValues`
+   * are the values of the context's auth headers (kept in the secret store, never in the cache);
+   * absent, the stored ones are kept.
    */
-  async putContext(ctx: Context, previousName?: string): Promise<Context> {
+  async putContext(
+    ctx: Context,
+    previousName?: string,
+    headerValues?: Record<string, string> | null,
+  ): Promise<Context> {
     if (!/^[\w.-]{1,64}$/.test(ctx.name)) {
       throw new ConsoleError(
         'bad-request',
         `invalid context name ${JSON.stringify(ctx.name)}: use letters, digits, . _ -`,
       );
     }
-    new RmClient({ baseUrl: ctx.url }); // validates the URL, with a clear message
+    try {
+      checkRmUrl(ctx.url);
+    } catch (err) {
+      throw new ConsoleError('bad-request', (err as Error).message);
+    }
     return this.serially(async () => {
       const contexts = await this.contexts();
       const target = contexts.find((c) => c.name === (previousName ?? ctx.name));
@@ -208,11 +229,46 @@ export class ConsoleService {
       if (existing && previousName !== ctx.name && previousName !== undefined) {
         throw new ConsoleError('bad-request', `a context named ${ctx.name} already exists`);
       }
+      const saved: Context = { ...ctx, auth: normalAuth(ctx.auth) };
+      this.putSecrets(saved, previousName, headerValues ?? null);
       await this.stopContext(previousName ?? ctx.name);
-      await this.cache.contexts.put(ctx, previousName);
-      if (this.started) await this.startContext(ctx);
-      return ctx;
+      await this.cache.contexts.put(saved, previousName);
+      if (this.started) await this.startContext(saved);
+      return saved;
     });
+  }
+
+  /** Checks a context's auth and keeps its header values (renamed with it; only its own headers'). */
+  private putSecrets(ctx: Context, previousName: string | undefined, values: Record<string, string> | null): void {
+    const auth = ctx.auth ?? null;
+    const store = this.options.secrets;
+    try {
+      if (auth) checkAuth(auth, values ?? {});
+      if (!store) {
+        if (auth?.headers.length) {
+          throw new CredentialsError('this console has nowhere to keep header values: contexts cannot send headers');
+        }
+        return;
+      }
+      if (previousName !== undefined && previousName !== ctx.name) store.rename(previousName, ctx.name);
+      const kept = store.get(ctx.name);
+      const next: Record<string, string> = {};
+      for (const name of auth?.headers ?? []) {
+        const value = values?.[name] ?? kept[name];
+        if (value === undefined || value === '') throw new CredentialsError(`a value for the ${name} header is needed`);
+        next[name] = value;
+      }
+      if (JSON.stringify(next) !== JSON.stringify(kept)) store.set(ctx.name, next);
+    } catch (err) {
+      if (err instanceof CredentialsError) throw new ConsoleError('bad-request', `context ${ctx.name}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** What a context's calls carry: its header values and the text of its TLS files (read now). */
+  private credentials(ctx: Context): Credentials {
+    const store = this.options.secrets;
+    return resolveCredentials(`context ${ctx.name}`, ctx.auth ?? null, store?.get(ctx.name) ?? {}, store ?? null);
   }
 
   /** The embedded context with a new label and colour; anything else about it is the console's. */
@@ -241,6 +297,7 @@ export class ConsoleService {
     return this.serially(async () => {
       await this.stopContext(name);
       if (!(await this.cache.contexts.remove(name))) throw new ConsoleError('not-found', `no context named ${name}`);
+      this.options.secrets?.set(name, {});
     });
   }
 
@@ -274,47 +331,66 @@ export class ConsoleService {
   }
 
   /**
-   * Asks the RM at `url` for its request types, once and without retries (5 s at most), so that
-   * saving a context can say at once whether its URL answers, and why not.
+   * Asks the RM at `url` what it speaks and for its request types, once and without retries (5 s
+   * at most), so that saving a context can say at once whether its URL answers, and why not.
+   * With `auth`, it is asked as the context would ask: header values given, else those kept for
+   * the context `name`.
    */
-  async probeContext(url: string): Promise<ContextProbe> {
+  async probeContext(
+    url: string,
+    auth: ContextAuth | null = null,
+    headerValues: Record<string, string> | null = null,
+    name: string | null = null,
+  ): Promise<ContextProbe> {
     // This run's embedded engine answers only with its secret, which goes to its address alone.
     const own = (await this.contexts()).some((c) => this.isConnectedEmbedded(c) && c.url === url);
     const secret = own ? this.embeddedSecret : undefined;
-    const client = new RmClient({
-      baseUrl: url,
-      getRetries: 0,
-      timeoutMs: PROBE_TIMEOUT_MS,
-      ...(secret === undefined ? {} : { secret }),
-    });
+    let connection: Connection;
     try {
-      const specs = await client.requestList();
-      return { answers: true, requestTypes: specs.length, error: null };
+      if (auth) checkAuth(auth, headerValues ?? {});
+      const kept = name ? (this.options.secrets?.get(name) ?? {}) : {};
+      const credentials = resolveCredentials('the context', auth, { ...kept, ...headerValues }, null);
+      connection = new Connection({ baseUrl: url, getRetries: 0, timeoutMs: PROBE_TIMEOUT_MS, secret, credentials });
+    } catch (err) {
+      return { answers: false, requestTypes: null, error: (err as Error).message, server: null };
+    }
+    try {
+      const types = await connection.requestTypes();
+      return { answers: true, requestTypes: types.length, error: null, server: connection.server };
     } catch (err) {
       const e = err as RmClientError;
+      const path = e.url?.startsWith(connection.shownUrl) ? e.url.slice(connection.shownUrl.length) : e.url;
       const error =
         e.kind === 'http'
-          ? `it answers, but not as a Spin Cycle Request Manager: GET /api/v1/request-list gave ${e.status}: ${e.message}`
+          ? `it answers, but not as a Spin Cycle Request Manager: GET ${path} gave ${e.status}: ${e.message}`
           : e.kind === 'bad-response'
             ? `it answers, but not as a Spin Cycle Request Manager: ${e.message}`
             : e.message;
-      return { answers: false, requestTypes: null, error };
+      return { answers: false, requestTypes: null, error, server: null };
+    } finally {
+      connection.close();
     }
   }
 
   private async startContext(ctx: Context): Promise<void> {
     const secret = this.isConnectedEmbedded(ctx) ? this.embeddedSecret : undefined;
-    const client = new RmClient({
-      ...this.options.client,
-      baseUrl: ctx.url,
-      ...(secret === undefined ? {} : { secret }),
-    });
-    const lastContact = await this.cache.contexts.lastContact(ctx.name);
-    this.clients.set(ctx.name, client);
+    const [lastContact, known] = await Promise.all([
+      this.cache.contexts.lastContact(ctx.name),
+      this.cache.contexts.serverInfo(ctx.name),
+    ]);
+    const connection = new Connection(
+      { ...this.options.client, baseUrl: ctx.url, label: ctx.name, secret },
+      {
+        known,
+        onServer: (server) => void this.cache.contexts.putServerInfo(ctx.name, server).catch(() => undefined),
+        credentials: () => this.credentials(ctx),
+      },
+    );
+    this.connections.set(ctx.name, connection);
     const emit = this.options.emit;
     const sync = new ContextSync(
       ctx,
-      client,
+      connection,
       this.cache,
       lastContact,
       {
@@ -327,19 +403,32 @@ export class ConsoleService {
       this.settingsValue.intervals,
     );
     this.syncs.set(ctx.name, sync);
+    this.pages.set(
+      ctx.name,
+      new ServerPages({
+        context: ctx.name,
+        connection,
+        cache: this.cache,
+        status: () => sync.contextStatus,
+        absorb: (requests) => sync.absorbFound(requests),
+      }),
+    );
     sync.start();
   }
 
   private async stopContext(name: string): Promise<void> {
     this.live.stopContext(name);
     const sync = this.syncs.get(name);
+    const connection = this.connections.get(name);
     this.syncs.delete(name);
-    this.clients.delete(name);
+    this.connections.delete(name);
+    this.pages.delete(name);
     await sync?.stop();
+    connection?.close();
   }
 
-  private client(context: string): RmClient {
-    const c = this.clients.get(context);
+  private client(context: string): Connection {
+    const c = this.connections.get(context);
     if (!c) throw new ConsoleError('not-found', `no context named ${context}`);
     return c;
   }
@@ -352,8 +441,15 @@ export class ConsoleService {
 
   // ---- reading (from the cache; works offline) ----
 
-  listRequests(filter: RequestFilter, offset = 0, limit = 100): Promise<Page<RequestRecord>> {
-    return this.cache.requests.list(filter, offset, limit);
+  /**
+   * A page of a context's requests, newest first: from its server when it lists its requests
+   * (every request it has run, filtered there, each cached as it is shown), else from the cache,
+   * saying why.
+   */
+  async listRequests(filter: RequestFilter, offset = 0, limit = 100): Promise<RequestPage> {
+    const pages = this.pages.get(filter.context);
+    if (pages) return pages.page(filter, offset, limit);
+    return { ...(await this.cache.requests.list(filter, offset, limit)), source: 'cache', note: null };
   }
 
   /**
@@ -383,7 +479,7 @@ export class ConsoleService {
    * list carries its runtime as a running list would: until now while the RM answers, else
    * until the last time it did (a cached figure).
    */
-  async jobStatuses(context: string, id: string): Promise<JobStatus[]> {
+  async jobStatuses(context: string, id: string): Promise<JobStatusRecord[]> {
     const [statuses, starts] = await Promise.all([
       this.cache.chains.statuses(context, id),
       this.cache.facts.jobStarts(context, id),
@@ -435,7 +531,7 @@ export class ConsoleService {
     const request = await this.cache.requests.get(context, id);
     if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
     const asks = request.origin !== 'imported' && (request.state === STATE_RUNNING || request.state === STATE_PENDING);
-    return this.live.follow(context, asks ? (this.clients.get(context) ?? null) : null, id, jobId);
+    return this.live.follow(context, asks ? (this.connections.get(context) ?? null) : null, id, jobId);
   }
 
   jobLogsOfJob(context: string, id: string, jobId: string): Promise<JobLogRecord[]> {
@@ -474,15 +570,15 @@ export class ConsoleService {
     this.syncs.get(context)?.setViewed(id, false);
   }
 
-  /** Request types of a context; the last answer is kept for offline use. */
-  async requestList(context: string): Promise<RequestSpec[]> {
+  /** Request types of a context, with their args; the last answer is kept for offline use. */
+  async requestList(context: string): Promise<RequestType[]> {
     try {
-      const specs = await this.client(context).requestList();
-      await this.cache.settings.put(REQUEST_LIST_KEY(context), specs);
-      return specs;
+      const types = await this.client(context).requestTypes();
+      await this.cache.settings.put(REQUEST_TYPES_KEY(context), types);
+      return types;
     } catch (err) {
-      const cached = await this.cache.settings.get(REQUEST_LIST_KEY(context)).catch(() => undefined);
-      if (cached !== undefined) return decodeRequestSpecs(cached);
+      const cached = await this.cache.settings.get(REQUEST_TYPES_KEY(context)).catch(() => undefined);
+      if (Array.isArray(cached)) return cached as RequestType[];
       throw this.rmError(err, 'request types');
     }
   }
@@ -533,11 +629,10 @@ export class ConsoleService {
   }
 
   private rmError(err: unknown, what: string): ConsoleError {
-    const e = err as { kind?: string; message?: string };
-    if (e.kind === 'unreachable' || e.kind === 'timeout')
-      return new ConsoleError('unreachable', e.message ?? String(err));
     if (err instanceof ConsoleError) return err;
-    return new ConsoleError('rm-error', `${what}: ${e.message ?? String(err)}`);
+    const message = (err as Error).message ?? String(err);
+    if (isOffline(err)) return new ConsoleError('unreachable', message);
+    return new ConsoleError('rm-error', `${what}: ${message}`);
   }
 
   // ---- export / import ----
@@ -578,12 +673,26 @@ export class ConsoleService {
 }
 
 /** When each RUNNING job started, of those seen in the running list (`starts`, by job id). */
-function runningSince(statuses: readonly JobStatus[], starts: Record<string, number>): Record<string, number> {
+function runningSince(statuses: readonly JobStatusRecord[], starts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(
     statuses
       .filter((s) => s.state === STATE_RUNNING && starts[s.jobId] !== undefined)
       .map((s) => [s.jobId, starts[s.jobId] as number]),
   );
+}
+
+/** An auth with nothing in it is no auth. */
+function normalAuth(auth: ContextAuth | null | undefined): ContextAuth | null {
+  if (!auth) return null;
+  const empty = auth.headers.length === 0 && !auth.caFile && !auth.certFile && !auth.keyFile;
+  return empty
+    ? null
+    : {
+        headers: [...auth.headers],
+        caFile: auth.caFile || null,
+        certFile: auth.certFile || null,
+        keyFile: auth.keyFile || null,
+      };
 }
 
 export type { ConsoleSettings };

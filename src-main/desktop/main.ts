@@ -6,10 +6,11 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, ipcMain, Menu, screen, shell, type BrowserWindow } from 'electron';
+import { app, dialog, ipcMain, Menu, safeStorage, screen, shell, type BrowserWindow } from 'electron';
 import { defaultDataDir, startConsoleCore, type ConsoleCore } from '../console/core';
 import { nodeLauncher } from '../console/embedded-engine';
 import { describeRuntime } from '../console/runtime-info';
+import { credentialsFile } from '../console/credentials';
 import type { TrayModel } from '../shared/console-model';
 import type { NavigateEvent } from '../shared/ipc';
 import { appMenuTemplate } from './app-menu';
@@ -22,6 +23,7 @@ import { utilityLauncher } from './engine-launcher';
 import { chooseEngineRuntime, engineEntry } from './engine-runtime';
 import { appIconFile } from './icons';
 import { forwardEvents, wireContract } from './ipc-wiring';
+import { desktopSecretStore } from './keychain-secrets';
 import { NotificationCenter } from './notification-routing';
 import { electronNotificationPorts, showPlainNotification } from './notifications';
 import { planProtocolRegistration, registerDevDesktopEntry } from './protocol-registration';
@@ -287,6 +289,8 @@ async function start(): Promise<void> {
     runtime: describeRuntime(process.versions),
     dataDir,
     log,
+    // Contexts' header values: the OS keychain, or the owner-only file the CLI reads when there is none.
+    secrets: desktopSecretStore(dataDir, safeStorage, credentialsFile()),
     ...(binding.nativeBinding ? { nativeBinding: binding.nativeBinding } : {}),
     embeddedEngine: launcher
       ? {

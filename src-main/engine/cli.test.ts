@@ -45,6 +45,34 @@ describe('spincycle CLI', () => {
       [['rm', '--specs', '.', '--jr-url', 'not a url'], /--jr-url not a url: not a URL/],
       [['jr', '--rm-url', 'ftp://x'], /only http/],
       [['server', '--specs', '.', 'extra'], /Unexpected argument 'extra'/],
+      [['rm', '--specs', '.', '--jr-url', 'http://a:1,,http://b:2'], /--jr-url: an empty URL in the list/],
+      [
+        ['rm', '--specs', '.', '--jr-url', 'http://a:1', '--jr-url', 'http://a:1'],
+        /--jr-url http:\/\/a:1: given twice/,
+      ],
+      [
+        ['rm', '--specs', '.', '--jr-url', 'http://a:1', '--db', 'postgres://x/y'],
+        /--db: postgres: only sqlite: and mysql:\/\//,
+      ],
+      [
+        ['rm', '--specs', '.', '--jr-url', 'http://a:1', '--db', 'mysql://db.example.com/x'],
+        /--db: the URL names no user/,
+      ],
+      [
+        ['rm', '--specs', '.', '--jr-url', 'http://a:1', '--db', 'mysql://u@db.example.com'],
+        /--db: the URL names no database/,
+      ],
+      [['rm', '--specs', '.', '--jr-url', 'http://a:1', '--db', 'sqlite:'], /--db: sqlite:: no file after sqlite:/],
+      [
+        ['rm', '--specs', '.', '--jr-url', 'http://a:1', '--db-password-file', BIN],
+        /--db-password-file goes with --db mysql/,
+      ],
+      [
+        ['rm', '--specs', '.', '--jr-url', 'http://a:1', '--db', 'mysql://u:pw@h/d', '--db-password-file', BIN],
+        /--db names a password already/,
+      ],
+      [['jr', '--rm-url', 'http://a:1', '--grace', 'soon'], /--grace soon: expected a duration such as 30s/],
+      [['jr', '--rm-url', 'http://a:1', '--grace', '2d'], /--grace 2d: expected a duration/],
     ];
     for (const [argv, message] of cases) {
       const r = await run(...argv);

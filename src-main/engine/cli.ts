@@ -10,6 +10,7 @@ import { SpecError } from './grapher';
 import { parseAddr } from './http/server';
 import { createLogger } from './log';
 import { readSecretFile } from './secret-file';
+import { DatabaseUrlError, parseDatabaseUrl, type DatabaseLocation } from './store/database-url';
 import { DAMAGED_DB_POLICIES, type DamagedDbPolicy } from './store/open-store';
 import {
   DEFAULT_DATA_DIR,
@@ -69,8 +70,18 @@ function address(v: Values, key: string, fallback: string): string {
   return addr;
 }
 
-function url(v: Values, key: string): string {
-  const value = requireFlag(v, key);
+/** A required flag of one or more URLs: repeatable, and each may be a comma-separated list. */
+function urls(v: Values, key: string): string[] {
+  const given = ((v[key] ?? []) as string[]).flatMap((u) => u.split(',')).map((u) => u.trim());
+  if (given.length === 0 || given.every((u) => u === '')) throw new UsageError(`--${key} is required`);
+  const list = given.map((u) => checkedUrl(key, u));
+  const twice = list.find((u, i) => list.indexOf(u) !== i);
+  if (twice) throw new UsageError(`--${key} ${twice}: given twice`);
+  return list;
+}
+
+function checkedUrl(key: string, value: string): string {
+  if (value === '') throw new UsageError(`--${key}: an empty URL in the list`);
   let parsed: URL;
   try {
     parsed = new URL(value);
@@ -81,6 +92,42 @@ function url(v: Values, key: string): string {
     throw new UsageError(`--${key} ${value}: only http:// and https:// URLs`);
   }
   return value.replace(/\/+$/, '');
+}
+
+/** A duration: `30s`, `500ms`, `2m`, or a number of seconds. */
+function duration(v: Values, key: string, fallbackMs: number): number {
+  const text = str(v, key);
+  if (text === undefined) return fallbackMs;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--${key} ${text}: expected a duration such as 30s, 500ms or 2m`);
+  const ms = Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm'];
+  if (ms > 24 * 3600 * 1000) throw new UsageError(`--${key} ${text}: at most a day`);
+  return Math.round(ms);
+}
+
+/** --db (and --db-password-file); undefined: the SQLite file under --data. */
+function database(v: Values): DatabaseLocation | undefined {
+  const text = str(v, 'db');
+  const passwordFile = str(v, 'db-password-file');
+  if (text === undefined) {
+    if (passwordFile !== undefined) throw new UsageError('--db-password-file goes with --db mysql://…');
+    return undefined;
+  }
+  let db: DatabaseLocation;
+  try {
+    db = parseDatabaseUrl(text);
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new UsageError(`--db: ${err.message}`);
+    throw err;
+  }
+  if (passwordFile === undefined) return db;
+  if (db.kind !== 'mysql') throw new UsageError('--db-password-file goes with --db mysql://…');
+  if (db.password !== undefined) throw new UsageError('--db names a password already: give it in one place');
+  try {
+    return { ...db, password: readSecretFile(passwordFile, 1) };
+  } catch (err) {
+    throw new UsageError(`--db-password-file ${(err as Error).message}`);
+  }
 }
 
 /** Resolves when SIGINT or SIGTERM arrives (a second one exits at once). */
@@ -97,6 +144,8 @@ function untilSignal(): Promise<string> {
     process.on('SIGTERM', onSignal);
   });
 }
+
+export const DEFAULT_GRACE_MS = 30_000;
 
 async function serveUntilSignal(component: string, close: () => Promise<void>): Promise<number> {
   const signal = await untilSignal();
@@ -212,13 +261,20 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   },
   rm: {
     summary: 'run the Request Manager alone, with a Job Runner at --jr-url',
-    usage: `spincycle rm --specs DIR --jr-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT]
-                    [--on-damaged-db move-aside|refuse]
+    usage: `spincycle rm --specs DIR --jr-url URL [--jr-url URL…] [--db URL] [--jobs DIR] [--data DIR]
+                    [--addr HOST:PORT] [--on-damaged-db move-aside|refuse]
 
   --specs DIR        request specs (*.yaml), required
-  --jr-url URL       the Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required
+  --jr-url URL       a Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required;
+                     repeat it (or give a comma-separated list) for several: each new request
+                     goes to the least loaded that answers
+  --db URL           sqlite:PATH (default: spincycle.db under --data), or
+                     mysql://USER@HOST:PORT/DATABASE (MariaDB >= 10.6, MySQL 8), which several
+                     RMs can share; see docs/deploy.md
+  --db-password-file FILE
+                     the database password (only this user may read the file)
   --jobs DIR         job-type modules, as the Job Runner has them
-  --data DIR         where the database lives (default ${DEFAULT_DATA_DIR})
+  --data DIR         where the SQLite database lives (default ${DEFAULT_DATA_DIR})
   --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})
   --require-specs    refuse to start when the specs define no request type (else a warning)
 ${ACCESS_USAGE}
@@ -228,7 +284,9 @@ Without --peer-secret-file, a finish call is taken only once the JR says it is d
 chain (the original's JR works unchanged).`,
     options: {
       specs: { type: 'string' },
-      'jr-url': { type: 'string' },
+      'jr-url': { type: 'string', multiple: true },
+      db: { type: 'string' },
+      'db-password-file': { type: 'string' },
       jobs: { type: 'string' },
       data: { type: 'string' },
       addr: { type: 'string' },
@@ -238,9 +296,11 @@ chain (the original's JR works unchanged).`,
       help,
     },
     async run(v) {
+      const db = database(v);
       const rm = await startRequestManager({
         specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
-        jrUrl: url(v, 'jr-url'),
+        jrUrls: urls(v, 'jr-url'),
+        ...(db ? { db } : {}),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         onDamagedDb: damagedDbPolicy(v),
@@ -253,16 +313,23 @@ chain (the original's JR works unchanged).`,
   },
   jr: {
     summary: 'run the Job Runner alone, reporting to a Request Manager at --rm-url',
-    usage: `spincycle jr --rm-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT] [--job-cgroups auto|off]
+    usage: `spincycle jr --rm-url URL[,URL…] [--grace 30s] [--jobs DIR] [--data DIR] [--addr HOST:PORT]
+                    [--job-cgroups auto|off]
 
-  --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original), required
+  --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original),
+                     required; several (comma-separated or repeated) that share a database: logs
+                     and finish calls go to the first that answers, in this order
+  --grace DURATION   on SIGTERM: no new job starts, running ones get this long (default 30s),
+                     then are stopped; each unfinished chain goes back to the RM, which resumes
+                     it on another Job Runner (an original RM: it ends STOPPED)
   --jobs DIR         job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
   --data DIR         where the output of running shell tries is spooled (default ${DEFAULT_DATA_DIR})
   --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})
 ${ACCESS_USAGE}
 ${JOB_CGROUPS_HELP}`,
     options: {
-      'rm-url': { type: 'string' },
+      'rm-url': { type: 'string', multiple: true },
+      grace: { type: 'string' },
       jobs: { type: 'string' },
       data: { type: 'string' },
       addr: { type: 'string' },
@@ -271,15 +338,16 @@ ${JOB_CGROUPS_HELP}`,
       help,
     },
     async run(v) {
+      const graceMs = duration(v, 'grace', DEFAULT_GRACE_MS);
       const jr = await startJobRunner({
         jobCgroups: jobCgroups(v),
-        rmUrl: url(v, 'rm-url'),
+        rmUrls: urls(v, 'rm-url'),
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         addr: address(v, 'addr', DEFAULT_JR_ADDR),
         access: access(v),
       });
-      return serveUntilSignal('jr', jr.close);
+      return serveUntilSignal('jr', () => jr.drain(graceMs));
     },
   },
 };

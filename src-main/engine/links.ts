@@ -2,6 +2,11 @@
 // through one of these interfaces: over HTTP (the wire protocol, rm/jr-http-link.ts and
 // jr/rm-http-link.ts), or in-process when `spincycle server` runs both in one process.
 // A failed call throws LinkError carrying the peer's status and plain-text message.
+//
+// Beyond the 2017 protocol, for several RMs and JRs (ownership.ts): the RM gives each chain to
+// a JR with an epoch, and our JR names it on its posts; a JR can describe what it runs, be given
+// a chain to resume, and hand a chain back. An original peer sees none of it: the extras are an
+// HTTP header it ignores and routes it never calls.
 
 import type { JobOutput, OutputQuery } from '../shared/live-output';
 import type { JobChain, JobChainStatus, JobLog, JobStatus, State } from '../shared/proto';
@@ -20,24 +25,52 @@ export class LinkError extends Error {
   }
 }
 
-/** What the JR calls on the RM (docs/protocol/wire.md R8, R4). */
+/** What the JR calls on the RM (docs/protocol/wire.md R8, R4; suspend is ours). */
 export interface RequestManagerLink {
-  /** POST /api/v1/requests/:id/log */
-  createJobLog(requestId: string, log: JobLog): Promise<void>;
+  /** POST /api/v1/requests/:id/log; `epoch`: the run the JR holds (our RM refuses a stale one with 410). */
+  createJobLog(requestId: string, log: JobLog, epoch?: number): Promise<void>;
   /** PUT /api/v1/requests/:id/finish */
-  finishRequest(requestId: string, state: State): Promise<void>;
+  finishRequest(requestId: string, state: State, epoch?: number): Promise<void>;
+  /**
+   * PUT /api/v1/requests/:id/suspend (ours): the JR shuts down and hands the chain back, every
+   * job log of it delivered first; the RM resumes it on another JR.
+   */
+  suspendRequest?(requestId: string, epoch: number): Promise<void>;
 }
 
-/** What the RM calls on the JR (docs/protocol/wire.md J1-J4). */
+/** A chain to run again after its JR was lost or handed it back (POST /api/v1/job-chains/resume, ours). */
+export interface ResumedChain {
+  /** The chain as stored, each job's `retry` lowered by the failed tries it already had. */
+  chain: JobChain;
+  epoch: number;
+  /** Jobs that completed: not run again. */
+  completed: string[];
+  /** Each job's next try number, when it has logged tries (else 1). */
+  nextTry: Record<string, number>;
+}
+
+/** What a JR of ours says about itself (GET /api/v1/job-runner). */
+export interface RunnerInfo {
+  /** The chains it holds, with the epoch each runs as (0: given without one). */
+  chains: Array<{ requestId: string; epoch: number }>;
+  /** Shutting down: it takes no new chain. */
+  draining: boolean;
+}
+
+/** What the RM calls on the JR (docs/protocol/wire.md J1-J4, plus ours). */
 export interface JobRunnerLink {
-  /** POST /api/v1/job-chains */
-  createJobChain(chain: JobChain): Promise<void>;
+  /** POST /api/v1/job-chains; `epoch` as a header our JR keeps (an original ignores it). */
+  createJobChain(chain: JobChain, epoch?: number): Promise<void>;
   /** PUT /api/v1/job-chains/:id/stop */
   stopJobChain(requestId: string): Promise<void>;
   /** GET /api/v1/job-chains/:id/status (LinkError 404 `traverser not found` when unknown) */
   jobChainStatus(requestId: string): Promise<JobChainStatus>;
   /** GET /api/v1/status/running */
   runningStatus(): Promise<JobStatus[]>;
+  /** POST /api/v1/job-chains/resume (ours; an original answers 404 or 405). */
+  resumeJobChain?(resumed: ResumedChain): Promise<void>;
+  /** GET /api/v1/job-runner (ours; an original answers 404). */
+  describe?(): Promise<RunnerInfo>;
   /**
    * GET /api/v1/job-chains/:id/output/:jobId (ours only, docs/protocol/extensions.md): the
    * running try's output; null when the JR runs no such try. A JR without the endpoint (the

@@ -1,4 +1,4 @@
-// Reads a secret given as a file (--peer-secret-file, --api-secret-file): a file on the command
+// Reads a secret given as a file (--peer-secret-file, --api-secret-file, --db-password-file): a file on the command
 // line, not the secret itself, which any user could read in the process list. Like ssh with a
 // private key, the file must belong to this user and be unreadable by anyone else.
 
@@ -8,7 +8,7 @@ import { readFileSync, statSync } from 'node:fs';
 export const MIN_SECRET_LENGTH = 16;
 
 /** The secret in `file` (surrounding white space dropped). Throws an Error saying what is wrong. */
-export function readSecretFile(file: string): string {
+export function readSecretFile(file: string, minLength = MIN_SECRET_LENGTH): string {
   let st;
   try {
     st = statSync(file);
@@ -25,8 +25,8 @@ export function readSecretFile(file: string): string {
     }
   }
   const secret = readFileSync(file, 'utf8').trim();
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw new Error(`${file}: the secret is too short (${secret.length} characters, at least ${MIN_SECRET_LENGTH})`);
+  if (secret.length < minLength) {
+    throw new Error(`${file}: the secret is too short (${secret.length} characters, at least ${minLength})`);
   }
   return secret;
 }

@@ -6,14 +6,19 @@
 //   HTTP, so clients and an external RM or JR can use either. RUNNING requests left by a
 //   previous run died with its JR: they are ended FAIL at start (we do not resume chains),
 //   after the logs of the tries that were running (their spooled output) are stored.
-// - startRequestManager: the RM alone, talking HTTP to a JR at jrUrl (`spincycle rm`).
-//   RUNNING requests from before are left to the reaper, which ends them once the JR has
-//   said for longer than the grace that it does not know them.
-// - startJobRunner: the JR alone, talking HTTP to an RM at rmUrl (`spincycle jr`); at start it
-//   sends the RM the logs of the tries its last run left in the spool.
+// - startRequestManager: the RM alone, talking HTTP to one or more JRs (`spincycle rm`), on
+//   SQLite or on a MariaDB/MySQL database several RMs share (docs/deploy.md). RUNNING requests
+//   from before are left to the reaper: resumed on another JR of ours once theirs is lost,
+//   ended once an original JR has said for longer than the grace that it does not know them.
+//   The reaper works on one RM at a time (a lease in the database).
+// - startJobRunner: the JR alone, talking HTTP to one or more RMs (`spincycle jr`); at start it
+//   sends the RM the logs of the tries its last run left in the spool. drain() shuts it down
+//   handing its chains back (SIGTERM).
 // A JR kills what its last run's shell tries left running (jobs/try-keeper.ts) before it starts.
 
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { SpecError, loadSpecs, type SpecSet } from './grapher';
 import { exposureWarning, type AccessOptions, type Exposed } from './http/access';
@@ -24,17 +29,22 @@ import { loadJobModules } from './jobs/load-job-modules';
 import { TryKeeper, spoolDirOf } from './jobs/try-keeper';
 import { createJobRunner, jobRunnerRouter, type DispatchLatencyRecorder } from './jr';
 import { RecoveredTryDelivery } from './jr/recovered-tries';
+import { FailoverRequestManagerLink } from './jr/rm-failover-link';
 import { RequestManagerHttpLink } from './jr/rm-http-link';
 import type { JobRunnerLink, RequestManagerLink } from './links';
 import { createLogger, type Logger } from './log';
 import { GrapherChainBuilder } from './rm/grapher-chain-builder';
 import { inProcessRequestManagerLink } from './rm/in-process-link';
 import { JobRunnerHttpLink } from './rm/jr-http-link';
+import { JobRunnerPool } from './rm/job-runner-pool';
 import { RequestReaper, type ReaperOptions } from './rm/reaper';
 import { RequestManager } from './rm/request-manager';
 import { requestManagerRouter } from './rm/routes';
+import type { DatabaseLocation } from './store/database-url';
+import type { EngineStore } from './store/engine-store';
+import { MysqlStore } from './store/mysql-store';
 import { openEngineStore, type DamagedDbPolicy } from './store/open-store';
-import { EngineStore } from './store/store';
+import { SqliteStore } from './store/store';
 
 export const DEFAULT_RM_ADDR = '127.0.0.1:8888';
 export const DEFAULT_JR_ADDR = '127.0.0.1:9999';
@@ -69,6 +79,8 @@ interface RequestManagerOptions extends CommonOptions {
   requireSpecs?: boolean;
   /** Folder of the SQLite file (created if needed), or ':memory:' for a throwaway database. */
   dataDir: string;
+  /** Another database than `<dataDir>/spincycle.db` (`rm --db`). */
+  db?: DatabaseLocation;
   /** What to do when the database file is damaged (default: move it aside and start empty). */
   onDamagedDb?: DamagedDbPolicy;
   reaper?: ReaperOptions;
@@ -98,6 +110,8 @@ export interface RunningRequestManager {
 
 export interface RunningJobRunner {
   url: string;
+  /** Shuts down handing running chains back to the RM (JobRunner.drain), then closes. */
+  drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -142,15 +156,19 @@ async function recoverTries(keeper: TryKeeper, rm: RequestManagerLink, logger: L
   return delivery;
 }
 
-function openStore(opts: RequestManagerOptions, logger: Logger): EngineStore {
-  if (opts.dataDir === ':memory:') return new EngineStore(':memory:');
-  mkdirSync(opts.dataDir, { recursive: true });
-  return openEngineStore(path.join(opts.dataDir, DATABASE_FILE), opts.onDamagedDb ?? 'move-aside', logger);
+async function openStore(opts: RequestManagerOptions, logger: Logger): Promise<EngineStore> {
+  const db = opts.db;
+  if (db?.kind === 'mysql') return MysqlStore.open(db, logger);
+  if (db === undefined && opts.dataDir === ':memory:') return new SqliteStore(':memory:');
+  const file = db?.file ?? path.join(opts.dataDir, DATABASE_FILE);
+  mkdirSync(path.dirname(file), { recursive: true });
+  return openEngineStore(file, opts.onDamagedDb ?? 'move-aside', logger);
 }
 
 /** A JobRunnerLink whose target is set later (the RM and JR each need the other to exist). */
 function lateJobRunnerLink(): JobRunnerLink & { target?: JobRunnerLink } {
   const link: JobRunnerLink & { target?: JobRunnerLink } = {
+    // No epoch in process: `server`'s chains die with it and are never resumed.
     createJobChain: (c) => (link.target as JobRunnerLink).createJobChain(c),
     stopJobChain: (id) => (link.target as JobRunnerLink).stopJobChain(id),
     jobChainStatus: (id) => (link.target as JobRunnerLink).jobChainStatus(id),
@@ -197,7 +215,7 @@ export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
   const logger = opts.logger ?? createLogger('engine');
   const access = opts.access ?? {};
   return startOrUnwind(async (opened) => {
-    const store = openStore(opts, logger);
+    const store = await openStore(opts, logger);
     opened(() => store.close());
     const keeper = openKeeper(opts.dataDir, opts, logger);
     opened(() => keeper.close());
@@ -206,14 +224,14 @@ export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     const jrLink = lateJobRunnerLink();
     const rm = new RequestManager({
       store,
-      jobRunner: jrLink,
+      jobRunners: JobRunnerPool.inProcess(jrLink),
       builder: new GrapherChainBuilder(specs, factory),
       logger,
     });
     const rmLink: RequestManagerLink = inProcessRequestManagerLink(rm);
     const recovery = await recoverTries(keeper, rmLink, logger);
     opened(() => recovery.cancel());
-    endInterruptedRequests(rm, logger);
+    await endInterruptedRequests(rm, logger);
     const jr = createJobRunner({ factory, rm: rmLink, logger, ...latencyOption(opts) });
     opened(() => jr.close());
     jrLink.target = jr;
@@ -224,7 +242,7 @@ export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     opened(() => rmServer.close());
     const jrRouter = jobRunnerRouter(jr, peerSecretOption(access));
     const jrServer = await listenWarning(jrRouter, opts.jrAddr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
-    const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+    const reaper = new RequestReaper(rm, { logger, ...opts.reaper });
     reaper.start();
     logger.info('engine started', {
       rm: rmServer.url,
@@ -243,41 +261,62 @@ export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
         ['job runner', () => jr.close()],
         ['job processes', () => (recovery.cancel(), keeper.close())],
         ['request manager listener', () => rmServer.close()],
-        ['database', () => (rm.close(), store.close())],
+        ['database', async () => (await rm.close(), await store.close())],
         ['log', () => logger.info('engine stopped')],
       ]),
     };
   });
 }
 
-/** The RM alone, talking HTTP to the JR at `jrUrl`. */
+/** The RM alone, talking HTTP to the JRs at `jrUrls`. */
 export function startRequestManager(
-  opts: RequestManagerOptions & { addr?: string; jrUrl: string },
+  opts: RequestManagerOptions & {
+    addr?: string;
+    /** The JRs, best first when equally loaded (at least one). */
+    jrUrls: readonly string[];
+    /** How its JRs are probed (ms). */
+    jobRunnerProbe?: { intervalMs?: number; timeoutMs?: number };
+  },
 ): Promise<RunningRequestManager> {
   const logger = opts.logger ?? createLogger('rm');
   const access = opts.access ?? {};
   return startOrUnwind(async (opened) => {
-    const store = openStore(opts, logger);
+    if (opts.jrUrls.length === 0) throw new Error('no job runner URL');
+    const store = await openStore(opts, logger);
     opened(() => store.close());
     const factory = await jobFactory(opts);
     const specs = await requestSpecs(opts, factory, logger);
-    const jr = new JobRunnerHttpLink(opts.jrUrl, peerSecretOption(access));
-    const rm = new RequestManager({ store, jobRunner: jr, builder: new GrapherChainBuilder(specs, factory), logger });
+    const pool = new JobRunnerPool(opts.jrUrls, {
+      linkFor: (url, timeoutMs) =>
+        new JobRunnerHttpLink(url, { ...peerSecretOption(access), ...(timeoutMs ? { timeoutMs } : {}) }),
+      logger,
+      ...(opts.jobRunnerProbe?.intervalMs ? { probeIntervalMs: opts.jobRunnerProbe.intervalMs } : {}),
+      ...(opts.jobRunnerProbe?.timeoutMs ? { probeTimeoutMs: opts.jobRunnerProbe.timeoutMs } : {}),
+    });
+    await pool.start();
+    opened(() => pool.stop());
+    const rm = new RequestManager({
+      store,
+      jobRunners: pool,
+      builder: new GrapherChainBuilder(specs, factory),
+      logger,
+    });
     const router = requestManagerRouter(rm, {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       onError: logUnexpected(logger),
       jobRunnerCalls: access.peerSecret === undefined ? 'unverified' : { peerSecret: access.peerSecret },
     });
     const server = await listenWarning(router, opts.addr ?? DEFAULT_RM_ADDR, access, logger, 'rm');
-    const reaper = new RequestReaper(rm, jr, { logger, ...opts.reaper });
+    const holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    const reaper = new RequestReaper(rm, { logger, lease: { holder }, ...opts.reaper });
     reaper.start();
-    // Requests left RUNNING by an earlier run start their grace now.
+    // Requests left RUNNING by an earlier run are looked at now.
     reaper.sweep().catch((err: unknown) => logger.error('request reaper sweep failed', { error: String(err) }));
     logger.info('request manager started', {
       url: server.url,
-      jr: opts.jrUrl,
+      jr: opts.jrUrls.join(','),
       specs: opts.specsDir,
-      data: opts.dataDir,
+      db: store.where,
     });
     return {
       url: server.url,
@@ -285,18 +324,19 @@ export function startRequestManager(
       close: closer(logger, [
         ['reaper', () => reaper.stop()],
         ['listener', () => server.close()],
-        ['database', () => (rm.close(), store.close())],
+        ['job runner probes', () => pool.stop()],
+        ['database', async () => (await rm.close(), await store.close())],
         ['log', () => logger.info('request manager stopped')],
       ]),
     };
   });
 }
 
-/** The JR alone, talking HTTP to the RM at `rmUrl`. */
+/** The JR alone, talking HTTP to the RMs at `rmUrls` (one database: any of them). */
 export function startJobRunner(
   opts: CommonOptions & {
     addr?: string;
-    rmUrl: string;
+    rmUrls: readonly string[];
     /** Folder of the spool of running tries (default ./spincycle-data), ':memory:' for none. */
     dataDir?: string;
   },
@@ -307,30 +347,38 @@ export function startJobRunner(
     const keeper = openKeeper(opts.dataDir ?? DEFAULT_DATA_DIR, opts, logger);
     opened(() => keeper.close());
     const factory = await jobFactory(opts, keeper);
-    const rm = new RequestManagerHttpLink(opts.rmUrl, peerSecretOption(access));
+    const links = opts.rmUrls.map((url) => new RequestManagerHttpLink(url, peerSecretOption(access)));
+    const rm =
+      links.length === 1 ? (links[0] as RequestManagerHttpLink) : new FailoverRequestManagerLink(links, logger);
     const recovery = await recoverTries(keeper, rm, logger);
     opened(() => recovery.cancel());
-    const jr = createJobRunner({ factory, rm, logger, ...latencyOption(opts) });
+    const jr = createJobRunner({ factory, rm, logger, handBack: true, ...latencyOption(opts) });
     opened(() => jr.close());
     const router = jobRunnerRouter(jr, peerSecretOption(access));
     const server = await listenWarning(router, opts.addr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
-    logger.info('job runner started', { url: server.url, rm: opts.rmUrl, jobs: keeper.containment });
+    logger.info('job runner started', { url: server.url, rm: opts.rmUrls.join(','), jobs: keeper.containment });
+    const steps = (stopChains: () => Promise<void>) =>
+      closer(logger, [
+        ['job runner', stopChains],
+        ['listener', () => server.close()],
+        ['job processes', () => (recovery.cancel(), keeper.close())],
+        ['request manager links', () => links.forEach((l) => l.close())],
+        ['log', () => logger.info('job runner stopped')],
+      ]);
+    let closing: Promise<void> | undefined;
     return {
       url: server.url,
-      close: closer(logger, [
-        ['listener', () => server.close()],
-        ['job runner', () => jr.close()],
-        ['job processes', () => (recovery.cancel(), keeper.close())],
-        ['log', () => logger.info('job runner stopped')],
-      ]),
+      // The listener stays open while chains wind down: the RM still asks about them.
+      drain: (graceMs) => (closing ??= steps(() => jr.drain({ graceMs }))()),
+      close: () => (closing ??= steps(() => jr.close())()),
     };
   });
 }
 
 /** RUNNING requests died with the last engine: end them now, or (database not writable) leave them to the reaper. */
-function endInterruptedRequests(rm: RequestManager, logger: Logger): void {
+async function endInterruptedRequests(rm: RequestManager, logger: Logger): Promise<void> {
   try {
-    const interrupted = rm.failInterruptedRequests();
+    const interrupted = await rm.failInterruptedRequests();
     if (interrupted > 0) logger.warn('ended requests interrupted by the last shutdown', { requests: interrupted });
   } catch (err) {
     logger.error('cannot end the requests interrupted by the last shutdown now; the reaper will retry', {

@@ -6,8 +6,8 @@ import {
   STATE_RUNNING,
   STATE_TIMEOUT,
   type JobChain,
-  type JobStatus,
   type JsonObject,
+  type JsonValue,
   type State,
   type Time,
 } from './proto';
@@ -24,6 +24,22 @@ export interface Context {
   envColor: string | null;
   /** The engine the console starts itself (its URL is filled in at start). */
   embedded: boolean;
+  /** How it proves who it is, when its server asks (none when absent). */
+  auth?: ContextAuth | null;
+}
+
+/**
+ * How a context proves who it is to its server: only what is not secret. The values of its
+ * headers are secrets, kept outside the cache (console/credentials.ts).
+ */
+export interface ContextAuth {
+  /** Names of headers sent with every call, e.g. `Authorization`. */
+  headers: string[];
+  /** A PEM file of certificate authorities to trust instead of the system's. */
+  caFile: string | null;
+  /** PEM files of a client certificate and its key (the key readable by its owner only). */
+  certFile: string | null;
+  keyFile: string | null;
 }
 
 /** The longest request id the console takes, in contract calls and imported files (an RM's are 20 characters). */
@@ -32,19 +48,9 @@ export const MAX_REQUEST_ID = 200;
 /** Where a cached request came from. */
 export type RequestOrigin = 'console' | 'seen' | 'imported';
 
-export interface RequestRecord {
+/** A request as the console keeps it: what its server said (`args` also when created here or imported), and more. */
+export interface RequestRecord extends RmRequest {
   context: string;
-  id: string;
-  type: string;
-  state: State;
-  user: string;
-  createdAt: Time;
-  startedAt: Time | null;
-  finishedAt: Time | null;
-  totalJobs: number;
-  finishedJobs: number;
-  /** The args it was created with, when known (requests created from this console, imports). */
-  args: JsonObject | null;
   watched: boolean;
   origin: RequestOrigin;
   /** When the console last heard about it from its RM (ms since epoch). */
@@ -56,6 +62,8 @@ export interface RequestRecord {
 /** One failed job of a request, as its last try left it. */
 export interface FailedJob {
   jobId: string;
+  /** The spec's node name (v2 servers); null or absent where the id is the only name. */
+  name?: string | null;
   /** The job's state: FAIL or TIMEOUT. */
   state: State;
   /** Its last try (1..), or 0 when no try of it is known. */
@@ -198,6 +206,8 @@ export interface LogSearchHit {
 /** A job of a chain as the renderer sees it (the serialized job bytes stay in main). */
 export interface ChainJob {
   id: string;
+  /** The spec's node name (v2 servers); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
   type: string;
   retry: number;
   /** milliseconds between tries */
@@ -219,16 +229,31 @@ export function chainView(chain: JobChain): ChainView {
   return {
     requestId: chain.requestId,
     jobs: Object.values(chain.jobs)
-      .map((j) => ({ id: j.id, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
+      .map((j) => ({ id: j.id, name: null, type: j.type, retry: j.retry, retryWait: j.retryWait, args: j.args }))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     adjacencyList: chain.adjacencyList,
   };
 }
 
+/** A job's current state as the console keeps it, whatever protocol its server speaks. */
+export interface JobStatusRecord {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
+  state: State;
+  /** Live text of a running job; '' otherwise. */
+  status: string;
+  /** The try it is on or made last (v2 servers tell it), else null. */
+  try: number | null;
+  /** Seconds it has been running (jobStatuses(): as of now, for a running job whose start is known), else 0. */
+  runtime: number;
+}
+
 export interface RequestDetail {
   request: RequestRecord;
   chain: ChainView | null;
-  statuses: JobStatus[];
+  statuses: JobStatusRecord[];
   /**
    * When each RUNNING job was marked running (ms since epoch, console main's clock), by job id,
    * as the RM's running list last told it (its runtime then, counted back from when it was
@@ -272,6 +297,8 @@ export interface ContextStatus {
   lastOkMs: number | null;
   /** Why it is offline. */
   error: string | null;
+  /** What its server speaks, as last found out (kept while offline); null before it ever answered. */
+  server: ServerInfo | null;
   /**
    * What the RM said about its database at the last sync (GET /api/v1/status/storage), e.g.
    * that its disk is full; null when it does not say (offline, or an original RM).
@@ -286,6 +313,19 @@ export interface ContextProbe {
   requestTypes: number | null;
   /** Why it does not answer (or not as a Request Manager). */
   error: string | null;
+  /** What it speaks, when it answers. */
+  server: ServerInfo | null;
+}
+
+/**
+ * A page of the requests list: from the server (ours and v2 servers list their whole history,
+ * filtered there; each row is cached as it is shown) or from the cache (what this console
+ * knows), with why when the server was not asked or could not answer.
+ */
+export interface RequestPage extends Page<RequestRecord> {
+  source: 'server' | 'cache';
+  /** Why the page comes from the cache although the context has a server; null when it needs no word. */
+  note: string | null;
 }
 
 /** A watched request changed state (one per change). */
@@ -324,12 +364,192 @@ export interface RequestsChanged {
   requests: RequestRecord[];
 }
 
+// ---- what a Request Manager says, whatever protocol it speaks --------------------------------
+// One adapter per protocol generation (console/client/) maps its server's wire onto these; the
+// cache, sync, renderer and CLI read only these.
+
+/**
+ * The console's state vocabulary, for requests, jobs and tries. 0–6 are the 2017 protocol's
+ * values, so what a 2017 server says (and every cache written before v2 servers were known) is
+ * kept as it came. SUSPENDED and RESERVED are v2's words (its 7 and 5): TIMEOUT is only ever what
+ * a 2017 server said, never a v2 5.
+ */
+export const RequestState = {
+  UNKNOWN: 0,
+  PENDING: 1,
+  RUNNING: 2,
+  COMPLETE: 3,
+  FAIL: 4,
+  TIMEOUT: 5,
+  STOPPED: 6,
+  /** v2: the JR handed the chain back at shutdown; not finished, waiting to be resumed. */
+  SUSPENDED: 7,
+  /** v2's 5, which upstream reserves and never sends. */
+  RESERVED: 8,
+} as const;
+
+export type RequestStateName = keyof typeof RequestState;
+
+const STATE_LABELS: Readonly<Record<number, RequestStateName>> = Object.fromEntries(
+  Object.entries(RequestState).map(([name, value]) => [value, name as RequestStateName]),
+);
+
+/** A state's name (`SUSPENDED`), or `STATE(<n>)` for a value the console does not name. */
+export function stateLabel(state: number): string {
+  return STATE_LABELS[state] ?? `STATE(${state})`;
+}
+
+/** A state by its name (`COMPLETE`, case-insensitive), or undefined. */
+export function stateByName(name: string): number | undefined {
+  return RequestState[name.toUpperCase() as RequestStateName];
+}
+
+/** States a request ends in: nothing more happens to it. */
+export const FINAL_STATES: ReadonlySet<number> = new Set([
+  RequestState.COMPLETE,
+  RequestState.FAIL,
+  RequestState.TIMEOUT,
+  RequestState.STOPPED,
+]);
+
+/** States of a request still to end (a suspended one waits to be resumed). */
+export const UNFINISHED_STATES: ReadonlySet<number> = new Set([
+  RequestState.PENDING,
+  RequestState.RUNNING,
+  RequestState.SUSPENDED,
+]);
+
+/** Which protocol a context's server speaks. */
+export type Generation = '2017' | 'v2';
+
+/** What the console found out about a context's server (when it was added, and on reconnect). */
+export interface ServerInfo {
+  generation: Generation;
+  /** Its version (`GET /version`); null for 2017-protocol servers, which have none. */
+  version: string | null;
+  /** It lists its requests (`GET /api/v1/requests`): v2 servers and ours; not the 2017 original. */
+  canFind: boolean;
+}
+
+/** A request as its Request Manager tells it. */
+export interface RmRequest {
+  id: string;
+  type: string;
+  state: number;
+  user: string;
+  createdAt: Time;
+  startedAt: Time | null;
+  finishedAt: Time | null;
+  totalJobs: number;
+  finishedJobs: number;
+  /** The args a caller sets (required and optional, final values), when the server tells them. */
+  args: JsonObject | null;
+}
+
+/** The fields every protocol's request has. */
+export type RequestFields = Omit<RmRequest, 'args'>;
+
+/** Those fields alone, out of a request of any shape (a wire request, a record). */
+export function requestFields(r: RequestFields): RequestFields {
+  return {
+    id: r.id,
+    type: r.type,
+    state: r.state,
+    user: r.user,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    totalJobs: r.totalJobs,
+    finishedJobs: r.finishedJobs,
+  };
+}
+
+/** One job's current state (a request's job statuses, or a running job). */
+export interface RmJobStatus {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null where the id is the only name (2017: `name@n`). */
+  name: string | null;
+  state: number;
+  /** Live text of a running job; '' otherwise. */
+  status: string;
+  /** The try it is on (v2), null when the server does not say. */
+  try: number | null;
+  /** When its current try started (ms since epoch), null when the server does not say. */
+  startedMs: number | null;
+}
+
+/** One try of one job. */
+export interface RmJobLog {
+  requestId: string;
+  jobId: string;
+  /** The spec's node name (v2); null for 2017 servers. */
+  name: string | null;
+  /** 1.. for real tries; 0 for a 2017 server's entry saying the job never ran. */
+  try: number;
+  type: string;
+  /** Unix nanoseconds, exact; 0n if the job never ran. */
+  startedAt: bigint;
+  finishedAt: bigint;
+  state: number;
+  exit: number;
+  error: string;
+  stdout: string;
+  stderr: string;
+}
+
+/** The running list: unfinished requests and their running jobs (with when they started). */
+export interface RmRunning {
+  requests: RmRequest[];
+  jobs: RmJobStatus[];
+}
+
+/** How a request type's arg is set: by the caller (required, optional) or by the spec (static). */
+export type ArgKind = 'required' | 'optional' | 'static';
+
+export interface RequestTypeArg {
+  name: string;
+  desc: string;
+  kind: ArgKind;
+  /** The value used when none is given; any JSON on v2 servers, text on 2017 ones; null if none. */
+  default: JsonValue | null;
+}
+
+/** A request type a server can start, with the args a caller sets. */
+export interface RequestType {
+  name: string;
+  args: RequestTypeArg[];
+}
+
+/** A page of a server's requests, newest first. */
+export interface FoundRequests {
+  requests: RmRequest[];
+  /** How many match in all, when the server says (ours does; v2 does not). */
+  total: number | null;
+}
+
+/** A search of a server's requests (v2's `GET /api/v1/requests`). Newest first. */
+export interface FindQuery {
+  type?: string;
+  /** Any of these states. */
+  states?: number[];
+  user?: string;
+  /** Arg values that must all match: [name, value]. */
+  args?: Array<[string, string]>;
+  /** Finished after it, or not finished (RFC 3339). */
+  since?: Time;
+  /** Created before it (RFC 3339). */
+  until?: Time;
+  limit?: number;
+  offset?: number;
+}
+
 /**
  * One failed job in a line: `check-disk@3 · exit 3 · error: /data is 100% full…` (a try that
  * timed out reads `timed out` instead of its exit code, which is the kill's).
  */
 export function failedJobLine(job: FailedJob): string {
-  const parts = [job.jobId];
+  const parts = [job.name ? `${job.name} · ${job.jobId}` : job.jobId];
   if (job.tryState === STATE_TIMEOUT || (job.exit === null && job.state === STATE_TIMEOUT)) parts.push('timed out');
   else if (job.exit !== null) parts.push(`exit ${job.exit}`);
   const last = job.lines.at(-1);

@@ -6,25 +6,29 @@
 import type {
   ConsoleSettings,
   Context,
+  ContextAuth,
   ContextProbe,
   ContextStatus,
   ImportResult,
   JobLogRecord,
   JobLogSummary,
   JobLogText,
+  JobStatusRecord,
   LiveOutputState,
   LogSearchHit,
   Page,
   RequestDetail,
   RequestFilter,
   RequestNotification,
+  RequestPage,
   RequestRecord,
   RequestRef,
   RequestsChanged,
+  RequestType,
   RequestUpdated,
   TrayModel,
 } from './console-model';
-import type { JobStatus, JsonObject, RequestSpec } from './proto';
+import type { JsonObject } from './proto';
 import type { Result } from './result';
 
 /** What `version()` reports: which console, which wire protocol, which runtime hosts main. */
@@ -68,20 +72,33 @@ export interface ContractMethods {
   // contexts (Request Managers)
   contexts: { args: []; value: Context[] };
   contextStatuses: { args: []; value: ContextStatus[] };
-  /** Adds or edits a context; `previousName` renames one. */
-  putContext: { args: [context: Context, previousName?: string | null]; value: Context };
+  /**
+   * Adds or edits a context; `previousName` renames one. `headerValues` are its auth headers'
+   * values (secrets: kept outside the cache, never sent back); null keeps the stored ones.
+   */
+  putContext: {
+    args: [context: Context, previousName?: string | null, headerValues?: Record<string, string> | null];
+    value: Context;
+  };
   removeContext: { args: [name: string]; value: null };
-  /** Asks a Request Manager URL for its request types, once: does it answer, and if not, why. */
-  probeContext: { args: [url: string]; value: ContextProbe };
+  /**
+   * Asks a Request Manager URL what it speaks and for its request types, once: does it answer,
+   * and if not, why. With `auth`, as the context would ask (header values given, else those kept
+   * for the context `name`).
+   */
+  probeContext: {
+    args: [url: string, auth?: ContextAuth | null, headerValues?: Record<string, string> | null, name?: string | null];
+    value: ContextProbe;
+  };
 
-  // reading (from the cache: works offline)
-  listRequests: { args: [filter: RequestFilter, offset: number, limit: number]; value: Page<RequestRecord> };
+  // reading (from the cache: works offline; the list from a server that lists its requests)
+  listRequests: { args: [filter: RequestFilter, offset: number, limit: number]; value: RequestPage };
   /** Opens a request: synced every second while open, fetched now if the RM answers. */
   openRequest: { args: [context: string, id: string]; value: RequestDetail };
   closeRequest: { args: [context: string, id: string]; value: null };
   getRequest: { args: [context: string, id: string]; value: RequestDetail };
   /** Job statuses sorted by runtime, longest first (JobStatusByRuntime). */
-  jobStatuses: { args: [context: string, id: string]; value: JobStatus[] };
+  jobStatuses: { args: [context: string, id: string]; value: JobStatusRecord[] };
   /** A page of job logs (every try), ordered by job id then try. */
   jobLogs: { args: [context: string, id: string, offset: number, limit: number]; value: Page<JobLogRecord> };
   /** A page of job log summaries (every try, no texts), ordered by job id then try. */
@@ -118,8 +135,8 @@ export interface ContractMethods {
   };
   /** Full-text search over every cached log, newest first. */
   searchLogs: { args: [text: string, offset: number, limit: number]; value: LogSearchHit[] };
-  /** The context's request types (the last answer is kept for offline use). */
-  requestList: { args: [context: string]; value: RequestSpec[] };
+  /** The context's request types and their args (the last answer is kept for offline use). */
+  requestList: { args: [context: string]; value: RequestType[] };
 
   // acting (through the context's Request Manager)
   createRequest: { args: [context: string, type: string, args: JsonObject]; value: RequestRecord };

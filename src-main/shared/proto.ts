@@ -164,12 +164,15 @@ export interface FinishRequestParams {
 // ---- sort orders (proto/s2s.go sort helpers) --------------------------------------------------
 
 /** `JobStatuses`: by job id, ascending. Use as `list.sort(JobStatuses)`. */
-export function JobStatuses(a: JobStatus, b: JobStatus): number {
+export function JobStatuses(a: Pick<JobStatus, 'jobId'>, b: Pick<JobStatus, 'jobId'>): number {
   return a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0;
 }
 
 /** `JobStatusByRuntime`: longest-running first; ties by job id (the seed left ties random). */
-export function JobStatusByRuntime(a: JobStatus, b: JobStatus): number {
+export function JobStatusByRuntime(
+  a: Pick<JobStatus, 'jobId' | 'runtime'>,
+  b: Pick<JobStatus, 'jobId' | 'runtime'>,
+): number {
   return b.runtime - a.runtime || JobStatuses(a, b);
 }
 
@@ -213,7 +216,7 @@ function describe(v: unknown): string {
 }
 
 /** Reads one JSON object's fields the way Go's decoder matches struct keys. */
-class Fields {
+export class Fields {
   private readonly byLowerKey = new Map<string, unknown>();
   constructor(
     value: unknown,
@@ -361,13 +364,13 @@ function checkFinite(value: object, path: string): void {
   }
 }
 
-function decodeList<T>(v: unknown, path: string, read: (value: unknown, path: string) => T): T[] | null {
+export function decodeList<T>(v: unknown, path: string, read: (value: unknown, path: string) => T): T[] | null {
   if (v == null) return null;
   if (!Array.isArray(v)) throw new WireError(path, 'an array', v);
   return v.map((item, i) => read(item, `${path}[${i}]`));
 }
 
-function stringList(v: unknown, path: string): string[] {
+export function stringList(v: unknown, path: string): string[] {
   return (
     decodeList(v, path, (s, p) => {
       if (typeof s !== 'string') throw new WireError(p, 'a string', s);
@@ -558,7 +561,12 @@ export function encodeRequestSpec(s: RequestSpec): string {
 }
 
 export function encodeJobLog(l: JobLog): string {
-  return goStruct([
+  return goStruct(jobLogFields(l));
+}
+
+/** A JobLog's keys and encoded values in Go's struct order (v2's JobLog adds `name` after `try`). */
+export function jobLogFields(l: JobLog): Array<readonly [string, string]> {
+  return [
     ['requestId', goString(l.requestId)],
     ['jobId', goString(l.jobId)],
     ['try', goNumber(l.try)],
@@ -570,7 +578,7 @@ export function encodeJobLog(l: JobLog): string {
     ['error', goString(l.error)],
     ['stdout', goString(l.stdout)],
     ['stderr', goString(l.stderr)],
-  ]);
+  ];
 }
 
 export function encodeJobStatus(s: JobStatus): string {

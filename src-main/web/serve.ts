@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir, startConsoleCore } from '../console/core';
+import { FileSecretStore, credentialsFile } from '../console/credentials';
 import { describeRuntime } from '../console/runtime-info';
 import { startWebBridge } from './server';
 
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
     appVersion: readAppVersion(),
     runtime: describeRuntime(process.versions),
     dataDir: defaultDataDir(),
+    // Contexts' header values: the owner-only file the CLI reads too.
+    secrets: new FileSecretStore(credentialsFile()),
     embeddedEngine:
       process.env.SPINCYCLE_NO_ENGINE === '1'
         ? null

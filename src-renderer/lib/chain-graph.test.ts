@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainJob, ChainView } from '../../src-main/shared/console-model';
 import type { JsonObject } from '../../src-main/shared/proto';
-import { GROUP_MIN_BRANCHES, baseName, buildGraph, isStructureNoop } from './chain-graph';
+import { GROUP_MIN_BRANCHES, buildGraph } from './chain-graph';
+import { isStructureNoop, jobName } from './job-names';
 import { eachValues } from './each-values';
 
 /** rolling-restart over `hosts`, numbered and wired as src-main/engine/grapher builds it. */
@@ -15,7 +16,7 @@ function rollingRestart(hosts: string[]): ChainView {
   let n = 0;
   const job = (name: string, type: string, args: JsonObject) => {
     const id = `${name}@${++n}`;
-    jobs.push({ id, type, retry: 0, retryWait: 0, args });
+    jobs.push({ id, name: null, type, retry: 0, retryWait: 0, args });
     return id;
   };
   const edge = (from: string, to: string) => (adjacencyList[from] ??= []).push(to);
@@ -63,10 +64,10 @@ const labelled = (chain: ChainView, hideStructure: boolean) => {
 
 describe('the chain as drawn', () => {
   it('tells the grapher’s wrappers from the spec’s own noops', () => {
-    expect(isStructureNoop({ id: 'sequence_plan_start@3', type: 'noop' })).toBe(true);
-    expect(isStructureNoop({ id: 'repeat_check_end@34', type: 'noop' })).toBe(true);
-    expect(isStructureNoop({ id: 'done@24', type: 'noop' })).toBe(false);
-    expect(isStructureNoop({ id: 'sequence_x_start@3', type: 'shell' })).toBe(false);
+    expect(isStructureNoop({ id: 'sequence_plan_start@3', name: null, type: 'noop' })).toBe(true);
+    expect(isStructureNoop({ id: 'repeat_check_end@34', name: null, type: 'noop' })).toBe(true);
+    expect(isStructureNoop({ id: 'done@24', name: null, type: 'noop' })).toBe(false);
+    expect(isStructureNoop({ id: 'sequence_x_start@3', name: null, type: 'shell' })).toBe(false);
   });
 
   it('leaves out the wrappers and joins their edges through them', () => {
@@ -101,7 +102,8 @@ describe('the chain as drawn', () => {
   it('keeps a wrapper that joins many jobs to many others, rather than drawing every pair', () => {
     // two fan-outs in a row: the first one's end leads to the second one's start
     const chain: ChainView = { requestId: 'r', jobs: [], adjacencyList: {} };
-    const add = (id: string, type = 'shell') => chain.jobs.push({ id, type, retry: 0, retryWait: 0, args: null });
+    const add = (id: string, type = 'shell') =>
+      chain.jobs.push({ id, name: null, type, retry: 0, retryWait: 0, args: null });
     add('repeat_a_end@1', 'noop');
     add('repeat_b_start@2', 'noop');
     for (let i = 0; i < 8; i++) {
@@ -167,7 +169,7 @@ describe('folded fan-outs', () => {
       .map((j) => j.id)
       .at(-1)!;
     const [, toEnd] = Object.entries(odd.adjacencyList).find(([from]) => from === lastCheck)!;
-    odd.jobs.push({ id: 'verify@99', type: 'shell', retry: 0, retryWait: 0, args: null });
+    odd.jobs.push({ id: 'verify@99', name: null, type: 'shell', retry: 0, retryWait: 0, args: null });
     odd.adjacencyList[lastCheck] = ['verify@99'];
     odd.adjacencyList['verify@99'] = toEnd;
     const labels = buildGraph(odd, new Set(), { hideStructure: true }).nodes.map((n) => n.label);
@@ -179,7 +181,7 @@ describe('folded fan-outs', () => {
   it('ignores edges to jobs the chain does not have, and draws each edge once', () => {
     const small: ChainView = {
       requestId: 'r',
-      jobs: ['a@1', 'b@2'].map((id) => ({ id, type: 'shell', retry: 0, retryWait: 0, args: null })),
+      jobs: ['a@1', 'b@2'].map((id) => ({ id, name: null, type: 'shell', retry: 0, retryWait: 0, args: null })),
       adjacencyList: { 'a@1': ['b@2', 'b@2', 'ghost@9'], 'ghost@8': ['a@1'] },
     };
     const g = buildGraph(small, new Set());
@@ -187,11 +189,13 @@ describe('folded fan-outs', () => {
     expect(g.edges).toEqual([[0, 1]]);
   });
 
-  it('names a repeated node by the part before its @n', () => {
-    expect(baseName('restart@14')).toBe('restart');
-    expect(baseName('user@host@3')).toBe('user@host');
-    expect(baseName('plain')).toBe('plain');
-    expect(baseName('@5')).toBe('@5');
+  it('names a repeated node by the part before its @n (2017 ids), or by its name (v2)', () => {
+    const named = (id: string, name: string | null = null) => jobName({ id, name });
+    expect(named('restart@14')).toBe('restart');
+    expect(named('user@host@3')).toBe('user@host');
+    expect(named('plain')).toBe('plain');
+    expect(named('@5')).toBe('@5');
+    expect(named('y3dr', 'nap')).toBe('nap');
   });
 });
 

@@ -1,20 +1,15 @@
 // The chain as drawn: jobs, plus "groups" that fold a repeated fan-out (e.g. one restart-host
 // sub-sequence per host) into one lane of aggregate nodes with per-state counts, the way
 // Argo folds siblings and Prefect users ask for. A group expands on click. The noops the
-// grapher wraps sequences and fan-outs in (`sequence_<name>_start@n`, `repeat_<name>_end@n`…)
-// can be left out: their edges are joined through them.
+// grapher wraps sequences and fan-outs in (`sequence_<name>_start@n`, `repeat_<name>_end@n`…
+// on 2017 chains; `demo_begin`, `repeat_<name>_end`… on v2 ones) can be left out: their edges
+// are joined through them.
 
 import type { ChainJob, ChainView } from '../../src-main/shared/console-model';
+import { isStructureNoop, jobName } from './job-names';
 
 /** Fold a fan-out when at least this many sibling branches have the same shape (fewer fit on screen). */
 export const GROUP_MIN_BRANCHES = 12;
-
-const STRUCTURE_ID = /^(sequence|repeat)_.+_(start|end)@\d+$/;
-
-/** A noop the grapher added around a sequence or a fan-out (not a node of the spec). */
-export function isStructureNoop(job: Pick<ChainJob, 'id' | 'type'>): boolean {
-  return job.type === 'noop' && STRUCTURE_ID.test(job.id);
-}
 
 export interface GraphNode {
   /** job id, or `group:<parent>:<signature>#<depth>` for an aggregate */
@@ -54,10 +49,12 @@ export function buildGraph(
   const children = new Map<string, string[]>();
   const parents = new Map<string, string[]>();
   const type = new Map<string, string>();
+  const name = new Map<string, string>();
   for (const j of jobs) {
     children.set(j.id, []);
     parents.set(j.id, []);
     type.set(j.id, j.type);
+    name.set(j.id, jobName(j));
   }
   for (const [from, tos] of Object.entries(adjacency)) {
     if (!children.has(from)) continue;
@@ -77,7 +74,7 @@ export function buildGraph(
       if (kids.length < GROUP_MIN_BRANCHES) continue;
       const bySig = new Map<string, Branch[]>();
       for (const c of kids) {
-        const b = branchOf(c, children, parents, type);
+        const b = branchOf(c, children, parents, type, name);
         if (!b) continue;
         const key = `${b.signature}|${b.exits}`;
         let list = bySig.get(key);
@@ -93,7 +90,7 @@ export function buildGraph(
         for (let d = 0; d < depth; d++) {
           const aggId = `${group}#${d}`;
           const jobs = branches.map((b) => b.jobs[d] as string);
-          aggregates.set(aggId, { label: `${baseName(jobs[0] ?? '')} ×${branches.length}`, jobs, group });
+          aggregates.set(aggId, { label: `${name.get(jobs[0] ?? '') ?? ''} ×${branches.length}`, jobs, group });
           for (const j of jobs) folded.set(j, aggId);
         }
       }
@@ -113,7 +110,7 @@ export function buildGraph(
       }
     } else {
       index.set(j.id, nodes.length);
-      nodes.push({ id: j.id, label: j.id, jobs: [j.id], group: null });
+      nodes.push({ id: j.id, label: j.name ?? j.id, jobs: [j.id], group: null });
     }
   }
   const seen = new Set<string>();
@@ -180,6 +177,7 @@ function branchOf(
   children: Map<string, string[]>,
   parents: Map<string, string[]>,
   type: Map<string, string>,
+  name: Map<string, string>,
 ): Branch | null {
   const jobs: string[] = [];
   let cur: string | undefined = start;
@@ -196,13 +194,7 @@ function branchOf(
   const last = jobs[jobs.length - 1] as string;
   return {
     jobs,
-    signature: jobs.map((j) => `${type.get(j)}:${baseName(j)}`).join('>'),
+    signature: jobs.map((j) => `${type.get(j)}:${name.get(j)}`).join('>'),
     exits: [...(children.get(last) ?? [])].sort().join(','),
   };
-}
-
-/** Job ids are `<name>@<n>`: the name part, shared by every repeat of a node. */
-export function baseName(jobId: string): string {
-  const at = jobId.lastIndexOf('@');
-  return at > 0 ? jobId.slice(0, at) : jobId;
 }

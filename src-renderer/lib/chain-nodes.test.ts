@@ -9,6 +9,7 @@ import type { JobRow } from './job-rows';
 const NOW = 1_000_000;
 const row = (over: Partial<JobRow>): JobRow => ({
   id: 'restart@14',
+  name: null,
   type: 'shell',
   state: STATE_COMPLETE,
   retrying: false,

@@ -2,8 +2,8 @@
 // they started (never the 0 their statuses carry), then finished ones by their last try.
 
 import { describe, expect, it } from 'vitest';
-import type { ChainView } from '../../src-main/shared/console-model';
-import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING, type JobStatus } from '../../src-main/shared/proto';
+import type { ChainView, JobStatusRecord } from '../../src-main/shared/console-model';
+import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING } from '../../src-main/shared/proto';
 import { byRuntime, jobRows, jobRuntime, type TrySummary } from './job-rows';
 
 const NOW = 1_800_000_000_000;
@@ -11,15 +11,23 @@ const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
 const chain: ChainView = {
   requestId: 'r',
   adjacencyList: {},
-  jobs: ['a@1', 'b@2', 'c@3', 'd@4', 'e@5'].map((id) => ({ id, type: 'shell', retry: 1, retryWait: 0, args: null })),
+  jobs: ['a@1', 'b@2', 'c@3', 'd@4', 'e@5'].map((id) => ({
+    id,
+    name: null,
+    type: 'shell',
+    retry: 1,
+    retryWait: 0,
+    args: null,
+  })),
 };
-const status = (jobId: string, state: number): JobStatus => ({
+const status = (jobId: string, state: number): JobStatusRecord => ({
   requestId: 'r',
   jobId,
+  name: null,
   state,
   status: '',
+  try: null,
   runtime: 0,
-  n: 0,
 });
 const tryOf = (jobId: string, n: number, start: number, end: number, state = STATE_COMPLETE): TrySummary => ({
   requestId: 'r',

@@ -2,15 +2,8 @@
 // chain colours, the Logs job list), and a job's runtime as an operator reads it. Pure
 // functions, no state.
 
-import type { ChainView, JobLogSummary } from '../../src-main/shared/console-model';
-import {
-  STATE_FAIL,
-  STATE_RUNNING,
-  STATE_TIMEOUT,
-  type JobStatus,
-  type JsonObject,
-  type State,
-} from '../../src-main/shared/proto';
+import type { ChainView, JobLogSummary, JobStatusRecord } from '../../src-main/shared/console-model';
+import { STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT, type JsonObject, type State } from '../../src-main/shared/proto';
 import { nsToMs } from './time';
 
 /** A try without its texts. */
@@ -18,6 +11,8 @@ export type TrySummary = JobLogSummary;
 
 export interface JobRow {
   readonly id: string;
+  /** The spec's node name (v2 servers); null where the id is the only name (2017). */
+  readonly name: string | null;
   readonly type: string;
   readonly state: State;
   readonly retrying: boolean;
@@ -63,7 +58,7 @@ export function tryMs(t: Pick<TrySummary, 'startedAt' | 'finishedAt'>): number |
  */
 export function jobRows(
   chain: ChainView | null,
-  statuses: readonly JobStatus[],
+  statuses: readonly Pick<JobStatusRecord, 'jobId' | 'name' | 'state' | 'status'>[],
   tries: readonly TrySummary[],
   runningSince: Readonly<Record<string, number>> = {},
 ): JobRow[] {
@@ -83,6 +78,7 @@ export function jobRows(
     const end = last ? nsToMs(last.finishedAt) : null;
     return {
       id,
+      name: job?.name ?? s?.name ?? null,
       type: job?.type ?? last?.type ?? '',
       state,
       retrying: running && failedBefore,

@@ -2,18 +2,57 @@
 // to its field (the texts are the RMs' own: ours and the original's, see test/fixtures/http/088).
 
 import { describe, expect, it } from 'vitest';
-import type { RequestSpec } from '../../src-main/shared/proto';
-import { argValue, buildArgs, cliStart, orderedArgs, rmArgProblem, validateArg, validateArgs } from './request-args';
+import type { RequestType } from '../../src-main/shared/console-model';
+import {
+  argValue,
+  buildArgs,
+  cliStart,
+  initialValues,
+  orderedArgs,
+  rmArgProblem,
+  validateArg,
+  validateArgs,
+} from './request-args';
 
-const spec: RequestSpec = {
-  Name: 'rolling-restart',
-  Args: [
-    { Name: 'hosts', Desc: 'Hosts', Required: true, Default: null },
-    { Name: 'service', Desc: 'Service', Required: false, Default: 'nginx' },
+const spec: RequestType = {
+  name: 'rolling-restart',
+  args: [
+    { name: 'hosts', desc: 'Hosts', kind: 'required', default: null },
+    { name: 'service', desc: 'Service', kind: 'optional', default: 'nginx' },
   ],
-} as RequestSpec;
-const hosts = spec.Args![0]!;
-const service = spec.Args![1]!;
+};
+const hosts = spec.args[0]!;
+const service = spec.args[1]!;
+
+describe('the form of a v2 request type', () => {
+  const v2: RequestType = {
+    name: 'deploy',
+    args: [
+      { name: 'app', desc: '', kind: 'required', default: null },
+      { name: 'batch', desc: '', kind: 'optional', default: 5 },
+      { name: 'regions', desc: '', kind: 'optional', default: ['east', 'west'] },
+      { name: 'owner', desc: '', kind: 'static', default: 'sre' },
+    ],
+  };
+
+  it('hides static args and fills defaults of any JSON as the operator would type them', () => {
+    expect(orderedArgs(v2).map((a) => a.name)).toEqual(['app', 'batch', 'regions']);
+    expect(initialValues(v2)).toEqual({ app: '', batch: '5', regions: '["east","west"]' });
+  });
+
+  it('fills the args of a request run again, and sends what differs from the defaults', () => {
+    const values = initialValues(v2, { app: 'api', batch: 10, regions: ['east', 'west'], owner: 'me' });
+    expect(values).toEqual({ app: 'api', batch: '10', regions: '["east","west"]' });
+    // A default left as it is is not sent: the server applies it, as the JSON it is.
+    // A number where the default is one goes as a number.
+    expect(buildArgs(v2, values)).toEqual({ app: 'api', batch: 10 });
+    expect(buildArgs(v2, { ...values, batch: 'ten', regions: '["north"]' })).toEqual({
+      app: 'api',
+      batch: 'ten',
+      regions: ['north'],
+    });
+  });
+});
 
 describe('the value rule', () => {
   it('sends a JSON list or object as JSON, everything else as the text typed', () => {
@@ -26,25 +65,24 @@ describe('the value rule', () => {
 
   it('builds the args sent: empty values left out for the RM’s defaults, JSON as JSON', () => {
     expect(buildArgs(spec, { hosts: '["web1"]', service: '  ' })).toEqual({ hosts: ['web1'] });
-    expect(buildArgs(spec, { hosts: 'web1', service: 'nginx', other: 'not in the spec' })).toEqual({
-      hosts: 'web1',
-      service: 'nginx',
-    });
-    expect(buildArgs({ Name: 'none' } as RequestSpec, { x: '1' })).toEqual({});
+    // service left at its default is left to the RM; a value not in the spec is not sent.
+    expect(buildArgs(spec, { hosts: 'web1', service: 'nginx', other: 'not in the spec' })).toEqual({ hosts: 'web1' });
+    expect(buildArgs(spec, { hosts: 'web1', service: 'apache' })).toEqual({ hosts: 'web1', service: 'apache' });
+    expect(buildArgs({ name: 'none', args: [] }, { x: '1' })).toEqual({});
   });
 
   it('lists required args first, each group in spec order', () => {
-    const mixed = {
-      Name: 'm',
-      Args: [
-        { Name: 'a', Desc: '', Required: false, Default: '1' },
-        { Name: 'b', Desc: '', Required: true, Default: null },
-        { Name: 'c', Desc: '', Required: false, Default: null },
-        { Name: 'd', Desc: '', Required: true, Default: null },
+    const mixed: RequestType = {
+      name: 'm',
+      args: [
+        { name: 'a', desc: '', kind: 'optional', default: '1' },
+        { name: 'b', desc: '', kind: 'required', default: null },
+        { name: 'c', desc: '', kind: 'optional', default: null },
+        { name: 'd', desc: '', kind: 'required', default: null },
       ],
-    } as RequestSpec;
-    expect(orderedArgs(mixed).map((a) => a.Name)).toEqual(['b', 'd', 'a', 'c']);
-    expect(orderedArgs({ Name: 'none' } as RequestSpec)).toEqual([]);
+    };
+    expect(orderedArgs(mixed).map((a) => a.name)).toEqual(['b', 'd', 'a', 'c']);
+    expect(orderedArgs({ name: 'none', args: [] })).toEqual([]);
   });
 
   it('writes the CLI command a terminal reads back the same, quoting only what needs it', () => {

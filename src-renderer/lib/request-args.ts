@@ -2,10 +2,13 @@
 // a value that parses as a JSON array or object is sent as that JSON (e.g. hosts =
 // ["web1","web2"]); anything else is sent as the string typed, untouched. And the form's
 // problems in words, on the field they belong to: a required value missing, JSON that breaks
-// (where and how, found with jsonc-parser's scanner), and the RM's refusal of a value.
+// (where and how, found with jsonc-parser's scanner), and the RM's refusal of a value. The form
+// is made from a request type in the console model (any server's): a caller sets its required
+// and optional args; static ones (v2) are the spec's and not shown.
 
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type { RequestArg, RequestSpec, JsonObject, JsonValue } from '../../src-main/shared/proto';
+import type { RequestType, RequestTypeArg } from '../../src-main/shared/console-model';
+import type { JsonObject, JsonValue } from '../../src-main/shared/proto';
 
 export const ARG_RULE_HELP =
   'Values are sent as text. A value that parses as a JSON list or object — e.g. ["web1","web2"] — is sent as JSON.';
@@ -23,10 +26,25 @@ export function argValue(text: string): JsonValue {
   return text;
 }
 
-/** Required args first, then optional ones, each group in spec order. */
-export function orderedArgs(spec: RequestSpec): RequestArg[] {
-  const args = spec.Args ?? [];
-  return [...args.filter((a) => a.Required), ...args.filter((a) => !a.Required)];
+/** The args a caller sets: required ones first, then optional ones, each group in spec order. */
+export function orderedArgs(type: RequestType): RequestTypeArg[] {
+  return [...type.args.filter((a) => a.kind === 'required'), ...type.args.filter((a) => a.kind === 'optional')];
+}
+
+/** A value as the form shows it: text as it is, any other JSON (v2 defaults) as JSON; none is ''. */
+export function valueText(value: JsonValue | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * The form's first values: the args given (a request run again), else each optional arg's
+ * default, so the operator sees what will be used.
+ */
+export function initialValues(type: RequestType, given: JsonObject | null = null): Record<string, string> {
+  return Object.fromEntries(
+    orderedArgs(type).map((a) => [a.name, valueText(given && a.name in given ? given[a.name] : a.default)]),
+  );
 }
 
 export interface ArgProblem {
@@ -39,9 +57,9 @@ export interface ArgProblem {
 }
 
 /** One arg's value: required ones non-empty, JSON-looking ones valid JSON (with where it breaks). */
-export function validateArg(arg: RequestArg, text: string): ArgProblem | null {
+export function validateArg(arg: RequestTypeArg, text: string): ArgProblem | null {
   const t = text.trim();
-  if (arg.Required && t === '') return { name: arg.Name, message: `${arg.Name} is required` };
+  if (arg.kind === 'required' && t === '') return { name: arg.name, message: `${arg.name} is required` };
   if (!/^[[{]/.test(t)) return null;
   const bad = jsonError(t);
   if (!bad) {
@@ -49,16 +67,16 @@ export function validateArg(arg: RequestArg, text: string): ArgProblem | null {
       JSON.parse(t);
       return null;
     } catch (e) {
-      return { name: arg.Name, message: `${arg.Name} is not valid JSON: ${(e as Error).message}` };
+      return { name: arg.name, message: `${arg.name} is not valid JSON: ${(e as Error).message}` };
     }
   }
   const at = text.indexOf(t) + bad.offset;
-  return { name: arg.Name, message: `${arg.Name} is not valid JSON: ${bad.words} at character ${at + 1}`, at };
+  return { name: arg.name, message: `${arg.name} is not valid JSON: ${bad.words} at character ${at + 1}`, at };
 }
 
 /** Checks values before sending. */
-export function validateArgs(spec: RequestSpec, values: Record<string, string>): ArgProblem[] {
-  return (spec.Args ?? []).flatMap((arg) => validateArg(arg, values[arg.Name] ?? '') ?? []);
+export function validateArgs(type: RequestType, values: Record<string, string>): ArgProblem[] {
+  return orderedArgs(type).flatMap((arg) => validateArg(arg, values[arg.name] ?? '') ?? []);
 }
 
 const JSON_ERRORS: Partial<Record<string, string>> = {
@@ -101,8 +119,8 @@ const GO_KINDS: Record<string, string> = { string: 'text', float64: 'a number', 
  * is a string, expected a slice" → hosts must be a JSON list), or null when it names no field of
  * the form.
  */
-export function rmArgProblem(spec: RequestSpec, rmMessage: string): ArgProblem | null {
-  const names = new Set((spec.Args ?? []).map((a) => a.Name));
+export function rmArgProblem(type: RequestType, rmMessage: string): ArgProblem | null {
+  const names = new Set(orderedArgs(type).map((a) => a.name));
   const field = (name: string | undefined, message: (n: string) => string): ArgProblem | null =>
     name && names.has(name) ? { name, message: message(name), rm: rmMessage } : null;
   const listHint = 'write it as a JSON list, e.g. ["web1","web2"]';
@@ -120,15 +138,27 @@ export function rmArgProblem(spec: RequestSpec, rmMessage: string): ArgProblem |
   return null;
 }
 
-/** The args object sent to createRequest: empty optional values are left out (the RM applies defaults). */
-export function buildArgs(spec: RequestSpec, values: Record<string, string>): JsonObject {
+/**
+ * The args object sent to createRequest: empty values and optional values left at their default
+ * are left out (the RM applies its defaults itself, as the JSON they are).
+ */
+export function buildArgs(type: RequestType, values: Record<string, string>): JsonObject {
   const out: JsonObject = {};
-  for (const arg of spec.Args ?? []) {
-    const v = values[arg.Name] ?? '';
+  for (const arg of orderedArgs(type)) {
+    const v = values[arg.name] ?? '';
     if (v.trim() === '') continue;
-    out[arg.Name] = argValue(v);
+    if (arg.kind === 'optional' && arg.default !== null && v === valueText(arg.default)) continue;
+    out[arg.name] = valueLike(v, arg.default);
   }
   return out;
+}
+
+/** A value typed for an arg whose default is a number or true/false (v2): sent as that kind when it reads as one. */
+function valueLike(text: string, like: JsonValue | null): JsonValue {
+  const t = text.trim();
+  if (typeof like === 'number' && /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  if (typeof like === 'boolean' && (t === 'true' || t === 'false')) return t === 'true';
+  return argValue(text);
 }
 
 function shellQuote(s: string): string {

@@ -53,6 +53,12 @@ describe('routes and their hashes', () => {
     expect(parseRoute('#/r/local/abc/logs?job=&find=')).toEqual(requestRoute('local', 'abc', { tab: 'logs' }));
   });
 
+  it('a request run again carries its args to the start form', () => {
+    const route = { name: 'start' as const, type: 'deploy', args: { app: 'api', hosts: ['a', 'b'] } };
+    expect(parseRoute(routeHash(route))).toEqual(route);
+    expect(parseRoute('#/start/deploy?args=%5B1%5D')).toEqual({ name: 'start', type: 'deploy' });
+  });
+
   it('keeps a ? typed inside a search or a find', () => {
     expect(parseRoute('#/search?q=why?')).toEqual({ name: 'search', q: 'why?' });
     expect(parseRoute('#/r/local/abc/logs?find=who?')).toEqual(

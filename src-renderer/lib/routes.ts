@@ -1,7 +1,9 @@
 // Routes of the console and their hash form: #/requests, #/r/<ctx>/<id>[/<tab>]?job=&try=&stream=&line=&find=,
-// #/start[/<type>], #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
+// #/start[/<type>][?args=<JSON object>] (a request run again: its args fill the form), #/search?q=. Pure functions; the router state lives in state/router.svelte.ts.
 // A request's route without a tab opens on what matters: a failed request on its failure.
 // `line` (1-based) is a log line's permalink; `find` opens a log searched for a term.
+
+import type { JsonObject } from '../../src-main/shared/proto';
 
 export type RequestTab = 'chain' | 'jobs' | 'timeline' | 'logs';
 export const REQUEST_TABS: readonly RequestTab[] = ['chain', 'jobs', 'timeline', 'logs'];
@@ -22,8 +24,25 @@ export interface RequestRoute {
   find: string | null;
 }
 
-export type Route =
-  { name: 'requests' } | RequestRoute | { name: 'start'; type: string | null } | { name: 'search'; q: string };
+export interface StartRoute {
+  name: 'start';
+  type: string | null;
+  /** Values to fill the form with (running a request again); absent: the type's defaults. */
+  args?: JsonObject | null;
+}
+
+export type Route = { name: 'requests' } | RequestRoute | StartRoute | { name: 'search'; q: string };
+
+/** A JSON object from a query parameter, or null. */
+function jsonObject(text: string | null): JsonObject | null {
+  if (!text) return null;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as JsonObject) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** A request's route with nothing chosen but what is given. */
 export function requestRoute(
@@ -78,7 +97,10 @@ export function parseRoute(hash: string): Route {
       find: params.get('find') || null,
     });
   }
-  if (parts[0] === 'start') return { name: 'start', type: parts[1] ?? null };
+  if (parts[0] === 'start') {
+    const args = jsonObject(params.get('args'));
+    return args ? { name: 'start', type: parts[1] ?? null, args } : { name: 'start', type: parts[1] ?? null };
+  }
   if (parts[0] === 'search') return { name: 'search', q: params.get('q') ?? '' };
   return { name: 'requests' };
 }
@@ -88,8 +110,10 @@ export function routeHash(route: Route): string {
   switch (route.name) {
     case 'requests':
       return '#/requests';
-    case 'start':
-      return route.type ? `#/start/${enc(route.type)}` : '#/start';
+    case 'start': {
+      const path = route.type ? `#/start/${enc(route.type)}` : '#/start';
+      return route.args ? `${path}?${new URLSearchParams({ args: JSON.stringify(route.args) }).toString()}` : path;
+    }
     case 'search':
       return route.q ? `#/search?q=${enc(route.q)}` : '#/search';
     case 'request': {

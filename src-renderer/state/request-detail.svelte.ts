@@ -4,8 +4,14 @@
 // texts are not kept here (the Logs tab reads the one stream it shows, in slices).
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import type { ChainView, RequestDetail, RequestPart, RequestRecord } from '../../src-main/shared/console-model';
-import { JobStatusByRuntime, type JobStatus } from '../../src-main/shared/proto';
+import type {
+  ChainView,
+  JobStatusRecord,
+  RequestDetail,
+  RequestPart,
+  RequestRecord,
+} from '../../src-main/shared/console-model';
+import { JobStatusByRuntime } from '../../src-main/shared/proto';
 import { call, errorText } from '../lib/call';
 import { jobRows, type JobRow, type TrySummary } from '../lib/job-rows';
 
@@ -16,7 +22,7 @@ const LOG_PAGE = 1000;
 export class RequestDetailState {
   request = $state.raw<RequestRecord | null>(null);
   chain = $state.raw<ChainView | null>(null);
-  statuses = $state.raw<JobStatus[]>([]);
+  statuses = $state.raw<JobStatusRecord[]>([]);
   tries = $state.raw<TrySummary[]>([]);
   /** When each RUNNING job started, by job id (RequestDetail.runningSince). */
   runningSince = $state.raw<Record<string, number>>({});

@@ -1,7 +1,10 @@
 // The requests list of one context: filters, pages fetched on demand as rows scroll into view
 // (listRequests with offset/limit), and live patches from `requestsChanged` that keep the
 // operator's place: rows update in place, and new requests arriving above shift the list by
-// exactly the rows they add (`inserted` lets the view keep its scroll position).
+// exactly the rows they add (`inserted` lets the view keep its scroll position). Pages come from
+// the context's server when it lists its requests (its whole history), else from the cache
+// (`source`, with main's `note` saying why); a page from the other source than the list's
+// re-reads the list, so its rows and total always come from one place.
 //
 // Rows live in a plain array, not in reactive state: the view is told which rows changed
 // (`listen`) and updates only the row elements showing them, so a page arriving off screen
@@ -11,7 +14,7 @@
 // scrollbar drag across 100,000 rows) does not queue pages nobody will see.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import type { RequestFilter, RequestRecord } from '../../src-main/shared/console-model';
+import type { RequestFilter, RequestPage, RequestRecord } from '../../src-main/shared/console-model';
 import type { State } from '../../src-main/shared/proto';
 import { call, errorText } from '../lib/call';
 
@@ -55,7 +58,11 @@ export class RequestsList {
   error = $state<string | null>(null);
   /** Bumped when rows were inserted above the visible ones: [how many, serial]. */
   inserted = $state<[number, number]>([0, 0]);
-  /** Types and users seen, for the filter menus. */
+  /** Where the rows come from: the context's server (its whole history), or the cache. */
+  source = $state<RequestPage['source']>('cache');
+  /** Why the rows come from the cache although the context has a server (main's words). */
+  note = $state<string | null>(null);
+  /** Types and users seen (and the context's request types), for the filter menus. */
   seenTypes = $state<string[]>([]);
   seenUsers = $state<string[]>([]);
 
@@ -84,6 +91,7 @@ export class RequestsList {
   private generation = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: () => void;
+  private unsubscribeStatus: () => void;
 
   constructor(api: ConsoleApi, context: string) {
     this.api = api;
@@ -91,10 +99,27 @@ export class RequestsList {
     this.unsubscribe = api.on('requestsChanged', (ev) => {
       if (ev.context === this.context) this.patch(ev.requests);
     });
+    // The context came back, or went away: the rows may now come from the other place.
+    this.unsubscribeStatus = api.on('contextStatus', (ev) => {
+      if (ev.context !== this.context) return;
+      const answering = ev.online && ev.lastOkMs !== null;
+      if ((answering && this.source === 'cache' && this.note !== null) || (!answering && this.source === 'server'))
+        void this.reload();
+    });
+    this.learnTypes();
+  }
+
+  /** The context's request types join the type menu (a server's requests not seen yet can be asked for). */
+  private learnTypes(): void {
+    const context = this.context;
+    void this.api.requestList(context).then((r) => {
+      if (r.ok && context === this.context) this.learn(r.value.map((t) => ({ type: t.name, user: '' })));
+    });
   }
 
   dispose(): void {
     this.unsubscribe();
+    this.unsubscribeStatus();
     this.listeners.clear();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     cancelAnimationFrame(this.settleFrame);
@@ -103,6 +128,7 @@ export class RequestsList {
   setContext(context: string): void {
     if (context === this.context) return;
     this.context = context;
+    this.learnTypes();
     void this.reload();
   }
 
@@ -151,6 +177,8 @@ export class RequestsList {
       this.inFlight = 0;
       this.loaded.add(0);
       this.total = page.total;
+      this.source = page.source;
+      this.note = page.note;
       this.learn(page.items);
       this.error = null;
       this.emit(0, Infinity);
@@ -269,6 +297,11 @@ export class RequestsList {
       // How long pages take to arrive (the UI bench reads these).
       performance.measure('list:page', { start: t0 });
       if (gen !== this.generation) return;
+      if (page.source !== this.source) {
+        // The server went away (or came back) between pages: the list is read again from one place.
+        void this.reload();
+        return;
+      }
       const rows = this.rows;
       const from = p * PAGE_SIZE;
       page.items.forEach((r, i) => {
@@ -323,7 +356,7 @@ export class RequestsList {
     }
   }
 
-  private learn(records: RequestRecord[]): void {
+  private learn(records: ReadonlyArray<Pick<RequestRecord, 'type' | 'user'>>): void {
     // Plain sets, read once: a page arrives during scrolling and has 200 records to look at.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const types = new Set(this.seenTypes);

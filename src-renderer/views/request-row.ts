@@ -8,8 +8,8 @@
 
 import { failureLine, type RequestRecord } from '../../src-main/shared/console-model';
 import { requestRoute, routeHash } from '../lib/routes';
-import { elapsed, formatAbsolute, formatDuration, formatRelative, timeMs } from '../lib/time';
-import { isFinished, stateLook } from '../lib/states';
+import { formatAbsolute, formatDuration, formatRelative, timeMs } from '../lib/time';
+import { requestRunMs, runsNow, stateLook } from '../lib/states';
 
 /** What a row shows besides its record. */
 export interface RowContext {
@@ -162,8 +162,8 @@ export class RequestRow {
       this.attr('timeTitle', this.time, 'title', formatAbsolute(created));
     }
     this.data(this.timeText, formatRelative(created, ctx.now));
-    this.set('live', !isFinished(r.state), (v) => this.dur.classList.toggle('live', v));
-    this.data(this.durText, formatDuration(elapsed(timeMs(r.startedAt), timeMs(r.finishedAt), ctx.now)));
+    this.set('live', runsNow(r.state), (v) => this.dur.classList.toggle('live', v));
+    this.data(this.durText, formatDuration(requestRunMs(r, ctx.now)));
     const pct = r.totalJobs > 0 ? Math.min(100, (r.finishedJobs / r.totalJobs) * 100) : 0;
     this.set('pct', pct, (v) => this.progress.style.setProperty('--p', `${v}%`));
     this.attr('progressTitle', this.progress, 'title', `${r.finishedJobs} of ${r.totalJobs} jobs finished`);

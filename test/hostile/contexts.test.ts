@@ -70,7 +70,7 @@ describe('the embedded context through the contract', () => {
     );
     expect(await c.service.contexts()).toEqual([
       { ...local, envLabel: 'mine', envColor: '#abcdef' },
-      { ...prod, envLabel: null },
+      { ...prod, envLabel: null, auth: null },
     ]);
 
     // The engine takes nobody's calls but the console's: the secret is in a file only this user reads.
@@ -123,6 +123,7 @@ describe('the embedded context through the contract', () => {
             online: false,
             lastOkMs: null,
             error: 'the embedded engine is not running',
+            server: null,
             storage: null,
           },
         ]);

@@ -21,7 +21,7 @@ import {
   type StorageStatus,
 } from '../../src-main/shared/storage-status';
 import { CacheHost } from '../../src-main/console/cache-host';
-import { RmClient as ConsoleRmClient } from '../../src-main/console/client/rm-client';
+import { Connection } from '../../src-main/console/client/connection';
 import { ContextSync } from '../../src-main/console/sync/context-sync';
 import { RmClient } from '../support/engine/integration/rm-client';
 import { tempDir } from '../support/engine/integration/test-engine';
@@ -32,7 +32,7 @@ import { RM_TEST_SPECS, startRig } from '../support/engine/rm/test-rig';
 import { DATABASE_FILE, startEngine } from '../../src-main/engine/server';
 import { JobLogWriter } from '../../src-main/engine/store/job-log-writer';
 import { StorageError } from '../../src-main/engine/store/storage-error';
-import { EngineStore } from '../../src-main/engine/store/store';
+import { SqliteStore } from '../../src-main/engine/store/store';
 import { fillUp, mountTmpfs, mustMount } from './tmpfs';
 
 const SIZE_MIB = 3;
@@ -100,13 +100,13 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
   it('the RM holds logs it cannot write, retries them until stored, and refuses more meanwhile', async () => {
     const dir = path.join(root, 'writer');
     mkdirSync(dir);
-    const store = new EngineStore(path.join(dir, 'spincycle.db'));
+    const store = new SqliteStore(path.join(dir, 'spincycle.db'));
     const writer = new JobLogWriter(store, { retryBaseMs: 10, retryMaxMs: 20, maxBatchBytes: 256 * 1024 });
     try {
       const filler = fillUp(root);
       const big = log('r1', 'a@1', `${'x'.repeat(99)}\n`.repeat(2000)); // 200 KB
       const stored = writer.queue(big);
-      writer.flush();
+      await writer.flush();
       expect(writer.heldCount).toBe(1);
       expect(store.failure).toMatchObject({ full: true, message: expect.stringContaining(dir) });
 
@@ -125,7 +125,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       filler.free();
       expect(await stored).toBe('stored');
       expect(store.failure).toBeNull();
-      expect(store.jobLogs('r1')).toEqual([big]);
+      expect(await store.jobLogs('r1')).toEqual([big]);
 
       // Bounded: on a full disk the writer takes logs until its group (256 KiB) is written,
       // fails and is held; after that everything is refused.
@@ -137,6 +137,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
         try {
           pending.push(writer.queue(log('r2', `p${i}@1`, piece)));
           accepted++;
+          await new Promise((r) => setImmediate(r)); // logs arrive one HTTP call at a time
         } catch (err) {
           expect(err).toBeInstanceOf(StorageError);
           break;
@@ -146,10 +147,10 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       expect(accepted * piece.length).toBeLessThan(256 * 1024 + piece.length + 1);
       filler2.free();
       await Promise.all(pending);
-      expect(store.jobLogs('r2')).toHaveLength(accepted);
+      expect(await store.jobLogs('r2')).toHaveLength(accepted);
     } finally {
       writer.close();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true });
     }
   });
@@ -206,7 +207,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       }
       await until('storage ok', async () => (await storage()).ok);
       // The refused create left nothing behind (no PENDING request).
-      expect(engine.requestManager.store.requestIdsInState(STATE_PENDING)).toEqual([]);
+      expect(await engine.requestManager.store.requestIdsInState(STATE_PENDING)).toEqual([]);
       expect(lines.filter((l) => / engine error /.test(l))).toEqual([]);
     } finally {
       await engine.close();
@@ -220,23 +221,23 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
     const rigDir = path.join(root, 'rig');
     mkdirSync(rigDir);
     const rig = await startRig({ specsDir: specs.dir, database: path.join(rigDir, DATABASE_FILE), logger });
-    const reaper = new RequestReaper(rig.rm, rig.jrLink, { intervalMs: 20, graceMs: 50, logger });
+    const reaper = new RequestReaper(rig.rm, { intervalMs: 20, graceMs: 50, logger });
     try {
       const { id } = await rig.rm.createRequest({ Type: 'nap', Args: {}, User: '' });
-      await rig.until('the start job logged', () => rig.rm.getRequest(id).finishedJobs === 1);
+      await rig.until('the start job logged', async () => (await rig.rm.getRequest(id)).finishedJobs === 1);
       await rig.restartJobRunner(); // the fresh JR does not know the chain
       const filler = fillUp(root);
       reaper.start();
       const retries = () => lines.filter((l) => l.includes('cannot end requests the job runner lost; will retry'));
-      await rig.until('three sweeps met the full disk', () => retries().length >= 3);
+      await rig.until('three sweeps met the full disk', async () => retries().length >= 3);
       expect(retries()[0]).toContain('database or disk is full');
-      expect(rig.rm.getRequest(id).state).toBe(STATE_RUNNING);
-      expect(rig.rm.storageStatus()).toMatchObject({ ok: false, full: true });
+      expect((await rig.rm.getRequest(id)).state).toBe(STATE_RUNNING);
+      expect(await rig.rm.storageStatus()).toMatchObject({ ok: false, full: true });
 
       filler.free();
-      await rig.until('the request ended', () => rig.rm.getRequest(id).state !== STATE_RUNNING);
-      expect(rig.rm.getRequest(id).state).toBe(STATE_FAIL);
-      expect(rig.rm.jobLogs(id).find((l) => l.try === 0)?.error).toBe(REASONS.jrLost);
+      await rig.until('the request ended', async () => (await rig.rm.getRequest(id)).state !== STATE_RUNNING);
+      expect((await rig.rm.getRequest(id)).state).toBe(STATE_FAIL);
+      expect((await rig.rm.jobLogs(id)).find((l) => l.try === 0)?.error).toBe(REASONS.jrLost);
     } finally {
       await reaper.stop();
       await rig.close();
@@ -254,7 +255,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       logger: silentLogger,
     });
     const announced: Array<StorageStatus | null> = [];
-    const client = new ConsoleRmClient({ baseUrl: engine.rmUrl, getRetries: 0 });
+    const client = new Connection({ baseUrl: engine.rmUrl, getRetries: 0 });
     const cache = await CacheHost.open({ file: ':memory:' });
     const sync = new ContextSync(
       { name: 'local', url: engine.rmUrl, envLabel: null, envColor: null, embedded: true },
@@ -273,7 +274,7 @@ describe.skipIf(!mounted.ok)(`disk full: the engine database on a ${SIZE_MIB} Mi
       expect(sync.contextStatus.storage).toEqual(STORAGE_OK);
       const filler = fillUp(root);
       // The operator starts a request: it is refused, saying why.
-      await expect(client.createRequest('nap', {})).rejects.toMatchObject({
+      await expect(client.createRequest('nap', {}, '')).rejects.toMatchObject({
         status: 507,
         message: expect.stringContaining('database or disk is full'),
       });

@@ -25,7 +25,7 @@ import {
   type JobStatus,
   type Request,
 } from '../../src-main/shared/proto';
-import type { ImportResult } from '../../src-main/shared/console-model';
+import { chainView, type ImportResult } from '../../src-main/shared/console-model';
 import type { Result } from '../../src-main/shared/result';
 import { wireJobLog, wireJobStatus, wireRequest } from '../support/wire-records';
 import { Tally } from './harness';
@@ -130,7 +130,7 @@ async function withLiveRequest() {
   const c = await openConsole();
   const { s } = c;
   await s.cache.requests.put('local', request(LIVE));
-  await s.cache.chains.putChain('local', LIVE, chain(LIVE));
+  await s.cache.chains.putChain('local', LIVE, chainView(chain(LIVE)));
   await s.cache.chains.putStatuses('local', LIVE, [status(LIVE)]);
   await s.cache.logs.put('local', [log(LIVE, 1, 'deployed v41')]);
   const before = await liveState(s);
@@ -266,8 +266,8 @@ describe('hostile imports', () => {
       ['not an export', '{"requests":[]}', 'not an export file: expected "format": "spincycle-console-export"'],
       [
         'a newer format',
-        item('').replace('"version":1', '"version":2'),
-        'unsupported export version 2 (this console reads 1)',
+        item('').replace('"version":1', '"version":3'),
+        'unsupported export version 3 (this console reads 1 and 2)',
       ],
       [
         'args of 1e400',

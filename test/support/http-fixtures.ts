@@ -1,11 +1,16 @@
-// Reads the recorded exchanges of the original Spin Cycle (test/fixtures/http/*.txt)
-// into request/response objects, for wire-compatibility tests.
+// Reads recorded exchanges (test/fixtures/http/*.txt: the original Spin Cycle of 2017;
+// test/fixtures/http-v2/*.txt: upstream v2.1.1) into request/response objects, for
+// wire-compatibility tests.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-export const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/http');
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+/** The 2017 original's recordings. */
+export const FIXTURE_DIR = path.join(FIXTURES, 'http');
+/** Upstream v2.1.1's recordings. */
+export const V2_FIXTURE_DIR = path.join(FIXTURES, 'http-v2');
 
 export interface RecordedMessage {
   headers: Record<string, string>;
@@ -38,8 +43,18 @@ function headersOf(lines: string[], prefix: string): Record<string, string> {
   return out;
 }
 
+/** One recording of the 2017 original. */
 export function readExchange(file: string): Exchange {
-  const lines = readFileSync(path.join(FIXTURE_DIR, file), 'utf8').split('\n');
+  return readExchangeIn(FIXTURE_DIR, file);
+}
+
+/** One recording of upstream v2.1.1. */
+export function readV2Exchange(file: string): Exchange {
+  return readExchangeIn(V2_FIXTURE_DIR, file);
+}
+
+function readExchangeIn(dir: string, file: string): Exchange {
+  const lines = readFileSync(path.join(dir, file), 'utf8').split('\n');
   const title = (lines[0] ?? '').replace(/^# /, '');
   const requestLine = lines.find((l) => l.startsWith('> ')) ?? '';
   const [, method = '', urlPath = ''] = /^> (\S+) (\S+)/.exec(requestLine) ?? [];
@@ -71,9 +86,10 @@ export function readExchange(file: string): Exchange {
   };
 }
 
-export function allExchanges(): Exchange[] {
-  return readdirSync(FIXTURE_DIR)
+/** Every recording in `dir` (default: the 2017 original's), in file order. */
+export function allExchanges(dir = FIXTURE_DIR): Exchange[] {
+  return readdirSync(dir)
     .filter((f) => /^\d{3}-.*\.txt$/.test(f))
     .sort()
-    .map(readExchange);
+    .map((f) => readExchangeIn(dir, f));
 }

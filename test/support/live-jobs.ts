@@ -1,6 +1,6 @@
 // Test support for live output: the `live` request type (one shell job running its `script`
-// arg), a gate file a job waits for (until the test opens it, the job is provably still
-// running), and polling until something holds.
+// arg), and a gate file a job waits for (until the test opens it, the job is provably still
+// running).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,17 +39,4 @@ export function gate(name = 'go'): Gate {
     open: () => writeFileSync(file, ''),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-type Maybe<T> = T | undefined | null | false;
-
-/** Polls `check` every 50 ms until it gives a truthy value; fails naming `what` after `ms`. */
-export async function until<T>(what: string, check: () => Maybe<T> | Promise<Maybe<T>>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

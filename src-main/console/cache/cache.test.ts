@@ -498,3 +498,123 @@ describe('last contact', () => {
     expect(cache.contexts.lastContact('prod-west')).toBeNull();
   });
 });
+
+describe('servers of any protocol generation (migration 6)', () => {
+  it('keeps what a server speaks and a context auth with the context, and follows a rename only at the same URL', () => {
+    const cache = new Cache(':memory:');
+    const auth = { headers: ['Authorization'], caFile: '/etc/ca.pem', certFile: null, keyFile: null };
+    const prod = { name: 'prod', url: 'https://rm.prod', envLabel: null, envColor: null, embedded: false, auth };
+    cache.contexts.put(prod);
+    expect(cache.contexts.serverInfo('prod')).toBeNull();
+    cache.contexts.putServerInfo('prod', { generation: 'v2', version: '2.1.1', canFind: true });
+    expect(cache.contexts.list()).toEqual([prod]);
+    cache.contexts.put({ ...prod, name: 'prod-east' }, 'prod');
+    expect(cache.contexts.serverInfo('prod-east')).toEqual({ generation: 'v2', version: '2.1.1', canFind: true });
+    cache.contexts.put({ ...prod, name: 'prod-east', url: 'https://rm.other', auth: null });
+    expect(cache.contexts.serverInfo('prod-east')).toBeNull(); // another server: not known what it speaks
+    expect(cache.contexts.list()[0]?.auth).toBeNull();
+  });
+
+  it('keeps v2 job names and tries, and reads a chain cached before it as the console model', () => {
+    const file = path.join(dir, 'cache.db');
+    const v5 = new Database(file);
+    migrate(v5, MIGRATIONS.slice(0, 5));
+    v5.prepare(
+      `INSERT INTO chains (context, request_id, chain) VALUES ('local', 'r1',
+       '{"requestId":"r1","jobs":{"a@1":{"id":"a@1","type":"shell","bytes":null,"state":1,"args":null,"data":null,"retry":1,"retryWait":500}},"adjacencyList":{},"state":1}')`,
+    ).run();
+    v5.close();
+    const cache = new Cache(file);
+    expect(cache.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(cache.chains.chainView('local', 'r1')).toEqual({
+      requestId: 'r1',
+      jobs: [{ id: 'a@1', name: null, type: 'shell', retry: 1, retryWait: 500, args: null }],
+      adjacencyList: {},
+    });
+    const view = {
+      requestId: 'r2',
+      jobs: [{ id: 'y3dr', name: 'nap', type: 'sleep', retry: 0, retryWait: 0, args: { seconds: '6' } }],
+      adjacencyList: {},
+    };
+    cache.chains.putChain('local', 'r2', view);
+    expect(cache.chains.chainView('local', 'r2')).toEqual(view);
+    cache.chains.putStatuses('local', 'r2', [
+      { jobId: 'y3dr', name: 'nap', state: STATE_RUNNING, status: 'sleeping', try: 2 },
+    ]);
+    expect(cache.chains.statuses('local', 'r2')).toEqual([
+      { requestId: 'r2', jobId: 'y3dr', name: 'nap', state: STATE_RUNNING, status: 'sleeping', try: 2, runtime: 0 },
+    ]);
+    cache.close();
+  });
+
+  it('follows a SUSPENDED request as unfinished, and puts a page of requests in one go', () => {
+    const cache = new Cache(':memory:');
+    cache.requests.putMany('prod', [request('s1', { state: 7 }), request('c1', { state: STATE_COMPLETE })]);
+    expect(cache.requests.unfinishedIds('prod')).toEqual(['s1']);
+    expect(cache.requests.getMany('prod', ['c1', 'nope', 's1']).map((r) => r?.id ?? null)).toEqual(['c1', null, 's1']);
+  });
+
+  it('exports v2 names and tries (format 2) and still imports a format 1 file', () => {
+    const from = new Cache(':memory:');
+    from.requests.put('prod', request('v2req', { state: 7 }), { args: { seconds: '6' } });
+    from.chains.putChain('prod', 'v2req', {
+      requestId: 'v2req',
+      jobs: [{ id: 'eZeg', name: 'nap', type: 'sleep', retry: 0, retryWait: 0, args: null }],
+      adjacencyList: {},
+    });
+    from.chains.putStatuses('prod', 'v2req', [
+      { jobId: 'eZeg', name: 'nap', state: STATE_COMPLETE, status: '', try: 1 },
+    ]);
+    const text = exportRequests(from, [{ context: 'prod', id: 'v2req' }], 'build-7');
+    expect(JSON.parse(text)).toMatchObject({ version: 2 });
+    const to = new Cache(':memory:');
+    const into = 'prod (imported from build-7)';
+    expect(importRequests(to, text).imported).toEqual([{ context: into, id: 'v2req' }]);
+    expect(to.requests.get(into, 'v2req')).toMatchObject({ state: 7, origin: 'imported', args: { seconds: '6' } });
+    expect(to.chains.statuses(into, 'v2req')[0]).toMatchObject({ name: 'nap', try: 1 });
+    expect(to.chains.chainView(into, 'v2req')?.jobs[0]?.name).toBe('nap');
+
+    const v1 = {
+      format: 'spincycle-console-export',
+      version: 1,
+      requests: [
+        {
+          context: 'old',
+          request: request('r1', { state: STATE_COMPLETE }),
+          args: null,
+          chain: {
+            requestId: 'r1',
+            jobs: {
+              'a@1': {
+                id: 'a@1',
+                type: 'shell',
+                bytes: null,
+                state: 3,
+                args: null,
+                data: null,
+                retry: 0,
+                retryWait: 0,
+              },
+            },
+            adjacencyList: {},
+            state: 3,
+          },
+          statuses: [{ requestId: 'r1', jobId: 'a@1', state: 3, status: '', runtime: 1.5, n: 1 }],
+          logs: [],
+        },
+      ],
+    };
+    importRequests(to, JSON.stringify(v1));
+    expect(to.chains.statuses('old (imported)', 'r1')).toEqual([
+      { requestId: 'r1', jobId: 'a@1', name: null, state: 3, status: '', try: null, runtime: 1.5 },
+    ]);
+    expect(to.chains.chainView('old (imported)', 'r1')?.jobs[0]).toMatchObject({ id: 'a@1', name: null });
+    expect(() => parseExport(JSON.stringify({ ...v1, version: 3 }))).toThrow(
+      'unsupported export version 3 (this console reads 1 and 2)',
+    );
+    // A chain of the model's shape is checked field by field, as a wire chain is.
+    const bad = { ...v1, version: 2 };
+    bad.requests[0]!.chain = { requestId: 'r1', jobs: [{ id: 'a@1', name: 7 }], adjacencyList: {} } as never;
+    expect(() => parseExport(JSON.stringify(bad))).toThrow(/requests\[0\]\.chain\.jobs\[0\]\.name/);
+  });
+});

@@ -1,4 +1,4 @@
-// Live output as the console followed it (migration 6): for each running try it followed, the
+// Live output as the console followed it (migration 7): for each running try it followed, the
 // RM's last answer (state, status, where to read on from) and the text that came, stored as it
 // came, so a try that was followed and then went out of reach (RM offline, console restarted)
 // can still be read as it was last seen. A try's rows go when its job log is cached (a trigger):

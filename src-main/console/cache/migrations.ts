@@ -124,7 +124,19 @@ export const MIGRATIONS: readonly Migration[] = [
   ) WITHOUT ROWID;
   `,
 
-  // 6: live output of running tries as the console followed it (live-output.ts): each try's
+  // 6: servers of any protocol generation. A context's auth (ContextAuth as JSON: header names
+  // and TLS file paths, never a secret) and what its server was found to speak (ServerInfo as
+  // JSON); a job status's node name and try (v2 servers tell them). Chains are kept as the console
+  // model's ChainView from now on; rows written before hold the 2017 wire JobChain and are read
+  // as such (chain-text.ts).
+  `
+  ALTER TABLE contexts ADD COLUMN auth TEXT;
+  ALTER TABLE contexts ADD COLUMN server TEXT;
+  ALTER TABLE job_statuses ADD COLUMN name TEXT;
+  ALTER TABLE job_statuses ADD COLUMN try INTEGER;
+  `,
+
+  // 7: live output of running tries as the console followed it (live-output.ts): each try's
   // last answer, and its text in the pieces that came, by character offset. A try's rows go
   // once its job log is cached: the log holds the same text, and the rest.
   `

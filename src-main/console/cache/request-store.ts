@@ -3,22 +3,17 @@
 // counts. A new filter or record field goes here: the row type, its mapper, and the SQL.
 
 import type Database from 'better-sqlite3';
-import type {
-  FailureSummary,
-  Page,
-  RequestFilter,
-  RequestOrigin,
-  RequestRecord,
-  TrayModel,
-} from '../../shared/console-model';
 import {
-  STATE_FAIL,
-  STATE_PENDING,
-  STATE_RUNNING,
-  STATE_TIMEOUT,
-  type JsonObject,
-  type Request,
-} from '../../shared/proto';
+  RequestState,
+  type FailureSummary,
+  type Page,
+  type RequestFilter,
+  type RequestOrigin,
+  type RequestRecord,
+  type RmRequest,
+  type TrayModel,
+} from '../../shared/console-model';
+import { STATE_FAIL, STATE_PENDING, STATE_RUNNING, STATE_TIMEOUT, type JsonObject } from '../../shared/proto';
 import type { Db } from './open-cache';
 
 interface RequestRow {
@@ -68,6 +63,9 @@ const toTrayItem = (r: TrayRow): TrayModel['recent'][number] => ({
   state: r.state,
   createdAt: r.created_at,
 });
+
+/** What a server said of a request, any protocol's (2017 requests have no args: the caller gives them). */
+export type CachedRequest = Omit<RmRequest, 'args'> & { args?: JsonObject | null };
 
 /** What the cache knows of a request besides the RM's answer. */
 export interface RequestExtra {
@@ -152,7 +150,8 @@ export class RequestStore {
       setWatched: db.prepare<[0 | 1, string, string]>('UPDATE requests SET watched = ? WHERE context = ? AND id = ?'),
       unfinished: db
         .prepare<[string, number], string>(
-          `SELECT id FROM requests WHERE context = ? AND state IN (${STATE_PENDING}, ${STATE_RUNNING})
+          `SELECT id FROM requests WHERE context = ?
+           AND state IN (${STATE_PENDING}, ${STATE_RUNNING}, ${RequestState.SUSPENDED})
            ORDER BY created_ms DESC LIMIT ?`,
         )
         .pluck(),
@@ -192,8 +191,9 @@ export class RequestStore {
   }
 
   /** Stores what the RM said of a request; tells whether its state or progress changed. */
-  put(context: string, r: Request, extra: RequestExtra = {}): RequestUpdate {
+  put(context: string, r: CachedRequest, extra: RequestExtra = {}): RequestUpdate {
     const before = this.s.before.get(context, r.id);
+    const args = extra.args ?? r.args;
     this.s.put.run({
       context,
       id: r.id,
@@ -206,7 +206,7 @@ export class RequestStore {
       created_ms: Date.parse(r.createdAt) || 0,
       total_jobs: r.totalJobs,
       finished_jobs: r.finishedJobs,
-      args: extra.args ? JSON.stringify(extra.args) : null,
+      args: args ? JSON.stringify(args) : null,
       origin: extra.origin ?? 'seen',
       watched: extra.watched ? 1 : 0,
       synced_ms: extra.syncedMs ?? Date.now(),
@@ -217,9 +217,21 @@ export class RequestStore {
     };
   }
 
+  /** Stores what the RM said of many requests at once (a page of its list), in one transaction. */
+  putMany(context: string, requests: readonly CachedRequest[]): void {
+    this.db.transaction(() => {
+      for (const r of requests) this.put(context, r);
+    })();
+  }
+
   get(context: string, id: string): RequestRecord | null {
     const row = this.s.get.get(context, id);
     return row ? toRecord(row) : null;
+  }
+
+  /** Several requests by id, in the order asked (null for one not cached): one call for a page. */
+  getMany(context: string, ids: readonly string[]): Array<RequestRecord | null> {
+    return ids.map((id) => this.get(context, id));
   }
 
   setWatched(context: string, id: string, watched: boolean): boolean {

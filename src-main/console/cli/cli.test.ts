@@ -87,7 +87,7 @@ describe('spincycle (operator commands)', () => {
       ps = (await cli('--addr', url, 'ps')).out;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(ps).toMatch(/^ID +N +NJOBS +TIME +TYPE +JOB$/m);
+    expect(ps).toMatch(/^ID +TRY +NJOBS +TIME +TYPE +JOB$/m);
     expect(ps).toContain(id);
     expect((await cli('--addr', url, 'running', id)).code).toBe(0);
     const stopped = await cli('--addr', url, 'stop', id);

@@ -1,33 +1,31 @@
 // `spincycle` as an operator's client (the seed's spinc, working): talks to any Request Manager
-// given by --addr, or by --context (a context saved in the console), and prints for people or,
-// with --json, the wire JSON for scripts. Exit codes: 0 ok, 1 the command failed (the RM
-// refused or answered nonsense, or with --wait the request did not COMPLETE), 2 bad usage
-// (a bad --addr too), 3 the RM is unreachable. Everything printed passes through printable():
-// text a server sent cannot move the cursor, retitle the window or hide lines in a terminal.
+// (ours, the 2017 original, today's v2.x; the protocol is detected) given by --addr, or by
+// --context (a context saved in the console), and prints for people or, with --json, the
+// console model as JSON (the same shape whatever the server speaks). Exit codes: 0 ok, 1 the
+// command failed (the RM refused or answered nonsense, or with --wait the request did not
+// COMPLETE), 2 bad usage (a bad --addr too), 3 the RM is unreachable. Everything printed passes
+// through printable(): text a server sent cannot move the cursor, retitle the window or hide
+// lines in a terminal.
 
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import {
-  STATE_COMPLETE,
-  STATE_PENDING,
-  STATE_RUNNING,
-  encodeJobLogs,
-  encodeRequest,
-  encodeRequestSpecs,
-  encodeRequestStatus,
-  encodeRunningStatus,
-  stateName,
-  type JsonObject,
-  type JsonValue,
-  type RequestSpec,
-} from '../../shared/proto';
-import { RmClient, RmClientError, checkRmUrl } from '../client/rm-client';
-import { CACHE_FILE, defaultDataDir } from '../data-dir';
-import { readEngineSecret } from '../engine-secret';
+  RequestState,
+  UNFINISHED_STATES,
+  stateByName,
+  stateLabel,
+  type FindQuery,
+  type RequestType,
+} from '../../shared/console-model';
+import type { JsonObject, JsonValue } from '../../shared/proto';
+import { parseGoDuration, timeToNanos } from '../../shared/proto-v2';
+import { connectRm } from '../client/connection';
+import type { RmApi } from '../client/rm-api';
+import { RmClientError } from '../client/transport';
+import { CredentialsError } from '../credentials';
 import { followJobOutput } from './follow';
-import { formatLogs, formatPs, formatRequest, formatSpecs, formatStatus } from './format';
+import { formatLogs, formatPs, formatRequest, formatRequests, formatSpecs, formatStatus, jobLabel } from './format';
+import { toJson } from './json';
+import { UsageError, resolveTarget, savedContexts } from './target';
 
 export interface CliIo {
   out(text: string): void;
@@ -37,21 +35,41 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const CONSOLE_COMMANDS = ['ps', 'status', 'log', 'start', 'stop', 'specs', 'running', 'contexts'] as const;
+export const CONSOLE_COMMANDS = [
+  'ps',
+  'status',
+  'log',
+  'start',
+  'stop',
+  'specs',
+  'running',
+  'requests',
+  'contexts',
+] as const;
+
+/** Requests listed when --limit is not given. */
+const DEFAULT_LIMIT = 100;
 
 export const CLIENT_HELP = `Usage: spincycle [--addr URL | --context NAME] [--json] <command> [args]
 
-Commands (against any Request Manager):
+Commands (against any Request Manager: ours, the 2017 original, or v2.x):
   ps                        running jobs, longest-running first
-  status <id>               a request's state, progress and job states
-  log <id> [job]            every try of every job (or of one job)
+  status <id>               a request's state, args, progress and job states
+  log <id> [job]            every try of every job (or of one job, by id or name)
   log <id> <job> --follow   the job's output as it comes; exits with the job's
                             exit code when its try ends
   start <type> [k=v ...]    start a request; a value that is a JSON list or object
                             is sent as JSON (hosts=["web1","web2"]); --wait waits
                             for the end and exits 0 only if it COMPLETEs
   stop <id>                 stop a running request and wait for it to end
-  running <id>              exit 0 if the request is pending or running, else 1
+  running <id>              exit 0 if the request has not ended (pending, running,
+                            suspended), else 1
+  requests [filters]        the server's requests, newest first (ours and v2.x;
+                            the 2017 original cannot list them):
+                              --type T  --state S (repeatable)  --user U
+                              --arg k=v (repeatable)  --since TIME  --until TIME
+                              --limit N (default ${DEFAULT_LIMIT})  --offset N
+                            TIME is RFC 3339 (2026-12-02T18:08:35Z) or an age (90m, 2h, 7d)
   specs [type]              request types and their args (* = required)
   contexts                  the contexts saved in the console
 
@@ -60,82 +78,20 @@ Options:
   --context NAME    use a context saved in the console (e.g. local, prod)
   --secret-file F   send the secret in F as "Authorization: Bearer" (an engine started
                     with --api-secret-file; --context local reads the console's own)
-  --json            print the wire JSON instead of text
+  --json            print the console model as JSON instead of text
   --timeout MS      per-call timeout (default 10000)
   --wait            with start: wait for the request to end
   -f, --follow      with log: follow a running job's output
   -h, --help        this help
 
+Credentials: SPINCYCLE_HEADERS ("Name: value" lines, e.g. "Authorization: Bearer …") and
+SPINCYCLE_CA_FILE, SPINCYCLE_CERT_FILE, SPINCYCLE_KEY_FILE; a saved context's header values
+come from the owner-only file SPINCYCLE_CREDENTIALS (default <data dir>/credentials.json).
+
 Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable;
 log --follow: the job's exit code (1 when it failed without one).`;
 
-class UsageError extends Error {}
-
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
-
-interface SavedContext {
-  name: string;
-  url: string;
-  env_label: string | null;
-  embedded: number;
-}
-
-function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
-  const file = path.join(defaultDataDir(env), CACHE_FILE);
-  if (!existsSync(file)) return [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    return db
-      .prepare('SELECT name, url, env_label, embedded FROM contexts ORDER BY position, name')
-      .all() as SavedContext[];
-  } catch {
-    return [];
-  } finally {
-    db.close();
-  }
-}
-
-/** Where to send calls, and the secret to send with them. */
-function resolveTarget(
-  values: { addr?: string; context?: string; 'secret-file'?: string },
-  env: NodeJS.ProcessEnv,
-): { url: string; secret?: string } {
-  const fromFile = values['secret-file'] === undefined ? undefined : secretFrom(values['secret-file']);
-  const target = (url: string, secret?: string) => {
-    try {
-      checkRmUrl(url);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const s = fromFile ?? secret;
-    return s === undefined ? { url } : { url, secret: s };
-  };
-  if (values.addr) return target(values.addr);
-  if (values.context) {
-    const all = savedContexts(env);
-    const found = all.find((c) => c.name === values.context);
-    if (!found) {
-      const names = all.map((c) => c.name).join(', ') || 'none saved yet: add one in the console';
-      throw new UsageError(`no context named ${values.context} (contexts: ${names})`);
-    }
-    // The console's own engine takes calls only with this run's secret, kept beside the cache.
-    return target(found.url, found.embedded ? (readEngineSecret(defaultDataDir(env)) ?? undefined) : undefined);
-  }
-  const fromEnv = env.SPINCYCLE_ADDR || env.ADDR;
-  if (fromEnv) return target(fromEnv);
-  throw new UsageError('no Request Manager given: use --addr http://host:8888, --context NAME, or set SPINCYCLE_ADDR');
-}
-
-function secretFrom(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8').trim();
-  } catch (err) {
-    throw new UsageError(`--secret-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (text === '') throw new UsageError(`--secret-file ${file}: the file is empty`);
-  return text;
-}
 
 /**
  * `text` safe to print on a terminal: control characters other than newline and tab (escape
@@ -171,28 +127,83 @@ export function parseKeyValues(words: readonly string[]): JsonObject {
   return args;
 }
 
-function checkArgs(spec: RequestSpec, args: JsonObject): void {
-  const declared = new Set((spec.Args ?? []).map((a) => a.Name));
+function checkArgs(type: RequestType, args: JsonObject): void {
+  const settable = type.args.filter((a) => a.kind !== 'static');
+  const declared = new Set(settable.map((a) => a.name));
   const unknown = Object.keys(args).filter((k) => !declared.has(k));
   if (unknown.length > 0) {
-    throw new UsageError(`unknown args for ${spec.Name}: ${unknown.join(', ')} (see: spincycle specs ${spec.Name})`);
+    throw new UsageError(`unknown args for ${type.name}: ${unknown.join(', ')} (see: spincycle specs ${type.name})`);
   }
-  const missing = (spec.Args ?? []).filter((a) => a.Required && (args[a.Name] === undefined || args[a.Name] === ''));
+  const missing = settable.filter((a) => a.kind === 'required' && (args[a.name] === undefined || args[a.name] === ''));
   if (missing.length > 0) {
     throw new UsageError(
-      `missing required args for ${spec.Name}: ${missing.map((a) => `${a.Name} (${a.Desc})`).join(', ')}`,
+      `missing required args for ${type.name}: ${missing.map((a) => `${a.name} (${a.desc})`).join(', ')}`,
     );
   }
 }
 
+/** RFC 3339 as given, or an age (`90m`, `2h`, `7d`) back from now. */
+export function parseTime(option: string, text: string, nowMs = Date.now()): string {
+  if (timeToNanos(text) !== null) return text;
+  const days = /^(\d+(?:\.\d+)?)d$/.exec(text);
+  const ms = days ? Number(days[1]) * 86_400_000 : parseGoDuration(text);
+  if (ms === null || ms < 0) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected an RFC 3339 time (2026-12-02T18:08:35Z) or an age (90m, 2h, 7d)`,
+    );
+  }
+  return new Date(nowMs - ms).toISOString();
+}
+
+function wholeNumber(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(text)) throw new UsageError(`${option} must be a whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+export function findQueryOf(values: {
+  type?: string | undefined;
+  state?: string[] | undefined;
+  user?: string | undefined;
+  arg?: string[] | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  limit?: string | undefined;
+  offset?: string | undefined;
+}): FindQuery {
+  const query: FindQuery = { limit: wholeNumber('--limit', values.limit) ?? DEFAULT_LIMIT };
+  const offset = wholeNumber('--offset', values.offset);
+  if (offset !== undefined) query.offset = offset;
+  if (values.type) query.type = values.type;
+  if (values.user !== undefined) query.user = values.user;
+  if (values.state?.length) {
+    query.states = values.state.map((name) => {
+      const s = stateByName(name);
+      if (s === undefined) {
+        throw new UsageError(`--state ${name}: not a state (${Object.keys(RequestState).join(', ')})`);
+      }
+      return s;
+    });
+  }
+  if (values.arg?.length) {
+    query.args = values.arg.map((a) => {
+      const eq = a.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--arg ${JSON.stringify(a)}: expected name=value`);
+      return [a.slice(0, eq), a.slice(eq + 1)];
+    });
+  }
+  if (values.since) query.since = parseTime('--since', values.since);
+  if (values.until) query.until = parseTime('--until', values.until);
+  return query;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitForEnd(rm: RmClient, id: string, timeoutMs: number): Promise<number> {
+async function waitForEnd(rm: RmApi, id: string, timeoutMs: number): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const r = await rm.getRequest(id);
-    if (r.state !== STATE_PENDING && r.state !== STATE_RUNNING) return r.state;
-    if (Date.now() > deadline) return r.state;
+    if (!UNFINISHED_STATES.has(r.state) || Date.now() > deadline) return r.state;
     await sleep(250);
   }
 }
@@ -220,6 +231,14 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
         wait: { type: 'boolean' },
         follow: { type: 'boolean', short: 'f' },
         help: { type: 'boolean', short: 'h' },
+        type: { type: 'string' },
+        state: { type: 'string', multiple: true },
+        user: { type: 'string' },
+        arg: { type: 'string', multiple: true },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        limit: { type: 'string' },
+        offset: { type: 'string' },
       },
     });
   } catch (err) {
@@ -233,12 +252,13 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
     return 0;
   }
   const json = values.json === true;
+  let rm: RmApi | undefined;
   try {
     if (command === 'contexts') {
-      const all = savedContexts(io.env).map(({ name, url, env_label }) => ({ name, url, env_label }));
+      const all = savedContexts(io.env);
       io.out(
         json
-          ? JSON.stringify(all)
+          ? toJson(all.map((c) => ({ name: c.name, url: c.url, envLabel: c.env_label })))
           : all.map((c) => `${c.name.padEnd(16)} ${c.url}${c.env_label ? `  [${c.env_label}]` : ''}`).join('\n'),
       );
       return 0;
@@ -250,8 +270,9 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
     // At most a day: past 2^31 ms a Node timer (the call's timeout) fires at once.
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
       throw new UsageError(`--timeout must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
-    const { url, secret } = resolveTarget(values, io.env);
-    const rm = new RmClient({ baseUrl: url, timeoutMs, ...(secret === undefined ? {} : { secret }) });
+    // Checked before any call: a bad filter is bad usage, whatever the server.
+    const query = command === 'requests' ? findQueryOf(values) : null;
+    rm = await connectRm(resolveTarget(values, io.env, timeoutMs));
     const need = (what: string) => {
       const v = rest[0];
       if (!v) throw new UsageError(`usage: spincycle ${command} <${what}>`);
@@ -261,13 +282,15 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
     switch (command) {
       case 'ps': {
         const running = await rm.running();
-        const text = json ? encodeRunningStatus(running) : formatPs(running);
+        const text = json ? toJson(running) : formatPs(running);
         if (text) io.out(text);
         return 0;
       }
       case 'status': {
-        const s = await rm.requestStatus(need('id'));
-        io.out(json ? encodeRequestStatus(s) : formatStatus(s));
+        const id = need('id');
+        const request = await rm.getRequest(id);
+        const { statuses } = await rm.jobStatuses(id);
+        io.out(json ? toJson({ request, jobs: statuses }) : formatStatus(request, statuses));
         return 0;
       }
       case 'log': {
@@ -278,53 +301,70 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
           if (json) throw new UsageError('log --follow prints the output as it comes; it does not take --json');
           return await followJobOutput(rm, id, job, { write: (s, t) => io.write?.(s, t), note: (t) => io.err(t) });
         }
-        const logs = (await rm.jobLogs(id)).filter((l) => !job || l.jobId === job);
+        const logs = (await rm.jobLogs(id)).filter((l) => !job || l.jobId === job || l.name === job);
         if (job && logs.length === 0) {
           io.err(`spincycle: no log for job ${job} of request ${id}`);
           return 1;
         }
-        io.out(json ? encodeJobLogs(logs) : formatLogs(logs));
+        if (job && new Set(logs.map((l) => l.jobId)).size > 1) {
+          const ids = [...new Set(logs.map(jobLabel))].join(', ');
+          io.err(`spincycle: several jobs are named ${job}: ${ids}; give one by its id`);
+          return 2;
+        }
+        io.out(json ? toJson(logs) : formatLogs(logs));
         return 0;
       }
       case 'running': {
         const r = await rm.getRequest(need('id'));
-        return r.state === STATE_PENDING || r.state === STATE_RUNNING ? 0 : 1;
+        return UNFINISHED_STATES.has(r.state) ? 0 : 1;
       }
       case 'specs': {
-        const specs = await rm.requestList();
+        const types = await rm.requestTypes();
         const only = rest[0];
-        const shown = only ? specs.filter((s) => s.Name === only) : specs;
+        const shown = only ? types.filter((t) => t.name === only) : types;
         if (only && shown.length === 0) throw new UsageError(`unknown request type ${only}`);
-        io.out(json ? encodeRequestSpecs(shown) : formatSpecs(shown));
+        io.out(json ? toJson(shown) : formatSpecs(shown));
+        return 0;
+      }
+      case 'requests': {
+        const { requests, total } = await rm.findRequests(query as FindQuery);
+        const text = json ? toJson(requests) : formatRequests(requests);
+        if (text) io.out(text);
+        const from = query?.offset ?? 0;
+        const more = total === null ? requests.length === query?.limit : from + requests.length < total;
+        if (!json && more) {
+          const of = total === null ? '' : ` of ${total}`;
+          io.err(`(${from + 1}-${from + requests.length}${of}, newest first; --limit and --offset show more)`);
+        }
         return 0;
       }
       case 'start': {
         const type = need('type');
         const args = parseKeyValues(rest.slice(1));
-        const spec = (await rm.requestList()).find((s) => s.Name === type);
+        const spec = (await rm.requestTypes()).find((t) => t.name === type);
         if (!spec) throw new UsageError(`unknown request type ${type} (see: spincycle specs)`);
         checkArgs(spec, args);
         const r = await rm.createRequest(type, args, io.env.USER ?? '');
         if (!values.wait) {
-          io.out(json ? encodeRequest(r) : `OK, started ${type} request ${r.id}\n\n  spincycle status ${r.id}\n`);
+          io.out(json ? toJson(r) : `OK, started ${type} request ${r.id}\n\n  spincycle status ${r.id}\n`);
           return 0;
         }
         const end = await waitForEnd(rm, r.id, 24 * 3600_000);
         const final = await rm.getRequest(r.id);
-        io.out(json ? encodeRequest(final) : formatRequest(final));
-        return end === STATE_COMPLETE ? 0 : 1;
+        io.out(json ? toJson(final) : formatRequest(final));
+        return end === RequestState.COMPLETE ? 0 : 1;
       }
       case 'stop': {
         const id = need('id');
         await rm.stopRequest(id);
         const end = await waitForEnd(rm, id, 15_000);
-        io.out(json ? encodeRequest(await rm.getRequest(id)) : `OK, stopped ${id} (${stateName(end)})`);
+        io.out(json ? toJson(await rm.getRequest(id)) : `OK, stopped ${id} (${stateLabel(end)})`);
         return 0;
       }
     }
     return 2;
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof CredentialsError) {
       io.err(`spincycle: ${err.message}`);
       return 2;
     }
@@ -334,5 +374,7 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
     }
     io.err(`spincycle: ${(err as Error).message}`);
     return 1;
+  } finally {
+    rm?.close();
   }
 }

@@ -1,15 +1,15 @@
 // `spincycle log <request> <job> --follow`: prints a job's output as it comes (its stdout to
 // stdout, its stderr to stderr) and, when the try ends, returns the job's exit code. It follows
 // the job's running try (or the next one, if it has not started; or its last one, if it has
-// ended) through our RM's live-output route. Without it (an original RM, or our RM with an
-// original job runner) it prints the job's status text as it changes, then the try's output
-// once its log is there.
+// ended) through our RM's live-output route. Where the server has none (the 2017 original, v2.x,
+// or our RM with an original job runner) it prints the job's status text as it changes, then
+// the try's output once its log is there.
 
-import type { JobOutput } from '../../shared/live-output';
-import { DEFAULT_OUTPUT_MAX } from '../../shared/live-output';
-import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, stateName, type JobLog, type State } from '../../shared/proto';
-import type { RmClient } from '../client/rm-client';
-
+import { RequestState, UNFINISHED_STATES, stateLabel } from '../../shared/console-model';
+import { DEFAULT_OUTPUT_MAX, type JobOutput } from '../../shared/live-output';
+import type { RmApi } from '../client/rm-api';
+import { jobLabel } from './format';
+import { UsageError } from './target';
 export interface FollowIo {
   /** Writes text as it is (no newline added). */
   write(stream: 'stdout' | 'stderr', text: string): void;
@@ -22,8 +22,8 @@ const STATUS_POLL_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The process exit code for a try: its own exit code, 0 only when it COMPLETEd. */
-export function exitCodeOf(state: State, exit: number | null): number {
-  if (state === STATE_COMPLETE) return 0;
+export function exitCodeOf(state: number, exit: number | null): number {
+  if (state === RequestState.COMPLETE) return 0;
   return exit !== null && exit >= 1 && exit <= 255 ? exit : 1;
 }
 
@@ -43,7 +43,7 @@ class LineEnds {
   }
 }
 
-export async function followJobOutput(rm: RmClient, id: string, jobId: string, io: FollowIo): Promise<number> {
+export async function followJobOutput(rm: RmApi, id: string, jobId: string, io: FollowIo): Promise<number> {
   const ends = { stdout: new LineEnds(), stderr: new LineEnds() };
   const at = { stdout: 0, stderr: 0 };
   let tryN: number | undefined;
@@ -58,7 +58,7 @@ export async function followJobOutput(rm: RmClient, id: string, jobId: string, i
     if (out === null) return followWithoutEndpoint(rm, id, jobId, io);
     if (out.try === 0) {
       if (out.done) {
-        io.note(`spincycle: job ${jobId} of request ${id} never ran (${stateName(out.state)})`);
+        io.note(`spincycle: job ${jobId} of request ${id} never ran (${stateLabel(out.state)})`);
         return 1;
       }
       await sleep(POLL_MS);
@@ -91,33 +91,51 @@ export async function followJobOutput(rm: RmClient, id: string, jobId: string, i
   }
 }
 
-/** An RM without the live-output route: the job's status from R6 as it changes, then its log. */
-async function followWithoutEndpoint(rm: RmClient, id: string, jobId: string, io: FollowIo): Promise<number> {
+/**
+ * A server without the live-output route: the job's status as it changes, then its log. The job
+ * may be named by its id or, on v2 servers, by its name.
+ */
+async function followWithoutEndpoint(rm: RmApi, id: string, job: string, io: FollowIo): Promise<number> {
   io.note(
     "spincycle: this Request Manager does not serve live output: the job's status until the try ends, then its output",
   );
+  const jobId = await jobIdOf(rm, id, job);
   const tries = (await rm.jobLogs(id)).filter((l) => l.jobId === jobId).map((l) => l.try);
   const before = Math.max(0, ...tries);
   let status = '';
   for (;;) {
-    const s = await rm.requestStatus(id);
-    const job = s.jobChainStatus.jobStatuses?.find((j) => j.jobId === jobId);
-    const requestRuns = s.request.state === STATE_RUNNING || s.request.state === STATE_PENDING;
-    if (job?.state === STATE_RUNNING) {
-      if (job.status !== '' && job.status !== status) io.note(`spincycle: ${jobId}: ${job.status}`);
-      status = job.status;
+    const request = await rm.getRequest(id);
+    const { statuses } = await rm.jobStatuses(id);
+    const now = statuses.find((j) => j.jobId === jobId);
+    const requestRuns = UNFINISHED_STATES.has(request.state);
+    if (now?.state === RequestState.RUNNING) {
+      if (now.status !== '' && now.status !== status) io.note(`spincycle: ${jobLabel(now)}: ${now.status}`);
+      status = now.status;
     } else {
-      const log: JobLog | null = await rm.jobLog(id, jobId).catch(() => null);
+      const log = await rm.jobLog(id, jobId).catch(() => null);
       if (log && (log.try > before || !requestRuns)) {
         io.write('stdout', log.stdout);
         io.write('stderr', log.stderr);
         return exitCodeOf(log.state, log.exit);
       }
       if (!requestRuns) {
-        io.note(`spincycle: job ${jobId} of request ${id} never ran`);
+        io.note(`spincycle: job ${job} of request ${id} never ran`);
         return 1;
       }
     }
     await sleep(STATUS_POLL_MS);
   }
+}
+
+/** The id of the job named `job` (its id, or its v2 name when that is one job's). */
+async function jobIdOf(rm: RmApi, id: string, job: string): Promise<string> {
+  const chain = await rm.jobChain(id);
+  if (chain.jobs.some((j) => j.id === job)) return job;
+  const named = chain.jobs.filter((j) => j.name === job);
+  if (named.length === 1) return (named[0] as { id: string }).id;
+  if (named.length > 1) {
+    const ids = named.map((j) => jobLabel({ jobId: j.id, name: j.name })).join(', ');
+    throw new UsageError(`several jobs are named ${job}: ${ids}; give one by its id`);
+  }
+  throw new Error(`request ${id} has no job ${job}`);
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readExchange } from '../../../test/support/http-fixtures';
-import { replay } from '../../../test/support/replay-server';
+import { replayOriginal } from '../../../test/support/original-world';
 import {
   STATE_COMPLETE,
   STATE_FAIL,
@@ -22,7 +22,7 @@ import {
 } from '../../shared/proto';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { CacheHost } from '../cache-host';
-import { RmClient } from '../client/rm-client';
+import { Connection } from '../client/connection';
 import { freePort } from '../embedded-engine';
 import { wireJobLog, wireJobStatus, wireRequest } from '../../../test/support/wire-records';
 import { ContextSync, type SyncListener } from './context-sync';
@@ -55,7 +55,7 @@ describe('context status', () => {
       const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
       const sync = new ContextSync(
         { name: 'local', url, envLabel: null, envColor: null, embedded: false },
-        new RmClient({ baseUrl: url, getRetries: 0 }),
+        new Connection({ baseUrl: url, getRetries: 0 }),
         await openCache(),
         null,
         quiet,
@@ -78,7 +78,7 @@ describe('context status', () => {
     };
     const sync = new ContextSync(
       { name: 'local', url, envLabel: null, envColor: null, embedded: false },
-      new RmClient({ baseUrl: url, getRetries: 0 }),
+      new Connection({ baseUrl: url, getRetries: 0 }),
       await openCache(),
       null,
       listener,
@@ -101,7 +101,7 @@ describe('context status', () => {
     const first = await CacheHost.open({ file: path.join(dir, 'cache.db') });
     try {
       await first.cache.contexts.put(ctx);
-      const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), first.cache, null, quiet);
+      const sync = new ContextSync(ctx, new Connection({ baseUrl: url, getRetries: 0 }), first.cache, null, quiet);
       expect(sync.contextStatus.lastOkMs).toBeNull();
       await sync.syncNow();
       const lastOk = sync.contextStatus.lastOkMs;
@@ -114,7 +114,7 @@ describe('context status', () => {
       const reopened = await openCache(path.join(dir, 'cache.db'));
       const remembered = await reopened.contexts.lastContact('prod');
       expect(remembered).toBe(lastOk);
-      const second = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), reopened, remembered, quiet);
+      const second = new ContextSync(ctx, new Connection({ baseUrl: url, getRetries: 0 }), reopened, remembered, quiet);
       await second.syncNow();
       expect(second.contextStatus).toMatchObject({ online: false, lastOkMs: lastOk });
     } finally {
@@ -134,7 +134,7 @@ describe('context status', () => {
     const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
     const sync = new ContextSync(
       { name: 'prod', url, envLabel: null, envColor: null, embedded: false },
-      new RmClient({ baseUrl: url, getRetries: 0 }),
+      new Connection({ baseUrl: url, getRetries: 0 }),
       await openCache(),
       null,
       quiet,
@@ -157,12 +157,10 @@ describe('context status', () => {
 
   it('asks the original RM (no storage route) once, and shows nothing about its storage', async () => {
     // The original answers an unknown route 404 `Not Found` (fixture 098).
-    const unknownRoute = { ...readExchange('098-rm-unknown-route.txt'), path: STORAGE_STATUS_PATH };
-    const idle = readExchange('011-rm-status-running-idle.txt');
-    const rm = await replay([unknownRoute, idle, idle]);
+    const rm = await replayOriginal([readExchange('011-rm-status-running-idle.txt')]);
     const sync = new ContextSync(
       { name: 'prod', url: rm.url, envLabel: null, envColor: null, embedded: false },
-      new RmClient({ baseUrl: rm.url, getRetries: 0 }),
+      new Connection({ baseUrl: rm.url, getRetries: 0 }),
       await openCache(),
       null,
       quiet,
@@ -171,6 +169,9 @@ describe('context status', () => {
       await sync.syncNow();
       await sync.syncNow();
       expect(rm.received.map((r) => r.path)).toEqual([
+        // What it speaks, asked once: the 2017 original (GET /version 404, no find).
+        '/version',
+        '/api/v1/requests?limit=1',
         STORAGE_STATUS_PATH,
         '/api/v1/status/running',
         '/api/v1/status/running',
@@ -202,7 +203,7 @@ async function openOnce(replies: Record<string, string>) {
       requestUpdated: (_c: string, _id: string, parts: RequestPart[]) => updated.push(parts),
     };
     const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
-    const sync = new ContextSync(ctx, new RmClient({ baseUrl: url, getRetries: 0 }), cache, null, listener);
+    const sync = new ContextSync(ctx, new Connection({ baseUrl: url, getRetries: 0 }), cache, null, listener);
     await sync.syncRequest('r1');
     await sync.stop();
     return { cache, updated };

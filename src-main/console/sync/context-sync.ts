@@ -1,39 +1,38 @@
-// Keeps the cache in step with one context's Request Manager. Two loops: the requests the
-// operator is viewing (default every 1 s: request, chain, job statuses, and the logs of tries
-// that have finished) and everything else (default every 5 s: the running list, plus a final
-// look at cached requests that have left it). Only what changed is announced. When the RM
-// stops answering the context goes offline (reads come from the cache, with its age) and the
-// loops back off; they resume by themselves. With the running list the RM is asked whether it
-// can write its database (ours says so; a full disk shows in the status line).
+// Keeps the cache in step with one context's Request Manager, whatever protocol it speaks (the
+// connection's adapter maps it onto the console model). Two loops: the requests the operator is
+// viewing (default every 1 s: request, chain, job statuses, and the logs of tries that have
+// finished) and everything else (default every 5 s: the running list, plus a final look at
+// cached requests that have left it). Only what changed is announced. When the RM stops
+// answering the context goes offline (reads come from the cache, with its age) and the loops
+// back off; they resume by themselves. With the running list the RM is asked whether it can
+// write its database (ours says so; a full disk shows in the status line).
 //
-// The seed's RM has no "list all requests" endpoint: the console knows the requests it
-// created, the ones it saw running, and the ones opened by id.
-//
-// Runtimes: a request's job statuses carry runtime 0 (protocol); only the running list has
-// them. Each read of it records when each running job started (its runtime counted back from
-// the read), so the console can show a runtime that ticks between reads. A viewed request with a
-// running job not seen in the running list yet has it read in the viewed pass too.
+// Runtimes: a 2017 request's job statuses carry runtime 0 (protocol); only the running list
+// has them, and a v2 server tells when a running job's try started. Each read records when each
+// running job started, so the console can show a runtime that ticks between reads. A viewed
+// request with a running job whose start is not known yet has the running list read in the
+// viewed pass too.
 //
 // Failures: a request seen FAIL or TIMEOUT gets a failure summary (its failed jobs, each with
 // its last try's exit code and last stderr or error lines), read once: shown in the list and the
 // request header without opening a log.
 
-import type { Context, ContextStatus, FailureSummary, RequestPart, RequestRecord } from '../../shared/console-model';
 import {
-  STATE_COMPLETE,
-  STATE_FAIL,
-  STATE_PENDING,
-  STATE_RUNNING,
-  STATE_STOPPED,
-  STATE_TIMEOUT,
-  type JobLog,
-  type JobStatus,
-  type Request,
-  type RunningStatus,
-  type State,
-} from '../../shared/proto';
+  FINAL_STATES,
+  type Context,
+  type ContextStatus,
+  type FailureSummary,
+  type RequestPart,
+  type RequestRecord,
+  type RmJobLog,
+  type RmJobStatus,
+  type RmRequest,
+  type RmRunning,
+} from '../../shared/console-model';
+import { STATE_FAIL, STATE_PENDING, STATE_RUNNING, STATE_TIMEOUT, type State } from '../../shared/proto';
 import type { RemoteCache } from '../cache-api';
-import { RmClientError, type RmClient } from '../client/rm-client';
+import type { Connection } from '../client/connection';
+import { RmClientError, isOffline as isOfflineError, unlessNotFound } from '../client/transport';
 import { DETAILED_JOBS, failedJobIds, summarizeFailure } from '../failure';
 
 export interface SyncIntervals {
@@ -65,7 +64,7 @@ export interface SyncListener {
   stateChanged(change: StateChange): void;
 }
 
-const TERMINAL = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STATE_STOPPED]);
+const TERMINAL = FINAL_STATES;
 const FAILED = new Set<State>([STATE_FAIL, STATE_TIMEOUT]);
 /** Above this many jobs needing logs in one pass, one full-log call is cheaper than one per job. */
 const PER_JOB_LOG_LIMIT = 20;
@@ -73,9 +72,6 @@ const PER_JOB_LOG_LIMIT = 20;
 const FAILURE_READS = 5;
 /** The last-contact time is written to the cache at most this often while the RM answers. */
 const PERSIST_CONTACT_MS = 10_000;
-
-const isOfflineError = (err: unknown) =>
-  err instanceof RmClientError && (err.kind === 'unreachable' || err.kind === 'timeout');
 
 export class ContextSync {
   private readonly viewed = new Set<string>();
@@ -105,7 +101,7 @@ export class ContextSync {
 
   constructor(
     readonly context: Context,
-    private readonly client: RmClient,
+    private readonly client: Connection,
     private readonly cache: RemoteCache,
     /** When the RM last answered, as the cache remembers it (it survives restarts). */
     lastContact: number | null,
@@ -113,7 +109,14 @@ export class ContextSync {
     private intervals: SyncIntervals = DEFAULT_INTERVALS,
   ) {
     this.persistedOkMs = lastContact;
-    this.status = { context: context.name, online: true, lastOkMs: this.persistedOkMs, error: null, storage: null };
+    this.status = {
+      context: context.name,
+      online: true,
+      lastOkMs: this.persistedOkMs,
+      error: null,
+      server: client.server,
+      storage: null,
+    };
   }
 
   get contextStatus(): ContextStatus {
@@ -203,17 +206,32 @@ export class ContextSync {
   private setOnline(): void {
     this.failures = 0;
     const was = this.status;
-    this.status = { context: this.context.name, online: true, lastOkMs: Date.now(), error: null, storage: was.storage };
+    const server = this.client.server;
+    this.status = {
+      context: this.context.name,
+      online: true,
+      lastOkMs: Date.now(),
+      error: null,
+      server,
+      storage: was.storage,
+    };
     if (!was.online || (this.status.lastOkMs as number) - (this.persistedOkMs ?? 0) >= PERSIST_CONTACT_MS) {
       void this.persistContact();
     }
-    if (!was.online || was.lastOkMs === null) this.announce();
+    if (!was.online || was.lastOkMs === null || was.server !== server) this.announce();
   }
 
   private setOffline(error: string): void {
     this.failures++;
     const was = this.status;
-    this.status = { context: this.context.name, online: false, lastOkMs: was.lastOkMs, error, storage: null };
+    this.status = {
+      context: this.context.name,
+      online: false,
+      lastOkMs: was.lastOkMs,
+      error,
+      server: was.server,
+      storage: null,
+    };
     void this.persistContact();
     if (was.online || was.error !== error) this.announce();
   }
@@ -252,7 +270,7 @@ export class ContextSync {
       const running = await this.readRunning();
       const changed: RequestRecord[] = [];
       const seen = new Set<string>();
-      for (const r of Object.values(running.requests ?? {})) {
+      for (const r of running.requests) {
         seen.add(r.id);
         const rec = await this.absorb(r);
         if (rec) changed.push(rec);
@@ -274,36 +292,35 @@ export class ContextSync {
   }
 
   /**
-   * Reads the running list and records when each running job started: its runtime counted back
-   * from when the answer arrived (so a figure never runs ahead of the real one). Viewed
-   * requests that learn a start are announced.
+   * Reads the running list and records when each running job started (a 2017 server's runtime
+   * is counted back from when the answer arrived, so a figure never runs ahead of the real one).
+   * Viewed requests that learn a start are announced.
    */
-  private async readRunning(): Promise<RunningStatus> {
+  private async readRunning(): Promise<RmRunning> {
     const running = await this.client.running();
-    const readMs = Date.now();
-    this.startsReadMs = readMs;
-    const starts = (running.jobs ?? [])
-      .filter((j) => j.requestId !== '' && j.runtime >= 0)
-      .map((j) => ({ requestId: j.requestId, jobId: j.jobId, startedMs: readMs - j.runtime * 1000 }));
-    const moved = starts.length === 0 ? [] : await this.cache.facts.putJobStarts(this.context.name, starts);
-    for (const id of moved) if (this.viewed.has(id)) this.listener.requestUpdated(this.context.name, id, ['statuses']);
+    this.startsReadMs = Date.now();
+    await this.putStarts(running.jobs);
     return running;
   }
 
-  private async readRequest(id: string): Promise<Request | null> {
-    try {
-      return await this.client.getRequest(id);
-    } catch (err) {
-      if (err instanceof RmClientError && err.status === 404) return null;
-      throw err;
-    }
+  /** Records the starts that running jobs carry; announces viewed requests whose starts moved. */
+  private async putStarts(jobs: readonly RmJobStatus[]): Promise<void> {
+    const starts = jobs
+      .filter((j) => j.requestId !== '' && j.state === STATE_RUNNING && j.startedMs !== null)
+      .map((j) => ({ requestId: j.requestId, jobId: j.jobId, startedMs: j.startedMs as number }));
+    const moved = starts.length === 0 ? [] : await this.cache.facts.putJobStarts(this.context.name, starts);
+    for (const id of moved) if (this.viewed.has(id)) this.listener.requestUpdated(this.context.name, id, ['statuses']);
+  }
+
+  private readRequest(id: string): Promise<RmRequest | null> {
+    return unlessNotFound(this.client.getRequest(id));
   }
 
   /**
    * Stores a request as the RM reports it; reads why it failed (once) if it failed; announces a
    * state change. Returns it if it changed.
    */
-  private async absorb(r: Request): Promise<RequestRecord | null> {
+  private async absorb(r: RmRequest): Promise<RequestRecord | null> {
     const ctx = this.context.name;
     const update = await this.cache.requests.put(ctx, r);
     if (!update.changed && !FAILED.has(r.state)) return null;
@@ -336,6 +353,30 @@ export class ContextSync {
     return rec;
   }
 
+  /**
+   * Requests a page of the server's list showed: cached as they are shown (new ones as seen). One
+   * the cache had unfinished that has moved on is taken as the running list's would be (its change
+   * announced, why it failed read), so the sync misses no change of a request it followed.
+   */
+  async absorbFound(found: readonly RmRequest[]): Promise<void> {
+    const ctx = this.context.name;
+    const changed: RequestRecord[] = [];
+    const plain: RmRequest[] = [];
+    const before = await this.cache.requests.getMany(
+      ctx,
+      found.map((r) => r.id),
+    );
+    for (const [i, r] of found.entries()) {
+      const cached = before[i];
+      if (cached && !TERMINAL.has(cached.state) && cached.state !== r.state) {
+        const rec = await this.absorb(r);
+        if (rec) changed.push(rec);
+      } else plain.push(r);
+    }
+    await this.cache.requests.putMany(ctx, plain);
+    if (changed.length > 0) this.listener.requestsChanged(ctx, changed);
+  }
+
   private async fetchEverything(requestId: string): Promise<void> {
     const ctx = this.context.name;
     const parts: RequestPart[] = [];
@@ -343,10 +384,10 @@ export class ContextSync {
       await this.cache.chains.putChain(ctx, requestId, await this.client.jobChain(requestId));
       parts.push('chain');
     }
-    const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
+    const { statuses, logs } = await this.client.jobStatuses(requestId);
     await this.cache.chains.putStatuses(ctx, requestId, statuses);
     parts.push('statuses');
-    if ((await this.storeAllLogs(requestId)) > 0) parts.push('logs');
+    if ((await this.storeLogs(requestId, logs)) > 0) parts.push('logs');
     this.fullyLogged.add(requestId);
     this.listener.requestUpdated(ctx, requestId, parts);
   }
@@ -359,12 +400,15 @@ export class ContextSync {
   private async readFailure(requestId: string): Promise<string[]> {
     const ctx = this.context.name;
     try {
-      const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
+      const { statuses, logs } = await this.client.jobStatuses(requestId);
       await this.cache.chains.putStatuses(ctx, requestId, statuses);
       const failed = failedJobIds(statuses);
-      const tries = new Map<string, JobLog>();
+      const tries = new Map<string, RmJobLog>();
       for (const jobId of failed.slice(0, DETAILED_JOBS)) {
-        const last = await this.client.jobLog(requestId, jobId).catch(() => null);
+        // Where the states came from the logs (v2), the last try is among them.
+        const last = logs
+          ? (logs.filter((l) => l.jobId === jobId).at(-1) ?? null)
+          : await this.client.jobLog(requestId, jobId).catch(() => null);
         if (last?.requestId === requestId) tries.set(jobId, last);
       }
       // The tries read here are cached here: say so, or an open page never learns of them
@@ -433,24 +477,26 @@ export class ContextSync {
     }
     const ended = TERMINAL.has(r.state);
     if (!ended || !this.fullyLogged.has(requestId)) {
-      const statuses = (await this.client.requestStatus(requestId)).jobChainStatus.jobStatuses ?? [];
+      const { statuses, logs } = await this.client.jobStatuses(requestId);
       if (await this.statusesChanged(requestId, statuses)) {
         await this.cache.chains.putStatuses(ctx, requestId, statuses);
         parts.push('statuses');
       }
+      await this.putStarts(statuses);
       if (!ended && (await this.startUnknown(requestId, statuses))) await this.readRunning();
-      if (await this.syncLogs(requestId, statuses, ended)) parts.push('logs');
+      if (await this.syncLogs(requestId, statuses, ended, logs)) parts.push('logs');
     }
     if (parts.length > 0) this.listener.requestUpdated(ctx, requestId, parts);
     return parts;
   }
 
   /**
-   * Fetches every try's log of a request and stores the ones not cached yet; returns how many.
-   * Only logs naming that request are kept: a reply must not write into another one's cache.
+   * Stores every try's log of a request not cached yet (`read`: as working out its statuses read
+   * them, else fetched now); returns how many. Only logs naming that request are kept: a reply
+   * must not write into another one's cache.
    */
-  private async storeAllLogs(requestId: string): Promise<number> {
-    const logs = await this.client.jobLogs(requestId);
+  private async storeLogs(requestId: string, read: RmJobLog[] | null = null): Promise<number> {
+    const logs = read ?? (await this.client.jobLogs(requestId));
     return this.cache.logs.put(
       this.context.name,
       logs.filter((l) => l.requestId === requestId),
@@ -462,27 +508,40 @@ export class ContextSync {
    * interval (a job that started since, or that the running list does not show: read at most
    * that often).
    */
-  private async startUnknown(requestId: string, statuses: readonly JobStatus[]): Promise<boolean> {
+  private async startUnknown(requestId: string, statuses: readonly RmJobStatus[]): Promise<boolean> {
     if (Date.now() - this.startsReadMs < this.intervals.viewedMs) return false;
     if (!statuses.some((s) => s.state === STATE_RUNNING)) return false;
     const starts = await this.cache.facts.jobStarts(this.context.name, requestId);
     return statuses.some((s) => s.state === STATE_RUNNING && starts[s.jobId] === undefined);
   }
 
-  private async statusesChanged(requestId: string, next: readonly JobStatus[]): Promise<boolean> {
+  private async statusesChanged(requestId: string, next: readonly RmJobStatus[]): Promise<boolean> {
     const before = await this.cache.chains.statuses(this.context.name, requestId);
     if (before.length !== next.length) return true;
-    const key = (s: JobStatus) => `${s.jobId}|${s.state}|${s.status}`;
+    const key = (s: Pick<RmJobStatus, 'jobId' | 'state' | 'status' | 'try'>) =>
+      `${s.jobId}|${s.state}|${s.status}|${s.try}`;
     const had = new Set(before.map(key));
     return next.some((s) => !had.has(key(s)));
   }
 
-  /** Fetches the logs of tries that finished and are not cached yet. True if any were added. */
-  private async syncLogs(requestId: string, statuses: readonly JobStatus[], ended: boolean): Promise<boolean> {
+  /**
+   * Fetches the logs of tries that finished and are not cached yet (`read`: every try, when
+   * working out the statuses read them already). True if any were added.
+   */
+  private async syncLogs(
+    requestId: string,
+    statuses: readonly RmJobStatus[],
+    ended: boolean,
+    read: RmJobLog[] | null,
+  ): Promise<boolean> {
     const ctx = this.context.name;
+    if (read) {
+      if (ended) this.fullyLogged.add(requestId);
+      return (await this.storeLogs(requestId, read)) > 0;
+    }
     if (ended) {
       // Every try of every job, once: the request is over, nothing more will be logged.
-      const added = await this.storeAllLogs(requestId);
+      const added = await this.storeLogs(requestId);
       this.fullyLogged.add(requestId);
       return added > 0;
     }
@@ -493,7 +552,7 @@ export class ContextSync {
     );
     if (missing.length === 0) return false;
     if (missing.length > PER_JOB_LOG_LIMIT) {
-      return (await this.storeAllLogs(requestId)) > 0;
+      return (await this.storeLogs(requestId)) > 0;
     }
     let added = 0;
     for (const s of missing) {
@@ -501,7 +560,7 @@ export class ContextSync {
       if (latest?.requestId !== requestId) continue;
       if (latest.try > 1) {
         // Earlier tries are only in the full log.
-        return (await this.storeAllLogs(requestId)) > 0 || added > 0;
+        return (await this.storeLogs(requestId)) > 0 || added > 0;
       }
       added += await this.cache.logs.put(ctx, [latest]);
     }

@@ -3,14 +3,15 @@
 // FOLLOW_MS, and again at once while more is waiting), stores it in the cache (LiveOutputs) and
 // announces where the try stands. When a try ends, its log is cached (then the log is what is
 // read: the same text, and the rest), and the job's next try, if it retries, is followed in turn.
-// An RM without the endpoint (the original) is said once: the output then comes with the log.
+// A server without the endpoint (the 2017 original, v2) is said once: the output then comes with
+// the log, and the job's status text (synced with its statuses) tells what it does meanwhile.
 // Unreachable, it tries again less and less often; what was read stays readable from the cache.
 
 import { liveStateWithout, type LiveOutputState } from '../../shared/console-model';
 import { DEFAULT_OUTPUT_MAX, type JobOutput, type OutputQuery } from '../../shared/live-output';
 import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, STATE_TIMEOUT, type State } from '../../shared/proto';
 import type { RemoteCache } from '../cache-api';
-import type { RmClient } from '../client/rm-client';
+import type { RmApi } from '../client/rm-api';
 
 /** Between two reads while nothing more is waiting: new lines show within about this long. */
 export const FOLLOW_MS = 300;
@@ -19,9 +20,12 @@ const MAX_BACKOFF_MS = 5000;
 
 const ENDED = new Set<State>([STATE_COMPLETE, STATE_FAIL, STATE_TIMEOUT, STATE_STOPPED]);
 
+/** What a follower asks of the context's server (its Connection, whatever protocol it speaks). */
+export type OutputSource = Pick<RmApi, 'jobOutput' | 'jobLog' | 'jobLogs'>;
+
 export interface FollowerDeps {
   context: string;
-  client: RmClient;
+  client: OutputSource;
   cache: RemoteCache;
   /** Where the followed try stands (after every answer that changed it). */
   announce(state: LiveOutputState): void;
@@ -88,7 +92,7 @@ export class JobFollower {
     if (this.stopped) return;
     this.failures = 0;
     if (out === null) {
-      // The RM has no such endpoint: its answer will not change.
+      // The server has no such endpoint: its answer will not change.
       return this.publish({ ...this.state, source: 'status-only', error: null });
     }
     const more = await this.take(out, query.try === undefined);

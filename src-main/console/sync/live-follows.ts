@@ -4,8 +4,7 @@
 import { liveStateWithout, type LiveOutputState } from '../../shared/console-model';
 import type { ContractEvents } from '../../shared/ipc';
 import type { RemoteCache } from '../cache-api';
-import type { RmClient } from '../client/rm-client';
-import { JobFollower } from './job-follower';
+import { JobFollower, type OutputSource } from './job-follower';
 
 export type LiveEmit = <E extends 'liveOutput' | 'requestUpdated'>(event: E, payload: ContractEvents[E]) => void;
 
@@ -25,7 +24,12 @@ export class LiveFollows {
    * Without a client (offline context, an ended or imported request) nothing is asked: what
    * was followed before is what there is.
    */
-  async follow(context: string, client: RmClient | null, requestId: string, jobId: string): Promise<LiveOutputState> {
+  async follow(
+    context: string,
+    client: OutputSource | null,
+    requestId: string,
+    jobId: string,
+  ): Promise<LiveOutputState> {
     const k = key(context, requestId, jobId);
     const held = this.follows.get(k);
     if (held) {
@@ -77,9 +81,9 @@ export class LiveFollows {
   }
 
   /** A followed try ended: its log goes into the cache (the job's logs, if it has moved on). */
-  private async cacheLog(context: string, client: RmClient, requestId: string, jobId: string, tryN: number) {
+  private async cacheLog(context: string, client: OutputSource, requestId: string, jobId: string, tryN: number) {
     const latest = await client.jobLog(requestId, jobId);
-    const logs = latest.try === tryN ? [latest] : (await client.jobLogs(requestId)).filter((l) => l.jobId === jobId);
+    const logs = latest?.try === tryN ? [latest] : (await client.jobLogs(requestId)).filter((l) => l.jobId === jobId);
     if ((await this.cache.logs.put(context, logs)) > 0)
       this.emit('requestUpdated', { context, requestId, parts: ['logs'] });
   }

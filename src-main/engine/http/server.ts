@@ -47,7 +47,7 @@ export interface RouteRequest {
   method: string;
   path: string;
   params: Record<string, string>;
-  /** The query string's parameters (our additions read them; the 2017 routes never do). */
+  /** The query string's parameters (repeats kept, in order). */
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   /** The body as text, read on first call (size-limited). */
@@ -117,14 +117,17 @@ export class Router {
 
   private async dispatch(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    const [path = '/', search = ''] = (req.url ?? '/').split('?', 2);
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     let reply: Reply;
     try {
       const found = this.match(path);
       const route = found?.byMethod.get(method);
       if (!found) reply = textReply(404, 'Not Found');
       else if (!route) reply = textReply(405, 'Method Not Allowed');
-      else reply = await route.handler(this.routeRequest(req, method, path, found.params, search));
+      else reply = await route.handler(this.routeRequest(req, method, path, found.params, query));
     } catch (err) {
       reply = this.errorReply(err, method, path);
     }
@@ -148,7 +151,7 @@ export class Router {
     method: string,
     path: string,
     params: Record<string, string>,
-    search: string,
+    query: URLSearchParams,
   ): RouteRequest {
     const limit = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     let body: Promise<string> | undefined;
@@ -157,7 +160,7 @@ export class Router {
       method,
       path,
       params,
-      query: new URLSearchParams(search),
+      query,
       headers: req.headers,
       text,
       async json<T>(decode: (v: unknown) => T): Promise<T> {

@@ -201,7 +201,6 @@ describe('bad input and unknown ids against the whole engine', () => {
       '093-rm-get-full-log-unknown.txt',
       '096-rm-stop-request-unknown.txt',
       '098-rm-unknown-route.txt',
-      '102-rm-post-requests-get.txt',
     ]) {
       const x = readExchange(file);
       const a = await rm.call(x.method, x.path, x.request.body || undefined, x.request.headers['content-type'] ?? '');

@@ -2,13 +2,21 @@
 // reaches a client while the job still runs (the job waits for a file the test creates only
 // afterwards), through the RM in both shapes (JR in-process, JR over HTTP); its status is its
 // last line in the standard status calls; the 10 MiB cap holds with nothing lost before it;
-// and what a follower read, end to end, is exactly the job log stored. An RM whose JR has no
-// such endpoint (the original's) answers with the status text only.
+// and what a follower read, end to end, is exactly the job log stored. With several JRs, the RM
+// asks the one that runs the request. An RM whose JR has no such endpoint (the original's)
+// answers with the status text only.
 
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobOutput } from '../../shared/live-output';
-import { STATE_FAIL, STATE_PENDING, STATE_RUNNING, decodeRunningStatus, parseWire } from '../../shared/proto';
+import {
+  STATE_COMPLETE,
+  STATE_FAIL,
+  STATE_PENDING,
+  STATE_RUNNING,
+  decodeRunningStatus,
+  parseWire,
+} from '../../shared/proto';
 import { DEFAULT_MAX_OUTPUT_BYTES, truncationMarker } from '../jobs/capped-output';
 import { silentLogger } from '../log';
 import { startEngine, startJobRunner, startRequestManager } from '../server';
@@ -46,13 +54,13 @@ async function engine(shape: Shape, hideJrOutput = false): Promise<RmClient> {
     specsDir: specs.dir,
     dataDir: ':memory:',
     addr: `127.0.0.1:${rmPort}`,
-    jrUrl: proxy?.url ?? jrUrl,
+    jrUrls: [proxy?.url ?? jrUrl],
     logger: silentLogger,
   });
   closers.push(() => rm.close());
   const jr = await startJobRunner({
     addr: `127.0.0.1:${jrPort}`,
-    rmUrl: rm.url,
+    rmUrls: [rm.url],
     dataDir: ':memory:',
     logger: silentLogger,
   });
@@ -163,6 +171,50 @@ describe.each(['server', 'split'] as const)('live output through the RM (%s)', (
       printed.slice(0, DEFAULT_MAX_OUTPUT_BYTES) + truncationMarker(printed.length - DEFAULT_MAX_OUTPUT_BYTES),
     );
     expect(f.stdout).toBe((await rm.log(id, jobId)).stdout);
+  });
+});
+
+describe('live output with several JRs', () => {
+  it('comes from the JR that runs each request', async () => {
+    const specs = tempDir({ 'live.yaml': SCRIPT_SPEC });
+    closers.push(() => specs.remove());
+    const rmPort = await freePort();
+    const rmUrl = `http://127.0.0.1:${rmPort}`;
+    const jrs = [];
+    for (let i = 0; i < 2; i++) {
+      const jr = await startJobRunner({
+        addr: '127.0.0.1:0',
+        rmUrls: [rmUrl],
+        dataDir: ':memory:',
+        logger: silentLogger,
+      });
+      closers.push(() => jr.close());
+      jrs.push(jr);
+    }
+    const rm = await startRequestManager({
+      specsDir: specs.dir,
+      dataDir: ':memory:',
+      addr: `127.0.0.1:${rmPort}`,
+      jrUrls: jrs.map((j) => j.url),
+      logger: silentLogger,
+    });
+    closers.push(() => rm.close());
+    const client = new RmClient(rm.url);
+    const end = gate('end');
+    const started = [];
+    for (const name of ['one', 'two']) started.push(await startLive(client, `echo ${name} is running; ${end.wait}`));
+    // The least loaded JR takes each new request: one each.
+    const owners = await Promise.all(started.map(async (r) => (await rm.requestManager.store.getRun(r.id))?.jrUrl));
+    expect(new Set(owners)).toEqual(new Set(jrs.map((j) => j.url)));
+    for (const [i, r] of started.entries()) {
+      const f = new Follower(client, r.id, r.jobId);
+      const name = i === 0 ? 'one' : 'two';
+      const running = await f.until((_, x) => x.stdout === `${name} is running\n`);
+      expect(running).toMatchObject({ try: 1, state: STATE_RUNNING, live: true, done: false });
+    }
+    expect(existsSync(end.file)).toBe(false);
+    end.open();
+    for (const r of started) expect((await client.waitDone(r.id)).state).toBe(STATE_COMPLETE);
   });
 });
 

@@ -1,11 +1,10 @@
 // `spincycle rm` + `spincycle jr` shape: two servers in this process, each reaching the other
 // only over HTTP (JobRunnerHttpLink, RequestManagerHttpLink), running chains to the end, a stop,
-// and a JR that goes away under a running request (the reaper ends it).
+// and a JR killed under a running request (the reaper resumes the chain once a JR answers).
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING, STATE_STOPPED } from '../../shared/proto';
-import { silentLogger } from '../log';
-import { REASONS } from '../rm/request-manager';
+import { createLogger, silentLogger } from '../log';
 import { startJobRunner, startRequestManager, type RunningJobRunner, type RunningRequestManager } from '../server';
 import { RmClient } from '../../../test/support/engine/integration/rm-client';
 import { EXAMPLE_SPECS, crash, freePort, spawnCli } from '../../../test/support/engine/integration/test-engine';
@@ -24,12 +23,20 @@ async function start(reaper = { intervalMs: 100, graceMs: 300 }) {
     specsDir: EXAMPLE_SPECS,
     dataDir: ':memory:',
     addr: `127.0.0.1:${rmPort}`,
-    jrUrl: `http://127.0.0.1:${jrPort}`,
+    jrUrls: [`http://127.0.0.1:${jrPort}`],
     logger: silentLogger,
     reaper,
   });
-  jrServer = await startJobRunner({ addr: `127.0.0.1:${jrPort}`, rmUrl: rmServer.url, logger: silentLogger });
+  jrServer = await startJobRunner({ addr: `127.0.0.1:${jrPort}`, rmUrls: [rmServer.url], logger: silentLogger });
   return new RmClient(rmServer.url);
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not: ${what}, after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 describe('separate RM and JR over HTTP', () => {
@@ -58,23 +65,33 @@ describe('separate RM and JR over HTTP', () => {
     expect((await rm.waitDone(id, 3000)).state).toBe(STATE_STOPPED);
   });
 
-  it('a request whose JR crashed ends FAIL once the restarted JR has said it does not know it', async () => {
+  it('a request whose JR was killed is resumed once a JR answers: the interrupted try is logged, a new one runs', async () => {
     const [rmPort, jrPort] = [await freePort(), await freePort()];
-    const jrArgs = ['jr', '--rm-url', `http://127.0.0.1:${rmPort}`, '--addr', `127.0.0.1:${jrPort}`];
+    const jrArgs = [
+      'jr',
+      '--rm-url',
+      `http://127.0.0.1:${rmPort}`,
+      '--addr',
+      `127.0.0.1:${jrPort}`,
+      '--data',
+      ':memory:',
+    ];
     const first = spawnCli(jrArgs, /job runner started/);
     await first.started;
     rmServer = await startRequestManager({
       specsDir: EXAMPLE_SPECS,
       dataDir: ':memory:',
       addr: `127.0.0.1:${rmPort}`,
-      jrUrl: `http://127.0.0.1:${jrPort}`,
-      logger: silentLogger,
-      reaper: { intervalMs: 100, graceMs: 300 },
+      jrUrls: [`http://127.0.0.1:${jrPort}`],
+      logger: process.env.DEBUG_SPLIT ? createLogger('rm') : silentLogger,
+      reaper: { intervalMs: 100, fastIntervalMs: 50, graceMs: 300, deadAfterMs: 200 },
     });
     const rm = new RmClient(rmServer.url);
     const { id } = await rm.create('long-job', { seconds: '300' });
+    const napRuns = async () => (await rm.call('GET', '/api/v1/status/running')).text.includes('"nap@');
+    await until('the nap job runs', napRuns);
     await crash(first.child);
-    // While the JR is down nothing is decided.
+    // With no JR to take it, it stays RUNNING: nothing is ended.
     await new Promise((r) => setTimeout(r, 600));
     expect((await rm.get(id)).state).toBe(STATE_RUNNING);
     expect((await rm.status(id)).request.state).toBe(STATE_RUNNING);
@@ -82,10 +99,15 @@ describe('separate RM and JR over HTTP', () => {
     const second = spawnCli(jrArgs, /job runner started/);
     try {
       await second.started;
-      const done = await rm.waitDone(id, 5000);
-      expect(done.state).toBe(STATE_FAIL);
-      const lost = (await rm.logs(id)).find((l) => l.try === 0);
-      expect(lost).toMatchObject({ state: STATE_FAIL, error: REASONS.jrLost });
+      await until('the nap job runs again', napRuns);
+      const logs = await rm.logs(id);
+      const interrupted = logs.find((l) => l.jobId.startsWith('nap@'));
+      expect(interrupted).toMatchObject({ try: 1, state: STATE_FAIL, exit: -1 });
+      expect(interrupted?.error).toMatch(/^interrupted: job runner http:\/\/127\.0\.0\.1:\d+ was lost/);
+      await rm.stop(id);
+      expect((await rm.waitDone(id, 5000)).state).toBe(STATE_STOPPED);
+      const last = (await rm.logs(id)).find((l) => l.jobId === interrupted?.jobId && l.try === 2);
+      expect(last).toMatchObject({ state: STATE_STOPPED });
     } finally {
       await crash(second.child);
     }
@@ -97,7 +119,7 @@ describe('separate RM and JR over HTTP', () => {
       specsDir: EXAMPLE_SPECS,
       dataDir: ':memory:',
       addr: '127.0.0.1:0',
-      jrUrl: `http://127.0.0.1:${deadPort}`,
+      jrUrls: [`http://127.0.0.1:${deadPort}`],
       logger: silentLogger,
     });
     const rm = new RmClient(rmServer.url);

@@ -3,6 +3,8 @@
 // plain-text errors) — except that an invalid chain is a 400 with the validation text instead
 // of a crash — and, ours, a running job's live output.
 // With a peer secret, every route answers only a caller holding it (the RM).
+// Ours beyond the 2017 protocol (links.ts): the epoch header on J1, POST
+// /api/v1/job-chains/resume, GET /api/v1/job-runner (cluster-wire.ts).
 
 import os from 'node:os';
 import { encodeJobOutput } from '../../shared/live-output';
@@ -11,6 +13,8 @@ import { outputQuery } from '../http/output-query';
 import { peerOnly } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, type Handler, type RouterOptions } from '../http/server';
 import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink } from '../links';
+import { epochOf } from '../ownership';
+import { decodeResumedChain, encodeRunnerInfo } from './cluster-wire';
 
 export interface JobRunnerRouterOptions extends RouterOptions {
   /** The host name in J1's Location header (default: the OS host name, as the original). */
@@ -37,10 +41,23 @@ export function jobRunnerRouter(jr: JobRunnerLink, options: JobRunnerRouterOptio
     router.add(method, pattern, secret === undefined ? handler : peerOnly(secret, handler));
 
   add('POST', '/api/v1/job-chains', async (req) => {
+    const epoch = epochOf(req.headers);
     const chain = await req.json(decodeJobChain);
-    await answering(() => jr.createJobChain(chain));
+    await answering(() => jr.createJobChain(chain, epoch));
     return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${chain.requestId}` });
   });
+
+  const { resumeJobChain, describe } = jr;
+  if (resumeJobChain) {
+    add('POST', '/api/v1/job-chains/resume', async (req) => {
+      const resumed = await req.json(decodeResumedChain);
+      await answering(() => resumeJobChain.call(jr, resumed));
+      return emptyReply(200, { Location: `${hostname}/api/v1/job-chains/${resumed.chain.requestId}` });
+    });
+  }
+  if (describe) {
+    add('GET', '/api/v1/job-runner', async () => jsonReply(200, encodeRunnerInfo(await describe.call(jr))));
+  }
 
   add('PUT', '/api/v1/job-chains/:requestId/stop', async (req) => {
     await answering(() => jr.stopJobChain(req.params.requestId as string));

@@ -9,7 +9,7 @@ import type { DeliveryPolicy } from './log-delivery';
 import { JobRunner } from './job-runner';
 
 export { JobRunner, DEFAULT_ABANDON_AFTER_MS, TRAVERSER_ALREADY_EXISTS, TRAVERSER_NOT_FOUND } from './job-runner';
-export type { JobRunnerOptions, CloseOptions } from './job-runner';
+export type { JobRunnerOptions, CloseOptions, DrainOptions } from './job-runner';
 export { jobRunnerRouter, type JobRunnerRouterOptions } from './http-api';
 export { RequestManagerHttpLink, type RequestManagerHttpLinkOptions } from './rm-http-link';
 export { DispatchLatencyRecorder } from './dispatch-latency';
@@ -24,6 +24,8 @@ export interface CreateJobRunnerOptions {
   abandonAfterMs?: number;
   delivery?: Partial<DeliveryPolicy>;
   dispatchLatency?: DispatchLatencyRecorder;
+  /** A stand-alone JR: chains can be handed back at shutdown (JobRunner.drain). */
+  handBack?: boolean;
 }
 
 export function createJobRunner(opts: CreateJobRunnerOptions): JobRunner {

@@ -8,6 +8,11 @@
 // Unlike the original, a stopped chain stays registered until it has finished, so stop is
 // idempotent and J3 keeps answering while jobs wind down. Like the original, a finished chain
 // stays registered until its finish call to the RM was answered.
+//
+// Ours beyond the 2017 protocol (links.ts, docs/deploy.md): a chain given with an epoch names it
+// on every post, and is dropped when the RM answers that another JR runs it now; describe()
+// lists the chains; resumeJobChain() runs what is left of a chain (resumed-chain.ts); with
+// `handBack`, drain() shuts down by handing chains back instead of stopping them (job-gate.ts).
 
 import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import {
@@ -23,11 +28,14 @@ import type { JobFactory } from '../jobs/job';
 import { LinkError, type JobRunnerLink, type RequestManagerLink } from '../links';
 import { noOutput, outputSlice } from '../live-output';
 import { createLogger, type Logger } from '../log';
+import type { ResumedChain, RunnerInfo } from '../links';
 import { checkChain } from '../check-chain';
 import { InvalidChainError, type ChainPlan } from './chain-plan';
 import type { DispatchLatencyRecorder } from './dispatch-latency';
+import { GatedJobFactory, JobGate } from './job-gate';
 import { ChainDelivery, DEFAULT_DELIVERY_POLICY, type DeliveryPolicy } from './log-delivery';
-import { Traverser } from './traverser';
+import { filteredOutput, resumeRun, type ResumeRun } from './resumed-chain';
+import { Traverser, type ChainOutput } from './traverser';
 
 export interface JobRunnerOptions {
   factory: JobFactory;
@@ -46,6 +54,11 @@ export interface JobRunnerOptions {
    * its run() called) and the per-dispatch overhead (dispatch-latency.ts).
    */
   dispatchLatency?: DispatchLatencyRecorder;
+  /**
+   * A stand-alone JR: chains given with an epoch can be handed back at shutdown (drain) and
+   * resumed here. Each job of such a chain is wrapped (job-gate.ts).
+   */
+  handBack?: boolean;
 }
 
 export const DEFAULT_ABANDON_AFTER_MS = 10_000;
@@ -57,12 +70,30 @@ export interface CloseOptions {
   drainMs?: number;
 }
 
+export interface DrainOptions {
+  /** How long running tries may go on before they are stopped (ms). */
+  graceMs: number;
+  /** How long to keep delivering the chains' logs and hand-backs after that (ms, default 60 s). */
+  deliverMs?: number;
+}
+
+/** One chain this JR runs. */
+interface Held {
+  traverser: Traverser;
+  delivery: ChainDelivery;
+  epoch: number | undefined;
+  /** Its jobs are gated (handBack): it can be handed back. */
+  factory: GatedJobFactory | null;
+  handingBack: boolean;
+}
+
 export class JobRunner implements JobRunnerLink {
-  private readonly traversers = new Map<string, Traverser>();
+  private readonly chains = new Map<string, Held>();
   private readonly deliveries = new Set<ChainDelivery>();
   private readonly settled = new Map<string, Promise<State>>();
   private readonly logger: Logger;
   private readonly policy: DeliveryPolicy;
+  private readonly gate = new JobGate();
   private closing = false;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -71,7 +102,29 @@ export class JobRunner implements JobRunnerLink {
   }
 
   /** J1. Validates, registers and starts the chain; resolves once it is running. */
-  async createJobChain(chain: JobChain): Promise<void> {
+  async createJobChain(chain: JobChain, epoch?: number): Promise<void> {
+    this.start(this.checked(chain), epoch, null);
+  }
+
+  /** Runs what is left of a chain another JR ran (ours: the RM gives it with the epoch). */
+  async resumeJobChain(resumed: ResumedChain): Promise<void> {
+    this.checked(resumed.chain); // the chain as a whole, with the same texts as J1
+    const run = resumeRun(resumed);
+    this.start(this.checked(run.chain), resumed.epoch, run);
+    this.logger.info('job chain resumed', {
+      requestId: run.chain.requestId,
+      epoch: resumed.epoch,
+      completed: resumed.completed.length,
+    });
+  }
+
+  /** The chains held, with their epochs (GET /api/v1/job-runner). */
+  async describe(): Promise<RunnerInfo> {
+    const chains = [...this.chains].map(([requestId, c]) => ({ requestId, epoch: c.epoch ?? 0 }));
+    return { chains, draining: this.closing };
+  }
+
+  private checked(chain: JobChain): ChainPlan {
     if (this.closing) throw new LinkError('job runner is shutting down', 503);
     let plan: ChainPlan;
     try {
@@ -80,32 +133,54 @@ export class JobRunner implements JobRunnerLink {
       if (err instanceof InvalidChainError) throw new LinkError(err.message, 400);
       throw err;
     }
-    const requestId = plan.requestId;
-    if (this.traversers.has(requestId)) throw new LinkError(TRAVERSER_ALREADY_EXISTS, 400);
+    if (this.chains.has(plan.requestId)) throw new LinkError(TRAVERSER_ALREADY_EXISTS, 400);
+    return plan;
+  }
 
-    const delivery = new ChainDelivery(requestId, this.options.rm, this.logger, this.policy);
+  private start(plan: ChainPlan, epoch: number | undefined, resumed: ResumeRun | null): void {
+    const requestId = plan.requestId;
+    const gated = this.options.handBack === true && epoch !== undefined;
+    const factory = gated ? new GatedJobFactory(this.options.factory, this.gate, resumed?.tryOffsets) : null;
+    const delivery = new ChainDelivery(requestId, this.options.rm, this.logger, this.policy, epoch, () =>
+      this.drop(requestId, held),
+    );
+    let output: ChainOutput = delivery;
+    if (factory || resumed) {
+      output = filteredOutput(delivery, {
+        wasHeld: (jobId, tryNo) => factory?.wasHeld(jobId, tryNo) ?? false,
+        handingBack: () => held.handingBack,
+        ...(resumed ? { root: resumed.root, tryOffsets: resumed.tryOffsets } : {}),
+      });
+    }
     const traverser = new Traverser(plan, {
-      factory: this.options.factory,
-      output: delivery,
+      factory: factory ?? this.options.factory,
+      output,
       logger: this.logger,
       abandonAfterMs: this.options.abandonAfterMs ?? DEFAULT_ABANDON_AFTER_MS,
       ...(this.options.dispatchLatency ? { latency: this.options.dispatchLatency } : {}),
       onDone: (state) => this.logger.info('job chain finished', { requestId, state }),
     });
-    this.traversers.set(requestId, traverser);
+    const held: Held = { traverser, delivery, epoch, factory, handingBack: false };
+    this.chains.set(requestId, held);
     this.deliveries.add(delivery);
     const settled = traverser.done.then(async (state) => {
       await delivery.finished;
       // Known (J3: no running job) until the finish call was answered, as the original's JR:
       // an RM that cannot tell its JR by a peer secret asks J3 before it takes a finish.
-      if (this.traversers.get(requestId) === traverser) this.traversers.delete(requestId);
+      if (this.chains.get(requestId) === held) this.chains.delete(requestId);
       this.deliveries.delete(delivery);
       if (this.settled.get(requestId) === settled) this.settled.delete(requestId);
       return state;
     });
     this.settled.set(requestId, settled);
-    this.logger.info('job chain started', { requestId, jobs: plan.ids.length });
+    this.logger.info('job chain started', { requestId, jobs: plan.ids.length, ...(epoch ? { epoch } : {}) });
     traverser.start();
+  }
+
+  /** The RM gave the chain to another JR: stop it here, sending nothing more. */
+  private drop(requestId: string, held: Held): void {
+    if (this.chains.get(requestId) === held) this.chains.delete(requestId);
+    held.traverser.stop();
   }
 
   /** J2. Idempotent until the chain has finished; 404 `traverser not found` after. */
@@ -124,7 +199,7 @@ export class JobRunner implements JobRunnerLink {
   async runningStatus(): Promise<JobStatus[]> {
     const now = performance.now();
     const out: JobStatus[] = [];
-    for (const t of this.traversers.values()) t.collectRunning(out, now);
+    for (const c of this.chains.values()) c.traverser.collectRunning(out, now);
     return out.sort(JobStatusByRuntime);
   }
 
@@ -133,7 +208,7 @@ export class JobRunner implements JobRunnerLink {
    * chain is unknown or the job runs no try now (or not the try asked for).
    */
   async jobOutput(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
-    const running = this.traversers.get(requestId)?.runningTry(jobId);
+    const running = this.chains.get(requestId)?.traverser.runningTry(jobId);
     if (!running || (query.try !== undefined && query.try !== running.try)) return null;
     const slice = (reader: OutputReader | undefined, offset: number) =>
       reader ? outputSlice(reader, offset, query.max) : noOutput(0);
@@ -153,8 +228,8 @@ export class JobRunner implements JobRunnerLink {
 
   /** Request ids of the chains still running (including those being stopped). */
   activeChains(): string[] {
-    return [...this.traversers]
-      .filter(([, t]) => !t.isDone)
+    return [...this.chains]
+      .filter(([, c]) => !c.traverser.isDone)
       .map(([id]) => id)
       .sort();
   }
@@ -170,7 +245,7 @@ export class JobRunner implements JobRunnerLink {
   /** Stops every chain, waits for them to finish, then for log delivery (bounded by drainMs). */
   async close(options: CloseOptions = {}): Promise<void> {
     this.closing = true;
-    const traversers = [...this.traversers.values()];
+    const traversers = [...this.chains.values()].map((c) => c.traverser);
     for (const t of traversers) t.stop();
     await Promise.all(traversers.map((t) => t.done));
     const deliveries = [...this.deliveries];
@@ -183,9 +258,45 @@ export class JobRunner implements JobRunnerLink {
     for (const d of deliveries) d.cancel();
   }
 
+  /**
+   * Shuts down handing chains back (SIGTERM of a stand-alone JR): takes no new chain, starts no
+   * new job, lets running tries go on for `graceMs`, then stops them. Each chain the RM gave with
+   * an epoch is handed back once its logs are delivered (the RM resumes it on another JR, from
+   * what completed); one given without (an original RM) is stopped at once and finishes
+   * STOPPED, as close() does.
+   * Chains that finish within the grace finish as usual. Then waits for delivery, at most
+   * `deliverMs`.
+   */
+  async drain(options: DrainOptions): Promise<void> {
+    this.closing = true;
+    this.gate.close();
+    // Chains that cannot be handed back (given by an original RM) stop at once, as close() does.
+    for (const c of this.chains.values()) if (!c.factory) c.traverser.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const running = [...this.chains.values()].filter((c) => !c.traverser.isDone).length;
+    if (running > 0)
+      this.logger.info('shutting down: no new job starts', { chains: running, graceMs: options.graceMs });
+    await Promise.race([
+      this.gate.whenIdle(),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, options.graceMs))),
+    ]);
+    clearTimeout(timer);
+    const held = [...this.chains.values()];
+    for (const c of held) {
+      if (c.factory && !c.traverser.isDone) {
+        c.handingBack = true;
+        c.delivery.handBack();
+      }
+      c.traverser.stop();
+    }
+    this.gate.releaseHeld();
+    await Promise.all(held.map((c) => c.traverser.done));
+    await this.close({ drainMs: options.deliverMs ?? 60_000 });
+  }
+
   private find(requestId: string): Traverser {
-    const t = this.traversers.get(requestId);
-    if (!t) throw new LinkError(TRAVERSER_NOT_FOUND, 404);
-    return t;
+    const c = this.chains.get(requestId);
+    if (!c) throw new LinkError(TRAVERSER_NOT_FOUND, 404);
+    return c.traverser;
   }
 }

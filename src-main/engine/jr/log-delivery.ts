@@ -13,13 +13,20 @@
 // - No duplicates: a log is sent again only after its previous attempt failed, and a 409
 //   `job log already exists` answer to it (the RM stored an attempt whose answer was lost) counts
 //   as delivered.
-// - finishRequest is sent only after every log of the chain was acknowledged (or dropped).
-// - Dropped, loudly: answers that can never succeed (4xx other than 408/429) and items still
-//   undelivered `giveUpAfterMs` after their first attempt.
+// - finishRequest is sent only after every log of the chain was acknowledged (or dropped); for
+//   a chain handed back (the JR shuts down), a suspend call instead (ours: our RM resumes it on
+//   another JR).
+// - With an epoch (the RM that gave the chain is ours, ownership.ts) every call names it; a
+//   410 answer means another JR runs the chain now: nothing more is sent and `onStale` tells the
+//   JR to drop it.
+// - Dropped, loudly: answers that can never succeed (4xx other than 408/429) and, when a
+//   policy sets one, items still undelivered `giveUpAfterMs` after their first attempt. By
+//   default nothing is given up: a JR that reaches no RM keeps what it holds until one answers.
 
 import type { JobLog, State } from '../../shared/proto';
 import { LinkError, type RequestManagerLink } from '../links';
 import type { Logger } from '../log';
+import { isStale } from '../ownership';
 import { errorText } from './job-return';
 
 export interface DeliveryPolicy {
@@ -35,7 +42,7 @@ export interface DeliveryPolicy {
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   baseDelayMs: 100,
   maxDelayMs: 5000,
-  giveUpAfterMs: 60 * 60 * 1000,
+  giveUpAfterMs: Infinity,
   window: 32,
 };
 
@@ -71,6 +78,8 @@ export class ChainDelivery {
   private inFlight = 0;
 
   private finishState: State | null = null;
+  /** The chain is handed back: the last call is suspend, not finish. */
+  private suspending = false;
   private finishInFlight = false;
   private finishFirstAttempt = 0;
   private finishAttempts = 0;
@@ -94,6 +103,10 @@ export class ChainDelivery {
     private readonly rm: RequestManagerLink,
     private readonly logger: Logger,
     private readonly policy: DeliveryPolicy = DEFAULT_DELIVERY_POLICY,
+    /** The run this JR holds, named on every call (undefined: the RM gave none). */
+    readonly epoch?: number,
+    /** The RM answered 410: another JR runs the chain now. */
+    private readonly onStale: () => void = () => {},
   ) {
     this.delay = policy.baseDelayMs;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -110,6 +123,14 @@ export class ChainDelivery {
     if (this.finishState !== null) return;
     this.finishState = state;
     this.pumpSoon();
+  }
+
+  /**
+   * The chain is handed back (needs an epoch): the finish call, queued or to come, becomes a
+   * suspend call. Call before the chain finishes.
+   */
+  handBack(): void {
+    this.suspending = true;
   }
 
   private pumpSoon(): void {
@@ -188,7 +209,7 @@ export class ChainDelivery {
     item.attempts++;
     let sent: Promise<void>;
     try {
-      sent = this.rm.createJobLog(this.requestId, item.log);
+      sent = this.rm.createJobLog(this.requestId, item.log, this.epoch);
     } catch (err) {
       sent = Promise.reject(err);
     }
@@ -203,7 +224,10 @@ export class ChainDelivery {
     if (this.finishAttempts++ === 0) this.finishFirstAttempt = Date.now();
     let sent: Promise<void>;
     try {
-      sent = this.rm.finishRequest(this.requestId, this.finishState as State);
+      sent =
+        this.suspending && this.rm.suspendRequest && this.epoch !== undefined
+          ? this.rm.suspendRequest(this.requestId, this.epoch)
+          : this.rm.finishRequest(this.requestId, this.finishState as State, this.epoch);
     } catch (err) {
       sent = Promise.reject(err);
     }
@@ -230,6 +254,7 @@ export class ChainDelivery {
   private logFailed(item: Sent, err: unknown): void {
     this.inFlight--;
     if (this.cancelled) return;
+    if (isStale(err)) return this.lostChain(err);
     if (isAlreadyStored(err)) {
       this.logger.info('the request manager already had this job log; delivered', {
         ...this.describe(item),
@@ -275,6 +300,10 @@ export class ChainDelivery {
       this.finishInFlight = false;
       return;
     }
+    if (isStale(err)) {
+      this.finishInFlight = false;
+      return this.lostChain(err);
+    }
     if (isPermanent(err)) {
       this.logger.error('the request manager refused; dropped', { ...this.describe(FINISH), error: errorText(err) });
       return this.finishDone(false);
@@ -289,6 +318,20 @@ export class ChainDelivery {
     }
     this.finishInFlight = false;
     this.retryLater(FINISH, err);
+  }
+
+  /** Another JR runs the chain now: send nothing more, and tell the JR. */
+  private lostChain(err: unknown): void {
+    this.logger.warn('the request manager gave the chain to another job runner; dropping it', {
+      requestId: this.requestId,
+      epoch: this.epoch,
+      error: errorText(err),
+    });
+    this.cancelled = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.resolveFinished(false);
+    this.onStale();
   }
 
   /** The RM answered (or the item was settled): leave the failing mode, refill the window. */
@@ -355,7 +398,11 @@ export class ChainDelivery {
 
   private describe(item: Sent | typeof FINISH): Record<string, string | number> {
     return item === FINISH
-      ? { requestId: this.requestId, what: 'finish request', state: this.finishState ?? 0 }
+      ? {
+          requestId: this.requestId,
+          what: this.suspending ? 'hand back' : 'finish request',
+          state: this.finishState ?? 0,
+        }
       : { requestId: this.requestId, what: 'job log', jobId: item.log.jobId, try: item.log.try };
   }
 }

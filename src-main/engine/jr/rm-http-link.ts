@@ -6,12 +6,14 @@
 // a timeout (no answer within timeoutMs once it has a socket). Failures are LinkErrors with the
 // original client's text (`unsuccessful status code: <n> (response body: <body>)`) and the
 // status, which the log delivery uses to decide whether retrying can help.
+// Ours beyond the 2017 protocol (links.ts): the epoch header, and suspend (a JR handing back).
 
 import http from 'node:http';
 import https from 'node:https';
 import { encodeFinishRequestParams, encodeJobLog, type JobLog, type State } from '../../shared/proto';
 import { PEER_SECRET_HEADER } from '../http/peer-only';
 import { LinkError, type RequestManagerLink } from '../links';
+import { epochHeader } from '../ownership';
 
 export interface RequestManagerHttpLinkOptions {
   /** Per call, from the moment it has a socket (default 10 s). */
@@ -60,17 +62,23 @@ export class RequestManagerHttpLink implements RequestManagerLink {
     this.request = secure ? https.request : http.request;
   }
 
-  createJobLog(requestId: string, log: JobLog): Promise<void> {
-    return this.call('POST', `/api/v1/requests/${encodeURIComponent(requestId)}/log`, encodeJobLog(log), 201);
+  /** The RM's base URL. */
+  get url(): string {
+    return this.base;
   }
 
-  finishRequest(requestId: string, state: State): Promise<void> {
-    return this.call(
-      'PUT',
-      `/api/v1/requests/${encodeURIComponent(requestId)}/finish`,
-      encodeFinishRequestParams({ State: state }),
-      200,
-    );
+  createJobLog(requestId: string, log: JobLog, epoch?: number): Promise<void> {
+    const path = `/api/v1/requests/${encodeURIComponent(requestId)}/log`;
+    return this.call('POST', path, encodeJobLog(log), 201, epoch);
+  }
+
+  finishRequest(requestId: string, state: State, epoch?: number): Promise<void> {
+    const path = `/api/v1/requests/${encodeURIComponent(requestId)}/finish`;
+    return this.call('PUT', path, encodeFinishRequestParams({ State: state }), 200, epoch);
+  }
+
+  suspendRequest(requestId: string, epoch: number): Promise<void> {
+    return this.call('PUT', `/api/v1/requests/${encodeURIComponent(requestId)}/suspend`, '', 200, epoch);
   }
 
   /** Closes the pooled connections (calls still in flight fail). */
@@ -78,7 +86,7 @@ export class RequestManagerHttpLink implements RequestManagerLink {
     this.agent.destroy();
   }
 
-  private call(method: string, path: string, body: string, expected: number): Promise<void> {
+  private call(method: string, path: string, body: string, expected: number, epoch?: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const fail = (what: string, err: unknown): void =>
         reject(new LinkError(`${method} ${this.base}${path}: ${what}${describeError(err)}`));
@@ -89,7 +97,12 @@ export class RequestManagerHttpLink implements RequestManagerLink {
           port: this.port,
           method,
           path: this.pathPrefix + path,
-          headers: { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(body), ...this.secretHeader },
+          headers: {
+            'Content-Type': JSON_TYPE,
+            'Content-Length': Buffer.byteLength(body),
+            ...this.secretHeader,
+            ...epochHeader(epoch),
+          },
           timeout: this.timeoutMs,
         },
         (res) => {

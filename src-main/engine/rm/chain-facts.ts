@@ -35,20 +35,37 @@ export function chainFactsOf(chainJson: string): ChainFacts {
 /** An LRU of ChainFacts by request id, loading misses with `load` (undefined = no such chain). */
 export class ChainFactsCache {
   private readonly entries = new Map<string, ChainFacts>();
+  /** Loads under way: the logs of a chain arriving together wait for one load. */
+  private readonly loading = new Map<string, Promise<ChainFacts | undefined>>();
 
   constructor(
-    private readonly load: (requestId: string) => string | undefined,
+    private readonly load: (requestId: string) => Promise<string | undefined>,
     private readonly maxEntries = 256,
   ) {}
 
-  get(requestId: string): ChainFacts | undefined {
+  /** The cached facts, without loading (the hot path: a chain's job logs arrive while it runs). */
+  peek(requestId: string): ChainFacts | undefined {
     const hit = this.entries.get(requestId);
     if (hit) {
       this.entries.delete(requestId);
       this.entries.set(requestId, hit);
-      return hit;
     }
-    const json = this.load(requestId);
+    return hit;
+  }
+
+  async get(requestId: string): Promise<ChainFacts | undefined> {
+    const hit = this.peek(requestId);
+    if (hit) return hit;
+    let loading = this.loading.get(requestId);
+    if (!loading) {
+      loading = this.fetch(requestId).finally(() => this.loading.delete(requestId));
+      this.loading.set(requestId, loading);
+    }
+    return loading;
+  }
+
+  private async fetch(requestId: string): Promise<ChainFacts | undefined> {
+    const json = await this.load(requestId);
     if (json === undefined) return undefined;
     const facts = chainFactsOf(json);
     this.entries.set(requestId, facts);

@@ -24,6 +24,10 @@ export const notFinalState = (state: State) =>
 export const notFinishedByJobRunner = (requestId: string, why: string) =>
   new HttpError(409, `only the job runner running request ${requestId} may finish it, once it is done: ${why}`);
 
+/** Suspend from a caller that is not the JR running the request, shutting down. */
+export const notHandedBack = (requestId: string) =>
+  new HttpError(409, `only the job runner running request ${requestId} may hand it back, while it shuts down`);
+
 export const duplicateJobLog = (requestId: string, jobId: string, tryN: number) =>
   new HttpError(409, `job log already exists (request ${requestId}, job ${jobId}, try ${tryN})`);
 

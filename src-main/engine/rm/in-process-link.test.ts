@@ -53,7 +53,7 @@ describe('inProcessRequestManagerLink', () => {
     const { id } = await client.create('hello');
     // The JR delivers the three jobs' logs and the finish through its in-process link.
     expect(await client.waitDone(id)).toMatchObject({ state: STATE_COMPLETE, finishedJobs: 3 });
-    expect(rm.jobLogs(id).map((l) => [l.jobId, l.type, l.stdout])).toEqual([
+    expect((await rm.jobLogs(id)).map((l) => [l.jobId, l.type, l.stdout])).toEqual([
       ['hello@3', 'shell', 'hi\n'],
       ['sequence_hello_end@2', 'noop', ''],
       ['sequence_hello_start@1', 'noop', ''],
@@ -61,7 +61,7 @@ describe('inProcessRequestManagerLink', () => {
 
     const link = inProcessRequestManagerLink(rm);
     await link.createJobLog(id, log(id, 'hello@3', 2)); // type '' is filled from the chain
-    expect(rm.latestJobLog(id, 'hello@3')).toMatchObject({ try: 2, type: 'shell', stdout: 'out' });
+    expect(await rm.latestJobLog(id, 'hello@3')).toMatchObject({ try: 2, type: 'shell', stdout: 'out' });
 
     const refused = (p: Promise<void>) =>
       p.then(
@@ -76,7 +76,7 @@ describe('inProcessRequestManagerLink', () => {
       new LinkError('request not in RUNNING state (state = COMPLETE)', 400),
     );
     await link.createJobLog(id, log(id, 'hello@3'));
-    rm.flush();
+    await rm.flush();
     await new Promise((r) => setImmediate(r));
     expect(lines.some((l) => l.includes(`job log already exists (request ${id}, job hello@3, try 1)`))).toBe(true);
   });

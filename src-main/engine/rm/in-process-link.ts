@@ -17,14 +17,15 @@ export function inProcessRequestManagerLink(rm: RequestManager): RequestManagerL
   return {
     async createJobLog(requestId: string, log: JobLog): Promise<void> {
       try {
-        rm.queueJobLog(requestId, log);
+        const queued = rm.queueJobLog(requestId, log);
+        if (queued) await queued;
       } catch (err) {
         asLinkError(err);
       }
     },
     async finishRequest(requestId: string, state: State): Promise<void> {
       try {
-        rm.finishRequest(requestId, state);
+        await rm.finishRequest(requestId, state);
       } catch (err) {
         asLinkError(err);
       }

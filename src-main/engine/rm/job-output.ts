@@ -1,5 +1,6 @@
 // The RM's live-output answer for one job of one of its requests (docs/protocol/extensions.md):
-// - while the request runs, the JR's answer for the running try (our JR's endpoint);
+// - while the request runs, the answer for the running try of the JR that runs the request
+//   (its run record names it; our JR's endpoint);
 // - else the try's stored job log (done: what a follower reads from it completes the text
 //   exactly), or, for a try whose log has not arrived yet, an answer with nothing new;
 // - with a JR that has no such endpoint (the original), the job's status text from J3, and
@@ -9,17 +10,18 @@ import { STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../sha
 import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import { LinkError, type JobRunnerLink } from '../links';
 import { noOutput, outputSlice, storedText } from '../live-output';
-import type { EngineStore } from '../store/store';
+import type { EngineStore } from '../store/engine-store';
 import type { ChainFacts } from './chain-facts';
 import { jobNotInChain, jobRunnerFailed, requestNotFound } from './errors';
 
 export interface JobOutputSources {
   store: EngineStore;
-  jr: JobRunnerLink;
+  /** The link to the JR that runs the request now. */
+  jobRunnerOf(id: string): Promise<JobRunnerLink>;
   /** The request's chain facts (throws for an unknown chain). */
-  chainFacts(id: string): ChainFacts;
+  chainFacts(id: string): Promise<ChainFacts>;
   /** Writes queued job logs, so a try that just ended is found. */
-  flush(): void;
+  flush(): Promise<void>;
 }
 
 /** A JR without the endpoint answers an unknown route: 404 `Not Found` or 405. */
@@ -31,26 +33,30 @@ export async function readJobOutput(
   jobId: string,
   query: OutputQuery,
 ): Promise<JobOutput> {
-  const row = from.store.getRequest(id);
+  const row = await from.store.getRequest(id);
   if (!row) throw requestNotFound();
-  if (!from.chainFacts(id).jobTypes.has(jobId)) throw jobNotInChain(id, jobId);
+  if (!(await from.chainFacts(id)).jobTypes.has(jobId)) throw jobNotInChain(id, jobId);
   let live = true;
   let jrFailure: unknown = null;
+  let jr: JobRunnerLink | null = null;
   if (row.state === STATE_RUNNING) {
-    if (!from.jr.jobOutput) live = false;
-    else {
-      try {
-        const running = await from.jr.jobOutput(id, jobId, query);
+    try {
+      jr = await from.jobRunnerOf(id);
+      if (!jr.jobOutput) live = false;
+      else {
+        const running = await jr.jobOutput(id, jobId, query);
         if (running) return running;
-      } catch (err) {
-        if (isMissingEndpoint(err)) live = false;
-        else jrFailure = err;
       }
+    } catch (err) {
+      if (isMissingEndpoint(err)) live = false;
+      else jrFailure = err;
     }
   }
-  from.flush();
-  const log = query.try === undefined ? from.store.latestJobLog(id, jobId) : from.store.jobLog(id, jobId, query.try);
-  const running = from.store.getRequest(id)?.state === STATE_RUNNING;
+  await from.flush();
+  const log = await (query.try === undefined
+    ? from.store.latestJobLog(id, jobId)
+    : from.store.jobLog(id, jobId, query.try));
+  const running = (await from.store.getRequest(id))?.state === STATE_RUNNING;
   const answer = (tryN: number, state: State, status: string): JobOutput => ({
     requestId: id,
     jobId,
@@ -63,13 +69,13 @@ export async function readJobOutput(
     stdout: noOutput(query.stdout),
     stderr: noOutput(query.stderr),
   });
-  if (!live && running && (query.try === undefined || !log)) {
-    const status = await from.jr.jobChainStatus(id).then(
+  if (!live && jr && running && (query.try === undefined || !log)) {
+    const status = await jr.jobChainStatus(id).then(
       (s) => s.jobStatuses?.find((j) => j.jobId === jobId) ?? null,
       () => null,
     );
     // The original's J3 has no try numbers: the running try follows the last one logged.
-    const latest = from.store.latestJobLog(id, jobId)?.try ?? 0;
+    const latest = (await from.store.latestJobLog(id, jobId))?.try ?? 0;
     if (status) return answer(query.try ?? latest + 1, STATE_RUNNING, status.status);
   }
   if (log) return fromLog(log, live, query);

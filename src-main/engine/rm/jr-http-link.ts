@@ -5,9 +5,9 @@
 // A call whose kept-alive connection turns out to be closed by the JR (it restarted: undici's
 // "other side closed", or a reset) is sent once more on a fresh connection: the JR never saw
 // it, so even a create is safe to resend.
+// Ours beyond the 2017 protocol (links.ts): the epoch header on J1, resume, describe, live output.
 
 import { PEER_SECRET_HEADER } from '../http/peer-only';
-import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink } from '../links';
 import { TRAVERSER_NOT_FOUND } from '../jr/job-runner';
 import {
   chainOutputPath,
@@ -16,6 +16,8 @@ import {
   type JobOutput,
   type OutputQuery,
 } from '../../shared/live-output';
+import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink, type ResumedChain, type RunnerInfo } from '../links';
+import { epochHeader } from '../ownership';
 import {
   decodeJobChainStatus,
   decodeJobStatusList,
@@ -25,6 +27,7 @@ import {
   type JobChainStatus,
   type JobStatus,
 } from '../../shared/proto';
+import { decodeRunnerInfo, encodeResumedChain } from '../jr/cluster-wire';
 
 /** Our JR's 404 texts for "no such running try" (any other 404 is a JR without the endpoint). */
 const NOT_RUNNING = [JOB_NOT_RUNNING, TRAVERSER_NOT_FOUND];
@@ -51,8 +54,16 @@ export class JobRunnerHttpLink implements JobRunnerLink {
     };
   }
 
-  async createJobChain(chain: JobChain): Promise<void> {
-    await this.call('POST', '/api/v1/job-chains', encodeJobChain(chain));
+  async createJobChain(chain: JobChain, epoch?: number): Promise<void> {
+    await this.call('POST', '/api/v1/job-chains', encodeJobChain(chain), epochHeader(epoch));
+  }
+
+  async resumeJobChain(resumed: ResumedChain): Promise<void> {
+    await this.call('POST', '/api/v1/job-chains/resume', encodeResumedChain(resumed), epochHeader(resumed.epoch));
+  }
+
+  async describe(): Promise<RunnerInfo> {
+    return decodeRunnerInfo(parseWire(await this.call('GET', '/api/v1/job-runner')));
   }
 
   async stopJobChain(requestId: string): Promise<void> {
@@ -86,12 +97,13 @@ export class JobRunnerHttpLink implements JobRunnerLink {
   }
 
   /** One call; resolves with the body text of a 200, throws LinkError otherwise. */
-  private async call(method: string, path: string, body?: string): Promise<string> {
+  private async call(method: string, path: string, body?: string, extra?: Record<string, string>): Promise<string> {
     const url = `${this.base}${path}`;
+    const headers = extra ? { ...this.headers, ...extra } : this.headers;
     const send = () =>
       fetch(url, {
         method,
-        headers: this.headers,
+        headers,
         ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

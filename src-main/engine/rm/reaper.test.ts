@@ -21,14 +21,14 @@ beforeAll(() => {
 afterAll(() => specs.remove());
 beforeEach(async () => {
   rig = await startRig({ specsDir: specs.dir, now: () => now, stopSettleMs: 1 });
-  reaper = new RequestReaper(rig.rm, rig.jrLink, { graceMs: 10_000, now: () => now });
+  reaper = new RequestReaper(rig.rm, { graceMs: 10_000, now: () => now });
 });
 afterEach(() => rig.close());
 
 /** A `nap` request whose start job the JR has reported (it then sleeps, sending nothing). */
 const create = async () => {
   const { id } = await rig.rm.createRequest({ Type: 'nap', Args: {}, User: '' });
-  await rig.until('settled', () => rig.rm.getRequest(id).finishedJobs === 1);
+  await rig.until('settled', async () => (await rig.rm.getRequest(id)).finishedJobs === 1);
   // The start job's log arrived at `now`; step past the grace so that only the JR's answers count.
   now += 10_000;
   return id;
@@ -44,15 +44,15 @@ describe('RequestReaper', () => {
     await reaper.sweep();
     now += 9_999;
     await reaper.sweep();
-    expect(rig.rm.getRequest(lost).state).toBe(STATE_RUNNING);
+    expect((await rig.rm.getRequest(lost)).state).toBe(STATE_RUNNING);
     now += 1;
     await reaper.sweep();
-    expect(rig.rm.getRequest(lost).state).toBe(STATE_FAIL);
-    expect(rig.rm.jobLogs(lost)).toEqual([
+    expect((await rig.rm.getRequest(lost)).state).toBe(STATE_FAIL);
+    expect(await rig.rm.jobLogs(lost)).toEqual([
       expect.objectContaining({ jobId: 'nap@3', try: 0, state: STATE_FAIL, error: REASONS.jrLost }),
       expect.objectContaining({ jobId: 'sequence_nap_start@1', try: 1, state: STATE_COMPLETE }),
     ]);
-    expect(rig.rm.getRequest(known).state).toBe(STATE_RUNNING);
+    expect((await rig.rm.getRequest(known)).state).toBe(STATE_RUNNING);
   });
 
   it('ends a lost request STOPPED when a stop was asked', async () => {
@@ -66,8 +66,8 @@ describe('RequestReaper', () => {
     await reaper.sweep();
     now += 10_000;
     await reaper.sweep();
-    expect(rig.rm.getRequest(id).state).toBe(STATE_STOPPED);
-    expect(rig.rm.jobLogs(id)[0]).toMatchObject({ jobId: 'nap@3', try: 0, error: REASONS.stoppedAndDropped });
+    expect((await rig.rm.getRequest(id)).state).toBe(STATE_STOPPED);
+    expect((await rig.rm.jobLogs(id))[0]).toMatchObject({ jobId: 'nap@3', try: 0, error: REASONS.stoppedAndDropped });
   });
 
   it('waits while job logs keep arriving', async () => {
@@ -83,12 +83,12 @@ describe('RequestReaper', () => {
     expect(posted.status).toBe(201);
     now += 2_000;
     await reaper.sweep();
-    expect(rig.rm.getRequest(id).state).toBe(STATE_RUNNING);
+    expect((await rig.rm.getRequest(id)).state).toBe(STATE_RUNNING);
     now += 10_000;
     await reaper.sweep();
     now += 10_000;
     await reaper.sweep();
-    expect(rig.rm.getRequest(id).state).toBe(STATE_FAIL);
+    expect((await rig.rm.getRequest(id)).state).toBe(STATE_FAIL);
   });
 
   it('does nothing while the JR is unreachable or failing', async () => {
@@ -100,20 +100,20 @@ describe('RequestReaper', () => {
       await reaper.sweep();
       now += 60_000;
       await reaper.sweep();
-      expect(rig.rm.getRequest(id).state, failure).toBe(STATE_RUNNING);
+      expect((await rig.rm.getRequest(id)).state, failure).toBe(STATE_RUNNING);
     }
   });
 
   it('runs on a timer until stopped', async () => {
-    const timed = new RequestReaper(rig.rm, rig.jrLink, { intervalMs: 5, graceMs: 0 });
+    const timed = new RequestReaper(rig.rm, { intervalMs: 5, graceMs: 0 });
     const id = await create();
     await rig.restartJobRunner();
     timed.start();
     try {
-      await rig.until('ended by the timed reaper', () => rig.rm.getRequest(id).state === STATE_FAIL);
+      await rig.until('ended by the timed reaper', async () => (await rig.rm.getRequest(id)).state === STATE_FAIL);
     } finally {
       await timed.stop();
     }
-    expect(rig.rm.jobLogs(id)[0]).toMatchObject({ try: 0, error: REASONS.jrLost });
+    expect((await rig.rm.jobLogs(id))[0]).toMatchObject({ try: 0, error: REASONS.jrLost });
   });
 });

@@ -13,6 +13,13 @@
 //   JR is asked to stop; it ends the chain and finishes the request STOPPED. If the JR does
 //   not know the chain (404) or cannot be reached, the RM ends the request STOPPED itself.
 // - a request the RM ends itself always gets a job log saying why (synthetic-log.ts).
+//
+// Several RMs and JRs (docs/deploy.md): any RM answers any call for any request; everything it
+// needs is in the database. Each new chain goes to the least loaded JR that takes it
+// (JobRunnerPool), recorded with an epoch in the request's run (engine-store.ts); stop, status
+// and the JR's own calls go by that record, and posts of a JR whose epoch is stale are refused
+// (410). A chain whose JR was lost or handed it back is resumed on another JR from the job logs
+// (resume(), resume-plan.ts).
 
 import { randomUUID } from 'node:crypto';
 import {
@@ -22,6 +29,7 @@ import {
   STATE_PENDING,
   STATE_RUNNING,
   STATE_STOPPED,
+  decodeCreateRequestParams,
   decodeJobChain,
   encodeCreateRequestParams,
   encodeJobChain,
@@ -39,10 +47,12 @@ import {
 } from '../../shared/proto';
 import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
-import type { JobRunnerLink } from '../links';
+import { LinkError, type JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
+import { staleOwner } from '../ownership';
+import type { EngineStore, FindFilter, StoredRequest, StoredRun } from '../store/engine-store';
 import { JobLogWriter } from '../store/job-log-writer';
-import type { EngineStore, StoredRequest } from '../store/store';
+import type { V2RequestArg } from '../../shared/proto-v2';
 import { ChainFactsCache, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
@@ -58,17 +68,22 @@ import {
   linkErrorText,
   notFinalState,
   notFinishedByJobRunner,
+  notHandedBack,
   logsNotStored,
   notInState,
   requestNotFound,
 } from './errors';
 import { readJobOutput } from './job-output';
+import type { JobRunnerPool } from './job-runner-pool';
+import { planResume } from './resume-plan';
+import { requestArgs } from './request-args';
 import { chooseSyntheticJobId, syntheticJobLog } from './synthetic-log';
 import { toWireRequest } from './wire-request';
 
 export interface RequestManagerOptions {
   store: EngineStore;
-  jobRunner: JobRunnerLink;
+  /** The JRs chains go to (one for `server`: its own, in process). */
+  jobRunners: JobRunnerPool;
   builder: ChainBuilder;
   logger?: Logger;
   /** Default user when a create body has none. */
@@ -91,6 +106,8 @@ export const REASONS = {
   stopJrUnreachable: 'stopped by the request manager: the job runner is unreachable',
   stoppedAndDropped: 'stopped: the job runner dropped the chain without finishing it',
   logsMissing: 'the job runner finished the request COMPLETE, but job logs never arrived',
+  stopUnplaced: 'stopped by the request manager: no job runner had the chain',
+  lostAfterFailure: 'job runner lost the chain after a job had failed with no retry left',
 } as const;
 
 const newRequestId = () => randomUUID().replace(/-/g, '');
@@ -100,7 +117,7 @@ const FINAL_STATES: ReadonlySet<State> = new Set([STATE_COMPLETE, STATE_FAIL, ST
 
 export class RequestManager {
   readonly store: EngineStore;
-  private readonly jr: JobRunnerLink;
+  readonly jobRunners: JobRunnerPool;
   private readonly builder: ChainBuilder;
   private readonly log: Logger;
   private readonly writer: JobLogWriter;
@@ -108,16 +125,20 @@ export class RequestManager {
   private readonly now: () => number;
   private readonly defaultUser: string;
   private readonly stopSettleMs: number;
-  /** Requests between "marked RUNNING" and "the JR answered J1". */
+  /** Requests between "stored RUNNING" and "a JR took the chain", on this RM. */
   private readonly starting = new Set<string>();
-  /** Requests a user asked to stop (so a JR that drops them ends them STOPPED, not FAIL). */
+  /** Requests a user asked to stop on this RM (the database has it for every RM). */
   private readonly stopRequested = new Set<string>();
   /** When the last job log of each unfinished request arrived (a JR may still be delivering). */
   private readonly lastLogAt = new Map<string, number>();
+  /** Resumes under way on this RM. */
+  private readonly resuming = new Map<string, Promise<void>>();
+  /** Request types by name, read once (the specs do not change while the RM runs). */
+  private specs: Map<string, RequestSpec> | undefined;
 
   constructor(opts: RequestManagerOptions) {
     this.store = opts.store;
-    this.jr = opts.jobRunner;
+    this.jobRunners = opts.jobRunners;
     this.builder = opts.builder;
     this.log = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
@@ -148,62 +169,122 @@ export class RequestManager {
       totalJobs: Object.keys(chain.jobs).length,
       finishedJobs: 0,
     };
-    this.store.insertRequest(row, encodeCreateRequestParams({ ...params, User: user }), encodeJobChain(chain));
-    this.log.info('request created', { request: id, type: params.Type, user, jobs: row.totalJobs });
-    await this.handOver(id, chain);
+    const first = this.jobRunners.candidates()[0] as string;
+    const run = { jrUrl: first, resumable: this.jobRunners.isOurs(first) };
+    this.starting.add(id);
+    try {
+      await this.store.insertRequest(
+        row,
+        encodeCreateRequestParams({ ...params, User: user }),
+        encodeJobChain(chain),
+        run,
+      );
+      this.log.info('request created', { request: id, type: params.Type, user, jobs: row.totalJobs });
+      await this.handOver(id, chain, { epoch: 1, jrUrl: first });
+    } finally {
+      this.starting.delete(id);
+    }
     return this.getRequest(id);
   }
 
   /** R3: start a PENDING request (one whose create stopped before starting it). */
   async startRequest(id: string): Promise<void> {
-    const chainJson = this.store.chainJson(id);
+    const chainJson = await this.store.chainJson(id);
     if (chainJson === undefined) throw requestNotFound();
-    if (!this.store.markStarted(id, this.now())) throw this.stateError(id, STATE_PENDING);
-    await this.handOver(id, decodeJobChain(parseWire(chainJson)));
-  }
-
-  /** Gives a RUNNING request's chain to the JR; one it does not take ends FAIL (502). */
-  private async handOver(id: string, chain: JobChain): Promise<void> {
+    if (!(await this.store.markStarted(id, this.now()))) throw await this.stateError(id, STATE_PENDING);
+    const epoch = (await this.store.getRun(id))?.epoch ?? 0;
     this.starting.add(id);
     try {
-      await this.jr.createJobChain(chain);
-    } catch (err) {
-      const why = `job runner did not accept the chain: ${linkErrorText(err)}`;
-      this.endRequest(id, STATE_FAIL, why);
-      // No answer at all: it may have taken the chain after all; make sure it does not run.
-      if (isUnreachable(err)) this.jr.stopJobChain(id).catch(() => {});
-      throw new StartFailedError(id, why);
+      await this.handOver(id, decodeJobChain(parseWire(chainJson)), { epoch, jrUrl: null });
     } finally {
       this.starting.delete(id);
     }
-    this.log.info('request started', { request: id });
+  }
+
+  /** Gives a RUNNING request's chain to a JR; one no JR takes ends FAIL (502). */
+  private async handOver(id: string, chain: JobChain, from: { epoch: number; jrUrl: string | null }): Promise<void> {
+    let placed: { jrUrl: string };
+    try {
+      placed = await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch));
+    } catch (err) {
+      const why = `job runner did not accept the chain: ${linkErrorText(err)}`;
+      await this.endRequest(id, STATE_FAIL, why);
+      throw new StartFailedError(id, why);
+    }
+    this.log.info('request started', { request: id, jr: placed.jrUrl });
+  }
+
+  /**
+   * Offers the chain to JRs, best first, until one takes it: each offer is a hand-over (a new
+   * epoch naming that JR) unless `from` already names the JR to try first. A JR that does not
+   * answer, or answers 5xx (shutting down), is passed over (one that did not answer is told to
+   * stop the chain, in case it took it after all); any other refusal is thrown. Throws the last
+   * refusal when none takes it, and a LinkError 409 when another RM moved the run meanwhile.
+   */
+  private async place(
+    id: string,
+    from: { epoch: number; jrUrl: string | null },
+    send: (link: JobRunnerLink, epoch: number) => Promise<void>,
+    only: (url: string) => boolean = () => true,
+  ): Promise<{ jrUrl: string; epoch: number }> {
+    const tried = new Set<string>();
+    let { epoch, jrUrl } = from;
+    let lastError: unknown = new LinkError('no job runner to give the chain to', 503);
+    for (;;) {
+      if (jrUrl === null) {
+        const next = this.jobRunners.candidates(tried).find(only);
+        if (next === undefined) throw lastError;
+        const claimed = await this.store.claimRun(
+          id,
+          epoch,
+          { jrUrl: next, resumable: this.jobRunners.isOurs(next) },
+          this.now(),
+        );
+        if (claimed === null) throw new LinkError(`request ${id} was handed over by another request manager`, 409);
+        [epoch, jrUrl] = [claimed, next];
+      }
+      tried.add(jrUrl);
+      const link = this.jobRunners.link(jrUrl);
+      try {
+        await send(link, epoch);
+        this.jobRunners.noteAssigned(jrUrl);
+        return { jrUrl, epoch };
+      } catch (err) {
+        const passOver = err instanceof LinkError && (err.status === undefined || err.status >= 500);
+        if (!passOver) throw err;
+        if (isUnreachable(err)) link.stopJobChain(id).catch(() => {});
+        this.log.warn('job runner did not take the chain', { request: id, jr: jrUrl, error: linkErrorText(err) });
+        lastError = err;
+        jrUrl = null;
+      }
+    }
   }
 
   // ---- R2 get, R7 chain, R9/R10 logs, R11 list --------------------------------------------------
 
-  getRequest(id: string): Request {
-    const row = this.store.getRequest(id);
+  async getRequest(id: string): Promise<Request> {
+    const row = await this.store.getRequest(id);
     if (!row) throw requestNotFound();
     return toWireRequest(row);
   }
 
   /** The stored JobChain, as the JSON text it was stored as. */
-  jobChainJson(id: string): string {
-    const json = this.store.chainJson(id);
+  async jobChainJson(id: string): Promise<string> {
+    const json = await this.store.chainJson(id);
     if (json === undefined) throw jobChainNotFound();
     return json;
   }
 
   /** Every try of every job, by job id then try (`[]` for an unknown request, as the original). */
-  jobLogs(id: string): JobLog[] {
-    this.writer.flush();
+  async jobLogs(id: string): Promise<JobLog[]> {
+    await this.writer.flush();
     return this.store.jobLogs(id);
   }
 
   /** The highest try of one job. */
-  latestJobLog(id: string, jobId: string): JobLog {
-    this.writer.flush();
-    const log = this.store.latestJobLog(id, jobId);
+  async latestJobLog(id: string, jobId: string): Promise<JobLog> {
+    await this.writer.flush();
+    const log = await this.store.latestJobLog(id, jobId);
     if (!log) throw jobLogNotFound();
     return log;
   }
@@ -212,61 +293,111 @@ export class RequestManager {
     return this.builder.requestList();
   }
 
-  // ---- R4 finish, R8 job log (the JR's calls) ---------------------------------------------------
+  /** A request's args in v2's shape, with the values it ran with (the additive `args` key). */
+  async requestArgs(id: string): Promise<V2RequestArg[]> {
+    const [row, params] = await Promise.all([this.store.getRequest(id), this.store.paramsJson(id)]);
+    if (!row || params === undefined) throw requestNotFound();
+    return this.argsOf(row.type, params);
+  }
 
-  /** R4 from the JR running the request (in-process, or holding the peer secret): it ended the chain with `state`. */
+  /** `GET /api/v1/requests`: requests matching `filter`, newest first, with their args. */
+  async findRequests(filter: FindFilter): Promise<Array<{ request: Request; args: V2RequestArg[] }>> {
+    return (await this.store.findRequests(filter)).map((row) => ({
+      request: toWireRequest(row),
+      args: this.argsOf(row.type, row.params),
+    }));
+  }
+
+  /** How many requests match `filter` in all. */
+  countRequests(filter: FindFilter): Promise<number> {
+    return this.store.countRequests(filter);
+  }
+
+  private argsOf(type: string, paramsJson: string): V2RequestArg[] {
+    this.specs ??= new Map(this.builder.requestList().map((s) => [s.Name, s]));
+    return requestArgs(this.specs.get(type), decodeCreateRequestParams(parseWire(paramsJson)));
+  }
+
+  // ---- R4 finish, R8 job log, suspend (the JR's calls) ------------------------------------------
+
   /**
-   * R4: the JR ended the chain with `state`. Its logs are stored first: while some wait for
-   * space (disk full) the finish is refused with 507 and the JR sends it again. A request
-   * finished COMPLETE with logs missing ends FAIL, with a job log naming them.
+   * R4: the JR ended the chain with `state` (`epoch`: the run it holds, when it says). Its logs
+   * are stored first: while some wait for space (disk full) the finish is refused with 507 and
+   * the JR sends it again. A request finished COMPLETE with logs missing ends FAIL, with a job
+   * log naming them. A JR whose epoch is stale is refused (410) before anything else.
    */
-  finishRequest(id: string, state: State): void {
-    this.checkFinish(id, state);
-    this.writer.flush(); // logs sent before the finish are stored before the state changes
+  async finishRequest(id: string, state: State, epoch?: number): Promise<void> {
+    await this.checkOwner(id, epoch);
+    await this.checkFinish(id, state);
+    await this.writer.flush(); // logs sent before the finish are stored before the state changes
     const held = this.writer.holdError;
     if (held && this.writer.holds(id)) throw logsNotStored(id, held);
-    const missing = state === STATE_COMPLETE ? this.missingLogs(id) : null;
+    const missing = state === STATE_COMPLETE ? await this.missingLogs(id) : null;
     if (missing) {
-      if (!this.endRequest(id, STATE_FAIL, missing)) throw this.stateError(id, STATE_RUNNING);
+      if (!(await this.endRequest(id, STATE_FAIL, missing))) throw await this.stateError(id, STATE_RUNNING);
       return;
     }
-    if (!this.store.markFinished(id, state, this.now())) throw this.stateError(id, STATE_RUNNING);
+    if (epoch === undefined) {
+      if (!(await this.store.markFinished(id, state, this.now()))) throw await this.stateError(id, STATE_RUNNING);
+    } else {
+      const done = await this.store.finishRun(id, state, this.now(), epoch);
+      if (done === 'stale') throw staleOwner(id, epoch);
+      if (done === 'not-running') throw await this.stateError(id, STATE_RUNNING);
+    }
     this.forget(id);
     this.log.info('request finished', { request: id, state: stateName(state) });
   }
 
   /**
    * R4 from a caller that has not proven it is the JR (no peer secret, as the original's JR):
-   * taken only when the JR says it holds the chain with none of its jobs running (a JR keeps a
-   * finished chain until its finish call was answered), or when a stop was asked and the JR
-   * has already forgotten the chain (the original's JR forgets a chain at stop).
+   * taken only when the JR running the request says it holds the chain with none of its jobs
+   * running (a JR keeps a finished chain until its finish call was answered), or when a stop was
+   * asked and the JR has already forgotten the chain (the original's JR forgets a chain at stop).
    */
-  async finishRequestUnverified(id: string, state: State): Promise<void> {
-    this.checkFinish(id, state);
+  async finishRequestUnverified(id: string, state: State, epoch?: number): Promise<void> {
+    await this.checkOwner(id, epoch);
+    await this.checkFinish(id, state);
     let running: number;
     try {
-      running = (await this.jr.jobChainStatus(id)).jobStatuses?.length ?? 0;
+      running = (await (await this.jobRunnerOf(id)).jobChainStatus(id)).jobStatuses?.length ?? 0;
     } catch (err) {
-      if (isChainUnknown(err) && this.stopRequested.has(id)) return this.finishRequest(id, state);
+      if (isChainUnknown(err) && (await this.wasStopRequested(id))) return this.finishRequest(id, state, epoch);
       if (isChainUnknown(err)) throw notFinishedByJobRunner(id, 'the job runner does not know it');
       throw jobRunnerFailed('cannot ask the job runner whether it finished the request', err);
     }
     if (running > 0) throw notFinishedByJobRunner(id, `the job runner is still running ${running} of its jobs`);
-    this.finishRequest(id, state);
+    await this.finishRequest(id, state, epoch);
   }
 
   /** 404 for an unknown request, 400 for a state no request ends in, 400 when it is not RUNNING. */
-  private checkFinish(id: string, state: State): void {
-    const row = this.store.getRequest(id);
+  private async checkFinish(id: string, state: State): Promise<void> {
+    const row = await this.store.getRequest(id);
     if (!row) throw requestNotFound();
     if (!FINAL_STATES.has(state)) throw notFinalState(state);
     if (row.state !== STATE_RUNNING) throw notInState(STATE_RUNNING, row.state);
   }
 
+  /**
+   * 410 when `epoch` is not the request's current run (404 for an unknown request). Without an
+   * epoch (an original JR, or ours sending what its spool kept from before a crash), 410 once a
+   * chain our JR ran was handed over: only the JR running it now may post.
+   */
+  private async checkOwner(id: string, epoch: number | undefined): Promise<void> {
+    const run = await this.store.getRun(id);
+    if (!run) {
+      if (!(await this.store.getRequest(id))) throw requestNotFound();
+      return;
+    }
+    if (epoch === undefined ? run.resumable && run.epoch > 1 : run.epoch !== epoch) throw staleOwner(id, epoch ?? 0);
+  }
+
   /** R8: store one try of one job. Resolves with the log as stored (type filled from the chain). */
-  async createJobLog(id: string, log: JobLog): Promise<JobLog> {
-    const stored = this.checkedJobLog(id, log);
-    if ((await this.writer.write(stored)) === 'duplicate') throw duplicateJobLog(id, log.jobId, log.try);
+  async createJobLog(id: string, log: JobLog, epoch?: number): Promise<JobLog> {
+    const stored = await this.checkedJobLog(id, log);
+    if (epoch === undefined) await this.checkOwner(id, undefined);
+    const result = await this.writer.write(stored, epoch);
+    if (result === 'duplicate') throw duplicateJobLog(id, log.jobId, log.try);
+    if (result === 'stale') throw staleOwner(id, epoch as number);
     return stored;
   }
 
@@ -280,19 +411,49 @@ export class RequestManager {
    * that cannot be written are held and retried (JobLogWriter); while some are held, this
    * throws the StorageError (507) and the JR keeps the log and sends it again.
    */
-  queueJobLog(id: string, log: JobLog): void {
-    const stored = this.checkedJobLog(id, log);
+  queueJobLog(id: string, log: JobLog): void | Promise<void> {
+    // The chain's facts are cached while it runs: checked and queued synchronously.
+    if (this.chains.peek(id)) return this.queueChecked(id, this.checkJobLog(id, log));
+    return this.checkedJobLog(id, log).then((stored) => this.queueChecked(id, stored));
+  }
+
+  private queueChecked(id: string, stored: JobLog): void {
     this.writer.queue(stored).then(
       (result) => {
-        if (result === 'duplicate') this.log.warn(duplicateJobLog(id, log.jobId, log.try).message);
+        if (result === 'duplicate') this.log.warn(duplicateJobLog(id, stored.jobId, stored.try).message);
       },
-      (err: unknown) => this.log.error('storing a job log failed', { request: id, job: log.jobId, error: String(err) }),
+      (err: unknown) =>
+        this.log.error('storing a job log failed', { request: id, job: stored.jobId, error: String(err) }),
     );
   }
 
-  private checkedJobLog(id: string, log: JobLog): JobLog {
-    const facts = this.chains.get(id);
-    if (!facts) throw requestNotFound();
+  /**
+   * The JR running `epoch` shuts down and hands the chain back, its job logs delivered: it is
+   * resumed on another JR (in the background: the JR is not kept waiting). `verify`: the caller
+   * has not proven it is the JR (no peer secret), so the JR must say it is shutting down.
+   */
+  async suspendRequest(id: string, epoch: number, verify = false): Promise<void> {
+    await this.checkOwner(id, epoch);
+    if (verify) {
+      const info = await (await this.jobRunnerOf(id)).describe?.().catch(() => undefined);
+      if (!info?.draining || !info.chains.some((c) => c.requestId === id && c.epoch === epoch)) {
+        throw notHandedBack(id);
+      }
+    }
+    await this.writer.flush();
+    if (!(await this.store.suspendRun(id, epoch))) throw staleOwner(id, epoch);
+    this.log.info('job runner handed the chain back', { request: id, epoch });
+    void this.resume(id, null);
+  }
+
+  private async checkedJobLog(id: string, log: JobLog): Promise<JobLog> {
+    if (!(await this.chains.get(id))) throw requestNotFound();
+    return this.checkJobLog(id, log);
+  }
+
+  /** checkedJobLog for a request whose chain facts are cached. */
+  private checkJobLog(id: string, log: JobLog): JobLog {
+    const facts = this.chains.peek(id) as ChainFacts;
     const type = facts.jobTypes.get(log.jobId);
     if (type === undefined) throw jobNotInChain(id, log.jobId);
     this.lastLogAt.set(id, this.now());
@@ -302,20 +463,26 @@ export class RequestManager {
   // ---- R5 stop ----------------------------------------------------------------------------------
 
   async stopRequest(id: string): Promise<void> {
-    const row = this.store.getRequest(id);
+    const row = await this.store.getRequest(id);
     if (!row) throw requestNotFound();
     if (row.state === STATE_COMPLETE) return;
     if (row.state !== STATE_RUNNING) throw notInState(STATE_RUNNING, row.state);
     this.stopRequested.add(id);
+    await this.store.markStopRequested(id);
     this.log.info('stopping request', { request: id });
+    const run = await this.store.getRun(id);
+    if (run && (run.jrUrl === null || run.suspended)) {
+      await this.endRequest(id, STATE_STOPPED, REASONS.stopUnplaced);
+      return;
+    }
     try {
-      await this.jr.stopJobChain(id);
+      await (await this.jobRunnerOf(id, run)).stopJobChain(id);
     } catch (err) {
       if (isChainUnknown(err)) {
         await this.untilLogsQuiet(id, this.stopSettleMs, this.stopSettleMs * 20);
-        this.endRequest(id, STATE_STOPPED, REASONS.stopJrUnknown);
+        await this.endRequest(id, STATE_STOPPED, REASONS.stopJrUnknown);
       } else if (isUnreachable(err)) {
-        this.endRequest(id, STATE_STOPPED, `${REASONS.stopJrUnreachable} (${(err as Error).message})`);
+        await this.endRequest(id, STATE_STOPPED, `${REASONS.stopJrUnreachable} (${(err as Error).message})`);
       } else {
         throw jobRunnerFailed('job runner could not stop the chain', err);
       }
@@ -330,19 +497,22 @@ export class RequestManager {
    * down or does not know the chain leaves only what the database knows.
    */
   async requestStatus(id: string): Promise<RequestStatus> {
-    if (!this.store.getRequest(id)) throw requestNotFound();
-    const facts = this.chainFacts(id);
+    const before = await this.store.getRequest(id);
+    if (!before) throw requestNotFound();
+    const facts = await this.chainFacts(id);
     let live: JobStatus[] | null = null;
-    if (this.store.getRequest(id)?.state === STATE_RUNNING) {
-      live = await this.jr.jobChainStatus(id).then(
-        (s) => s.jobStatuses,
-        () => null,
-      );
+    if (before.state === STATE_RUNNING) {
+      live = await this.jobRunnerOf(id)
+        .then(
+          (jr) => jr.jobChainStatus(id).then((s) => s.jobStatuses),
+          () => null,
+        )
+        .catch(() => null);
     }
-    this.writer.flush();
-    const row = this.store.getRequest(id) as StoredRequest;
+    await this.writer.flush();
+    const row = (await this.store.getRequest(id)) as StoredRequest;
     const liveByJob = new Map(row.state === STATE_RUNNING ? (live ?? []).map((s) => [s.jobId, s]) : []);
-    const logged = this.store.latestJobStates(id);
+    const logged = await this.store.latestJobStates(id);
     const jobStatuses = facts.sortedJobIds.map(
       (jobId): JobStatus =>
         liveByJob.get(jobId) ?? {
@@ -357,18 +527,18 @@ export class RequestManager {
     return { request: toWireRequest(row), jobChainStatus: { requestId: id, jobStatuses } };
   }
 
-  /** Running jobs of every chain (longest-running first) and their requests; `{}` when idle. */
+  /** Running jobs of every chain on every JR (longest-running first) and their requests; `{}` when idle. */
   async runningStatus(): Promise<RunningStatus> {
     let jobs: JobStatus[];
     try {
-      jobs = await this.jr.runningStatus();
+      jobs = await this.jobRunners.runningStatus();
     } catch (err) {
       throw jobRunnerFailed('cannot get the running jobs from the job runner', err);
     }
     jobs = [...jobs].sort(JobStatusByRuntime);
     const requests: Record<string, Request> = {};
     for (const id of new Set(jobs.map((j) => j.requestId))) {
-      const row = this.store.getRequest(id);
+      const row = await this.store.getRequest(id);
       if (row) requests[id] = toWireRequest(row);
     }
     return { jobs, requests };
@@ -376,34 +546,131 @@ export class RequestManager {
 
   // ---- live output (ours) -----------------------------------------------------------------------
 
-  /** One job's output from the byte offsets asked for: the running try's, else its log's (job-output.ts). */
+  /** One job's output from the byte offsets asked for: the running try's from the JR that runs it, else its log's (job-output.ts). */
   async jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput> {
     return readJobOutput(
-      { store: this.store, jr: this.jr, chainFacts: (rid) => this.chainFacts(rid), flush: () => this.writer.flush() },
+      {
+        store: this.store,
+        jobRunnerOf: (rid) => this.jobRunnerOf(rid),
+        chainFacts: (rid) => this.chainFacts(rid),
+        flush: () => this.writer.flush(),
+      },
       id,
       jobId,
       query,
     );
   }
 
-  // ---- ending requests the JR cannot end --------------------------------------------------------
+  // ---- requests whose JR is lost ----------------------------------------------------------------
 
-  /** Ids of RUNNING requests, oldest first, without those still being handed to the JR. */
-  runningRequestIds(): string[] {
-    return this.store.requestIdsInState(STATE_RUNNING).filter((id) => !this.starting.has(id));
+  /** The runs of RUNNING requests, oldest first, without those this RM is still handing over. */
+  async runningRuns(): Promise<StoredRun[]> {
+    return (await this.store.runningRuns()).filter((r) => !this.starting.has(r.requestId));
+  }
+
+  /** The link to the JR that runs the request (by its run record; the first JR for one stored before runs were). */
+  async jobRunnerOf(id: string, known?: StoredRun): Promise<JobRunnerLink> {
+    const run = known ?? (await this.store.getRun(id));
+    return this.jobRunners.link(run?.jrUrl ?? (this.jobRunners.urls[0] as string));
   }
 
   /** The JR no longer knows a RUNNING request: end it (STOPPED if a stop was asked, else FAIL). */
-  endLostRequest(id: string): boolean {
-    return this.stopRequested.has(id)
+  async endLostRequest(id: string): Promise<boolean> {
+    return (await this.wasStopRequested(id))
       ? this.endRequest(id, STATE_STOPPED, REASONS.stoppedAndDropped)
       : this.endRequest(id, STATE_FAIL, REASONS.jrLost);
   }
 
+  /**
+   * Runs the chain of a RUNNING request again on another JR of ours: its JR was lost (`lostJr`:
+   * killed, unreachable, restarted without it), or handed it back or never got it (null). The
+   * lost JR is fenced off first (a new epoch: its late posts are refused), then the job logs
+   * decide (resume-plan.ts). While no JR of ours that answers could take it, nothing is done
+   * (the lost JR may come back with it); the reaper tries again. If the JRs offered all refuse,
+   * the run is left with none named, and the reaper tries again. One resume at a time per
+   * request on this RM; another RM's is fenced by the epoch.
+   */
+  resume(id: string, lostJr: string | null, known?: StoredRun): Promise<void> {
+    const running = this.resuming.get(id);
+    if (running) return running;
+    const work = this.resumeOnce(id, lostJr, known)
+      .catch((err: unknown) =>
+        this.log.error('cannot resume the request now; will retry', {
+          request: id,
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      )
+      .finally(() => this.resuming.delete(id));
+    this.resuming.set(id, work);
+    return work;
+  }
+
+  /** `known`: the run as the caller just read it among the RUNNING requests' (saves two reads). */
+  private async resumeOnce(id: string, lostJr: string | null, known?: StoredRun): Promise<void> {
+    const canTake = (url: string) => this.jobRunners.canResume(url);
+    if (!this.jobRunners.urls.some(canTake)) return;
+    const run = known ?? (await this.store.getRun(id));
+    if (!run || (!known && (await this.store.getRequest(id))?.state !== STATE_RUNNING)) return;
+    // One write fences the lost JR off and names the JR to offer the chain to first.
+    const first = this.jobRunners.candidates().find(canTake) as string;
+    const fenced = await this.store.claimRun(id, run.epoch, { jrUrl: first, resumable: true }, this.now());
+    if (fenced === null) return; // another RM moved it first
+    if (lostJr !== null) this.log.warn('job runner lost; resuming its chain', { request: id, jr: lostJr });
+    if (run.stopRequested || this.stopRequested.has(id)) {
+      await this.endRequest(id, STATE_STOPPED, REASONS.stoppedAndDropped);
+      return;
+    }
+    await this.writer.flush();
+    const chain = decodeJobChain(parseWire(await this.jobChainJson(id)));
+    const plan = planResume(chain, await this.store.jobLogs(id), lostJr, this.now());
+    if (plan.kind === 'complete') {
+      if ((await this.store.finishRun(id, STATE_COMPLETE, this.now(), fenced)) === 'finished') {
+        this.forget(id);
+        this.log.info('request finished', {
+          request: id,
+          state: 'COMPLETE',
+          by: 'request manager: every job had completed',
+        });
+      }
+      return;
+    }
+    if (plan.kind === 'failed') {
+      await this.endRequest(id, STATE_FAIL, `${REASONS.lostAfterFailure} (${plan.jobId})`);
+      return;
+    }
+    if (plan.interrupted.length > 0) await this.store.insertJobLogs(plan.interrupted);
+    let last = fenced;
+    const placed = await this.place(
+      id,
+      { epoch: fenced, jrUrl: first },
+      (link, epoch) => {
+        last = epoch;
+        if (!link.resumeJobChain) throw new LinkError('this job runner cannot resume chains', 501);
+        return link.resumeJobChain({ ...plan.resumed, epoch });
+      },
+      canTake,
+    ).catch(async (err: unknown) => {
+      // Name no JR: the reaper offers it again (without supposing anything ran meanwhile).
+      await this.store.claimRun(id, last, null, this.now());
+      this.log.warn('no job runner took the resumed chain; will retry', { request: id, error: linkErrorText(err) });
+      return null;
+    });
+    if (!placed) return;
+    this.log.info('chain resumed', {
+      request: id,
+      jr: placed.jrUrl,
+      epoch: placed.epoch,
+      completed: plan.resumed.completed.length,
+      interrupted: plan.interrupted.length,
+    });
+    // A stop asked on another RM while this one placed the chain: pass it on.
+    if ((await this.store.getRun(id))?.stopRequested) await this.jobRunners.link(placed.jrUrl).stopJobChain(id);
+  }
+
   /** At start-up with our own JR (`server` mode): RUNNING requests died with the last engine. */
-  failInterruptedRequests(): number {
-    const ids = this.store.requestIdsInState(STATE_RUNNING);
-    for (const id of ids) this.endRequest(id, STATE_FAIL, REASONS.engineRestarted);
+  async failInterruptedRequests(): Promise<number> {
+    const ids = await this.store.requestIdsInState(STATE_RUNNING);
+    for (const id of ids) await this.endRequest(id, STATE_FAIL, REASONS.engineRestarted);
     return ids.length;
   }
 
@@ -411,15 +678,13 @@ export class RequestManager {
    * Ends a RUNNING request with `state`, filing a synthetic job log whose error is `why`.
    * Returns false (and writes nothing) when the request is no longer RUNNING.
    */
-  endRequest(id: string, state: State, why: string): boolean {
-    this.writer.flush();
-    const ended = this.store.transaction(() => {
-      if (this.store.getRequest(id)?.state !== STATE_RUNNING) return false;
-      const facts = this.chainFacts(id);
-      const jobId = chooseSyntheticJobId(facts, this.store.latestJobStates(id), this.store.loggedTries(id));
-      this.store.insertJobLogs([syntheticJobLog(id, jobId, facts.jobTypes.get(jobId) ?? '', state, why)]);
-      return this.store.markFinished(id, state, this.now());
-    });
+  async endRequest(id: string, state: State, why: string): Promise<boolean> {
+    await this.writer.flush();
+    if ((await this.store.getRequest(id))?.state !== STATE_RUNNING) return false;
+    const facts = await this.chainFacts(id);
+    const jobId = chooseSyntheticJobId(facts, await this.store.latestJobStates(id), await this.store.loggedTries(id));
+    const log = syntheticJobLog(id, jobId, facts.jobTypes.get(jobId) ?? '', state, why);
+    const ended = await this.store.endRequest(id, state, this.now(), log);
     if (ended) {
       this.forget(id);
       this.log.warn('request ended by the request manager', { request: id, state: stateName(state), why });
@@ -428,13 +693,14 @@ export class RequestManager {
   }
 
   /** Writes queued job logs now (before shutting down); reports those that cannot be stored. */
-  flush(): void {
-    this.writer.flush();
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** Before closing the database: writes what is queued, gives up what cannot be stored. */
-  close(): void {
-    this.writer.flush();
+  async close(): Promise<void> {
+    await Promise.all(this.resuming.values());
+    await this.writer.flush();
     const held = this.writer.holdError;
     const dropped = this.writer.close();
     if (dropped > 0) {
@@ -446,14 +712,14 @@ export class RequestManager {
   }
 
   /**
-   * Whether the database takes writes. While it does not, a one-page write is tried at most
+   * Whether the database takes writes. While it does not, a tiny write is tried at most
    * once a second (from here: the console asks every few seconds), so freeing space shows.
    */
-  storageStatus(): StorageStatus {
-    this.writer.flush();
+  async storageStatus(): Promise<StorageStatus> {
+    await this.writer.flush();
     let failure = this.store.failure;
     if (failure && this.writer.heldCount === 0 && this.now() - failure.lastTryMs >= 1000) {
-      this.store.probe();
+      await this.store.probe();
       failure = this.store.failure;
     }
     if (!failure) return STORAGE_OK;
@@ -469,6 +735,10 @@ export class RequestManager {
 
   // ---- helpers ----------------------------------------------------------------------------------
 
+  private async wasStopRequested(id: string): Promise<boolean> {
+    return this.stopRequested.has(id) || ((await this.store.getRun(id))?.stopRequested ?? false);
+  }
+
   /** Waits until no job log arrived for `quietMs` or the request ended, at most `maxMs`. */
   private async untilLogsQuiet(id: string, quietMs: number, maxMs: number): Promise<void> {
     const deadline = this.now() + maxMs;
@@ -477,20 +747,21 @@ export class RequestManager {
     } while (
       this.msSinceLastLog(id) < quietMs &&
       this.now() < deadline &&
-      this.store.getRequest(id)?.state === STATE_RUNNING
+      (await this.store.getRequest(id))?.state === STATE_RUNNING
     );
   }
 
   /**
    * Why a request the JR finished COMPLETE cannot be COMPLETE: a job whose latest logged try
-   * did not complete, or a try missing below it. Null when every log is there.
+   * did not complete, or a try missing below it (an interrupted JR's tries are logged by the RM,
+   * so a resumed chain has none missing). Null when every log is there.
    */
-  private missingLogs(id: string): string | null {
-    const facts = this.chains.get(id);
+  private async missingLogs(id: string): Promise<string | null> {
+    const facts = await this.chains.get(id);
     if (!facts) return null;
-    const latest = this.store.latestJobStates(id);
+    const latest = await this.store.latestJobStates(id);
     const tries = new Map<string, Set<number>>();
-    for (const t of this.store.loggedTries(id)) {
+    for (const t of await this.store.loggedTries(id)) {
       const set = tries.get(t.jobId) ?? new Set<number>();
       set.add(t.try);
       tries.set(t.jobId, set);
@@ -511,15 +782,15 @@ export class RequestManager {
     this.lastLogAt.delete(id);
   }
 
-  private chainFacts(id: string): ChainFacts {
-    const facts = this.chains.get(id);
+  private async chainFacts(id: string): Promise<ChainFacts> {
+    const facts = await this.chains.get(id);
     if (!facts) throw jobChainNotFound();
     return facts;
   }
 
   /** 404 when the request is absent, else 400 naming the state it is in. */
-  private stateError(id: string, expected: State): Error {
-    const row = this.store.getRequest(id);
+  private async stateError(id: string, expected: State): Promise<Error> {
+    const row = await this.store.getRequest(id);
     return row ? notInState(expected, row.state) : requestNotFound();
   }
 }

@@ -1,7 +1,10 @@
 // The Request Manager's HTTP API (docs/protocol/wire.md §4.1): twelve routes under /api/v1/ onto
-// RequestManager, bodies encoded by proto's Go-exact encoders, and our additions (storage
-// status, live output: docs/protocol/extensions.md). Statuses that differ from the original
-// are listed in docs/compatibility.md.
+// RequestManager, bodies encoded by proto's Go-exact encoders, and our extensions
+// (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
+// request read or created carries its args as an additive key; the JR's epoch header on finish
+// and job log, and `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts); the
+// storage status; a job's live output (`GET /api/v1/requests/:id/output/:jobId`).
+// Statuses that differ from the original are listed in docs/compatibility.md.
 
 import {
   decodeCreateRequestParams,
@@ -9,7 +12,6 @@ import {
   decodeJobLog,
   encodeJobLog,
   encodeJobLogs,
-  encodeRequest,
   encodeRequestSpecs,
   encodeRequestStatus,
   encodeRunningStatus,
@@ -18,11 +20,16 @@ import { encodeJobOutput } from '../../shared/live-output';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import { outputQuery } from '../http/output-query';
 import { peerOnly } from '../http/peer-only';
+import { epochOf } from '../ownership';
 import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
 import { StartFailedError } from './errors';
+import { parseFindQuery } from './find-query';
+import { encodeRequestWithArgs } from './request-args';
 import type { RequestManager } from './request-manager';
 
 const API = '/api/v1';
+/** How many requests a find matches in all, on its first page (v2 has no count; its clients ignore the header). */
+export const TOTAL_HEADER = 'X-Total-Count';
 const location = (id: string) => `${API}/requests/${id}`;
 
 /**
@@ -54,8 +61,9 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     calls === 'in-process' ? inProcessOnly : calls === 'unverified' ? handler : peerOnly(calls.peerSecret, handler);
   const finish: Handler = async (req) => {
     const params = await req.json(decodeFinishRequestParams);
-    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State);
-    else rm.finishRequest(id(req.params), params.State);
+    const epoch = epochOf(req.headers);
+    if (calls === 'unverified') await rm.finishRequestUnverified(id(req.params), params.State, epoch);
+    else await rm.finishRequest(id(req.params), params.State, epoch);
     return emptyReply();
   };
   return (
@@ -64,18 +72,42 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
         const params = await req.json(decodeCreateRequestParams);
         try {
           const request = await rm.createRequest(params);
-          return jsonReply(201, encodeRequest(request), { Location: location(request.id) });
+          const body = encodeRequestWithArgs(request, await rm.requestArgs(request.id));
+          return jsonReply(201, body, { Location: location(request.id) });
         } catch (err) {
           if (!(err instanceof StartFailedError)) throw err;
           return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
         }
       })
-      .add('GET', `${API}/requests/:reqId`, (req) => jsonReply(200, encodeRequest(rm.getRequest(id(req.params)))))
+      .add('GET', `${API}/requests`, async (req) => {
+        const filter = parseFindQuery(req.query);
+        const found = await rm.findRequests(filter);
+        const body = `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`;
+        // The count is asked with the first page, where a client paging through starts.
+        const total: Record<string, string> =
+          filter.offset === 0 ? { [TOTAL_HEADER]: String(await rm.countRequests(filter)) } : {};
+        return jsonReply(200, body, total);
+      })
+      .add('GET', `${API}/requests/:reqId`, async (req) => {
+        const reqId = id(req.params);
+        const [request, args] = await Promise.all([rm.getRequest(reqId), rm.requestArgs(reqId)]);
+        return jsonReply(200, encodeRequestWithArgs(request, args));
+      })
       .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
         await rm.startRequest(id(req.params));
         return emptyReply();
       })
       .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
+      .add(
+        'PUT',
+        `${API}/requests/:reqId/suspend`,
+        jrCall(async (req) => {
+          const epoch = epochOf(req.headers);
+          if (epoch === undefined) throw new HttpError(400, 'suspend needs the X-Spincycle-Epoch of the run');
+          await rm.suspendRequest(id(req.params), epoch, calls === 'unverified');
+          return emptyReply();
+        }),
+      )
       .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
         await rm.stopRequest(id(req.params));
         return emptyReply();
@@ -83,23 +115,28 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
       .add('GET', `${API}/requests/:reqId/status`, async (req) =>
         jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
       )
-      .add('GET', `${API}/requests/:reqId/job-chain`, (req) => jsonReply(200, rm.jobChainJson(id(req.params))))
+      .add('GET', `${API}/requests/:reqId/job-chain`, async (req) =>
+        jsonReply(200, await rm.jobChainJson(id(req.params))),
+      )
       .add(
         'POST',
         `${API}/requests/:reqId/log`,
         jrCall(async (req) => {
+          const epoch = epochOf(req.headers);
           const log = await req.json(decodeJobLog);
-          return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log)));
+          return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log, epoch)));
         }),
       )
-      .add('GET', `${API}/requests/:reqId/log`, (req) => jsonReply(200, encodeJobLogs(rm.jobLogs(id(req.params)))))
-      .add('GET', `${API}/requests/:reqId/log/:jobId`, (req) =>
-        jsonReply(200, encodeJobLog(rm.latestJobLog(id(req.params), req.params.jobId as string))),
+      .add('GET', `${API}/requests/:reqId/log`, async (req) =>
+        jsonReply(200, encodeJobLogs(await rm.jobLogs(id(req.params)))),
+      )
+      .add('GET', `${API}/requests/:reqId/log/:jobId`, async (req) =>
+        jsonReply(200, encodeJobLog(await rm.latestJobLog(id(req.params), req.params.jobId as string))),
       )
       .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
       .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
-      .add('GET', STORAGE_STATUS_PATH, () => jsonReply(200, JSON.stringify(rm.storageStatus())))
-      // Ours (docs/protocol/extensions.md): a job's output while it runs, then its log's.
+      .add('GET', STORAGE_STATUS_PATH, async () => jsonReply(200, JSON.stringify(await rm.storageStatus())))
+      // Ours: a job's output while it runs (from the JR that runs it), then its log's.
       .add('GET', `${API}/requests/:reqId/output/:jobId`, async (req) =>
         jsonReply(
           200,

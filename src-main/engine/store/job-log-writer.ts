@@ -1,21 +1,25 @@
 // Groups job logs that arrive close together (one event-loop turn) into one transaction: one
 // commit per group instead of one per log is what lets the RM keep up with a JR finishing
 // thousands of noop jobs a second. Each caller still gets its own result. Two ways in:
-// - write(log): resolves once its group is committed; rejects when it could not be written
-//   (the HTTP R8 path: the JR still has the log and sends it again).
+// - write(log, epoch?): resolves once its group is committed; rejects when it could not be
+//   written (the HTTP R8 path: the JR still has the log and sends it again). `epoch` is the
+//   poster's claim to the request (engine-store.ts): a stale one resolves 'stale'.
 // - queue(log): the caller hands the log over (the in-process JR does not wait for the commit).
 //   A group that cannot be written because the disk is full or failing is held here and
 //   retried, with a pause doubling up to retryMaxMs, until it is stored. While a group is
 //   held, both ways refuse new logs at once with the StorageError: the JR keeps those and
 //   retries them itself, and the logs held here stay one group (at most maxBatch logs, or
 //   maxBatchBytes plus the one log that crossed it).
+// Groups are written one at a time, in order; flush() resolves once everything queued before
+// the call is written (or held).
 
 import type { JobLog } from '../../shared/proto';
-import type { EngineStore, JobLogInsert } from './store';
+import type { EngineStore, JobLogInsert } from './engine-store';
 import { StorageError } from './storage-error';
 
 interface Pending {
   log: JobLog;
+  epoch: number | undefined;
   /** queue(): held and retried on a storage failure; write(): rejected. */
   handedOver: boolean;
   resolve: (result: JobLogInsert) => void;
@@ -44,6 +48,8 @@ export class JobLogWriter {
   private heldError: StorageError | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private retryDelay: number;
+  /** The group being written, then every flush queued behind it. */
+  private tail: Promise<void> = Promise.resolve();
   private readonly maxBatch: number;
   private readonly maxBatchBytes: number;
   private readonly retryBaseMs: number;
@@ -61,8 +67,8 @@ export class JobLogWriter {
   }
 
   /** Queues `log`; resolves once its group is committed, rejects if it could not be. */
-  write(log: JobLog): Promise<JobLogInsert> {
-    return new Promise((resolve, reject) => this.add({ log, handedOver: false, resolve, reject }));
+  write(log: JobLog, epoch?: number): Promise<JobLogInsert> {
+    return new Promise((resolve, reject) => this.add({ log, epoch, handedOver: false, resolve, reject }));
   }
 
   /**
@@ -71,7 +77,7 @@ export class JobLogWriter {
    */
   queue(log: JobLog): Promise<JobLogInsert> {
     if (this.heldError) throw this.heldError;
-    return new Promise((resolve, reject) => this.add({ log, handedOver: true, resolve, reject }));
+    return new Promise((resolve, reject) => this.add({ log, epoch: undefined, handedOver: true, resolve, reject }));
   }
 
   /** Logs held after a failed write, waiting for space. */
@@ -90,13 +96,19 @@ export class JobLogWriter {
   }
 
   /**
-   * Writes what is held, then everything queued, now (synchronously). Call before reading or
-   * changing what logs affect. Does not throw: a failure is held or reported to the writers.
+   * Writes what is held, then everything queued, after the group being written. Call before
+   * reading or changing what logs affect. Never rejects: a failure is held or reported to the
+   * writers.
    */
-  flush(): void {
+  flush(): Promise<void> {
     this.scheduled = false;
+    this.tail = this.tail.then(() => this.writePending());
+    return this.tail;
+  }
+
+  private async writePending(): Promise<void> {
     if (this.held.length > 0) {
-      if (!this.writeGroup(this.held)) return;
+      if (!(await this.writeGroup(this.held))) return;
       this.held = [];
       this.heldError = null;
       this.retryDelay = this.retryBaseMs;
@@ -107,7 +119,7 @@ export class JobLogWriter {
     if (batch.length === 0) return;
     this.queued = [];
     this.queuedBytes = 0;
-    this.writeGroup(batch);
+    await this.writeGroup(batch);
   }
 
   /** Stops retrying; returns how many held logs are given up (the caller reports them). */
@@ -125,18 +137,22 @@ export class JobLogWriter {
     if (this.heldError) return p.reject(this.heldError);
     this.queued.push(p);
     this.queuedBytes += logBytes(p.log);
-    if (this.queued.length >= this.maxBatch || this.queuedBytes >= this.maxBatchBytes) this.flush();
+    if (this.queued.length >= this.maxBatch || this.queuedBytes >= this.maxBatchBytes) void this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => void this.flush());
     }
   }
 
   /** Writes `batch` in one transaction; false when it failed (the handed-over logs are then held). */
-  private writeGroup(batch: Pending[]): boolean {
+  private async writeGroup(batch: Pending[]): Promise<boolean> {
     let results: JobLogInsert[];
     try {
-      results = this.store.insertJobLogs(batch.map((p) => p.log));
+      const epochs = batch.some((p) => p.epoch !== undefined) ? batch.map((p) => p.epoch) : undefined;
+      results = await this.store.insertJobLogs(
+        batch.map((p) => p.log),
+        epochs,
+      );
     } catch (err) {
       const keep = err instanceof StorageError ? batch.filter((p) => p.handedOver) : [];
       for (const p of batch) if (!keep.includes(p)) p.reject(err);
@@ -154,7 +170,7 @@ export class JobLogWriter {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.retryDelay = Math.min(this.retryDelay * 2, this.retryMaxMs);
-      this.flush();
+      void this.flush();
     }, this.retryDelay);
     this.retryTimer.unref();
   }

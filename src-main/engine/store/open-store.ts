@@ -10,7 +10,7 @@
 
 import { existsSync, renameSync, statSync } from 'node:fs';
 import type { Logger } from '../log';
-import { EngineStore } from './store';
+import { SqliteStore } from './store';
 import { DamagedDatabaseError } from './storage-error';
 
 export const DAMAGED_DB_POLICIES = ['move-aside', 'refuse'] as const;
@@ -30,11 +30,11 @@ export function damagedName(file: string, at: Date): string {
 }
 
 /** Opens the database at `file` (not ':memory:'), applying `policy` to a damaged one. */
-export function openEngineStore(file: string, policy: DamagedDbPolicy, logger: Logger): EngineStore {
+export function openEngineStore(file: string, policy: DamagedDbPolicy, logger: Logger): SqliteStore {
   let damage: DamagedDatabaseError;
   try {
     if (isEmptyLeftover(file)) throw new DamagedDatabaseError(file, 'the file is empty (0 bytes), not a database');
-    return new EngineStore(file);
+    return new SqliteStore(file);
   } catch (err) {
     if (!(err instanceof DamagedDatabaseError)) throw err;
     damage = err;
@@ -62,5 +62,5 @@ export function openEngineStore(file: string, policy: DamagedDbPolicy, logger: L
     movedTo,
     reason: damage.reason,
   });
-  return new EngineStore(file);
+  return new SqliteStore(file);
 }

@@ -1,5 +1,6 @@
-// The engine database's schema, as an ordered list of migrations. PRAGMA user_version holds
-// how many have been applied; opening a database applies the rest, each in a transaction.
+// The SQLite engine database's schema, as an ordered list of migrations (mysql-schema.ts holds
+// the same for MariaDB/MySQL, with the same numbers). PRAGMA user_version holds how many have
+// been applied; opening a database applies the rest, each in a transaction.
 // Times of requests are Unix milliseconds (the wire shows them as RFC 3339 with ms precision);
 // job-log times are the JR's exact Unix nanoseconds (int64, read back as bigint).
 
@@ -39,6 +40,32 @@ const MIGRATIONS: readonly string[] = [
     stderr      TEXT NOT NULL,
     PRIMARY KEY (request_id, job_id, try)
   );
+  `,
+  // 2: who runs each request's chain (the JR, an epoch raised at every hand-over), and leases
+  // for background work done by one Request Manager at a time (engine-store.ts).
+  `
+  CREATE TABLE request_runs (
+    request_id     TEXT PRIMARY KEY REFERENCES requests (id),
+    epoch          INTEGER NOT NULL,
+    jr_url         TEXT,
+    resumable      INTEGER NOT NULL DEFAULT 0,
+    suspended      INTEGER NOT NULL DEFAULT 0,
+    stop_requested INTEGER NOT NULL DEFAULT 0,
+    assigned_at    INTEGER NOT NULL
+  );
+  CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
+  // 3: finding requests newest first (GET /api/v1/requests) without sorting the whole table,
+  //    whole or of one type, state or user.
+  `
+  CREATE INDEX requests_by_created ON requests (created_at DESC, id DESC);
+  CREATE INDEX requests_by_type_created ON requests (type, created_at DESC, id DESC);
+  CREATE INDEX requests_by_state_created ON requests (state, created_at DESC, id DESC);
+  CREATE INDEX requests_by_user_created ON requests (user, created_at DESC, id DESC);
   `,
 ];
 

@@ -1,134 +1,57 @@
-// EngineStore and JobLogWriter: round trips (exact int64 times, any exit), conditional state
-// changes, duplicates, ordering, big chains, migrations on a file, write throughput.
+// The SQLite EngineStore: the store contract (test/support/engine/store-contract.ts) on
+// in-memory databases, and what is SQLite's own: migrations on a file, write throughput to a
+// WAL file.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING, type JobLog } from '../../shared/proto';
-import { wireJobLog } from '../../../test/support/wire-records';
+import { log, request, storeContract } from '../../../test/support/engine/store-contract';
 import { JobLogWriter } from './job-log-writer';
-import { EngineStore, type StoredRequest } from './store';
 import { SCHEMA_VERSION } from './schema';
+import { SqliteStore } from './store';
 
-const request = (id: string, over: Partial<StoredRequest> = {}): StoredRequest => ({
-  id,
-  type: 'hello',
-  state: STATE_PENDING,
-  user: 'admin',
-  createdAt: 1_700_000_000_123,
-  startedAt: null,
-  finishedAt: null,
-  totalJobs: 3,
-  finishedJobs: 0,
-  ...over,
-});
-
-const log = (requestId: string, jobId: string, tryN: number, over: Partial<JobLog> = {}) =>
-  wireJobLog(requestId, jobId, tryN, { type: 'noop', ...over });
-
-let stores: EngineStore[] = [];
+let stores: SqliteStore[] = [];
 const open = (file = ':memory:') => {
-  const s = new EngineStore(file);
+  const s = new SqliteStore(file);
   stores.push(s);
   return s;
 };
-afterEach(() => {
-  for (const s of stores) s.close();
+afterEach(async () => {
+  for (const s of stores) await s.close();
   stores = [];
 });
 
-describe('EngineStore', () => {
-  it('stores and reads a request, its params and its chain', () => {
-    const s = open();
-    s.insertRequest(request('r1'), '{"Type":"hello"}', '{"requestId":"r1"}');
-    expect(s.getRequest('r1')).toEqual(request('r1'));
-    expect(s.paramsJson('r1')).toBe('{"Type":"hello"}');
-    expect(s.chainJson('r1')).toBe('{"requestId":"r1"}');
-    expect(s.getRequest('nope')).toBeUndefined();
-  });
+storeContract('SQLite', async () => open());
 
-  it('keeps chains far beyond 64 KB', () => {
-    const s = open();
-    const big = JSON.stringify({ jobs: 'x'.repeat(5_000_000) });
-    s.insertRequest(request('r1'), '{}', big);
-    expect(s.chainJson('r1')).toBe(big);
-  });
-
-  it('changes state only from the expected state', () => {
-    const s = open();
-    s.insertRequest(request('r1'), '{}', '{}');
-    expect(s.markFinished('r1', STATE_COMPLETE, 5)).toBe(false);
-    expect(s.markStarted('r1', 10)).toBe(true);
-    expect(s.markStarted('r1', 11)).toBe(false);
-    expect(s.requestIdsInState(STATE_RUNNING)).toEqual(['r1']);
-    expect(s.markFinished('r1', STATE_FAIL, 20)).toBe(true);
-    expect(s.getRequest('r1')).toMatchObject({ state: STATE_FAIL, startedAt: 10, finishedAt: 20 });
-  });
-
-  it('round-trips job logs exactly: int64 nanoseconds, any exit, big text', () => {
-    const s = open();
-    s.insertRequest(request('r1'), '{}', '{}');
-    const l = log('r1', 'a@1', 1, {
-      exit: -9_007_199_254_740_991,
-      stdout: 'out\n'.repeat(100_000),
-      stderr: 'é\u0000x',
-      startedAt: 9_223_372_036_854_775_807n,
-    });
-    expect(s.insertJobLogs([l])).toEqual(['stored']);
-    expect(s.latestJobLog('r1', 'a@1')).toEqual(l);
-  });
-
-  it('reports duplicates without writing them, counts COMPLETE tries', () => {
-    const s = open();
-    s.insertRequest(request('r1'), '{}', '{}');
-    const results = s.insertJobLogs([
-      log('r1', 'b@2', 1, { state: STATE_FAIL, exit: 1 }),
-      log('r1', 'b@2', 2),
-      log('r1', 'a@1', 1),
-      log('r1', 'a@1', 1, { stdout: 'again' }),
-    ]);
-    expect(results).toEqual(['stored', 'stored', 'stored', 'duplicate']);
-    expect(s.getRequest('r1')?.finishedJobs).toBe(2);
-    expect(s.jobLogs('r1').map((l) => [l.jobId, l.try, l.stdout])).toEqual([
-      ['a@1', 1, ''],
-      ['b@2', 1, ''],
-      ['b@2', 2, ''],
-    ]);
-    expect(s.latestJobLog('r1', 'b@2')?.try).toBe(2);
-    expect(s.latestJobStates('r1')).toEqual(
-      new Map([
-        ['a@1', STATE_COMPLETE],
-        ['b@2', STATE_COMPLETE],
-      ]),
-    );
-  });
-
-  it('migrates a file once and reopens it intact', () => {
+describe('SqliteStore', () => {
+  it('migrates a file once and reopens it intact; a database of the first schema gains the runs', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'store-'));
     try {
       const file = path.join(dir, 'engine.db');
       const a = open(file);
-      a.insertRequest(request('r1'), '{}', '{}');
-      a.insertJobLogs([log('r1', 'a@1', 1)]);
-      a.close();
+      await a.insertRequest(request('r1'), '{}', '{}');
+      await a.insertJobLogs([log('r1', 'a@1', 1)]);
+      await a.close();
       const b = open(file);
-      expect(b.getRequest('r1')?.finishedJobs).toBe(1);
-      expect(b.jobLogs('r1')).toHaveLength(1);
-      expect(SCHEMA_VERSION).toBeGreaterThan(0);
+      expect((await b.getRequest('r1'))?.finishedJobs).toBe(1);
+      expect(await b.jobLogs('r1')).toHaveLength(1);
+      await b.close();
+      expect(new Database(file).pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+
+      // A request stored before runs were recorded: its first claim makes its run.
+      const old = new Database(file);
+      old.prepare('DELETE FROM request_runs').run();
+      old.close();
+      const c = open(file);
+      expect(await c.getRun('r1')).toBeUndefined();
+      expect(await c.claimRun('r1', 1, null, 5)).toBeNull();
+      expect(await c.claimRun('r1', 0, { jrUrl: 'http://jr', resumable: true }, 5)).toBe(1);
+      expect(await c.getRun('r1')).toMatchObject({ epoch: 1, jrUrl: 'http://jr', resumable: true });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('JobLogWriter', () => {
-  it('groups logs of one tick and answers each caller', async () => {
-    const s = open();
-    s.insertRequest(request('r1'), '{}', '{}');
-    const w = new JobLogWriter(s);
-    const results = await Promise.all([w.write(log('r1', 'a@1', 1)), w.write(log('r1', 'a@1', 1))]);
-    expect(results).toEqual(['stored', 'duplicate']);
   });
 
   it('stores every log of many concurrent arrivals to a WAL file (rates: bench/engine.bench.ts)', async () => {
@@ -137,7 +60,7 @@ describe('JobLogWriter', () => {
       const s = open(path.join(dir, 'engine.db'));
       const w = new JobLogWriter(s);
       const n = 20_000;
-      for (let r = 0; r < 20; r++) s.insertRequest(request(`r${r}`), '{}', '{}');
+      for (let r = 0; r < 20; r++) await s.insertRequest(request(`r${r}`), '{}', '{}');
       // Arrivals spread over many ticks, like logs from a JR.
       for (let i = 0; i < n; i += 50) {
         const results = await Promise.all(
@@ -145,7 +68,8 @@ describe('JobLogWriter', () => {
         );
         expect(results.every((r) => r === 'stored')).toBe(true);
       }
-      const stored = Array.from({ length: 20 }, (_, r) => s.jobLogs(`r${r}`).length).reduce((a, b) => a + b, 0);
+      let stored = 0;
+      for (let r = 0; r < 20; r++) stored += (await s.jobLogs(`r${r}`)).length;
       expect(stored).toBe(n);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,76 +1,37 @@
-// The engine's persistent state (better-sqlite3): requests with their params and job chains,
-// and every try of every job (job logs). One file in WAL mode with synchronous=NORMAL (a
-// crash of the OS may lose the last commits, never corrupt the file), or ':memory:' for tests.
-// Statements are prepared once. All methods are synchronous; callers group writes that arrive
-// together (job-log-writer.ts) so one transaction carries many logs.
+// The engine's persistent state in SQLite (better-sqlite3), the EngineStore of `spincycle
+// server` and of a single `spincycle rm`: requests with their params and job chains, every try
+// of every job (job logs), who runs each chain, leases. One file in WAL mode with
+// synchronous=NORMAL (a crash of the OS may lose the last commits, never corrupt the file), or
+// ':memory:' for tests. Statements are prepared once. The work is synchronous (one process owns
+// the file); the methods return settled promises. Callers group writes that arrive together
+// (job-log-writer.ts) so one transaction carries many logs.
 // A write that fails because the disk is full or unwritable throws a StorageError (507/503)
 // and is remembered (`failure`) until a write succeeds again; nothing half-written stays.
 
 import Database from 'better-sqlite3';
 import { STATE_COMPLETE, STATE_PENDING, STATE_RUNNING, type JobLog, type State } from '../../shared/proto';
+import type {
+  EngineStore,
+  FindFilter,
+  JobLogInsert,
+  RunAssignment,
+  RunFinish,
+  StoredRequest,
+  StoredRequestWithParams,
+} from './engine-store';
+import { findSql } from './find-sql';
+import { columns, fromRow, type JobLogRow, type RequestRow, type RunRow } from './rows';
 import { migrate } from './schema';
-import { DamagedDatabaseError, StorageError, isDamage, isStorageFailure } from './storage-error';
+import { DamagedDatabaseError, FailureRecord, StorageError, isDamage, isStorageFailure } from './storage-error';
 
-/** A request row. Times are Unix milliseconds. */
-export interface StoredRequest {
-  id: string;
-  type: string;
-  state: State;
-  user: string;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  totalJobs: number;
-  finishedJobs: number;
-}
+export type { JobLogInsert, StorageFailure, StoredRequest } from './engine-store';
 
-/** The last write failed, and no write has succeeded since. */
-export interface StorageFailure {
-  /** The disk or database is full. */
-  full: boolean;
-  /** The StorageError's text (names the file). */
-  message: string;
-  /** When writes started failing, and when one was last tried (Unix ms). */
-  sinceMs: number;
-  lastTryMs: number;
-}
-
-/** What inserting one job log did. */
-export type JobLogInsert = 'stored' | 'duplicate';
-
-interface RequestRowDb {
-  id: string;
-  type: string;
-  state: number;
-  user: string;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  total_jobs: number;
-  finished_jobs: number;
-}
-
-interface JobLogRowDb {
-  request_id: string;
-  job_id: string;
-  try: bigint;
-  type: string;
-  started_at: bigint;
-  finished_at: bigint;
-  state: bigint;
-  exit: bigint;
-  error: string;
-  stdout: string;
-  stderr: string;
-}
-
-const REQUEST_COLUMNS = 'id, type, state, user, created_at, started_at, finished_at, total_jobs, finished_jobs';
-const JOB_LOG_COLUMNS = 'request_id, job_id, try, type, started_at, finished_at, state, exit, error, stdout, stderr';
-
-export class EngineStore {
+export class SqliteStore implements EngineStore {
   private readonly db: Database.Database;
   private readonly stmt;
-  private failed: StorageFailure | null = null;
+  /** Find statements by their SQL (one per combination of filters). */
+  private readonly findStatements = new Map<string, Database.Statement<unknown[], unknown>>();
+  private readonly failures = new FailureRecord();
   /** Nesting depth of write() (a transaction's statements run inside it). */
   private writing = 0;
 
@@ -84,10 +45,10 @@ export class EngineStore {
     const db = this.db;
     this.stmt = {
       insertRequest: db.prepare(
-        `INSERT INTO requests (${REQUEST_COLUMNS}) VALUES (@id, @type, @state, @user, @createdAt, @startedAt, @finishedAt, @totalJobs, @finishedJobs)`,
+        `INSERT INTO requests (${columns.request}) VALUES (@id, @type, @state, @user, @createdAt, @startedAt, @finishedAt, @totalJobs, @finishedJobs)`,
       ),
       insertRaw: db.prepare('INSERT INTO raw_requests (request_id, params, job_chain) VALUES (?, ?, ?)'),
-      getRequest: db.prepare<[string], RequestRowDb>(`SELECT ${REQUEST_COLUMNS} FROM requests WHERE id = ?`),
+      getRequest: db.prepare<[string], RequestRow>(`SELECT ${columns.request} FROM requests WHERE id = ?`),
       idsInState: db.prepare<[number], { id: string }>('SELECT id FROM requests WHERE state = ? ORDER BY created_at'),
       markStarted: db.prepare('UPDATE requests SET state = ?, started_at = ? WHERE id = ? AND state = ?'),
       markFinished: db.prepare('UPDATE requests SET state = ?, finished_at = ? WHERE id = ? AND state = ?'),
@@ -98,22 +59,22 @@ export class EngineStore {
       chain: db.prepare<[string], { job_chain: string }>('SELECT job_chain FROM raw_requests WHERE request_id = ?'),
       params: db.prepare<[string], { params: string }>('SELECT params FROM raw_requests WHERE request_id = ?'),
       insertJobLog: db.prepare(
-        `INSERT INTO job_logs (${JOB_LOG_COLUMNS}) VALUES (@requestId, @jobId, @try, @type, @startedAt, @finishedAt, @state, @exit, @error, @stdout, @stderr)
+        `INSERT INTO job_logs (${columns.jobLog}) VALUES (@requestId, @jobId, @try, @type, @startedAt, @finishedAt, @state, @exit, @error, @stdout, @stderr)
          ON CONFLICT (request_id, job_id, try) DO NOTHING`,
       ),
       jobLogs: db
-        .prepare<[string], JobLogRowDb>(
-          `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? ORDER BY job_id, try`,
+        .prepare<[string], JobLogRow>(
+          `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? ORDER BY job_id, try`,
         )
         .safeIntegers(true),
       latestJobLog: db
-        .prepare<[string, string], JobLogRowDb>(
-          `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1`,
+        .prepare<[string, string], JobLogRow>(
+          `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1`,
         )
         .safeIntegers(true),
       jobLog: db
-        .prepare<[string, string, number], JobLogRowDb>(
-          `SELECT ${JOB_LOG_COLUMNS} FROM job_logs WHERE request_id = ? AND job_id = ? AND try = ?`,
+        .prepare<[string, string, number], JobLogRow>(
+          `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? AND try = ?`,
         )
         .safeIntegers(true),
       // SQLite returns the bare columns of the row holding max(try).
@@ -123,21 +84,43 @@ export class EngineStore {
       loggedTries: db.prepare<[string], { job_id: string; try: number }>(
         'SELECT job_id, try FROM job_logs WHERE request_id = ?',
       ),
+      insertRun: db.prepare(
+        `INSERT INTO request_runs (${columns.run}) VALUES (@requestId, @epoch, @jrUrl, @resumable, 0, 0, @assignedAt)`,
+      ),
+      getRun: db.prepare<[string], RunRow>(`SELECT ${columns.run} FROM request_runs WHERE request_id = ?`),
+      runEpoch: db.prepare<[string], { epoch: number }>('SELECT epoch FROM request_runs WHERE request_id = ?'),
+      runningRuns: db.prepare<[number], RunRow>(
+        `SELECT r.id AS request_id, u.epoch, u.jr_url, u.resumable, u.suspended, u.stop_requested, u.assigned_at
+         FROM requests r LEFT JOIN request_runs u ON u.request_id = r.id WHERE r.state = ? ORDER BY r.created_at`,
+      ),
+      claimRun: db.prepare(
+        `UPDATE request_runs SET epoch = epoch + 1, jr_url = @jrUrl, resumable = @resumable, suspended = 0, assigned_at = @atMs
+         WHERE request_id = @id AND epoch = @fromEpoch`,
+      ),
+      suspendRun: db.prepare('UPDATE request_runs SET suspended = 1 WHERE request_id = ? AND epoch = ?'),
+      markStopRequested: db.prepare('UPDATE request_runs SET stop_requested = 1 WHERE request_id = ?'),
+      getLease: db.prepare<[string], { holder: string; expires_at: number }>(
+        'SELECT holder, expires_at FROM leases WHERE name = ?',
+      ),
+      putLease: db.prepare(
+        `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
+      ),
+      releaseLease: db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?'),
     };
   }
 
-  /** Runs `fn` in one transaction (nested calls become savepoints). */
-  transaction<T>(fn: () => T): T {
-    return this.write(() => this.db.transaction(fn)());
+  get where(): string {
+    return this.file;
   }
 
   /** Set while writes fail (disk full, I/O error); null once one succeeds. */
-  get failure(): StorageFailure | null {
-    return this.failed;
+  get failure() {
+    return this.failures.current;
   }
 
   /** Tries a one-page write (the header's user_version, rewritten as it is): can we write again? */
-  probe(): boolean {
+  async probe(): Promise<boolean> {
     try {
       this.write(() => this.db.pragma(`user_version = ${this.db.pragma('user_version', { simple: true }) as number}`));
       return true;
@@ -146,24 +129,21 @@ export class EngineStore {
     }
   }
 
+  /** Runs `fn` in one transaction (nested calls become savepoints), as a write. */
+  private transaction<T>(fn: () => T): T {
+    return this.write(() => this.db.transaction(fn)());
+  }
+
   /** Runs a write: a storage failure becomes a StorageError and is remembered; a success clears it. */
   private write<T>(fn: () => T): T {
     this.writing++;
     try {
       const result = fn();
-      if (this.writing === 1) this.failed = null;
+      if (this.writing === 1) this.failures.succeeded();
       return result;
     } catch (err) {
       if (!(err instanceof StorageError) && !isStorageFailure(err)) throw err;
-      const failure = StorageError.from(err, this.file);
-      const now = Date.now();
-      this.failed = {
-        full: failure.full,
-        message: failure.message,
-        sinceMs: this.failed?.sinceMs ?? now,
-        lastTryMs: now,
-      };
-      throw failure;
+      throw this.failures.record(StorageError.from(err, this.file));
     } finally {
       this.writing--;
     }
@@ -171,97 +151,175 @@ export class EngineStore {
 
   // ---- requests --------------------------------------------------------------------------------
 
-  /** Inserts a request with the CreateRequestParams and JobChain it was made from (JSON text). */
-  insertRequest(request: StoredRequest, paramsJson: string, chainJson: string): void {
+  async insertRequest(request: StoredRequest, paramsJson: string, chainJson: string, run?: RunAssignment) {
     this.transaction(() => {
       this.stmt.insertRequest.run(request);
       this.stmt.insertRaw.run(request.id, paramsJson, chainJson);
+      this.stmt.insertRun.run({
+        requestId: request.id,
+        epoch: run ? 1 : 0,
+        jrUrl: run?.jrUrl ?? null,
+        resumable: run?.resumable ? 1 : 0,
+        assignedAt: request.createdAt,
+      });
     });
   }
 
-  getRequest(id: string): StoredRequest | undefined {
+  async getRequest(id: string): Promise<StoredRequest | undefined> {
     const row = this.stmt.getRequest.get(id);
-    return row && toStoredRequest(row);
+    return row && fromRow.request(row);
   }
 
-  requestIdsInState(state: State): string[] {
+  async findRequests(filter: FindFilter): Promise<StoredRequestWithParams[]> {
+    const { sql, values } = findSql(filter, 'sqlite').page;
+    const rows = this.findStatement<RequestRow & { params: string }>(sql).all(...values);
+    return rows.map((row) => ({ ...fromRow.request(row), params: row.params }));
+  }
+
+  async countRequests(filter: FindFilter): Promise<number> {
+    const { sql, values } = findSql(filter, 'sqlite').count;
+    return Number(this.findStatement<{ n: number }>(sql).get(...values)?.n ?? 0);
+  }
+
+  /** A find's statement, prepared once for each combination of filters. */
+  private findStatement<R>(sql: string): Database.Statement<unknown[], R> {
+    let statement = this.findStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], unknown>(sql);
+      this.findStatements.set(sql, statement);
+    }
+    return statement as Database.Statement<unknown[], R>;
+  }
+
+  async requestIdsInState(state: State): Promise<string[]> {
     return this.stmt.idsInState.all(state).map((r) => r.id);
   }
 
-  /** PENDING -> RUNNING with startedAt; false when the request is not PENDING (or absent). */
-  markStarted(id: string, atMs: number): boolean {
+  async markStarted(id: string, atMs: number): Promise<boolean> {
     return this.write(() => this.stmt.markStarted.run(STATE_RUNNING, atMs, id, STATE_PENDING).changes === 1);
   }
 
-  /** RUNNING -> `state` with finishedAt; false when the request is not RUNNING (or absent). */
-  markFinished(id: string, state: State, atMs: number): boolean {
+  async markFinished(id: string, state: State, atMs: number): Promise<boolean> {
     return this.write(() => this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes === 1);
   }
 
-  /** The stored JobChain JSON, exactly as it was built. */
-  chainJson(id: string): string | undefined {
+  async chainJson(id: string): Promise<string | undefined> {
     return this.stmt.chain.get(id)?.job_chain;
   }
 
-  /** The stored CreateRequestParams JSON. */
-  paramsJson(id: string): string | undefined {
+  async paramsJson(id: string): Promise<string | undefined> {
     return this.stmt.params.get(id)?.params;
+  }
+
+  async endRequest(id: string, state: State, atMs: number, log: JobLog): Promise<boolean> {
+    return this.transaction(() => {
+      if (this.stmt.getRequest.get(id)?.state !== STATE_RUNNING) return false;
+      this.insertLogs([log], undefined);
+      return this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes === 1;
+    });
   }
 
   // ---- job logs --------------------------------------------------------------------------------
 
-  /**
-   * Stores `logs` in one transaction. A log whose (request, job, try) exists is not written
-   * ('duplicate'). A stored log with state COMPLETE adds one to its request's finishedJobs,
-   * unless another try of that job completed already: finishedJobs counts distinct jobs.
-   * The caller has checked that each request exists.
-   */
-  insertJobLogs(logs: readonly JobLog[]): JobLogInsert[] {
-    return this.transaction(() => {
-      const completed = new Map<string, number>();
-      const results = logs.map((log): JobLogInsert => {
-        if (this.stmt.insertJobLog.run(log).changes === 0) return 'duplicate';
-        if (
-          log.state === STATE_COMPLETE &&
-          this.stmt.completedOtherTry.get(log.requestId, log.jobId, STATE_COMPLETE, log.try) === undefined
-        ) {
-          completed.set(log.requestId, (completed.get(log.requestId) ?? 0) + 1);
-        }
-        return 'stored';
-      });
-      for (const [id, n] of completed) this.stmt.addFinishedJobs.run(n, id);
-      return results;
+  async insertJobLogs(logs: readonly JobLog[], epochs?: readonly (number | undefined)[]): Promise<JobLogInsert[]> {
+    return this.transaction(() => this.insertLogs(logs, epochs));
+  }
+
+  private insertLogs(logs: readonly JobLog[], epochs: readonly (number | undefined)[] | undefined): JobLogInsert[] {
+    const completed = new Map<string, number>();
+    const results = logs.map((log, i): JobLogInsert => {
+      const epoch = epochs?.[i];
+      if (epoch !== undefined && this.stmt.runEpoch.get(log.requestId)?.epoch !== epoch) return 'stale';
+      if (this.stmt.insertJobLog.run(log).changes === 0) return 'duplicate';
+      if (
+        log.state === STATE_COMPLETE &&
+        this.stmt.completedOtherTry.get(log.requestId, log.jobId, STATE_COMPLETE, log.try) === undefined
+      ) {
+        completed.set(log.requestId, (completed.get(log.requestId) ?? 0) + 1);
+      }
+      return 'stored';
     });
+    for (const [id, n] of completed) this.stmt.addFinishedJobs.run(n, id);
+    return results;
   }
 
-  /** Every try of every job of a request, by job id (bytewise) then try. */
-  jobLogs(requestId: string): JobLog[] {
-    return this.stmt.jobLogs.all(requestId).map(toJobLog);
+  async jobLogs(requestId: string): Promise<JobLog[]> {
+    return this.stmt.jobLogs.all(requestId).map(fromRow.jobLog);
   }
 
-  /** The highest try of one job. */
-  latestJobLog(requestId: string, jobId: string): JobLog | undefined {
+  async latestJobLog(requestId: string, jobId: string): Promise<JobLog | undefined> {
     const row = this.stmt.latestJobLog.get(requestId, jobId);
-    return row && toJobLog(row);
+    return row && fromRow.jobLog(row);
   }
 
-  /** One try of one job. */
-  jobLog(requestId: string, jobId: string, tryN: number): JobLog | undefined {
+  async jobLog(requestId: string, jobId: string, tryN: number): Promise<JobLog | undefined> {
     const row = this.stmt.jobLog.get(requestId, jobId, tryN);
-    return row && toJobLog(row);
+    return row && fromRow.jobLog(row);
   }
 
-  /** Each logged job's state at its highest try. */
-  latestJobStates(requestId: string): Map<string, State> {
+  async latestJobStates(requestId: string): Promise<Map<string, State>> {
     return new Map(this.stmt.latestStates.all(requestId).map((r) => [r.job_id, r.state]));
   }
 
-  /** The (job, try) pairs a request has logs for. */
-  loggedTries(requestId: string): Array<{ jobId: string; try: number }> {
+  async loggedTries(requestId: string): Promise<Array<{ jobId: string; try: number }>> {
     return this.stmt.loggedTries.all(requestId).map((r) => ({ jobId: r.job_id, try: r.try }));
   }
 
-  close(): void {
+  // ---- runs ------------------------------------------------------------------------------------
+
+  async getRun(id: string) {
+    const row = this.stmt.getRun.get(id);
+    return row && fromRow.run(row);
+  }
+
+  async runningRuns() {
+    return this.stmt.runningRuns.all(STATE_RUNNING).map(fromRow.run);
+  }
+
+  async claimRun(id: string, fromEpoch: number, to: RunAssignment | null, atMs: number): Promise<number | null> {
+    return this.transaction(() => {
+      if (!this.stmt.getRun.get(id)) {
+        // Stored before runs were recorded: its first claim makes the record.
+        if (fromEpoch !== 0 || !this.stmt.getRequest.get(id)) return null;
+        this.stmt.insertRun.run({ requestId: id, epoch: 0, jrUrl: null, resumable: 0, assignedAt: atMs });
+      }
+      const params = { id, fromEpoch, jrUrl: to?.jrUrl ?? null, resumable: to?.resumable ? 1 : 0, atMs };
+      return this.stmt.claimRun.run(params).changes === 1 ? fromEpoch + 1 : null;
+    });
+  }
+
+  async suspendRun(id: string, epoch: number): Promise<boolean> {
+    return this.write(() => this.stmt.suspendRun.run(id, epoch).changes === 1);
+  }
+
+  async markStopRequested(id: string): Promise<void> {
+    this.write(() => this.stmt.markStopRequested.run(id));
+  }
+
+  async finishRun(id: string, state: State, atMs: number, epoch: number): Promise<RunFinish> {
+    return this.transaction(() => {
+      if (this.stmt.runEpoch.get(id)?.epoch !== epoch) return 'stale';
+      return this.stmt.markFinished.run(state, atMs, id, STATE_RUNNING).changes === 1 ? 'finished' : 'not-running';
+    });
+  }
+
+  // ---- leases ----------------------------------------------------------------------------------
+
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.transaction(() => {
+      const now = Date.now();
+      const lease = this.stmt.getLease.get(name);
+      if (lease && lease.holder !== holder && lease.expires_at > now) return false;
+      this.stmt.putLease.run(name, holder, now + ttlMs);
+      return true;
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.write(() => this.stmt.releaseLease.run(name, holder));
+  }
+
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
@@ -292,34 +350,4 @@ function openDatabase(file: string): Database.Database {
     if (isStorageFailure(err)) throw StorageError.from(err, file);
     throw new Error(`cannot open the engine database ${file}: ${reason}`, { cause: err });
   }
-}
-
-function toStoredRequest(r: RequestRowDb): StoredRequest {
-  return {
-    id: r.id,
-    type: r.type,
-    state: r.state,
-    user: r.user,
-    createdAt: r.created_at,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    totalJobs: r.total_jobs,
-    finishedJobs: r.finished_jobs,
-  };
-}
-
-function toJobLog(r: JobLogRowDb): JobLog {
-  return {
-    requestId: r.request_id,
-    jobId: r.job_id,
-    try: Number(r.try),
-    type: r.type,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    state: Number(r.state),
-    exit: Number(r.exit),
-    error: r.error,
-    stdout: r.stdout,
-    stderr: r.stderr,
-  };
 }

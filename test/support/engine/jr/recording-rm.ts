@@ -38,6 +38,8 @@ export class RecordingRm {
   hangAfterStoringNext = 0;
   /** Finish calls that arrived while a job-log call was still being handled. */
   finishesWithLogsInFlight = 0;
+  /** Called with the headers of every call (to see what a JR sends beyond the body). */
+  onCall: (headers: Record<string, string | string[] | undefined>) => void = () => {};
   /** Most job-log calls being handled at once, so far. */
   maxConcurrentLogs = 0;
   private concurrentLogs = 0;
@@ -50,6 +52,7 @@ export class RecordingRm {
   constructor() {
     this.router.add('POST', '/api/v1/requests/:id/log', async (req) => {
       this.calls.push(`POST ${req.path}`);
+      this.onCall(req.headers);
       this.maxConcurrentLogs = Math.max(this.maxConcurrentLogs, ++this.concurrentLogs);
       try {
         const log = { ...(await req.json(decodeJobLog)), requestId: req.params.id as string };
@@ -83,6 +86,7 @@ export class RecordingRm {
     });
     this.router.add('PUT', '/api/v1/requests/:id/finish', async (req) => {
       this.calls.push(`PUT ${req.path}`);
+      this.onCall(req.headers);
       if (this.concurrentLogs > 0) this.finishesWithLogsInFlight++;
       const { State } = await req.json(decodeFinishRequestParams);
       if (this.failNext > 0) {

@@ -17,7 +17,8 @@ import {
   type JobRunner,
 } from '../../../../src-main/engine/jr';
 import { silentLogger, type Logger } from '../../../../src-main/engine/log';
-import { EngineStore } from '../../../../src-main/engine/store/store';
+import { SqliteStore } from '../../../../src-main/engine/store/store';
+import { JobRunnerPool } from '../../../../src-main/engine/rm/job-runner-pool';
 import { RmClient, type Answer } from '../integration/rm-client';
 import { freePort, tempDir } from '../integration/test-engine';
 import { GrapherChainBuilder } from '../../../../src-main/engine/rm/grapher-chain-builder';
@@ -89,7 +90,7 @@ export interface RigOptions {
 
 export interface Rig {
   rm: RequestManager;
-  store: EngineStore;
+  store: SqliteStore;
   /** The RM's client of the JR (what the RM and a reaper use). */
   jrLink: JobRunnerHttpLink;
   rmUrl: string;
@@ -121,7 +122,7 @@ export async function startRig(opts: RigOptions): Promise<Rig> {
   const logger = opts.logger ?? silentLogger;
   const factory = new JobFactory(builtinJobTypes());
   const specs = await loadSpecs(opts.specsDir, factory);
-  const store = new EngineStore(opts.database ?? ':memory:');
+  const store = new SqliteStore(opts.database ?? ':memory:');
   const rmPort = await freePort();
   const rmUrl = `http://127.0.0.1:${rmPort}`;
 
@@ -138,9 +139,10 @@ export async function startRig(opts: RigOptions): Promise<Rig> {
   const jrAddr = jrUrl.replace(/^http:\/\//, '');
 
   const jrLink = new JobRunnerHttpLink(jrUrl);
+  // Not probed: the tests decide what the JR says and when (an original JR's behaviour, J3).
   const rm = new RequestManager({
     store,
-    jobRunner: jrLink,
+    jobRunners: new JobRunnerPool([jrUrl], { linkFor: () => jrLink }),
     builder: new GrapherChainBuilder(specs, factory),
     logger,
     ...(opts.now ? { now: opts.now } : {}),
@@ -178,8 +180,8 @@ export async function startRig(opts: RigOptions): Promise<Rig> {
       await jobRunnerDown();
       await Promise.all(jobRunners.map((jr) => jr.close({ drainMs })));
       await rmDown();
-      rm.flush();
-      store.close();
+      await rm.flush();
+      await store.close();
     })());
   return {
     rm,

@@ -1,0 +1,123 @@
+// Which Request Manager a CLI command talks to, and with what credentials: `--addr URL` (with
+// SPINCYCLE_HEADERS and SPINCYCLE_CA_FILE / _CERT_FILE / _KEY_FILE from the environment), or
+// `--context NAME`, a context saved in the console (its header values from the owner-only
+// credentials file, SPINCYCLE_CREDENTIALS or <data dir>/credentials.json; the console's own
+// engine with this run's API secret), or SPINCYCLE_ADDR. `--secret-file` sends a secret as
+// `Authorization: Bearer` (an engine started with --api-secret-file).
+
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { ContextAuth } from '../../shared/console-model';
+import { checkRmUrl, type TransportOptions } from '../client/transport';
+import { FileSecretStore, authFromEnv, credentialsFile, headersFromEnv, resolveCredentials } from '../credentials';
+import { CACHE_FILE, defaultDataDir } from '../data-dir';
+import { readEngineSecret } from '../engine-secret';
+
+/** Bad usage: the message says what to type instead (exit 2). */
+export class UsageError extends Error {}
+
+export interface SavedContext {
+  name: string;
+  url: string;
+  env_label: string | null;
+  embedded: boolean;
+  auth: ContextAuth | null;
+}
+
+/** The contexts saved in the console (read-only; none when it has never run). */
+export function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
+  const file = path.join(defaultDataDir(env), CACHE_FILE);
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT * FROM contexts ORDER BY position, name').all() as Array<
+      Omit<SavedContext, 'auth' | 'embedded'> & { auth?: string | null; embedded: number }
+    >;
+    return rows.map((r) => ({
+      name: r.name,
+      url: r.url,
+      env_label: r.env_label,
+      embedded: r.embedded === 1,
+      auth: parseAuth(r.auth),
+    }));
+  } catch {
+    return [];
+  } finally {
+    db.close();
+  }
+}
+
+function parseAuth(text: string | null | undefined): ContextAuth | null {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as ContextAuth;
+  } catch {
+    return null;
+  }
+}
+
+function secretFrom(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new UsageError(`--secret-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (text === '') throw new UsageError(`--secret-file ${file}: the file is empty`);
+  return text;
+}
+
+/** The transport options for the server a command names (a bad URL is bad usage). */
+export function resolveTarget(
+  values: { addr?: string | undefined; context?: string | undefined; 'secret-file'?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): TransportOptions {
+  const target = resolveServer(values, env, timeoutMs);
+  try {
+    checkRmUrl(target.baseUrl);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const fromFile = values['secret-file'] === undefined ? undefined : secretFrom(values['secret-file']);
+  return fromFile === undefined ? target : { ...target, secret: fromFile };
+}
+
+function resolveServer(
+  values: { addr?: string | undefined; context?: string | undefined },
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): TransportOptions {
+  const fromEnv = headersFromEnv(env);
+  if (values.context && !values.addr) {
+    const all = savedContexts(env);
+    const found = all.find((c) => c.name === values.context);
+    if (!found) {
+      const names = all.map((c) => c.name).join(', ') || 'none saved yet: add one in the console';
+      throw new UsageError(`no context named ${values.context} (contexts: ${names})`);
+    }
+    const store = new FileSecretStore(credentialsFile(env));
+    const secrets = { ...store.get(found.name), ...fromEnv };
+    // The console's own engine takes calls only with this run's secret, kept beside the cache.
+    const secret = found.embedded ? (readEngineSecret(defaultDataDir(env)) ?? undefined) : undefined;
+    return {
+      baseUrl: found.url,
+      label: found.name,
+      timeoutMs,
+      secret,
+      credentials: resolveCredentials(`context ${found.name}`, found.auth, secrets, store),
+    };
+  }
+  const addr = values.addr || env.SPINCYCLE_ADDR || env.ADDR;
+  if (!addr) {
+    throw new UsageError(
+      'no Request Manager given: use --addr http://host:8888, --context NAME, or set SPINCYCLE_ADDR',
+    );
+  }
+  return {
+    baseUrl: addr,
+    timeoutMs,
+    credentials: resolveCredentials('the server given by --addr', authFromEnv(env), fromEnv, null),
+  };
+}
