@@ -2,7 +2,8 @@
 // server` child process on loopback): the output reaches the console while the job still runs
 // (it waits for a file the test creates afterwards), the try's log then equals what was read;
 // what was followed stays readable after a restart with the engine gone; an RM without the
-// endpoint (the original: a proxy answering 404 there) is said to give the status only.
+// endpoint (the original: a proxy answering 404 there) is said to give the status only, and so
+// is a v2.x server (its recorded running moment), which is never asked for live output.
 
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import type { LiveOutputState } from '../shared/console-model';
 import { STATE_COMPLETE, STATE_RUNNING } from '../shared/proto';
 import { hidingProxy } from '../../test/support/hiding-proxy';
 import { SCRIPT_SPEC, gate } from '../../test/support/live-jobs';
+import { readV2Exchange } from '../../test/support/http-fixtures';
+import { replay } from '../../test/support/replay-server';
 import { until } from '../../test/support/until';
 import { EmbeddedEngine } from './embedded-engine';
 import { ConsoleService } from './service';
@@ -38,7 +41,7 @@ async function engine(): Promise<{ url: string; stop(): Promise<void> }> {
   return { url, stop: () => e.stop() };
 }
 
-async function service(cacheFile: string, url: string) {
+async function service(cacheFile: string, url: string, context = 'local') {
   const live: LiveOutputState[] = [];
   const s = await ConsoleService.open({
     cacheFile,
@@ -49,7 +52,7 @@ async function service(cacheFile: string, url: string) {
     followMs: 100,
   });
   await s.updateSettings({ intervals: { viewedMs: 200, otherMs: 300, maxBackoffMs: 1000 } });
-  await s.putContext({ name: 'local', url, envLabel: null, envColor: null, embedded: false });
+  await s.putContext({ name: context, url, envLabel: null, envColor: null, embedded: false });
   await s.start();
   cleanups.push(() => s.stop());
   return { s, live };
@@ -137,5 +140,33 @@ describe('following a running job from the console', () => {
       (await s.jobStatuses('local', r.id)).find((j) => j.status === 'working'),
     );
     end.open();
+  });
+
+  it('a v2 server gives the status only, and is never asked for live output', async () => {
+    const peer = await replay(
+      [
+        '010-rm-version.txt',
+        '014-rm-request-list.txt',
+        '021-rm-get-request-running.txt',
+        '022-rm-get-job-chain.txt',
+        '023-rm-status-running-busy.txt',
+        '024-rm-status-running-filtered.txt',
+        '027-rm-get-full-log-running.txt',
+      ].map(readV2Exchange),
+      { sticky: true },
+    );
+    cleanups.push(() => peer.close());
+    const { s, live } = await service(path.join(tmp('sc-live-cache-'), 'cache.db'), peer.url, 'v2');
+    const id = 'dc85t7b8di14qp6dp5tg';
+    await until('online', async () => (await s.contextStatuses()).find((c) => c.context === 'v2')?.online);
+    await s.openRequest('v2', id);
+    await s.followJob('v2', id, 'y3dr', true);
+    const said = await until('status only', () => live.find((l) => l.source === 'status-only'));
+    expect(said).toMatchObject({ requestId: id, jobId: 'y3dr', error: null });
+    // What the nap is doing, from v2's running list: the Logs tab shows it.
+    const nap = (await s.jobStatuses('v2', id)).find((j) => j.jobId === 'y3dr');
+    expect(nap).toMatchObject({ state: STATE_RUNNING, status: 'sleeping 6s since 2026-12-02T18:08:29Z' });
+    expect(peer.received.filter((r) => r.path.includes('/output/'))).toEqual([]);
+    await s.followJob('v2', id, 'y3dr', false);
   });
 });

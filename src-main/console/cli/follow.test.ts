@@ -2,7 +2,8 @@
 // on its stdout while the job still runs (the job waits for a file the test creates only once
 // they have), and it exits with the job's exit code when the try ends; against an RM without
 // the live-output route (the original: a proxy answering 404 there) it prints the status, then
-// the output, with the same exit code.
+// the output, with the same exit code; a v2 server (its recorded running moment) is never asked
+// for it, and its job can be named by its v2 name.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hidingProxy, type HidingProxy } from '../../../test/support/hiding-proxy';
+import { readV2Exchange } from '../../../test/support/http-fixtures';
+import { replay } from '../../../test/support/replay-server';
 import { SCRIPT_SPEC, gate } from '../../../test/support/live-jobs';
 import { RmClient } from '../client/rm-client';
 import { EmbeddedEngine } from '../embedded-engine';
@@ -56,7 +59,7 @@ function follow(rm: string, id: string, jobId: string) {
       await new Promise((r) => setTimeout(r, 20));
     }
   };
-  return { seen, exit, until };
+  return { seen, exit, until, kill: () => child.kill() };
 }
 
 describe('spincycle log --follow', () => {
@@ -82,6 +85,31 @@ describe('spincycle log --follow', () => {
     end.open();
     expect(await f.exit).toBe(0);
     expect(f.seen.out).toBe('halfway there\ndone\n');
+  });
+
+  it('against a v2 server: the status of the job named, by its name, without asking for live output', async () => {
+    const peer = await replay(
+      [
+        '010-rm-version.txt',
+        '021-rm-get-request-running.txt',
+        '022-rm-get-job-chain.txt',
+        '023-rm-status-running-busy.txt',
+        '024-rm-status-running-filtered.txt',
+        '027-rm-get-full-log-running.txt',
+      ].map(readV2Exchange),
+      { sticky: true },
+    );
+    try {
+      const f = follow(peer.url, 'dc85t7b8di14qp6dp5tg', 'nap');
+      await f.until('the status', () => f.seen.err.includes('nap (y3dr): sleeping 6s since 2026-12-02T18:08:29Z'));
+      expect(f.seen.err).toContain('does not serve live output');
+      expect(f.seen.out).toBe('');
+      expect(peer.received.filter((r) => r.path.includes('/output/'))).toEqual([]);
+      f.kill();
+      await f.exit;
+    } finally {
+      await peer.close();
+    }
   });
 
   it('refuses --follow without a job, or with --json', async () => {
