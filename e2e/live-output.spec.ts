@@ -4,12 +4,15 @@
 // Jobs tab and the chain panel show the job's status text (its last line). Against a Request
 // Manager without the live-output route (the 2017 original answers 404 there: a proxy in
 // front of a second engine), the Logs tab shows the status text and says the output arrives
-// when the try ends. Screenshots at 1024 px and 1920 px, light and dark.
+// when the try ends; against a v2.1.1 server (its recorded running moment) the same, without
+// ever asking it for live output. Screenshots at 1024 px and 1920 px, light and dark.
 
 import { expect, test } from './fixtures';
 import { snapLooks } from './support/flows';
 import { startEngine } from './support/engine';
 import { hidingProxy } from '../test/support/hiding-proxy';
+import { readV2Exchange } from '../test/support/http-fixtures';
+import { replay } from '../test/support/replay-server';
 import type { Page } from '@playwright/test';
 import type { RequestPage } from './pages/request-page';
 import type { StartPage } from './pages/start-page';
@@ -42,6 +45,23 @@ async function visibleLineNumbers(page: Page): Promise<{ first: number; last: nu
     .locator('[data-testid="log-line"]:visible')
     .evaluateAll((els) => els.map((el) => Number((el as HTMLElement).dataset.line)));
   return { first: Math.min(...numbers), last: Math.max(...numbers) };
+}
+
+/** The line numbers on screen once the view has come to rest (a wheel scroll may still be moving it). */
+async function restingLineNumbers(page: Page): Promise<{ first: number; last: number }> {
+  let seen = await visibleLineNumbers(page);
+  await expect
+    .poll(
+      async () => {
+        const now = await visibleLineNumbers(page);
+        const still = now.first === seen.first;
+        seen = now;
+        return still;
+      },
+      { intervals: [250] },
+    )
+    .toBe(true);
+  return seen;
 }
 
 test.beforeEach(async ({ page, shell }) => {
@@ -92,7 +112,7 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
   await page.mouse.wheel(0, -2000);
   await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'false');
   await expect(page.getByTestId('log-follow')).toHaveText('⤓ Follow');
-  const readingAt = await visibleLineNumbers(page);
+  const readingAt = await restingLineNumbers(page);
   const count = await linesShown(page);
   await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(count + 5);
   expect((await visibleLineNumbers(page)).first).toBe(readingAt.first);
@@ -128,16 +148,35 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
   await expect(page.locator('[data-testid="try-tab"][data-live="true"]')).toHaveAttribute('aria-selected', 'true');
 
   await page.setViewportSize({ width: 1360, height: 820 });
+  await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(40);
+  // Scrolled up to read, the operator stops the request: the try ends, its log takes over, and
+  // the view stays where it was put.
+  await page.getByTestId('log-viewport').hover();
+  await page.mouse.wheel(0, -300);
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'false');
+  const reading = await restingLineNumbers(page);
   await requestPage.stop();
   await page.getByTestId('confirm-stop').click();
   await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
   await page.getByTestId('stop-dialog').getByRole('button', { name: 'Close', exact: true }).click();
   await requestPage.expectState('STOPPED');
-  // The stopped try's log holds what was followed: its first and last lines are there.
-  await requestPage.tab('logs');
-  await requestPage.selectJobStartingWith('migrate-shards');
   await expect(requestPage.tryTab(1)).not.toHaveAttribute('data-live', 'true');
-  await expect(requestPage.logLines.first()).toContainText('step 1 of 3000: shard 1 migrated');
+  await expect(requestPage.tryTab(1)).toContainText('exit 143');
+  await expect(requestPage.tryExit).toHaveText('143');
+  expect((await visibleLineNumbers(page)).first).toBe(reading.first);
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'false');
+  await expect.poll(readsRight).toBe(true);
+  // Follow: to the end of the log, every line as printed; at the top, its first line.
+  await page.getByTestId('log-follow').click();
+  const total = await linesShown(page);
+  const lineAt = (n: number) => page.locator(`[data-testid="log-line"][data-line="${n}"]`);
+  await expect.poll(async () => (await visibleLineNumbers(page)).last).toBe(total);
+  await expect(lineAt(total)).toContainText(`step ${total} of 3000: shard ${total} migrated`);
+  await expect.poll(readsRight).toBe(true);
+  await page.getByTestId('log-viewport').evaluate((el) => (el.scrollTop = 0));
+  await expect(lineAt(1)).toContainText('step 1 of 3000: shard 1 migrated');
+  expect((await visibleLineNumbers(page)).first).toBe(1);
+  await expect.poll(readsRight).toBe(true);
 });
 
 test('a Request Manager without live output: the status text, and the output when the try ends', async ({
@@ -170,5 +209,40 @@ test('a Request Manager without live output: the status text, and the output whe
   } finally {
     await proxy.close();
     engine.child.kill('SIGKILL');
+  }
+});
+
+test('a v2 server: the running job’s status text, and no live output asked for', async ({
+  shell,
+  requestPage,
+  page,
+}, testInfo) => {
+  // v2.1.1 at the moment its demo request's nap ran (test/fixtures/http-v2/021-027).
+  const v2 = await replay(
+    [
+      '010-rm-version.txt',
+      '014-rm-request-list.txt',
+      '021-rm-get-request-running.txt',
+      '022-rm-get-job-chain.txt',
+      '023-rm-status-running-busy.txt',
+      '024-rm-status-running-filtered.txt',
+      '027-rm-get-full-log-running.txt',
+    ].map(readV2Exchange),
+    { sticky: true },
+  );
+  try {
+    const name = `v2-live-${testInfo.workerIndex}-${Date.now().toString(36)}`;
+    await shell.addContext(name, v2.url, 'production');
+    await shell.goto(`#/r/${name}/dc85t7b8di14qp6dp5tg/logs`);
+    await requestPage.expectState('RUNNING');
+    await requestPage.selectJob('y3dr');
+    const note = page.getByTestId('log-status-only');
+    await expect(note).toContainText('does not serve live output');
+    await expect(note).toContainText('arrives when it ends');
+    await expect(page.getByTestId('log-status-text')).toHaveText('sleeping 6s since 2026-12-02T18:08:29Z');
+    await snapLooks(page, testInfo, 'live-status-only-v2');
+    expect(v2.received.filter((r) => r.path.includes('/output/'))).toEqual([]);
+  } finally {
+    await v2.close();
   }
 });

@@ -21,7 +21,11 @@ export class LiveJob {
     readonly context: string,
     readonly requestId: string,
     readonly jobId: string,
-  ) {}
+    /** Where the job stood when it was last followed here (kept until a later state comes). */
+    carried: LiveOutputState | null = null,
+  ) {
+    this.state = carried;
+  }
 
   start(): void {
     this.unsubscribe = this.api.on('liveOutput', (s) => {
