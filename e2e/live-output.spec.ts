@@ -11,8 +11,7 @@ import { expect, test } from './fixtures';
 import { snapLooks } from './support/flows';
 import { startEngine } from './support/engine';
 import { hidingProxy } from '../test/support/hiding-proxy';
-import { readV2Exchange } from '../test/support/http-fixtures';
-import { replay } from '../test/support/replay-server';
+import { RUNNING_DEMO, replayV2RunningMoment } from '../test/support/v2-world';
 import type { Page } from '@playwright/test';
 import type { RequestPage } from './pages/request-page';
 import type { StartPage } from './pages/start-page';
@@ -217,23 +216,11 @@ test('a v2 server: the running job’s status text, and no live output asked for
   requestPage,
   page,
 }, testInfo) => {
-  // v2.1.1 at the moment its demo request's nap ran (test/fixtures/http-v2/021-027).
-  const v2 = await replay(
-    [
-      '010-rm-version.txt',
-      '014-rm-request-list.txt',
-      '021-rm-get-request-running.txt',
-      '022-rm-get-job-chain.txt',
-      '023-rm-status-running-busy.txt',
-      '024-rm-status-running-filtered.txt',
-      '027-rm-get-full-log-running.txt',
-    ].map(readV2Exchange),
-    { sticky: true },
-  );
+  const v2 = await replayV2RunningMoment();
   try {
     const name = `v2-live-${testInfo.workerIndex}-${Date.now().toString(36)}`;
     await shell.addContext(name, v2.url, 'production');
-    await shell.goto(`#/r/${name}/dc85t7b8di14qp6dp5tg/logs`);
+    await shell.goto(`#/r/${name}/${RUNNING_DEMO}/logs`);
     await requestPage.expectState('RUNNING');
     await requestPage.selectJob('y3dr');
     const note = page.getByTestId('log-status-only');

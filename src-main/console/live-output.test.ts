@@ -14,9 +14,8 @@ import type { LiveOutputState } from '../shared/console-model';
 import { STATE_COMPLETE, STATE_RUNNING } from '../shared/proto';
 import { hidingProxy } from '../../test/support/hiding-proxy';
 import { SCRIPT_SPEC, gate } from '../../test/support/live-jobs';
-import { readV2Exchange } from '../../test/support/http-fixtures';
-import { replay } from '../../test/support/replay-server';
 import { until } from '../../test/support/until';
+import { RUNNING_DEMO, replayV2RunningMoment } from '../../test/support/v2-world';
 import { EmbeddedEngine } from './embedded-engine';
 import { ConsoleService } from './service';
 
@@ -143,21 +142,10 @@ describe('following a running job from the console', () => {
   });
 
   it('a v2 server gives the status only, and is never asked for live output', async () => {
-    const peer = await replay(
-      [
-        '010-rm-version.txt',
-        '014-rm-request-list.txt',
-        '021-rm-get-request-running.txt',
-        '022-rm-get-job-chain.txt',
-        '023-rm-status-running-busy.txt',
-        '024-rm-status-running-filtered.txt',
-        '027-rm-get-full-log-running.txt',
-      ].map(readV2Exchange),
-      { sticky: true },
-    );
+    const peer = await replayV2RunningMoment();
     cleanups.push(() => peer.close());
     const { s, live } = await service(path.join(tmp('sc-live-cache-'), 'cache.db'), peer.url, 'v2');
-    const id = 'dc85t7b8di14qp6dp5tg';
+    const id = RUNNING_DEMO;
     await until('online', async () => (await s.contextStatuses()).find((c) => c.context === 'v2')?.online);
     await s.openRequest('v2', id);
     await s.followJob('v2', id, 'y3dr', true);

@@ -12,8 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hidingProxy, type HidingProxy } from '../../../test/support/hiding-proxy';
-import { readV2Exchange } from '../../../test/support/http-fixtures';
-import { replay } from '../../../test/support/replay-server';
+import { RUNNING_DEMO, replayV2RunningMoment } from '../../../test/support/v2-world';
 import { SCRIPT_SPEC, gate } from '../../../test/support/live-jobs';
 import { RmClient } from '../client/rm-client';
 import { EmbeddedEngine } from '../embedded-engine';
@@ -88,19 +87,9 @@ describe('spincycle log --follow', () => {
   });
 
   it('against a v2 server: the status of the job named, by its name, without asking for live output', async () => {
-    const peer = await replay(
-      [
-        '010-rm-version.txt',
-        '021-rm-get-request-running.txt',
-        '022-rm-get-job-chain.txt',
-        '023-rm-status-running-busy.txt',
-        '024-rm-status-running-filtered.txt',
-        '027-rm-get-full-log-running.txt',
-      ].map(readV2Exchange),
-      { sticky: true },
-    );
+    const peer = await replayV2RunningMoment();
     try {
-      const f = follow(peer.url, 'dc85t7b8di14qp6dp5tg', 'nap');
+      const f = follow(peer.url, RUNNING_DEMO, 'nap');
       await f.until('the status', () => f.seen.err.includes('nap (y3dr): sleeping 6s since 2026-12-02T18:08:29Z'));
       expect(f.seen.err).toContain('does not serve live output');
       expect(f.seen.out).toBe('');
