@@ -450,19 +450,21 @@ if (liveRows.length > 0) {
 }
 
 if (writeDocsRequested()) {
-  await writeBenchDocs({
-    id: 'engine',
-    command: 'npm run bench:engine',
-    columns: ['scenario', 'mode', 'jobs/s (median, range)', 'vs 10,000/s', 'latency p50 / p99', 'overhead p99'],
-    rows: rows.map((r) => [
-      r.scenario,
-      r.mode,
-      `${fmt(median(r.rates))} (${fmt(Math.min(...r.rates))}–${fmt(Math.max(...r.rates))})`,
-      `${fmt(median(r.rates) / TARGET_JOBS_PER_S, 2)}x`,
-      `${fmt(percentile(r.latency, 50), 3)} / ${fmt(percentile(r.latency, 99), 3)} ms`,
-      `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
-    ]),
-  });
+  // Only the tables this run measured: BENCH_SCENARIOS=live leaves the jobs/s table as it was.
+  if (rows.length > 0)
+    await writeBenchDocs({
+      id: 'engine',
+      command: 'npm run bench:engine',
+      columns: ['scenario', 'mode', 'jobs/s (median, range)', 'vs 10,000/s', 'latency p50 / p99', 'overhead p99'],
+      rows: rows.map((r) => [
+        r.scenario,
+        r.mode,
+        `${fmt(median(r.rates))} (${fmt(Math.min(...r.rates))}–${fmt(Math.max(...r.rates))})`,
+        `${fmt(median(r.rates) / TARGET_JOBS_PER_S, 2)}x`,
+        `${fmt(percentile(r.latency, 50), 3)} / ${fmt(percentile(r.latency, 99), 3)} ms`,
+        `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
+      ]),
+    });
   if (liveRows.length > 0) {
     await writeBenchDocs({
       id: 'engine-live',
