@@ -78,7 +78,11 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
   // `spincycle rm` here, `spincycle jr` in a child process: HTTP both ways, one core each.
   const jrPort = await freePort();
   const rm = await startRequestManager({ ...common, addr: '127.0.0.1:0', jrUrls: [`http://127.0.0.1:${jrPort}`] });
-  const jr = spawnCli(['jr', '--rm-url', rm.url, '--addr', `127.0.0.1:${jrPort}`], /job runner started/);
+  const jrData = tempDir();
+  const jr = spawnCli(
+    ['jr', '--rm-url', rm.url, '--addr', `127.0.0.1:${jrPort}`, '--data', jrData.dir],
+    /job runner started/,
+  );
   await jr.started;
   return {
     rmUrl: rm.url,
@@ -88,6 +92,7 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
       jr.child.kill('SIGTERM');
       await new Promise((r) => jr.child.once('exit', r));
       await rm.close();
+      jrData.remove();
     },
   };
 }
@@ -238,55 +243,58 @@ interface LiveRow {
 }
 const liveRows: LiveRow[] = [];
 
-/** The wide chain's median rate over ROUNDS rounds. */
+/** One run of the wide chain: its jobs/s. */
 async function wideRate(engine: Engine): Promise<number> {
-  const rates: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const r = await run(engine, 'wide', [{ items: items(WIDE_JOBS - 4) }]);
-    rates.push(r.jobs / r.seconds);
-  }
-  return median(rates);
+  const r = await run(engine, 'wide', [{ items: items(WIDE_JOBS - 4) }]);
+  return r.jobs / r.seconds;
 }
 
 /** How long the printing job is followed on its own before the wide chain runs beside it. */
 const QUIET_MS = 8000;
 
 /**
- * The live scenario on one engine: the wide chain alone; then the printing job, first on its
- * own for QUIET_MS, then with the wide chain beside it, unfollowed and then followed.
+ * The live scenario on one engine, ROUNDS times over: the wide chain alone; then beside the
+ * printing job followed by nobody; then beside it followed (each time after the job printed on
+ * its own for QUIET_MS). The three alternate, so a machine whose load drifts weighs on each alike;
+ * the rates are the medians.
  */
 async function liveScenario(engine: Engine, mode: Mode): Promise<LiveRow> {
-  const alone = await wideRate(engine);
-  let busyFrom = 0;
-  let busyTo = 0;
-  const beside = async (): Promise<number> => {
-    await new Promise((r) => setTimeout(r, QUIET_MS));
-    busyFrom = wallNow();
-    const rate = await wideRate(engine);
-    busyTo = wallNow();
-    return rate;
-  };
-  let unfollowed = 0;
-  await printerBeside(engine.rmUrl, printer, false, async () => {
-    unfollowed = await beside();
-  });
-  let followed = 0;
-  const r = await printerBeside(engine.rmUrl, printer, true, async () => {
-    followed = await beside();
-  });
+  const rates = { alone: [] as number[], unfollowed: [] as number[], followed: [] as number[] };
   const quiet: number[] = [];
   const busy: number[] = [];
-  r.latencies.forEach((ms, i) => {
-    const at = r.printed[i] as number;
-    (at >= busyFrom && at <= busyTo ? busy : quiet).push(ms);
-  });
-  const lastPrinted = r.printed.reduce((a, b) => Math.max(a, b), 0);
-  if (busyTo > lastPrinted) {
-    process.stderr.write(
-      `${mode} live: the wide chain ran on after the job stopped printing; its rate "beside" is flattered\n`,
-    );
+  let lines = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    rates.alone.push(await wideRate(engine));
+    let busyFrom = 0;
+    let busyTo = 0;
+    const beside = async (into: number[]): Promise<void> => {
+      await new Promise((r) => setTimeout(r, QUIET_MS));
+      busyFrom = wallNow();
+      into.push(await wideRate(engine));
+      busyTo = wallNow();
+    };
+    await printerBeside(engine.rmUrl, printer, false, () => beside(rates.unfollowed));
+    const r = await printerBeside(engine.rmUrl, printer, true, () => beside(rates.followed));
+    r.latencies.forEach((ms, i) => {
+      const at = r.printed[i] as number;
+      (at >= busyFrom && at <= busyTo ? busy : quiet).push(ms);
+    });
+    lines += r.lines;
+    if (busyTo > r.printed.reduce((a, b) => Math.max(a, b), 0)) {
+      process.stderr.write(
+        `${mode} live: the wide chain ran on after the job stopped printing; its rate "beside" is flattered\n`,
+      );
+    }
   }
-  return { mode, lines: r.lines, quiet, busy, alone, unfollowed, followed };
+  return {
+    mode,
+    lines,
+    quiet,
+    busy,
+    alone: median(rates.alone),
+    unfollowed: median(rates.unfollowed),
+    followed: median(rates.followed),
+  };
 }
 
 const allScenarios: Array<{ key: string; name: string; type: string; args: () => object[] }> = [
@@ -426,7 +434,7 @@ const liveTable = [
     const p99 = percentile(r.quiet, 99);
     return [
       r.mode,
-      `${fmt(r.lines)} of ${fmt(LIVE_LINES)}`,
+      `${fmt(r.lines)} of ${fmt(LIVE_LINES * ROUNDS)}`,
       `${fmt(percentile(r.quiet, 50))} / ${fmt(p99)} / ${fmt(percentile(r.quiet, 100))} ms`,
       `${fmt(TARGET_LIVE_P99_MS / p99, 1)}x`,
       `${fmt(percentile(r.busy, 99))} ms`,

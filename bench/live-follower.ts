@@ -85,9 +85,10 @@ if (mode === 'follow') {
 while ((await service.jobStatuses('bench', id)).every((s) => s.status === '')) await sleep(20);
 process.stdout.write('printing\n');
 
+// Until the request ends, both ways alike: the request stays open (synced every second, as on
+// screen) and its state is read from the cache. Following adds only the following.
 if (mode === 'follow') await everyLine;
 for (;;) {
-  await service.openRequest('bench', id);
   const state = (await service.request('bench', id)).request.state;
   if (state !== 1 && state !== 2) break;
   await sleep(200);
