@@ -143,7 +143,9 @@ describe('the console core on a v2 server', () => {
     ]);
     // Longest-running first: the nap.
     expect((await s.jobStatuses(CTX, DEMO))[0]?.state).toBe(RequestState.COMPLETE);
-    expect((await s.searchLogs('simulated')).map((h) => [h.requestId, h.jobId, h.try])).toEqual([[DEMO, 'ZFmz', 1]]);
+    expect((await s.searchLogs('simulated')).map((h) => [h.requestId, h.jobId, h.jobName, h.try])).toEqual([
+      [DEMO, 'ZFmz', 'flaky', 1],
+    ]);
   });
 
   it('a failed request says which job failed, by name, with its exit and last stderr line', async () => {

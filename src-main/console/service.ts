@@ -538,8 +538,27 @@ export class ConsoleService {
     return this.cache.logs.ofJob(context, id, jobId);
   }
 
-  searchLogs(text: string, offset = 0, limit = 50): Promise<LogSearchHit[]> {
-    return this.cache.search.search(text, offset, limit);
+  async searchLogs(text: string, offset = 0, limit = 50): Promise<LogSearchHit[]> {
+    const hits = await this.cache.search.search(text, offset, limit);
+    // Job names (v2) live in the cached chains: each request's is read once.
+    const names = new Map<string, Promise<Map<string, string | null>>>();
+    const namesOf = (context: string, requestId: string) => {
+      const key = JSON.stringify([context, requestId]);
+      let found = names.get(key);
+      if (!found) {
+        found = this.cache.chains
+          .chainView(context, requestId)
+          .then((chain) => new Map((chain?.jobs ?? []).map((j) => [j.id, j.name])));
+        names.set(key, found);
+      }
+      return found;
+    };
+    return Promise.all(
+      hits.map(async (hit) => ({
+        ...hit,
+        jobName: (await namesOf(hit.context, hit.requestId)).get(hit.jobId) ?? null,
+      })),
+    );
   }
 
   /**

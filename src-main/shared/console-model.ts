@@ -197,6 +197,8 @@ export interface LogSearchHit {
   requestId: string;
   requestType: string;
   jobId: string;
+  /** The spec's node name (v2), from the cached chain; null where the id is the only name. */
+  jobName: string | null;
   try: number;
   stream: 'stdout' | 'stderr' | 'error';
   /** the matching line, with the match marked by \u0001 ... \u0002 */

@@ -21,6 +21,8 @@ interface HitRow {
 }
 
 type HitStream = LogSearchHit['stream'];
+/** A hit as the cache's logs know it (the job's name is in its chain: service.ts adds it). */
+export type CachedLogHit = Omit<LogSearchHit, 'jobName'>;
 
 /** The words of a plain-text query (what FTS5 matches). */
 const queryWords = (text: string): string[] => text.match(/[\p{L}\p{N}_]+/gu) ?? [];
@@ -96,7 +98,7 @@ export class SearchStore {
   }
 
   /** Full-text search over every cached log (stdout, stderr, error), newest first. */
-  search(text: string, offset = 0, limit = 50): LogSearchHit[] {
+  search(text: string, offset = 0, limit = 50): CachedLogHit[] {
     const query = ftsQuery(text);
     if (!query) return [];
     this.indexPending();

@@ -27,6 +27,10 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'sc-cli-console-'));
   const cache = new Cache(path.join(dataDir, 'cache.db'));
   cache.contexts.put({ name: 'staging', url, envLabel: 'staging', envColor: '#f9a825', embedded: false });
+  cache.contexts.putServerInfo('staging', { generation: '2017', version: null, canFind: true });
+  cache.contexts.put({ name: 'upstream', url: 'https://sc.example:32308', envLabel: null, envColor: null, embedded: false });
+  cache.contexts.putServerInfo('upstream', { generation: 'v2', version: '2.1.1', canFind: true });
+  cache.contexts.put({ name: 'unseen', url: 'http://127.0.0.1:9', envLabel: null, envColor: null, embedded: false });
   cache.close();
 });
 afterAll(() => engine.stop());
@@ -94,6 +98,23 @@ describe('spincycle (operator commands)', () => {
     expect(stopped).toMatchObject({ code: 0, out: `OK, stopped ${id} (STOPPED)\n` });
   });
 
+  it('lists the saved contexts with what their servers speak', async () => {
+    const r = await cli('contexts');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').map((l) => l.replace(/ +/g, ' '))).toEqual([
+      `staging ${url} 2017 protocol · lists requests [staging]`,
+      'upstream https://sc.example:32308 v2 · 2.1.1',
+      'unseen http://127.0.0.1:9 not reached yet',
+      '',
+    ]);
+    const json = JSON.parse((await cli('--json', 'contexts')).out) as Array<{ name: string; server: unknown }>;
+    expect(json.find((c) => c.name === 'upstream')?.server).toEqual({
+      generation: 'v2',
+      version: '2.1.1',
+      canFind: true,
+    });
+  });
+
   it('refuses bad input with one clear line and the right exit code', async () => {
     expect(await cli('--addr', url, 'status', '0123456789abcdef0123456789abcdef')).toMatchObject({
       code: 1,
@@ -105,7 +126,7 @@ describe('spincycle (operator commands)', () => {
     expect(await cli('--addr', url, 'start', 'hello', 'novalue')).toMatchObject({ code: 2 });
     expect(await cli('--context', 'nope', 'ps')).toMatchObject({
       code: 2,
-      err: expect.stringMatching(/no context named nope \(contexts: staging\)/),
+      err: expect.stringMatching(/no context named nope \(contexts: staging, upstream, unseen\)/),
     });
     expect(await cli('ps')).toMatchObject({ code: 2, err: expect.stringMatching(/no Request Manager given/) });
     expect(await cli('--bogus')).toMatchObject({ code: 2 });

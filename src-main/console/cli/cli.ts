@@ -18,6 +18,7 @@ import {
 } from '../../shared/console-model';
 import type { JsonObject, JsonValue } from '../../shared/proto';
 import { parseGoDuration, timeToNanos } from '../../shared/proto-v2';
+import { serverLabel } from '../../shared/server-label';
 import { connectRm } from '../client/connection';
 import type { RmApi } from '../client/rm-api';
 import { RmClientError } from '../client/transport';
@@ -258,8 +259,13 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
       const all = savedContexts(io.env);
       io.out(
         json
-          ? toJson(all.map((c) => ({ name: c.name, url: c.url, envLabel: c.env_label })))
-          : all.map((c) => `${c.name.padEnd(16)} ${c.url}${c.env_label ? `  [${c.env_label}]` : ''}`).join('\n'),
+          ? toJson(all.map((c) => ({ name: c.name, url: c.url, envLabel: c.env_label, server: c.server })))
+          : all
+              .map((c) => {
+                const server = serverLabel(c.server) ?? 'not reached yet';
+                return `${c.name.padEnd(16)} ${c.url}  ${server}${c.env_label ? `  [${c.env_label}]` : ''}`;
+              })
+              .join('\n'),
       );
       return 0;
     }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { ContextAuth } from '../../shared/console-model';
+import type { ContextAuth, ServerInfo } from '../../shared/console-model';
 import { checkRmUrl, type TransportOptions } from '../client/transport';
 import { FileSecretStore, authFromEnv, credentialsFile, headersFromEnv, resolveCredentials } from '../credentials';
 import { CACHE_FILE, defaultDataDir } from '../data-dir';
@@ -23,6 +23,8 @@ export interface SavedContext {
   env_label: string | null;
   embedded: boolean;
   auth: ContextAuth | null;
+  /** What its server speaks, as the console last found; null when never found. */
+  server: ServerInfo | null;
 }
 
 /** The contexts saved in the console (read-only; none when it has never run). */
@@ -32,14 +34,19 @@ export function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const rows = db.prepare('SELECT * FROM contexts ORDER BY position, name').all() as Array<
-      Omit<SavedContext, 'auth' | 'embedded'> & { auth?: string | null; embedded: number }
+      Omit<SavedContext, 'auth' | 'embedded' | 'server'> & {
+        auth?: string | null;
+        server?: string | null;
+        embedded: number;
+      }
     >;
     return rows.map((r) => ({
       name: r.name,
       url: r.url,
       env_label: r.env_label,
       embedded: r.embedded === 1,
-      auth: parseAuth(r.auth),
+      auth: parseJson<ContextAuth>(r.auth),
+      server: parseJson<ServerInfo>(r.server),
     }));
   } catch {
     return [];
@@ -48,10 +55,10 @@ export function savedContexts(env: NodeJS.ProcessEnv): SavedContext[] {
   }
 }
 
-function parseAuth(text: string | null | undefined): ContextAuth | null {
+function parseJson<T>(text: string | null | undefined): T | null {
   if (!text) return null;
   try {
-    return JSON.parse(text) as ContextAuth;
+    return JSON.parse(text) as T;
   } catch {
     return null;
   }

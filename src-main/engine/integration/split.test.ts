@@ -100,8 +100,11 @@ describe('separate RM and JR over HTTP', () => {
     try {
       await second.started;
       await until('the nap job runs again', napRuns);
-      const logs = await rm.logs(id);
-      const interrupted = logs.find((l) => l.jobId.startsWith('nap@'));
+      // The interrupted try is logged by the RM as it resumes, or by the restarted JR from its
+      // spool (delivered through the RM's log writer, a moment later).
+      const napLog = async () => (await rm.logs(id)).find((l) => l.jobId.startsWith('nap@') && l.try === 1);
+      await until('the interrupted try is logged', async () => (await napLog()) !== undefined);
+      const interrupted = await napLog();
       expect(interrupted).toMatchObject({ try: 1, state: STATE_FAIL, exit: -1 });
       expect(interrupted?.error).toMatch(/^interrupted: job runner http:\/\/127\.0\.0\.1:\d+ was lost/);
       await rm.stop(id);

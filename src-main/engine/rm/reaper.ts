@@ -3,8 +3,9 @@
 // sweep; another RM takes it over once it is not renewed for leaseTtlMs).
 //
 // Chains our JRs run (resumable runs) are resumed on another JR (RequestManager.resume) when
-// - their JR has not answered its probes for deadAfterMs (killed, hung, unreachable; half that
-//   when its address refuses connections), or
+// - their JR has not answered its probes for deadAfterMs (hung, unreachable, or too busy to
+//   answer: long enough that a loaded machine is not taken for a dead one), or its address has
+//   refused connections for refusedAfterMs (killed: nothing listens there), or
 // - it answers but no longer holds the chain at its epoch (it restarted) for graceMs, confirmed
 //   by asking it (J3 404), or
 // - it handed the chain back (suspended), or no JR took it the last time (no JR named).
@@ -32,8 +33,10 @@ export interface ReaperOptions {
   fastIntervalMs?: number;
   /** How long a JR must not know a request before it is ended or resumed (ms, default 10000). */
   graceMs?: number;
-  /** How long one of our JRs may not answer before its chains are resumed elsewhere (ms, default 2000). */
+  /** How long one of our JRs may not answer before its chains are resumed elsewhere (ms, default 4000). */
   deadAfterMs?: number;
+  /** How long its address may refuse connections before they are (ms, default 1000). */
+  refusedAfterMs?: number;
   /** Work only while holding the database lease `background` as `holder` (several RMs). */
   lease?: { holder: string; ttlMs?: number };
   logger?: Logger;
@@ -71,6 +74,7 @@ export class RequestReaper {
   private readonly fastIntervalMs: number;
   private readonly graceMs: number;
   private readonly deadAfterMs: number;
+  private readonly refusedAfterMs: number;
   private readonly log: Logger;
   private readonly now: () => number;
 
@@ -81,7 +85,8 @@ export class RequestReaper {
     this.intervalMs = opts.intervalMs ?? 5000;
     this.fastIntervalMs = Math.min(opts.fastIntervalMs ?? 500, this.intervalMs);
     this.graceMs = opts.graceMs ?? 10_000;
-    this.deadAfterMs = opts.deadAfterMs ?? 2000;
+    this.deadAfterMs = opts.deadAfterMs ?? 4000;
+    this.refusedAfterMs = opts.refusedAfterMs ?? Math.min(1000, this.deadAfterMs);
     this.log = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
   }
@@ -151,8 +156,8 @@ export class RequestReaper {
   private async checkResumable(run: StoredRun, jrUrl: string): Promise<void> {
     const id = run.requestId;
     const pool = this.rm.jobRunners;
-    // Nothing listening is a surer sign than no answer in time: half the wait.
-    if (pool.downForMs(jrUrl) >= (pool.refused(jrUrl) ? this.deadAfterMs / 2 : this.deadAfterMs)) {
+    // Nothing listening is a surer sign than no answer in time: a shorter wait.
+    if (pool.downForMs(jrUrl) >= (pool.refused(jrUrl) ? this.refusedAfterMs : this.deadAfterMs)) {
       this.unheldSince.delete(id);
       return this.rm.resume(id, jrUrl, run);
     }

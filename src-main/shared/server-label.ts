@@ -1,8 +1,8 @@
-// What a context's server speaks, in words for the context list and switcher: the generation and
-// version found when it was added or came back (v2 servers say their version; 2017-protocol ones
-// have none, and only ours lists its requests).
+// What a context's server speaks, in words for the console's context list and switcher and for
+// `spincycle contexts`: the generation and version found when it was added or came back (v2
+// servers say their version; 2017-protocol ones have none, and only ours lists its requests).
 
-import type { ServerInfo } from '../../src-main/shared/console-model';
+import type { ServerInfo } from './console-model';
 
 /** `v2 · 2.1.1`, `2017 protocol · lists requests`, `2017 protocol (original)`; null when not known yet. */
 export function serverLabel(server: ServerInfo | null | undefined): string | null {
