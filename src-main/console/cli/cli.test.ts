@@ -28,7 +28,13 @@ beforeAll(async () => {
   const cache = new Cache(path.join(dataDir, 'cache.db'));
   cache.contexts.put({ name: 'staging', url, envLabel: 'staging', envColor: '#f9a825', embedded: false });
   cache.contexts.putServerInfo('staging', { generation: '2017', version: null, canFind: true });
-  cache.contexts.put({ name: 'upstream', url: 'https://sc.example:32308', envLabel: null, envColor: null, embedded: false });
+  cache.contexts.put({
+    name: 'upstream',
+    url: 'https://sc.example:32308',
+    envLabel: null,
+    envColor: null,
+    embedded: false,
+  });
   cache.contexts.putServerInfo('upstream', { generation: 'v2', version: '2.1.1', canFind: true });
   cache.contexts.put({ name: 'unseen', url: 'http://127.0.0.1:9', envLabel: null, envColor: null, embedded: false });
   cache.close();
