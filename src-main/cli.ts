@@ -1,11 +1,11 @@
-// The `spincycle` command: one entry for both halves. `server`, `rm` and `jr` run the engine
-// (src-main/engine/cli.ts); every other command is the operator client that works any Request
+// The `spincycle` command: one entry for both halves. `server`, `rm`, `jr` and `token` are the
+// engine's (src-main/engine/cli.ts); every other command is the operator client that works any Request
 // Manager (src-main/console/cli/cli.ts). A composition root, like desktop/ and web/.
 
 import { CLIENT_HELP, runConsoleCli } from './console/cli/cli';
 import { main as engineMain } from './engine/cli';
 
-const ENGINE_COMMANDS = new Set(['server', 'rm', 'jr']);
+const ENGINE_COMMANDS = new Set(['server', 'rm', 'jr', 'token']);
 
 export const HELP = `spincycle: Spin Cycle's engine and an operator client.
 
@@ -13,7 +13,8 @@ Run the engine:
   spincycle server --specs DIR [--jobs DIR] [--data DIR] [--rm-addr HOST:PORT] [--jr-addr HOST:PORT]
   spincycle rm --specs DIR --jr-url URL [--jobs DIR] [--data DIR] [--addr HOST:PORT]
   spincycle jr --rm-url URL [--jobs DIR] [--addr HOST:PORT]
-  (spincycle <server|rm|jr> --help for details)
+  spincycle token --user NAME [--role ROLE…]   a caller's token for rm --auth
+  (spincycle <server|rm|jr|token> --help for details)
 
 ${CLIENT_HELP}`;
 

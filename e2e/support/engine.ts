@@ -11,8 +11,13 @@ import type { AppShell } from '../pages/app-shell';
 import { freePort } from './ports';
 import { PROJECT_ROOT } from './web-bridge';
 
-/** A second engine (`spincycle server`) on free loopback ports, for a context of its own. */
-export async function startEngine(): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * A second engine (`spincycle server`) on free loopback ports, for a context of its own: the
+ * example specs, or `specs`, and `args` added (e.g. --auth).
+ */
+export async function startEngine(
+  options: { specs?: string; args?: string[]; headers?: Record<string, string> } = {},
+): Promise<{ url: string; child: ChildProcess }> {
   const [rm, jr] = [await freePort(), await freePort()];
   const data = mkdtempSync(resolve(tmpdir(), 'spincycle-e2e-remote-'));
   const child = spawn(
@@ -21,13 +26,14 @@ export async function startEngine(): Promise<{ url: string; child: ChildProcess 
       resolve(PROJECT_ROOT, 'bin/spincycle.js'),
       'server',
       '--specs',
-      resolve(PROJECT_ROOT, 'resources/specs'),
+      options.specs ?? resolve(PROJECT_ROOT, 'resources/specs'),
       '--data',
       data,
       '--rm-addr',
       `127.0.0.1:${rm}`,
       '--jr-addr',
       `127.0.0.1:${jr}`,
+      ...(options.args ?? []),
     ],
     { stdio: 'ignore' },
   );
@@ -35,7 +41,7 @@ export async function startEngine(): Promise<{ url: string; child: ChildProcess 
   // Up to 30 s: on a loaded machine (tests in parallel on two cores) starting takes a while.
   for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     try {
-      const res = await fetch(`${url}/api/v1/request-list`);
+      const res = await fetch(`${url}/api/v1/request-list`, { headers: options.headers ?? {} });
       if (res.ok) return { url, child };
     } catch {
       // not listening yet

@@ -36,7 +36,7 @@ export function credentialsFile(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Owner-only: no bit for the group or others (where the OS has such bits). */
-function checkOwnerOnly(file: string, what: string): void {
+export function checkOwnerOnly(file: string, what: string): void {
   if (process.platform === 'win32') return;
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {

@@ -413,6 +413,7 @@ describe('the embedded context belongs to the console', () => {
         online: false,
         lastOkMs: null,
         error: 'the embedded engine is not running',
+        refused: false,
         server: null,
         storage: null,
       },

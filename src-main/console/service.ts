@@ -185,6 +185,7 @@ export class ConsoleService {
             online: false,
             lastOkMs: null,
             error: c.embedded ? 'the embedded engine is not running' : 'not started',
+            refused: false,
             server: await this.cache.contexts.serverInfo(c.name),
             storage: null,
           },

@@ -1,15 +1,29 @@
-// The `spincycle` command line: `server` (RM + JR in one process), `rm`, `jr`, and --help.
-// Commands are a dispatch table so the console's client commands (ps, status, log, start,
-// stop, specs) can join it. Exit codes: 0 done, 1 failed while running, 2 bad usage or
-// configuration (unknown flag, missing folder, invalid specs, bad address, a secret file
-// others may read).
+// The `spincycle` command line: `server` (RM + JR in one process), `rm`, `jr`, `token` (a
+// caller's token for --auth), and --help. Exit codes: 0 done, 1 failed while running, 2 bad
+// usage or configuration (unknown flag, missing folder, invalid specs, bad address, a secret
+// file others may read, a bad --auth file or certificate). SIGHUP reads the --auth file and the
+// TLS certificate and key again.
 
 import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { newToken, tokenEntry } from './auth/new-token';
+import { parseExpiry } from './auth/token-file';
 import { SpecError } from './grapher';
 import { parseAddr } from './http/server';
 import { createLogger } from './log';
 import { readSecretFile } from './secret-file';
+import {
+  ACCESS_OPTIONS,
+  ACCESS_USAGE,
+  AUTH_OPTIONS,
+  AUTH_USAGE,
+  CA_OPTION,
+  CA_USAGE,
+  accessFlags,
+  authFlags,
+  tlsFiles,
+} from './security-flags';
+import { UsageError } from './usage-error';
 import { DatabaseUrlError, parseDatabaseUrl, type DatabaseLocation } from './store/database-url';
 import { DAMAGED_DB_POLICIES, type DamagedDbPolicy } from './store/open-store';
 import {
@@ -19,8 +33,10 @@ import {
   startEngine,
   startJobRunner,
   startRequestManager,
-  type EngineAccess,
+  type Reload,
 } from './server';
+
+export { UsageError };
 
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
@@ -29,12 +45,7 @@ interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   /** Resolves with the exit code. */
-  run(values: Values): Promise<number>;
-}
-
-/** Bad usage or configuration: printed with a hint, exit 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
+  run(values: Values, out: (s: string) => void): Promise<number>;
 }
 
 const help = { type: 'boolean', short: 'h' } as const;
@@ -147,51 +158,39 @@ function untilSignal(): Promise<string> {
 
 export const DEFAULT_GRACE_MS = 30_000;
 
-async function serveUntilSignal(component: string, close: () => Promise<void>): Promise<number> {
+interface Serving {
+  reload(changes: Reload): Promise<void>;
+}
+
+/**
+ * Serves until SIGINT or SIGTERM, then closes. On SIGHUP, reads the --auth file and the TLS
+ * certificate and key again; a bad one is logged and the old one kept.
+ */
+async function serveUntilSignal(
+  component: string,
+  v: Values,
+  running: Serving,
+  close: () => Promise<void>,
+): Promise<number> {
+  const logger = createLogger(component);
+  const onHangUp = () => {
+    void (async () => {
+      try {
+        const tls = tlsFiles(v);
+        await running.reload(tls ? { tls } : {});
+        logger.info('reloaded the auth file and the TLS certificate', { signal: 'SIGHUP' });
+      } catch (err) {
+        logger.error('reload failed; still using what was loaded before', { error: (err as Error).message });
+      }
+    })();
+  };
+  process.on('SIGHUP', onHangUp);
   const signal = await untilSignal();
-  createLogger(component).info('shutting down', { signal });
+  process.off('SIGHUP', onHangUp);
+  logger.info('shutting down', { signal });
   await close();
   return 0;
 }
-
-/** --allow-host, --api-secret-file, --peer-secret-file as the engine's access options. */
-function access(v: Values): EngineAccess {
-  const secret = (key: string): string | undefined => {
-    const file = str(v, key);
-    if (file === undefined) return undefined;
-    try {
-      return readSecretFile(file);
-    } catch (err) {
-      throw new UsageError(`--${key} ${(err as Error).message}`);
-    }
-  };
-  const hosts = ((v['allow-host'] ?? []) as string[]).flatMap((h) => h.split(',')).map((h) => h.trim());
-  if (hosts.some((h) => h === '' || /[\s/:@]/.test(h.replace(/^\[.*\]$/, '')))) {
-    throw new UsageError(
-      `--allow-host takes host names or addresses (e.g. rm.example.com), got ${JSON.stringify(hosts)}`,
-    );
-  }
-  const apiSecret = secret('api-secret-file');
-  const peerSecret = secret('peer-secret-file');
-  return {
-    allowHosts: hosts,
-    ...(apiSecret === undefined ? {} : { apiSecret }),
-    ...(peerSecret === undefined ? {} : { peerSecret }),
-  };
-}
-
-const ACCESS_OPTIONS = {
-  'allow-host': { type: 'string', multiple: true },
-  'api-secret-file': { type: 'string' },
-  'peer-secret-file': { type: 'string' },
-} as const;
-
-const ACCESS_USAGE = `  --peer-secret-file FILE  the RM and the JR send it to each other and refuse the other's calls
-                           without it (give both the same file: only this user may read it)
-  --api-secret-file FILE   every call must carry "Authorization: Bearer <secret>" (the console's
-                           embedded engine; spincycle --secret-file FILE sends it)
-  --allow-host NAME        a name clients use to reach this engine (repeatable); Host headers
-                           other than loopback names, the listen address and these are refused`;
 
 const ON_DAMAGED_DB_HELP = `  --on-damaged-db move-aside|refuse
                         a database that fails its integrity check at start (or is empty):
@@ -219,7 +218,8 @@ const COMMANDS: Record<string, Command> = {
   server: {
     summary: 'run the Request Manager and the Job Runner in one process',
     usage: `spincycle server --specs DIR [--jobs DIR] [--data DIR] [--rm-addr HOST:PORT] [--jr-addr HOST:PORT]
-                        [--on-damaged-db move-aside|refuse] [--job-cgroups auto|off]
+                        [--auth FILE] [--tls-cert FILE --tls-key FILE] [--on-damaged-db move-aside|refuse]
+                        [--job-cgroups auto|off]
 
   --specs DIR           request specs (*.yaml), required
   --jobs DIR            job-type modules (*.js, *.mjs) added to the built-in noop, shell, sleep
@@ -227,10 +227,13 @@ const COMMANDS: Record<string, Command> = {
   --rm-addr HOST:PORT   Request Manager address (default ${DEFAULT_RM_ADDR})
   --jr-addr HOST:PORT   Job Runner address (default ${DEFAULT_JR_ADDR})
   --require-specs       refuse to start when the specs define no request type (else a warning)
+${AUTH_USAGE}
 ${ACCESS_USAGE}
 ${ON_DAMAGED_DB_HELP}
 ${JOB_CGROUPS_HELP}
 
+With --auth, the Job Runner's listener takes chains only with --peer-token-file (else from nobody:
+the Request Manager calls it in this process).
 Requests left RUNNING by a previous run end FAIL at start (chains are not resumed).`,
     options: {
       specs: { type: 'string' },
@@ -239,12 +242,14 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
       'rm-addr': { type: 'string' },
       'jr-addr': { type: 'string' },
       'require-specs': { type: 'boolean' },
+      ...AUTH_OPTIONS,
       ...ACCESS_OPTIONS,
       'on-damaged-db': { type: 'string' },
       'job-cgroups': { type: 'string' },
       help,
     },
     async run(v) {
+      const auth = await authFlags(v);
       const engine = await startEngine({
         jobCgroups: jobCgroups(v),
         specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
@@ -254,15 +259,17 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
         rmAddr: address(v, 'rm-addr', DEFAULT_RM_ADDR),
         jrAddr: address(v, 'jr-addr', DEFAULT_JR_ADDR),
         requireSpecs: v['require-specs'] === true,
-        access: access(v),
+        access: accessFlags(v),
+        ...(auth ? { auth } : {}),
       });
-      return serveUntilSignal('engine', engine.close);
+      return serveUntilSignal('engine', v, engine, engine.close);
     },
   },
   rm: {
     summary: 'run the Request Manager alone, with a Job Runner at --jr-url',
     usage: `spincycle rm --specs DIR --jr-url URL [--jr-url URL…] [--db URL] [--jobs DIR] [--data DIR]
-                    [--addr HOST:PORT] [--on-damaged-db move-aside|refuse]
+                    [--addr HOST:PORT] [--auth FILE --peer-token-file FILE] [--tls-cert FILE --tls-key FILE]
+                    [--ca FILE] [--on-damaged-db move-aside|refuse]
 
   --specs DIR        request specs (*.yaml), required
   --jr-url URL       a Job Runner, e.g. http://127.0.0.1:9999 (ours or the original), required;
@@ -277,11 +284,13 @@ Requests left RUNNING by a previous run end FAIL at start (chains are not resume
   --data DIR         where the SQLite database lives (default ${DEFAULT_DATA_DIR})
   --addr HOST:PORT   listen address (default ${DEFAULT_RM_ADDR})
   --require-specs    refuse to start when the specs define no request type (else a warning)
+${AUTH_USAGE}
 ${ACCESS_USAGE}
+${CA_USAGE}
 ${ON_DAMAGED_DB_HELP}
 
-Without --peer-secret-file, a finish call is taken only once the JR says it is done with the
-chain (the original's JR works unchanged).`,
+Without --peer-token-file, a finish call is taken only once the JR says it is done with the
+chain (the original's JR works unchanged); --auth needs --peer-token-file.`,
     options: {
       specs: { type: 'string' },
       'jr-url': { type: 'string', multiple: true },
@@ -291,12 +300,21 @@ chain (the original's JR works unchanged).`,
       data: { type: 'string' },
       addr: { type: 'string' },
       'require-specs': { type: 'boolean' },
+      ...AUTH_OPTIONS,
       ...ACCESS_OPTIONS,
+      ...CA_OPTION,
       'on-damaged-db': { type: 'string' },
       help,
     },
     async run(v) {
       const db = database(v);
+      const auth = await authFlags(v);
+      const access = accessFlags(v);
+      if (auth && access.peerSecret === undefined) {
+        throw new UsageError(
+          '--auth needs --peer-token-file: without it anyone could post job logs and finish requests (give the JRs the same file)',
+        );
+      }
       const rm = await startRequestManager({
         specsDir: folder(v, 'specs') ?? requireFlag(v, 'specs'),
         jrUrls: urls(v, 'jr-url'),
@@ -306,15 +324,16 @@ chain (the original's JR works unchanged).`,
         onDamagedDb: damagedDbPolicy(v),
         addr: address(v, 'addr', DEFAULT_RM_ADDR),
         requireSpecs: v['require-specs'] === true,
-        access: access(v),
+        access,
+        ...(auth ? { auth } : {}),
       });
-      return serveUntilSignal('rm', rm.close);
+      return serveUntilSignal('rm', v, rm, rm.close);
     },
   },
   jr: {
     summary: 'run the Job Runner alone, reporting to a Request Manager at --rm-url',
     usage: `spincycle jr --rm-url URL[,URL…] [--grace 30s] [--jobs DIR] [--data DIR] [--addr HOST:PORT]
-                    [--job-cgroups auto|off]
+                    [--peer-token-file FILE] [--tls-cert FILE --tls-key FILE] [--ca FILE] [--job-cgroups auto|off]
 
   --rm-url URL       the Request Manager, e.g. http://127.0.0.1:8888 (ours or the original),
                      required; several (comma-separated or repeated) that share a database: logs
@@ -326,6 +345,7 @@ chain (the original's JR works unchanged).`,
   --data DIR         where the output of running shell tries is spooled (default ${DEFAULT_DATA_DIR})
   --addr HOST:PORT   listen address (default ${DEFAULT_JR_ADDR})
 ${ACCESS_USAGE}
+${CA_USAGE}
 ${JOB_CGROUPS_HELP}`,
     options: {
       'rm-url': { type: 'string', multiple: true },
@@ -335,6 +355,7 @@ ${JOB_CGROUPS_HELP}`,
       addr: { type: 'string' },
       'job-cgroups': { type: 'string' },
       ...ACCESS_OPTIONS,
+      ...CA_OPTION,
       help,
     },
     async run(v) {
@@ -345,12 +366,47 @@ ${JOB_CGROUPS_HELP}`,
         ...optionalJobs(v),
         dataDir: str(v, 'data') ?? DEFAULT_DATA_DIR,
         addr: address(v, 'addr', DEFAULT_JR_ADDR),
-        access: access(v),
+        access: accessFlags(v),
       });
-      return serveUntilSignal('jr', () => jr.drain(graceMs));
+      return serveUntilSignal('jr', v, jr, () => jr.drain(graceMs));
+    },
+  },
+  token: {
+    summary: 'make a bearer token for a caller, and its entry for an --auth file',
+    usage: `spincycle token --user NAME [--role ROLE…] [--expires DATE|DURATION]
+
+  --user NAME        who the token names: requests it creates are this user's
+  --role ROLE        a role the caller has (repeatable, or comma-separated), matched against
+                     the acl of request specs and --admin-role
+  --expires WHEN     the token stops working then: an RFC 3339 time or a date
+                     (2027-01-31), or a time from now (90d, 12h)
+
+Prints the token (once: only its hash goes into the file) and the entry to add to the file.`,
+    options: {
+      user: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      expires: { type: 'string' },
+      help,
+    },
+    run(v, out) {
+      const user = requireFlag(v, 'user');
+      if (/[\s]/.test(user)) throw new UsageError('--user takes a name without white space');
+      const roles = ((v.role ?? []) as string[]).flatMap((r) => r.split(',')).map((r) => r.trim());
+      if (roles.some((r) => r === '')) throw new UsageError('--role takes a role name');
+      out(tokenEntry(newToken(), user, roles, expiry(str(v, 'expires'))));
+      return Promise.resolve(0);
     },
   },
 };
+
+/** --expires as the file writes it: a date or time as given, or a time from now (90d, 12h). */
+function expiry(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  const m = /^(\d+)(d|h)$/.exec(text);
+  if (m) return new Date(Date.now() + Number(m[1]) * (m[2] === 'd' ? 86_400_000 : 3_600_000)).toISOString();
+  if (parseExpiry(text) !== null) return text;
+  throw new UsageError(`--expires ${text}: expected a date (2027-01-31), an RFC 3339 time, or 90d / 12h`);
+}
 
 function optionalJobs(v: Values): { jobsDir?: string } {
   const dir = folder(v, 'jobs');
@@ -390,7 +446,7 @@ export async function main(
       out(`Usage: ${command.usage}\n`);
       return 0;
     }
-    return await command.run(values);
+    return await command.run(values, out);
   } catch (e) {
     if (e instanceof UsageError) {
       err(`spincycle ${name}: ${e.message}\nRun spincycle ${name} --help for usage.\n`);

@@ -1,4 +1,4 @@
-// Reads a secret given as a file (--peer-secret-file, --api-secret-file, --db-password-file): a file on the command
+// Reads a secret given as a file (--peer-token-file, --api-secret-file, --db-password-file): a file on the command
 // line, not the secret itself, which any user could read in the process list. Like ssh with a
 // private key, the file must belong to this user and be unreadable by anyone else.
 
@@ -7,8 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 /** Shortest secret accepted. */
 export const MIN_SECRET_LENGTH = 16;
 
-/** The secret in `file` (surrounding white space dropped). Throws an Error saying what is wrong. */
-export function readSecretFile(file: string, minLength = MIN_SECRET_LENGTH): string {
+/** Throws an Error saying what is wrong unless `file` is a file of this user that nobody else may read. */
+export function checkOwnerOnlyFile(file: string): void {
   let st;
   try {
     st = statSync(file);
@@ -24,6 +24,11 @@ export function readSecretFile(file: string, minLength = MIN_SECRET_LENGTH): str
       throw new Error(`${file}: other users may read it (mode ${mode}); chmod 600 ${file}`);
     }
   }
+}
+
+/** The secret in `file` (surrounding white space dropped). Throws an Error saying what is wrong. */
+export function readSecretFile(file: string, minLength = MIN_SECRET_LENGTH): string {
+  checkOwnerOnlyFile(file);
   const secret = readFileSync(file, 'utf8').trim();
   if (secret.length < minLength) {
     throw new Error(`${file}: the secret is too short (${secret.length} characters, at least ${minLength})`);

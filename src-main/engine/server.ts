@@ -20,9 +20,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AccessControl, type AuthSettings } from './auth/access-control';
 import { SpecError, loadSpecs, type SpecSet } from './grapher';
 import { exposureWarning, type AccessOptions, type Exposed } from './http/access';
-import { DEFAULT_MAX_BODY_BYTES, listen, parseAddr, type Router } from './http/server';
+import { DEFAULT_MAX_BODY_BYTES, listen, parseAddr, type Listening } from './http/server';
+import type { TlsFiles } from './http/tls';
 import { builtinJobTypes, type BuiltinJobOptions } from './jobs/builtins';
 import { JobFactory } from './jobs/job';
 import { loadJobModules } from './jobs/load-job-modules';
@@ -69,12 +71,24 @@ interface CommonOptions {
 }
 
 export interface EngineAccess extends AccessOptions {
-  /** The RM and the JR send it to each other and take the other's calls only with it (--peer-secret-file). */
+  /** The RM and the JR send it to each other and take the other's calls only with it (--peer-token-file). */
   peerSecret?: string;
+  /** The listeners speak HTTPS with this certificate and key (--tls-cert, --tls-key). */
+  tls?: TlsFiles;
+  /** Certificate authorities trusted for https:// peers, instead of the system's (--ca). */
+  ca?: string;
+}
+
+/** What can change in a running engine without a restart (SIGHUP). */
+export interface Reload {
+  /** A new certificate and key for TLS listeners. */
+  tls?: TlsFiles;
 }
 
 interface RequestManagerOptions extends CommonOptions {
   specsDir: string;
+  /** Callers and what they may do (--auth, --auth-module, --admin-role); none: everyone can do everything. */
+  auth?: AuthSettings;
   /** Refuse to start when the specs define no request type (else: a warning). */
   requireSpecs?: boolean;
   /** Folder of the SQLite file (created if needed), or ':memory:' for a throwaway database. */
@@ -98,6 +112,8 @@ export interface RunningEngine {
   jrUrl: string;
   /** The Request Manager itself (tests and the console's embedding may read it). */
   requestManager: RequestManager;
+  /** Reads the --auth file again and serves a new certificate; throws (keeping the old) when they are bad. */
+  reload(changes: Reload): Promise<void>;
   /** Stops the chains, closes listeners and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -105,11 +121,13 @@ export interface RunningEngine {
 export interface RunningRequestManager {
   url: string;
   requestManager: RequestManager;
+  reload(changes: Reload): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface RunningJobRunner {
   url: string;
+  reload(changes: Reload): Promise<void>;
   /** Shuts down handing running chains back to the RM (JobRunner.drain), then closes. */
   drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
@@ -131,12 +149,46 @@ async function requestSpecs(opts: RequestManagerOptions, factory: JobFactory, lo
   return specs;
 }
 
-/** Listens, then warns when the listener is reachable beyond loopback without a peer secret. */
-async function listenWarning(router: Router, addr: string, access: EngineAccess, logger: Logger, what: Exposed) {
-  const listening = await listen(router, addr, access);
-  const warning = exposureWarning(parseAddr(addr).host, addr, what, access);
+/**
+ * Listens (over TLS when the access has a certificate), then warns when the listener is
+ * reachable beyond loopback with nothing asked of its callers.
+ */
+async function listenWarning(
+  router: Parameters<typeof listen>[0],
+  addr: string,
+  access: EngineAccess,
+  logger: Logger,
+  what: Exposed,
+  guarded = false,
+) {
+  const listening = await listen(router, addr, access, access.tls);
+  const warning = guarded ? null : exposureWarning(parseAddr(addr).host, addr, what, access);
   if (warning) logger.warn(warning, { url: listening.url });
   return listening;
+}
+
+/** The RM's access control from the auth settings and the specs' acls; null without auth. */
+function accessControl(auth: AuthSettings | undefined, specs: SpecSet, logger: Logger): AccessControl | null {
+  const acls = new Map([...specs.sequences].map(([name, seq]) => [name, seq.acl] as const));
+  if (auth === undefined) {
+    const guarded = [...acls].filter(([, acl]) => acl.length > 0).map(([name]) => name);
+    if (guarded.length > 0) {
+      logger.warn(
+        'request specs set acls, but auth is off (no --auth or --auth-module): everyone can start and stop every type',
+        {
+          types: guarded.join(','),
+        },
+      );
+    }
+    return null;
+  }
+  return new AccessControl({ ...auth, acls });
+}
+
+/** Applies a reload: the --auth file first (nothing changes when it is bad), then the certificate. */
+async function reloader(access: AccessControl | null, listeners: Listening[], changes: Reload): Promise<void> {
+  await access?.reload();
+  if (changes.tls) for (const l of listeners) l.setTls(changes.tls);
 }
 
 /** Contains and spools the JR's shell tries; the spool lives in the data folder (none for ':memory:'). */
@@ -236,12 +288,15 @@ export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
     opened(() => jr.close());
     jrLink.target = jr;
     const bodyLimit = { maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, onError: logUnexpected(logger) };
-    const rmRouter = requestManagerRouter(rm, { ...bodyLimit, jobRunnerCalls: 'in-process' });
+    const control = accessControl(opts.auth, specs, logger);
+    const rmRouter = requestManagerRouter(rm, { ...bodyLimit, jobRunnerCalls: 'in-process', access: control });
     const rmAddr = opts.rmAddr ?? DEFAULT_RM_ADDR;
-    const rmServer = await listenWarning(rmRouter, rmAddr, access, logger, 'rm-with-jr-in-process');
+    const guarded = control !== null;
+    const rmServer = await listenWarning(rmRouter, rmAddr, access, logger, 'rm-with-jr-in-process', guarded);
     opened(() => rmServer.close());
-    const jrRouter = jobRunnerRouter(jr, peerSecretOption(access));
-    const jrServer = await listenWarning(jrRouter, opts.jrAddr ?? DEFAULT_JR_ADDR, access, logger, 'jr');
+    // With auth, the JR takes chains only from a peer holding the token, or from nobody: its RM is in this process.
+    const jrRouter = jobRunnerRouter(jr, { ...peerSecretOption(access), closed: guarded });
+    const jrServer = await listenWarning(jrRouter, opts.jrAddr ?? DEFAULT_JR_ADDR, access, logger, 'jr', guarded);
     const reaper = new RequestReaper(rm, { logger, ...opts.reaper });
     reaper.start();
     logger.info('engine started', {
@@ -250,11 +305,13 @@ export function startEngine(opts: EngineOptions): Promise<RunningEngine> {
       specs: opts.specsDir,
       data: opts.dataDir,
       jobs: keeper.containment,
+      auth: guarded,
     });
     return {
       rmUrl: rmServer.url,
       jrUrl: jrServer.url,
       requestManager: rm,
+      reload: (changes) => reloader(control, [rmServer, jrServer], changes),
       close: closer(logger, [
         ['reaper', () => reaper.stop()],
         ['job runner listener', () => jrServer.close()],
@@ -288,7 +345,7 @@ export function startRequestManager(
     const specs = await requestSpecs(opts, factory, logger);
     const pool = new JobRunnerPool(opts.jrUrls, {
       linkFor: (url, timeoutMs) =>
-        new JobRunnerHttpLink(url, { ...peerSecretOption(access), ...(timeoutMs ? { timeoutMs } : {}) }),
+        new JobRunnerHttpLink(url, { ...peerLinkOptions(access), ...(timeoutMs ? { timeoutMs } : {}) }),
       logger,
       ...(opts.jobRunnerProbe?.intervalMs ? { probeIntervalMs: opts.jobRunnerProbe.intervalMs } : {}),
       ...(opts.jobRunnerProbe?.timeoutMs ? { probeTimeoutMs: opts.jobRunnerProbe.timeoutMs } : {}),
@@ -301,12 +358,19 @@ export function startRequestManager(
       builder: new GrapherChainBuilder(specs, factory),
       logger,
     });
+    if (opts.auth && access.peerSecret === undefined) {
+      throw new Error(
+        'auth needs a peer token (--peer-token-file): without one, anyone could post job logs and finish requests',
+      );
+    }
+    const control = accessControl(opts.auth, specs, logger);
     const router = requestManagerRouter(rm, {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       onError: logUnexpected(logger),
       jobRunnerCalls: access.peerSecret === undefined ? 'unverified' : { peerSecret: access.peerSecret },
+      access: control,
     });
-    const server = await listenWarning(router, opts.addr ?? DEFAULT_RM_ADDR, access, logger, 'rm');
+    const server = await listenWarning(router, opts.addr ?? DEFAULT_RM_ADDR, access, logger, 'rm', control !== null);
     const holder = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     const reaper = new RequestReaper(rm, { logger, lease: { holder }, ...opts.reaper });
     reaper.start();
@@ -317,10 +381,12 @@ export function startRequestManager(
       jr: opts.jrUrls.join(','),
       specs: opts.specsDir,
       db: store.where,
+      auth: control !== null,
     });
     return {
       url: server.url,
       requestManager: rm,
+      reload: (changes) => reloader(control, [server], changes),
       close: closer(logger, [
         ['reaper', () => reaper.stop()],
         ['listener', () => server.close()],
@@ -347,7 +413,13 @@ export function startJobRunner(
     const keeper = openKeeper(opts.dataDir ?? DEFAULT_DATA_DIR, opts, logger);
     opened(() => keeper.close());
     const factory = await jobFactory(opts, keeper);
-    const links = opts.rmUrls.map((url) => new RequestManagerHttpLink(url, peerSecretOption(access)));
+    const links = opts.rmUrls.map(
+      (url) =>
+        new RequestManagerHttpLink(url, {
+          ...peerSecretOption(access),
+          ...(access.ca ? { tls: { ca: access.ca } } : {}),
+        }),
+    );
     const rm =
       links.length === 1 ? (links[0] as RequestManagerHttpLink) : new FailoverRequestManagerLink(links, logger);
     const recovery = await recoverTries(keeper, rm, logger);
@@ -368,6 +440,7 @@ export function startJobRunner(
     let closing: Promise<void> | undefined;
     return {
       url: server.url,
+      reload: (changes) => reloader(null, [server], changes),
       // The listener stays open while chains wind down: the RM still asks about them.
       drain: (graceMs) => (closing ??= steps(() => jr.drain({ graceMs }))()),
       close: () => (closing ??= steps(() => jr.close())()),
@@ -389,6 +462,12 @@ async function endInterruptedRequests(rm: RequestManager, logger: Logger): Promi
 
 const peerSecretOption = (access: EngineAccess) =>
   access.peerSecret === undefined ? {} : { peerSecret: access.peerSecret };
+
+/** How the RM reaches its JRs: the peer token, and the CAs to trust for https JRs. */
+const peerLinkOptions = (access: EngineAccess) => ({
+  ...peerSecretOption(access),
+  ...(access.ca === undefined ? {} : { ca: access.ca }),
+});
 
 const latencyOption = (opts: CommonOptions) => (opts.dispatchLatency ? { dispatchLatency: opts.dispatchLatency } : {});
 

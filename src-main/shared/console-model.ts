@@ -299,6 +299,11 @@ export interface ContextStatus {
   lastOkMs: number | null;
   /** Why it is offline. */
   error: string | null;
+  /**
+   * Offline because the server refused the console's credentials (a missing, wrong or expired
+   * token: 401 or 403), or they cannot be read: the context's credentials need setting.
+   */
+  refused: boolean;
   /** What its server speaks, as last found out (kept while offline); null before it ever answered. */
   server: ServerInfo | null;
   /**
@@ -521,6 +526,11 @@ export interface RequestTypeArg {
 export interface RequestType {
   name: string;
   args: RequestTypeArg[];
+  /**
+   * Why the server would refuse this caller starting one (its roles and the type's acl, in the
+   * server's words); absent when it may, or when the server does not say (the original, v2).
+   */
+  startRefused?: string;
 }
 
 /** A page of a server's requests, newest first. */

@@ -123,6 +123,7 @@ describe('the embedded context through the contract', () => {
             online: false,
             lastOkMs: null,
             error: 'the embedded engine is not running',
+            refused: false,
             server: null,
             storage: null,
           },

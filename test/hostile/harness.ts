@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Result } from '../../src-main/shared/result';
@@ -38,22 +39,26 @@ export interface Call {
   body?: string;
   /** No answer within this is a hang (default 30 s). */
   timeoutMs?: number;
+  /** PEM: the CAs to trust for an https:// URL. */
+  ca?: string;
 }
 
 export class HangError extends Error {
   override name = 'HangError';
 }
 
-/** One HTTP call with exactly the headers given (Host included); JSON content type when a body is sent. */
+/** One HTTP(S) call with exactly the headers given (Host included); JSON content type when a body is sent. */
 export function send(baseUrl: string, call: Call): Promise<Answer> {
   const url = new URL(call.path, baseUrl);
   const headers: Record<string, string> = {
     ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }),
     ...call.headers,
   };
+  const request = url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
-    const req = http.request(
+    const req = request(
       {
+        ...(call.ca === undefined ? {} : { ca: call.ca }),
         hostname: url.hostname,
         port: url.port,
         method: call.method ?? 'GET',

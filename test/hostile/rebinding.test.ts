@@ -60,7 +60,7 @@ beforeAll(async () => {
   const peerFile = secretFile(temp.dir, 'peer', PEER);
   const apiFile = secretFile(temp.dir, 'api', API);
   const data = (name: string) => path.join(temp.dir, `data-${name}`);
-  const peer = ['--peer-secret-file', peerFile];
+  const peer = ['--peer-token-file', peerFile];
   [plain, guarded, { rm, jr }] = await Promise.all([
     startServer(EXAMPLE_SPECS, data('plain'), ['--allow-host', 'rm.example']),
     startServer(EXAMPLE_SPECS, data('api'), ['--api-secret-file', apiFile]),
@@ -153,7 +153,7 @@ describe('API secret (--api-secret-file)', () => {
   });
 });
 
-describe('peer secret (--peer-secret-file)', () => {
+describe('peer token (--peer-token-file)', () => {
   it('the pair runs requests; the JR refuses chains, the RM logs and finish calls, from anyone else', async () => {
     const created = await tally.call(rm.rmUrl, {
       method: 'POST',
@@ -205,8 +205,8 @@ describe('peer secret (--peer-secret-file)', () => {
   it('a JR with another secret refuses the RM’s chain: the request ends FAIL saying why', async () => {
     const other = secretFile(temp.dir, 'other', 'another-secret-0123456789');
     const { rm: pairedRm, jr: stranger } = await startPair(EXAMPLE_SPECS, path.join(temp.dir, 'rm2'), {
-      rm: ['--peer-secret-file', path.join(temp.dir, 'peer')],
-      jr: ['--peer-secret-file', other],
+      rm: ['--peer-token-file', path.join(temp.dir, 'peer')],
+      jr: ['--peer-token-file', other],
     });
     try {
       // The RM's 502 is its answer by design (its JR refused the chain), not a failure of its own.
@@ -240,7 +240,7 @@ describe('start-up', () => {
       [path.join(temp.dir, 'none'), /cannot read it \(ENOENT\)/],
     ] as const;
     const runs = await Promise.all(
-      cases.map(([file]) => runSpincycle(['server', '--specs', EXAMPLE_SPECS, '--peer-secret-file', file])),
+      cases.map(([file]) => runSpincycle(['server', '--specs', EXAMPLE_SPECS, '--peer-token-file', file])),
     );
     runs.forEach((r, i) => {
       tally.count();
@@ -268,7 +268,7 @@ describe('start-up', () => {
         'http://127.0.0.1:1',
         '--addr',
         '0.0.0.0:0',
-        '--peer-secret-file',
+        '--peer-token-file',
         path.join(temp.dir, 'peer'),
       ]),
     ]);
@@ -280,7 +280,7 @@ describe('start-up', () => {
         .filter((l) => l.includes(' warn '));
       expect(warnings).toEqual([
         expect.stringContaining(
-          'listening on 0.0.0.0:0, beyond loopback, without --peer-secret-file: anyone who can reach it can post job chains to the job runner, that is run any command as this user',
+          'listening on 0.0.0.0:0, beyond loopback, without --peer-token-file: anyone who can reach it can post job chains to the job runner, that is run any command as this user',
         ),
       ]);
       expect(closed.log()).not.toContain(' warn ');

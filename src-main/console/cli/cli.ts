@@ -77,8 +77,10 @@ Commands (against any Request Manager: ours, the 2017 original, or v2.x):
 Options:
   --addr URL        Request Manager base URL (or env SPINCYCLE_ADDR, or ADDR)
   --context NAME    use a context saved in the console (e.g. local, prod)
-  --secret-file F   send the secret in F as "Authorization: Bearer" (an engine started
-                    with --api-secret-file; --context local reads the console's own)
+  --secret-file F   send the token in F as "Authorization: Bearer": a caller's token for an
+                    RM with --auth, or the secret of an engine started with --api-secret-file
+                    (--context local reads the console's own); only you may read F
+  --ca FILE         trust the certificate authorities in FILE (PEM) for https:// servers
   --json            print the console model as JSON instead of text
   --timeout MS      per-call timeout (default 10000)
   --wait            with start: wait for the request to end
@@ -93,6 +95,11 @@ Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable;
 log --follow: the job's exit code (1 when it failed without one).`;
 
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
+
+/** Said after a server refused to talk to the CLI at all (401): where a token goes. */
+const TOKEN_HINT =
+  'It wants a token: --secret-file FILE (only you may read it), SPINCYCLE_HEADERS="Authorization: Bearer <token>", ' +
+  "or with --context, the context's credentials (set in the console, or in the credentials file)";
 
 /**
  * `text` safe to print on a terminal: control characters other than newline and tab (escape
@@ -227,6 +234,7 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
         addr: { type: 'string' },
         context: { type: 'string' },
         'secret-file': { type: 'string' },
+        ca: { type: 'string' },
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         wait: { type: 'boolean' },
@@ -376,6 +384,7 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
     }
     if (err instanceof RmClientError) {
       io.err(`spincycle: ${err.message}`);
+      if (err.kind === 'refused' && err.status === 401) io.err(TOKEN_HINT);
       return err.kind === 'unreachable' || err.kind === 'timeout' ? 3 : 1;
     }
     io.err(`spincycle: ${(err as Error).message}`);

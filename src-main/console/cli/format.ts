@@ -108,7 +108,8 @@ export function formatSpecs(types: readonly RequestType[]): string {
         const def = required ? '' : ` (default: ${defaultText(a.default ?? '')})`;
         return `  ${required ? '*' : ' '} ${a.name.padEnd(width)}  ${a.desc}${def}`;
       });
-      return [t.name, ...lines].join('\n');
+      const head = t.startRefused === undefined ? t.name : `${t.name}  (not allowed: ${t.startRefused})`;
+      return [head, ...lines].join('\n');
     })
     .join('\n\n');
 }

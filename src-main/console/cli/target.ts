@@ -2,15 +2,25 @@
 // SPINCYCLE_HEADERS and SPINCYCLE_CA_FILE / _CERT_FILE / _KEY_FILE from the environment), or
 // `--context NAME`, a context saved in the console (its header values from the owner-only
 // credentials file, SPINCYCLE_CREDENTIALS or <data dir>/credentials.json; the console's own
-// engine with this run's API secret), or SPINCYCLE_ADDR. `--secret-file` sends a secret as
-// `Authorization: Bearer` (an engine started with --api-secret-file).
+// engine with this run's API secret), or SPINCYCLE_ADDR. `--secret-file` sends a token kept in
+// an owner-only file as `Authorization: Bearer` (a caller's token for an RM with --auth, or the
+// API secret of an engine started with --api-secret-file). `--ca` trusts a CA file instead of
+// the system's (over SPINCYCLE_CA_FILE and a context's own).
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ContextAuth, ServerInfo } from '../../shared/console-model';
 import { checkRmUrl, type TransportOptions } from '../client/transport';
-import { FileSecretStore, authFromEnv, credentialsFile, headersFromEnv, resolveCredentials } from '../credentials';
+import {
+  CredentialsError,
+  FileSecretStore,
+  authFromEnv,
+  checkOwnerOnly,
+  credentialsFile,
+  headersFromEnv,
+  resolveCredentials,
+} from '../credentials';
 import { CACHE_FILE, defaultDataDir } from '../data-dir';
 import { readEngineSecret } from '../engine-secret';
 
@@ -67,8 +77,10 @@ function parseJson<T>(text: string | null | undefined): T | null {
 function secretFrom(file: string): string {
   let text: string;
   try {
+    checkOwnerOnly(file, '--secret-file');
     text = readFileSync(file, 'utf8').trim();
   } catch (err) {
+    if (err instanceof CredentialsError) throw new UsageError(err.message);
     throw new UsageError(`--secret-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   if (text === '') throw new UsageError(`--secret-file ${file}: the file is empty`);
@@ -76,11 +88,14 @@ function secretFrom(file: string): string {
 }
 
 /** The transport options for the server a command names (a bad URL is bad usage). */
-export function resolveTarget(
-  values: { addr?: string | undefined; context?: string | undefined; 'secret-file'?: string | undefined },
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): TransportOptions {
+type TargetFlags = {
+  addr?: string | undefined;
+  context?: string | undefined;
+  'secret-file'?: string | undefined;
+  ca?: string | undefined;
+};
+
+export function resolveTarget(values: TargetFlags, env: NodeJS.ProcessEnv, timeoutMs: number): TransportOptions {
   const target = resolveServer(values, env, timeoutMs);
   try {
     checkRmUrl(target.baseUrl);
@@ -91,11 +106,13 @@ export function resolveTarget(
   return fromFile === undefined ? target : { ...target, secret: fromFile };
 }
 
-function resolveServer(
-  values: { addr?: string | undefined; context?: string | undefined },
-  env: NodeJS.ProcessEnv,
-  timeoutMs: number,
-): TransportOptions {
+/** `auth` with the CA file of --ca, when given. */
+function withCa(auth: ContextAuth | null, ca: string | undefined): ContextAuth | null {
+  if (ca === undefined) return auth;
+  return { headers: [], certFile: null, keyFile: null, ...auth, caFile: path.resolve(ca) };
+}
+
+function resolveServer(values: TargetFlags, env: NodeJS.ProcessEnv, timeoutMs: number): TransportOptions {
   const fromEnv = headersFromEnv(env);
   if (values.context && !values.addr) {
     const all = savedContexts(env);
@@ -113,7 +130,7 @@ function resolveServer(
       label: found.name,
       timeoutMs,
       secret,
-      credentials: resolveCredentials(`context ${found.name}`, found.auth, secrets, store),
+      credentials: resolveCredentials(`context ${found.name}`, withCa(found.auth, values.ca), secrets, store),
     };
   }
   const addr = values.addr || env.SPINCYCLE_ADDR || env.ADDR;
@@ -125,6 +142,6 @@ function resolveServer(
   return {
     baseUrl: addr,
     timeoutMs,
-    credentials: resolveCredentials('the server given by --addr', authFromEnv(env), fromEnv, null),
+    credentials: resolveCredentials('the server given by --addr', withCa(authFromEnv(env), values.ca), fromEnv, null),
   };
 }

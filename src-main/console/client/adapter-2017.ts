@@ -1,7 +1,8 @@
 // The console model over a 2017-protocol Request Manager: ours, or the original. States are
 // the console's own values already (0–6); job ids are the only job names; runtimes come from
 // the running list (seconds, counted back from when it was read); args from our RM's additive
-// `args` key, when it sends one. Only ours lists its requests.
+// `args` key, when it sends one. Only ours lists its requests, and says which types the caller
+// may not start (GET /api/v1/caller).
 
 import {
   RequestState,
@@ -26,6 +27,7 @@ import {
   type JsonObject,
   type Request,
 } from '../../shared/proto';
+import { CALLER_INFO_PATH, decodeCallerInfo } from '../../shared/caller-info';
 import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import type { StorageStatus } from '../../shared/storage-status';
 import { findQuery } from './v2-client';
@@ -114,7 +116,19 @@ export class Adapter2017 implements RmApi {
   }
 
   async requestTypes(): Promise<RequestType[]> {
-    return (await this.rm.requestList()).map(requestTypeFrom2017);
+    const [list, caller] = await Promise.all([
+      this.rm.requestList(),
+      // Ours says what the caller may start; an RM of ours from before says nothing (404).
+      this.server.canFind
+        ? unlessNotFound(this.transport.call('GET', CALLER_INFO_PATH, { decode: decodeCallerInfo, object: 'a caller' }))
+        : null,
+    ]);
+    const refused = new Map(caller?.requestTypes.map((t) => [t.name, t.refused.start]));
+    return list.map((spec) => {
+      const type = requestTypeFrom2017(spec);
+      const why = refused.get(type.name);
+      return why === undefined ? type : { ...type, startRefused: why };
+    });
   }
 
   async running(): Promise<RmRunning> {

@@ -4,7 +4,9 @@
 // generation. The transport is made then too, from the context's credentials as they are at that
 // moment (a rotated certificate is picked up on reconnect; one that cannot be read leaves the
 // context offline, saying why). What was found is told to `onServer` whenever it changes (the
-// context list shows it; the cache keeps it for when the server is away).
+// context list shows it; the cache keeps it for when the server is away). A 401 to a read (a
+// token that expired or was revoked while the console ran) is a refusal of the console itself,
+// like one to the first question; a 401 to a start or stop is that call's own (an ACL).
 
 import type {
   ChainView,
@@ -89,19 +91,24 @@ export class Connection implements Omit<RmApi, 'server'> {
     return this.adapter;
   }
 
-  /** One call through the adapter; a server that cannot be reached is asked what it speaks next time. */
-  private async call<T>(call: (rm: RmApi) => Promise<T>): Promise<T> {
+  /**
+   * One call through the adapter; a server that cannot be reached is asked what it speaks next
+   * time. `act`: a start or stop, whose 401 is the caller's ACL and not its credentials.
+   */
+  private async call<T>(call: (rm: RmApi) => Promise<T>, act = false): Promise<T> {
     const rm = await this.api();
     try {
       return await call(rm);
     } catch (err) {
-      if (isOffline(err) && this.adapter === rm) this.adapter = null;
-      throw err;
+      const unauthorized = !act && err instanceof RmClientError && err.kind === 'http' && err.status === 401;
+      const failure = unauthorized ? new RmClientError(err.message, 'refused', err.url, err.status) : err;
+      if (isOffline(failure) && this.adapter === rm) this.adapter = null;
+      throw failure;
     }
   }
 
   createRequest(type: string, args: JsonObject, user: string): Promise<RmRequest> {
-    return this.call((rm) => rm.createRequest(type, args, user));
+    return this.call((rm) => rm.createRequest(type, args, user), true);
   }
 
   getRequest(id: string): Promise<RmRequest> {
@@ -109,7 +116,7 @@ export class Connection implements Omit<RmApi, 'server'> {
   }
 
   stopRequest(id: string): Promise<void> {
-    return this.call((rm) => rm.stopRequest(id));
+    return this.call((rm) => rm.stopRequest(id), true);
   }
 
   jobChain(id: string): Promise<ChainView> {

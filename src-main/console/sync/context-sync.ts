@@ -114,6 +114,7 @@ export class ContextSync {
       online: true,
       lastOkMs: this.persistedOkMs,
       error: null,
+      refused: false,
       server: client.server,
       storage: null,
     };
@@ -199,7 +200,7 @@ export class ContextSync {
 
   /** A failed call: offline if the RM could not be reached; online if it answered (a 500 for one request). */
   private learnedFrom(err: unknown): void {
-    if (isOfflineError(err)) this.setOffline((err as Error).message);
+    if (isOfflineError(err)) this.setOffline(err.message, err.kind === 'refused');
     else if (err instanceof RmClientError) this.setOnline();
   }
 
@@ -212,6 +213,7 @@ export class ContextSync {
       online: true,
       lastOkMs: Date.now(),
       error: null,
+      refused: false,
       server,
       storage: was.storage,
     };
@@ -221,7 +223,7 @@ export class ContextSync {
     if (!was.online || was.lastOkMs === null || was.server !== server) this.announce();
   }
 
-  private setOffline(error: string): void {
+  private setOffline(error: string, refused: boolean): void {
     this.failures++;
     const was = this.status;
     this.status = {
@@ -229,6 +231,7 @@ export class ContextSync {
       online: false,
       lastOkMs: was.lastOkMs,
       error,
+      refused,
       server: was.server,
       storage: null,
     };

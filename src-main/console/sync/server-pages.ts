@@ -76,7 +76,11 @@ export class ServerPages {
     const wanted = serverFilter(filter);
     if (typeof wanted === 'string') return fromCache(wanted);
     const status = this.deps.status();
-    if (!status.online) return fromCache(`${context} does not answer: these are the requests cached here.`);
+    const away = (refused: boolean) =>
+      fromCache(
+        `${context} ${refused ? 'refused the console’s credentials' : 'does not answer'}: these are the requests cached here.`,
+      );
+    if (!status.online) return away(status.refused);
     if (status.lastOkMs === null)
       return fromCache(`${context} has not answered yet: these are the requests cached here.`);
     try {
@@ -93,7 +97,7 @@ export class ServerPages {
       if (err instanceof RmClientError && err.kind === 'unsupported' && connection.server) {
         return fromCache(cannotListNote(context, connection.server));
       }
-      if (isOffline(err)) return fromCache(`${context} does not answer: these are the requests cached here.`);
+      if (isOffline(err)) return away(err.kind === 'refused');
       return fromCache(
         `${context} did not list its requests (${(err as Error).message}): these are the ones cached here.`,
       );

@@ -7,4 +7,15 @@ export { loadSpecs, parseSpecs, type SpecSource } from './load-specs';
 export { parseSpecFile, type ParsedFile } from './parse-spec-file';
 export { checkSpecSet } from './check-spec-set';
 export { requestList } from './request-list';
-export type { ArgSpec, EachSpec, NodeArg, NodeSpec, NoopSpec, SequenceSpec, SpecSet } from './spec-schema';
+export { ACL_OPS } from './spec-schema';
+export type {
+  AclEntry,
+  AclOp,
+  ArgSpec,
+  EachSpec,
+  NodeArg,
+  NodeSpec,
+  NoopSpec,
+  SequenceSpec,
+  SpecSet,
+} from './spec-schema';

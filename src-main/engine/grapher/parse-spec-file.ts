@@ -8,6 +8,8 @@ import type { JsonValue } from '../../shared/proto';
 import { MAX_RETRY, MAX_WAIT_MS } from '../limits';
 import type { SpecProblem } from './errors';
 import {
+  ACL_KEYS,
+  ACL_OPS,
   FILE_KEYS,
   NODE_ARG_KEYS,
   NODE_KEYS,
@@ -16,6 +18,8 @@ import {
   REQUIRED_ARG_KEYS,
   SEQUENCE_ARGS_KEYS,
   SEQUENCE_KEYS,
+  type AclEntry,
+  type AclOp,
   type ArgSpec,
   type EachSpec,
   type NodeArg,
@@ -274,6 +278,68 @@ class FileChecker {
     return out;
   }
 
+  /**
+   * A sequence's `acl`: entries `{role, admin: true}` or `{role, ops: [start, stop]}`, each role
+   * once. Any problem leaves the whole acl out (a partial one would grant or refuse by accident).
+   */
+  acl(v: unknown, where: Where, path: Path): AclEntry[] {
+    const out: AclEntry[] = [];
+    const before = this.problems.length;
+    const roles = new Set<string>();
+    const entries = this.list(v, 'acl', where, path);
+    if (v != null && entries.length === 0 && Array.isArray(v)) {
+      this.problem(where, path, 'acl is empty: list the roles allowed (or remove acl: to leave the type open)');
+    }
+    entries.forEach((entry, i) => {
+      const at = [...path, i];
+      const which = `acl entry ${i + 1}`;
+      if (!isObj(entry)) {
+        this.problem(where, at, `${which} must be a map like {role: eng, ops: [start]}, got ${kindOf(entry)}`);
+        return;
+      }
+      const { role, admin, ops } = entry;
+      const named = typeof role === 'string' && role.trim() !== '' ? `${which} (role "${role}")` : which;
+      for (const key of Object.keys(entry)) {
+        if (!(ACL_KEYS as readonly string[]).includes(key)) {
+          this.problem(where, [...at, key], `${named}: ${unknownKeyMessage(key, ACL_KEYS)}`);
+        }
+      }
+      if (typeof role !== 'string' || role.trim() === '') {
+        this.problem(where, at, `${which} needs a role (text), got ${kindOf(role)}`);
+        return;
+      }
+      if (roles.has(role)) this.problem(where, [...at, 'role'], `${named}: the role is listed twice`);
+      roles.add(role);
+      if (admin !== undefined && typeof admin !== 'boolean') {
+        this.problem(where, [...at, 'admin'], `${named}: admin must be true or false, got ${kindOf(admin)}`);
+        return;
+      }
+      if (admin === true) {
+        if (ops !== undefined) this.problem(where, [...at, 'ops'], `${named}: admin: true grants every op; drop ops`);
+        out.push({ role, admin: true, ops: [] });
+        return;
+      }
+      if (!Array.isArray(ops) || ops.length === 0) {
+        this.problem(
+          where,
+          at,
+          `${named} grants nothing: give ops (a list of ${ACL_OPS.join(', ')}) or admin: true, got ops ${kindOf(ops)}`,
+        );
+        return;
+      }
+      const granted: AclOp[] = [];
+      ops.forEach((op, j) => {
+        if (typeof op !== 'string' || !(ACL_OPS as readonly string[]).includes(op)) {
+          this.problem(where, [...at, 'ops', j], `${named}: unknown op ${kindOf(op)} (ops are ${ACL_OPS.join(', ')})`);
+        } else if (granted.includes(op as AclOp)) {
+          this.problem(where, [...at, 'ops', j], `${named}: op "${op}" is listed twice`);
+        } else granted.push(op as AclOp);
+      });
+      out.push({ role, admin: false, ops: granted });
+    });
+    return this.problems.length === before ? out : [];
+  }
+
   node(name: string, v: unknown, sequence: string, path: Path): NodeSpec | null {
     const where = { sequence, node: name };
     const bad = badName(name, 'node name', '@');
@@ -394,7 +460,8 @@ class FileChecker {
         if (node) nodes.push(node);
       }
     }
-    const seq: SequenceSpec = { name, file: this.file, line: this.line(path), required, optional, nodes };
+    const acl = this.acl(v.acl, where, [...path, 'acl']);
+    const seq: SequenceSpec = { name, file: this.file, line: this.line(path), required, optional, nodes, acl };
     this.deps(seq, path);
     return seq;
   }

@@ -1,6 +1,6 @@
 // The in-memory form of request specs after loading and validation
-// (docs/protocol/request-specs.md §2 plus our additions: static args and `timeout`), and the
-// YAML keys each level accepts.
+// (docs/protocol/request-specs.md §2 plus our additions: static args, `timeout`, and upstream
+// v2's `acl`), and the YAML keys each level accepts.
 
 import type { JsonValue } from '../../shared/proto';
 
@@ -43,6 +43,21 @@ export interface NodeSpec {
   line: number;
 }
 
+/** What an ACL entry can grant (upstream v2's request ops). */
+export const ACL_OPS = ['start', 'stop'] as const;
+export type AclOp = (typeof ACL_OPS)[number];
+
+/**
+ * One entry of a sequence's `acl` (upstream v2's syntax): callers with `role` may do `ops` to
+ * requests of the type, or everything with `admin: true`.
+ */
+export interface AclEntry {
+  role: string;
+  admin: boolean;
+  /** Empty when admin. */
+  ops: AclOp[];
+}
+
 export interface SequenceSpec {
   name: string;
   /** The file it was defined in (as loadSpecs was given it, e.g. `specs/rolling.yaml`). */
@@ -52,6 +67,8 @@ export interface SequenceSpec {
   optional: ArgSpec[];
   /** In declaration order (the YAML map order). */
   nodes: NodeSpec[];
+  /** Who may start and stop requests of this type when the RM has auth (empty: no ACL). */
+  acl: AclEntry[];
 }
 
 /** The `noop-node` map: the job type of every start/end node the grapher adds. */
@@ -75,7 +92,8 @@ export interface SpecSet {
 
 export const FILE_KEYS = ['noop-node', 'sequences'] as const;
 export const NOOP_KEYS = ['category', 'type', 'args', 'sets'] as const;
-export const SEQUENCE_KEYS = ['name', 'args', 'nodes'] as const;
+export const SEQUENCE_KEYS = ['name', 'args', 'nodes', 'acl'] as const;
+export const ACL_KEYS = ['role', 'admin', 'ops'] as const;
 export const SEQUENCE_ARGS_KEYS = ['required', 'optional'] as const;
 export const REQUIRED_ARG_KEYS = ['name', 'desc'] as const;
 export const OPTIONAL_ARG_KEYS = ['name', 'desc', 'default'] as const;
@@ -115,4 +133,5 @@ export const KEY_ALIASES: Readonly<Record<string, string>> = {
   noopNode: 'noop-node',
   timeoutMs: 'timeout',
   from: 'given',
+  permissions: 'acl',
 };

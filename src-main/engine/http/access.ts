@@ -6,7 +6,8 @@
 //   given with --allow-host.
 // - API secret (--api-secret-file; the console's embedded engine): every call carries
 //   `Authorization: Bearer <secret>`.
-// Per route, the peer secret (peer-only.ts): the calls the RM and the JR make to each other.
+// Per route, the router's guard: the peer token (peer-only.ts) on the calls the RM and the JR
+// make to each other, and the callers' tokens and roles on the RM's (rm/guard.ts).
 
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -134,7 +135,7 @@ export function exposureWarning(
 ): string | null {
   if (isLoopbackHost(host) || secrets.peerSecret !== undefined || secrets.apiSecret !== undefined) return null;
   return (
-    `listening on ${addr}, beyond loopback, without --peer-secret-file: anyone who can reach it can ${OPENS[what]} ` +
+    `listening on ${addr}, beyond loopback, without --peer-token-file: anyone who can reach it can ${OPENS[what]} ` +
     '(see docs/security.md)'
   );
 }

@@ -5,12 +5,17 @@
 // Hand-rolled on node:http rather than a framework: every status, header and error text must
 // match the recorded exchanges byte for byte, and the JR -> RM job-log path is the hot path of
 // the engine bench (frameworks add hooks, serializers and their own error bodies).
+// Every route names its op; the router's guard sees it before the handler runs (who may call
+// what: rm/guard.ts, jr/http-api.ts), so a new route cannot forget to be guarded.
 
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { clip } from '../../shared/clip';
 import { WireError, WireSyntaxError, parseWire } from '../../shared/proto';
+import type { Caller } from '../auth/caller';
 import { accessCheck, type AccessOptions } from './access';
+import type { TlsFiles } from './tls';
 
 /** An error that becomes a plain-text response: `status` and the message as the body. */
 export class HttpError extends Error {
@@ -18,6 +23,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Sent with the answer (e.g. WWW-Authenticate on a 401). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -54,13 +61,27 @@ export interface RouteRequest {
   text(): Promise<string>;
   /** The body parsed as JSON and decoded by `decode`; 415/400/413 on bad input. */
   json<T>(decode: (v: unknown) => T): Promise<T>;
+  /** Who is calling, as the guard found (null where the listener names no callers). */
+  caller: Caller | null;
+  /** The address the call came from. */
+  remoteAddress: string;
 }
 
 export type Handler = (req: RouteRequest) => Reply | Promise<Reply>;
 
-interface Route {
+/**
+ * Runs before a route's handler with the op the route was added with: throws an HttpError to
+ * refuse the call, or returns the caller (null where there is none to name).
+ */
+export type Guard<Op extends string> = (op: Op, req: RouteRequest) => Caller | null | Promise<Caller | null>;
+
+/** The guard of a listener that asks nothing of its callers (tests, recordings). */
+export const openGuard: Guard<string> = () => null;
+
+interface Route<Op extends string> {
   method: string;
   segments: string[];
+  op: Op;
   handler: Handler;
 }
 
@@ -76,19 +97,25 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Longest error text answered (an error quoting the request is cut, never sent back whole). */
 const MAX_ERROR_TEXT = 4096;
 
-export class Router {
-  private readonly routes: Route[] = [];
-  constructor(private readonly options: RouterOptions = {}) {}
+export class Router<Op extends string = string> {
+  private readonly routes: Array<Route<Op>> = [];
+  constructor(
+    private readonly guard: Guard<Op>,
+    private readonly options: RouterOptions = {},
+  ) {}
 
-  /** `pattern` like `/api/v1/requests/:reqId/log/:jobId`; a `:name` segment matches one non-empty segment. */
-  add(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, segments: pattern.split('/'), handler });
+  /**
+   * `pattern` like `/api/v1/requests/:reqId/log/:jobId`; a `:name` segment matches one
+   * non-empty segment. `op` is what the guard is asked about before `handler` runs.
+   */
+  add(method: string, pattern: string, op: Op, handler: Handler): this {
+    this.routes.push({ method, segments: pattern.split('/'), op, handler });
     return this;
   }
 
-  private match(path: string): { byMethod: Map<string, Route>; params: Record<string, string> } | null {
+  private match(path: string): { byMethod: Map<string, Route<Op>>; params: Record<string, string> } | null {
     const parts = path.split('/');
-    const byMethod = new Map<string, Route>();
+    const byMethod = new Map<string, Route<Op>>();
     let params: Record<string, string> = {};
     for (const route of this.routes) {
       if (route.segments.length !== parts.length) continue;
@@ -127,7 +154,12 @@ export class Router {
       const route = found?.byMethod.get(method);
       if (!found) reply = textReply(404, 'Not Found');
       else if (!route) reply = textReply(405, 'Method Not Allowed');
-      else reply = await route.handler(this.routeRequest(req, method, path, found.params, query));
+      else {
+        const routeReq = this.routeRequest(req, method, path, found.params, query);
+        const caller = this.guard(route.op, routeReq);
+        routeReq.caller = caller instanceof Promise ? await caller : caller;
+        reply = await route.handler(routeReq);
+      }
     } catch (err) {
       reply = this.errorReply(err, method, path);
     }
@@ -137,7 +169,12 @@ export class Router {
   }
 
   private errorReply(err: unknown, method: string, path: string): Reply {
-    if (err instanceof HttpError) return textReply(err.status, clip(err.message, MAX_ERROR_TEXT));
+    if (err instanceof HttpError) {
+      return {
+        ...textReply(err.status, clip(err.message, MAX_ERROR_TEXT)),
+        ...(err.headers ? { headers: err.headers } : {}),
+      };
+    }
     if (err instanceof WireError || err instanceof WireSyntaxError) {
       return textReply(400, clip(err.message, MAX_ERROR_TEXT));
     }
@@ -162,6 +199,8 @@ export class Router {
       params,
       query,
       headers: req.headers,
+      caller: null,
+      remoteAddress: req.socket.remoteAddress ?? '',
       text,
       async json<T>(decode: (v: unknown) => T): Promise<T> {
         const type = req.headers['content-type'] ?? '';
@@ -217,8 +256,10 @@ function send(res: http.ServerResponse, reply: Reply): void {
 
 export interface Listening {
   server: http.Server;
-  /** Base URL, e.g. http://127.0.0.1:8888 */
+  /** Base URL, e.g. http://127.0.0.1:8888 (https:// with TLS) */
   url: string;
+  /** Serves a new certificate and key from now on (TLS listeners only; SIGHUP). */
+  setTls(tls: TlsFiles): void;
   close(): Promise<void>;
 }
 
@@ -232,17 +273,26 @@ export function parseAddr(addr: string): { host: string; port: number } {
 
 /**
  * Serves `router` on `addr` (HOST:PORT), answering only calls that pass the access check
- * (access.ts: the Host header, and the API secret when given). Resolves once listening.
+ * (access.ts: the Host header, and the API secret when given); over TLS with `tls` (HTTPS
+ * only: a plain-HTTP call to it fails its handshake). Resolves once listening.
  */
-export function listen(router: Router, addr: string, access: AccessOptions = {}): Promise<Listening> {
+export function listen(
+  router: { readonly listener: http.RequestListener },
+  addr: string,
+  access: AccessOptions = {},
+  tls?: TlsFiles,
+): Promise<Listening> {
   const { host, port } = parseAddr(addr);
   const check = accessCheck(host, access);
-  const server = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const refused = check(req.headers);
     if (refused === null) return router.listener(req, res);
     send(res, textReply(refused.status, refused.message));
     req.resume();
-  });
+  };
+  const server = tls
+    ? https.createServer({ keepAliveTimeout: 30_000, cert: tls.cert, key: tls.key }, onRequest)
+    : http.createServer({ keepAliveTimeout: 30_000 }, onRequest);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -251,7 +301,11 @@ export function listen(router: Router, addr: string, access: AccessOptions = {})
       const shownHost = a.family === 'IPv6' ? `[${a.address}]` : a.address;
       resolve({
         server,
-        url: `http://${shownHost}:${a.port}`,
+        url: `${tls ? 'https' : 'http'}://${shownHost}:${a.port}`,
+        setTls(files) {
+          if (!(server instanceof https.Server)) throw new Error('this listener does not speak TLS');
+          server.setSecureContext({ cert: files.cert, key: files.key });
+        },
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

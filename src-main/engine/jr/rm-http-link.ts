@@ -22,7 +22,7 @@ export interface RequestManagerHttpLinkOptions {
   maxSockets?: number;
   /** TLS options for an https RM URL (ca, cert, key, rejectUnauthorized, ...). */
   tls?: https.AgentOptions;
-  /** Sent with every call when set (the RM's --peer-secret-file). */
+  /** Sent with every call when set (the RM's --peer-token-file). */
   peerSecret?: string;
 }
 

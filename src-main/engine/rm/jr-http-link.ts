@@ -1,12 +1,14 @@
 // JobRunnerLink over HTTP: the RM's client of a Job Runner's API (docs/protocol/wire.md §5),
-// ours or the original. Global fetch (undici keeps connections alive), a timeout per call, and errors as
-// the original client words them: `unsuccessful status code: <n> (response body: <body>)`
+// ours or the original. undici's fetch with an Agent per link (connections kept alive; for an
+// https:// JR, the CAs of --ca when given), a timeout per call, and errors as the original
+// client words them: `unsuccessful status code: <n> (response body: <body>)`
 // with the status kept in LinkError.status; no status when the JR could not be reached.
 // A call whose kept-alive connection turns out to be closed by the JR (it restarted: undici's
 // "other side closed", or a reset) is sent once more on a fresh connection: the JR never saw
 // it, so even a create is safe to resend.
 // Ours beyond the 2017 protocol (links.ts): the epoch header on J1, resume, describe, live output.
 
+import { Agent, fetch, type Response } from 'undici';
 import { PEER_SECRET_HEADER } from '../http/peer-only';
 import { TRAVERSER_NOT_FOUND } from '../jr/job-runner';
 import {
@@ -35,18 +37,22 @@ const NOT_RUNNING = [JOB_NOT_RUNNING, TRAVERSER_NOT_FOUND];
 export interface HttpLinkOptions {
   /** Per-call timeout in ms (default 30 s). */
   timeoutMs?: number;
-  /** Sent with every call when set (the JR's --peer-secret-file). */
+  /** Sent with every call when set (the JR's --peer-token-file). */
   peerSecret?: string;
+  /** PEM: the certificate authorities an https:// JR's certificate must come from (--ca). */
+  ca?: string;
 }
 
 export class JobRunnerHttpLink implements JobRunnerLink {
   private readonly base: string;
   private readonly timeoutMs: number;
   private readonly headers: Record<string, string>;
+  private readonly dispatcher: Agent;
 
   constructor(baseUrl: string, opts: HttpLinkOptions = {}) {
     this.base = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.dispatcher = new Agent(opts.ca === undefined ? {} : { connect: { ca: opts.ca } });
     // The original client sends Content-Type on every call, bodiless ones included.
     this.headers = {
       'Content-Type': 'application/json',
@@ -104,6 +110,7 @@ export class JobRunnerHttpLink implements JobRunnerLink {
       fetch(url, {
         method,
         headers,
+        dispatcher: this.dispatcher,
         ...(body === undefined ? {} : { body }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

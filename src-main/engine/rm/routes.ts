@@ -2,8 +2,10 @@
 // RequestManager, bodies encoded by proto's Go-exact encoders, and our extensions
 // (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
 // request read or created carries its args as an additive key; the JR's epoch header on finish
-// and job log, and `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts); the
-// storage status; a job's live output (`GET /api/v1/requests/:id/output/:jobId`).
+// and job log, `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts),
+// `GET /api/v1/caller` (who the caller is and what it may start and stop), the storage status,
+// and a job's live output (`GET /api/v1/requests/:id/output/:jobId`).
+// Every route names its op: who may call it is decided by guard.ts before the handler runs.
 // Statuses that differ from the original are listed in docs/compatibility.md.
 
 import {
@@ -16,13 +18,17 @@ import {
   encodeRequestStatus,
   encodeRunningStatus,
 } from '../../shared/proto';
+import { CALLER_INFO_PATH } from '../../shared/caller-info';
 import { encodeJobOutput } from '../../shared/live-output';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
+import type { AccessControl } from '../auth/access-control';
+import type { AuthSubject } from '../auth/caller';
 import { outputQuery } from '../http/output-query';
-import { peerOnly } from '../http/peer-only';
 import { epochOf } from '../ownership';
 import { HttpError, Router, emptyReply, jsonReply, textReply, type Handler, type RouterOptions } from '../http/server';
+import { encodeCallerInfo } from './caller-info';
 import { StartFailedError } from './errors';
+import { requestManagerGuard, type JobRunnerCalls, type RequestManagerOp } from './guard';
 import { parseFindQuery } from './find-query';
 import { encodeRequestWithArgs } from './request-args';
 import type { RequestManager } from './request-manager';
@@ -32,33 +38,30 @@ const API = '/api/v1';
 export const TOTAL_HEADER = 'X-Total-Count';
 const location = (id: string) => `${API}/requests/${id}`;
 
-/**
- * Who may make the JR's calls, R4 finish and R8 job log, over HTTP:
- * - 'in-process': nobody; the JR runs in this process and calls the RM directly (`server`);
- * - `{ peerSecret }`: a JR holding the peer secret (`rm --peer-secret-file`);
- * - 'unverified': anyone, as with the original; a finish is taken only once the JR says it is
- *   done with the chain (RequestManager.finishRequestUnverified).
- */
-export type JobRunnerCalls = 'in-process' | { peerSecret: string } | 'unverified';
+export type { JobRunnerCalls } from './guard';
 
 export interface RequestManagerRouterOptions extends RouterOptions {
   /** Default 'unverified'. */
   jobRunnerCalls?: JobRunnerCalls;
+  /** Auth (--auth, --auth-module); default none: everyone can do everything. */
+  access?: AccessControl | null;
 }
 
-const inProcessOnly: Handler = () => {
-  throw new HttpError(
-    403,
-    "this request manager's job runner runs in its own process: only it logs jobs and finishes requests",
-  );
-};
+/** A stored request as authorization sees it: its type, user and the args it was created with. */
+async function storedSubject(rm: RequestManager, id: string): Promise<AuthSubject> {
+  const [request, args] = await Promise.all([rm.getRequest(id), rm.requestArgs(id)]);
+  const given = Object.fromEntries(args.filter((a) => a.Given).map((a) => [a.Name, a.Value]));
+  return { id, type: request.type, args: given, user: request.user };
+}
 
-export function requestManagerRouter(rm: RequestManager, options: RequestManagerRouterOptions = {}): Router {
+export function requestManagerRouter(
+  rm: RequestManager,
+  options: RequestManagerRouterOptions = {},
+): Router<RequestManagerOp> {
   const id = (params: Record<string, string>) => params.reqId as string;
   const calls = options.jobRunnerCalls ?? 'unverified';
-  /** A route only the JR calls. */
-  const jrCall = (handler: Handler): Handler =>
-    calls === 'in-process' ? inProcessOnly : calls === 'unverified' ? handler : peerOnly(calls.peerSecret, handler);
+  const access = options.access ?? null;
+  const guard = requestManagerGuard({ access, jobRunnerCalls: calls, subject: (reqId) => storedSubject(rm, reqId) });
   const finish: Handler = async (req) => {
     const params = await req.json(decodeFinishRequestParams);
     const epoch = epochOf(req.headers);
@@ -67,11 +70,12 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
     return emptyReply();
   };
   return (
-    new Router(options)
-      .add('POST', `${API}/requests`, async (req) => {
+    new Router(guard, options)
+      .add('POST', `${API}/requests`, 'create', async (req) => {
         const params = await req.json(decodeCreateRequestParams);
         try {
-          const request = await rm.createRequest(params);
+          // With auth, the request is the caller's, whatever User the body names.
+          const request = await rm.createRequest(req.caller ? { ...params, User: req.caller.user } : params);
           const body = encodeRequestWithArgs(request, await rm.requestArgs(request.id));
           return jsonReply(201, body, { Location: location(request.id) });
         } catch (err) {
@@ -79,7 +83,7 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
           return { ...textReply(502, err.message), headers: { Location: location(err.requestId) } };
         }
       })
-      .add('GET', `${API}/requests`, async (req) => {
+      .add('GET', `${API}/requests`, 'read', async (req) => {
         const filter = parseFindQuery(req.query);
         const found = await rm.findRequests(filter);
         const body = `[${found.map((f) => encodeRequestWithArgs(f.request, f.args)).join(',')}]`;
@@ -88,56 +92,60 @@ export function requestManagerRouter(rm: RequestManager, options: RequestManager
           filter.offset === 0 ? { [TOTAL_HEADER]: String(await rm.countRequests(filter)) } : {};
         return jsonReply(200, body, total);
       })
-      .add('GET', `${API}/requests/:reqId`, async (req) => {
+      .add('GET', `${API}/requests/:reqId`, 'read', async (req) => {
         const reqId = id(req.params);
         const [request, args] = await Promise.all([rm.getRequest(reqId), rm.requestArgs(reqId)]);
         return jsonReply(200, encodeRequestWithArgs(request, args));
       })
-      .add('PUT', `${API}/requests/:reqId/start`, async (req) => {
+      .add('PUT', `${API}/requests/:reqId/start`, 'start', async (req) => {
         await rm.startRequest(id(req.params));
         return emptyReply();
       })
-      .add('PUT', `${API}/requests/:reqId/finish`, jrCall(finish))
-      .add(
-        'PUT',
-        `${API}/requests/:reqId/suspend`,
-        jrCall(async (req) => {
-          const epoch = epochOf(req.headers);
-          if (epoch === undefined) throw new HttpError(400, 'suspend needs the X-Spincycle-Epoch of the run');
-          await rm.suspendRequest(id(req.params), epoch, calls === 'unverified');
-          return emptyReply();
-        }),
-      )
-      .add('PUT', `${API}/requests/:reqId/stop`, async (req) => {
+      .add('PUT', `${API}/requests/:reqId/finish`, 'job-runner', finish)
+      .add('PUT', `${API}/requests/:reqId/suspend`, 'job-runner', async (req) => {
+        const epoch = epochOf(req.headers);
+        if (epoch === undefined) throw new HttpError(400, 'suspend needs the X-Spincycle-Epoch of the run');
+        await rm.suspendRequest(id(req.params), epoch, calls === 'unverified');
+        return emptyReply();
+      })
+      .add('PUT', `${API}/requests/:reqId/stop`, 'stop', async (req) => {
         await rm.stopRequest(id(req.params));
         return emptyReply();
       })
-      .add('GET', `${API}/requests/:reqId/status`, async (req) =>
+      .add('GET', `${API}/requests/:reqId/status`, 'read', async (req) =>
         jsonReply(200, encodeRequestStatus(await rm.requestStatus(id(req.params)))),
       )
-      .add('GET', `${API}/requests/:reqId/job-chain`, async (req) =>
+      .add('GET', `${API}/requests/:reqId/job-chain`, 'read', async (req) =>
         jsonReply(200, await rm.jobChainJson(id(req.params))),
       )
-      .add(
-        'POST',
-        `${API}/requests/:reqId/log`,
-        jrCall(async (req) => {
-          const epoch = epochOf(req.headers);
-          const log = await req.json(decodeJobLog);
-          return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log, epoch)));
-        }),
-      )
-      .add('GET', `${API}/requests/:reqId/log`, async (req) =>
+      .add('POST', `${API}/requests/:reqId/log`, 'job-runner', async (req) => {
+        const epoch = epochOf(req.headers);
+        const log = await req.json(decodeJobLog);
+        return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log, epoch)));
+      })
+      .add('GET', `${API}/requests/:reqId/log`, 'read', async (req) =>
         jsonReply(200, encodeJobLogs(await rm.jobLogs(id(req.params)))),
       )
-      .add('GET', `${API}/requests/:reqId/log/:jobId`, async (req) =>
+      .add('GET', `${API}/requests/:reqId/log/:jobId`, 'read', async (req) =>
         jsonReply(200, encodeJobLog(await rm.latestJobLog(id(req.params), req.params.jobId as string))),
       )
-      .add('GET', `${API}/request-list`, () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
-      .add('GET', `${API}/status/running`, async () => jsonReply(200, encodeRunningStatus(await rm.runningStatus())))
-      .add('GET', STORAGE_STATUS_PATH, async () => jsonReply(200, JSON.stringify(await rm.storageStatus())))
+      .add('GET', `${API}/request-list`, 'read', () => jsonReply(200, encodeRequestSpecs(rm.requestList())))
+      .add('GET', CALLER_INFO_PATH, 'read', (req) =>
+        jsonReply(
+          200,
+          encodeCallerInfo(
+            req.caller,
+            access,
+            rm.requestList().map((s) => s.Name),
+          ),
+        ),
+      )
+      .add('GET', `${API}/status/running`, 'read', async () =>
+        jsonReply(200, encodeRunningStatus(await rm.runningStatus())),
+      )
+      .add('GET', STORAGE_STATUS_PATH, 'read', async () => jsonReply(200, JSON.stringify(await rm.storageStatus())))
       // Ours: a job's output while it runs (from the JR that runs it), then its log's.
-      .add('GET', `${API}/requests/:reqId/output/:jobId`, async (req) =>
+      .add('GET', `${API}/requests/:reqId/output/:jobId`, 'read', async (req) =>
         jsonReply(
           200,
           encodeJobOutput(await rm.jobOutput(id(req.params), req.params.jobId as string, outputQuery(req.query))),

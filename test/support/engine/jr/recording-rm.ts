@@ -16,6 +16,7 @@ import {
 import {
   HttpError,
   Router,
+  openGuard,
   emptyReply,
   jsonReply,
   listen,
@@ -47,10 +48,10 @@ export class RecordingRm {
   private server: Listening | null = null;
   private port = 0;
   private readonly waiters: Array<() => void> = [];
-  private readonly router = new Router();
+  private readonly router = new Router(openGuard);
 
   constructor() {
-    this.router.add('POST', '/api/v1/requests/:id/log', async (req) => {
+    this.router.add('POST', '/api/v1/requests/:id/log', 'any', async (req) => {
       this.calls.push(`POST ${req.path}`);
       this.onCall(req.headers);
       this.maxConcurrentLogs = Math.max(this.maxConcurrentLogs, ++this.concurrentLogs);
@@ -84,7 +85,7 @@ export class RecordingRm {
         throw err;
       }
     });
-    this.router.add('PUT', '/api/v1/requests/:id/finish', async (req) => {
+    this.router.add('PUT', '/api/v1/requests/:id/finish', 'any', async (req) => {
       this.calls.push(`PUT ${req.path}`);
       this.onCall(req.headers);
       if (this.concurrentLogs > 0) this.finishesWithLogsInFlight++;
