@@ -84,7 +84,7 @@ describe('separate RM and JR over HTTP', () => {
       addr: `127.0.0.1:${rmPort}`,
       jrUrls: [`http://127.0.0.1:${jrPort}`],
       logger: process.env.DEBUG_SPLIT ? createLogger('rm') : silentLogger,
-      reaper: { intervalMs: 100, fastIntervalMs: 50, graceMs: 300, deadAfterMs: 200 },
+      reaper: { intervalMs: 100, fastIntervalMs: 50, graceMs: 300, deadAfterMs: 200, refusedAfterMs: 100 },
     });
     const rm = new RmClient(rmServer.url);
     const { id } = await rm.create('long-job', { seconds: '300' });
