@@ -63,6 +63,32 @@ async function restingLineNumbers(page: Page): Promise<{ first: number; last: nu
   return seen;
 }
 
+/**
+ * Scrolls the log up with the mouse wheel, as an operator does: resolves with the lines on screen
+ * once the view has moved and come to rest (Chromium scrolls smoothly, after the wheel event).
+ */
+async function wheelUp(page: Page, pixels: number): Promise<{ first: number; last: number }> {
+  const viewport = page.getByTestId('log-viewport');
+  const top = () => viewport.evaluate((el) => el.scrollTop);
+  const before = await top();
+  await viewport.hover();
+  await page.mouse.wheel(0, -pixels);
+  await expect.poll(top).toBeLessThan(before);
+  let seen = await top();
+  await expect
+    .poll(
+      async () => {
+        const now = await top();
+        const still = now === seen;
+        seen = now;
+        return still;
+      },
+      { intervals: [300] },
+    )
+    .toBe(true);
+  return restingLineNumbers(page);
+}
+
 test.beforeEach(async ({ page, shell }) => {
   await page.setViewportSize({ width: 1360, height: 820 });
   await shell.open();
@@ -107,11 +133,9 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
 
   // Scrolling up stops following: new lines come, the view stays where the operator put it.
   await page.setViewportSize({ width: 1360, height: 820 });
-  await page.getByTestId('log-viewport').hover();
-  await page.mouse.wheel(0, -2000);
+  const readingAt = await wheelUp(page, 2000);
   await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'false');
   await expect(page.getByTestId('log-follow')).toHaveText('⤓ Follow');
-  const readingAt = await restingLineNumbers(page);
   const count = await linesShown(page);
   await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(count + 5);
   expect((await visibleLineNumbers(page)).first).toBe(readingAt.first);
@@ -150,10 +174,8 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
   await expect.poll(() => linesShown(page), { timeout: 20_000 }).toBeGreaterThan(40);
   // Scrolled up to read, the operator stops the request: the try ends, its log takes over, and
   // the view stays where it was put.
-  await page.getByTestId('log-viewport').hover();
-  await page.mouse.wheel(0, -300);
+  const reading = await wheelUp(page, 300);
   await expect(page.getByTestId('log-follow')).toHaveAttribute('aria-pressed', 'false');
-  const reading = await restingLineNumbers(page);
   await requestPage.stop();
   await page.getByTestId('confirm-stop').click();
   await expect(page.getByTestId('stop-outcome')).toContainText('STOPPED', { timeout: 30_000 });
