@@ -15,18 +15,17 @@ const banned = (...groups) => ({
 const folder = (name, why) => ({ group: [`**/${name}/**`, `**/${name}`], message: why });
 // Its own rule (typescript-eslint's twin of no-restricted-imports), so the folder rules below,
 // which set the core rule per folder, never override it.
-const noTestSupport = {
-  '@typescript-eslint/no-restricted-imports': [
-    'error',
-    {
-      patterns: [
-        {
-          group: ['**/test/**', '**/e2e/**', '**/bench/**'],
-          message: 'Production code never imports test support (test/, e2e/, bench/): only *.test.ts may.',
-        },
-      ],
-    },
-  ],
+const testSupport = {
+  group: ['**/test/**', '**/e2e/**', '**/bench/**'],
+  message: 'Production code never imports test support (test/, e2e/, bench/): only *.test.ts may.',
+};
+const restricted = (...patterns) => ({ '@typescript-eslint/no-restricted-imports': ['error', { patterns }] });
+// The contract's schemas are console main's: the renderer and the preload take its types and
+// call by name (src-main/shared/bridge.ts), so zod stays out of their bundles.
+const schemasTypesOnly = {
+  group: ['**/shared/ipc', '**/shared/model-schemas', 'zod', 'zod/*'],
+  allowTypeImports: true,
+  message: 'The renderer and the preload import the contract as types only (zod stays in console main).',
 };
 const nodeBuiltins = {
   group: ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'net'],
@@ -99,8 +98,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    files: ['src-main/**/*.ts', 'src-renderer/**/*.ts', 'src-renderer/**/*.svelte'],
+    files: ['src-main/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src-main/desktop/preload.ts'],
+    rules: restricted(testSupport),
+  },
+  {
+    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.svelte', 'src-main/desktop/preload.ts'],
     ignores: ['**/*.test.ts'],
-    rules: noTestSupport,
+    rules: restricted(testSupport, schemasTypesOnly),
   },
 );

@@ -6,11 +6,13 @@
 //     time of each frame while panning the unfolded graph (95 % of frames < 16 ms);
 //   - a 100 MB stdout: open (navigation -> first lines on screen) and search;
 //   - 100,000 requests, in a Chromium of its own (see benchList): first rows, frame intervals
-//     while scrolling by steps (600 and 120 px) and by long jumps, and how soon a jump shows data.
-// Scrolls (the log's and the list's) run twice, in a Chromium of their own each time (see PACES):
+//     while scrolling by steps (600 and 120 px) and by long jumps, and how soon a jump shows data;
+//   - the 10,000-job chain's job table, in a Chromium of its own (see benchJobs): first rows, and
+//     frame intervals while scrolling it by steps (600 px) and by jumps anywhere.
+// Scrolls (the log's, the list's and the job table's) run twice, in a Chromium of their own each time (see PACES):
 // without the 60 Hz cap, where a rAF interval is what a frame cost (frames < 16 ms), and at 60 Hz
 // like a display, where what counts is whether each frame made its vsync (frames on time).
-// BENCH_PARTS=chain,log,list picks parts (default all). Prints figures and the ratio to each
+// BENCH_PARTS=chain,log,list,jobs picks parts (default all). Prints figures and the ratio to each
 // target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
 // frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE write CPU profiles and
 // BENCH_LIST_TRACE a DevTools trace (see benchLog and benchList).
@@ -22,7 +24,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { Cache } from '../src-main/console/cache/cache';
 import { chainView } from '../src-main/shared/console-model';
 import type { Job, JobChain, Request } from '../src-main/shared/proto';
@@ -34,8 +36,8 @@ const CTX = 'bench';
 const HOSTS = 2_500;
 const LIST_SIZE = 100_000;
 const LOG_BYTES = 100 * 1024 * 1024;
-/** BENCH_PARTS=chain,log,list selects parts (all by default). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'chain,log,list').split(',').map((p) => p.trim()));
+/** BENCH_PARTS=chain,log,list,jobs selects parts (all by default). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'chain,log,list,jobs').split(',').map((p) => p.trim()));
 
 interface Row {
   what: string;
@@ -200,6 +202,62 @@ async function timeNavigation(page: Page, hash: string, ready: string | (() => b
 }
 
 /**
+ * The rAF intervals while the element `scroller` scrolls `by` px in each of `frames` frames
+ * (turning back at an end half a step off the way down, so that no jump lands where an earlier
+ * one did, whose rows would already be loaded), or, by 0, to anywhere in it each frame.
+ */
+function scrollFrames(page: Page, scroller: string, by: number, frames: number): Promise<number[]> {
+  return page.evaluate(
+    ([scroller, by, frames]) =>
+      new Promise<number[]>((resolve) => {
+        const el = document.querySelector(scroller) as HTMLElement;
+        const out: number[] = [];
+        let last = performance.now();
+        let dir = 1;
+        let n = 0;
+        const step = () => {
+          const now = performance.now();
+          out.push(now - last);
+          last = now;
+          const max = el.scrollHeight - el.clientHeight;
+          let to = by === 0 ? Math.round((((n * 7919) % 1000) / 1000) * max) : el.scrollTop + dir * by;
+          if (to > max || to < 0) {
+            dir = -dir;
+            to = el.scrollTop + dir * (by / 2);
+          }
+          el.scrollTop = to;
+          if (++n <= frames) requestAnimationFrame(step);
+          else resolve(out.slice(1));
+        };
+        requestAnimationFrame(step);
+      }),
+    [scroller, by, frames] as const,
+  );
+}
+
+/**
+ * Sets the hash and returns ms until more than 10 `rows` are on the page, to the frame that shows
+ * them. Polling every rAF (timeNavigation) would spin an uncapped page: this waits on DOM mutations.
+ */
+function timeRowsShown(page: Page, hash: string, rows: string): Promise<number> {
+  return page.evaluate(
+    ([hash, rows]) =>
+      new Promise<number>((resolve) => {
+        const t0 = performance.now();
+        const done = () => document.querySelectorAll(rows).length > 10;
+        const seen = new MutationObserver(() => {
+          if (!done()) return;
+          seen.disconnect();
+          requestAnimationFrame(() => resolve(performance.now() - t0));
+        });
+        seen.observe(document.body, { childList: true, subtree: true });
+        location.hash = hash;
+      }),
+    [hash, rows] as const,
+  );
+}
+
+/**
  * How the scroll parts pace their Chromium's frames, each a run of its own:
  * - uncapped: no vsync and no 60 Hz frame cap, so a rAF interval is what one frame really cost
  *   (vsync-locked intervals are multiples of 16.7 ms and can never read "under 16 ms"). Frames
@@ -219,6 +277,20 @@ const PACES = {
 } as const satisfies Record<string, string[]>;
 type Pace = keyof typeof PACES;
 const VSYNC_MS = 1000 / 60;
+
+/** A fresh Chromium paced by `pace`, and a page in it on the bench's context, reporting page errors. */
+async function pacedPage(pace: Pace): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({
+    executablePath: findChromium()?.path,
+    args: [...CHROMIUM_ARGS, ...PACES[pace]],
+  });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+  page.on('console', (m) => m.type() === 'error' && console.log(`  [page error] ${m.text()}`));
+  page.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
+  await page.addInitScript('globalThis.__name = (f) => f;');
+  await page.addInitScript((ctx) => localStorage.setItem('spincycle.context', ctx), CTX);
+  return { browser, page };
+}
 
 /** Rows for a series of rAF intervals, by how they were paced: uncapped, the share under 16 ms
  * (target 95 %) and the p95; at 60 Hz, the share of frames on time (target 95 %). */
@@ -286,8 +358,8 @@ async function main(): Promise<void> {
 
     if (PARTS.has('chain')) await benchChain(page, chainId);
     if (PARTS.has('log')) await benchLog(page, logId);
-    if (PARTS.has('list'))
-      for (const pace of Object.keys(PACES) as Pace[]) await benchList(server.url, found.path, pace);
+    if (PARTS.has('list')) for (const pace of Object.keys(PACES) as Pace[]) await benchList(server.url, pace);
+    if (PARTS.has('jobs')) for (const pace of Object.keys(PACES) as Pace[]) await benchJobs(server.url, pace, chainId);
   } finally {
     await browser.close();
     server.stop();
@@ -410,15 +482,8 @@ async function benchLog(page: Page, logId: string): Promise<void> {
 /** Scrolling the log of `hash`, in a Chromium of its own paced by `pace` (the page the bench
  * opened hands over its token): while the log loads, then once it is in. */
 async function scrollLog(page: Page, hash: string, pace: Pace): Promise<void> {
-  const paced = await chromium.launch({
-    executablePath: findChromium()?.path,
-    args: [...CHROMIUM_ARGS, ...PACES[pace]],
-  });
+  const { browser: paced, page: p } = await pacedPage(pace);
   try {
-    const p = await paced.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-    p.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
-    await p.addInitScript('globalThis.__name = (f) => f;');
-    await p.addInitScript((ctx) => localStorage.setItem('spincycle.context', ctx), CTX);
     // The page took the token out of its URL (src-renderer/lib/token.ts): hand it over.
     const url = new URL(page.url());
     url.searchParams.set('token', await page.evaluate(() => sessionStorage.getItem('spincycle.webToken') ?? ''));
@@ -487,15 +552,10 @@ async function scrollLog(page: Page, hash: string, pace: Pace): Promise<void> {
  * BENCH_LIST_TRACE=file.json also writes a DevTools trace of the scroll, BENCH_LIST_PROFILE=
  * file.cpuprofile a CPU profile of the steps.
  */
-async function benchList(url: string, executablePath: string, pace: Pace): Promise<void> {
+async function benchList(url: string, pace: Pace): Promise<void> {
   console.log(`requests list (100,000), ${pace}`);
-  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...PACES[pace]] });
+  const { browser, page } = await pacedPage(pace);
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
-    page.on('console', (m) => m.type() === 'error' && console.log(`  [page error] ${m.text()}`));
-    page.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
-    await page.addInitScript('globalThis.__name = (f) => f;');
-    await page.addInitScript((ctx) => localStorage.setItem('spincycle.context', ctx), CTX);
     const base = new URL(url);
     // Console main indexes the seeded logs (the 100 MB one too) for search in the background when
     // it starts, and pages of the list would wait behind it: a search indexes whatever is
@@ -506,56 +566,11 @@ async function benchList(url: string, executablePath: string, pace: Pace): Promi
     await page.evaluate(() => (location.hash = '#/start'));
     await page.getByTestId('start-view').waitFor();
 
-    // Polling every rAF (timeNavigation) would spin the uncapped page: wait on DOM mutations, then
-    // the frame that shows them.
-    const openList = () =>
-      page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const t0 = performance.now();
-            const done = () => document.querySelectorAll('[data-testid="request-link"]').length > 10;
-            const seen = new MutationObserver(() => {
-              if (!done()) return;
-              seen.disconnect();
-              requestAnimationFrame(() => resolve(performance.now() - t0));
-            });
-            seen.observe(document.body, { childList: true, subtree: true });
-            location.hash = '#/requests';
-          }),
-      );
+    const openList = () => timeRowsShown(page, '#/requests', '[data-testid="request-link"]');
     record(`requests list first rows (100,000 cached, ${pace})`, await openList(), 'ms', 1000);
     await page.waitForTimeout(500);
 
-    /** Scrolls `by` px in each of `frames` frames and returns the frame intervals. */
-    const scroll = (by: number, frames: number) =>
-      page.evaluate(
-        ([by, frames]) =>
-          new Promise<number[]>((resolve) => {
-            const el = document.querySelector('[data-testid="request-list"]') as HTMLElement;
-            const out: number[] = [];
-            let last = performance.now();
-            let dir = 1;
-            let n = 0;
-            const step = () => {
-              const now = performance.now();
-              out.push(now - last);
-              last = now;
-              const max = el.scrollHeight - el.clientHeight;
-              // At an end, turn back half a step off the way down, so no jump lands where an
-              // earlier one did (its rows would already be loaded).
-              let to = el.scrollTop + dir * by;
-              if (to > max || to < 0) {
-                dir = -dir;
-                to = el.scrollTop + dir * (by / 2);
-              }
-              el.scrollTop = to;
-              if (++n <= frames) requestAnimationFrame(step);
-              else resolve(out.slice(1));
-            };
-            requestAnimationFrame(step);
-          }),
-        [by, frames] as const,
-      );
+    const scroll = (by: number, frames: number) => scrollFrames(page, '[data-testid="request-list"]', by, frames);
     /** Rows inside the viewport, and how many of them show data (not a placeholder), in the
      * frame after the last scroll (its scroll event comes with the next frame). */
     const onScreen = () =>
@@ -638,6 +653,32 @@ async function benchList(url: string, executablePath: string, pace: Pace): Promi
     );
     const final = await onScreen();
     console.log(`  at the end: ${final.loaded} of ${final.rows} rows on screen show data`);
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * The job table of the 10,000-job chain, in a Chromium of its own paced by `pace`: first rows
+ * (navigation → rows on screen), then frame intervals while scrolling it 600 px a frame (~19 new
+ * rows; 360 frames, turning back at the ends) and by jumps anywhere (120 frames).
+ */
+async function benchJobs(url: string, pace: Pace, chainId: string): Promise<void> {
+  console.log(`job table (10,002 jobs), ${pace}`);
+  const { browser, page } = await pacedPage(pace);
+  try {
+    const base = new URL(url);
+    base.hash = '#/start';
+    await page.goto(base.toString());
+    await page.getByTestId('start-view').waitFor();
+    const first = await timeRowsShown(page, `#/r/${CTX}/${chainId}/jobs`, '[data-testid="job-row"]');
+    record(`job table first rows (10,002 jobs, ${pace})`, first, 'ms', 1500);
+    await page.waitForTimeout(500);
+    const scroll = (by: number, frames: number) => scrollFrames(page, '[data-testid="job-list"]', by, frames);
+    const report = (name: string, frames: number[]) =>
+      recordFrames(`scroll the job table (${pace}), ${name}`, frames, pace);
+    report('600 px steps', await scroll(600, 360));
+    report('jumps anywhere', await scroll(0, 120));
   } finally {
     await browser.close();
   }

@@ -41,14 +41,19 @@ test('a WebSocket without the token is refused', async ({ consolePage, bridge, p
 
 test('a bad call gets a clear error', async ({ consolePage }) => {
   await consolePage.open();
-  const unknown = await consolePage.sendRawFrame(JSON.stringify({ id: 1, method: 'dropAllTables', args: [] }));
+  const unknown = await consolePage.sendRawFrame(JSON.stringify({ id: 1, method: 'dropAllTables', args: {} }));
   expect(unknown).toEqual({
     id: 1,
     result: { ok: false, error: { code: 'bad-request', message: "unknown method 'dropAllTables'" } },
   });
 
-  const badArgs = await consolePage.sendRawFrame(JSON.stringify({ id: 2, method: 'version', args: ['x'] }));
-  expect(badArgs.result.error).toEqual({ code: 'bad-request', message: 'version() takes no arguments, got 1' });
+  const badArgs = await consolePage.sendRawFrame(
+    JSON.stringify({ id: 2, method: 'getRequest', args: { context: 'local', id: '', extra: 1 } }),
+  );
+  expect(badArgs.result.error).toEqual({
+    code: 'bad-request',
+    message: 'getRequest(): id: Too small: expected string to have >=1 characters; unknown field: extra',
+  });
 
   const malformed = await consolePage.sendRawFrame('{"id": 3, "method": ');
   expect(malformed.id).toBeNull();
@@ -56,7 +61,7 @@ test('a bad call gets a clear error', async ({ consolePage }) => {
   expect(malformed.result.error?.message).toMatch(/^malformed frame/);
 
   // The page and the server keep working afterwards.
-  const good = await consolePage.sendRawFrame(JSON.stringify({ id: 4, method: 'version', args: [] }));
+  const good = await consolePage.sendRawFrame(JSON.stringify({ id: 4, method: 'version', args: {} }));
   expect(good.result.ok).toBe(true);
   await consolePage.openAbout();
   await expect(consolePage.versionProtocol).toHaveText('bca299b (2017-08-29)');

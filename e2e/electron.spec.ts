@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { findDisplay, findElectronBinary } from '../scripts/electron-runtime.js';
 import { prepareElectronSqlite } from '../scripts/prepare-electron-sqlite.js';
 import type { RequestNotification } from '../src-main/shared/console-model';
-import { CONTRACT_METHODS, type ConsoleApi } from '../src-main/shared/ipc';
+import type { ConsoleApi } from '../src-main/shared/ipc';
 import type { DesktopE2eHooks } from '../src-main/desktop/e2e-hooks';
 import { PROJECT_ROOT } from './support/web-bridge';
 
@@ -132,20 +132,22 @@ test.describe('desktop app (Electron)', () => {
       await expect(page.getByTestId('transport-kind')).toHaveText('desktop');
 
       // Round trip: a call, a write and a read back; the trusted-sender check lets our page in.
-      const result = await page.evaluate(() => (globalThis as unknown as Win).spincycle.version());
+      const result = await page.evaluate(() => (globalThis as unknown as Win).spincycle.call('version'));
       expect(result).toMatchObject({ ok: true, value: { protocol: 'bca299b (2017-08-29)' } });
       const settings = await page.evaluate(async () => {
         const api = (globalThis as unknown as Win).spincycle;
-        await api.updateSettings({ theme: 'dark' });
-        return api.settings();
+        await api.call('updateSettings', { theme: 'dark' });
+        return api.call('settings');
       });
       expect(settings).toMatchObject({ ok: true, value: { theme: 'dark' } });
-      const bad = await page.evaluate(() => (globalThis as unknown as Win).spincycle.getRequest('local', ''));
+      const bad = await page.evaluate(() =>
+        (globalThis as unknown as Win).spincycle.call('getRequest', { context: 'local', id: '' }),
+      );
       expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request' } });
 
-      // Exactly the contract is exposed, and no Node reaches the page.
+      // Exactly the contract's call and on are exposed, and no Node reaches the page.
       const exposed = await page.evaluate(() => Object.keys((globalThis as unknown as Win).spincycle).sort());
-      expect(exposed).toEqual([...CONTRACT_METHODS, 'on'].sort());
+      expect(exposed).toEqual(['call', 'on']);
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
       expect(await page.evaluate(() => Object.isFrozen((globalThis as unknown as Win).spincycle))).toBe(true);
@@ -313,7 +315,11 @@ test.describe('desktop app (Electron)', () => {
       const page = await app.firstWindow();
       await expect(page.getByTestId('status-engine')).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
       const created = await page.evaluate(() =>
-        (globalThis as unknown as Win).spincycle.createRequest('local', 'hello', { msg: 'from the tray' }),
+        (globalThis as unknown as Win).spincycle.call('createRequest', {
+          context: 'local',
+          type: 'hello',
+          args: { msg: 'from the tray' },
+        }),
       );
       expect(created.ok).toBe(true);
       const id = created.ok ? created.value.id : '';

@@ -1,4 +1,4 @@
-// Routes one untrusted call (method name + argument array, as received by a transport)
+// Routes one untrusted call (method name + arguments object, as received by a transport)
 // to the contract handlers. Never throws: unknown methods and bad shapes become
 // 'bad-request' results, handler failures become 'internal' results.
 
@@ -21,11 +21,13 @@ export async function dispatch(handlers: ContractHandlers, method: unknown, args
   if (!isMethodName(method)) {
     return err('bad-request', `unknown method '${echo(method)}'`);
   }
-  if (!Array.isArray(args)) {
-    return err('bad-request', `${method}(): args must be an array, got ${args === null ? 'null' : typeof args}`);
+  // No arguments object at all means "no arguments"; anything else is checked by the handler.
+  if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+    const got = args === null ? 'null' : Array.isArray(args) ? 'an array' : typeof args;
+    return err('bad-request', `${method}(): the arguments must be one object of named fields, got ${got}`);
   }
   try {
-    return await handlers[method](args);
+    return await handlers[method](args ?? {});
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     return err('internal', `${method}() failed: ${message}`);

@@ -2,7 +2,7 @@
 // replayed to late subscribers, and a throwing subscriber does not starve the others.
 
 import { describe, expect, it, vi } from 'vitest';
-import type { AnyEventFrame } from '../shared/ipc';
+import type { AnyEventFrame } from '../shared/bridge';
 import { EventHub } from './events';
 import { StatusSource } from './status';
 

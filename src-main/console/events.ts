@@ -2,13 +2,8 @@
 // transports subscribe and forward them. The last frame of each stateful event is retained so a
 // renderer that connects later starts from the current state instead of waiting.
 
-import {
-  TRANSIENT_EVENTS,
-  type AnyEventFrame,
-  type ContractEvents,
-  type EventName,
-  type Unsubscribe,
-} from '../shared/ipc';
+import type { AnyEventFrame } from '../shared/bridge';
+import { TRANSIENT_EVENTS, type ContractEvents, type EventName, type Unsubscribe } from '../shared/ipc';
 
 export type FrameListener = (frame: AnyEventFrame) => void;
 

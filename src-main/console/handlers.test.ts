@@ -1,36 +1,39 @@
-// Contract handlers and dispatch: version() answers, and every untrusted argument shape
-// is refused with a 'bad-request' result naming what was wrong.
+// Contract handlers and dispatch: version() answers, every untrusted arguments object is
+// refused with a 'bad-request' result naming the method and the bad field, and what console
+// main answers is checked where its method's result schema checks.
 
 import { ConsoleService } from './service';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from './dispatch';
-import { createHandlers, MAX_LOG_SLICE, type ContractHandlers } from './handlers';
+import { MAX_LOG_SLICE } from '../shared/ipc';
+import { createHandlers, type ContractHandlers } from './handlers';
 import { describeRuntime, PROTOCOL_REVISION } from './runtime-info';
 
 const handlers = createHandlers({ appVersion: '1.2.3', runtime: 'node 20.20.2' });
 
 describe('version()', () => {
   it('reports app, protocol and runtime', async () => {
-    expect(await handlers.version([])).toEqual({
+    expect(await handlers.version({})).toEqual({
       ok: true,
       value: { app: '1.2.3', protocol: PROTOCOL_REVISION, runtime: 'node 20.20.2' },
     });
     expect(PROTOCOL_REVISION).toBe('bca299b (2017-08-29)');
   });
 
-  it('refuses extra arguments', async () => {
-    const result = await handlers.version(['surprise']);
+  it('refuses fields it does not take', async () => {
+    const result = await handlers.version({ surprise: 1 });
     expect(result).toEqual({
       ok: false,
-      error: { code: 'bad-request', message: 'version() takes no arguments, got 1' },
+      error: { code: 'bad-request', message: 'version(): unknown field: surprise' },
     });
   });
 });
 
 describe('dispatch', () => {
   it('routes a known method', async () => {
-    const result = await dispatch(handlers, 'version', []);
-    expect(result.ok).toBe(true);
+    expect((await dispatch(handlers, 'version', {})).ok).toBe(true);
+    // no arguments object at all: no arguments
+    expect((await dispatch(handlers, 'version', undefined)).ok).toBe(true);
   });
 
   it('names an unknown method', async () => {
@@ -47,18 +50,25 @@ describe('dispatch', () => {
     }
   });
 
-  it('refuses a non-string method and non-array args', async () => {
-    expect(await dispatch(handlers, 42, [])).toMatchObject({
+  it('refuses a non-string method and arguments that are not one object', async () => {
+    expect(await dispatch(handlers, 42, {})).toMatchObject({
       ok: false,
       error: { code: 'bad-request', message: 'method must be a string, got number' },
     });
-    expect(await dispatch(handlers, 'version', { 0: 1 })).toMatchObject({
+    expect(await dispatch(handlers, 'version', [])).toMatchObject({
       ok: false,
-      error: { code: 'bad-request', message: 'version(): args must be an array, got object' },
+      error: {
+        code: 'bad-request',
+        message: 'version(): the arguments must be one object of named fields, got an array',
+      },
     });
     expect(await dispatch(handlers, 'version', null)).toMatchObject({
       ok: false,
-      error: { message: 'version(): args must be an array, got null' },
+      error: { message: 'version(): the arguments must be one object of named fields, got null' },
+    });
+    expect(await dispatch(handlers, 'removeContext', 'prod')).toMatchObject({
+      ok: false,
+      error: { message: 'removeContext(): the arguments must be one object of named fields, got string' },
     });
   });
 
@@ -70,7 +80,7 @@ describe('dispatch', () => {
 
   it('turns a throwing handler into an internal error', async () => {
     const broken: ContractHandlers = { ...handlers, version: () => Promise.reject(new Error('disk on fire')) };
-    expect(await dispatch(broken, 'version', [])).toEqual({
+    expect(await dispatch(broken, 'version', {})).toEqual({
       ok: false,
       error: { code: 'internal', message: 'version() failed: disk on fire' },
     });
@@ -86,8 +96,8 @@ describe('describeRuntime', () => {
   });
 });
 
-describe('putContext over a JSON transport', () => {
-  it('takes null for the absent previous name, as JSON sends it', async () => {
+describe('putContext', () => {
+  it('takes an absent or null previous name, and names a bad field', async () => {
     const service = await ConsoleService.open({ cacheFile: ':memory:', emit: () => {} });
     const h = createHandlers({ appVersion: '1', runtime: 'node', service });
     const ctx = {
@@ -97,10 +107,25 @@ describe('putContext over a JSON transport', () => {
       envColor: '#d32f2f',
       embedded: false,
     };
-    expect(await h.putContext([ctx, null])).toEqual({ ok: true, value: { ...ctx, auth: null } });
-    expect(await h.putContext([{ ...ctx, url: 'ftp://x' }])).toMatchObject({
+    expect(await h.putContext({ context: ctx, previousName: null })).toEqual({
+      ok: true,
+      value: { ...ctx, auth: null },
+    });
+    expect(await h.putContext({ context: { ...ctx, envLabel: 'prod' } })).toMatchObject({
+      ok: true,
+      value: { envLabel: 'prod' },
+    });
+    expect(await h.putContext({ context: { ...ctx, url: 'ftp://x' } })).toMatchObject({
       ok: false,
-      error: { code: 'bad-request' },
+      error: { code: 'bad-request', message: expect.stringMatching(/^putContext\(\): context\.url: /) },
+    });
+    expect(await h.putContext({ context: { ...ctx, envColor: 'red' } })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'putContext(): context.envColor: a colour like #d32f2f' },
+    });
+    expect(await h.putContext({ context: ctx, previous: 'x' })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'putContext(): unknown field: previous' },
     });
     await service.stop();
   });
@@ -125,28 +150,68 @@ describe('job log summaries and slices', () => {
         stderr: '',
       },
     ]);
-    expect(await h.jobLogSummaries(['local', 'r1', 0, 10])).toMatchObject({
+    const ref = { context: 'local', id: 'r1' };
+    const slice = { ...ref, jobId: 'j@1', try: 1, stream: 'stdout', offset: 0, length: 4 };
+    expect(await h.jobLogSummaries({ ...ref, offset: 0, limit: 10 })).toMatchObject({
       ok: true,
       value: { total: 1, items: [{ jobId: 'j@1', try: 1, stdoutBytes: 10, stderrBytes: 0 }] },
     });
-    expect(await h.jobLogText(['local', 'r1', 'j@1', 1, 'stdout', 3, 4])).toEqual({
+    expect(await h.jobLogText({ ...slice, offset: 3 })).toEqual({
       ok: true,
       value: { text: 'defg', total: 10 },
     });
-    expect(await h.jobLogText(['local', 'r1', 'j@1', 2, 'stdout', 0, 4])).toMatchObject({
+    expect(await h.jobLogText({ ...slice, try: 2 })).toMatchObject({
       ok: false,
       error: { code: 'not-found' },
     });
-    for (const bad of [
-      ['local', 'r1', 'j@1', 1, 'error', 0, 4],
-      ['local', 'r1', 'j@1', 1, 'stdout', -1, 4],
-      ['local', 'r1', 'j@1', 1, 'stdout', 0, 0],
-      ['local', 'r1', 'j@1', 1, 'stdout', 0, MAX_LOG_SLICE + 1],
-      ['local', 'r1', 'j@1', 1.5, 'stdout', 0, 4],
-    ]) {
-      expect(await h.jobLogText(bad)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    for (const [bad, field] of [
+      [{ stream: 'error' }, 'stream'],
+      [{ offset: -1 }, 'offset'],
+      [{ length: 0 }, 'length'],
+      [{ length: MAX_LOG_SLICE + 1 }, 'length'],
+      [{ try: 1.5 }, 'try'],
+      [{ id: '' }, 'id'],
+    ] as const) {
+      expect(await h.jobLogText({ ...slice, ...bad })).toMatchObject({
+        ok: false,
+        error: { code: 'bad-request', message: expect.stringMatching(new RegExp(`^jobLogText\\(\\): ${field}: `)) },
+      });
     }
-    expect(await h.jobLogSummaries(['local', 'r1', 0, 0])).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const { jobId: _jobId, ...noJob } = slice;
+    expect(await h.jobLogText(noJob)).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'jobLogText(): jobId is missing' },
+    });
+    expect(await h.jobLogSummaries({ ...ref, offset: 0, limit: 0 })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringMatching(/^jobLogSummaries\(\): limit: /) },
+    });
+    await service.stop();
+  });
+});
+
+describe('results', () => {
+  it('checks what console main answers where the result schema checks', async () => {
+    const odd = createHandlers({ appVersion: 7 as unknown as string, runtime: 'node' });
+    expect(await odd.version({})).toEqual({
+      ok: false,
+      error: {
+        code: 'internal',
+        message: 'version(): app: Invalid input: expected string, received number (in what console main answered)',
+      },
+    });
+  });
+
+  it('answers settings checked, and a change of some of them', async () => {
+    const service = await ConsoleService.open({ cacheFile: ':memory:', emit: () => {} });
+    const h = createHandlers({ appVersion: '1', runtime: 'node', service });
+    const changed = await h.updateSettings({ theme: 'dark', intervals: { viewedMs: 2000 } });
+    expect(changed).toMatchObject({ ok: true, value: { theme: 'dark', intervals: { viewedMs: 2000, otherMs: 5000 } } });
+    expect(await h.updateSettings({ theme: 'purple' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: expect.stringMatching(/^updateSettings\(\): theme: /) },
+    });
+    expect(await h.settings({})).toEqual(changed);
     await service.stop();
   });
 });

@@ -17,6 +17,7 @@ import { SCRIPT_SPEC, gate } from '../../test/support/live-jobs';
 import { until } from '../../test/support/until';
 import { RUNNING_DEMO, replayV2RunningMoment } from '../../test/support/v2-world';
 import { EmbeddedEngine } from './embedded-engine';
+import { createHandlers } from './handlers';
 import { ConsoleService } from './service';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -63,21 +64,38 @@ describe('following a running job from the console', () => {
   it('shows the output while the job runs; the try ends with its log equal to what was followed', async () => {
     const { url } = await engine();
     const { s, live } = await service(path.join(tmp('sc-live-cache-'), 'cache.db'), url);
+    // Followed through the contract, as the renderer does.
+    const contract = createHandlers({ appVersion: '0', runtime: 'node', service: s });
     const end = gate();
     const r = await s.createRequest('local', 'live', { script: `echo one; echo two >&2; ${end.wait}; echo three` });
     await s.openRequest('local', r.id);
     const jobId = await until('the chain', () => jobOf(s, r.id));
-    await s.followJob('local', r.id, jobId, true);
+    const job = { context: 'local', id: r.id, jobId };
+    expect(await contract.followJob({ ...job, following: 'yes' })).toEqual({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: 'followJob(): following: Invalid input: expected boolean, received string',
+      },
+    });
+    expect(await contract.followJob(job)).toMatchObject({
+      ok: false,
+      error: { code: 'bad-request', message: 'followJob(): following is missing' },
+    });
+    expect(await contract.followJob({ ...job, following: true })).toMatchObject({
+      ok: true,
+      value: { context: 'local', requestId: r.id, jobId, done: false },
+    });
 
     const running = await until('both streams', () =>
       live.find((l) => l.stdoutChars === 4 && l.stderrChars === 4 && l.status !== ''),
     );
     expect(existsSync(end.file)).toBe(false); // still running: it waits for this file
     expect(running).toMatchObject({ try: 1, state: STATE_RUNNING, done: false, source: 'live' });
-    expect(await s.jobLogText('local', r.id, jobId, 1, 'stdout', 0, 100)).toEqual({
-      text: 'one\n',
-      total: 4,
-      live: true,
+    const slice = { ...job, try: 1, offset: 0, length: 100 };
+    expect(await contract.jobLogText({ ...slice, stream: 'stdout' })).toEqual({
+      ok: true,
+      value: { text: 'one\n', total: 4, live: true },
     });
     expect((await s.jobLogText('local', r.id, jobId, 1, 'stderr', 0, 100)).text).toBe('two\n');
 
@@ -91,7 +109,7 @@ describe('following a running job from the console', () => {
       text: 'three\n',
       total: 10,
     });
-    await s.followJob('local', r.id, jobId, false);
+    expect(await contract.followJob({ ...job, following: false })).toEqual({ ok: true, value: null });
   });
 
   it('what was followed stays readable after a restart with the engine gone', async () => {

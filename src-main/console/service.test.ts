@@ -298,6 +298,24 @@ describe('console core without an engine', () => {
     expect(await s.contexts()).toEqual([]);
   });
 
+  it('keeps each saved setting that is still valid, and the default for one that is not', async () => {
+    const file = tmpCache();
+    const first = await ConsoleService.open({ cacheFile: file, emit: () => {} });
+    await first.cache.settings.put('settings', {
+      intervals: { viewedMs: 2000, otherMs: 'often', maxBackoffMs: 60_000 },
+      notifications: false,
+      theme: 'purple',
+    });
+    await first.stop();
+    const s = await ConsoleService.open({ cacheFile: file, emit: () => {} });
+    cleanups.push(() => s.stop());
+    expect(s.settings()).toEqual({
+      intervals: { viewedMs: 2000, otherMs: 5000, maxBackoffMs: 60_000 },
+      notifications: false,
+      theme: 'system',
+    });
+  });
+
   it('opens a cached request at once while its RM is not known to answer, without waiting for it', async () => {
     // A TCP server as the RM: it accepts and never answers (hold), or resets every connection.
     // The client waits a minute for an answer: an open that waited for the RM would outlast the test.

@@ -27,6 +27,7 @@ import type {
   RequestRecord,
   RequestRef,
   RequestType,
+  SettingsPatch,
   TrayModel,
 } from '../shared/console-model';
 import {
@@ -38,6 +39,8 @@ import {
   type JsonObject,
 } from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
+import { consoleSettings } from '../shared/model-schemas';
+import type { z } from 'zod';
 import type { RemoteCache } from './cache-api';
 import { CacheHost } from './cache-host';
 import { Connection } from './client/connection';
@@ -135,8 +138,7 @@ export class ConsoleService {
       ...(options.log ? { onProblem: options.log } : {}),
     });
     const stored = await host.cache.settings.get(SETTINGS_KEY).catch(() => undefined);
-    const saved = isObject(stored) ? (stored as Partial<ConsoleSettings>) : {};
-    return new ConsoleService(options, host, { ...DEFAULT_SETTINGS, ...saved });
+    return new ConsoleService(options, host, savedSettings(stored));
   }
 
   /** Why the cache had to be rebuilt at start, if it had to. */
@@ -678,7 +680,7 @@ export class ConsoleService {
     return this.cache.requests.trayModel();
   }
 
-  async updateSettings(patch: Partial<ConsoleSettings>): Promise<ConsoleSettings> {
+  async updateSettings(patch: SettingsPatch): Promise<ConsoleSettings> {
     this.settingsValue = {
       ...this.settingsValue,
       ...patch,
@@ -699,6 +701,28 @@ function runningSince(statuses: readonly JobStatusRecord[], starts: Record<strin
       .filter((s) => s.state === STATE_RUNNING && starts[s.jobId] !== undefined)
       .map((s) => [s.jobId, starts[s.jobId] as number]),
   );
+}
+
+/** The saved settings: each one as saved if it is still valid, else its default. */
+function savedSettings(stored: unknown): ConsoleSettings {
+  const saved = isObject(stored) ? stored : {};
+  const intervals = isObject(saved.intervals) ? saved.intervals : {};
+  const valid = <T>(schema: z.ZodType<T>, value: unknown, fallback: T): T => {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? parsed.data : fallback;
+  };
+  const { shape } = consoleSettings;
+  const intervalShape = shape.intervals.shape;
+  const defaults = DEFAULT_SETTINGS.intervals;
+  return {
+    intervals: {
+      viewedMs: valid(intervalShape.viewedMs, intervals.viewedMs, defaults.viewedMs),
+      otherMs: valid(intervalShape.otherMs, intervals.otherMs, defaults.otherMs),
+      maxBackoffMs: valid(intervalShape.maxBackoffMs, intervals.maxBackoffMs, defaults.maxBackoffMs),
+    },
+    notifications: valid(shape.notifications, saved.notifications, DEFAULT_SETTINGS.notifications),
+    theme: valid(shape.theme, saved.theme, DEFAULT_SETTINGS.theme),
+  };
 }
 
 /** An auth with nothing in it is no auth. */

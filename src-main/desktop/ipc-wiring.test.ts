@@ -1,5 +1,5 @@
 // Electron IPC wiring, exercised under plain Node with fakes for ipcMain and WebContents
-// (only types come from 'electron'): one channel per method, the sender check, argument
+// (only types come from 'electron'): the one call channel, the sender check, argument
 // validation, and event forwarding with replay after each page load.
 
 import { mkdtempSync } from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startConsoleCore, type ConsoleCore } from '../console/core';
-import { CONTRACT_METHODS, eventChannel, methodChannel } from '../shared/ipc';
+import { CALL_CHANNEL, eventChannel } from '../shared/bridge';
 import { forwardEvents, wireContract } from './ipc-wiring';
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
@@ -38,24 +38,43 @@ describe('wireContract', () => {
   });
   afterAll(() => core.stop());
 
-  it('registers exactly one channel per contract method and removes them', () => {
+  it('registers the call channel alone and removes it', () => {
     const { ipcMain, handlers } = fakeIpcMain();
     const unwire = wireContract({ ipcMain, core, isTrustedSender: () => true });
-    expect([...handlers.keys()].sort()).toEqual(CONTRACT_METHODS.map(methodChannel).sort());
+    expect([...handlers.keys()]).toEqual([CALL_CHANNEL]);
     unwire();
     expect(handlers.size).toBe(0);
   });
 
-  it('routes trusted calls, validates their arguments, and refuses other senders', async () => {
+  it('routes trusted calls, checks their method and arguments, and refuses other senders', async () => {
     const { ipcMain, handlers } = fakeIpcMain();
     wireContract({ ipcMain, core, isTrustedSender: (event) => event === trusted });
-    const version = handlers.get(methodChannel('version'));
-    expect(await version?.(trusted)).toMatchObject({ ok: true, value: { app: '1.0.0', runtime: 'electron test' } });
-    expect(await version?.(trusted, 'extra')).toEqual({
-      ok: false,
-      error: { code: 'bad-request', message: 'version() takes no arguments, got 1' },
+    const call = handlers.get(CALL_CHANNEL) as Handler;
+    expect(await call(trusted, 'version', {})).toMatchObject({
+      ok: true,
+      value: { app: '1.0.0', runtime: 'electron test' },
     });
-    expect(await version?.(stranger)).toEqual({
+    expect(await call(trusted, 'version')).toMatchObject({ ok: true });
+    expect(await call(trusted, 'version', { extra: 1 })).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'version(): unknown field: extra' },
+    });
+    expect(await call(trusted, 'version', {}, 'extra')).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'version(): takes one arguments object, got 2 arguments' },
+    });
+    expect(await call(trusted, 'removeContext', 'local')).toEqual({
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: 'removeContext(): the arguments must be one object of named fields, got string',
+      },
+    });
+    expect(await call(trusted, 'openDevTools', {})).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: "unknown method 'openDevTools'" },
+    });
+    expect(await call(stranger, 'version', {})).toEqual({
       ok: false,
       error: { code: 'forbidden', message: 'version(): caller is not the console window' },
     });

@@ -1,11 +1,11 @@
-// Carries the contract over Electron IPC, generic over CONTRACT_METHODS: one
-// ipcMain.handle channel per method (caller checked, then routed to dispatch) and
-// every hub event forwarded to the window's renderer.
+// Carries the contract over Electron IPC: one ipcMain.handle channel for every call (the
+// caller checked, then its method name and arguments object routed to dispatch, which checks
+// them against the contract), and every hub event forwarded to the window's renderer.
 
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import type { ConsoleCore } from '../console/core';
 import { dispatch } from '../console/dispatch';
-import { CONTRACT_METHODS, eventChannel, methodChannel } from '../shared/ipc';
+import { CALL_CHANNEL, eventChannel } from '../shared/bridge';
 import { err } from '../shared/result';
 
 export interface WiringOptions {
@@ -15,19 +15,17 @@ export interface WiringOptions {
   readonly isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
 }
 
-/** Registers one handler per contract method; returns a function removing them. */
+/** Registers the call channel; returns a function removing it. */
 export function wireContract({ ipcMain, core, isTrustedSender }: WiringOptions): () => void {
-  for (const method of CONTRACT_METHODS) {
-    ipcMain.handle(methodChannel(method), (event, ...args: unknown[]) => {
-      if (!isTrustedSender(event)) {
-        return err('forbidden', `${method}(): caller is not the console window`);
-      }
-      return dispatch(core.handlers, method, args);
-    });
-  }
-  return () => {
-    for (const method of CONTRACT_METHODS) ipcMain.removeHandler(methodChannel(method));
-  };
+  ipcMain.handle(CALL_CHANNEL, (event, method: unknown, args: unknown, ...rest: unknown[]) => {
+    const name = typeof method === 'string' ? method.slice(0, 64) : 'call';
+    if (!isTrustedSender(event)) return err('forbidden', `${name}(): caller is not the console window`);
+    if (rest.length > 0) {
+      return err('bad-request', `${name}(): takes one arguments object, got ${rest.length + 1} arguments`);
+    }
+    return dispatch(core.handlers, method, args);
+  });
+  return () => ipcMain.removeHandler(CALL_CHANNEL);
 }
 
 /** Forwards hub events to one renderer, replaying retained ones after each page load. */

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventHub } from '../console/events';
 import type { RequestNotification } from '../shared/console-model';
-import type { AnyEventFrame, NavigateEvent } from '../shared/ipc';
+import type { AnyEventFrame } from '../shared/bridge';
+import type { NavigateEvent } from '../shared/ipc';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../shared/proto';
 import { routeCoreEvents } from './core-events';
 import {

@@ -1,8 +1,10 @@
 // The sandboxed preload, run under Node with 'electron' replaced by a fake (the real module
-// must never load under Node): it exposes exactly the contract, and nothing Electron leaks.
+// must never load under Node): it exposes the contract's carrier alone, and nothing Electron
+// leaks.
 
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONTRACT_EVENTS, CONTRACT_METHODS, PRELOAD_GLOBAL, eventChannel, methodChannel } from '../shared/ipc';
+import { CALL_CHANNEL, PRELOAD_GLOBAL, eventChannel } from '../shared/bridge';
+import { CONTRACT_EVENTS } from '../shared/ipc';
 
 const exposed = new Map<string, Record<string, unknown>>();
 const listeners = new Map<string, Set<(event: unknown, payload: unknown) => void>>();
@@ -24,7 +26,7 @@ vi.mock('electron', () => ({
 }));
 
 interface Api {
-  version: (...args: unknown[]) => Promise<unknown>;
+  call: (method: string, args?: unknown) => Promise<unknown>;
   on: (event: string, listener: unknown) => () => void;
 }
 let api: Api;
@@ -35,25 +37,28 @@ beforeAll(async () => {
 });
 
 describe('preload', () => {
-  it('exposes one function per contract method plus on(), nothing else', () => {
+  it('exposes call() and on(), nothing else', () => {
     expect([...exposed.keys()]).toEqual([PRELOAD_GLOBAL]);
-    expect(Object.keys(api).sort()).toEqual([...CONTRACT_METHODS, 'on'].sort());
+    expect(Object.keys(api).sort()).toEqual(['call', 'on']);
   });
 
-  it('invokes the method channel and passes the Result through', async () => {
+  it('invokes the call channel with the method and its arguments, and passes the Result through', async () => {
     invoke.mockResolvedValueOnce({ ok: true, value: { app: 'x', protocol: 'p', runtime: 'r' } });
-    expect(await api.version()).toEqual({ ok: true, value: { app: 'x', protocol: 'p', runtime: 'r' } });
-    expect(invoke).toHaveBeenLastCalledWith(methodChannel('version'));
+    expect(await api.call('version', {})).toEqual({ ok: true, value: { app: 'x', protocol: 'p', runtime: 'r' } });
+    expect(invoke).toHaveBeenLastCalledWith(CALL_CHANNEL, 'version', {});
+    invoke.mockResolvedValueOnce({ ok: true, value: null });
+    await api.call('getRequest', { context: 'local', id: 'r1' });
+    expect(invoke).toHaveBeenLastCalledWith(CALL_CHANNEL, 'getRequest', { context: 'local', id: 'r1' });
   });
 
   it('turns a rejected invoke or a malformed reply into an error Result', async () => {
     invoke.mockRejectedValueOnce(new Error('No handler registered'));
-    expect(await api.version()).toEqual({
+    expect(await api.call('version', {})).toEqual({
       ok: false,
       error: { code: 'disconnected', message: 'version(): No handler registered' },
     });
     invoke.mockResolvedValueOnce('garbage');
-    expect(await api.version()).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(await api.call('version', {})).toMatchObject({ ok: false, error: { code: 'internal' } });
   });
 
   it('delivers only the payload of known events, and unsubscribes', () => {
@@ -64,7 +69,9 @@ describe('preload', () => {
     expect(seen).toEqual([{ embeddedEngine: 'running', time: 't' }]);
     off();
     expect(listeners.get(channel)?.size).toBe(0);
-    expect(() => api.on('anything', () => {})).toThrow("unknown event 'anything'");
+    for (const bad of ['', 'status:x', '../call', 'x'.repeat(65), 42]) {
+      expect(() => api.on(bad as string, () => {})).toThrow(/^not an event name/);
+    }
     expect(() => api.on('status', 'not a function')).toThrow('listener must be a function');
   });
 

@@ -1,35 +1,28 @@
-// Sandboxed preload: exposes exactly the contract (one function per method in
-// CONTRACT_METHODS, plus `on` for CONTRACT_EVENTS) as `window.spincycle`. No generic
-// invoke, no ipcRenderer, no Electron event objects ever reach the page.
+// Sandboxed preload: exposes the contract's API (shared/ipc.ts ConsoleApi) as `window.spincycle`:
+// `call(method, args)`, which goes through the one call channel to console main, where the
+// method and its arguments object are checked against the contract, and `on(event, listener)`
+// for the contract's events. No ipcRenderer, no other channel and no Electron event object
+// ever reaches the page.
 // Built as a single CommonJS file (sandboxed preloads can only require 'electron').
 
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import {
-  CONTRACT_METHODS,
-  PRELOAD_GLOBAL,
-  eventChannel,
-  isEventName,
-  methodChannel,
-  type ConsoleApi,
-  type MethodName,
-} from '../shared/ipc';
-import { err, isResult, type Result } from '../shared/result';
-
-async function invoke(method: MethodName, args: unknown[]): Promise<Result<unknown>> {
-  try {
-    const result: unknown = await ipcRenderer.invoke(methodChannel(method), ...args);
-    return isResult(result) ? result : err('internal', `${method}(): malformed reply from console main`);
-  } catch (cause) {
-    return err('disconnected', `${method}(): ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
-}
-
-const methods = Object.fromEntries(CONTRACT_METHODS.map((m) => [m, (...args: unknown[]) => invoke(m, args)]));
+import { CALL_CHANNEL, EVENT_NAME, PRELOAD_GLOBAL, eventChannel, typedCall } from '../shared/bridge';
+import type { ConsoleApi } from '../shared/ipc';
+import { err, isResult } from '../shared/result';
 
 const api: ConsoleApi = {
-  ...(methods as Omit<ConsoleApi, 'on'>),
+  call: typedCall(async (method, args = {}) => {
+    try {
+      const result: unknown = await ipcRenderer.invoke(CALL_CHANNEL, method, args);
+      return isResult(result) ? result : err('internal', `${method}(): malformed reply from console main`);
+    } catch (cause) {
+      return err('disconnected', `${method}(): ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+  }),
   on(event, listener) {
-    if (!isEventName(event)) throw new TypeError(`unknown event '${String(event)}'`);
+    if (typeof event !== 'string' || !EVENT_NAME.test(event)) {
+      throw new TypeError(`not an event name: '${String(event).slice(0, 64)}'`);
+    }
     if (typeof listener !== 'function') throw new TypeError('listener must be a function');
     const channel = eventChannel(event);
     const forward = (_event: IpcRendererEvent, payload: unknown): void => {

@@ -13,34 +13,17 @@ import {
 } from './proto';
 import type { JobOutput } from './live-output';
 import type { StorageStatus } from './storage-status';
+import type { z } from 'zod';
+import type * as schemas from './model-schemas';
 
-/** A Request Manager the console talks to (like a kubeconfig context). */
-export interface Context {
-  name: string;
-  url: string;
-  /** e.g. "production"; shown beside the name everywhere. */
-  envLabel: string | null;
-  /** CSS colour of the label, e.g. "#d32f2f". */
-  envColor: string | null;
-  /** The engine the console starts itself (its URL is filled in at start). */
-  embedded: boolean;
-  /** How it proves who it is, when its server asks (none when absent). */
-  auth?: ContextAuth | null;
-}
-
-/**
- * How a context proves who it is to its server: only what is not secret. The values of its
- * headers are secrets, kept outside the cache (console/credentials.ts).
- */
-export interface ContextAuth {
-  /** Names of headers sent with every call, e.g. `Authorization`. */
-  headers: string[];
-  /** A PEM file of certificate authorities to trust instead of the system's. */
-  caFile: string | null;
-  /** PEM files of a client certificate and its key (the key readable by its owner only). */
-  certFile: string | null;
-  keyFile: string | null;
-}
+// The values the contract checks are defined by their zod schemas (model-schemas.ts).
+export type Context = z.infer<typeof schemas.context>;
+export type ContextAuth = z.infer<typeof schemas.contextAuth>;
+export type RequestFilter = z.infer<typeof schemas.requestFilter>;
+export type ConsoleSettings = z.infer<typeof schemas.consoleSettings>;
+export type SettingsPatch = z.infer<typeof schemas.settingsPatch>;
+export type RequestRef = z.infer<typeof schemas.requestRef>;
+export type ImportResult = z.infer<typeof schemas.importResult>;
 
 /** The longest request id the console takes, in contract calls and imported files (an RM's are 20 characters). */
 export const MAX_REQUEST_ID = 200;
@@ -173,19 +156,6 @@ export function liveStateWithout(
   };
 }
 
-export interface RequestFilter {
-  context: string;
-  states?: State[];
-  types?: string[];
-  users?: string[];
-  /** created at or after (ms since epoch) */
-  since?: number;
-  /** created before (ms since epoch) */
-  until?: number;
-  /** free text: matched against id, type, user and args */
-  text?: string;
-}
-
 export interface Page<T> {
   items: T[];
   total: number;
@@ -263,32 +233,6 @@ export interface RequestDetail {
    * has runtimes. A running job missing here has not been seen in the running list yet.
    */
   runningSince: Record<string, number>;
-}
-
-/** Console preferences, persisted in the cache. */
-export interface ConsoleSettings {
-  intervals: {
-    /** requests the operator is looking at */
-    viewedMs: number;
-    /** the running list and watched requests */
-    otherMs: number;
-    /** longest wait between tries while offline */
-    maxBackoffMs: number;
-  };
-  notifications: boolean;
-  theme: 'light' | 'dark' | 'system';
-}
-
-export interface RequestRef {
-  context: string;
-  id: string;
-}
-
-/** What an import did: the requests it stored, and how many it skipped as already imported. */
-export interface ImportResult {
-  imported: RequestRef[];
-  /** Requests the cache already held as imported, with the same state and logs. */
-  skipped: number;
 }
 
 /** Whether a context's RM answers. While offline everything is read from the cache. */

@@ -1,4 +1,5 @@
-// One browser connection on the web bridge: reads call frames {id, method, args},
+// One browser connection on the web bridge: reads call frames {id, method, args} (args: the
+// method's arguments object),
 // answers {id, result}, and forwards contract events as {event, payload}. A bad frame
 // gets an error reply and the connection (and server) keep going.
 
@@ -6,7 +7,7 @@ import type { RawData, WebSocket } from 'ws';
 import { dispatch } from '../console/dispatch';
 import type { EventHub } from '../console/events';
 import type { ContractHandlers } from '../console/handlers';
-import type { AnyEventFrame, CallId, ReplyFrame } from '../shared/ipc';
+import type { AnyEventFrame, CallId, ReplyFrame } from '../shared/bridge';
 import { err, type Result } from '../shared/result';
 
 type ParsedFrame = { id: CallId; method: unknown; args: unknown } | { id: CallId | null; problem: string };
@@ -29,8 +30,8 @@ function parseFrame(data: RawData, isBinary: boolean): ParsedFrame {
   if (!(typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))) {
     return { id: null, problem: 'malformed frame: "id" must be a number or a string' };
   }
-  // A missing args array means "no arguments"; anything else is checked by dispatch.
-  return { id, method: frame.method, args: frame.args === undefined ? [] : frame.args };
+  // Missing args mean "no arguments"; anything else is checked by dispatch.
+  return { id, method: frame.method, args: frame.args };
 }
 
 export function serveConnection(ws: WebSocket, handlers: ContractHandlers, events: EventHub): void {

@@ -169,7 +169,7 @@ describe('WebSocket upgrade', () => {
 describe('calls and events', () => {
   it('round-trips version()', async () => {
     const c = await client();
-    c.ws.send(JSON.stringify({ id: 1, method: 'version', args: [] }));
+    c.ws.send(JSON.stringify({ id: 1, method: 'version', args: {} }));
     const reply = await c.next((f) => f.id === 1);
     expect(reply.result).toEqual({
       ok: true,
@@ -192,15 +192,21 @@ describe('calls and events', () => {
 
   it('answers bad calls with bad-request naming the problem', async () => {
     const c = await client();
-    c.ws.send(JSON.stringify({ id: 'a', method: 'launchMissiles', args: [] }));
-    c.ws.send(JSON.stringify({ id: 'b', method: 'version', args: [1, 2] }));
-    c.ws.send(JSON.stringify({ id: 'c', method: 'version', args: 'x' }));
+    c.ws.send(JSON.stringify({ id: 'a', method: 'launchMissiles', args: {} }));
+    c.ws.send(JSON.stringify({ id: 'b', method: 'version', args: { surprise: 1 } }));
+    c.ws.send(JSON.stringify({ id: 'c', method: 'version', args: [1, 2] }));
+    c.ws.send(JSON.stringify({ id: 'd', method: 'jobLogText', args: { context: 'local', id: 'r1' } }));
     expect((await c.next((f) => f.id === 'a')).result).toEqual({
       ok: false,
       error: { code: 'bad-request', message: "unknown method 'launchMissiles'" },
     });
-    expect(errorMessage(await c.next((f) => f.id === 'b'))).toBe('version() takes no arguments, got 2');
-    expect(errorMessage(await c.next((f) => f.id === 'c'))).toMatch(/args must be an array/);
+    expect(errorMessage(await c.next((f) => f.id === 'b'))).toBe('version(): unknown field: surprise');
+    expect(errorMessage(await c.next((f) => f.id === 'c'))).toBe(
+      'version(): the arguments must be one object of named fields, got an array',
+    );
+    expect(errorMessage(await c.next((f) => f.id === 'd'))).toBe(
+      'jobLogText(): jobId is missing; try is missing; stream is missing; offset is missing; length is missing',
+    );
     c.ws.close();
   });
 
@@ -231,7 +237,7 @@ describe('calls and events', () => {
 
     // And a fresh client still gets served.
     const d = await client();
-    d.ws.send(JSON.stringify({ id: 1, method: 'version', args: [] }));
+    d.ws.send(JSON.stringify({ id: 1, method: 'version', args: {} }));
     expect((await d.next((f) => f.id === 1)).result?.ok).toBe(true);
     d.ws.close();
   });

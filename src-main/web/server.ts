@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { EventHub } from '../console/events';
 import type { ContractHandlers } from '../console/handlers';
-import { WEB_SOCKET_PATH, WEB_TOKEN_PARAM } from '../shared/ipc';
+import { WEB_SOCKET_PATH, WEB_TOKEN_PARAM } from '../shared/bridge';
 import { serveConnection } from './connection';
 import { securityHeaders, sendText, serveStatic } from './static-files';
 import { handleNavigateTrigger, NAVIGATE_TRIGGER_PATH } from './test-trigger';

@@ -7,7 +7,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventHub } from '../console/events';
-import { WEB_TOKEN_PARAM } from '../shared/ipc';
+import { WEB_TOKEN_PARAM } from '../shared/bridge';
 import { sendText } from './static-files';
 import { tokensEqual } from './token';
 

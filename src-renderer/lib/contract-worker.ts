@@ -2,8 +2,9 @@
 // transport of its own (same bridge, same token) and posts back each answer, parsed.
 
 import { createWebTransport } from './web-transport';
+import type { AnyCall } from '../../src-main/shared/bridge';
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import { err, type Result } from '../../src-main/shared/result';
+import { err } from '../../src-main/shared/result';
 import type { WorkerAnswer, WorkerMessage } from './off-main-calls';
 
 /** The parts of a dedicated worker's global scope used here (the renderer's types are the DOM's). */
@@ -20,10 +21,10 @@ scope.addEventListener('message', ({ data }) => {
     api ??= createWebTransport(data);
     return;
   }
-  const method = api?.[data.method] as ((...args: readonly unknown[]) => Promise<Result<unknown>>) | undefined;
+  const call = api?.call as AnyCall | undefined;
   // Every call gets an answer: the page would otherwise wait for it forever.
-  const answer = method
-    ? method(...data.args)
-    : Promise.resolve(err('bad-request', `the contract worker cannot make ${data.method} calls`));
+  const answer = call
+    ? call(data.method, data.args)
+    : Promise.resolve(err('internal', `${data.method}(): the contract worker has no connection yet`));
   void answer.then((result) => scope.postMessage({ id: data.id, result }));
 });

@@ -5,12 +5,9 @@
 // characters (code points), as main's do.
 
 import type { ConsoleApi } from '../../src-main/shared/ipc';
-import { call } from './call';
 import { LogIndex } from './log-index';
-import type { LogRef } from './log-loader';
+import { readSlice, SLICE, type LogRef } from './log-loader';
 
-/** Characters per read. */
-const SLICE = 512 * 1024;
 /** A read when nothing was said for this long. */
 const IDLE_READ_MS = 1000;
 
@@ -55,9 +52,7 @@ export function followLog(
     try {
       for (;;) {
         again = false;
-        const t0 = performance.now();
-        const slice = await call(api.jobLogText(ref.context, ref.id, ref.jobId, ref.tryN, ref.stream, offset, SLICE));
-        performance.measure('log:live-slice', { start: t0, end: performance.now() });
+        const slice = await readSlice(api, ref, offset, SLICE, 'log:live-slice');
         if (cancelled) return;
         offset += codePoints(slice.text);
         index.append(slice.text);

@@ -5,25 +5,23 @@
 // the page the parsed answer, which the page takes in at once.
 // Should the worker fail to start, its calls fall back to the page's own transport.
 
-import type { CallFrame, ConsoleApi, MethodName, ReplyFrame } from '../../src-main/shared/ipc';
+import { typedCall, type AnyCall, type CallFrame, type ReplyFrame } from '../../src-main/shared/bridge';
+import type { ConsoleApi, MethodName } from '../../src-main/shared/ipc';
 import type { Result } from '../../src-main/shared/result';
 import type { WebTransportOptions } from './web-transport';
 
 /** Methods made in the worker. */
-export const OFF_MAIN_METHODS = ['jobLogText'] as const satisfies readonly MethodName[];
+const OFF_MAIN_METHODS: ReadonlySet<string> = new Set<MethodName>(['jobLogText']);
 
 /** Page -> worker: first the bridge's address and token, then calls (the bridge's call frames). */
 export type WorkerMessage = WebTransportOptions | WorkerCall;
 export interface WorkerCall extends CallFrame {
   readonly id: number;
-  readonly method: MethodName;
 }
 /** Worker -> page: the answer to call `id` (the bridge's reply frame). */
 export interface WorkerAnswer extends ReplyFrame {
   readonly id: number;
 }
-
-type AnyMethod = (...args: unknown[]) => Promise<Result<unknown>>;
 
 /** `api` with OFF_MAIN_METHODS made by a worker (when workers can run here). */
 export function withOffMainCalls(api: ConsoleApi, options: WebTransportOptions): ConsoleApi {
@@ -34,7 +32,7 @@ export function withOffMainCalls(api: ConsoleApi, options: WebTransportOptions):
   } catch {
     return api;
   }
-  const onMain = (method: MethodName, args: readonly unknown[]) => (api[method] as AnyMethod)(...args);
+  const onMain: AnyCall = api.call as AnyCall;
   const pending = new Map<number, WorkerCall & { resolve: (r: Promise<Result<unknown>> | Result<unknown>) => void }>();
   let nextId = 1;
   const fallBack = () => {
@@ -54,16 +52,14 @@ export function withOffMainCalls(api: ConsoleApi, options: WebTransportOptions):
   });
   worker.postMessage({ origin: options.origin, token: options.token } satisfies WorkerMessage);
 
-  const offMain =
-    (method: MethodName) =>
-    (...args: unknown[]) => {
-      if (!worker) return onMain(method, args);
-      const w = worker;
-      return new Promise<Result<unknown>>((resolve) => {
-        const id = nextId++;
-        pending.set(id, { id, method, args, resolve });
-        w.postMessage({ id, method, args } satisfies WorkerMessage);
-      });
-    };
-  return { ...api, ...Object.fromEntries(OFF_MAIN_METHODS.map((m) => [m, offMain(m)])) };
+  const call: AnyCall = (method, args = {}) => {
+    if (!worker || !OFF_MAIN_METHODS.has(method)) return onMain(method, args);
+    const w = worker;
+    return new Promise<Result<unknown>>((resolve) => {
+      const id = nextId++;
+      pending.set(id, { id, method, args, resolve });
+      w.postMessage({ id, method, args } satisfies WorkerMessage);
+    });
+  };
+  return { call: typedCall(call), on: api.on };
 }

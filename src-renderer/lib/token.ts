@@ -2,7 +2,7 @@
 // sessionStorage for reloads, and removed from the address bar so it does not linger in
 // history, bookmarks or screenshots.
 
-import { WEB_TOKEN_PARAM } from '../../src-main/shared/ipc';
+import { WEB_TOKEN_PARAM } from '../../src-main/shared/bridge';
 
 const STORAGE_KEY = 'spincycle.webToken';
 

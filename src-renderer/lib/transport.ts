@@ -2,7 +2,8 @@
 // when present, otherwise the web bridge's WebSocket on the page's own origin (big-text calls
 // through a worker: off-main-calls.ts).
 
-import { PRELOAD_GLOBAL, type ConsoleApi } from '../../src-main/shared/ipc';
+import { PRELOAD_GLOBAL } from '../../src-main/shared/bridge';
+import type { ConsoleApi } from '../../src-main/shared/ipc';
 import { takeToken } from './token';
 import { createWebTransport } from './web-transport';
 import { withOffMainCalls } from './off-main-calls';

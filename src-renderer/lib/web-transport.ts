@@ -2,17 +2,8 @@
 // Calls made before the socket opens are queued; if the socket is refused or drops,
 // pending and later calls resolve to a 'disconnected' error instead of hanging.
 
-import {
-  CONTRACT_METHODS,
-  isEventName,
-  type CallFrame,
-  type ConsoleApi,
-  type ContractEvents,
-  type EventName,
-  type MethodName,
-  WEB_SOCKET_PATH,
-  WEB_TOKEN_PARAM,
-} from '../../src-main/shared/ipc';
+import { typedCall, WEB_SOCKET_PATH, WEB_TOKEN_PARAM, type CallFrame } from '../../src-main/shared/bridge';
+import type { ConsoleApi, ContractEvents, EventName } from '../../src-main/shared/ipc';
 import { err, isResult, type Result } from '../../src-main/shared/result';
 
 type AnyListener = (payload: ContractEvents[EventName]) => void;
@@ -66,17 +57,23 @@ export function createWebTransport(options: WebTransportOptions): ConsoleApi {
     if (typeof f.id === 'number' && isResult(f.result)) {
       pending.get(f.id)?.(f.result);
       pending.delete(f.id);
-    } else if (isEventName(f.event)) {
-      for (const listener of listeners.get(f.event) ?? []) listener(f.payload as ContractEvents[EventName]);
+    } else if (typeof f.event === 'string') {
+      for (const listener of listeners.get(f.event as EventName) ?? [])
+        listener(f.payload as ContractEvents[EventName]);
     }
   }
 
-  function call(method: MethodName, args: readonly unknown[]): Promise<Result<unknown>> {
+  function call(method: string, args: object = {}): Promise<Result<unknown>> {
     if (closedReason !== null || socket === null)
       return Promise.resolve(err('disconnected', closedReason ?? 'not connected'));
     const id = nextId++;
     const frame: CallFrame = { id, method, args };
-    const text = JSON.stringify(frame);
+    let text: string;
+    try {
+      text = JSON.stringify(frame);
+    } catch (cause) {
+      return Promise.resolve(err('bad-request', `${method}(): arguments not sendable: ${(cause as Error).message}`));
+    }
     return new Promise((resolve) => {
       pending.set(id, resolve);
       if (socket?.readyState === WebSocket.OPEN) socket.send(text);
@@ -84,10 +81,8 @@ export function createWebTransport(options: WebTransportOptions): ConsoleApi {
     });
   }
 
-  const methods = Object.fromEntries(CONTRACT_METHODS.map((m) => [m, (...args: unknown[]) => call(m, args)]));
-
   return {
-    ...(methods as Omit<ConsoleApi, 'on'>),
+    call: typedCall(call),
     on(event, listener) {
       let set = listeners.get(event);
       if (!set) listeners.set(event, (set = new Set()));

@@ -98,9 +98,9 @@ export class ConsoleState {
     try {
       const askedAt = this.statusEventCount;
       const [contexts, statuses, settings] = await Promise.all([
-        call(this.api.contexts()),
-        call(this.api.contextStatuses()),
-        call(this.api.settings()),
+        call(this.api.call('contexts')),
+        call(this.api.call('contextStatuses')),
+        call(this.api.call('settings')),
       ]);
       this.contexts = contexts;
       this.applyStatuses(statuses, askedAt);
@@ -114,9 +114,9 @@ export class ConsoleState {
   }
 
   async refreshContexts(): Promise<void> {
-    this.contexts = await call(this.api.contexts());
+    this.contexts = await call(this.api.call('contexts'));
     const askedAt = this.statusEventCount;
-    const statuses = await call(this.api.contextStatuses());
+    const statuses = await call(this.api.call('contextStatuses'));
     this.applyStatuses(statuses, askedAt);
     if (!this.contexts.some((c) => c.name === this.current) && this.contexts[0]) this.switchTo(this.contexts[0].name);
   }
@@ -128,7 +128,7 @@ export class ConsoleState {
   }
 
   async updateSettings(patch: Partial<ConsoleSettings>): Promise<void> {
-    this.settings = await call(this.api.updateSettings(patch));
+    this.settings = await call(this.api.call('updateSettings', patch));
     this.applyTheme();
   }
 

@@ -27,12 +27,17 @@ export class LiveJob {
     this.state = carried;
   }
 
+  /** The job, as the contract names it. */
+  private get ref(): { context: string; id: string; jobId: string } {
+    return { context: this.context, id: this.requestId, jobId: this.jobId };
+  }
+
   start(): void {
     this.unsubscribe = this.api.on('liveOutput', (s) => {
       if (s.context !== this.context || s.requestId !== this.requestId || s.jobId !== this.jobId) return;
       this.take(s);
     });
-    call(this.api.followJob(this.context, this.requestId, this.jobId, true)).then(
+    call(this.api.call('followJob', { ...this.ref, following: true })).then(
       (s) => {
         // An event may have brought a later state while the call was on its way.
         if (s && !this.stopped && (this.state === null || s.seenMs >= this.state.seenMs)) this.take(s);
@@ -51,7 +56,7 @@ export class LiveJob {
     this.stopped = true;
     this.unsubscribe?.();
     this.listeners.clear();
-    void this.api.followJob(this.context, this.requestId, this.jobId, false);
+    void this.api.call('followJob', { ...this.ref, following: false });
   }
 
   private take(s: LiveOutputState): void {

@@ -69,9 +69,11 @@ export class RequestDetailState {
       }),
     );
     try {
-      const opened = await this.api.openRequest(this.context, this.id);
+      const opened = await this.api.call('openRequest', { context: this.context, id: this.id });
       // Offline or an imported request of a context this console lacks: read the cache.
-      const detail = opened.ok ? opened.value : await call(this.api.getRequest(this.context, this.id));
+      const detail = opened.ok
+        ? opened.value
+        : await call(this.api.call('getRequest', { context: this.context, id: this.id }));
       if (this.closed) return;
       this.take(detail, true);
       await this.loadTries();
@@ -84,7 +86,7 @@ export class RequestDetailState {
     this.closed = true;
     for (const u of this.unsubscribers) u();
     if (this.timer) clearTimeout(this.timer);
-    void this.api.closeRequest(this.context, this.id);
+    void this.api.call('closeRequest', { context: this.context, id: this.id });
   }
 
   /** Coalesces refreshes: at most one round of reads per 200 ms. */
@@ -104,7 +106,7 @@ export class RequestDetailState {
     if (this.closed) return;
     try {
       if (parts.has('request') || parts.has('chain') || parts.has('statuses') || parts.size === 0) {
-        const detail = await call(this.api.getRequest(this.context, this.id));
+        const detail = await call(this.api.call('getRequest', { context: this.context, id: this.id }));
         if (this.closed) return;
         this.take(detail, parts.has('chain'));
       }
@@ -124,7 +126,9 @@ export class RequestDetailState {
   private async loadTries(): Promise<void> {
     const out: TrySummary[] = [];
     for (let offset = 0; ; offset += LOG_PAGE) {
-      const page = await call(this.api.jobLogSummaries(this.context, this.id, offset, LOG_PAGE));
+      const page = await call(
+        this.api.call('jobLogSummaries', { context: this.context, id: this.id, offset, limit: LOG_PAGE }),
+      );
       out.push(...page.items);
       if (page.items.length < LOG_PAGE || offset + LOG_PAGE >= page.total) break;
     }

@@ -112,7 +112,7 @@ export class RequestsList {
   /** The context's request types join the type menu (a server's requests not seen yet can be asked for). */
   private learnTypes(): void {
     const context = this.context;
-    void this.api.requestList(context).then((r) => {
+    void this.api.call('requestList', { context }).then((r) => {
       if (r.ok && context === this.context) this.learn(r.value.map((t) => ({ type: t.name, user: '' })));
     });
   }
@@ -159,7 +159,9 @@ export class RequestsList {
     const gen = ++this.generation;
     this.loading = true;
     try {
-      const page = await call(this.api.listRequests(this.contractFilter(), 0, PAGE_SIZE));
+      const page = await call(
+        this.api.call('listRequests', { filter: this.contractFilter(), offset: 0, limit: PAGE_SIZE }),
+      );
       if (gen !== this.generation) return 0;
       const added = keepRows ? page.total - this.total : 0;
       const rows = new Array<RequestRecord | null>(page.total).fill(null);
@@ -293,7 +295,13 @@ export class RequestsList {
     const gen = this.generation;
     const t0 = performance.now();
     try {
-      const page = await call(this.api.listRequests(this.contractFilter(), p * PAGE_SIZE, count * PAGE_SIZE));
+      const page = await call(
+        this.api.call('listRequests', {
+          filter: this.contractFilter(),
+          offset: p * PAGE_SIZE,
+          limit: count * PAGE_SIZE,
+        }),
+      );
       // How long pages take to arrive (the UI bench reads these).
       performance.measure('list:page', { start: t0 });
       if (gen !== this.generation) return;

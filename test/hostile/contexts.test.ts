@@ -39,7 +39,7 @@ async function core(dataDir: string, cliPath = BIN): Promise<ConsoleCore> {
 }
 
 /** A contract call as a page makes it (untrusted arguments). */
-async function contract(c: ConsoleCore, method: string, ...args: unknown[]) {
+async function contract(c: ConsoleCore, method: string, args: object) {
   tally.count();
   return dispatch(c.handlers, method, args);
 }
@@ -54,20 +54,39 @@ describe('the embedded context through the contract', () => {
     );
     const local = (await c.service.contexts()).find((x) => x.name === 'local')!;
     const bad = (r: Awaited<ReturnType<typeof contract>>) => (r.ok ? 'accepted' : r.error.code);
-    expect(bad(await contract(c, 'putContext', { ...local, url: 'http://127.0.0.1:8888' }, null))).toBe('bad-request');
-    expect(bad(await contract(c, 'putContext', { ...local, url: 'http://evil.example' }, 'local'))).toBe('bad-request');
-    expect(bad(await contract(c, 'putContext', { ...local, name: 'renamed' }, 'local'))).toBe('bad-request');
-    expect(bad(await contract(c, 'putContext', { ...local, embedded: false }, 'local'))).toBe('bad-request');
-    expect(bad(await contract(c, 'removeContext', 'local'))).toBe('bad-request');
+    expect(
+      bad(await contract(c, 'putContext', { context: { ...local, url: 'http://127.0.0.1:8888' }, previousName: null })),
+    ).toBe('bad-request');
+    expect(
+      bad(
+        await contract(c, 'putContext', { context: { ...local, url: 'http://evil.example' }, previousName: 'local' }),
+      ),
+    ).toBe('bad-request');
+    expect(
+      bad(await contract(c, 'putContext', { context: { ...local, name: 'renamed' }, previousName: 'local' })),
+    ).toBe('bad-request');
+    expect(
+      bad(await contract(c, 'putContext', { context: { ...local, embedded: false }, previousName: 'local' })),
+    ).toBe('bad-request');
+    expect(bad(await contract(c, 'removeContext', { name: 'local' }))).toBe('bad-request');
     const evil = { name: 'evil', url: 'http://evil.example', envLabel: null, envColor: null, embedded: true };
-    expect(bad(await contract(c, 'putContext', evil, null))).toBe('bad-request');
+    expect(bad(await contract(c, 'putContext', { context: evil, previousName: null }))).toBe('bad-request');
     const prod = { ...evil, name: 'prod', url: 'http://127.0.0.1:1', embedded: false };
-    expect(bad(await contract(c, 'putContext', prod, null))).toBe('accepted');
-    expect(bad(await contract(c, 'putContext', { ...prod, name: 'local' }, 'prod'))).toBe('bad-request');
-    expect(bad(await contract(c, 'putContext', { ...prod, embedded: true }, 'prod'))).toBe('bad-request');
-    expect(bad(await contract(c, 'putContext', { ...local, envLabel: 'mine', envColor: '#abcdef' }, null))).toBe(
-      'accepted',
+    expect(bad(await contract(c, 'putContext', { context: prod, previousName: null }))).toBe('accepted');
+    expect(bad(await contract(c, 'putContext', { context: { ...prod, name: 'local' }, previousName: 'prod' }))).toBe(
+      'bad-request',
     );
+    expect(bad(await contract(c, 'putContext', { context: { ...prod, embedded: true }, previousName: 'prod' }))).toBe(
+      'bad-request',
+    );
+    expect(
+      bad(
+        await contract(c, 'putContext', {
+          context: { ...local, envLabel: 'mine', envColor: '#abcdef' },
+          previousName: null,
+        }),
+      ),
+    ).toBe('accepted');
     expect(await c.service.contexts()).toEqual([
       { ...local, envLabel: 'mine', envColor: '#abcdef' },
       { ...prod, envLabel: null, auth: null },
@@ -76,7 +95,7 @@ describe('the embedded context through the contract', () => {
     // The engine takes nobody's calls but the console's: the secret is in a file only this user reads.
     expect((await send(local.url, { path: '/api/v1/request-list' })).status).toBe(401);
     expect(statSync(path.join(dir.dir, 'engine-secret')).mode & 0o777).toBe(0o600);
-    const created = await contract(c, 'createRequest', 'local', 'hello', {});
+    const created = await contract(c, 'createRequest', { context: 'local', type: 'hello', args: {} });
     expect(created.ok).toBe(true);
     // ...and the CLI's --context local reads it.
     const cli = await runSpincycle(['--context', 'local', 'specs', 'hello'], { SPINCYCLE_DATA_DIR: dir.dir });

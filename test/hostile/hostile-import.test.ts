@@ -59,7 +59,7 @@ async function openConsole(): Promise<Console> {
 
 /** The file imported through the contract, as the requests list's Import sends it. */
 function importFile(c: Console, text: string): Promise<Result<ImportResult>> {
-  return tally.contract(dispatch(c.handlers, 'importRequests', [text]) as Promise<Result<ImportResult>>);
+  return tally.contract(dispatch(c.handlers, 'importRequests', { text }) as Promise<Result<ImportResult>>);
 }
 
 /** The refusal an import must be: a bad request, its message naming what was wrong, at a readable length. */
@@ -261,7 +261,7 @@ describe('hostile imports', () => {
       .replace(/\]\}$/, '');
     const deep = (n: number) => `${'['.repeat(n)}1${']'.repeat(n)}`;
     const cases: Array<[string, string, string | RegExp]> = [
-      ['empty', '', 'importRequests(): argument 1: the file is empty'],
+      ['empty', '', 'importRequests(): text: the file is empty'],
       ['truncated', exportFile([good()]).slice(0, -3), /^not an export file: malformed JSON: /],
       ['not an export', '{"requests":[]}', 'not an export file: expected "format": "spincycle-console-export"'],
       [
