@@ -227,6 +227,7 @@ function lateJobRunnerLink(): JobRunnerLink & { target?: JobRunnerLink } {
     runningStatus: () => (link.target as JobRunnerLink).runningStatus(),
     // A retry is a hand-over with an epoch, as with every JR.
     resumeJobChain: (r) => (link.target as Required<JobRunnerLink>).resumeJobChain(r),
+    jobOutput: async (id, jobId, query) => (await link.target?.jobOutput?.(id, jobId, query)) ?? null,
   };
   return link;
 }

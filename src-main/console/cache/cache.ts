@@ -7,6 +7,7 @@
 import { ChainStore } from './chain-store';
 import { ContextStore } from './context-store';
 import { JobLogStore } from './job-log-store';
+import { LiveOutputs } from './live-output';
 import { openCache, type Db, type OpenCacheOptions, type OpenedCache } from './open-cache';
 import { RequestFacts } from './request-facts';
 import { RequestHistoryStore } from './request-history';
@@ -21,12 +22,14 @@ export class Cache {
   readonly requests: RequestStore;
   /** Job starts from the running list, and why failed requests failed. */
   readonly facts: RequestFacts;
-  /** Attempts and re-run links (migration 7). */
+  /** Attempts and re-run links (migration 8). */
   readonly history: RequestHistoryStore;
   readonly chains: ChainStore;
   readonly logs: JobLogStore;
   readonly search: SearchStore;
   readonly settings: SettingsStore;
+  /** Live output of the running tries the console followed. */
+  readonly live: LiveOutputs;
 
   constructor(file: string, options: OpenCacheOptions = {}) {
     const opened = openCache(file, options);
@@ -40,6 +43,7 @@ export class Cache {
     this.logs = new JobLogStore(this.db);
     this.search = new SearchStore(this.db);
     this.settings = new SettingsStore(this.db);
+    this.live = new LiveOutputs(this.db);
   }
 
   /** Runs `fn` in one transaction: all of its writes, or none. */

@@ -45,6 +45,8 @@ const CONTEXT_TABLES = [
   'job_statuses',
   'job_log_rows',
   'job_starts',
+  'live_tries',
+  'live_text',
   'request_history',
   'console_reruns',
 ] as const;

@@ -1,14 +1,18 @@
-// The cached history of requests (migration 7): the RM's answer read back, re-runs the console
-// recorded itself merged in, and all of it carried along when its context is renamed.
+// The cached history of requests (migration 8): the RM's answer read back, re-runs the console
+// recorded itself merged in, all of it carried along when its context is renamed, and a cache
+// at schema 7 (live output as followed) brought to it with what it held.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../../shared/proto';
 import type { RequestHistory } from '../../shared/rm-extensions';
 import { wireRequest } from '../../../test/support/wire-records';
 import { Cache } from './cache';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
+import { migrate } from './open-cache';
 
 let caches: Cache[] = [];
 afterEach(() => {
@@ -78,5 +82,29 @@ describe('cached request history', () => {
     expect(c.history.get('prod-east', 'r1')).toEqual(history);
     expect(c.history.view('prod-east', 'r3').rerunOf).toBe('r1');
     expect(c.history.get('prod', 'r1')).toBeNull();
+  });
+});
+
+describe('a cache at schema 7 (live output as followed)', () => {
+  it('gains request history (migration 8) and keeps the followed try readable', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sc-history-')), 'cache.db');
+    const v7 = new Database(file);
+    migrate(v7, MIGRATIONS.slice(0, 7));
+    v7.prepare(
+      `INSERT INTO live_tries VALUES ('prod', 'r1', 'b@2', 1, ${STATE_RUNNING}, 'host 37 of 40', 1, 0, NULL,
+       20, 0, 20, 0, 0, 0, 1000)`,
+    ).run();
+    v7.prepare(`INSERT INTO live_text VALUES ('prod', 'r1', 'b@2', 1, 'stdout', 0, 20, 'restarting host 37\n')`).run();
+    expect(() => v7.prepare('SELECT 1 FROM request_history').get()).toThrow(/no such table/);
+    v7.close();
+
+    const c = new Cache(file);
+    caches.push(c);
+    expect(c.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(8);
+    expect(c.live.latest('prod', 'r1', 'b@2')).toMatchObject({ try: 1, status: 'host 37 of 40', stdoutChars: 20 });
+    expect(c.live.text('prod', 'r1', 'b@2', 1, 'stdout', 0, 100)?.text).toBe('restarting host 37\n');
+    c.history.put('prod', history);
+    expect(c.history.get('prod', 'r1')).toEqual(history);
   });
 });

@@ -1,4 +1,4 @@
-// What the console keeps about a request's runs and re-runs (migration 7): the history its RM
+// What the console keeps about a request's runs and re-runs (migration 8): the history its RM
 // answered (ours: its attempts and re-run links; docs/protocol/extensions.md), and the re-runs
 // this console made on a server that records none (the 2017 original, v2), so both requests
 // still show the link. Read with the request, offline too.

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RmRequest } from '../../shared/console-model';
 import { STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
 import type { RetryStart } from '../client/rm-api';
-import { rmWithoutExtensions, type ProxiedRm } from '../../../test/support/rm-without-extensions';
+import type { RefusingProxy } from '../../../test/support/hiding-proxy';
+import { rmWithoutExtensions } from '../../../test/support/rm-without-extensions';
 import { Cache } from '../cache/cache';
 import { RmClient } from '../client/rm-client';
 import type { EmbeddedEngine } from '../embedded-engine';
@@ -18,7 +19,7 @@ import { replayV2World } from '../../../test/support/v2-world';
 
 let engine: EmbeddedEngine;
 let url: string;
-let proxy: ProxiedRm;
+let proxy: RefusingProxy;
 let dataDir: string;
 
 beforeAll(async () => {

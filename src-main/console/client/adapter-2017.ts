@@ -39,6 +39,7 @@ import {
   type RequestHistory,
 } from '../../shared/rm-extensions';
 import { CALLER_INFO_PATH, decodeCallerInfo } from '../../shared/caller-info';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import type { StorageStatus } from '../../shared/storage-status';
 import { findQuery } from './v2-client';
 import { additiveArgs, callerArgValues, requestTypeFrom2017 } from './request-args';
@@ -169,6 +170,11 @@ export class Adapter2017 implements RmApi {
     // Ours says how many match in all (docs/protocol/extensions.md).
     const total = Number(headers['x-total-count']);
     return { requests: value, total: Number.isSafeInteger(total) && total >= 0 ? total : null };
+  }
+
+  /** Ours answers; the original has no such route (null). */
+  jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    return this.rm.jobOutput(id, jobId, query);
   }
 
   storageStatus(): Promise<StorageStatus | null> {

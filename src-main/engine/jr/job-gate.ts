@@ -6,7 +6,7 @@
 // the logs of held tries are dropped before they reach the RM (they never ran).
 
 import { STATE_STOPPED, type JsonObject } from '../../shared/proto';
-import { JobFactory, type Job, type JobReturn, type RunContext } from '../jobs/job';
+import { JobFactory, type Job, type JobReturn, type RunContext, type TryOutput } from '../jobs/job';
 
 export const HELD_STATUS = 'held: the job runner is shutting down; the chain will be handed back';
 
@@ -113,6 +113,11 @@ class GatedJob implements Job {
 
   status(): string {
     return this.release ? HELD_STATUS : this.inner.status();
+  }
+
+  /** What the running try printed so far (live output); a held try printed nothing. */
+  output(): TryOutput | null {
+    return this.release ? null : (this.inner.output?.() ?? null);
   }
 }
 

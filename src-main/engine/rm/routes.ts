@@ -3,8 +3,9 @@
 // (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
 // request read or created carries its args as an additive key; the JR's epoch header on finish
 // and job log, `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts),
-// `GET /api/v1/caller` (who the caller is and what it may start and stop), and a request's
-// history, its retry and its re-run (retry-routes.ts).
+// `GET /api/v1/caller` (who the caller is and what it may start and stop), the storage status,
+// a job's live output (`GET /api/v1/requests/:id/output/:jobId`), and a request's history, its
+// retry and its re-run (retry-routes.ts).
 // Every route names its op: who may call it is decided by guard.ts before the handler runs.
 // Statuses that differ from the original are listed in docs/compatibility.md.
 
@@ -20,9 +21,11 @@ import {
   type Request,
 } from '../../shared/proto';
 import { CALLER_INFO_PATH } from '../../shared/caller-info';
+import { encodeJobOutput } from '../../shared/live-output';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
 import type { AccessControl } from '../auth/access-control';
 import type { AuthSubject } from '../auth/caller';
+import { outputQuery } from '../http/output-query';
 import { epochOf } from '../ownership';
 import {
   HttpError,
@@ -144,7 +147,14 @@ export function requestManagerRouter(
     .add('GET', `${API}/status/running`, 'read', async () =>
       jsonReply(200, encodeRunningStatus(await rm.runningStatus())),
     )
-    .add('GET', STORAGE_STATUS_PATH, 'read', async () => jsonReply(200, JSON.stringify(await rm.storageStatus())));
+    .add('GET', STORAGE_STATUS_PATH, 'read', async () => jsonReply(200, JSON.stringify(await rm.storageStatus())))
+    // Ours: a job's output while it runs (from the JR that runs it), then its log's.
+    .add('GET', `${API}/requests/:reqId/output/:jobId`, 'read', async (req) =>
+      jsonReply(
+        200,
+        encodeJobOutput(await rm.jobOutput(id(req.params), req.params.jobId as string, outputQuery(req.query))),
+      ),
+    );
   return addRetryRoutes(router, rm, created);
 }
 

@@ -17,6 +17,14 @@ import {
   type Request,
   type RequestStatus,
 } from '../../../../src-main/shared/proto';
+import {
+  DEFAULT_OUTPUT_MAX,
+  decodeJobOutput,
+  outputQueryString,
+  requestOutputPath,
+  type JobOutput,
+  type OutputQuery,
+} from '../../../../src-main/shared/live-output';
 import * as ext from '../../../../src-main/shared/rm-extensions';
 
 export interface Answer {
@@ -72,6 +80,14 @@ export class RmClient {
   async log(id: string, jobId: string): Promise<JobLog> {
     return decodeJobLog(
       parseWire(await this.ok('GET', `/api/v1/requests/${id}/log/${encodeURIComponent(jobId)}`, 200)),
+    );
+  }
+
+  /** Our live-output route (docs/protocol/extensions.md). */
+  async output(id: string, jobId: string, query: Partial<OutputQuery> = {}): Promise<JobOutput> {
+    const q = { stdout: 0, stderr: 0, max: DEFAULT_OUTPUT_MAX, ...query };
+    return decodeJobOutput(
+      parseWire(await this.ok('GET', `${requestOutputPath(id, jobId)}?${outputQueryString(q)}`, 200)),
     );
   }
 
