@@ -25,6 +25,13 @@ export class LinkError extends Error {
 export interface RequestManagerLink {
   /** POST /api/v1/requests/:id/log; `epoch`: the run the JR holds (our RM refuses a stale one with 410). */
   createJobLog(requestId: string, log: JobLog, epoch?: number): Promise<void>;
+  /**
+   * POST /api/v1/requests/:id/logs (ours): several logs of the request in one call. Each log's
+   * outcome, in order: null once stored, else the LinkError R8 would have failed it with.
+   * Resolves null, having stored nothing, when the RM has no such route (an original): send
+   * each log with createJobLog then. Rejects when the call as a whole failed or went unanswered.
+   */
+  createJobLogs?(requestId: string, logs: readonly JobLog[], epoch?: number): Promise<Array<LinkError | null> | null>;
   /** PUT /api/v1/requests/:id/finish */
   finishRequest(requestId: string, state: State, epoch?: number): Promise<void>;
   /**

@@ -393,8 +393,39 @@ export class RequestManager {
   async createJobLog(id: string, log: JobLog, epoch?: number): Promise<JobLog> {
     const stored = await this.checkedJobLog(id, log);
     if (epoch === undefined) await this.checkOwner(id, undefined);
+    return this.storeJobLog(id, stored, epoch);
+  }
+
+  /**
+   * Several R8s of one request at once (ours, `POST …/logs`): each log's outcome in order, the
+   * log as stored or what R8 would have thrown for it alone. Their writes share a transaction.
+   */
+  async createJobLogs(id: string, logs: readonly JobLog[], epoch?: number): Promise<Array<JobLog | Error>> {
+    const outcome = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+    let facts: ChainFacts | undefined;
+    try {
+      // What concerns the request is checked once, not once per log.
+      facts = await this.chains.get(id);
+      if (!facts) throw requestNotFound();
+      if (epoch === undefined) await this.checkOwner(id, undefined);
+    } catch (err) {
+      return logs.map(() => outcome(err));
+    }
+    const known = facts;
+    return Promise.all(
+      logs.map(async (log) => {
+        try {
+          return await this.storeJobLog(id, this.checkJobLog(id, log, known), epoch);
+        } catch (err) {
+          return outcome(err);
+        }
+      }),
+    );
+  }
+
+  private async storeJobLog(id: string, stored: JobLog, epoch: number | undefined): Promise<JobLog> {
     const result = await this.writer.write(stored, epoch);
-    if (result === 'duplicate') throw duplicateJobLog(id, log.jobId, log.try);
+    if (result === 'duplicate') throw duplicateJobLog(id, stored.jobId, stored.try);
     if (result === 'stale') throw staleOwner(id, epoch as number);
     return stored;
   }
@@ -445,13 +476,13 @@ export class RequestManager {
   }
 
   private async checkedJobLog(id: string, log: JobLog): Promise<JobLog> {
-    if (!(await this.chains.get(id))) throw requestNotFound();
-    return this.checkJobLog(id, log);
+    const facts = await this.chains.get(id);
+    if (!facts) throw requestNotFound();
+    return this.checkJobLog(id, log, facts);
   }
 
   /** checkedJobLog for a request whose chain facts are cached. */
-  private checkJobLog(id: string, log: JobLog): JobLog {
-    const facts = this.chains.peek(id) as ChainFacts;
+  private checkJobLog(id: string, log: JobLog, facts = this.chains.peek(id) as ChainFacts): JobLog {
     const type = facts.jobTypes.get(log.jobId);
     if (type === undefined) throw jobNotInChain(id, log.jobId);
     this.lastLogAt.set(id, this.now());
