@@ -62,8 +62,11 @@ export interface RunnerInfo {
 
 /** What the RM calls on the JR (docs/protocol/wire.md J1-J4, plus ours). */
 export interface JobRunnerLink {
-  /** POST /api/v1/job-chains; `epoch` as a header our JR keeps (an original ignores it). */
-  createJobChain(chain: JobChain, epoch?: number): Promise<void>;
+  /**
+   * POST /api/v1/job-chains; `epoch` as a header our JR keeps (an original ignores it).
+   * `encoded`: the chain as encodeJobChain writes it, when the caller has it already.
+   */
+  createJobChain(chain: JobChain, epoch?: number, encoded?: string): Promise<void>;
   /** PUT /api/v1/job-chains/:id/stop */
   stopJobChain(requestId: string): Promise<void>;
   /** GET /api/v1/job-chains/:id/status (LinkError 404 `traverser not found` when unknown) */

@@ -52,7 +52,7 @@ import { staleOwner } from '../ownership';
 import type { EngineStore, FindFilter, StoredRequest, StoredRun } from '../store/engine-store';
 import { JobLogWriter } from '../store/job-log-writer';
 import type { V2RequestArg } from '../../shared/proto-v2';
-import { ChainFactsCache, type ChainFacts } from './chain-facts';
+import { ChainFactsCache, chainFactsOf, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
   StartFailedError,
@@ -169,16 +169,14 @@ export class RequestManager {
     };
     const first = this.jobRunners.candidates()[0] as string;
     const run = { jrUrl: first, resumable: this.jobRunners.isOurs(first) };
+    const chainJson = encodeJobChain(chain);
     this.starting.add(id);
     try {
-      await this.store.insertRequest(
-        row,
-        encodeCreateRequestParams({ ...params, User: user }),
-        encodeJobChain(chain),
-        run,
-      );
+      await this.store.insertRequest(row, encodeCreateRequestParams({ ...params, User: user }), chainJson, run);
+      // The JR's job logs start arriving at once: their checks need the chain's facts.
+      this.chains.remember(id, chainFactsOf(chain));
       this.log.info('request created', { request: id, type: params.Type, user, jobs: row.totalJobs });
-      await this.handOver(id, chain, { epoch: 1, jrUrl: first });
+      await this.handOver(id, chain, { epoch: 1, jrUrl: first }, chainJson);
     } finally {
       this.starting.delete(id);
     }
@@ -199,11 +197,19 @@ export class RequestManager {
     }
   }
 
-  /** Gives a RUNNING request's chain to a JR; one no JR takes ends FAIL (502). */
-  private async handOver(id: string, chain: JobChain, from: { epoch: number; jrUrl: string | null }): Promise<void> {
+  /**
+   * Gives a RUNNING request's chain to a JR (`chainJson`: the chain encoded, when at hand); one no
+   * JR takes ends FAIL (502).
+   */
+  private async handOver(
+    id: string,
+    chain: JobChain,
+    from: { epoch: number; jrUrl: string | null },
+    chainJson?: string,
+  ): Promise<void> {
     let placed: { jrUrl: string };
     try {
-      placed = await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch));
+      placed = await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch, chainJson));
     } catch (err) {
       const why = `job runner did not accept the chain: ${linkErrorText(err)}`;
       await this.endRequest(id, STATE_FAIL, why);
