@@ -6,10 +6,14 @@
 //   deep 10000    one chain: 10,000 jobs one after the other
 //   100 x 300     100 concurrent requests of a ~300-wide fan-out/fan-in each
 //   stages 40x25  one chain: 40 stages one after the other, each a fan-out/fan-in of 25
-// Each scenario runs ROUNDS times; jobs/s is the median with the range (min-max).
+//   live          the cost of live output (live-output.ts): a job printing 100,000 lines while
+//                 the console follows it: print -> readable latency (p99 target <= 1 s), and the
+//                 wide chain's rate beside it, followed or not, against the wide chain alone
+//                 (target: following costs at most 10 %)
 //   host304       latency, not throughput: one 304-job chain at a time (100 hosts, each a
 //                 sub-sequence of 3 jobs one after the other, between the request's start and
 //                 end), LATENCY_ROUNDS times; median and p99 of create -> finished.
+// The jobs/s scenarios run ROUNDS times; jobs/s is the median with the range (min-max).
 //
 // Dispatch figures, per dispatch (a job started because its parents completed):
 // - latency: the try that made the job ready returned -> the job's run() called. In a fan-out
@@ -21,7 +25,7 @@
 // readings: JobLog.startedAt = run() called, finishedAt = run() returned, both from the JR).
 // Targets: >= 10,000 noop jobs/s and dispatch p99 < 2 ms; host304's median <= 30 ms.
 //
-// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages,host304 BENCH_ROUNDS=3
+// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages,host304,live BENCH_ROUNDS=3
 // BENCH_LATENCY_ROUNDS=30 select;
 // --write-docs puts the figures in docs/benchmarks.md.
 
@@ -40,6 +44,7 @@ import {
   wideNoopSpec,
 } from '../test/support/engine/integration/test-engine';
 import { writeBenchDocs, writeDocsRequested } from './docs-writer';
+import { LIVE_LINES, LIVE_SPEC, printerBeside, printerScript, wallNow } from './live-output';
 
 const WIDE_JOBS = 10_000;
 const DEEP_JOBS = 10_000;
@@ -57,7 +62,9 @@ type Mode = 'server' | 'http';
 const envList = (name: string, all: string[]): string[] =>
   (process.env[name] ?? all.join(',')).split(',').filter((x) => all.includes(x));
 const MODES = envList('BENCH_MODES', ['server', 'http']) as Mode[];
-const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages', 'host304']);
+const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages', 'host304', 'live']);
+const TARGET_LIVE_P99_MS = 1000;
+const TARGET_LIVE_DROP = 0.1;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const LATENCY_ROUNDS = Math.max(1, Number(process.env.BENCH_LATENCY_ROUNDS ?? 30));
 
@@ -81,7 +88,11 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
   // `spincycle rm` here, `spincycle jr` in a child process: HTTP both ways, one core each.
   const jrPort = await freePort();
   const rm = await startRequestManager({ ...common, addr: '127.0.0.1:0', jrUrls: [`http://127.0.0.1:${jrPort}`] });
-  const jr = spawnCli(['jr', '--rm-url', rm.url, '--addr', `127.0.0.1:${jrPort}`], /job runner started/);
+  const jrData = tempDir();
+  const jr = spawnCli(
+    ['jr', '--rm-url', rm.url, '--addr', `127.0.0.1:${jrPort}`, '--data', jrData.dir],
+    /job runner started/,
+  );
   await jr.started;
   return {
     rmUrl: rm.url,
@@ -92,6 +103,7 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
       jr.child.kill('SIGTERM');
       await new Promise((r) => jr.child.once('exit', r));
       await rm.close();
+      jrData.remove();
     },
   };
 }
@@ -319,7 +331,77 @@ const specs = tempDir({
   'wide.yaml': wideNoopSpec('wide'),
   'deep.yaml': deepNoopSpec('deep', DEEP_JOBS - 2),
   'stages.yaml': stagesSpec('stages', STAGES),
+  'live.yaml': LIVE_SPEC,
 });
+const printer = printerScript(specs.dir);
+
+interface LiveRow {
+  mode: Mode;
+  lines: number;
+  /** Print -> readable (ms) of the lines printed while the engine had nothing else to do. */
+  quiet: number[];
+  /** …and of those printed while the wide chain ran. */
+  busy: number[];
+  /** Wide-chain jobs/s (median of the rounds): alone, beside the printing job unfollowed, and followed. */
+  alone: number;
+  unfollowed: number;
+  followed: number;
+}
+const liveRows: LiveRow[] = [];
+
+/** One run of the wide chain: its jobs/s. */
+async function wideRate(engine: Engine): Promise<number> {
+  const r = await run(engine, 'wide', [{ items: items(WIDE_JOBS - 4) }]);
+  return r.jobs / r.seconds;
+}
+
+/** How long the printing job is followed on its own before the wide chain runs beside it. */
+const QUIET_MS = 8000;
+
+/**
+ * The live scenario on one engine, ROUNDS times over: the wide chain alone; then beside the
+ * printing job followed by nobody; then beside it followed (each time after the job printed on
+ * its own for QUIET_MS). The three alternate, so a machine whose load drifts weighs on each alike;
+ * the rates are the medians.
+ */
+async function liveScenario(engine: Engine, mode: Mode): Promise<LiveRow> {
+  const rates = { alone: [] as number[], unfollowed: [] as number[], followed: [] as number[] };
+  const quiet: number[] = [];
+  const busy: number[] = [];
+  let lines = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    rates.alone.push(await wideRate(engine));
+    let busyFrom = 0;
+    let busyTo = 0;
+    const beside = async (into: number[]): Promise<void> => {
+      await new Promise((r) => setTimeout(r, QUIET_MS));
+      busyFrom = wallNow();
+      into.push(await wideRate(engine));
+      busyTo = wallNow();
+    };
+    await printerBeside(engine.rmUrl, printer, false, () => beside(rates.unfollowed));
+    const r = await printerBeside(engine.rmUrl, printer, true, () => beside(rates.followed));
+    r.latencies.forEach((ms, i) => {
+      const at = r.printed[i] as number;
+      (at >= busyFrom && at <= busyTo ? busy : quiet).push(ms);
+    });
+    lines += r.lines;
+    if (busyTo > r.printed.reduce((a, b) => Math.max(a, b), 0)) {
+      process.stderr.write(
+        `${mode} live: the wide chain ran on after the job stopped printing; its rate "beside" is flattered\n`,
+      );
+    }
+  }
+  return {
+    mode,
+    lines,
+    quiet,
+    busy,
+    alone: median(rates.alone),
+    unfollowed: median(rates.unfollowed),
+    followed: median(rates.followed),
+  };
+}
 
 const allScenarios: Array<{ key: string; name: string; type: string; args: () => object[] }> = [
   { key: 'wide', name: `wide ${WIDE_JOBS}`, type: 'wide', args: () => [{ items: items(WIDE_JOBS - 4) }] },
@@ -339,6 +421,7 @@ const allScenarios: Array<{ key: string; name: string; type: string; args: () =>
 ];
 const scenarios = allScenarios.filter((s) => SCENARIOS.includes(s.key));
 const hostArgs = { hosts: Array.from({ length: HOSTS }, (_, i) => `host${i}`) };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const rows: Row[] = [];
 /** host304: create -> finished (ms) of every round, by mode. */
@@ -389,6 +472,15 @@ try {
         latencyRows.push({ mode, ...r });
         process.stderr.write(`${mode} host304: ${r.ms.join(', ')} ms\n`);
       }
+      if (SCENARIOS.includes('live')) {
+        const live = await liveScenario(engine, mode);
+        liveRows.push(live);
+        process.stderr.write(
+          `${mode} live: ${live.lines} lines, p99 ${percentile(live.quiet, 99).toFixed(0)} ms ` +
+            `(${percentile(live.busy, 99).toFixed(0)} ms beside the wide chain); wide ` +
+            `${Math.round(live.alone)} alone, ${Math.round(live.unfollowed)} unfollowed, ${Math.round(live.followed)} followed\n`,
+        );
+      }
     } finally {
       await engine.close();
       data.remove();
@@ -402,7 +494,6 @@ const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 /** CPU figures are averaged: /proc counts the JR's in 10 ms ticks. */
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const table = [
   [
     'scenario',
@@ -485,44 +576,96 @@ if (latencyRows.length > 0) {
   }
 }
 
-if (writeDocsRequested() && rows.length > 0) {
-  await writeBenchDocs({
-    id: 'engine',
-    command: 'npm run bench:engine',
-    columns: [
-      'scenario',
-      'mode',
-      'jobs/s (median, range)',
-      'vs 10,000/s',
-      'latency p50 / p99',
-      'overhead p99',
-      'CPU per job: RM / JR',
-    ],
-    rows: rows.map((r) => [
-      r.scenario,
+/** A rate against another, signed: "-3.1 %" is slower. */
+const change = (rate: number, base: number) =>
+  `${rate >= base ? '+' : '−'}${fmt(Math.abs(rate / base - 1) * 100, 1)} %`;
+const liveTable = [
+  [
+    'mode',
+    'lines read',
+    'print -> readable p50 / p99 / max',
+    'vs 1 s',
+    'p99 beside the wide chain',
+    'wide jobs/s alone',
+    'beside the job',
+    'beside it, followed',
+    'followed vs not (vs alone)',
+  ],
+  ...liveRows.map((r) => {
+    const p99 = percentile(r.quiet, 99);
+    return [
       r.mode,
-      `${fmt(median(r.rates))} (${fmt(Math.min(...r.rates))}–${fmt(Math.max(...r.rates))})`,
-      `${fmt(median(r.rates) / TARGET_JOBS_PER_S, 2)}x`,
-      `${fmt(percentile(r.latency, 50), 3)} / ${fmt(percentile(r.latency, 99), 3)} ms`,
-      `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
-      r.mode === 'http' ? `${fmt(mean(r.cpuRm))} / ${fmt(mean(r.cpuJr))} µs` : `${fmt(mean(r.cpuRm))} µs (both)`,
-    ]),
-  });
+      `${fmt(r.lines)} of ${fmt(LIVE_LINES * ROUNDS)}`,
+      `${fmt(percentile(r.quiet, 50))} / ${fmt(p99)} / ${fmt(percentile(r.quiet, 100))} ms`,
+      `${fmt(TARGET_LIVE_P99_MS / p99, 1)}x`,
+      `${fmt(percentile(r.busy, 99))} ms`,
+      fmt(r.alone),
+      fmt(r.unfollowed),
+      fmt(r.followed),
+      `${change(r.followed, r.unfollowed)} (${change(r.followed, r.alone)})`,
+    ];
+  }),
+];
+if (liveRows.length > 0) {
+  console.log(
+    `\nLive output: a job printing ${fmt(LIVE_LINES)} lines (5,000 a second) followed by the console while the wide chain runs.`,
+  );
+  console.log(
+    `Targets: p99 print -> readable <= ${TARGET_LIVE_P99_MS} ms; the wide chain followed loses <= ${TARGET_LIVE_DROP * 100} % against the same job unfollowed.\n`,
+  );
+  const w = liveTable[0]!.map((_, c) => Math.max(...liveTable.map((row) => row[c]!.length)));
+  for (const row of liveTable)
+    console.log(row.map((cell, c) => (c < 1 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  '));
 }
-if (writeDocsRequested() && latencyRows.length > 0) {
-  await writeBenchDocs({
-    id: 'engine-latency',
-    command: 'npm run bench:engine',
-    columns: [
-      'chain',
-      'mode',
-      'rounds',
-      'median',
-      'p99',
-      'range',
-      `vs ${TARGET_HOST304_MS} ms`,
-      'CPU per request: RM / JR',
-    ],
-    rows: latencyRows.map(latencyCells),
-  });
+
+if (writeDocsRequested()) {
+  // Only the tables this run measured: BENCH_SCENARIOS=live leaves the jobs/s table as it was.
+  if (rows.length > 0)
+    await writeBenchDocs({
+      id: 'engine',
+      command: 'npm run bench:engine',
+      columns: [
+        'scenario',
+        'mode',
+        'jobs/s (median, range)',
+        'vs 10,000/s',
+        'latency p50 / p99',
+        'overhead p99',
+        'CPU per job: RM / JR',
+      ],
+      rows: rows.map((r) => [
+        r.scenario,
+        r.mode,
+        `${fmt(median(r.rates))} (${fmt(Math.min(...r.rates))}–${fmt(Math.max(...r.rates))})`,
+        `${fmt(median(r.rates) / TARGET_JOBS_PER_S, 2)}x`,
+        `${fmt(percentile(r.latency, 50), 3)} / ${fmt(percentile(r.latency, 99), 3)} ms`,
+        `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
+        r.mode === 'http' ? `${fmt(mean(r.cpuRm))} / ${fmt(mean(r.cpuJr))} µs` : `${fmt(mean(r.cpuRm))} µs (both)`,
+      ]),
+    });
+  if (latencyRows.length > 0) {
+    await writeBenchDocs({
+      id: 'engine-latency',
+      command: 'npm run bench:engine',
+      columns: [
+        'chain',
+        'mode',
+        'rounds',
+        'median',
+        'p99',
+        'range',
+        `vs ${TARGET_HOST304_MS} ms`,
+        'CPU per request: RM / JR',
+      ],
+      rows: latencyRows.map(latencyCells),
+    });
+  }
+  if (liveRows.length > 0) {
+    await writeBenchDocs({
+      id: 'engine-live',
+      command: 'npm run bench:engine',
+      columns: liveTable[0] as string[],
+      rows: liveTable.slice(1),
+    });
+  }
 }

@@ -28,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   return runConsoleCli(argv, {
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
+    write: (stream, t) => (stream === 'stdout' ? process.stdout : process.stderr).write(t),
     env: process.env,
   });
 }

@@ -21,6 +21,7 @@ export const STORE_NAMES = Object.keys({
   logs: true,
   search: true,
   settings: true,
+  live: true,
   transfer: true,
 } satisfies Record<StoreName, true>) as StoreName[];
 

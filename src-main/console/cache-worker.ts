@@ -27,6 +27,7 @@ export function cacheApi(cache: Cache) {
     logs: cache.logs,
     search: cache.search,
     settings: cache.settings,
+    live: cache.live,
     transfer: {
       exportRequests: (refs: readonly RequestRef[]) => exportRequests(cache, refs),
       importRequests: (text: string) => importRequests(cache, text),

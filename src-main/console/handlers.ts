@@ -90,6 +90,7 @@ function serviceImpl(service: ConsoleService, info: VersionInfo): Impl {
     jobLogsOfJob: (a) => service.jobLogsOfJob(a.context, a.id, a.jobId),
     jobLogSummaries: (a) => service.jobLogSummaries(a.context, a.id, a.offset, a.limit),
     jobLogText: (a) => service.jobLogText(a.context, a.id, a.jobId, a.try, a.stream, a.offset, a.length),
+    followJob: (a) => service.followJob(a.context, a.id, a.jobId, a.following),
     searchLogs: (a) => service.searchLogs(a.text, a.offset, a.limit),
     requestList: (a) => service.requestList(a.context),
     createRequest: (a) => service.createRequest(a.context, a.type, a.args),

@@ -12,10 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readExchange, readV2Exchange } from '../../test/support/http-fixtures';
+import { readExchange } from '../../test/support/http-fixtures';
 import { replayOriginal } from '../../test/support/original-world';
-import { replay, type ReplayServer } from '../../test/support/replay-server';
-import { recordedRequests, replayV2World } from '../../test/support/v2-world';
+import type { ReplayServer } from '../../test/support/replay-server';
+import { recordedRequests, replayV2RunningMoment, replayV2World } from '../../test/support/v2-world';
 import { RequestState, requestFields, type ContextStatus, type RequestNotification } from '../shared/console-model';
 import { timeToNanos } from '../shared/proto-v2';
 import { FileSecretStore } from './credentials';
@@ -241,18 +241,7 @@ describe('the console core on a v2 server', () => {
 
 describe('a running v2 request (the recorded moment its nap ran)', () => {
   it('runs for as long as its try has run, ticking, longest first, with its try and live status', async () => {
-    const peer = await replay(
-      [
-        '010-rm-version.txt',
-        '014-rm-request-list.txt',
-        '021-rm-get-request-running.txt',
-        '022-rm-get-job-chain.txt',
-        '023-rm-status-running-busy.txt',
-        '024-rm-status-running-filtered.txt',
-        '027-rm-get-full-log-running.txt',
-      ].map(readV2Exchange),
-      { sticky: true },
-    );
+    const peer = await replayV2RunningMoment();
     cleanups.push(() => peer.close());
     const { s } = await console_(peer.url);
     await online(s);

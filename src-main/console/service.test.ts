@@ -35,7 +35,14 @@ async function engine(dataDir = mkdtempSync(path.join(tmpdir(), 'sc-engine-'))) 
 }
 
 async function service(cacheFile: string, url: string, intervals = { viewedMs: 100, otherMs: 150, maxBackoffMs: 400 }) {
-  const seen: Seen = { contextStatus: [], requestsChanged: [], requestUpdated: [], notification: [], tray: [] };
+  const seen: Seen = {
+    contextStatus: [],
+    requestsChanged: [],
+    requestUpdated: [],
+    liveOutput: [],
+    notification: [],
+    tray: [],
+  };
   const s = await ConsoleService.open({
     cacheFile,
     emit: (event, payload) => (seen[event] as unknown[]).push(payload),

@@ -17,6 +17,7 @@ import type {
   JobLogSummary,
   JobLogText,
   JobStatusRecord,
+  LiveOutputState,
   LogSearchHit,
   Page,
   RequestDetail,
@@ -29,7 +30,14 @@ import type {
   SettingsPatch,
   TrayModel,
 } from '../shared/console-model';
-import { JobStatusByRuntime, STATE_FAIL, STATE_RUNNING, STATE_TIMEOUT, type JsonObject } from '../shared/proto';
+import {
+  JobStatusByRuntime,
+  STATE_FAIL,
+  STATE_PENDING,
+  STATE_RUNNING,
+  STATE_TIMEOUT,
+  type JsonObject,
+} from '../shared/proto';
 import type { ContractEvents } from '../shared/ipc';
 import { consoleSettings } from '../shared/model-schemas';
 import type { z } from 'zod';
@@ -39,13 +47,15 @@ import { Connection } from './client/connection';
 import { checkRmUrl, isOffline, type Credentials, type RmClientError, type TransportOptions } from './client/transport';
 import { CredentialsError, checkAuth, resolveCredentials, type SecretStore } from './credentials';
 import { ContextSync, DEFAULT_INTERVALS } from './sync/context-sync';
+import { LiveFollows } from './sync/live-follows';
 import { Notifier } from './sync/notifier';
 import { ServerPages } from './sync/server-pages';
 
 export const DEFAULT_SETTINGS: ConsoleSettings = { intervals: DEFAULT_INTERVALS, notifications: true, theme: 'system' };
 
 /** Everything the service announces (contract events); the host forwards it to the renderer and the tray. */
-export type ConsoleEventName = 'contextStatus' | 'requestsChanged' | 'requestUpdated' | 'notification' | 'tray';
+export type ConsoleEventName =
+  'contextStatus' | 'requestsChanged' | 'requestUpdated' | 'liveOutput' | 'notification' | 'tray';
 
 export type ConsoleEmit = <E extends ConsoleEventName>(event: E, payload: ContractEvents[E]) => void;
 
@@ -79,6 +89,8 @@ export interface ConsoleServiceOptions {
    * console gives (connectEmbedded), and the contract cannot retarget, rename or remove it.
    */
   embeddedContext?: string;
+  /** Between two reads of a followed job's output (default FOLLOW_MS). */
+  followMs?: number;
 }
 
 /** Longest wait for a Request Manager URL to answer when a context is saved. */
@@ -94,6 +106,7 @@ export class ConsoleService {
   private readonly connections = new Map<string, Connection>();
   private readonly pages = new Map<string, ServerPages>();
   private readonly notifier: Notifier;
+  private readonly live: LiveFollows;
   private started = false;
   /** Context changes (add, edit, remove, start), one at a time: a context never gets two syncs. */
   private contextChanges: Promise<unknown> = Promise.resolve();
@@ -106,6 +119,7 @@ export class ConsoleService {
     private settingsValue: ConsoleSettings,
   ) {
     this.cache = host.cache;
+    this.live = new LiveFollows(this.cache, options.emit, options.followMs);
     this.notifier = new Notifier(
       this.cache,
       {
@@ -146,6 +160,7 @@ export class ConsoleService {
   async stop(): Promise<void> {
     await this.serially(async () => {
       this.started = false;
+      this.live.stopAll();
       await Promise.all([...this.syncs.keys()].map((name) => this.stopContext(name)));
     });
     await this.host.close();
@@ -405,6 +420,7 @@ export class ConsoleService {
   }
 
   private async stopContext(name: string): Promise<void> {
+    this.live.stopContext(name);
     const sync = this.syncs.get(name);
     const connection = this.connections.get(name);
     this.syncs.delete(name);
@@ -498,9 +514,27 @@ export class ConsoleService {
     offset: number,
     length: number,
   ): Promise<JobLogText> {
-    const slice = await this.cache.logs.text(context, id, jobId, tryN, stream, offset, length);
+    const slice =
+      (await this.cache.logs.text(context, id, jobId, tryN, stream, offset, length)) ??
+      (await this.cache.live.text(context, id, jobId, tryN, stream, offset, length));
     if (!slice) throw new ConsoleError('not-found', `no try ${tryN} of job ${jobId} in request ${id} (${context})`);
     return slice;
+  }
+
+  /**
+   * Follows a job's live output (or lets go of it: `following` false). A request that has
+   * ended, was imported, or whose context is not synced is not asked for: what was followed
+   * before is returned, readable offline.
+   */
+  async followJob(context: string, id: string, jobId: string, following: boolean): Promise<LiveOutputState | null> {
+    if (!following) {
+      this.live.unfollow(context, id, jobId);
+      return null;
+    }
+    const request = await this.cache.requests.get(context, id);
+    if (!request) throw new ConsoleError('not-found', `request ${id} is not known in context ${context}`);
+    const asks = request.origin !== 'imported' && (request.state === STATE_RUNNING || request.state === STATE_PENDING);
+    return this.live.follow(context, asks ? (this.connections.get(context) ?? null) : null, id, jobId);
   }
 
   jobLogsOfJob(context: string, id: string, jobId: string): Promise<JobLogRecord[]> {

@@ -8,7 +8,11 @@
 // a chain to resume, and hand a chain back. An original peer sees none of it: the extras are an
 // HTTP header it ignores and routes it never calls.
 
+import type { JobOutput, OutputQuery } from '../shared/live-output';
 import type { JobChain, JobChainStatus, JobLog, JobStatus, State } from '../shared/proto';
+
+/** The JR's 404 text when a job runs no try (live output). */
+export const JOB_NOT_RUNNING = 'job not running';
 
 export class LinkError extends Error {
   override name = 'LinkError';
@@ -77,4 +81,10 @@ export interface JobRunnerLink {
   resumeJobChain?(resumed: ResumedChain): Promise<void>;
   /** GET /api/v1/job-runner (ours; an original answers 404). */
   describe?(): Promise<RunnerInfo>;
+  /**
+   * GET /api/v1/job-chains/:id/output/:jobId (ours only, docs/protocol/extensions.md): the
+   * running try's output; null when the JR runs no such try. A JR without the endpoint (the
+   * original) throws LinkError 404 or 405.
+   */
+  jobOutput?(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null>;
 }

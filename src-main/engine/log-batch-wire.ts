@@ -1,5 +1,5 @@
 // Several job logs of one request in one call, our RM's addition to R8 (docs/protocol/extensions.md
-// §5): `POST /api/v1/requests/:id/logs`, a JSON array of R8 bodies in, 200 with one outcome per
+// §7): `POST /api/v1/requests/:id/logs`, a JSON array of R8 bodies in, 200 with one outcome per
 // log out, in the same order: `[{"status":201},{"status":409,"error":"job log already exists …"}]`.
 // Each status is the one R8 would have answered for that log alone. Any other answer concerns
 // the whole call and nothing of it was stored; an RM without the route (the original, or ours

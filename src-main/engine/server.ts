@@ -225,6 +225,7 @@ function lateJobRunnerLink(): JobRunnerLink & { target?: JobRunnerLink } {
     stopJobChain: (id) => (link.target as JobRunnerLink).stopJobChain(id),
     jobChainStatus: (id) => (link.target as JobRunnerLink).jobChainStatus(id),
     runningStatus: () => (link.target as JobRunnerLink).runningStatus(),
+    jobOutput: async (id, jobId, query) => (await link.target?.jobOutput?.(id, jobId, query)) ?? null,
   };
   return link;
 }

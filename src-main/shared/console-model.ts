@@ -2,7 +2,16 @@
 // (main process), the contract and the renderer. Wire types (proto.ts) stay as they are; these
 // add where a record came from and how old it is.
 
-import { STATE_TIMEOUT, type JobChain, type JsonObject, type JsonValue, type State, type Time } from './proto';
+import {
+  STATE_RUNNING,
+  STATE_TIMEOUT,
+  type JobChain,
+  type JsonObject,
+  type JsonValue,
+  type State,
+  type Time,
+} from './proto';
+import type { JobOutput } from './live-output';
 import type { StorageStatus } from './storage-status';
 import type { z } from 'zod';
 import type * as schemas from './model-schemas';
@@ -85,6 +94,66 @@ export interface JobLogText {
   text: string;
   /** the stream's whole length in characters */
   total: number;
+  /**
+   * The try's log is not cached: this is its output as far as it was followed (live output),
+   * and `total` grows as more comes; once the log is cached the same offsets read on from it.
+   */
+  live?: true;
+}
+
+/**
+ * A running try's output as the console follows it (live output, docs/console.md): where it
+ * stands (as the RM's live-output answer says: shared/live-output.ts), and how much text there
+ * is to read (jobLogText).
+ */
+export interface LiveOutputState extends Pick<
+  JobOutput,
+  'requestId' | 'jobId' | 'try' | 'state' | 'exit' | 'done' | 'status'
+> {
+  context: string;
+  /**
+   * 'live': the output comes as the job prints it. 'status-only': the Request Manager (an
+   * original, without the endpoint) or its job runner does not serve it: only the status text
+   * tells what the job does, and the output arrives with the job log when the try ends.
+   */
+  source: 'live' | 'status-only';
+  /** Characters of each stream read so far. */
+  stdoutChars: number;
+  stderrChars: number;
+  /** Bytes the job printed past the output cap and that were not kept. */
+  stdoutDropped: number;
+  stderrDropped: number;
+  /** When the Request Manager last answered for this try (ms since epoch); 0 never. */
+  seenMs: number;
+  /** Why the last read failed (the Request Manager is unreachable…), else null. */
+  error: string | null;
+}
+
+/** A followed try's state before any answer (pending, or the RM does not serve live output). */
+export function liveStateWithout(
+  context: string,
+  requestId: string,
+  jobId: string,
+  fields: Partial<LiveOutputState>,
+): LiveOutputState {
+  return {
+    context,
+    requestId,
+    jobId,
+    try: 0,
+    state: STATE_RUNNING,
+    exit: null,
+    done: false,
+    source: 'live',
+    status: '',
+    stdoutChars: 0,
+    stderrChars: 0,
+    stdoutDropped: 0,
+    stderrDropped: 0,
+    seenMs: 0,
+    error: null,
+    ...fields,
+  };
 }
 
 export interface Page<T> {

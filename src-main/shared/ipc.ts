@@ -17,6 +17,7 @@ import type {
   JobLogSummary,
   JobLogText,
   JobStatusRecord,
+  LiveOutputState,
   LogSearchHit,
   Page,
   RequestDetail,
@@ -151,7 +152,10 @@ export const METHODS = {
   jobLogs: { args: pageOfRequest, result: trusted<Page<JobLogRecord>>() },
   /** A page of job log summaries (every try, no texts), ordered by job id then try. */
   jobLogSummaries: { args: pageOfRequest, result: trusted<Page<JobLogSummary>>() },
-  /** A slice of one stream of one try: characters [offset, offset + length). */
+  /**
+   * A slice of one stream of one try: characters [offset, offset + length). A try whose log is
+   * not cached yet reads as far as it was followed (`live`: the total grows).
+   */
   jobLogText: {
     args: z.strictObject({
       ...ofRequest,
@@ -165,6 +169,15 @@ export const METHODS = {
   },
   /** Every try of one job. */
   jobLogsOfJob: { args: z.strictObject({ ...ofRequest, jobId }), result: trusted<JobLogRecord[]>() },
+  /**
+   * Follows (or stops following: `following` false) a running job's output: while followed,
+   * `liveOutput` events say how far it has come (jobLogText reads it). Returns where it stands
+   * (what was followed before, offline); null when let go.
+   */
+  followJob: {
+    args: z.strictObject({ ...ofRequest, jobId, following: z.boolean() }),
+    result: trusted<LiveOutputState | null>(),
+  },
   /** Full-text search over every cached log, newest first. */
   searchLogs: {
     args: z.strictObject({ text: z.string().max(500), offset, limit }),
@@ -215,6 +228,8 @@ export const EVENTS = {
   requestsChanged: moment<RequestsChanged>(),
   /** Parts of a request the operator has open were refreshed in the cache. */
   requestUpdated: moment<RequestUpdated>(),
+  /** A followed job's try moved on: more output, a new status, its end. */
+  liveOutput: moment<LiveOutputState>(),
   /** A watched request changed state: exactly one per change. */
   notification: moment<RequestNotification>(),
   tray: state<TrayModel>(),

@@ -51,22 +51,7 @@ export function loadLog(
   const index = new LogIndex();
   let cancelled = false;
   /** One slice; each read is a `log:slice` measure and each append a `log:append` one (benches read them). */
-  const read = async (offset: number, length: number) => {
-    const t0 = performance.now();
-    const slice = await call(
-      api.call('jobLogText', {
-        context: ref.context,
-        id: ref.id,
-        jobId: ref.jobId,
-        try: ref.tryN,
-        stream: ref.stream,
-        offset,
-        length,
-      }),
-    );
-    performance.measure('log:slice', { start: t0, end: performance.now() });
-    return slice;
-  };
+  const read = (offset: number, length: number) => readSlice(api, ref, offset, length, 'log:slice');
   void (async () => {
     const t0 = performance.now();
     const first = await read(0, FIRST_SLICE);
@@ -118,6 +103,30 @@ export function loadLog(
       cancelled = true;
     },
   };
+}
+
+/** Characters [offset, offset + length) of a log's stream (jobLogText), timed as the measure `measure`. */
+export async function readSlice(
+  api: ConsoleApi,
+  ref: LogRef,
+  offset: number,
+  length: number,
+  measure: string,
+): Promise<JobLogText> {
+  const t0 = performance.now();
+  const slice = await call(
+    api.call('jobLogText', {
+      context: ref.context,
+      id: ref.id,
+      jobId: ref.jobId,
+      try: ref.tryN,
+      stream: ref.stream,
+      offset,
+      length,
+    }),
+  );
+  performance.measure(measure, { start: t0, end: performance.now() });
+  return slice;
 }
 
 /** Resolves once a frame has been produced (or after 100 ms: no frames in a hidden page). */

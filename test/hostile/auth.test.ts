@@ -209,6 +209,7 @@ describe('tokens', () => {
       { path: '/api/v1/status/running' },
       { method: 'POST', path: '/api/v1/requests', body: '{"type":"hello","args":{}}' },
       { method: 'PUT', path: '/api/v1/requests/nope/stop' },
+      { path: '/api/v1/requests/nope/output/nap@1' },
     ];
     for (const [headers, message] of refusals) {
       for (const route of routes) {
@@ -353,7 +354,7 @@ describe('users and ACLs', () => {
 });
 
 describe('the job runner’s calls', () => {
-  it('refuses job logs, finish and suspend without the peer token, even from a caller the RM knows', async () => {
+  it('refuses job logs, finish and suspend without the peer token, even from a caller the RM knows; live output goes through', async () => {
     const a = await create('alice', 'guarded');
     const id = (JSON.parse(a.text) as { id: string }).id;
     const jrCalls: Call[] = [
@@ -370,6 +371,22 @@ describe('the job runner’s calls', () => {
       }
     }
     expect(await stateOf(id)).toBe(2);
+    // Any caller may read the running job's output: the RM asks its JR, over TLS with the peer token.
+    const jobChain = await rmCall({ path: `/api/v1/requests/${id}/job-chain`, headers: as('carol') });
+    const nap = Object.keys((JSON.parse(jobChain.text) as { jobs: object }).jobs).find((j) => j.startsWith('nap@'));
+    const outputPath = `/api/v1/requests/${id}/output/${nap}`;
+    await until('the nap’s try is read from the JR', async () => {
+      const o = await send(rm.rmUrl, { ca, path: outputPath, headers: as('carol') });
+      return o.status === 200 && (JSON.parse(o.text) as { try: number }).try === 1;
+    });
+    const output = await rmCall({ path: outputPath, headers: as('carol') });
+    expect(JSON.parse(output.text)).toMatchObject({ try: 1, state: 2, live: true, done: false });
+    const fromJr = await tally.call(jr.jrUrl, {
+      ca,
+      path: `/api/v1/job-chains/${id}/output/${nap}`,
+      headers: as('root'),
+    });
+    expect(fromJr.status).toBe(401);
     await rmCall({ method: 'PUT', path: `/api/v1/requests/${id}/stop`, headers: as('alice') });
     // The JR refuses chains from anyone without it too.
     const chain = await tally.call(jr.jrUrl, {

@@ -17,7 +17,7 @@ import {
   timeToNanos,
   type V2Request,
 } from '../../src-main/shared/proto-v2';
-import { allExchanges, V2_FIXTURE_DIR, type Exchange } from './http-fixtures';
+import { allExchanges, readV2Exchange, V2_FIXTURE_DIR, type Exchange } from './http-fixtures';
 import { replay, type RecordedAnswer, type ReplayServer } from './replay-server';
 
 const RM_HOST = /:28888$/;
@@ -159,4 +159,24 @@ function createAnswer(creates: readonly Exchange[], body: string): RecordedAnswe
     }
   });
   return same?.response ?? refusal(500, `cannot find specs for request: ${type}`);
+}
+
+/** The demo request's id, RUNNING in the recorded moment below. */
+export const RUNNING_DEMO = 'dc85t7b8di14qp6dp5tg';
+
+/**
+ * v2.1.1 at the recorded moment the demo request's `nap` (job y3dr) ran: the request RUNNING, the
+ * running list busy with the nap's try and its status text, every answer given as often as asked.
+ */
+export function replayV2RunningMoment(): Promise<ReplayServer> {
+  const files = [
+    '010-rm-version.txt',
+    '014-rm-request-list.txt',
+    '021-rm-get-request-running.txt',
+    '022-rm-get-job-chain.txt',
+    '023-rm-status-running-busy.txt',
+    '024-rm-status-running-filtered.txt',
+    '027-rm-get-full-log-running.txt',
+  ];
+  return replay(files.map(readV2Exchange), { sticky: true });
 }

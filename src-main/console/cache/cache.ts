@@ -7,6 +7,7 @@
 import { ChainStore } from './chain-store';
 import { ContextStore } from './context-store';
 import { JobLogStore } from './job-log-store';
+import { LiveOutputs } from './live-output';
 import { openCache, type Db, type OpenCacheOptions, type OpenedCache } from './open-cache';
 import { RequestFacts } from './request-facts';
 import { RequestStore } from './request-store';
@@ -24,6 +25,8 @@ export class Cache {
   readonly logs: JobLogStore;
   readonly search: SearchStore;
   readonly settings: SettingsStore;
+  /** Live output of the running tries the console followed. */
+  readonly live: LiveOutputs;
 
   constructor(file: string, options: OpenCacheOptions = {}) {
     const opened = openCache(file, options);
@@ -36,6 +39,7 @@ export class Cache {
     this.logs = new JobLogStore(this.db);
     this.search = new SearchStore(this.db);
     this.settings = new SettingsStore(this.db);
+    this.live = new LiveOutputs(this.db);
   }
 
   /** Runs `fn` in one transaction: all of its writes, or none. */

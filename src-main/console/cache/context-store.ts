@@ -39,7 +39,15 @@ const toContext = (r: ContextRow): Context => ({
 });
 
 /** Tables whose rows belong to a context, by its name. */
-const CONTEXT_TABLES = ['requests', 'chains', 'job_statuses', 'job_log_rows', 'job_starts'] as const;
+const CONTEXT_TABLES = [
+  'requests',
+  'chains',
+  'job_statuses',
+  'job_log_rows',
+  'job_starts',
+  'live_tries',
+  'live_text',
+] as const;
 
 export class ContextStore {
   private readonly s;

@@ -135,6 +135,50 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE job_statuses ADD COLUMN name TEXT;
   ALTER TABLE job_statuses ADD COLUMN try INTEGER;
   `,
+
+  // 7: live output of running tries as the console followed it (live-output.ts): each try's
+  // last answer, and its text in the pieces that came, by character offset. A try's rows go
+  // once its job log is cached: the log holds the same text, and the rest.
+  `
+  CREATE TABLE live_tries (
+    context     TEXT NOT NULL,
+    request_id  TEXT NOT NULL,
+    job_id      TEXT NOT NULL,
+    try         INTEGER NOT NULL,
+    state       INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    live        INTEGER NOT NULL,
+    done        INTEGER NOT NULL,
+    exit        INTEGER,
+    stdout_next INTEGER NOT NULL,
+    stderr_next INTEGER NOT NULL,
+    stdout_chars INTEGER NOT NULL,
+    stderr_chars INTEGER NOT NULL,
+    stdout_dropped INTEGER NOT NULL,
+    stderr_dropped INTEGER NOT NULL,
+    seen_ms     INTEGER NOT NULL,
+    PRIMARY KEY (context, request_id, job_id, try)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE live_text (
+    context    TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    job_id     TEXT NOT NULL,
+    try        INTEGER NOT NULL,
+    stream     TEXT NOT NULL CHECK (stream IN ('stdout', 'stderr')),
+    start      INTEGER NOT NULL,
+    chars      INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    PRIMARY KEY (context, request_id, job_id, try, stream, start)
+  ) WITHOUT ROWID;
+
+  CREATE TRIGGER live_output_logged AFTER INSERT ON job_log_rows BEGIN
+    DELETE FROM live_text
+      WHERE context = new.context AND request_id = new.request_id AND job_id = new.job_id AND try = new.try;
+    DELETE FROM live_tries
+      WHERE context = new.context AND request_id = new.request_id AND job_id = new.job_id AND try = new.try;
+  END;
+  `,
 ];
 
 /**

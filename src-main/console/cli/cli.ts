@@ -23,6 +23,7 @@ import { connectRm } from '../client/connection';
 import type { RmApi } from '../client/rm-api';
 import { RmClientError } from '../client/transport';
 import { CredentialsError } from '../credentials';
+import { followJobOutput } from './follow';
 import { formatLogs, formatPs, formatRequest, formatRequests, formatSpecs, formatStatus, jobLabel } from './format';
 import { toJson } from './json';
 import { UsageError, resolveTarget, savedContexts } from './target';
@@ -30,6 +31,8 @@ import { UsageError, resolveTarget, savedContexts } from './target';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Writes text as it is, no newline added (log --follow); without it, out/err are used. */
+  write?(stream: 'stdout' | 'stderr', text: string): void;
   env: NodeJS.ProcessEnv;
 }
 
@@ -54,6 +57,8 @@ Commands (against any Request Manager: ours, the 2017 original, or v2.x):
   ps                        running jobs, longest-running first
   status <id>               a request's state, args, progress and job states
   log <id> [job]            every try of every job (or of one job, by id or name)
+  log <id> <job> --follow   the job's output as it comes; exits with the job's
+                            exit code when its try ends
   start <type> [k=v ...]    start a request; a value that is a JSON list or object
                             is sent as JSON (hosts=["web1","web2"]); --wait waits
                             for the end and exits 0 only if it COMPLETEs
@@ -79,13 +84,15 @@ Options:
   --json            print the console model as JSON instead of text
   --timeout MS      per-call timeout (default 10000)
   --wait            with start: wait for the request to end
+  -f, --follow      with log: follow a running job's output
   -h, --help        this help
 
 Credentials: SPINCYCLE_HEADERS ("Name: value" lines, e.g. "Authorization: Bearer …") and
 SPINCYCLE_CA_FILE, SPINCYCLE_CERT_FILE, SPINCYCLE_KEY_FILE; a saved context's header values
 come from the owner-only file SPINCYCLE_CREDENTIALS (default <data dir>/credentials.json).
 
-Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable.`;
+Exit codes: 0 ok, 1 command failed, 2 bad usage, 3 Request Manager unreachable;
+log --follow: the job's exit code (1 when it failed without one).`;
 
 const MAX_TIMEOUT_MS = 24 * 3600 * 1000;
 
@@ -210,7 +217,13 @@ async function waitForEnd(rm: RmApi, id: string, timeoutMs: number): Promise<num
 }
 
 export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promise<number> {
-  const io: CliIo = { out: (t) => raw.out(printable(t)), err: (t) => raw.err(printable(t)), env: raw.env };
+  const io: CliIo = {
+    out: (t) => raw.out(printable(t)),
+    err: (t) => raw.err(printable(t)),
+    write: (stream, t) =>
+      raw.write ? raw.write(stream, printable(t)) : (stream === 'stdout' ? raw.out : raw.err)(printable(t)),
+    env: raw.env,
+  };
   let parsed;
   try {
     parsed = parseArgs({
@@ -225,6 +238,7 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
         json: { type: 'boolean' },
         timeout: { type: 'string' },
         wait: { type: 'boolean' },
+        follow: { type: 'boolean', short: 'f' },
         help: { type: 'boolean', short: 'h' },
         type: { type: 'string' },
         state: { type: 'string', multiple: true },
@@ -296,6 +310,11 @@ export async function runConsoleCli(argv: readonly string[], raw: CliIo): Promis
       case 'log': {
         const id = need('id');
         const job = rest[1];
+        if (values.follow) {
+          if (!job) throw new UsageError('usage: spincycle log <id> <job> --follow');
+          if (json) throw new UsageError('log --follow prints the output as it comes; it does not take --json');
+          return await followJobOutput(rm, id, job, { write: (s, t) => io.write?.(s, t), note: (t) => io.err(t) });
+        }
         const logs = (await rm.jobLogs(id)).filter((l) => !job || l.jobId === job || l.name === job);
         if (job && logs.length === 0) {
           io.err(`spincycle: no log for job ${job} of request ${id}`);

@@ -28,6 +28,7 @@ import {
   type Request,
 } from '../../shared/proto';
 import { CALLER_INFO_PATH, decodeCallerInfo } from '../../shared/caller-info';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import type { StorageStatus } from '../../shared/storage-status';
 import { findQuery } from './v2-client';
 import { additiveArgs, callerArgValues, requestTypeFrom2017 } from './request-args';
@@ -158,6 +159,11 @@ export class Adapter2017 implements RmApi {
     // Ours says how many match in all (docs/protocol/extensions.md).
     const total = Number(headers['x-total-count']);
     return { requests: value, total: Number.isSafeInteger(total) && total >= 0 ? total : null };
+  }
+
+  /** Ours answers; the original has no such route (null). */
+  jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    return this.rm.jobOutput(id, jobId, query);
   }
 
   storageStatus(): Promise<StorageStatus | null> {

@@ -34,6 +34,7 @@ import {
   type V2JobStatus,
   type V2Request,
 } from '../../shared/proto-v2';
+import type { JobOutput } from '../../shared/live-output';
 import type { StorageStatus } from '../../shared/storage-status';
 import { callerArgValues, requestTypeFromV2 } from './request-args';
 import type { JobStatuses, RmApi } from './rm-api';
@@ -219,6 +220,11 @@ export class AdapterV2 implements RmApi {
     if (query.states?.length && !states?.length) return { requests: [], total: 0 };
     const found = await this.v2.findRequests({ ...query, states: states?.map(stateLabel) });
     return { requests: found.map(toRmRequest), total: null };
+  }
+
+  /** v2 has no live output: a running job's status text (the running list) is what there is. */
+  jobOutput(): Promise<JobOutput | null> {
+    return Promise.resolve(null);
   }
 
   /** v2 does not say (its RM has no such route). */

@@ -18,6 +18,7 @@ import type {
   RmRunning,
   ServerInfo,
 } from '../../shared/console-model';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import type { JsonObject } from '../../shared/proto';
 import type { StorageStatus } from '../../shared/storage-status';
 import { adapterFor, detectServer } from './connect';
@@ -144,6 +145,10 @@ export class Connection implements Omit<RmApi, 'server'> {
 
   findRequests(query: FindQuery): Promise<FoundRequests> {
     return this.call((rm) => rm.findRequests(query));
+  }
+
+  jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    return this.call((rm) => rm.jobOutput(id, jobId, query));
   }
 
   storageStatus(): Promise<StorageStatus | null> {

@@ -13,6 +13,7 @@ import type {
   RmRunning,
   ServerInfo,
 } from '../../shared/console-model';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import type { JsonObject } from '../../shared/proto';
 import type { StorageStatus } from '../../shared/storage-status';
 
@@ -50,6 +51,12 @@ export interface RmApi {
   running(): Promise<RmRunning>;
   /** The server's requests matching `query`, newest first; an 'unsupported' error where it cannot list them. */
   findRequests(query: FindQuery): Promise<FoundRequests>;
+  /**
+   * One job's output from the byte offsets asked for: the running try's as it prints, then its
+   * log's (ours, docs/protocol/extensions.md). Null where the server does not serve it (the 2017
+   * original, v2): the job's status text is all there is until its try's log arrives.
+   */
+  jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput | null>;
   /** Whether the server can write its database (ours says); null where it does not say. */
   storageStatus(): Promise<StorageStatus | null>;
   /** Closes kept-alive connections. */

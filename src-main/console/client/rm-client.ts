@@ -24,8 +24,15 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
+import {
+  decodeJobOutput,
+  outputQueryString,
+  requestOutputPath,
+  type JobOutput,
+  type OutputQuery,
+} from '../../shared/live-output';
 import { STORAGE_STATUS_PATH, decodeStorageStatus, type StorageStatus } from '../../shared/storage-status';
-import { Transport, segment, unlessNotFound, type TransportOptions } from './transport';
+import { RmClientError, Transport, segment, unlessNotFound, type TransportOptions } from './transport';
 
 export { RmClientError, checkRmUrl, redactUrl, type RmErrorKind } from './transport';
 
@@ -111,6 +118,24 @@ export class RmClient {
     return unlessNotFound(this.get(STORAGE_STATUS_PATH, decodeStorageStatus));
   }
 
+  /**
+   * A job's output from the byte offsets asked for (ours only, docs/protocol/extensions.md):
+   * the running try's, then its log's. Null from an RM without the route (404 other than
+   * `request not found`, or 405: the original).
+   */
+  async jobOutput(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    try {
+      return await this.get(`${requestOutputPath(requestId, jobId)}?${outputQueryString(query)}`, decodeJobOutput);
+    } catch (err) {
+      const missing =
+        err instanceof RmClientError &&
+        err.kind === 'http' &&
+        (err.status === 405 || (err.status === 404 && err.message !== 'request not found'));
+      if (missing) return null;
+      throw err;
+    }
+  }
+
   // ---- transport ----
 
   private get<T>(path: string, decode: (v: unknown) => T): Promise<T> {
@@ -137,6 +162,7 @@ const OBJECTS = new Map<unknown, string>([
   [decodeJobLog, 'a job log'],
   [decodeRunningStatus, 'the running status'],
   [decodeStorageStatus, 'the storage status'],
+  [decodeJobOutput, 'a job output'],
 ]);
 
 /** A path segment: '@' and ':' are legal there, and job ids (`name@n`) are sent as the original's clients send them. */

@@ -31,6 +31,7 @@ describe('example specs (resources/specs)', () => {
       'fan-out-fan-in',
       'flaky',
       'hello',
+      'live-progress',
       'long-job',
       'long-log',
       'restart-host',

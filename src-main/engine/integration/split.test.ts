@@ -90,6 +90,12 @@ describe('separate RM and JR over HTTP', () => {
     const { id } = await rm.create('long-job', { seconds: '300' });
     const napRuns = async () => (await rm.call('GET', '/api/v1/status/running')).text.includes('"nap@');
     await until('the nap job runs', napRuns);
+    // The JR posts job logs a moment after they end, and this one keeps none across a kill
+    // (`--data :memory:`): until say-start's log is stored, the RM would run it again on resume,
+    // and nap would start afresh rather than be interrupted.
+    await until('say-start is logged', async () =>
+      (await rm.logs(id)).some((l) => l.jobId.startsWith('say-start@') && l.state === STATE_COMPLETE),
+    );
     await crash(first.child);
     // With no JR to take it, it stays RUNNING: nothing is ended.
     await new Promise((r) => setTimeout(r, 600));

@@ -4,6 +4,7 @@
 // as JavaScript modules in a jobs folder (see load-job-modules.ts and the README).
 
 import type { JsonObject, State } from '../../shared/proto';
+import type { OutputReader } from './capped-output';
 
 /** What one try of a job returned. Only STATE_COMPLETE means success. */
 export interface JobReturn {
@@ -13,6 +14,12 @@ export interface JobReturn {
   error: string;
   stdout: string;
   stderr: string;
+}
+
+/** What the running try printed so far, per stream (live output). */
+export interface TryOutput {
+  readonly stdout: OutputReader;
+  readonly stderr: OutputReader;
 }
 
 /** What the runner hands to every try. */
@@ -43,8 +50,14 @@ export interface Job {
   run(data: JsonObject, ctx: RunContext): JobReturn | Promise<JobReturn>;
   /** JR on stop: make a running `run` return soon (ctx.signal is aborted too). */
   stop(): void | Promise<void>;
-  /** Real-time status text, e.g. `running "uptime" (pid 4711)`. */
+  /** Real-time status text, e.g. `running "uptime" (pid 4711)`, or a shell job's last output line. */
   status(): string;
+  /**
+   * JR, while a try runs: what it printed so far (live output), or null when no try runs. Job
+   * types that capture output implement it; without it a running try shows no output until
+   * its log.
+   */
+  output?(): TryOutput | null;
 }
 
 /** A job type: its name and how to make a blank job of it (which must not run anything yet). */

@@ -1,8 +1,9 @@
 // Runs `/bin/sh -c <command>` as the leader of its own process group (spawn detached: true,
 // i.e. setsid), inside the try's container when there is one (its cgroup: try-keeper.ts), so
 // that stopping it reaches every process the command started: SIGTERM to the whole group and
-// cgroup, then SIGKILL after a grace period. Captures stdout and stderr (capped, and spooled
-// through the container) and the real exit code.
+// cgroup, then SIGKILL after a grace period. Captures stdout and stderr (capped, spooled
+// through the container, readable while it runs) and the real exit code, and follows the last
+// line printed (the job's status).
 //
 // A try does not leave processes behind: when the shell exits, whatever it started that still
 // runs (`cmd &`, and with a cgroup also `setsid` and daemonized children) gets SIGTERM, then
@@ -11,7 +12,8 @@
 
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { CappedOutput } from './capped-output';
+import { CappedOutput, type OutputReader } from './capped-output';
+import { LastLine } from './last-line';
 import type { TryContainer } from './try-keeper';
 
 export interface ProcessGroupOptions {
@@ -49,6 +51,11 @@ export interface RunningProcessGroup {
   /** Process id of the shell = the process group id. */
   readonly pid: number | undefined;
   readonly result: Promise<ProcessResult>;
+  /** What it printed so far, kept under the cap (live output). */
+  readonly stdout: OutputReader;
+  readonly stderr: OutputReader;
+  /** The last line it printed on either stream, as plain text ('' before any). */
+  lastLine(): string;
   /** SIGTERM to the group now, SIGKILL after the grace. Idempotent. */
   terminate(): void;
 }
@@ -75,8 +82,15 @@ export function startProcessGroup(opts: ProcessGroupOptions): RunningProcessGrou
   const pid = child.pid;
   const stdout = new CappedOutput(opts.maxOutputBytes, container?.stdout ?? null);
   const stderr = new CappedOutput(opts.maxOutputBytes, container?.stderr ?? null);
-  child.stdout?.on('data', (c: Buffer) => stdout.write(c));
-  child.stderr?.on('data', (c: Buffer) => stderr.write(c));
+  const last = new LastLine();
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout.write(c);
+    last.see(c);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr.write(c);
+    last.see(c);
+  });
 
   let terminated = false;
   let finished = false;
@@ -150,5 +164,5 @@ export function startProcessGroup(opts: ProcessGroupOptions): RunningProcessGrou
     child.on('close', () => done(null));
   });
 
-  return { pid, result, terminate };
+  return { pid, result, stdout, stderr, lastLine: () => last.text(), terminate };
 }

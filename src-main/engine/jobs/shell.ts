@@ -2,13 +2,15 @@
 // Every other arg is exported as ARG_<name> (strings as they are, anything else as JSON), plus
 // SPINCYCLE_REQUEST_ID, SPINCYCLE_JOB_ID and SPINCYCLE_TRY. The real exit code is kept
 // (the original's example job always reported 1); a signal becomes 128+n and `killed by SIGx`.
+// While a try runs, its status is the last line the command printed, and what it printed so far
+// can be read (output()).
 // Stop (or the run's abort signal) terminates the whole process group (and the try's cgroup);
 // what the command leaves running when it exits is terminated too (process-group.ts).
 //
 // Serialized bytes: {"cmd": string, "env": {name: string}} (what the original's peer job sent).
 
 import { STATE_COMPLETE, STATE_FAIL, STATE_STOPPED, type JsonObject } from '../../shared/proto';
-import type { Job, JobReturn, JobType, RunContext } from './job';
+import type { Job, JobReturn, JobType, RunContext, TryOutput } from './job';
 import { argText, formatSeconds, jsonBytes, parseJsonBytes, requireStringArg } from './job-args';
 import { startProcessGroup, type RunningProcessGroup } from './process-group';
 import type { TryKeeper } from './try-keeper';
@@ -109,9 +111,16 @@ class ShellJob implements Job {
     this.current?.group.terminate();
   }
 
+  output(): TryOutput | null {
+    return this.current?.group ?? null;
+  }
+
+  /** The last line the running command printed; before it printed any, what it runs. */
   status(): string {
     const cmd = this.spec ? shortCommand(this.spec.cmd) : '';
     if (this.current) {
+      const line = this.current.group.lastLine();
+      if (line !== '') return line;
       const pid = this.current.group.pid ?? '?';
       return `running ${JSON.stringify(cmd)} (pid ${pid}, ${formatSeconds(performance.now() - this.current.startedMs)})`;
     }

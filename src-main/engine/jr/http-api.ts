@@ -1,17 +1,19 @@
 // The Job Runner's HTTP API (docs/protocol/wire.md §5): J1-J4 on a Router, answering exactly
 // like the original (empty 200 bodies, `Location: <hostname>/api/v1/job-chains/<id>` on J1,
 // plain-text errors) — except that an invalid chain is a 400 with the validation text instead
-// of a crash.
+// of a crash — and, ours, a running job's live output.
 // Every route is a call only an RM makes (op 'rm'): with a peer token, only a caller holding it
 // is answered; on `server --auth` without one, nobody is (its RM is in its process).
 // Ours beyond the 2017 protocol (links.ts): the epoch header on J1, POST
 // /api/v1/job-chains/resume, GET /api/v1/job-runner (cluster-wire.ts).
 
 import os from 'node:os';
+import { encodeJobOutput } from '../../shared/live-output';
 import { decodeJobChain, encodeJobChainStatus, encodeJobStatusList } from '../../shared/proto';
+import { outputQuery } from '../http/output-query';
 import { checkPeerToken } from '../http/peer-only';
 import { HttpError, Router, emptyReply, jsonReply, type Guard, type RouterOptions } from '../http/server';
-import { LinkError, type JobRunnerLink } from '../links';
+import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink } from '../links';
 import { epochOf } from '../ownership';
 import { decodeResumedChain, encodeRunnerInfo } from './cluster-wire';
 
@@ -81,6 +83,16 @@ export function jobRunnerRouter(jr: JobRunnerLink, options: JobRunnerRouterOptio
   router.add('GET', '/api/v1/job-chains/:requestId/status', 'rm', async (req) => {
     const status = await answering(() => jr.jobChainStatus(req.params.requestId as string));
     return jsonReply(200, encodeJobChainStatus(status));
+  });
+
+  // Ours (docs/protocol/extensions.md): the running try's output, from the offsets asked for.
+  router.add('GET', '/api/v1/job-chains/:requestId/output/:jobId', 'rm', async (req) => {
+    const query = outputQuery(req.query);
+    const output = await answering(
+      async () => (await jr.jobOutput?.(req.params.requestId as string, req.params.jobId as string, query)) ?? null,
+    );
+    if (output === null) throw new HttpError(404, JOB_NOT_RUNNING);
+    return jsonReply(200, encodeJobOutput(output));
   });
 
   router.add('GET', '/api/v1/status/running', 'rm', async () => {

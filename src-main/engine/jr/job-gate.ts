@@ -8,7 +8,7 @@
 // tries go on from those the RM has logged (resumed-chain.ts).
 
 import { STATE_STOPPED, type JsonObject } from '../../shared/proto';
-import { JobFactory, type Job, type JobReturn, type RunContext } from '../jobs/job';
+import { JobFactory, type Job, type JobReturn, type RunContext, type TryOutput } from '../jobs/job';
 
 export const HELD_STATUS = 'held: the job runner is shutting down; the chain will be handed back';
 
@@ -117,6 +117,11 @@ class GatedJob implements Job {
 
   status(): string {
     return this.release ? HELD_STATUS : this.inner.status();
+  }
+
+  /** What the running try printed so far (live output); a held try printed nothing. */
+  output(): TryOutput | null {
+    return this.release ? null : (this.inner.output?.() ?? null);
   }
 }
 

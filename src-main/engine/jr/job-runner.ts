@@ -3,7 +3,7 @@
 // Implements JobRunnerLink, so `spincycle server` can wire the RM to it in-process; the HTTP
 // API (http-api.ts) is a thin layer over the same methods. Errors are LinkErrors carrying the
 // status and text the original answered with (400 `traverser already exists`, 404
-// `traverser not found`, 400 with the chain validation text).
+// `traverser not found`, 400 with the chain validation text). jobOutput (live output) is ours.
 //
 // Unlike the original, a stopped chain stays registered until it has finished, so stop is
 // idempotent and J3 keeps answering while jobs wind down. Like the original, a finished chain
@@ -14,9 +14,19 @@
 // lists the chains; resumeJobChain() runs what is left of a chain (resumed-chain.ts); with
 // `handBack`, drain() shuts down by handing chains back instead of stopping them (job-gate.ts).
 
-import { JobStatusByRuntime, type JobChain, type JobChainStatus, type JobStatus, type State } from '../../shared/proto';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
+import {
+  JobStatusByRuntime,
+  STATE_RUNNING,
+  type JobChain,
+  type JobChainStatus,
+  type JobStatus,
+  type State,
+} from '../../shared/proto';
+import type { OutputReader } from '../jobs/capped-output';
 import type { JobFactory } from '../jobs/job';
 import { LinkError, type JobRunnerLink, type RequestManagerLink } from '../links';
+import { noOutput, outputSlice } from '../live-output';
 import { createLogger, type Logger } from '../log';
 import type { ResumedChain, RunnerInfo } from '../links';
 import { checkChain } from '../check-chain';
@@ -191,6 +201,29 @@ export class JobRunner implements JobRunnerLink {
     const out: JobStatus[] = [];
     for (const c of this.chains.values()) c.traverser.collectRunning(out, now);
     return out.sort(JobStatusByRuntime);
+  }
+
+  /**
+   * Live output: the running try of one job, from the byte offsets asked for; null when the
+   * chain is unknown or the job runs no try now (or not the try asked for).
+   */
+  async jobOutput(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    const running = this.chains.get(requestId)?.traverser.runningTry(jobId);
+    if (!running || (query.try !== undefined && query.try !== running.try)) return null;
+    const slice = (reader: OutputReader | undefined, offset: number) =>
+      reader ? outputSlice(reader, offset, query.max) : noOutput(0);
+    return {
+      requestId,
+      jobId,
+      try: running.try,
+      state: STATE_RUNNING,
+      exit: null,
+      done: false,
+      live: true,
+      status: running.status,
+      stdout: slice(running.output?.stdout, query.stdout),
+      stderr: slice(running.output?.stderr, query.stderr),
+    };
   }
 
   /** Request ids of the chains still running (including those being stopped). */

@@ -333,7 +333,7 @@ describe('traversal', () => {
     await expect(jr.stopJobChain('r8')).rejects.toEqual(new LinkError('traverser not found', 404));
   });
 
-  it('lists running jobs of all chains longest-running first, with n and their runtime', async () => {
+  it('lists running jobs of all chains longest-running first, with n, their runtime and status', async () => {
     setup();
     await jr.createJobChain(
       chainOf('r9', { s: noop(), long: job('scripted', script({ delayMs: 400 })) }, [['s', 'long']]),
@@ -343,8 +343,8 @@ describe('traversal', () => {
     await vi.advanceTimersByTimeAsync(50);
     const running = await jr.runningStatus();
     expect(running.map((s) => [s.requestId, s.jobId, s.state, s.status, s.n, s.runtime])).toEqual([
-      ['r9', 'long', STATE_RUNNING, '', 2, 0.15],
-      ['r10', 'only', STATE_RUNNING, '', 1, 0.05],
+      ['r9', 'long', STATE_RUNNING, 'scripted long', 2, 0.15],
+      ['r10', 'only', STATE_RUNNING, 'scripted only', 1, 0.05],
     ]);
     await Promise.all([settle('r9'), settle('r10')]);
     expect(await jr.runningStatus()).toEqual([]);
@@ -448,6 +448,28 @@ describe('stop', () => {
     await jr.stopJobChain('s6');
     expect(await settle('s6')).toBe(STATE_COMPLETE);
     expect(rm.logs.map((l) => [l.try, l.state])).toEqual([[1, STATE_COMPLETE]]);
+  });
+
+  it("serves a running try's output; an abandoned try is logged with what it printed", async () => {
+    setup(200);
+    const printing = { stdout: 'step 1\nstep 2\n', stderr: 'warn\n' };
+    await jr.createJobChain(chainOf('s7', { stubborn: job('scripted', script({ hang: true, printing })) }, []));
+    const query = { stdout: 7, stderr: 0, max: 1024 };
+    expect(await jr.jobOutput('s7', 'stubborn', query)).toMatchObject({
+      try: 1,
+      state: STATE_RUNNING,
+      done: false,
+      live: true,
+      status: 'scripted stubborn',
+      stdout: { offset: 7, next: 14, text: 'step 2\n', size: 14 },
+      stderr: { offset: 0, next: 5, text: 'warn\n' },
+    });
+    expect(await jr.jobOutput('s7', 'stubborn', { ...query, try: 2 })).toBeNull();
+    expect(await jr.jobOutput('s7', 'nope', query)).toBeNull();
+    expect(await jr.jobOutput('nope', 'stubborn', query)).toBeNull();
+    await jr.stopJobChain('s7');
+    expect(await settle('s7')).toBe(STATE_STOPPED);
+    expect(rm.logs[0]).toMatchObject({ state: STATE_STOPPED, stdout: printing.stdout, stderr: printing.stderr });
   });
 
   it('close() stops every chain', async () => {

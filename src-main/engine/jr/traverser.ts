@@ -34,6 +34,8 @@
 // share the chain's stop AbortSignal. The clock (performance.now(), no bigint) is read when
 // run() is called and when it returns; the readings serve the job log, J4's runtime and the
 // dispatch latency alike.
+// Live output: runningTry() finds a job's try in flight and what it printed so far (Job.output),
+// off the hot path; a try abandoned after stop or timeout is logged with what it printed.
 
 import { setMaxListeners } from 'node:events';
 import {
@@ -48,7 +50,8 @@ import {
   type JobStatus,
   type State,
 } from '../../shared/proto';
-import type { JobFactory, JobReturn } from '../jobs/job';
+import { readerText } from '../jobs/capped-output';
+import type { JobFactory, JobReturn, TryOutput } from '../jobs/job';
 import type { Logger } from '../log';
 import { setLongTimeout } from '../long-timeout';
 import type { ChainPlan } from './chain-plan';
@@ -102,6 +105,13 @@ const isLive = (p: number): boolean => p >= Phase.Running && p <= Phase.RetryWai
 /** A job's run() result is a promise (or another thenable) rather than the result itself. */
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** A job's try in flight, for live output. */
+export interface RunningTry {
+  try: number;
+  status: string;
+  output: TryOutput | null;
 }
 
 export class Traverser {
@@ -172,17 +182,51 @@ export class Traverser {
     return { requestId: this.requestId, jobStatuses: list.length > 0 ? list : null };
   }
 
-  /** J4 entries for this chain's running jobs, appended to `out`. */
+  /** J4 entries for this chain's running jobs, appended to `out` (with their status text: ours only). */
   collectRunning(out: JobStatus[], nowMs: number): void {
     for (const i of this.liveJobs()) {
       out.push({
         requestId: this.requestId,
         jobId: this.plan.ids[i]!,
         state: STATE_RUNNING,
-        status: '',
+        status: this.statusText(i),
         runtime: (nowMs - this.jobs.startedMs[i]!) / 1000,
         n: this.jobs.startN[i]!,
       });
+    }
+  }
+
+  /**
+   * The try job `jobId` has in flight, its status and what it printed so far (null for job types
+   * that do not capture output); null when it has none (not started, waiting to retry, finished,
+   * or not in the chain).
+   */
+  runningTry(jobId: string): RunningTry | null {
+    const i = this.indexOf(jobId);
+    if (i < 0 || !inFlight(this.jobs.phase[i]!)) return null;
+    return { try: this.jobs.tryNo[i]!, status: this.statusText(i), output: this.outputOf(i) };
+  }
+
+  /** The index of a job id (ids are sorted), or -1. */
+  private indexOf(jobId: string): number {
+    const ids = this.plan.ids;
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const id = ids[mid]!;
+      if (id === jobId) return mid;
+      if (id < jobId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private outputOf(i: number): TryOutput | null {
+    try {
+      return this.jobs.instances[i]?.output?.() ?? null;
+    } catch {
+      return null;
     }
   }
 
@@ -274,7 +318,11 @@ export class Traverser {
       try: tryNo,
     });
     const state = this.stopping ? STATE_STOPPED : STATE_FAIL;
-    this.endTry(i, { state, exit: 1, error, stdout: '', stderr: '' }, performance.now(), true);
+    // Its log keeps what it printed until now: what a follower of its live output has read.
+    const output = this.outputOf(i);
+    const stdout = output ? readerText(output.stdout) : '';
+    const stderr = output ? readerText(output.stderr) : '';
+    this.endTry(i, { state, exit: 1, error, stdout, stderr }, performance.now(), true);
     this.returns.drain();
   }
 

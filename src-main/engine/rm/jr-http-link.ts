@@ -6,11 +6,19 @@
 // A call whose kept-alive connection turns out to be closed by the JR (it restarted: undici's
 // "other side closed", or a reset) is sent once more on a fresh connection: the JR never saw
 // it, so even a create is safe to resend.
-// Ours beyond the 2017 protocol (links.ts): the epoch header on J1, resume, describe.
+// Ours beyond the 2017 protocol (links.ts): the epoch header on J1, resume, describe, live output.
 
 import { Agent, fetch, type Response } from 'undici';
 import { PEER_SECRET_HEADER } from '../http/peer-only';
-import { LinkError, type JobRunnerLink, type ResumedChain, type RunnerInfo } from '../links';
+import { TRAVERSER_NOT_FOUND } from '../jr/job-runner';
+import {
+  chainOutputPath,
+  decodeJobOutput,
+  outputQueryString,
+  type JobOutput,
+  type OutputQuery,
+} from '../../shared/live-output';
+import { JOB_NOT_RUNNING, LinkError, type JobRunnerLink, type ResumedChain, type RunnerInfo } from '../links';
 import { epochHeader } from '../ownership';
 import {
   decodeJobChainStatus,
@@ -22,6 +30,9 @@ import {
   type JobStatus,
 } from '../../shared/proto';
 import { decodeRunnerInfo, encodeResumedChain } from '../jr/cluster-wire';
+
+/** Our JR's 404 texts for "no such running try" (any other 404 is a JR without the endpoint). */
+const NOT_RUNNING = [JOB_NOT_RUNNING, TRAVERSER_NOT_FOUND];
 
 export interface HttpLinkOptions {
   /** Per-call timeout in ms (default 30 s). */
@@ -72,6 +83,23 @@ export class JobRunnerHttpLink implements JobRunnerLink {
 
   async runningStatus(): Promise<JobStatus[]> {
     return decodeJobStatusList(parseWire(await this.call('GET', '/api/v1/status/running')));
+  }
+
+  /** Ours: null when the JR runs no such try (404 with its texts); an original JR's 404/405 throws. */
+  async jobOutput(requestId: string, jobId: string, query: OutputQuery): Promise<JobOutput | null> {
+    try {
+      const text = await this.call('GET', `${chainOutputPath(requestId, jobId)}?${outputQueryString(query)}`);
+      return decodeJobOutput(parseWire(text));
+    } catch (err) {
+      if (
+        err instanceof LinkError &&
+        err.status === 404 &&
+        NOT_RUNNING.some((t) => err.message.endsWith(`(response body: ${t})`))
+      ) {
+        return null;
+      }
+      throw err;
+    }
   }
 
   /** One call; resolves with the body text of a 200, throws LinkError otherwise. */

@@ -45,6 +45,7 @@ import {
   type RunningStatus,
   type State,
 } from '../../shared/proto';
+import type { JobOutput, OutputQuery } from '../../shared/live-output';
 import { STORAGE_OK, type StorageStatus } from '../../shared/storage-status';
 import { LinkError, type JobRunnerLink } from '../links';
 import { silentLogger, type Logger } from '../log';
@@ -72,6 +73,7 @@ import {
   notInState,
   requestNotFound,
 } from './errors';
+import { readJobOutput } from './job-output';
 import type { JobRunnerPool } from './job-runner-pool';
 import { planResume } from './resume-plan';
 import { requestArgs } from './request-args';
@@ -577,6 +579,23 @@ export class RequestManager {
       if (row) requests[id] = toWireRequest(row);
     }
     return { jobs, requests };
+  }
+
+  // ---- live output (ours) -----------------------------------------------------------------------
+
+  /** One job's output from the byte offsets asked for: the running try's from the JR that runs it, else its log's (job-output.ts). */
+  async jobOutput(id: string, jobId: string, query: OutputQuery): Promise<JobOutput> {
+    return readJobOutput(
+      {
+        store: this.store,
+        jobRunnerOf: (rid) => this.jobRunnerOf(rid),
+        chainFacts: (rid) => this.chainFacts(rid),
+        flush: () => this.writer.flush(),
+      },
+      id,
+      jobId,
+      query,
+    );
   }
 
   // ---- requests whose JR is lost ----------------------------------------------------------------

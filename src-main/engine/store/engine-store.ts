@@ -134,6 +134,8 @@ export interface EngineStore {
   jobLogs(requestId: string): Promise<JobLog[]>;
   /** The highest try of one job. */
   latestJobLog(requestId: string, jobId: string): Promise<JobLog | undefined>;
+  /** One try of one job. */
+  jobLog(requestId: string, jobId: string, tryN: number): Promise<JobLog | undefined>;
   /** Each logged job's state at its highest try. */
   latestJobStates(requestId: string): Promise<Map<string, State>>;
   /** The (job, try) pairs a request has logs for. */

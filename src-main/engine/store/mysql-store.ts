@@ -311,6 +311,14 @@ export class MysqlStore implements EngineStore {
     return row && fromRow.jobLog(row);
   }
 
+  async jobLog(requestId: string, jobId: string, tryN: number): Promise<JobLog | undefined> {
+    const [row] = await this.read<JobLogPacket>(
+      `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? AND \`try\` = ?`,
+      [requestId, jobId, tryN],
+    );
+    return row && fromRow.jobLog(row);
+  }
+
   async latestJobStates(requestId: string): Promise<Map<string, State>> {
     const rows = await this.read<RowDataPacket>(
       'SELECT job_id, state, `try` FROM job_logs WHERE request_id = ? ORDER BY job_id, `try`',

@@ -72,6 +72,11 @@ export class SqliteStore implements EngineStore {
           `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? ORDER BY try DESC LIMIT 1`,
         )
         .safeIntegers(true),
+      jobLog: db
+        .prepare<[string, string, number], JobLogRow>(
+          `SELECT ${columns.jobLog} FROM job_logs WHERE request_id = ? AND job_id = ? AND try = ?`,
+        )
+        .safeIntegers(true),
       // SQLite returns the bare columns of the row holding max(try).
       latestStates: db.prepare<[string], { job_id: string; state: number; try: number }>(
         'SELECT job_id, state, max(try) AS try FROM job_logs WHERE request_id = ? GROUP BY job_id',
@@ -250,6 +255,11 @@ export class SqliteStore implements EngineStore {
 
   async latestJobLog(requestId: string, jobId: string): Promise<JobLog | undefined> {
     const row = this.stmt.latestJobLog.get(requestId, jobId);
+    return row && fromRow.jobLog(row);
+  }
+
+  async jobLog(requestId: string, jobId: string, tryN: number): Promise<JobLog | undefined> {
+    const row = this.stmt.jobLog.get(requestId, jobId, tryN);
     return row && fromRow.jobLog(row);
   }
 

@@ -119,6 +119,9 @@ export function storeContract(name: string, open: () => Promise<EngineStore>): v
       ]);
       expect((await s.latestJobLog('r1', 'b@2'))?.try).toBe(2);
       expect(await s.latestJobLog('r1', 'zz')).toBeUndefined();
+      expect((await s.jobLog('r1', 'b@2', 1))?.state).toBe(STATE_FAIL);
+      expect(await s.jobLog('r1', 'b@2', 3)).toBeUndefined();
+      expect(await s.jobLog('r1', 'zz', 1)).toBeUndefined();
       expect(await s.latestJobStates('r1')).toEqual(
         new Map([
           ['a@1', STATE_COMPLETE],

@@ -16,6 +16,14 @@ import {
   type Request,
   type RequestStatus,
 } from '../../../../src-main/shared/proto';
+import {
+  DEFAULT_OUTPUT_MAX,
+  decodeJobOutput,
+  outputQueryString,
+  requestOutputPath,
+  type JobOutput,
+  type OutputQuery,
+} from '../../../../src-main/shared/live-output';
 
 export interface Answer {
   status: number;
@@ -63,6 +71,14 @@ export class RmClient {
   async log(id: string, jobId: string): Promise<JobLog> {
     return decodeJobLog(
       parseWire(await this.ok('GET', `/api/v1/requests/${id}/log/${encodeURIComponent(jobId)}`, 200)),
+    );
+  }
+
+  /** Our live-output route (docs/protocol/extensions.md). */
+  async output(id: string, jobId: string, query: Partial<OutputQuery> = {}): Promise<JobOutput> {
+    const q = { stdout: 0, stderr: 0, max: DEFAULT_OUTPUT_MAX, ...query };
+    return decodeJobOutput(
+      parseWire(await this.ok('GET', `${requestOutputPath(id, jobId)}?${outputQueryString(q)}`, 200)),
     );
   }
 

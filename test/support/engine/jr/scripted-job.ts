@@ -3,7 +3,8 @@
 // Bytes: {"tries": [TryScript, ...]} — try n uses entry n-1, the last entry repeats.
 
 import { STATE_COMPLETE, STATE_STOPPED, type JsonObject, type State } from '../../../../src-main/shared/proto';
-import type { Job, JobReturn, JobType, RunContext } from '../../../../src-main/engine/jobs/job';
+import type { Job, JobReturn, JobType, RunContext, TryOutput } from '../../../../src-main/engine/jobs/job';
+import { CappedOutput } from '../../../../src-main/engine/jobs/capped-output';
 
 export interface TryScript {
   state?: State;
@@ -23,6 +24,8 @@ export interface TryScript {
   throws?: string;
   /** run() returns its result (or throws) directly instead of a promise; delayMs/hang do not apply. */
   sync?: boolean;
+  /** What the try has printed on stdout and stderr while it runs (its live output). */
+  printing?: { stdout?: string; stderr?: string };
 }
 
 export interface ScriptedRun {
@@ -37,6 +40,7 @@ export const script = (...tries: TryScript[]): { tries: TryScript[] } => ({ trie
 class ScriptedJob implements Job {
   private tries: TryScript[] = [{}];
   stopCalls = 0;
+  private printed: TryOutput | null = null;
 
   constructor(
     private readonly id: string,
@@ -56,6 +60,7 @@ class ScriptedJob implements Job {
   run(data: JsonObject, ctx: RunContext): JobReturn | Promise<JobReturn> {
     this.runs.push({ jobId: ctx.jobId, try: ctx.try, data: { ...data }, startedMs: performance.now() });
     const s = this.tries[Math.min(ctx.try, this.tries.length) - 1] as TryScript;
+    this.printed = s.printing ? { stdout: captured(s.printing.stdout), stderr: captured(s.printing.stderr) } : null;
     if (!s.sync) return this.runAsync(data, ctx, s);
     if (s.throws !== undefined) throw new Error(s.throws);
     return this.finish(data, s);
@@ -98,9 +103,19 @@ class ScriptedJob implements Job {
     this.stopCalls++;
   }
 
+  output(): TryOutput | null {
+    return this.printed;
+  }
+
   status(): string {
     return `scripted ${this.id}`;
   }
+}
+
+function captured(text = ''): CappedOutput {
+  const out = new CappedOutput();
+  out.write(Buffer.from(text));
+  return out;
 }
 
 export function scriptedJobType(runs: ScriptedRun[]): JobType {
