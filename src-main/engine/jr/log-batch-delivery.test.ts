@@ -42,11 +42,11 @@ function wideChain(requestId: string, n: number) {
 
 const log = completedLog;
 
-describe('to our RM over HTTP', () => {
-  it('a chain of 202 jobs: its logs go several to a call, each stored once, finish last', async () => {
-    const specs = tempDir({
-      'rm-test.yaml': RM_TEST_SPECS,
-      'wide.yaml': `sequences:
+/** The RM tests' specs plus `wide`: one noop job per element of `items`. */
+function wideSpecs() {
+  const specs = tempDir({
+    'rm-test.yaml': RM_TEST_SPECS,
+    'wide.yaml': `sequences:
   wide:
     args:
       required:
@@ -54,8 +54,14 @@ describe('to our RM over HTTP', () => {
     nodes:
       work: {category: job, type: noop, each: 'items:item'}
 `,
-    });
-    cleanup.push(() => specs.remove());
+  });
+  cleanup.push(() => specs.remove());
+  return specs;
+}
+
+describe('to our RM over HTTP', () => {
+  it('a chain of 202 jobs: its logs go several to a call, each stored once, finish last', async () => {
+    const specs = wideSpecs();
     const calls: string[] = [];
     const rig = await startRig({ specsDir: specs.dir, onCall: (method, path) => calls.push(`${method} ${path}`) });
     cleanup.push(() => rig.close());
@@ -70,6 +76,23 @@ describe('to our RM over HTTP', () => {
     expect(batches.length).toBeGreaterThanOrEqual(1);
     expect(batches.length).toBeLessThan(202 / 4);
     expect(ofRequest.at(-1)).toBe(`PUT /api/v1/requests/${r.id}/finish`);
+  });
+
+  it("a batch over the RM's body limit (413) is sent again one log per call: nothing dropped", async () => {
+    const specs = wideSpecs();
+    const calls: string[] = [];
+    const rig = await startRig({
+      specsDir: specs.dir,
+      maxBodyBytes: 2048,
+      onCall: (method, path) => calls.push(`${method} ${path}`),
+    });
+    cleanup.push(() => rig.close());
+    const r = await rig.client.create('wide', { items: Array.from({ length: 60 }, (_, i) => `i${i}`) });
+    expect(await rig.client.waitDone(r.id)).toMatchObject({ state: STATE_COMPLETE, finishedJobs: 64 });
+    expect(await rig.client.logs(r.id)).toHaveLength(64);
+    const posts = calls.filter((c) => c.startsWith(`POST /api/v1/requests/${r.id}/`));
+    expect(posts.filter((c) => c.endsWith('/logs')).length).toBeGreaterThanOrEqual(1);
+    expect(posts.filter((c) => c.endsWith('/log')).length).toBeGreaterThan(32);
   });
 });
 

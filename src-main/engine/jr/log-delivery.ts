@@ -5,7 +5,8 @@
 // - Logs go several to a call when the link can (our RM's batch route, log-batch-wire.ts): at
 //   most `batchWindow` calls of the chain in flight, each carrying up to `maxBatch` logs, so the
 //   logs that finish while a call is out go together in the next one. Otherwise (an original
-//   RM, which answers the batch route 404) one log per call, up to `window` of them in flight
+//   RM, which answers the batch route 404, or a batch the RM refused whole as too large or
+//   unreadable: 413, 400) one log per call, up to `window` of them in flight
 //   (the RM groups the logs that arrive together into one transaction, and an HTTP round trip
 //   per log one after the other would cap a chain at a few thousand jobs a second). Logs may
 //   reach the RM in any order, as with the original, whose every job posted its own log.
@@ -77,6 +78,9 @@ export function isAlreadyStored(err: unknown): boolean {
 }
 
 /** Errors that retrying cannot fix: the RM understood and refused. */
+/** The RM refused a call's body as a whole (too large, or not readable): nothing of it was stored. */
+const isUnreadable = (err: unknown): boolean => err instanceof LinkError && (err.status === 400 || err.status === 413);
+
 export function isPermanent(err: unknown): boolean {
   if (!(err instanceof LinkError) || err.status === undefined) return false;
   return err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
@@ -259,13 +263,20 @@ export class ChainDelivery {
       sent = Promise.reject(err);
     }
     sent.then(
-      (outcomes) => (outcomes === null ? this.noBatchRoute(call) : this.callAnswered(call, outcomes)),
-      (err: unknown) => this.callAnswered(call, null, err ?? new LinkError('the call failed')),
+      (outcomes) => (outcomes === null ? this.oneByOne(call) : this.callAnswered(call, outcomes)),
+      (err: unknown) =>
+        call.length > 1 && isUnreadable(err)
+          ? this.oneByOne(call)
+          : this.callAnswered(call, null, err ?? new LinkError('the call failed')),
     );
   }
 
-  /** The RM has no batch route and stored nothing: the call's logs go again, one per call. */
-  private noBatchRoute(call: Call): void {
+  /**
+   * The RM stored nothing of the call and will not take logs several to a call: it has no batch
+   * route, or could not read this batch as a whole (too large for it). The call's logs go again,
+   * one per call, each to get its own answer.
+   */
+  private oneByOne(call: Call): void {
     this.inFlight--;
     this.inFlightLogs -= call.length;
     this.batching = false;
