@@ -77,10 +77,10 @@ export function isAlreadyStored(err: unknown): boolean {
   return err instanceof LinkError && err.status === 409 && err.message.includes('job log already exists');
 }
 
-/** Errors that retrying cannot fix: the RM understood and refused. */
 /** The RM refused a call's body as a whole (too large, or not readable): nothing of it was stored. */
 const isUnreadable = (err: unknown): boolean => err instanceof LinkError && (err.status === 400 || err.status === 413);
 
+/** Errors that retrying cannot fix: the RM understood and refused. */
 export function isPermanent(err: unknown): boolean {
   if (!(err instanceof LinkError) || err.status === undefined) return false;
   return err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
@@ -491,7 +491,8 @@ export class ChainDelivery {
       };
     }
     const first = this.describeLog(item[0] as Sent);
-    return item.length === 1 ? first : { ...first, what: `${item.length} job logs`, firstJobId: first.jobId as string };
+    // Several: the first one's job and try name the call.
+    return item.length === 1 ? first : { ...first, what: `${item.length} job logs` };
   }
 
   private describeLog(item: Sent): Record<string, string | number> {

@@ -12,8 +12,15 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import { encodeFinishRequestParams, encodeJobLog, type JobLog, type State } from '../../shared/proto';
-import { WireError, WireSyntaxError, parseWire } from '../../shared/proto';
+import {
+  WireError,
+  WireSyntaxError,
+  encodeFinishRequestParams,
+  encodeJobLog,
+  parseWire,
+  type JobLog,
+  type State,
+} from '../../shared/proto';
 import { PEER_SECRET_HEADER } from '../http/peer-only';
 import { LinkError, type RequestManagerLink } from '../links';
 import type { Logger } from '../log';
