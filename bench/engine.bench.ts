@@ -10,7 +10,10 @@
 //                 the console follows it: print -> readable latency (p99 target <= 1 s), and the
 //                 wide chain's rate beside it, followed or not, against the wide chain alone
 //                 (target: following costs at most 10 %)
-// Each scenario runs ROUNDS times; jobs/s is the median with the range (min-max).
+//   host304       latency, not throughput: one 304-job chain at a time (100 hosts, each a
+//                 sub-sequence of 3 jobs one after the other, between the request's start and
+//                 end), LATENCY_ROUNDS times; median and p99 of create -> finished.
+// The jobs/s scenarios run ROUNDS times; jobs/s is the median with the range (min-max).
 //
 // Dispatch figures, per dispatch (a job started because its parents completed):
 // - latency: the try that made the job ready returned -> the job's run() called. In a fan-out
@@ -20,11 +23,13 @@
 //   ready time, or the start of the sibling started just before it) to its run() called.
 // `server`: recorded by the JR itself; `http`: computed from the stored job logs (same clock
 // readings: JobLog.startedAt = run() called, finishedAt = run() returned, both from the JR).
-// Targets: >= 10,000 noop jobs/s and dispatch p99 < 2 ms.
+// Targets: >= 10,000 noop jobs/s and dispatch p99 < 2 ms; host304's median <= 30 ms.
 //
-// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages,live BENCH_ROUNDS=3 select;
+// BENCH_MODES=server,http BENCH_SCENARIOS=wide,deep,100x300,stages,host304,live BENCH_ROUNDS=3
+// BENCH_LATENCY_ROUNDS=30 select;
 // --write-docs puts the figures in docs/benchmarks.md.
 
+import { readFileSync } from 'node:fs';
 import { STATE_COMPLETE, stateName } from '../src-main/shared/proto';
 import { DispatchLatencyRecorder } from '../src-main/engine/jr';
 import { silentLogger } from '../src-main/engine/log';
@@ -49,22 +54,27 @@ const STAGES = 40;
 const STAGE_WIDTH = 25;
 const TARGET_JOBS_PER_S = 10_000;
 const TARGET_P99_MS = 2;
+const HOSTS = 100;
+const TARGET_HOST304_MS = 30;
 
 type Mode = 'server' | 'http';
 
 const envList = (name: string, all: string[]): string[] =>
   (process.env[name] ?? all.join(',')).split(',').filter((x) => all.includes(x));
 const MODES = envList('BENCH_MODES', ['server', 'http']) as Mode[];
-const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages', 'live']);
+const SCENARIOS = envList('BENCH_SCENARIOS', ['wide', 'deep', '100x300', 'stages', 'host304', 'live']);
 const TARGET_LIVE_P99_MS = 1000;
 const TARGET_LIVE_DROP = 0.1;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+const LATENCY_ROUNDS = Math.max(1, Number(process.env.BENCH_LATENCY_ROUNDS ?? 30));
 
 interface Engine {
   rmUrl: string;
   rm: RequestManager;
   /** The JR's own dispatch recorder when it runs in this process, else null. */
   latency: DispatchLatencyRecorder | null;
+  /** The JR's process id when it runs in a child process. */
+  jrPid: number | null;
   close(): Promise<void>;
 }
 
@@ -73,7 +83,7 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
   if (mode === 'server') {
     const latency = new DispatchLatencyRecorder();
     const e = await startEngine({ ...common, dispatchLatency: latency, rmAddr: '127.0.0.1:0', jrAddr: '127.0.0.1:0' });
-    return { rmUrl: e.rmUrl, rm: e.requestManager, latency, close: e.close };
+    return { rmUrl: e.rmUrl, rm: e.requestManager, latency, jrPid: null, close: e.close };
   }
   // `spincycle rm` here, `spincycle jr` in a child process: HTTP both ways, one core each.
   const jrPort = await freePort();
@@ -88,6 +98,7 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
     rmUrl: rm.url,
     rm: rm.requestManager,
     latency: null,
+    jrPid: jr.child.pid ?? null,
     close: async () => {
       jr.child.kill('SIGTERM');
       await new Promise((r) => jr.child.once('exit', r));
@@ -96,6 +107,27 @@ async function start(mode: Mode, specsDir: string, dataDir: string): Promise<Eng
     },
   };
 }
+
+/**
+ * CPU time used so far (ms, user + system): this process (the RM, and in `server` mode the JR
+ * too) and the JR's child process (Linux /proc; 0 elsewhere or in `server` mode).
+ */
+function cpuMs(engine: Engine): { rm: number; jr: number } {
+  const own = process.cpuUsage();
+  let jr = 0;
+  if (engine.jrPid !== null) {
+    try {
+      // Fields 14 and 15 (after the parenthesised command name): utime and stime in clock ticks.
+      const fields = readFileSync(`/proc/${engine.jrPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      jr = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    } catch {
+      jr = 0;
+    }
+  }
+  return { rm: (own.user + own.system) / 1000, jr };
+}
+/** Linux's USER_HZ, what /proc/PID/stat counts CPU time in. */
+const CLOCK_TICKS = 100;
 
 /** Dispatch latency and overhead (ms) from the stored logs, as the JR's recorder defines them. */
 async function dispatchFromLogs(
@@ -141,42 +173,43 @@ function percentile(values: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-/** Creates requests over HTTP, waits until all finished; checks every log is stored. */
-async function run(
-  engine: Engine,
-  type: string,
-  argsList: object[],
-): Promise<{ jobs: number; seconds: number; latency: number[]; overhead: number[] }> {
-  const t0 = performance.now();
-  const created = await Promise.all(
-    argsList.map(async (args) => {
-      const res = await fetch(`${engine.rmUrl}/api/v1/requests`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ type, args }),
-      });
-      const text = await res.text();
-      if (res.status !== 201) throw new Error(`create ${type}: ${res.status} ${text}`);
-      return JSON.parse(text) as { id: string; totalJobs: number };
-    }),
-  );
-  const pending = new Set(created.map((r) => r.id));
-  while (pending.size > 0) {
-    for (const id of pending) {
+interface Created {
+  id: string;
+  totalJobs: number;
+}
+
+/** Creates one request over HTTP (R1), as a client does. */
+async function create(engine: Engine, type: string, args: object): Promise<Created> {
+  const res = await fetch(`${engine.rmUrl}/api/v1/requests`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type, args }),
+  });
+  const text = await res.text();
+  if (res.status !== 201) throw new Error(`create ${type}: ${res.status} ${text}`);
+  return JSON.parse(text) as Created;
+}
+
+/** Waits until every request finished COMPLETE; returns when each finished (ms since the epoch, the RM's clock). */
+async function untilFinished(engine: Engine, created: Created[]): Promise<number[]> {
+  const finishedAt = new Map<string, number>();
+  while (finishedAt.size < created.length) {
+    for (const { id } of created) {
+      if (finishedAt.has(id)) continue;
       const r = await engine.rm.getRequest(id);
-      if (r.finishedAt !== null) {
-        if (r.state !== STATE_COMPLETE) throw new Error(`request ${id} ended ${stateName(r.state)}`);
-        pending.delete(id);
-      }
+      if (r.finishedAt === null) continue;
+      if (r.state !== STATE_COMPLETE) throw new Error(`request ${id} ended ${stateName(r.state)}`);
+      finishedAt.set(id, Date.parse(r.finishedAt));
     }
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 2));
+    if (finishedAt.size < created.length) await new Promise((r) => setTimeout(r, 1));
   }
-  const seconds = (performance.now() - t0) / 1000;
+  return created.map((r) => finishedAt.get(r.id) as number);
+}
+
+/** Checks that every job of every request has its log stored and counts as finished. */
+async function checkAllLogged(engine: Engine, created: Created[]): Promise<number> {
   let jobs = 0;
-  const latency: number[] = [];
-  const overhead: number[] = [];
   for (const r of created) {
-    if (!engine.latency) await dispatchFromLogs(engine.rm, r.id, latency, overhead);
     const stored = (await engine.rm.jobLogs(r.id)).length;
     const { finishedJobs } = await engine.rm.getRequest(r.id);
     if (stored !== r.totalJobs || finishedJobs !== r.totalJobs) {
@@ -184,11 +217,30 @@ async function run(
     }
     jobs += r.totalJobs;
   }
+  return jobs;
+}
+
+/** Creates requests over HTTP, waits until all finished; checks every log is stored. */
+async function run(
+  engine: Engine,
+  type: string,
+  argsList: object[],
+): Promise<{ jobs: number; seconds: number; cpu: { rm: number; jr: number }; latency: number[]; overhead: number[] }> {
+  const cpu0 = cpuMs(engine);
+  const t0 = performance.now();
+  const created = await Promise.all(argsList.map((args) => create(engine, type, args)));
+  await untilFinished(engine, created);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu1 = cpuMs(engine);
+  const jobs = await checkAllLogged(engine, created);
+  const latency: number[] = [];
+  const overhead: number[] = [];
+  if (!engine.latency) for (const r of created) await dispatchFromLogs(engine.rm, r.id, latency, overhead);
   if (engine.latency) {
     latency.push(...engine.latency.values());
     overhead.push(...engine.latency.overheadValues());
   }
-  return { jobs, seconds, latency, overhead };
+  return { jobs, seconds, cpu: { rm: cpu1.rm - cpu0.rm, jr: cpu1.jr - cpu0.jr }, latency, overhead };
 }
 
 /** `stages` noop nodes one after the other, each a fan-out/fan-in over `items`. */
@@ -217,11 +269,65 @@ interface Row {
   rates: number[];
   /** Dispatch latency p99 of every round. */
   roundP99: number[];
+  /** CPU time per job (µs) of every round: the bench's process (the RM; in `server` mode the JR too), the JR's. */
+  cpuRm: number[];
+  cpuJr: number[];
   latency: number[];
   overhead: number[];
 }
 
+/**
+ * `host304`: `hosts` fanned out, each host a sub-sequence (its start noop, one noop job, its
+ * end noop: 3 jobs one after the other), inside the repeat's and the request's start and end:
+ * 3 x 100 + 4 = 304 jobs for 100 hosts.
+ */
+const hostSpec = `sequences:
+  host304:
+    args:
+      required:
+        - {name: hosts, desc: host names}
+    nodes:
+      per-host:
+        category: sequence
+        type: host-step
+        each: hosts:host
+  host-step:
+    args:
+      required:
+        - {name: host, desc: one host}
+    nodes:
+      check: {category: job, type: noop}
+`;
+
+/**
+ * One request at a time, `rounds` times: from just before its create call to the finish the RM
+ * stored (which it stores only after every job log of the request).
+ */
+async function latencyRounds(engine: Engine, type: string, args: object, rounds: number): Promise<LatencyRounds> {
+  const r: LatencyRounds = { ms: [], cpuRm: [], cpuJr: [] };
+  for (let round = 0; round < rounds; round++) {
+    const cpu0 = cpuMs(engine);
+    const t0 = Date.now();
+    const created = await create(engine, type, args);
+    const [finishedAt] = await untilFinished(engine, [created]);
+    r.ms.push((finishedAt as number) - t0);
+    const cpu1 = cpuMs(engine);
+    r.cpuRm.push(cpu1.rm - cpu0.rm);
+    r.cpuJr.push(cpu1.jr - cpu0.jr);
+    await checkAllLogged(engine, [created]);
+  }
+  return r;
+}
+
+/** host304 by round: create -> finished (ms), and the CPU time (ms) each process used meanwhile. */
+interface LatencyRounds {
+  ms: number[];
+  cpuRm: number[];
+  cpuJr: number[];
+}
+
 const specs = tempDir({
+  'host304.yaml': hostSpec,
   'wide.yaml': wideNoopSpec('wide'),
   'deep.yaml': deepNoopSpec('deep', DEEP_JOBS - 2),
   'stages.yaml': stagesSpec('stages', STAGES),
@@ -314,9 +420,12 @@ const allScenarios: Array<{ key: string; name: string; type: string; args: () =>
   },
 ];
 const scenarios = allScenarios.filter((s) => SCENARIOS.includes(s.key));
+const hostArgs = { hosts: Array.from({ length: HOSTS }, (_, i) => `host${i}`) };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const rows: Row[] = [];
+/** host304: create -> finished (ms) of every round, by mode. */
+const latencyRows: Array<{ mode: Mode } & LatencyRounds> = [];
 const benchStart = performance.now();
 try {
   for (const mode of MODES) {
@@ -327,13 +436,25 @@ try {
       await run(engine, 'wide', [{ items: items(2000) }]);
       await run(engine, 'deep', [{}]);
       for (const s of scenarios) {
-        const row: Row = { scenario: s.name, mode, jobs: 0, rates: [], roundP99: [], latency: [], overhead: [] };
+        const row: Row = {
+          scenario: s.name,
+          mode,
+          jobs: 0,
+          rates: [],
+          roundP99: [],
+          cpuRm: [],
+          cpuJr: [],
+          latency: [],
+          overhead: [],
+        };
         for (let round = 0; round < ROUNDS; round++) {
           engine.latency?.clear();
           const r = await run(engine, s.type, s.args());
           row.jobs = r.jobs;
           row.rates.push(r.jobs / r.seconds);
           row.roundP99.push(percentile(r.latency, 99));
+          row.cpuRm.push((r.cpu.rm * 1000) / r.jobs);
+          row.cpuJr.push((r.cpu.jr * 1000) / r.jobs);
           // Dispatch figures pool every round.
           for (const v of r.latency) row.latency.push(v);
           for (const v of r.overhead) row.overhead.push(v);
@@ -341,8 +462,15 @@ try {
         rows.push(row);
         process.stderr.write(
           `${mode} ${s.name}: ${row.rates.map((x) => Math.round(x)).join(', ')} jobs/s; ` +
-            `latency p99 by round ${row.roundP99.map((x) => x.toFixed(2)).join(', ')} ms\n`,
+            `latency p99 by round ${row.roundP99.map((x) => x.toFixed(2)).join(', ')} ms; ` +
+            `CPU µs/job RM ${row.cpuRm.map((x) => x.toFixed(0)).join(', ')}, JR ${row.cpuJr.map((x) => x.toFixed(0)).join(', ')}\n`,
         );
+      }
+      if (SCENARIOS.includes('host304')) {
+        await latencyRounds(engine, 'host304', hostArgs, 5); // warm-up
+        const r = await latencyRounds(engine, 'host304', hostArgs, LATENCY_ROUNDS);
+        latencyRows.push({ mode, ...r });
+        process.stderr.write(`${mode} host304: ${r.ms.join(', ')} ms\n`);
       }
       if (SCENARIOS.includes('live')) {
         const live = await liveScenario(engine, mode);
@@ -364,6 +492,8 @@ try {
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** CPU figures are averaged: /proc counts the JR's in 10 ms ticks. */
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const table = [
   [
     'scenario',
@@ -378,6 +508,8 @@ const table = [
     'overhead p50 ms',
     'p99 ms',
     'vs 2 ms',
+    'CPU µs/job RM',
+    'JR',
   ],
   ...rows.map((r) => {
     const perS = median(r.rates);
@@ -396,6 +528,8 @@ const table = [
       fmt(percentile(r.overhead, 50), 4),
       fmt(ovh99, 4),
       `${fmt(TARGET_P99_MS / ovh99, 0)}x`,
+      fmt(mean(r.cpuRm)),
+      r.mode === 'http' ? fmt(mean(r.cpuJr)) : '-',
     ];
   }),
 ];
@@ -414,6 +548,33 @@ console.log(
 );
 for (const row of table)
   console.log(row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+
+const hostJobs = 3 * HOSTS + 4;
+const latencyCells = (r: { mode: Mode } & LatencyRounds) => {
+  const p50 = percentile(r.ms, 50);
+  return [
+    `host${hostJobs}`,
+    r.mode,
+    String(r.ms.length),
+    `${fmt(p50)} ms`,
+    `${fmt(percentile(r.ms, 99))} ms`,
+    `${fmt(Math.min(...r.ms))}–${fmt(Math.max(...r.ms))} ms`,
+    `${fmt(TARGET_HOST304_MS / p50, 2)}x`,
+    r.mode === 'http' ? `${fmt(mean(r.cpuRm), 1)} / ${fmt(mean(r.cpuJr), 1)} ms` : `${fmt(mean(r.cpuRm), 1)} ms (both)`,
+  ];
+};
+if (latencyRows.length > 0) {
+  console.log(
+    `\n${HOSTS} hosts x 3 jobs (${hostJobs} jobs), one request at a time: create -> finished with every job log stored.`,
+  );
+  console.log(`Target: median <= ${TARGET_HOST304_MS} ms.\n`);
+  for (const r of latencyRows) {
+    const [, mode, n, p50, p99, range, vs, cpu] = latencyCells(r);
+    console.log(
+      `${mode!.padEnd(6)}  rounds ${n}  median ${p50}  p99 ${p99}  range ${range}  vs ${TARGET_HOST304_MS} ms ${vs}  CPU ${cpu}`,
+    );
+  }
+}
 
 /** A rate against another, signed: "-3.1 %" is slower. */
 const change = (rate: number, base: number) =>
@@ -463,7 +624,15 @@ if (writeDocsRequested()) {
     await writeBenchDocs({
       id: 'engine',
       command: 'npm run bench:engine',
-      columns: ['scenario', 'mode', 'jobs/s (median, range)', 'vs 10,000/s', 'latency p50 / p99', 'overhead p99'],
+      columns: [
+        'scenario',
+        'mode',
+        'jobs/s (median, range)',
+        'vs 10,000/s',
+        'latency p50 / p99',
+        'overhead p99',
+        'CPU per job: RM / JR',
+      ],
       rows: rows.map((r) => [
         r.scenario,
         r.mode,
@@ -471,8 +640,26 @@ if (writeDocsRequested()) {
         `${fmt(median(r.rates) / TARGET_JOBS_PER_S, 2)}x`,
         `${fmt(percentile(r.latency, 50), 3)} / ${fmt(percentile(r.latency, 99), 3)} ms`,
         `${fmt(percentile(r.overhead, 99) * 1000, 1)} µs`,
+        r.mode === 'http' ? `${fmt(mean(r.cpuRm))} / ${fmt(mean(r.cpuJr))} µs` : `${fmt(mean(r.cpuRm))} µs (both)`,
       ]),
     });
+  if (latencyRows.length > 0) {
+    await writeBenchDocs({
+      id: 'engine-latency',
+      command: 'npm run bench:engine',
+      columns: [
+        'chain',
+        'mode',
+        'rounds',
+        'median',
+        'p99',
+        'range',
+        `vs ${TARGET_HOST304_MS} ms`,
+        'CPU per request: RM / JR',
+      ],
+      rows: latencyRows.map(latencyCells),
+    });
+  }
   if (liveRows.length > 0) {
     await writeBenchDocs({
       id: 'engine-live',

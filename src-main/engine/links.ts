@@ -29,6 +29,13 @@ export class LinkError extends Error {
 export interface RequestManagerLink {
   /** POST /api/v1/requests/:id/log; `epoch`: the run the JR holds (our RM refuses a stale one with 410). */
   createJobLog(requestId: string, log: JobLog, epoch?: number): Promise<void>;
+  /**
+   * POST /api/v1/requests/:id/logs (ours): several logs of the request in one call. Each log's
+   * outcome, in order: null once stored, else the LinkError R8 would have failed it with.
+   * Resolves null, having stored nothing, when the RM has no such route (an original): send
+   * each log with createJobLog then. Rejects when the call as a whole failed or went unanswered.
+   */
+  createJobLogs?(requestId: string, logs: readonly JobLog[], epoch?: number): Promise<Array<LinkError | null> | null>;
   /** PUT /api/v1/requests/:id/finish */
   finishRequest(requestId: string, state: State, epoch?: number): Promise<void>;
   /**
@@ -68,8 +75,11 @@ export interface RunnerInfo {
 
 /** What the RM calls on the JR (docs/protocol/wire.md J1-J4, plus ours). */
 export interface JobRunnerLink {
-  /** POST /api/v1/job-chains; `epoch` as a header our JR keeps (an original ignores it). */
-  createJobChain(chain: JobChain, epoch?: number): Promise<void>;
+  /**
+   * POST /api/v1/job-chains; `epoch` as a header our JR keeps (an original ignores it).
+   * `encoded`: the chain as encodeJobChain writes it, when the caller has it already.
+   */
+  createJobChain(chain: JobChain, epoch?: number, encoded?: string): Promise<void>;
   /** PUT /api/v1/job-chains/:id/stop */
   stopJobChain(requestId: string): Promise<void>;
   /** GET /api/v1/job-chains/:id/status (LinkError 404 `traverser not found` when unknown) */

@@ -418,6 +418,7 @@ export function startJobRunner(
     const links = opts.rmUrls.map(
       (url) =>
         new RequestManagerHttpLink(url, {
+          logger,
           ...peerSecretOption(access),
           ...(access.ca ? { tls: { ca: access.ca } } : {}),
         }),

@@ -223,18 +223,20 @@ function describe(v: unknown): string {
 
 /** Reads one JSON object's fields the way Go's decoder matches struct keys. */
 export class Fields {
-  private readonly byLowerKey = new Map<string, unknown>();
+  /** The object's values by lower-cased key (the last of keys that differ only in case wins, as in Go). */
+  private readonly byLowerKey: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   constructor(
     value: unknown,
     private readonly path: string,
   ) {
     if (value === null || value === undefined) return; // Go: null leaves the zero value
     if (typeof value !== 'object' || Array.isArray(value)) throw new WireError(path, 'an object', value);
-    for (const [k, v] of Object.entries(value)) this.byLowerKey.set(k.toLowerCase(), v);
+    const source = value as Record<string, unknown>;
+    for (const k of Object.keys(source)) this.byLowerKey[k.toLowerCase()] = source[k];
   }
 
   private get(key: string): unknown {
-    return this.byLowerKey.get(key.toLowerCase());
+    return this.byLowerKey[key.toLowerCase()];
   }
 
   at(key: string): string {
@@ -320,11 +322,16 @@ export class Fields {
     return decodeJsonObject(this.get(key), this.at(key));
   }
 
+  /** A map (Go's map[string]T), each value read by `read` (which checks it). */
   record<T>(key: string, read: (value: unknown, path: string) => T): Record<string, T> {
-    const obj = this.object(key) ?? {};
+    const obj = this.get(key);
+    if (obj == null) return {};
+    if (typeof obj !== 'object' || Array.isArray(obj)) throw new WireError(this.at(key), 'an object', obj);
     const out: Record<string, T> = {};
-    for (const [k, v] of Object.entries(obj)) {
-      const value = read(v, `${this.at(key)}[${JSON.stringify(k)}]`);
+    const at = this.at(key);
+    const source = obj as Record<string, unknown>;
+    for (const k of Object.keys(source)) {
+      const value = read(source[k], `${at}[${JSON.stringify(k)}]`);
       // A "__proto__" key stays a key: assigning it would replace the prototype instead.
       if (k === '__proto__')
         Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });

@@ -54,8 +54,12 @@ const GO_ESCAPES: Record<string, string> = {
   '\u2029': '\\u2029',
 };
 
+/** Text that Go writes between quotes as it is: printable ASCII but `"`, `\`, `<`, `>` and `&`. */
+const PLAIN_TEXT = /^[ !#-%'-;=?-[\]-~]*$/;
+
 /** A JSON string literal exactly as Go's encoding/json writes it. */
 export function goString(s: string): string {
+  if (PLAIN_TEXT.test(s)) return `"${s}"`;
   const wellFormed = s.isWellFormed() ? s : s.toWellFormed();
   return JSON.stringify(wellFormed).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] as string);
 }
@@ -97,9 +101,15 @@ export function goAny(v: unknown): string {
   return goMap(v as Record<string, unknown>, goAny);
 }
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 /** A map with its keys sorted by bytes, each value written by `write`. */
 export function goMap<T>(m: Record<string, T>, write: (value: T) => string): string {
-  const keys = Object.keys(m).sort(compareBytes);
+  const keys = Object.keys(m);
+  // ASCII keys sort by bytes in code-unit order, the default sort's.
+  if (keys.every((k) => ASCII.test(k))) keys.sort();
+  else keys.sort(compareBytes);
   return `{${keys.map((k) => `${goString(k)}:${write(m[k] as T)}`).join(',')}}`;
 }
 

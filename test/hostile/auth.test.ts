@@ -404,6 +404,7 @@ describe('the job runner’s calls', () => {
     const id = (JSON.parse(a.text) as { id: string }).id;
     const jrCalls: Call[] = [
       { method: 'POST', path: `/api/v1/requests/${id}/log`, body: '{"jobId":"nap","try":1,"state":3}' },
+      { method: 'POST', path: `/api/v1/requests/${id}/logs`, body: '[{"jobId":"nap","try":1,"state":3}]' },
       { method: 'PUT', path: `/api/v1/requests/${id}/finish`, body: '{"State":3}' },
       { method: 'PUT', path: `/api/v1/requests/${id}/suspend`, headers: { 'X-Spincycle-Epoch': '1' } },
     ];

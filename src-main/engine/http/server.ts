@@ -169,18 +169,9 @@ export class Router<Op extends string = string> {
   }
 
   private errorReply(err: unknown, method: string, path: string): Reply {
-    if (err instanceof HttpError) {
-      return {
-        ...textReply(err.status, clip(err.message, MAX_ERROR_TEXT)),
-        ...(err.headers ? { headers: err.headers } : {}),
-      };
-    }
-    if (err instanceof WireError || err instanceof WireSyntaxError) {
-      return textReply(400, clip(err.message, MAX_ERROR_TEXT));
-    }
-    this.options.onError?.(err, { method, path });
-    const text = err instanceof Error && err.message ? err.message : 'Internal Server Error';
-    return textReply(500, clip(text, MAX_ERROR_TEXT));
+    const { status, text, unexpected } = errorAnswer(err);
+    if (unexpected) this.options.onError?.(err, { method, path });
+    return { ...textReply(status, text), ...(err instanceof HttpError && err.headers ? { headers: err.headers } : {}) };
   }
 
   private routeRequest(
@@ -209,6 +200,20 @@ export class Router<Op extends string = string> {
       },
     };
   }
+}
+
+/**
+ * The status and plain text an error is answered with: an HttpError's own, 400 for input that
+ * does not decode, else 500 (`unexpected`: to be logged).
+ */
+export function errorAnswer(err: unknown): { status: number; text: string; unexpected: boolean } {
+  if (err instanceof HttpError)
+    return { status: err.status, text: clip(err.message, MAX_ERROR_TEXT), unexpected: false };
+  if (err instanceof WireError || err instanceof WireSyntaxError) {
+    return { status: 400, text: clip(err.message, MAX_ERROR_TEXT), unexpected: false };
+  }
+  const text = err instanceof Error && err.message ? err.message : 'Internal Server Error';
+  return { status: 500, text: clip(text, MAX_ERROR_TEXT), unexpected: true };
 }
 
 function safeDecode(part: string): string {

@@ -3,7 +3,7 @@
 // nothing duplicated (a 409 `job log already exists` to a retry counts as delivered); finish
 // goes out only after every log was acknowledged.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { STATE_COMPLETE, STATE_FAIL, type JobLog } from '../../shared/proto';
+import { STATE_COMPLETE, STATE_FAIL } from '../../shared/proto';
 import { builtinJobTypes } from '../jobs/builtins';
 import { JobFactory } from '../jobs/job';
 import { LinkError, type RequestManagerLink } from '../links';
@@ -12,9 +12,9 @@ import { JobRunner } from './job-runner';
 import { ChainDelivery } from './log-delivery';
 import { RecordingRm } from '../../../test/support/engine/jr/recording-rm';
 import { RequestManagerHttpLink } from './rm-http-link';
-import { chainOf, job, noop } from '../../../test/support/engine/jr/test-chains';
+import { chainOf, job, noop, completedLog } from '../../../test/support/engine/jr/test-chains';
 
-const fast = { baseDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 60_000, window: 32 };
+const fast = { baseDelayMs: 20, maxDelayMs: 100, giveUpAfterMs: 60_000, window: 32, batchWindow: 2, maxBatch: 1000 };
 let cleanup: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
@@ -22,19 +22,7 @@ afterEach(async () => {
   cleanup = [];
 });
 
-const log = (jobId: string, tryNo = 1): JobLog => ({
-  requestId: 'r',
-  jobId,
-  try: tryNo,
-  type: 'noop',
-  startedAt: 1n,
-  finishedAt: 2n,
-  state: STATE_COMPLETE,
-  exit: 0,
-  error: '',
-  stdout: '',
-  stderr: '',
-});
+const log = completedLog;
 
 describe('delivery to a real HTTP RM', () => {
   it('RM down: logs are retried and delivered once it is up, no loss, no duplicates, finish last', async () => {
@@ -315,7 +303,7 @@ describe('ChainDelivery', () => {
       createJobLog: () => Promise.reject(new LinkError('down')),
       finishRequest: () => Promise.reject(new LinkError('down')),
     };
-    const d = new ChainDelivery('r', rm, logger, { baseDelayMs: 10, maxDelayMs: 10, giveUpAfterMs: 50, window: 32 });
+    const d = new ChainDelivery('r', rm, logger, { ...fast, baseDelayMs: 10, maxDelayMs: 10, giveUpAfterMs: 50 });
     d.log(log('a'));
     d.finish(STATE_COMPLETE);
     expect(await d.finished).toBe(false);

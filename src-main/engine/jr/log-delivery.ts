@@ -2,14 +2,18 @@
 // blocking dispatch: the traverser only pushes onto a queue, sending starts in a microtask
 // (after the dispatch loop that produced the logs; an in-process RM link does its work then).
 //
-// - Up to `window` job logs of the chain are in flight at once (the RM groups the logs that
-//   arrive together into one transaction, and an HTTP round trip per log one after the other
-//   would cap a chain at a few thousand jobs a second). They may reach the RM in any order, as
-//   with the original, whose every job posted its own log.
-// - A call that fails is retried with exponential backoff, so an RM that is down for a while
+// - Logs go several to a call when the link can (our RM's batch route, log-batch-wire.ts): at
+//   most `batchWindow` calls of the chain in flight, each carrying up to `maxBatch` logs, so the
+//   logs that finish while a call is out go together in the next one. Otherwise (an original
+//   RM, which answers the batch route 404, or a batch the RM refused whole as too large or
+//   unreadable: 413, 400) one log per call, up to `window` of them in flight
+//   (the RM groups the logs that arrive together into one transaction, and an HTTP round trip
+//   per log one after the other would cap a chain at a few thousand jobs a second). Logs may
+//   reach the RM in any order, as with the original, whose every job posted its own log.
+// - A log that fails is retried with exponential backoff, so an RM that is down for a while
 //   loses nothing. While failing, the chain sends one call at a time (the oldest undelivered
-//   log first) instead of hammering the RM with its whole window; the first answer reopens
-//   the window.
+//   log alone) instead of hammering the RM with its whole window; the first answer reopens
+//   the window. A batch answered with some logs failed counts as failing too.
 // - No duplicates: a log is sent again only after its previous attempt failed, and a 409
 //   `job log already exists` answer to it (the RM stored an attempt whose answer was lost) counts
 //   as delivered.
@@ -35,8 +39,12 @@ export interface DeliveryPolicy {
   maxDelayMs: number;
   /** An item still undelivered this long after its first attempt is dropped (logged as an error). */
   giveUpAfterMs: number;
-  /** Most job logs of one chain in flight at once. */
+  /** Most job logs of one chain in flight at once, one per call. */
   window: number;
+  /** Most calls of one chain in flight at once when they carry several logs. */
+  batchWindow: number;
+  /** Most logs in one call (fewer when their text passes MAX_BATCH_BYTES). */
+  maxBatch: number;
 }
 
 export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
@@ -44,7 +52,13 @@ export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = {
   maxDelayMs: 5000,
   giveUpAfterMs: Infinity,
   window: 32,
+  batchWindow: 2,
+  maxBatch: 1000,
 };
+
+/** A call stops taking logs once their text passes this (UTF-16 code units counted as bytes). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+const logBytes = (log: JobLog) => 256 + log.stdout.length + log.stderr.length + log.error.length;
 
 /** A job log that has been sent at least once. */
 interface Sent {
@@ -55,10 +69,16 @@ interface Sent {
   attempts: number;
 }
 
+/** The logs one call carries (one, unless the link takes several). */
+type Call = Sent[];
+
 /** The RM already stored this log (an earlier attempt got through, its answer did not). */
 export function isAlreadyStored(err: unknown): boolean {
   return err instanceof LinkError && err.status === 409 && err.message.includes('job log already exists');
 }
+
+/** The RM refused a call's body as a whole (too large, or not readable): nothing of it was stored. */
+const isUnreadable = (err: unknown): boolean => err instanceof LinkError && (err.status === 400 || err.status === 413);
 
 /** Errors that retrying cannot fix: the RM understood and refused. */
 export function isPermanent(err: unknown): boolean {
@@ -75,7 +95,11 @@ export class ChainDelivery {
   private nextSeq = 0;
   /** Logs whose last attempt failed, oldest first. */
   private readonly failed: Sent[] = [];
+  /** Calls carrying logs in flight, and the logs they carry. */
   private inFlight = 0;
+  private inFlightLogs = 0;
+  /** Logs go several to a call (the link can, and the RM has not said it cannot). */
+  private batching: boolean;
 
   private finishState: State | null = null;
   /** The chain is handed back: the last call is suspend, not finish. */
@@ -87,7 +111,7 @@ export class ChainDelivery {
 
   /** Set by a retryable failure: one call at a time (the probe), after a backoff, until an answer. */
   private failing = false;
-  private probe: Sent | typeof FINISH | null = null;
+  private probe: Call | typeof FINISH | null = null;
   private probeFailures = 0;
   private delay: number;
   private timer: NodeJS.Timeout | null = null;
@@ -109,6 +133,7 @@ export class ChainDelivery {
     private readonly onStale: () => void = () => {},
   ) {
     this.delay = policy.baseDelayMs;
+    this.batching = rm.createJobLogs !== undefined;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
@@ -133,8 +158,12 @@ export class ChainDelivery {
     this.suspending = true;
   }
 
+  private get window(): number {
+    return this.batching ? this.policy.batchWindow : this.policy.window;
+  }
+
   private pumpSoon(): void {
-    if (this.pumpQueued || this.failing || this.cancelled || this.inFlight >= this.policy.window) return;
+    if (this.pumpQueued || this.failing || this.cancelled || this.inFlight >= this.window) return;
     this.pumpQueued = true;
     queueMicrotask(this.queuedPump);
   }
@@ -147,7 +176,7 @@ export class ChainDelivery {
   /** Number of items (logs and the finish call) not yet delivered. */
   get pending(): number {
     const finish = this.finishState !== null && !this.finishSettled ? 1 : 0;
-    return this.fresh.length - this.head + this.failed.length + this.inFlight + finish;
+    return this.fresh.length - this.head + this.failed.length + this.inFlightLogs + finish;
   }
 
   /** Stops retrying (shutdown): what is still queued is dropped and logged. */
@@ -169,13 +198,25 @@ export class ChainDelivery {
 
   /** Fills the window (not while failing); sends finish once nothing else is left. */
   private pump(): void {
-    const window = this.policy.window;
-    while (this.inFlight < window) {
-      const next = this.takeNext();
-      if (next === null) break;
-      this.sendLog(next);
+    while (this.inFlight < this.window) {
+      const call = this.takeCall(this.batching ? this.policy.maxBatch : 1);
+      if (call.length === 0) break;
+      this.sendLogs(call);
     }
     if (this.readyToFinish()) this.sendFinish();
+  }
+
+  /** The next logs to send, oldest failed first: at most `max`, and MAX_BATCH_BYTES of text once past the first. */
+  private takeCall(max: number): Call {
+    const call: Call = [];
+    let bytes = 0;
+    while (call.length < max && bytes < MAX_BATCH_BYTES) {
+      const next = this.takeNext();
+      if (next === null) break;
+      call.push(next);
+      bytes += logBytes(next.log);
+    }
+    return call;
   }
 
   private takeNext(): Sent | null {
@@ -204,19 +245,48 @@ export class ChainDelivery {
     );
   }
 
-  private sendLog(item: Sent): void {
+  private sendLogs(call: Call): void {
     this.inFlight++;
-    item.attempts++;
-    let sent: Promise<void>;
+    this.inFlightLogs += call.length;
+    for (const item of call) item.attempts++;
+    let sent: Promise<Array<unknown> | null>;
     try {
-      sent = this.rm.createJobLog(this.requestId, item.log, this.epoch);
+      sent =
+        this.batching && this.rm.createJobLogs
+          ? this.rm.createJobLogs(
+              this.requestId,
+              call.map((item) => item.log),
+              this.epoch,
+            )
+          : this.rm.createJobLog(this.requestId, (call[0] as Sent).log, this.epoch).then(() => [null]);
     } catch (err) {
       sent = Promise.reject(err);
     }
     sent.then(
-      () => this.logDelivered(item),
-      (err: unknown) => this.logFailed(item, err),
+      (outcomes) => (outcomes === null ? this.oneByOne(call) : this.callAnswered(call, outcomes)),
+      (err: unknown) =>
+        call.length > 1 && isUnreadable(err)
+          ? this.oneByOne(call)
+          : this.callAnswered(call, null, err ?? new LinkError('the call failed')),
     );
+  }
+
+  /**
+   * The RM stored nothing of the call and will not take logs several to a call: it has no batch
+   * route, or could not read this batch as a whole (too large for it). The call's logs go again,
+   * one per call, each to get its own answer.
+   */
+  private oneByOne(call: Call): void {
+    this.inFlight--;
+    this.inFlightLogs -= call.length;
+    this.batching = false;
+    for (const item of call) item.attempts--;
+    this.requeue(call);
+    if (this.cancelled) return;
+    if (this.probe === call) {
+      this.probe = null;
+      this.sendProbe();
+    } else if (!this.failing) this.pump();
   }
 
   private sendFinish(): void {
@@ -239,46 +309,62 @@ export class ChainDelivery {
 
   // ---- answers --------------------------------------------------------------------------------
 
-  private logDelivered(item: Sent): void {
+  /**
+   * A call's answer: each log's outcome (null: stored), or `err` for all of them when the call
+   * failed as a whole. Logs that may still get through go back in line; then the call counts as
+   * failing (a retry after the backoff) if any did, else as answered.
+   */
+  private callAnswered(call: Call, outcomes: Array<unknown> | null, err?: unknown): void {
     this.inFlight--;
+    this.inFlightLogs -= call.length;
     if (this.cancelled) return;
-    if (item.attempts > 1) {
-      this.logger.info('delivered to the request manager after retrying', {
-        ...this.describe(item),
-        attempt: item.attempts,
-      });
+    let retryable: unknown = null;
+    const retry: Sent[] = [];
+    for (const [i, item] of call.entries()) {
+      const outcome = outcomes === null ? err : outcomes[i];
+      if (outcome === null || outcome === undefined) {
+        if (item.attempts > 1) {
+          this.logger.info('delivered to the request manager after retrying', {
+            ...this.describeLog(item),
+            attempt: item.attempts,
+          });
+        }
+      } else if (isStale(outcome)) {
+        return this.lostChain(outcome);
+      } else if (isAlreadyStored(outcome)) {
+        this.logger.info('the request manager already had this job log; delivered', {
+          ...this.describeLog(item),
+          attempt: item.attempts,
+        });
+      } else if (isPermanent(outcome)) {
+        this.logger.error('the request manager refused; dropped', {
+          ...this.describeLog(item),
+          error: errorText(outcome),
+        });
+      } else {
+        retryable ??= outcome;
+        if (Date.now() - item.firstAttempt < this.policy.giveUpAfterMs) retry.push(item);
+        else {
+          this.logger.error('cannot reach the request manager; giving up, dropped', {
+            ...this.describeLog(item),
+            attempts: item.attempts,
+            error: errorText(outcome),
+          });
+        }
+      }
     }
-    this.answered(item);
+    if (retryable === null) return this.answered(call);
+    this.requeue(retry);
+    this.retryLater(call, retryable);
   }
 
-  private logFailed(item: Sent, err: unknown): void {
-    this.inFlight--;
-    if (this.cancelled) return;
-    if (isStale(err)) return this.lostChain(err);
-    if (isAlreadyStored(err)) {
-      this.logger.info('the request manager already had this job log; delivered', {
-        ...this.describe(item),
-        attempt: item.attempts,
-      });
-      return this.answered(item);
-    }
-    if (isPermanent(err)) {
-      this.logger.error('the request manager refused; dropped', { ...this.describe(item), error: errorText(err) });
-      return this.answered(item);
-    }
-    if (Date.now() - item.firstAttempt >= this.policy.giveUpAfterMs) {
-      this.logger.error('cannot reach the request manager; giving up, dropped', {
-        ...this.describe(item),
-        attempts: item.attempts,
-        error: errorText(err),
-      });
-    } else {
-      // Back in line, oldest first.
+  /** Logs back in line, oldest first. */
+  private requeue(items: Sent[]): void {
+    for (const item of items) {
       let at = this.failed.length;
       while (at > 0 && (this.failed[at - 1] as Sent).seq > item.seq) at--;
       this.failed.splice(at, 0, item);
     }
-    this.retryLater(item, err);
   }
 
   private finishDone(delivered: boolean): void {
@@ -335,7 +421,7 @@ export class ChainDelivery {
   }
 
   /** The RM answered (or the item was settled): leave the failing mode, refill the window. */
-  private answered(item: Sent | typeof FINISH): void {
+  private answered(item: Call | typeof FINISH): void {
     if (this.probe === item) this.probe = null;
     if (this.failing) {
       this.failing = false;
@@ -348,7 +434,7 @@ export class ChainDelivery {
   }
 
   /** A retryable failure: (keep) failing, probe again after the backoff. */
-  private retryLater(item: Sent | typeof FINISH, err: unknown): void {
+  private retryLater(item: Call | typeof FINISH, err: unknown): void {
     const wasProbe = this.probe === item;
     if (wasProbe) this.probe = null;
     if (!this.failing) {
@@ -370,13 +456,13 @@ export class ChainDelivery {
     }
   }
 
-  /** While failing: one call, the oldest undelivered log (or finish once nothing else is left). */
+  /** While failing: one call, the oldest undelivered log alone (or finish once nothing else is left). */
   private sendProbe(): void {
     if (this.cancelled || !this.failing || this.probe !== null) return;
-    const next = this.takeNext();
-    if (next !== null) {
+    const next = this.takeCall(1);
+    if (next.length > 0) {
       this.probe = next;
-      return this.sendLog(next);
+      return this.sendLogs(next);
     }
     if (this.readyToFinish()) {
       this.probe = FINISH;
@@ -387,7 +473,7 @@ export class ChainDelivery {
     if (this.inFlight === 0 && !this.finishInFlight) this.answered(FINISH);
   }
 
-  private warn(item: Sent | typeof FINISH, err: unknown, attempt: number): void {
+  private warn(item: Call | typeof FINISH, err: unknown, attempt: number): void {
     this.logger.warn('cannot deliver to the request manager; will retry', {
       ...this.describe(item),
       attempt,
@@ -396,13 +482,20 @@ export class ChainDelivery {
     });
   }
 
-  private describe(item: Sent | typeof FINISH): Record<string, string | number> {
-    return item === FINISH
-      ? {
-          requestId: this.requestId,
-          what: this.suspending ? 'hand back' : 'finish request',
-          state: this.finishState ?? 0,
-        }
-      : { requestId: this.requestId, what: 'job log', jobId: item.log.jobId, try: item.log.try };
+  private describe(item: Call | typeof FINISH): Record<string, string | number> {
+    if (item === FINISH) {
+      return {
+        requestId: this.requestId,
+        what: this.suspending ? 'hand back' : 'finish request',
+        state: this.finishState ?? 0,
+      };
+    }
+    const first = this.describeLog(item[0] as Sent);
+    // Several: the first one's job and try name the call.
+    return item.length === 1 ? first : { ...first, what: `${item.length} job logs` };
+  }
+
+  private describeLog(item: Sent): Record<string, string | number> {
+    return { requestId: this.requestId, what: 'job log', jobId: item.log.jobId, try: item.log.try };
   }
 }

@@ -27,6 +27,10 @@ export class FailoverRequestManagerLink implements RequestManagerLink {
     return this.call((rm) => rm.createJobLog(requestId, log, epoch));
   }
 
+  createJobLogs(requestId: string, logs: readonly JobLog[], epoch?: number): Promise<Array<LinkError | null> | null> {
+    return this.call((rm) => rm.createJobLogs(requestId, logs, epoch));
+  }
+
   finishRequest(requestId: string, state: State, epoch?: number): Promise<void> {
     return this.call((rm) => rm.finishRequest(requestId, state, epoch));
   }
@@ -39,13 +43,14 @@ export class FailoverRequestManagerLink implements RequestManagerLink {
     for (const link of this.links) link.close();
   }
 
-  private async call(send: (rm: RequestManagerHttpLink) => Promise<void>): Promise<void> {
+  private async call<T>(send: (rm: RequestManagerHttpLink) => Promise<T>): Promise<T> {
     const from = this.current;
     for (let tried = 0; ; tried++) {
       const at = (from + tried) % this.links.length;
       const rm = this.links[at] as RequestManagerHttpLink;
+      let answer: T;
       try {
-        await send(rm);
+        answer = await send(rm);
       } catch (err) {
         if (!unanswered(err) || tried === this.links.length - 1) throw err;
         continue;
@@ -57,7 +62,7 @@ export class FailoverRequestManagerLink implements RequestManagerLink {
         });
         this.current = at;
       }
-      return;
+      return answer;
     }
   }
 }

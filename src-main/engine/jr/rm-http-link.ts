@@ -6,13 +6,25 @@
 // a timeout (no answer within timeoutMs once it has a socket). Failures are LinkErrors with the
 // original client's text (`unsuccessful status code: <n> (response body: <body>)`) and the
 // status, which the log delivery uses to decide whether retrying can help.
-// Ours beyond the 2017 protocol (links.ts): the epoch header, and suspend (a JR handing back).
+// Ours beyond the 2017 protocol (links.ts): the epoch header, suspend (a JR handing back), and
+// several job logs in one call (log-batch-wire.ts). An RM that answers the batch route 404 or
+// 405 (the original) is remembered as one without it: the delivery posts each log on R8.
 
 import http from 'node:http';
 import https from 'node:https';
-import { encodeFinishRequestParams, encodeJobLog, type JobLog, type State } from '../../shared/proto';
+import {
+  WireError,
+  WireSyntaxError,
+  encodeFinishRequestParams,
+  encodeJobLog,
+  parseWire,
+  type JobLog,
+  type State,
+} from '../../shared/proto';
 import { PEER_SECRET_HEADER } from '../http/peer-only';
 import { LinkError, type RequestManagerLink } from '../links';
+import type { Logger } from '../log';
+import { decodeLogOutcomes, encodeJobLogBatch, jobLogBatchPath } from '../log-batch-wire';
 import { epochHeader } from '../ownership';
 
 export interface RequestManagerHttpLinkOptions {
@@ -24,6 +36,8 @@ export interface RequestManagerHttpLinkOptions {
   tls?: https.AgentOptions;
   /** Sent with every call when set (the RM's --peer-token-file). */
   peerSecret?: string;
+  /** Told once when the RM turns out to have no batch route. */
+  logger?: Logger;
 }
 
 export const DEFAULT_RM_TIMEOUT_MS = 10_000;
@@ -40,9 +54,13 @@ export class RequestManagerHttpLink implements RequestManagerLink {
   private readonly port: number;
   private readonly pathPrefix: string;
   private readonly secretHeader: Record<string, string>;
+  private readonly logger: Logger | undefined;
+  /** False once the RM answered the batch route 404 or 405. */
+  private batchRoute = true;
 
   constructor(baseUrl: string, options: RequestManagerHttpLinkOptions = {}) {
     this.secretHeader = options.peerSecret === undefined ? {} : { [PEER_SECRET_HEADER]: options.peerSecret };
+    this.logger = options.logger;
     this.base = baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RM_TIMEOUT_MS;
     const url = new URL(this.base);
@@ -67,18 +85,56 @@ export class RequestManagerHttpLink implements RequestManagerLink {
     return this.base;
   }
 
-  createJobLog(requestId: string, log: JobLog, epoch?: number): Promise<void> {
+  async createJobLog(requestId: string, log: JobLog, epoch?: number): Promise<void> {
     const path = `/api/v1/requests/${encodeURIComponent(requestId)}/log`;
-    return this.call('POST', path, encodeJobLog(log), 201, epoch);
+    await this.call('POST', path, encodeJobLog(log), 201, epoch);
   }
 
-  finishRequest(requestId: string, state: State, epoch?: number): Promise<void> {
+  async createJobLogs(
+    requestId: string,
+    logs: readonly JobLog[],
+    epoch?: number,
+  ): Promise<Array<LinkError | null> | null> {
+    if (!this.batchRoute) return null;
+    const path = jobLogBatchPath(requestId);
+    let answer: string;
+    try {
+      answer = await this.call('POST', path, encodeJobLogBatch(logs), 200, epoch, true);
+    } catch (err) {
+      if (!(err instanceof LinkError && (err.status === 404 || err.status === 405))) throw err;
+      if (this.batchRoute) {
+        this.batchRoute = false;
+        this.logger?.info('the request manager has no job-log batch route; posting each job log on its own', {
+          rm: this.base,
+          status: err.status,
+        });
+      }
+      return null;
+    }
+    return this.outcomes(path, answer, logs.length);
+  }
+
+  /** Each log's outcome from a batch answer; an answer that does not say is a LinkError (as if unanswered). */
+  private outcomes(path: string, answer: string, count: number): Array<LinkError | null> {
+    try {
+      return decodeLogOutcomes(parseWire(answer), count).map((o) =>
+        o.status === 201
+          ? null
+          : new LinkError(`unsuccessful status code: ${o.status} (response body: ${o.error ?? ''})`, o.status),
+      );
+    } catch (err) {
+      if (!(err instanceof WireError || err instanceof WireSyntaxError)) throw err;
+      throw new LinkError(`POST ${this.base}${path}: an answer that is not one outcome per job log: ${err.message}`);
+    }
+  }
+
+  async finishRequest(requestId: string, state: State, epoch?: number): Promise<void> {
     const path = `/api/v1/requests/${encodeURIComponent(requestId)}/finish`;
-    return this.call('PUT', path, encodeFinishRequestParams({ State: state }), 200, epoch);
+    await this.call('PUT', path, encodeFinishRequestParams({ State: state }), 200, epoch);
   }
 
-  suspendRequest(requestId: string, epoch: number): Promise<void> {
-    return this.call('PUT', `/api/v1/requests/${encodeURIComponent(requestId)}/suspend`, '', 200, epoch);
+  async suspendRequest(requestId: string, epoch: number): Promise<void> {
+    await this.call('PUT', `/api/v1/requests/${encodeURIComponent(requestId)}/suspend`, '', 200, epoch);
   }
 
   /** Closes the pooled connections (calls still in flight fail). */
@@ -86,8 +142,16 @@ export class RequestManagerHttpLink implements RequestManagerLink {
     this.agent.destroy();
   }
 
-  private call(method: string, path: string, body: string, expected: number, epoch?: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves with the answer's body when `wantBody`, else '' (the body is drained unread). */
+  private call(
+    method: string,
+    path: string,
+    body: string,
+    expected: number,
+    epoch?: number,
+    wantBody = false,
+  ): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
       const fail = (what: string, err: unknown): void =>
         reject(new LinkError(`${method} ${this.base}${path}: ${what}${describeError(err)}`));
       const req = this.request(
@@ -107,11 +171,11 @@ export class RequestManagerHttpLink implements RequestManagerLink {
         },
         (res) => {
           const status = res.statusCode ?? 0;
-          if (status === expected) {
+          if (status === expected && !wantBody) {
             // Success: the body (R8 echoes the log) is not needed; drain it so the
             // connection can be reused.
             res.resume();
-            resolve();
+            resolve('');
             return;
           }
           let text = '';
@@ -122,7 +186,9 @@ export class RequestManagerHttpLink implements RequestManagerLink {
             if (!res.complete) fail('reading the response: ', new Error('connection closed before the end'));
           });
           res.on('end', () =>
-            reject(new LinkError(`unsuccessful status code: ${status} (response body: ${text})`, status)),
+            status === expected
+              ? resolve(text)
+              : reject(new LinkError(`unsuccessful status code: ${status} (response body: ${text})`, status)),
           );
         },
       );

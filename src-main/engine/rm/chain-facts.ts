@@ -11,12 +11,15 @@ export interface ChainFacts {
   sourceJobIds: readonly string[];
 }
 
-/** Facts of a JobChain given as its JSON text. */
-export function chainFactsOf(chainJson: string): ChainFacts {
-  const chain = JSON.parse(chainJson) as {
-    jobs?: Record<string, { type?: string }> | null;
-    adjacencyList?: Record<string, string[] | null> | null;
-  };
+/** What chainFactsOf reads of a JobChain (its wire JSON parsed, or the chain itself). */
+interface ChainShape {
+  jobs?: Record<string, { type?: string }> | null;
+  adjacencyList?: Record<string, readonly string[] | null> | null;
+}
+
+/** Facts of a JobChain, given as its JSON text or as the chain. */
+export function chainFactsOf(chainJson: string | ChainShape): ChainFacts {
+  const chain = typeof chainJson === 'string' ? (JSON.parse(chainJson) as ChainShape) : chainJson;
   const jobTypes = new Map<string, string>();
   for (const [id, job] of Object.entries(chain.jobs ?? {})) jobTypes.set(id, job?.type ?? '');
   const parents = new Map<string, string[]>();
@@ -53,6 +56,13 @@ export class ChainFactsCache {
     return hit;
   }
 
+  /** Caches the facts of a chain the caller has at hand (just created), sparing a load. */
+  remember(requestId: string, facts: ChainFacts): void {
+    this.entries.delete(requestId);
+    this.entries.set(requestId, facts);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
   async get(requestId: string): Promise<ChainFacts | undefined> {
     const hit = this.peek(requestId);
     if (hit) return hit;
@@ -68,8 +78,7 @@ export class ChainFactsCache {
     const json = await this.load(requestId);
     if (json === undefined) return undefined;
     const facts = chainFactsOf(json);
-    this.entries.set(requestId, facts);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.remember(requestId, facts);
     return facts;
   }
 }

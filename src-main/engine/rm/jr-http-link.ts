@@ -60,8 +60,8 @@ export class JobRunnerHttpLink implements JobRunnerLink {
     };
   }
 
-  async createJobChain(chain: JobChain, epoch?: number): Promise<void> {
-    await this.call('POST', '/api/v1/job-chains', encodeJobChain(chain), epochHeader(epoch));
+  async createJobChain(chain: JobChain, epoch?: number, encoded?: string): Promise<void> {
+    await this.call('POST', '/api/v1/job-chains', encoded ?? encodeJobChain(chain), epochHeader(epoch));
   }
 
   async resumeJobChain(resumed: ResumedChain): Promise<void> {

@@ -63,7 +63,7 @@ import type { EngineStore, FindFilter, StoredRequest, StoredRun } from '../store
 import { JobLogWriter } from '../store/job-log-writer';
 import { firstAttempt } from '../store/rows';
 import type { V2RequestArg } from '../../shared/proto-v2';
-import { ChainFactsCache, type ChainFacts } from './chain-facts';
+import { ChainFactsCache, chainFactsOf, type ChainFacts } from './chain-facts';
 import type { ChainBuilder } from './chain-builder';
 import {
   StartFailedError,
@@ -195,15 +195,18 @@ export class RequestManager {
     };
     const first = this.jobRunners.candidates()[0] as string;
     const run = { jrUrl: first, resumable: this.jobRunners.isOurs(first) };
+    const chainJson = encodeJobChain(chain);
     this.starting.add(id);
     try {
       await this.store.insertRequest(
         row,
         encodeCreateRequestParams({ ...params, User: user }),
-        encodeJobChain(chain),
+        chainJson,
         run,
         rerunOf,
       );
+      // The JR's job logs start arriving at once: their checks need the chain's facts.
+      this.chains.remember(id, chainFactsOf(chain));
       this.log.info('request created', {
         request: id,
         type: params.Type,
@@ -211,7 +214,7 @@ export class RequestManager {
         jobs: row.totalJobs,
         ...(rerunOf === undefined ? {} : { rerunOf }),
       });
-      await this.handOver(id, chain, { epoch: 1, jrUrl: first });
+      await this.handOver(id, chain, { epoch: 1, jrUrl: first }, chainJson);
     } finally {
       this.starting.delete(id);
     }
@@ -232,11 +235,19 @@ export class RequestManager {
     }
   }
 
-  /** Gives a RUNNING request's chain to a JR; one no JR takes ends FAIL (502). */
-  private async handOver(id: string, chain: JobChain, from: { epoch: number; jrUrl: string | null }): Promise<void> {
+  /**
+   * Gives a RUNNING request's chain to a JR (`chainJson`: the chain encoded, when at hand); one no
+   * JR takes ends FAIL (502).
+   */
+  private async handOver(
+    id: string,
+    chain: JobChain,
+    from: { epoch: number; jrUrl: string | null },
+    chainJson?: string,
+  ): Promise<void> {
     let placed: { jrUrl: string };
     try {
-      placed = await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch));
+      placed = await this.place(id, from, (link, epoch) => link.createJobChain(chain, epoch, chainJson));
     } catch (err) {
       const why = `job runner did not accept the chain: ${linkErrorText(err)}`;
       await this.endRequest(id, STATE_FAIL, why);
@@ -426,8 +437,39 @@ export class RequestManager {
   async createJobLog(id: string, log: JobLog, epoch?: number): Promise<JobLog> {
     const stored = await this.checkedJobLog(id, log);
     if (epoch === undefined) await this.checkOwner(id, undefined);
+    return this.storeJobLog(id, stored, epoch);
+  }
+
+  /**
+   * Several R8s of one request at once (ours, `POST …/logs`): each log's outcome in order, the
+   * log as stored or what R8 would have thrown for it alone. Their writes share a transaction.
+   */
+  async createJobLogs(id: string, logs: readonly JobLog[], epoch?: number): Promise<Array<JobLog | Error>> {
+    const outcome = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+    let facts: ChainFacts | undefined;
+    try {
+      // What concerns the request is checked once, not once per log.
+      facts = await this.chains.get(id);
+      if (!facts) throw requestNotFound();
+      if (epoch === undefined) await this.checkOwner(id, undefined);
+    } catch (err) {
+      return logs.map(() => outcome(err));
+    }
+    const known = facts;
+    return Promise.all(
+      logs.map(async (log) => {
+        try {
+          return await this.storeJobLog(id, this.checkJobLog(id, log, known), epoch);
+        } catch (err) {
+          return outcome(err);
+        }
+      }),
+    );
+  }
+
+  private async storeJobLog(id: string, stored: JobLog, epoch: number | undefined): Promise<JobLog> {
     const result = await this.writer.write(stored, epoch);
-    if (result === 'duplicate') throw duplicateJobLog(id, log.jobId, log.try);
+    if (result === 'duplicate') throw duplicateJobLog(id, stored.jobId, stored.try);
     if (result === 'stale') throw staleOwner(id, epoch as number);
     return stored;
   }
@@ -478,13 +520,13 @@ export class RequestManager {
   }
 
   private async checkedJobLog(id: string, log: JobLog): Promise<JobLog> {
-    if (!(await this.chains.get(id))) throw requestNotFound();
-    return this.checkJobLog(id, log);
+    const facts = await this.chains.get(id);
+    if (!facts) throw requestNotFound();
+    return this.checkJobLog(id, log, facts);
   }
 
   /** checkedJobLog for a request whose chain facts are cached. */
-  private checkJobLog(id: string, log: JobLog): JobLog {
-    const facts = this.chains.peek(id) as ChainFacts;
+  private checkJobLog(id: string, log: JobLog, facts = this.chains.peek(id) as ChainFacts): JobLog {
     const type = facts.jobTypes.get(log.jobId);
     if (type === undefined) throw jobNotInChain(id, log.jobId);
     this.lastLogAt.set(id, this.now());

@@ -3,6 +3,7 @@
 // (docs/protocol/extensions.md): `GET /api/v1/requests` finds requests with v2's query, and a
 // request read or created carries its args as an additive key; the JR's epoch header on finish
 // and job log, `PUT /api/v1/requests/:id/suspend` (a JR handing back; ownership.ts),
+// `POST /api/v1/requests/:id/logs` (several job logs in one call; log-batch-route.ts),
 // `GET /api/v1/caller` (who the caller is and what it may start and stop), the storage status,
 // a job's live output (`GET /api/v1/requests/:id/output/:jobId`), and a request's history, its
 // retry and its re-run (retry-routes.ts).
@@ -38,6 +39,7 @@ import {
   type RouterOptions,
 } from '../http/server';
 import { encodeCallerInfo } from './caller-info';
+import { jobLogBatchHandler } from './log-batch-route';
 import { StartFailedError } from './errors';
 import { requestManagerGuard, type JobRunnerCalls, type RequestManagerOp } from './guard';
 import { parseFindQuery } from './find-query';
@@ -127,6 +129,7 @@ export function requestManagerRouter(
       const log = await req.json(decodeJobLog);
       return jsonReply(201, encodeJobLog(await rm.createJobLog(id(req.params), log, epoch)));
     })
+    .add('POST', `${API}/requests/:reqId/logs`, 'job-runner', jobLogBatchHandler(rm, options.onError))
     .add('GET', `${API}/requests/:reqId/log`, 'read', async (req) =>
       jsonReply(200, encodeJobLogs(await rm.jobLogs(id(req.params)))),
     )

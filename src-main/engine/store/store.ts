@@ -276,9 +276,15 @@ export class SqliteStore implements EngineStore {
 
   private insertLogs(logs: readonly JobLog[], epochs: readonly (number | undefined)[] | undefined): JobLogInsert[] {
     const completed = new Map<string, number>();
+    // Each request's current epoch, read once: it cannot change within this transaction.
+    const current = new Map<string, number | undefined>();
+    const currentEpoch = (id: string) => {
+      if (!current.has(id)) current.set(id, this.stmt.runEpoch.get(id)?.epoch);
+      return current.get(id);
+    };
     const results = logs.map((log, i): JobLogInsert => {
       const epoch = epochs?.[i];
-      if (epoch !== undefined && this.stmt.runEpoch.get(log.requestId)?.epoch !== epoch) return 'stale';
+      if (epoch !== undefined && currentEpoch(log.requestId) !== epoch) return 'stale';
       if (this.stmt.insertJobLog.run(log).changes === 0) return 'duplicate';
       if (log.state !== STATE_COMPLETE) return 'stored';
       if (log.data) this.stmt.insertJobData.run(log.requestId, log.jobId, log.try, JSON.stringify(log.data));

@@ -1,7 +1,13 @@
 // Test support: builds wire JobChains from a compact description, e.g.
 //   chainOf('req1', { a: noop(), b: job('shell', { cmd: 'true' }) }, [['a', 'b']])
 
-import type { Job, JobChain, JsonObject } from '../../../../src-main/shared/proto';
+import {
+  STATE_COMPLETE,
+  type Job,
+  type JobChain,
+  type JobLog,
+  type JsonObject,
+} from '../../../../src-main/shared/proto';
 
 export interface TestJob {
   type: string;
@@ -51,3 +57,18 @@ export function wideChain(requestId: string, middle: Record<string, TestJob>): J
     ]),
   );
 }
+
+/** The log of a noop try that completed (request `r`): what a delivery test sends. */
+export const completedLog = (jobId: string, tryNo = 1): JobLog => ({
+  requestId: 'r',
+  jobId,
+  try: tryNo,
+  type: 'noop',
+  startedAt: 1n,
+  finishedAt: 2n,
+  state: STATE_COMPLETE,
+  exit: 0,
+  error: '',
+  stdout: '',
+  stderr: '',
+});

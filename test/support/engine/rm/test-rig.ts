@@ -86,6 +86,8 @@ export interface RigOptions {
   /** The RM's body limit. */
   maxBodyBytes?: number;
   logger?: Logger;
+  /** Told of every call the RM receives, before it is answered. */
+  onCall?: (method: string, path: string) => void;
 }
 
 export interface Rig {
@@ -148,8 +150,17 @@ export async function startRig(opts: RigOptions): Promise<Rig> {
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.stopSettleMs !== undefined ? { stopSettleMs: opts.stopSettleMs } : {}),
   });
+  const rmRouter = requestManagerRouter(rm, opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {});
+  const onCall = opts.onCall;
   let rmListener: Listening | undefined = await listen(
-    requestManagerRouter(rm, opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+    onCall
+      ? {
+          listener: (req, res) => {
+            onCall(req.method ?? '', req.url ?? '');
+            rmRouter.listener(req, res);
+          },
+        }
+      : rmRouter,
     `127.0.0.1:${rmPort}`,
   );
 
