@@ -47,6 +47,8 @@ test('a running job’s runtime is what it has run, it grows, it sorts first; st
   expect(first).toBeGreaterThan(0);
   // The running job sorts first, whatever its name.
   await expect(page.getByTestId('job-row').first()).toHaveAttribute('data-job', /^nap@/);
+  // Its first try is running: one try made, of at most one (not 0/1).
+  await expect(page.getByTestId('job-row').first().getByTestId('job-tries')).toHaveText('1/1');
 
   await page.waitForTimeout(4000);
   const waited = Date.now() - seenAt;

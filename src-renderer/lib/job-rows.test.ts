@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainView, JobStatusRecord } from '../../src-main/shared/console-model';
 import { STATE_COMPLETE, STATE_FAIL, STATE_PENDING, STATE_RUNNING } from '../../src-main/shared/proto';
-import { byRuntime, jobRows, jobRuntime, type TrySummary } from './job-rows';
+import { byRuntime, jobRows, jobRuntime, triesMade, type TrySummary } from './job-rows';
 
 const NOW = 1_800_000_000_000;
 const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
@@ -84,6 +84,19 @@ describe('job runtimes', () => {
       { 'd@4': 1 },
     ).find((r) => r.id === 'd@4')!;
     expect(retried).toMatchObject({ tries: 3, runTries: 2, durationMs: 6000, lastTryMs: 2000 });
+  });
+
+  it('counts a running job’s current try among the tries made: never 0 for a job that runs', () => {
+    expect(triesMade(byId('b@2'))).toBe(1);
+    expect(triesMade(byId('a@1'))).toBe(1);
+    expect(triesMade(byId('d@4'))).toBe(2);
+    expect(triesMade(byId('e@5'))).toBe(0);
+    const third = jobRows(
+      chain,
+      [status('d@4', STATE_RUNNING)],
+      [tryOf('d@4', 1, NOW - 9000, NOW - 8000, STATE_FAIL), tryOf('d@4', 2, NOW - 5000, NOW - 3000, STATE_FAIL)],
+    ).find((r) => r.id === 'd@4')!;
+    expect(triesMade(third)).toBe(3);
   });
 
   it('sorts running jobs first by live runtime, then finished by last try, then those that never ran', () => {

@@ -17,6 +17,7 @@ export interface JobRow {
   readonly state: State;
   readonly retrying: boolean;
   readonly status: string;
+  /** Finished tries: those with a job log (a RUNNING job's current try is not among them). */
   readonly tries: number;
   readonly retry: number;
   readonly retryWait: number;
@@ -34,8 +35,13 @@ export interface JobRow {
    * running
    */
   readonly durationMs: number | null;
-  /** How many tries that run had. */
+  /** How many finished tries that run had. */
   readonly runTries: number;
+}
+
+/** Tries made so far, as an operator counts them: the finished ones and the one running. */
+export function triesMade(row: Pick<JobRow, 'tries' | 'state'>): number {
+  return row.tries + (row.state === STATE_RUNNING ? 1 : 0);
 }
 
 /** Tries grouped by job id, in try order. */
