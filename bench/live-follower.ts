@@ -17,10 +17,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = tempDir();
 const listeners: Array<(s: LiveOutputState) => void> = [];
+let onLogs: (payload: unknown) => void = () => {};
 const service = await ConsoleService.open({
   cacheFile: path.join(dir.dir, 'cache.db'),
   emit: (event, payload) => {
     if (event === 'liveOutput') for (const l of listeners) l(payload as LiveOutputState);
+    // The try's stored log replaced its live text: the Logs tab reloads on this, and so do we.
+    if (event === 'requestUpdated' && (payload as { parts?: string[] }).parts?.includes('logs')) onLogs(payload);
   },
   client: { timeoutMs: 30_000 },
 });
@@ -78,6 +81,9 @@ if (mode === 'follow') {
     tryN = s.try;
     void readOn();
   });
+  onLogs = (payload) => {
+    if ((payload as { requestId?: string }).requestId === id && tryN > 0) void readOn();
+  };
   await service.followJob('bench', id, jobId, true);
 }
 
