@@ -4,7 +4,7 @@
 // matching `hide` with 404 `Not Found`, as the 2017 servers answer a route they do not have.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 
 export interface RefusingProxy {
   url: string;
@@ -62,17 +62,7 @@ export async function refusingProxy(target: string, rules: ProxyRules): Promise<
         .catch((err: unknown) => res.writeHead(502).end(String(err)));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    refused,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await listenOnLoopback(server)), refused };
 }
 
 export function hidingProxy(target: string, hide: RegExp): Promise<RefusingProxy> {

@@ -6,7 +6,7 @@
 // recorded chunked is sent chunked.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 import type { Exchange } from './http-fixtures';
 
 export interface ReplayServer {
@@ -82,18 +82,5 @@ export async function replay(exchanges: Exchange[], options: ReplayOptions = {})
       else res.writeHead(599, { 'Content-Type': 'text/plain' }).end(`no recorded exchange for ${method} ${path}`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { ...(await listenOnLoopback(server, options.port)), received };
 }
