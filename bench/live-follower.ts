@@ -102,5 +102,6 @@ for (;;) {
 if (mode === 'follow') await service.followJob('bench', id, jobId, false);
 await service.stop();
 dir.remove();
-const result: FollowResult = { lines: latencies.length, latencies, printed };
+const cpu = process.cpuUsage();
+const result: FollowResult = { lines: latencies.length, latencies, printed, cpuMs: (cpu.user + cpu.system) / 1000 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

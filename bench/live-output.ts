@@ -46,6 +46,8 @@ export interface FollowResult {
   latencies: number[];
   /** When each line was printed (Unix ms). */
   printed: number[];
+  /** CPU time the console process used, start to end (ms). */
+  cpuMs: number;
 }
 
 /** Now on the clock the printer stamps its lines with (Unix ms, sub-ms). */
