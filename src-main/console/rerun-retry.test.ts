@@ -183,7 +183,8 @@ describe('a retry another client made, over between two reads of the console', (
     await other.retry(created.id, 'colleague');
     await until('COMPLETE', async () => (await rmState(created.id)) === STATE_COMPLETE);
     // A page of the requests list shows it first.
-    await sync.absorbFound([await other.getRequest(created.id)]);
+    const absorb = sync.absorberOfFound();
+    await absorb([await other.getRequest(created.id)]);
     await sync.syncRequest(created.id);
     expect(await cachedTries(created.id, 'release')).toHaveLength(1);
     expect(await cachedTries(created.id, 'check')).toHaveLength(3);

@@ -419,7 +419,7 @@ export class ConsoleService {
         connection,
         cache: this.cache,
         status: () => sync.contextStatus,
-        absorb: (requests) => sync.absorbFound(requests),
+        absorber: () => sync.absorberOfFound(),
       }),
     );
     sync.start();

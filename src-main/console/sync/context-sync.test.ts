@@ -13,11 +13,13 @@ import { replayOriginal } from '../../../test/support/original-world';
 import {
   STATE_COMPLETE,
   STATE_FAIL,
+  STATE_RUNNING,
   encodeJobChain,
   encodeJobLog,
   encodeJobLogs,
   encodeRequest,
   encodeRequestStatus,
+  encodeRunningStatus,
   type JobLog,
 } from '../../shared/proto';
 import { STORAGE_STATUS_PATH } from '../../shared/storage-status';
@@ -25,7 +27,7 @@ import { CacheHost } from '../cache-host';
 import { Connection } from '../client/connection';
 import { freePort } from '../embedded-engine';
 import { wireJobLog, wireJobStatus, wireRequest } from '../../../test/support/wire-records';
-import { ContextSync, type SyncListener } from './context-sync';
+import { ContextSync, type StateChange, type SyncListener } from './context-sync';
 import type { RequestPart } from '../../shared/console-model';
 
 const hosts: CacheHost[] = [];
@@ -262,5 +264,71 @@ describe('what an RM says of a request', () => {
     expect(await stray.cache.logs.tries('prod', 'r2')).toEqual(new Set());
     expect(stray.updated.filter((parts) => parts.includes('logs'))).toEqual([]);
     expect((await stray.cache.requests.get('prod', 'r1'))?.failure?.jobs[0]).toMatchObject({ try: 0, exit: null });
+  });
+});
+
+describe('reads of one request answered out of order', () => {
+  it('an answer asked for before a newer one was taken in is dropped: no RUNNING -> FAIL from before a retry', async () => {
+    const failed = wireRequest('r1', { state: STATE_FAIL, finishedAt: '2026-11-27T10:00:05Z' });
+    const running = wireRequest('r1', { state: STATE_RUNNING });
+    let now = failed;
+    /** While set, answers to reads of r1 wait for it: the read is asked, its answer held. */
+    let held: Promise<void> | null = null;
+    let heldAsked = 0;
+    const rm = createServer((req, res) => {
+      const request = now; // the RM's answer is what it knew when asked
+      const replies: Record<string, string> = {
+        '/api/v1/requests/r1': encodeRequest(request),
+        '/api/v1/requests/r1/job-chain': encodeJobChain({ requestId: 'r1', jobs: {}, adjacencyList: {}, state: 3 }),
+        '/api/v1/requests/r1/status': encodeRequestStatus({
+          request,
+          jobChainStatus: { requestId: 'r1', jobStatuses: [wireJobStatus('r1', 'a@1', { state: request.state })] },
+        }),
+        '/api/v1/requests/r1/log': encodeJobLogs([]),
+        '/api/v1/status/running': encodeRunningStatus(
+          request.state === STATE_RUNNING
+            ? { jobs: [wireJobStatus('r1', 'a@1', { state: STATE_RUNNING, runtime: 2 })], requests: { r1: request } }
+            : {},
+        ),
+      };
+      const body = replies[req.url ?? ''];
+      const answer = () =>
+        body
+          ? res.writeHead(200, { 'Content-Type': 'application/json' }).end(body)
+          : res.writeHead(404, { 'Content-Type': 'text/plain' }).end('no such thing');
+      if (held && req.url === '/api/v1/requests/r1') {
+        heldAsked++;
+        void held.then(answer);
+      } else answer();
+    });
+    await new Promise<void>((resolve) => rm.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(rm.address() as AddressInfo).port}`;
+      const cache = await openCache();
+      const changes: Array<[number, number]> = [];
+      const listener = { ...quiet, stateChanged: (c: StateChange) => changes.push([c.from, c.request.state]) };
+      const ctx = { name: 'prod', url, envLabel: null, envColor: null, embedded: false };
+      const sync = new ContextSync(ctx, new Connection({ baseUrl: url, getRetries: 0 }), cache, null, listener);
+      await sync.syncRequest('r1');
+      expect((await cache.requests.get('prod', 'r1'))?.state).toBe(STATE_FAIL);
+
+      // A read asked while it is FAIL, its answer slow; then it is retried and read again.
+      let release: () => void = () => {};
+      held = new Promise((resolve) => (release = resolve));
+      const slow = sync.syncRequest('r1');
+      await vi.waitFor(() => expect(heldAsked).toBe(1));
+      held = null;
+      now = running;
+      await sync.syncRequest('r1');
+      expect((await cache.requests.get('prod', 'r1'))?.state).toBe(STATE_RUNNING);
+      release();
+      await slow;
+
+      expect((await cache.requests.get('prod', 'r1'))?.state).toBe(STATE_RUNNING);
+      expect(changes).toEqual([[STATE_FAIL, STATE_RUNNING]]);
+      await sync.stop();
+    } finally {
+      await new Promise((resolve) => rm.close(resolve));
+    }
   });
 });

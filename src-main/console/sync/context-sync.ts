@@ -41,6 +41,7 @@ import type { RemoteCache } from '../cache-api';
 import type { Connection } from '../client/connection';
 import { RmClientError, isOffline as isOfflineError, unlessNotFound } from '../client/transport';
 import { DETAILED_JOBS, failedJobIds, summarizeFailure } from '../failure';
+import { ReadOrder } from './read-order';
 
 export interface SyncIntervals {
   /** Requests the operator is looking at (default 1000 ms). */
@@ -111,6 +112,8 @@ export class ContextSync {
   private readonly failureIncomplete = new Map<string, number>();
   /** The state each viewed request was in when its history was last read. */
   private readonly historyReadAt = new Map<string, State>();
+  /** Answers about a request asked for before one already taken in are dropped. */
+  private readonly order = new ReadOrder();
   /** Per request, the jobs of its running retry whose latest try was read in that attempt. */
   private readonly attemptLogsRead = new Map<string, { attempt: number; jobs: Set<string> }>();
 
@@ -286,19 +289,21 @@ export class ContextSync {
   private syncOthers(): Promise<void> {
     return this.guarded(async () => {
       await this.syncStorage();
+      const listed = this.order.ticket();
       const running = await this.readRunning();
       const changed: RequestRecord[] = [];
       const seen = new Set<string>();
       for (const r of running.requests) {
         seen.add(r.id);
-        const rec = await this.absorb(r);
+        const rec = await this.absorb(r, listed);
         if (rec) changed.push(rec);
       }
       // Requests the cache thinks are unfinished but are no longer running: read their end.
       for (const id of await this.cache.requests.unfinishedIds(this.context.name)) {
         if (seen.has(id) || this.viewed.has(id)) continue;
+        const ticket = this.order.ticket();
         const r = await this.readRequest(id);
-        const rec = r && (await this.absorb(r));
+        const rec = r && (await this.absorb(r, ticket));
         if (rec) changed.push(rec);
       }
       for (const id of [...this.failureIncomplete.keys()]) {
@@ -337,9 +342,11 @@ export class ContextSync {
 
   /**
    * Stores a request as the RM reports it; reads why it failed (once) if it failed; announces a
-   * state change. Returns it if it changed.
+   * state change. Returns it if it changed. `ticket`: the read's (ReadOrder); a stale answer is
+   * dropped.
    */
-  private async absorb(r: RmRequest): Promise<RequestRecord | null> {
+  private async absorb(r: RmRequest, ticket: number): Promise<RequestRecord | null> {
+    if (this.order.stale(r.id, ticket)) return null;
     const ctx = this.context.name;
     const update = await this.cache.requests.put(ctx, r);
     const before =
@@ -392,10 +399,17 @@ export class ContextSync {
    * Requests a page of the server's list showed: cached as they are shown (new ones as seen). One
    * the cache had unfinished that has moved on, or had ended and was retried since, is taken as
    * the running list's would be (its change announced, why it failed read), so the sync misses no
-   * change of a request it followed.
+   * change of a request it followed. Call it before asking for the page; what it returns takes
+   * the page's requests in, with the page's place in the order of reads.
    */
-  async absorbFound(found: readonly RmRequest[]): Promise<void> {
+  absorberOfFound(): (found: readonly RmRequest[]) => Promise<void> {
+    const ticket = this.order.ticket();
+    return (found) => this.absorbFound(found, ticket);
+  }
+
+  private async absorbFound(all: readonly RmRequest[], ticket: number): Promise<void> {
     const ctx = this.context.name;
+    const found = all.filter((r) => !this.order.stale(r.id, ticket));
     const changed: RequestRecord[] = [];
     const plain: RmRequest[] = [];
     const before = await this.cache.requests.getMany(
@@ -405,7 +419,7 @@ export class ContextSync {
     for (const [i, r] of found.entries()) {
       const cached = before[i];
       if (cached && ((!TERMINAL.has(cached.state) && cached.state !== r.state) || retriedSince(cached, r))) {
-        const rec = await this.absorb(r);
+        const rec = await this.absorb(r, ticket);
         if (rec) changed.push(rec);
       } else plain.push(r);
     }
@@ -502,8 +516,9 @@ export class ContextSync {
   private async fetchRequest(requestId: string): Promise<RequestPart[]> {
     const ctx = this.context.name;
     const parts: RequestPart[] = [];
+    const ticket = this.order.ticket();
     const r = await this.client.getRequest(requestId);
-    const rec = await this.absorb(r);
+    const rec = await this.absorb(r, ticket);
     if (rec) {
       parts.push('request');
       this.listener.requestsChanged(ctx, [rec]);

@@ -53,8 +53,11 @@ export interface ServerPagesDeps {
   cache: RemoteCache;
   /** Whether the context's server answers (one that is away, or has not answered yet, is not waited for). */
   status: () => ContextStatus;
-  /** Hands the requests a page showed to the sync (cached; changes announced). */
-  absorb: (requests: readonly RmRequest[]) => Promise<void>;
+  /**
+   * Called before a page is asked for; what it returns hands the requests the page showed to the
+   * sync (cached; changes announced; older than what the cache has read since, dropped).
+   */
+  absorber: () => (requests: readonly RmRequest[]) => Promise<void>;
 }
 
 export class ServerPages {
@@ -84,8 +87,9 @@ export class ServerPages {
     if (status.lastOkMs === null)
       return fromCache(`${context} has not answered yet: these are the requests cached here.`);
     try {
+      const absorb = this.deps.absorber();
       const page = await this.browser.page(wanted, offset, limit);
-      await this.deps.absorb(page.items);
+      await absorb(page.items);
       const items = (
         await cache.requests.getMany(
           context,
