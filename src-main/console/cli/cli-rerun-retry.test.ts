@@ -125,8 +125,14 @@ describe('spincycle rerun', () => {
     });
     cache.close();
     const rerun = await cli('--context', 'old', '--json', '--wait', 'rerun', id);
-    expect(rerun.code).toBe(0);
-    expect(JSON.parse(rerun.out)).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE });
+    expect(rerun).toMatchObject({ code: 0, err: '' });
+    const created = JSON.parse(rerun.out) as RmRequest;
+    expect(created).toMatchObject({ type: 'needs-file', state: STATE_COMPLETE });
+    // The console shows the two linked, as when it re-runs a request itself.
+    const linked = new Cache(path.join(dataDir, 'cache.db'));
+    expect(linked.history.view('old', created.id).rerunOf).toBe(id);
+    expect(linked.history.view('old', id).reruns).toEqual([created.id]);
+    linked.close();
   });
 
   it('on a v2 server: a create with the args it tells; retry says v2 has none', async () => {

@@ -29,7 +29,7 @@ import { argsFromChain } from '../rerun-args';
 import { followJobOutput } from './follow';
 import { formatLogs, formatPs, formatRequest, formatRequests, formatSpecs, formatStatus, jobLabel } from './format';
 import { toJson } from './json';
-import { UsageError, cachedRequestArgs, resolveTarget, savedContexts } from './target';
+import { UsageError, cachedRequestArgs, recordRerun, resolveTarget, savedContexts } from './target';
 
 export interface CliIo {
   out(text: string): void;
@@ -236,9 +236,9 @@ async function waitAndPrint(rm: RmApi, id: string, json: boolean, io: CliIo): Pr
 
 /**
  * A re-run on a server that does not re-run requests itself (the 2017 original, v2.x): a new
- * request with the args the server tells (v2) or the console cached when it created the request
- * (--context); else null, having printed the command to check, with the args read from the
- * chain's jobs.
+ * request with the args the server tells (v2) or the console cached when it created the request;
+ * with --context, the console's cache links the two, as the console's own re-run does. Else
+ * null, having printed the command to check, with the args read from the chain's jobs.
  */
 async function rerunElsewhere(
   rm: RmApi,
@@ -248,7 +248,13 @@ async function rerunElsewhere(
 ): Promise<RmRequest | null> {
   const r = await rm.getRequest(id);
   const args = r.args ?? (context === undefined ? null : cachedRequestArgs(io.env, context, id));
-  if (args) return rm.createRequest(r.type, args, io.env.USER ?? '');
+  if (args) {
+    const created = await rm.createRequest(r.type, args, io.env.USER ?? '');
+    const unrecorded = context === undefined ? null : recordRerun(io.env, context, created.id, id);
+    if (unrecorded)
+      io.err(`spincycle: warning: the console will not show ${created.id} as a re-run of ${id}: ${unrecorded}\n`);
+    return created;
+  }
   const type = (await rm.requestTypes()).find((t) => t.name === r.type);
   const names = (type?.args ?? []).filter((a) => a.kind !== 'static').map((a) => a.name);
   const guessed = argsFromChain(names, (await rm.jobChain(id)).jobs);

@@ -89,6 +89,36 @@ export function cachedRequestArgs(env: NodeJS.ProcessEnv, context: string, id: s
   );
 }
 
+/**
+ * Records in the console's cache that `requestId` re-runs `rerunOf` (as the console's own re-run
+ * does), for a server that keeps no such link. Null when recorded, else why not: the re-run
+ * happened either way, so this is for a warning only.
+ */
+export function recordRerun(
+  env: NodeJS.ProcessEnv,
+  context: string,
+  requestId: string,
+  rerunOf: string,
+): string | null {
+  const file = path.join(defaultDataDir(env), CACHE_FILE);
+  if (!existsSync(file)) return `no console cache at ${file}`;
+  let db: Database.Database | null = null;
+  try {
+    // The console may have the cache open: wait for its writes rather than fail.
+    db = new Database(file, { fileMustExist: true, timeout: 5000 });
+    db.prepare('INSERT OR REPLACE INTO console_reruns (context, request_id, rerun_of) VALUES (?, ?, ?)').run(
+      context,
+      requestId,
+      rerunOf,
+    );
+    return null;
+  } catch (err) {
+    return `${file}: ${(err as Error).message}`;
+  } finally {
+    db?.close();
+  }
+}
+
 function parseJson<T>(text: string | null | undefined): T | null {
   if (!text) return null;
   try {
