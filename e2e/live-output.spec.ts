@@ -105,6 +105,8 @@ test('follow a running job: lines appear as printed, the view keeps up until scr
   await expect(liveTab).toHaveAttribute('aria-selected', 'true');
   await expect(liveTab).toContainText('Try 1');
   await expect(page.getByTestId('live-badge')).toHaveText('live');
+  // Its first try is running: the job list counts it.
+  await expect(page.locator(`[data-testid="log-job"][data-job="${jobId}"] .try-count`)).toHaveText('1');
   // Every line on screen reads as the job printed it: line n is step n.
   const readsRight = async () => {
     const lines = await page
