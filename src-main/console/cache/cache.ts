@@ -40,10 +40,10 @@ export class Cache {
     this.facts = new RequestFacts(this.db);
     this.history = new RequestHistoryStore(this.db);
     this.chains = new ChainStore(this.db);
-    this.logs = new JobLogStore(this.db);
+    this.live = new LiveOutputs(this.db);
+    this.logs = new JobLogStore(this.db, this.live);
     this.search = new SearchStore(this.db);
     this.settings = new SettingsStore(this.db);
-    this.live = new LiveOutputs(this.db);
   }
 
   /** Runs `fn` in one transaction: all of its writes, or none. */

@@ -8,6 +8,7 @@ import type { JobLogRecord, JobLogSummary, JobLogText, Page } from '../../shared
 import type { JobLog } from '../../shared/proto';
 import type { Db } from './open-cache';
 import { toJobLogRow } from './job-log-row';
+import type { LiveOutputs } from './live-output';
 import { CHUNK_UNITS, charCount, sliceChars, splitText } from './text-chunks';
 
 /** The columns a log's row and its summary share. */
@@ -86,7 +87,11 @@ const isLong = (l: JobLog) => l.stdout.length > CHUNK_UNITS || l.stderr.length >
 export class JobLogStore {
   private readonly s;
 
-  constructor(private readonly db: Db) {
+  /** `live`: the followed tries' live output, forgotten as their logs are stored. */
+  constructor(
+    private readonly db: Db,
+    private readonly live: LiveOutputs,
+  ) {
     this.s = {
       putOne: db.prepare<LogParam[]>(insertLogs(1)),
       putMany: db.prepare<LogParam[]>(insertLogs(LOG_ROWS_PER_INSERT)),
@@ -162,6 +167,7 @@ export class JobLogStore {
         added += this.putLong(context, l);
       });
       putShort(from, logs.length);
+      this.live.forgetLogged(context, logs);
     })();
     return added;
   }

@@ -1,12 +1,13 @@
 // Live output as the console followed it (migration 7): for each running try it followed, the
 // RM's last answer (state, status, where to read on from) and the text that came, stored as it
 // came, so a try that was followed and then went out of reach (RM offline, console restarted)
-// can still be read as it was last seen. A try's rows go when its job log is cached (a trigger):
-// the log holds the same text, and the rest. Offsets and lengths count characters, as the job
+// can still be read as it was last seen. A try's rows go when its job log is cached (the log
+// store calls forgetLogged in the same transaction): the log holds the same text, and the rest. Offsets and lengths count characters, as the job
 // log texts do (jobLogText).
 
 import { liveStateWithout, type JobLogText, type LiveOutputState } from '../../shared/console-model';
 import type { JobOutput, OutputStream } from '../../shared/live-output';
+import type { JobLog } from '../../shared/proto';
 import type { Db } from './open-cache';
 import { charCount, sliceChars } from './text-chunks';
 
@@ -65,7 +66,19 @@ export class LiveOutputs {
            AND start + chars > ? ORDER BY start`,
       ),
       logged: db.prepare(`SELECT 1 FROM job_log_rows WHERE ${key} AND try = ?`).pluck(),
+      anyFollowed: db.prepare('SELECT EXISTS (SELECT 1 FROM live_tries)').pluck(),
+      dropText: db.prepare(`DELETE FROM live_text WHERE ${key} AND try = ?`),
+      dropTry: db.prepare(`DELETE FROM live_tries WHERE ${key} AND try = ?`),
     };
+  }
+
+  /** Forgets the live rows of the tries whose logs are now cached (nothing to do when none was followed). */
+  forgetLogged(context: string, logs: readonly JobLog[]): void {
+    if (this.s.anyFollowed.get() === 0) return;
+    for (const l of logs) {
+      this.s.dropText.run(context, l.requestId, l.jobId, l.try);
+      this.s.dropTry.run(context, l.requestId, l.jobId, l.try);
+    }
   }
 
   /** Where to read on from for a try, or null when none of it was stored. */

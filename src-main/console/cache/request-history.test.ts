@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STATE_COMPLETE, STATE_FAIL, STATE_RUNNING } from '../../shared/proto';
 import type { RequestHistory } from '../../shared/rm-extensions';
-import { wireRequest } from '../../../test/support/wire-records';
+import { wireJobLog, wireRequest } from '../../../test/support/wire-records';
 import { Cache } from './cache';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations';
 import { migrate } from './open-cache';
@@ -86,7 +86,7 @@ describe('cached request history', () => {
 });
 
 describe('a cache at schema 7 (live output as followed)', () => {
-  it('gains request history (migration 8) and keeps the followed try readable', () => {
+  it('gains request history (migration 8), keeps the followed try readable, and forgets it once its log is stored (9)', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'sc-history-')), 'cache.db');
     const v7 = new Database(file);
     migrate(v7, MIGRATIONS.slice(0, 7));
@@ -101,10 +101,18 @@ describe('a cache at schema 7 (live output as followed)', () => {
     const c = new Cache(file);
     caches.push(c);
     expect(c.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(8);
+    expect(SCHEMA_VERSION).toBe(9);
     expect(c.live.latest('prod', 'r1', 'b@2')).toMatchObject({ try: 1, status: 'host 37 of 40', stdoutChars: 20 });
     expect(c.live.text('prod', 'r1', 'b@2', 1, 'stdout', 0, 100)?.text).toBe('restarting host 37\n');
     c.history.put('prod', history);
     expect(c.history.get('prod', 'r1')).toEqual(history);
+
+    // Another try's log leaves it; its own log takes its place.
+    c.logs.put('prod', [wireJobLog('r1', 'b@2', 2), wireJobLog('r1', 'a@1', 1)]);
+    expect(c.live.latest('prod', 'r1', 'b@2')).toMatchObject({ try: 1 });
+    c.logs.put('prod', [wireJobLog('r1', 'b@2', 1, { stdout: 'restarting host 37\nrestarted\n' })]);
+    expect(c.live.latest('prod', 'r1', 'b@2')).toBeNull();
+    expect(c.live.text('prod', 'r1', 'b@2', 1, 'stdout', 0, 100)).toBeNull();
+    expect(c.db.prepare('SELECT COUNT(*) FROM live_text').pluck().get()).toBe(0);
   });
 });
