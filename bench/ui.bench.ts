@@ -14,7 +14,7 @@
 // like a display, where what counts is whether each frame made its vsync (frames on time).
 // BENCH_PARTS=chain,log,list,jobs picks parts (default all). Prints figures and the ratio to each
 // target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
-// frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE write CPU profiles and
+// frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE / BENCH_JOBS_PROFILE write CPU profiles and
 // BENCH_LIST_TRACE a DevTools trace (see benchLog and benchList).
 // Needs `npm run build` first (the script runs it). --write-docs puts the figures in
 // docs/benchmarks.md.
@@ -677,7 +677,10 @@ async function benchJobs(url: string, pace: Pace, chainId: string): Promise<void
     const scroll = (by: number, frames: number) => scrollFrames(page, '[data-testid="job-list"]', by, frames);
     const report = (name: string, frames: number[]) =>
       recordFrames(`scroll the job table (${pace}), ${name}`, frames, pace);
+    const profile = pace === 'uncapped' ? process.env.BENCH_JOBS_PROFILE : undefined;
+    const stopProfile = await startProfile(page, profile, 'the 600 px steps');
     report('600 px steps', await scroll(600, 360));
+    await stopProfile();
     report('jumps anywhere', await scroll(0, 120));
   } finally {
     await browser.close();
