@@ -221,7 +221,10 @@ async function checkAllLogged(engine: Engine, created: Created[]): Promise<numbe
   return jobs;
 }
 
-/** Creates requests over HTTP, waits until all finished; checks every log is stored. With `dispatch`, also the dispatch figures. */
+/**
+ * Creates requests over HTTP, waits until all finished; checks every log is stored. With
+ * `dispatch`, also the dispatch figures.
+ */
 async function run(
   engine: Engine,
   type: string,

@@ -14,8 +14,8 @@
 // like a display, where what counts is whether each frame made its vsync (frames on time).
 // BENCH_PARTS=chain,log,list,jobs picks parts (default all). Prints figures and the ratio to each
 // target. No assertions: figures, not a test. Diagnostics: BENCH_SLOW_FRAMES=1 lists the slow
-// frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE / BENCH_JOBS_PROFILE write CPU profiles and
-// BENCH_LIST_TRACE a DevTools trace (see benchLog and benchList).
+// frames of each scroll, BENCH_LOG_PROFILE / BENCH_LIST_PROFILE / BENCH_JOBS_PROFILE write CPU
+// profiles and BENCH_LIST_TRACE a DevTools trace (see benchLog, benchList and benchJobs).
 // Needs `npm run build` first (the script runs it). --write-docs puts the figures in
 // docs/benchmarks.md.
 /// <reference lib="dom" /> — page.evaluate callbacks run in the browser

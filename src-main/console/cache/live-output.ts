@@ -2,8 +2,8 @@
 // RM's last answer (state, status, where to read on from) and the text that came, stored as it
 // came, so a try that was followed and then went out of reach (RM offline, console restarted)
 // can still be read as it was last seen. A try's rows go when its job log is cached (the log
-// store calls forgetLogged in the same transaction): the log holds the same text, and the rest. Offsets and lengths count characters, as the job
-// log texts do (jobLogText).
+// store calls forgetLogged in the same transaction): the log holds the same text, and the rest.
+// Offsets and lengths count characters, as the job log texts do (jobLogText).
 
 import { liveStateWithout, type JobLogText, type LiveOutputState } from '../../shared/console-model';
 import type { JobOutput, OutputStream } from '../../shared/live-output';

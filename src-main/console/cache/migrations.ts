@@ -198,9 +198,9 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX console_reruns_by_source ON console_reruns (context, rerun_of);
   `,
 
-  // 9: a followed try's live rows go when its log is stored by the log store itself, once per
-  // batch and only when any try is followed (LiveOutputs.forgetLogged): the trigger of 7 ran
-  // two deletes for every log row inserted, and cost ingest 15-20 %.
+  // 9: a followed try's live rows go when its log is stored, from the log store itself
+  // (LiveOutputs.forgetLogged: once per batch, and only while some try is followed) rather than
+  // from a trigger run for every log row inserted.
   `
   DROP TRIGGER live_output_logged;
   `,
