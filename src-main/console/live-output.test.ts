@@ -169,8 +169,11 @@ describe('following a running job from the console', () => {
     await s.followJob('v2', id, 'y3dr', true);
     const said = await until('status only', () => live.find((l) => l.source === 'status-only'));
     expect(said).toMatchObject({ requestId: id, jobId: 'y3dr', error: null });
-    // What the nap is doing, from v2's running list: the Logs tab shows it.
-    const nap = (await s.jobStatuses('v2', id)).find((j) => j.jobId === 'y3dr');
+    // What the nap is doing, from v2's running list: the Logs tab shows it once a sync pass has
+    // cached the statuses (it reloads on their announcement); waited for here likewise.
+    const nap = await until('the nap in the statuses', async () =>
+      (await s.jobStatuses('v2', id)).find((j) => j.jobId === 'y3dr'),
+    );
     expect(nap).toMatchObject({ state: STATE_RUNNING, status: 'sleeping 6s since 2026-12-02T18:08:29Z' });
     expect(peer.received.filter((r) => r.path.includes('/output/'))).toEqual([]);
     await s.followJob('v2', id, 'y3dr', false);
