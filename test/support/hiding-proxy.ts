@@ -3,8 +3,7 @@
 // JR)" where what matters is that our additions are missing. `hidingProxy` answers the paths
 // matching `hide` with 404 `Not Found`, as the 2017 servers answer a route they do not have.
 
-import http from 'node:http';
-import { listenOnLoopback } from './loopback-server';
+import { bodyReadingServer, listenOnLoopback } from './loopback-server';
 
 export interface RefusingProxy {
   url: string;
@@ -30,37 +29,30 @@ const NOT_FOUND: Refusal = { status: 404, body: 'Not Found' };
 
 export async function refusingProxy(target: string, rules: ProxyRules): Promise<RefusingProxy> {
   const refused: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const method = req.method ?? 'GET';
-      const path = req.url ?? '/';
-      const refusal = rules.refuse(method, path);
-      if (refusal) {
-        refused.push(path);
-        res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.body);
-        return;
-      }
-      const headers: Record<string, string> = {};
-      for (const name of FORWARDED) {
-        const v = req.headers[name];
-        if (typeof v === 'string') headers[name] = v;
-      }
-      const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      fetch(target + path, { method, headers, ...(body ? { body } : {}), redirect: 'manual' })
-        .then(async (answer) => {
-          const out: Record<string, string> = {};
-          for (const name of FORWARDED) {
-            const v = answer.headers.get(name);
-            if (v !== null) out[name] = v;
-          }
-          const rewrite = answer.headers.get('content-type')?.includes('json') ? rules.json : undefined;
-          const body = rewrite ? rewrite(await answer.text()) : Buffer.from(await answer.arrayBuffer());
-          res.writeHead(answer.status, out).end(body);
-        })
-        .catch((err: unknown) => res.writeHead(502).end(String(err)));
-    });
+  const server = bodyReadingServer(({ method, path, body }, req, res) => {
+    const refusal = rules.refuse(method, path);
+    if (refusal) {
+      refused.push(path);
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.body);
+      return;
+    }
+    const headers: Record<string, string> = {};
+    for (const name of FORWARDED) {
+      const v = req.headers[name];
+      if (typeof v === 'string') headers[name] = v;
+    }
+    fetch(target + path, { method, headers, ...(body.length > 0 ? { body } : {}), redirect: 'manual' })
+      .then(async (answer) => {
+        const out: Record<string, string> = {};
+        for (const name of FORWARDED) {
+          const v = answer.headers.get(name);
+          if (v !== null) out[name] = v;
+        }
+        const rewrite = answer.headers.get('content-type')?.includes('json') ? rules.json : undefined;
+        const text = rewrite ? rewrite(await answer.text()) : Buffer.from(await answer.arrayBuffer());
+        res.writeHead(answer.status, out).end(text);
+      })
+      .catch((err: unknown) => res.writeHead(502).end(String(err)));
   });
   return { ...(await listenOnLoopback(server)), refused };
 }

@@ -1,7 +1,8 @@
-// Puts a test's HTTP server on a loopback port: its base URL, and a close that also drops
-// kept-alive connections (a client's agent would otherwise hold the server open).
+// A test's HTTP server: one that hands each request to its handler with the whole body read,
+// and putting it on a loopback port (its base URL, and a close that also drops kept-alive
+// connections: a client's agent would otherwise hold the server open).
 
-import type http from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface LoopbackServer {
@@ -24,4 +25,24 @@ export async function listenOnLoopback(server: http.Server, port = 0): Promise<L
         server.closeAllConnections();
       }),
   };
+}
+
+/** What a test server was asked: method, path (with its query) and body. */
+export interface Asked {
+  method: string;
+  path: string;
+  body: Buffer<ArrayBuffer>;
+}
+
+/** A server that reads each request's body whole, then calls `handle`. */
+export function bodyReadingServer(
+  handle: (asked: Asked, req: http.IncomingMessage, res: http.ServerResponse) => void,
+): http.Server {
+  return http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () =>
+      handle({ method: req.method ?? 'GET', path: req.url ?? '/', body: Buffer.concat(chunks) }, req, res),
+    );
+  });
 }

@@ -5,8 +5,8 @@
 // with `sticky`, the last one given for a method and path answers every time. An answer that was
 // recorded chunked is sent chunked.
 
-import http from 'node:http';
-import { listenOnLoopback } from './loopback-server';
+import type http from 'node:http';
+import { bodyReadingServer, listenOnLoopback } from './loopback-server';
 import type { Exchange } from './http-fixtures';
 
 export interface ReplayServer {
@@ -60,27 +60,22 @@ export function sendRecorded(res: http.ServerResponse, answer: RecordedAnswer): 
 export async function replay(exchanges: Exchange[], options: ReplayOptions = {}): Promise<ReplayServer> {
   const queue = exchanges.filter((ex) => ex.response !== null);
   const received: ReplayServer['received'] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const method = req.method ?? 'GET';
-      const path = req.url ?? '/';
-      const body = Buffer.concat(chunks).toString();
-      received.push({ method, path, body, headers: req.headers });
-      const wanted = canonicalPath(path);
-      const matches = (ex: Exchange) => ex.method === method && canonicalPath(ex.path) === wanted;
-      const i = options.sticky ? queue.findLastIndex(matches) : queue.findIndex(matches);
-      if (i >= 0) {
-        const ex = queue[i] as Exchange;
-        if (!options.sticky) queue.splice(i, 1);
-        sendRecorded(res, ex.response as RecordedAnswer);
-        return;
-      }
-      const answer = options.fallback?.({ method, path, body });
-      if (answer) sendRecorded(res, answer);
-      else res.writeHead(599, { 'Content-Type': 'text/plain' }).end(`no recorded exchange for ${method} ${path}`);
-    });
+  const server = bodyReadingServer((asked, req, res) => {
+    const { method, path } = asked;
+    const body = asked.body.toString();
+    received.push({ method, path, body, headers: req.headers });
+    const wanted = canonicalPath(path);
+    const matches = (ex: Exchange) => ex.method === method && canonicalPath(ex.path) === wanted;
+    const i = options.sticky ? queue.findLastIndex(matches) : queue.findIndex(matches);
+    if (i >= 0) {
+      const ex = queue[i] as Exchange;
+      if (!options.sticky) queue.splice(i, 1);
+      sendRecorded(res, ex.response as RecordedAnswer);
+      return;
+    }
+    const answer = options.fallback?.({ method, path, body });
+    if (answer) sendRecorded(res, answer);
+    else res.writeHead(599, { 'Content-Type': 'text/plain' }).end(`no recorded exchange for ${method} ${path}`);
   });
   return { ...(await listenOnLoopback(server, options.port)), received };
 }
